@@ -1,0 +1,175 @@
+"""The office's configuration: who it is, its departments and routing, villages, deadlines, limits.
+
+Read from the office's TOML file (TIPLINE_CONFIG). Without one, the defaults are DOMAIN.md's:
+the routing table of section 3, the deadlines of section 4, the national reward rules of section 5.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from core import taxonomy
+
+
+class OfficeConfigError(Exception):
+    """The office's TOML file cannot be used; the message says where and why."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Named(_Model):
+    code: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,24}$")]
+    name: Annotated[str, Field(min_length=1, max_length=60)]
+    name_en: str | None = None
+
+    def label(self, lang: str) -> str:
+        return self.name if lang == "zh" or not self.name_en else self.name_en
+
+
+class Department(Named):
+    #: The department's Telegram group for alerts (tip number and facets only, never content).
+    chat_id: int | None = None
+    #: Industry codes (or their Chinese names) this department handles.
+    industries: list[str] = []
+
+    @field_validator("industries")
+    @classmethod
+    def _known_industries(cls, value: list[str]) -> list[str]:
+        codes = []
+        for item in value:
+            try:
+                codes.append(taxonomy.industry_code(item))
+            except KeyError:
+                raise ValueError(f"unknown industry {item!r}") from None
+        return codes
+
+
+class Village(Named):
+    pass
+
+
+class Deadlines(_Model):
+    """Days, per DOMAIN.md section 4."""
+
+    accept_days: Annotated[int, Field(ge=1, le=60)] = 5
+    verify_days: Annotated[int, Field(ge=1, le=365)] = 60
+    extension_max_days: Annotated[int, Field(ge=0, le=90)] = 30
+    reply_days: Annotated[int, Field(ge=1, le=60)] = 10
+    objection_days: Annotated[int, Field(ge=1, le=60)] = 10
+    review_days: Annotated[int, Field(ge=1, le=90)] = 30
+    reward_claim_days: Annotated[int, Field(ge=1, le=365)] = 60
+
+
+class Limits(_Model):
+    max_files_per_tip: Annotated[int, Field(ge=0, le=50)] = 10
+    tips_per_day: Annotated[int, Field(ge=1, le=100)] = 5
+
+
+class Rewards(_Model):
+    #: "national" (安监总财〔2018〕19号, the default) or "shandong-2021".
+    rule_set: str = "national"
+
+    @field_validator("rule_set")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in BUILTIN_RULE_SETS:
+            raise ValueError(f"unknown rule set {value!r}; choose one of {', '.join(BUILTIN_RULE_SETS)}")
+        return value
+
+
+BUILTIN_RULE_SETS = ("national", "shandong-2021")
+
+
+def _default_departments() -> list[Department]:
+    rows = (
+        (
+            "emergency",
+            "应急站",
+            "Emergency management station",
+            ["mining", "hazchem", "fireworks", "industry", "transport"],
+        ),
+        ("urban", "城建站", "Urban construction station", ["construction", "selfbuilt", "gas"]),
+        ("fire", "消防工作所", "Fire safety office", ["fire", "crowded"]),
+        ("agri", "农技站 / 农经站 / 畜牧站", "Agricultural stations", ["agri"]),
+        ("water", "水利站", "Water station", ["water"]),
+        ("publicity", "宣传部门", "Publicity department", ["tourism"]),
+        ("school", "中心校", "Central school", ["school"]),
+        ("forestry", "林业站", "Forestry station", ["forest"]),
+        ("market", "市场监管", "Market regulation (special equipment)", ["equipment"]),
+    )
+    return [Department(code=c, name=n, name_en=e, industries=i) for c, n, e, i in rows]
+
+
+class OfficeConfig(_Model):
+    name: Annotated[str, Field(min_length=1, max_length=80)] = "安全生产举报平台"
+    name_en: str = "Work-safety tip line"
+    #: The department that takes in every tip and gets what the routing table does not match.
+    intake_department: str = "emergency"
+    #: The county government's Telegram chat, told at once of a tip that reports a death.
+    county_chat_id: int | None = None
+    departments: list[Department] = Field(default_factory=_default_departments)
+    villages: list[Village] = []
+    deadlines: Deadlines = Deadlines()
+    limits: Limits = Limits()
+    rewards: Rewards = Rewards()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> OfficeConfig:
+        codes = [d.code for d in self.departments]
+        if len(set(codes)) != len(codes):
+            raise ValueError("two departments share a code")
+        if self.intake_department not in codes:
+            raise ValueError(f"intake_department {self.intake_department!r} is not one of the departments")
+        seen: dict[str, str] = {}
+        for dep in self.departments:
+            for industry in dep.industries:
+                if industry in seen:
+                    raise ValueError(f"industry {industry!r} is routed to both {seen[industry]!r} and {dep.code!r}")
+                seen[industry] = dep.code
+        village_codes = [v.code for v in self.villages]
+        if len(set(village_codes)) != len(village_codes):
+            raise ValueError("two villages share a code")
+        return self
+
+    def label(self, lang: str) -> str:
+        return self.name if lang == "zh" else self.name_en
+
+    def department(self, code: str) -> Department:
+        for dep in self.departments:
+            if dep.code == code:
+                return dep
+        raise KeyError(code)
+
+    def route(self, industry: str) -> Department:
+        """The department responsible for an industry (DOMAIN.md section 3); intake if none is."""
+        for dep in self.departments:
+            if industry in dep.industries:
+                return dep
+        return self.department(self.intake_department)
+
+
+def load_office(path: Path | None) -> OfficeConfig:
+    """Parse and validate the office's TOML file; None gives the built-in defaults."""
+    if path is None:
+        return OfficeConfig()
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise OfficeConfigError(f"{path} does not exist") from None
+    except OSError as exc:
+        raise OfficeConfigError(f"{path} cannot be read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise OfficeConfigError(f"{path} is not valid TOML ({exc})") from None
+    try:
+        return OfficeConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the file"
+        raise OfficeConfigError(f"{path}: {where}: {first['msg']}") from None

@@ -1,0 +1,103 @@
+"""The vocabulary of DOMAIN.md: what can be reported, in which industry, and what officers find.
+
+Each entry has a short ASCII code (used in callback data, storage and configuration) and its
+names. The Chinese names are the users' own terms and must stay exactly as DOMAIN.md writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    code: str
+    zh: str
+    en: str
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def _index(terms: tuple[Term, ...]) -> dict[str, Term]:
+    return {t.code: t for t in terms}
+
+
+KINDS: tuple[Term, ...] = (
+    Term("hazard", "重大事故隐患", "Major accident hazard"),
+    Term("illegal", "非法违法行为", "Illegal production or operation"),
+    Term("concealed", "事故瞒报谎报迟报", "Concealed, falsely or late reported accident"),
+    Term("other", "其他安全问题", "Other safety problem"),
+)
+
+ILLEGAL_SUBTYPES: tuple[Term, ...] = (
+    Term("unlicensed", "无证、证照不全或过期从事生产经营建设", "Operating without valid licences"),
+    Term("reopened", "关闭取缔后又擅自生产经营建设", "Operating again after being closed down"),
+    Term(
+        "unaccepted",
+        '停产整顿/整合技改未经验收擅自生产，违反"三同时"',
+        'Producing before a rectification was accepted ("three simultaneities")',
+    ),
+    Term("uncertified", "特种作业人员无证上岗", "Special operations without a certificate"),
+    Term("defiance", "拒不执行监管指令、抗拒执法", "Defying orders of the regulator"),
+    Term("subcontract", "违法分包转包、挂靠资质", "Illegal subcontracting or borrowed qualifications"),
+    Term("unapproved", "危险作业（动火等）未审批", "Dangerous work (hot work etc.) without approval"),
+    Term("exits", "封闭堵塞安全出口、疏散通道", "Blocked safety exits or escape routes"),
+    Term("untrained", "劳务派遣/灵活用工人员未经培训上岗", "Agency or casual workers without training"),
+    Term("outsourced", "外包外租给不具备条件的单位", "Work let to an unqualified contractor"),
+    Term("other", "其他", "Other"),
+)
+
+INDUSTRIES: tuple[Term, ...] = (
+    Term("hazchem", "危险化学品", "Hazardous chemicals"),
+    Term("fireworks", "烟花爆竹", "Fireworks"),
+    Term("gas", "燃气（镇村燃气）", "Gas (town and village supply)"),
+    Term("fire", "消防", "Fire safety"),
+    Term("transport", "交通运输（道路、水上）", "Transport (road, water)"),
+    Term("crowded", "人员密集场所", "Crowded places"),
+    Term("construction", "建筑施工", "Construction"),
+    Term("industry", "冶金工贸（机械、建材、铸造、轻工、纺织）", "Metallurgy, industry and trade"),
+    Term("equipment", "特种设备", "Special equipment"),
+    Term("selfbuilt", "农村自建房", "Self-built rural housing"),
+    Term("mining", "非煤矿山", "Non-coal mines"),
+    Term("tourism", "文化旅游", "Culture and tourism"),
+    Term("agri", "涉农企业", "Agricultural enterprises"),
+    Term("water", "河道治理/水利", "Rivers and water works"),
+    Term("school", "校园安全", "School safety"),
+    Term("forest", "护林防火", "Forest fire prevention"),
+    Term("other", "其他", "Other"),
+)
+
+PROBLEM_CLASSES: tuple[Term, ...] = tuple(
+    Term(code, zh, en)
+    for code, zh, en in (
+        ("facilities", "设施设备类", "Facilities and equipment"),
+        ("worksite", "作业现场类", "Work site"),
+        ("contractors", "外来管理类", "Outside parties"),
+        ("certificates", "证件证书类", "Licences and certificates"),
+        ("training", "培训教育类", "Training"),
+        ("rules", "规章制度类", "Rules and procedures"),
+        ("emergency", "应急救援类", "Emergency response"),
+        ("signage", "用品标志类", "Protective gear and signs"),
+        ("storage", "违规存储类", "Illegal storage"),
+        ("funding", "安全费用类", "Safety funding"),
+        ("staffing", "机构人员类", "Organisation and staff"),
+        ("registration", "登记报告类", "Registration and reporting"),
+        ("risk", "风险隐患类", "Risks and hazards"),
+        ("other", "其他类", "Other"),
+    )
+)
+
+KIND_BY_CODE = _index(KINDS)
+SUBTYPE_BY_CODE = _index(ILLEGAL_SUBTYPES)
+INDUSTRY_BY_CODE = _index(INDUSTRIES)
+PROBLEM_CLASS_BY_CODE = _index(PROBLEM_CLASSES)
+
+
+def industry_code(name_or_code: str) -> str:
+    """The code of an industry given by code, Chinese or English name; KeyError if none."""
+    text = name_or_code.strip()
+    for term in INDUSTRIES:
+        if text in (term.code, term.zh, term.en):
+            return term.code
+    raise KeyError(text)
