@@ -1,0 +1,142 @@
+"""Per-chat data and conversation states, stored so that no row shows which account used the bot.
+
+A chat is found by a keyed hash of its id; the id itself, the data and the conversation state are
+sealed under a session data key of the row. Values must be JSON: no pickles are ever loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+from core import crypto
+from storage.db import Database
+from storage.vault import Vault
+
+_PURPOSE = crypto.SESSION
+_CHAT = ("chat_state", "chat_hash = ?")
+_CONVERSATION = ("conversation_state", "name = ? AND key_hash = ?")
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+class StateRepository:
+    def __init__(self, db: Database, vault: Vault):
+        self.db = db
+        self.vault = vault
+
+    # -- shared row handling -------------------------------------------------------------------
+
+    @staticmethod
+    async def _dek_id(conn: aiosqlite.Connection, where: tuple[str, str], params: tuple[Any, ...]) -> int | None:
+        table, condition = where
+        async with conn.execute(f"SELECT dek_id FROM {table} WHERE {condition}", params) as cur:  # noqa: S608 - constants
+            row = await cur.fetchone()
+        return None if row is None else int(row[0])
+
+    async def _row_key(
+        self, conn: aiosqlite.Connection, where: tuple[str, str], params: tuple[Any, ...]
+    ) -> tuple[int, bytes]:
+        """The row's data key, or a new one for a new row."""
+        dek_id = await self._dek_id(conn, where, params)
+        if dek_id is None:
+            return await self.vault.new_key(conn, _PURPOSE)
+        return dek_id, await self.vault.key(conn, dek_id, _PURPOSE)
+
+    async def _delete(self, where: tuple[str, str], params: tuple[Any, ...]) -> None:
+        """Delete the row and shred its data key, so nothing of it can be read again."""
+        table, condition = where
+        async with self.db.transaction() as conn:
+            dek_id = await self._dek_id(conn, where, params)
+            if dek_id is not None:
+                await conn.execute(f"DELETE FROM {table} WHERE {condition}", params)  # noqa: S608 - constants
+                await self.vault.shred(conn, dek_id)
+
+    async def _open(self, dek_id: int, table: str, row_hash: bytes, sealed: dict[str, bytes]) -> dict[str, Any]:
+        dek = await self.vault.key(self.db.conn, dek_id, _PURPOSE)
+        return {
+            field: json.loads(crypto.open_sealed(dek, blob, crypto.field_aad(table, row_hash, field)))
+            for field, blob in sealed.items()
+        }
+
+    @staticmethod
+    def _seal(dek: bytes, table: str, row_hash: bytes, field: str, value: Any) -> bytes:
+        return crypto.seal(dek, _dumps(value), crypto.field_aad(table, row_hash, field))
+
+    # -- chat data ---------------------------------------------------------------------------
+
+    def _chat_hash(self, chat_id: int) -> bytes:
+        return self.vault.ring.lookup_hash("chat", chat_id)
+
+    async def load_chat_data(self) -> dict[int, dict[str, Any]]:
+        result: dict[int, dict[str, Any]] = {}
+        for chat_hash, dek_id, chat_id, data in await self.db.fetchall(
+            "SELECT chat_hash, dek_id, chat_id, data FROM chat_state"
+        ):
+            row = await self._open(dek_id, "chat_state", chat_hash, {"chat_id": chat_id, "data": data})
+            result[int(row["chat_id"])] = row["data"]
+        return result
+
+    async def save_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        chat_hash = self._chat_hash(chat_id)
+        async with self.db.transaction() as conn:
+            dek_id, dek = await self._row_key(conn, _CHAT, (chat_hash,))
+            await conn.execute(
+                "INSERT INTO chat_state (chat_hash, dek_id, chat_id, data, updated_on) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (chat_hash) DO UPDATE SET data = excluded.data, updated_on = excluded.updated_on",
+                (
+                    chat_hash,
+                    dek_id,
+                    self._seal(dek, "chat_state", chat_hash, "chat_id", chat_id),
+                    self._seal(dek, "chat_state", chat_hash, "data", data),
+                    _today(),
+                ),
+            )
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        await self._delete(_CHAT, (self._chat_hash(chat_id),))
+
+    # -- conversations -----------------------------------------------------------------------
+
+    def _conversation_hash(self, name: str, key: tuple[Any, ...]) -> bytes:
+        return self.vault.ring.lookup_hash("conversation", f"{name}|{_dumps(list(key)).decode()}")
+
+    async def load_conversations(self, name: str) -> dict[tuple[Any, ...], Any]:
+        result: dict[tuple[Any, ...], Any] = {}
+        for key_hash, dek_id, key, state in await self.db.fetchall(
+            "SELECT key_hash, dek_id, conv_key, state FROM conversation_state WHERE name = ?", (name,)
+        ):
+            row = await self._open(dek_id, "conversation_state", key_hash, {"key": key, "state": state})
+            result[tuple(row["key"])] = row["state"]
+        return result
+
+    async def save_conversation(self, name: str, key: tuple[Any, ...], state: Any) -> None:
+        """Store a conversation's state; None ends the conversation and destroys its row."""
+        key_hash = self._conversation_hash(name, key)
+        if state is None:
+            await self._delete(_CONVERSATION, (name, key_hash))
+            return
+        async with self.db.transaction() as conn:
+            dek_id, dek = await self._row_key(conn, _CONVERSATION, (name, key_hash))
+            await conn.execute(
+                "INSERT INTO conversation_state (name, key_hash, dek_id, conv_key, state, updated_on)"
+                " VALUES (?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (name, key_hash) DO UPDATE SET state = excluded.state, updated_on = excluded.updated_on",
+                (
+                    name,
+                    key_hash,
+                    dek_id,
+                    self._seal(dek, "conversation_state", key_hash, "key", list(key)),
+                    self._seal(dek, "conversation_state", key_hash, "state", state),
+                    _today(),
+                ),
+            )
