@@ -1,0 +1,79 @@
+"""build_application(): the one place the Application is put together, for production, console and tests."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from telegram.ext import AIORateLimiter, Application, BaseHandler, Defaults
+from telegram.request import BaseRequest
+
+import handlers
+from bot.config import Settings
+from bot.persistence import EncryptedPersistence
+from bot.services import Services
+from core.crypto import KeyRing
+from core.office import OfficeConfig
+
+#: A token of the right shape for the in-memory Bot API, which never checks it.
+OFFLINE_TOKEN = "123456:offline-in-memory-bot-api"  # noqa: S105 - not a secret
+
+
+async def _post_init(app: Application) -> None:
+    await app.bot_data["services"].start()
+
+
+async def _post_shutdown(app: Application) -> None:
+    await app.bot_data["services"].stop()
+
+
+def build_application(
+    settings: Settings,
+    office: OfficeConfig,
+    ring: KeyRing,
+    *,
+    token: str,
+    request: BaseRequest | None = None,
+    conversations: Sequence[BaseHandler] = (),
+) -> Application:
+    """The Application with its services, persistence and handlers.
+
+    `request` replaces the network (the in-memory Bot API); `conversations` adds handlers ahead of
+    the menu (tests use it for conversations of their own).
+    """
+    services = Services(settings, office, ring)
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.api_base_url)
+        .base_file_url(settings.api_file_url)
+        .persistence(EncryptedPersistence(services))
+        .defaults(Defaults(tzinfo=settings.tz))
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    app.bot_data["services"] = services
+    handlers.register(app, conversations)
+    return app
+
+
+@asynccontextmanager
+async def running(app: Application) -> AsyncIterator[Application]:
+    """What run_polling does around the polling itself: initialize, post_init, start, and back."""
+    await app.initialize()
+    try:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        try:
+            yield app
+        finally:
+            await app.stop()
+    finally:
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)

@@ -1,0 +1,188 @@
+"""`python -m bot …`: run the bot, chat with it in a terminal, manage the key ring."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+from bot import startup
+from bot.config import Settings
+from bot.console import PERSONAS
+from bot.logs import configure_logging
+from bot.startup import StartupError
+from core.crypto import PURPOSES, KeyRing
+from storage.vault import Vault
+
+log = logging.getLogger("tipline")
+
+
+# -- run ---------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import build_application
+
+    settings = startup.load_settings()
+    configure_logging(settings.log_level)
+    token = startup.require_token(settings)
+    startup.check_data_dir(settings)
+    ring = startup.load_keyring(settings)
+    office = startup.load_office_config(settings)
+    asyncio.run(_preflight(settings, ring))
+    app = build_application(settings, office, ring, token=token)
+    log.info("starting long polling against %s", settings.api_base_url.split("/bot")[0])
+    app.run_polling()
+    return 0
+
+
+async def _preflight(settings: Settings, ring: KeyRing) -> None:
+    """Open and migrate the database once, so a bad one stops start-up with a sentence, not a traceback."""
+    db = await startup.open_database(settings, ring)
+    await db.close()
+
+
+# -- console -----------------------------------------------------------------------------------
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    if args.temp:
+        with tempfile.TemporaryDirectory(prefix="tipline-console-") as tmp:
+            settings = startup.load_settings(data_dir=Path(tmp), keyring=Path(tmp) / "keyring.json")
+            KeyRing.generate().save(settings.keyring_path)
+            return _console(settings, args.persona)
+    return _console(startup.load_settings(), args.persona)
+
+
+def _console(settings: Settings, persona: str) -> int:
+    from bot.console import run_console
+
+    configure_logging("WARNING")
+    startup.check_data_dir(settings)
+    ring = startup.load_keyring(settings)
+    office = startup.load_office_config(settings)
+    asyncio.run(_preflight(settings, ring))
+    asyncio.run(run_console(settings, office, ring, persona))
+    return 0
+
+
+# -- keys --------------------------------------------------------------------------------------
+
+
+def cmd_keys_init(args: argparse.Namespace) -> int:
+    settings = startup.load_settings()
+    path = settings.keyring_path
+    if path.exists():
+        if args.if_missing:
+            return 0
+        raise StartupError(
+            f"TIPLINE_KEYRING: {path} already exists; a new key ring would make the data under the old one "
+            "unreadable, so use `python -m bot keys rotate` instead."
+        )
+    startup.check_data_dir(settings)
+    if startup.database_path(settings).exists():
+        raise StartupError(
+            f"TIPLINE_KEYRING: {path} does not exist but {startup.database_path(settings)} does; point "
+            "TIPLINE_KEYRING at the key ring that database was made with."
+        )
+    ring = KeyRing.generate()
+    try:
+        ring.save(path)
+    except OSError as exc:
+        raise StartupError(
+            f"TIPLINE_KEYRING: {path} cannot be written ({exc.strerror}); choose another path."
+        ) from None
+    print(f"Created the key ring {path} (mode 0600) with keys for: {', '.join((*PURPOSES, 'lookup'))}.")
+    print("Keep a copy of it apart from the data directory: without it nothing in the database can be read.")
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    settings = startup.load_settings()
+    ring = startup.load_keyring(settings)
+    new_ids = ring.rotate(args.purpose or PURPOSES)
+    ring.save(settings.keyring_path)  # first the ring, so a crash below leaves everything readable
+    changed = asyncio.run(_rewrap(settings, ring))
+    print(f"New primary keys: {', '.join(new_ids)}. Re-wrapped {changed} data keys; payloads untouched.")
+    return 0
+
+
+async def _rewrap(settings: Settings, ring: KeyRing) -> int:
+    db = await startup.open_database(settings, ring)
+    try:
+        return await Vault(ring).rewrap_all(db)
+    finally:
+        await db.close()
+
+
+def cmd_keys_status(args: argparse.Namespace) -> int:
+    settings = startup.load_settings()
+    ring = startup.load_keyring(settings)
+    usage = asyncio.run(_usage(settings, ring))
+    primaries = {ring.primary(p).id for p in (*PURPOSES, "lookup")}
+    for kek_id in ring.key_ids:
+        kek = ring.get(kek_id)
+        mark = "primary" if kek_id in primaries else "old"
+        print(f"{kek_id:32} {kek.purpose:9} {mark:8} created {kek.created}  wraps {usage.get(kek_id, 0)} data keys")
+    return 0
+
+
+async def _usage(settings: Settings, ring: KeyRing) -> dict[str, int]:
+    db = await startup.open_database(settings, ring)
+    try:
+        return await Vault.usage(db)
+    finally:
+        await db.close()
+
+
+# -- parser ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Tipline: anonymous work-safety tips for a township or county office, as a Telegram bot. "
+        "Settings come from the environment or .env (see .env.example).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="start the bot (long polling); the default")
+    run.set_defaults(func=cmd_run)
+
+    console = sub.add_parser("console", help="chat with the bot in this terminal, no Telegram needed")
+    console.add_argument(
+        "--persona", choices=sorted(PERSONAS), default="reporter", help="who you are in the chat (default: reporter)"
+    )
+    console.add_argument(
+        "--temp", action="store_true", help="use a throwaway data dir and key ring instead of the configured ones"
+    )
+    console.set_defaults(func=cmd_console)
+
+    keys = sub.add_parser("keys", help="create, rotate and inspect the key ring")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    init = keys_sub.add_parser("init", help="create the key ring (refuses to overwrite one)")
+    init.add_argument("--if-missing", action="store_true", help="do nothing if the key ring exists")
+    init.set_defaults(func=cmd_keys_init)
+    rotate = keys_sub.add_parser("rotate", help="add new primary keys and re-wrap every data key")
+    rotate.add_argument(
+        "--purpose", action="append", choices=PURPOSES, help="rotate only this purpose (repeatable; default: all)"
+    )
+    rotate.set_defaults(func=cmd_keys_rotate)
+    status = keys_sub.add_parser("status", help="list the keys and how many data keys each wraps")
+    status.set_defaults(func=cmd_keys_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    func = getattr(args, "func", cmd_run)
+    try:
+        return func(args)
+    except StartupError as exc:
+        print(f"tipline: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,51 @@
+"""Settings from the environment or `.env`, prefix TIPLINE_ (see .env.example)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API = "https://api.telegram.org/bot"
+TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TIPLINE_", env_file=".env", extra="ignore")
+
+    bot_token: SecretStr | None = None
+    api_base_url: str = TELEGRAM_API
+    api_file_url: str = TELEGRAM_FILES
+    data_dir: Path = Path("./data")
+    keyring: Path | None = None
+    config: Path | None = None
+    timezone: str = "Asia/Shanghai"
+    language: Literal["zh", "en"] = "zh"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("api_base_url", "api_file_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def keyring_path(self) -> Path:
+        return self.keyring if self.keyring is not None else self.data_dir / "keyring.json"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

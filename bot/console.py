@@ -1,0 +1,126 @@
+"""`python -m bot console`: chat with the bot in a terminal, through the same Application and handlers.
+
+Type a message and press Enter. `#2` presses the second button of the last message that had
+buttons. `:photo PATH`, `:doc PATH`, `:loc LAT LON`, `:sticker`, `:voice` send those; `:quit` ends.
+Works from a pipe too: `printf '/start\\n#4\\n' | python -m bot console`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from bot.app import OFFLINE_TOKEN, build_application
+from bot.config import Settings
+from bot.fakeapi import InMemoryBotApi
+from bot.simulator import Reply, SimUser, simulation
+from core.crypto import KeyRing
+from core.office import OfficeConfig
+
+
+@dataclass(frozen=True)
+class Persona:
+    user_id: int
+    name: str
+    description: str
+
+
+PERSONAS = {
+    "reporter": Persona(10_001, "Reporter", "a citizen or employee filing a tip"),
+    "staff": Persona(20_001, "Staff", "a member of the office's staff"),
+    "liaison": Persona(30_001, "Liaison", "a village or department liaison"),
+}
+
+HELP = (
+    "Type a message and press Enter. #N presses button N of the last buttons shown.\n"
+    ":photo PATH  :doc PATH  :loc LAT LON  :sticker  :voice  :help  :quit"
+)
+
+
+class Console:
+    def __init__(self, user: SimUser, out: TextIO):
+        self.user = user
+        self.out = out
+        self.buttons: list[tuple[str, str]] = []
+
+    def show(self, replies: list[Reply]) -> None:
+        for reply in replies:
+            marker = "(edited) " if reply.edited else ""
+            kind = f"[{reply.kind}] " if reply.kind != "text" else ""
+            self.out.write(f"\nbot> {marker}{kind}{reply.text}\n")
+            if reply.buttons:
+                self.buttons = [b for row in reply.buttons for b in row]
+                for number, (label, _) in enumerate(self.buttons, 1):
+                    self.out.write(f"  [{number}] {label}\n")
+        self.out.flush()
+
+    async def handle(self, line: str) -> bool:
+        """Act on one line; False when the user wants to leave."""
+        line = line.rstrip("\n")
+        if not line.strip():
+            return True
+        command, _, rest = line.partition(" ")
+        if command == ":quit":
+            return False
+        if command == ":help":
+            self.out.write(HELP + "\n")
+            return True
+        try:
+            replies = await self._act(command, rest, line)
+        except (LookupError, OSError, ValueError) as exc:
+            self.out.write(f"console: {exc}\n")
+            return True
+        self.show(replies)
+        return True
+
+    async def _act(self, command: str, rest: str, line: str) -> list[Reply]:
+        user = self.user
+        if command.startswith("#") and command[1:].isdigit():
+            number = int(command[1:])
+            if not 1 <= number <= len(self.buttons):
+                raise LookupError(f"there is no button {number}")
+            return await user.tap(self.buttons[number - 1][1])
+        if command == ":photo":
+            return await user.send_photo(await asyncio.to_thread(Path(rest).read_bytes))
+        if command == ":doc":
+            path = Path(rest)
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return await user.send_document(await asyncio.to_thread(path.read_bytes), path.name, mime)
+        if command == ":loc":
+            lat, lon = (float(x) for x in rest.split())
+            return await user.send_location(lat, lon)
+        if command == ":sticker":
+            return await user.send_sticker()
+        if command == ":voice":
+            return await user.send_voice()
+        return await user.send(line)
+
+
+async def run_console(
+    settings: Settings,
+    office: OfficeConfig,
+    ring: KeyRing,
+    persona: str,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+) -> None:
+    api = InMemoryBotApi()
+    app = build_application(settings, office, ring, token=OFFLINE_TOKEN, request=api)
+    chosen = PERSONAS[persona]
+    async with simulation(app, api, raise_errors=False) as sim:
+        console = Console(sim.user(chosen.user_id, chosen.name, language_code="zh-hans"), out)
+        out.write(f"Tipline console: you are {persona} ({chosen.description}), user id {chosen.user_id}.\n")
+        out.write(HELP + "\nTry /start.\n")
+        out.flush()
+        while True:
+            line = await asyncio.to_thread(stdin.readline)
+            if not line or not await console.handle(line):
+                break
+            for error in sim.errors:
+                out.write(f"console: a handler raised {type(error).__name__} (the user saw the apology)\n")
+            sim.errors.clear()
+    out.write("\nbye\n")

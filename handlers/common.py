@@ -1,0 +1,43 @@
+"""What every handler needs: the services, the chat's language, its translator."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from core.office import OfficeConfig
+from handlers.i18n import LANGUAGES, Translate, translator
+from storage.db import Database
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+class AppServices(Protocol):
+    """What handlers use of bot.services.Services (handlers never import bot/: it is above them)."""
+
+    office: OfficeConfig
+    language: str
+    tz: ZoneInfo
+
+    @property
+    def db(self) -> Database: ...
+
+
+def services(context: Context) -> AppServices:
+    return context.bot_data["services"]
+
+
+def chat_language(context: Context) -> str:
+    chosen = context.chat_data.get("lang") if context.chat_data is not None else None
+    return chosen if chosen in LANGUAGES else services(context).language
+
+
+def tr(context: Context) -> Translate:
+    return translator(chat_language(context))
+
+
+def is_private(update: Update) -> bool:
+    return update.effective_chat is not None and update.effective_chat.type == "private"

@@ -1,0 +1,145 @@
+"""/start, the main menu, /help, /language, /cancel, and the polite answers to anything else."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
+
+from handlers.common import Context, chat_language, is_private, services, tr
+from handlers.i18n import N_, translator
+
+MENU_ITEMS = (
+    ("menu:report", N_("📝 Report a problem")),
+    ("menu:check", N_("🔎 Check a report")),
+    ("menu:liaison", N_("🏘 I am a liaison")),
+    ("menu:help", N_("❓ Help")),
+    ("menu:lang", N_("🌐 Language")),
+)
+LANGUAGE_BUTTONS = (("lang:zh", "中文"), ("lang:en", "English"))
+
+
+def menu_keyboard(context: Context) -> InlineKeyboardMarkup:
+    _ = tr(context)
+    rows = [[InlineKeyboardButton(_(label), callback_data=data)] for data, label in MENU_ITEMS]
+    return InlineKeyboardMarkup(rows)
+
+
+def welcome_text(context: Context) -> str:
+    _ = tr(context)
+    name = services(context).office.label(chat_language(context))
+    return _(
+        "Welcome to {office}.\n\n"
+        "Here you can report work-safety hazards, illegal production and concealed accidents, "
+        "anonymously if you wish. You get a tip number and a secret receipt code to follow your report.\n\n"
+        "If someone is in danger right now, call 119 (fire), 110 (police) or 120 (ambulance) first.\n\n"
+        "Choose below:"
+    ).format(office=name)
+
+
+def help_text(context: Context) -> str:
+    _ = tr(context)
+    return _(
+        "How this bot works:\n\n"
+        "📝 Report a problem: tell the office about a hazard, illegal production or a concealed accident. "
+        "You may stay anonymous. At the end you get a tip number and a receipt code: write them down.\n\n"
+        "🔎 Check a report: with the tip number and receipt code, see what the office has done, answer its "
+        "questions, add evidence, and claim a reward.\n\n"
+        "🏘 I am a liaison: for the liaison (联络员) of a village or department, to register and send the "
+        "monthly figures.\n\n"
+        "🌐 Language: 中文 or English.\n\n"
+        "Commands: /start shows the menu, /help this text, /language switches the language, "
+        "/cancel leaves whatever you are doing.\n\n"
+        "You can also report by phone on the 12350 work-safety hotline."
+    )
+
+
+async def start(update: Update, context: Context) -> None:
+    if not is_private(update):
+        _ = tr(context)
+        await update.effective_message.reply_text(
+            _("For your safety, please talk to me in a private chat, not in a group.")
+        )
+        return
+    await update.effective_message.reply_text(welcome_text(context), reply_markup=menu_keyboard(context))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    await update.effective_message.reply_text(help_text(context), reply_markup=menu_keyboard(context))
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for data, label in LANGUAGE_BUTTONS]])
+
+
+async def language_command(update: Update, context: Context) -> None:
+    _ = tr(context)
+    await update.effective_message.reply_text(_("Choose your language:"), reply_markup=language_keyboard())
+
+
+async def on_language(update: Update, context: Context) -> None:
+    query = update.callback_query
+    lang = query.data.split(":", 1)[1]
+    context.chat_data["lang"] = lang
+    _ = translator(lang)
+    await query.answer()
+    await query.edit_message_text(_("Language set to English."))
+    await query.message.reply_text(welcome_text(context), reply_markup=menu_keyboard(context))
+
+
+async def on_menu(update: Update, context: Context) -> None:
+    query = update.callback_query
+    await query.answer()
+    choice = query.data.split(":", 1)[1]
+    if choice == "help":
+        await query.message.reply_text(help_text(context), reply_markup=menu_keyboard(context))
+    elif choice == "lang":
+        await query.message.reply_text(tr(context)("Choose your language:"), reply_markup=language_keyboard())
+    else:
+        # Filing, checking and liaison registration open in their own conversations (issues 3 and 6).
+        _ = tr(context)
+        await query.message.reply_text(
+            _("This part of the bot is not open yet. To report now, call the 12350 work-safety hotline."),
+            reply_markup=menu_keyboard(context),
+        )
+
+
+async def cancel(update: Update, context: Context) -> None:
+    """/cancel with no conversation under way."""
+    _ = tr(context)
+    await update.effective_message.reply_text(
+        _("There is nothing to cancel. Choose below:"), reply_markup=menu_keyboard(context)
+    )
+
+
+def cancel_conversation(draft_key: str | None):
+    """/cancel inside a conversation: discard its draft, end it, show the menu."""
+
+    async def _cancel(update: Update, context: Context) -> int:
+        if draft_key is not None:
+            context.chat_data.pop(draft_key, None)
+        _ = tr(context)
+        await update.effective_message.reply_text(
+            _("Cancelled. What you entered has been discarded."), reply_markup=menu_keyboard(context)
+        )
+        return ConversationHandler.END
+
+    return _cancel
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """A button the bot does not (or no longer) know: an old message, or a forged press."""
+    _ = tr(context)
+    await update.callback_query.answer(_("This button is no longer valid."), show_alert=False)
+    if is_private(update):
+        await update.effective_message.reply_text(
+            _("That button has expired. Choose below:"), reply_markup=menu_keyboard(context)
+        )
+
+
+async def unknown_message(update: Update, context: Context) -> None:
+    """Anything else in a private chat: a sticker, a photo, stray text."""
+    _ = tr(context)
+    await update.effective_message.reply_text(
+        _("I did not understand that. Please use the menu below, or send /help."),
+        reply_markup=menu_keyboard(context),
+    )
