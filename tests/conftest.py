@@ -1,0 +1,77 @@
+"""Shared fixtures: isolated settings, a key ring, and a bot driven through the in-memory Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import pytest
+from telegram.ext import BaseHandler
+
+from bot.app import OFFLINE_TOKEN, build_application
+from bot.config import Settings
+from bot.fakeapi import InMemoryBotApi
+from bot.simulator import Simulation, simulation
+from core.crypto import KeyRing
+from core.office import OfficeConfig, load_office
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = ROOT / "config" / "office.example.toml"
+
+StartBot = Callable[..., AbstractAsyncContextManager[Simulation]]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No TIPLINE_ setting and no .env of the developer's leaks into a test."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("TIPLINE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(_env_file=None, data_dir=tmp_path / "data", keyring=tmp_path / "secrets" / "keyring.json")
+
+
+@pytest.fixture
+def ring(settings: Settings) -> KeyRing:
+    ring = KeyRing.generate()
+    ring.save(settings.keyring_path)
+    return ring
+
+
+@pytest.fixture
+def office() -> OfficeConfig:
+    return load_office(EXAMPLE_CONFIG)
+
+
+@pytest.fixture
+def start_bot(settings: Settings, ring: KeyRing, office: OfficeConfig) -> StartBot:
+    """`async with start_bot() as sim:` runs the real Application; each call is a fresh process's worth."""
+
+    @asynccontextmanager
+    async def _start(conversations: Sequence[BaseHandler] = (), **kwargs) -> AsyncIterator[Simulation]:
+        api = InMemoryBotApi()
+        app = build_application(
+            settings,
+            office,
+            KeyRing.load(settings.keyring_path),
+            token=OFFLINE_TOKEN,
+            request=api,
+            conversations=conversations,
+        )
+        async with simulation(app, api, **kwargs) as sim:
+            yield sim
+
+    return _start
+
+
+def every_byte_under(directory: Path, *, skip: Sequence[Path] = ()) -> bytes:
+    """All bytes of every file below `directory` (database, WAL, shared memory…), except `skip`."""
+    skipped = {p.resolve() for p in skip}
+    return b"".join(p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file() and p.resolve() not in skipped)
