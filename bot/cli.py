@@ -9,6 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError
+
 from bot import startup
 from bot.config import Settings
 from bot.console import PERSONAS
@@ -33,6 +36,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     ring = startup.load_keyring(settings)
     office = startup.load_office_config(settings)
     asyncio.run(_preflight(settings, ring))
+    asyncio.run(_check_bot_api(settings, token))
     app = build_application(settings, office, ring, token=token)
     log.info("starting long polling against %s", settings.api_base_url.split("/bot")[0])
     app.run_polling()
@@ -43,6 +47,24 @@ async def _preflight(settings: Settings, ring: KeyRing) -> None:
     """Open and migrate the database once, so a bad one stops start-up with a sentence, not a traceback."""
     db = await startup.open_database(settings, ring)
     await db.close()
+
+
+async def _check_bot_api(settings: Settings, token: str) -> None:
+    """One getMe, so a refused token or an unreachable server is a sentence, not a traceback."""
+    bot = Bot(token, base_url=settings.api_base_url, base_file_url=settings.api_file_url)
+    server = settings.api_base_url.split("/bot")[0]
+    try:
+        async with bot:
+            pass
+    except InvalidToken:
+        raise StartupError(
+            f"TIPLINE_BOT_TOKEN: the Bot API at {server} refused this token; copy it again from @BotFather (/mybots)."
+        ) from None
+    except NetworkError as exc:
+        raise StartupError(
+            f"TIPLINE_API_BASE_URL: the Bot API at {server} cannot be reached ({type(exc).__name__}); "
+            "check the network, or the address of your own Bot API server."
+        ) from None
 
 
 # -- console -----------------------------------------------------------------------------------

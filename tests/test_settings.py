@@ -1,8 +1,11 @@
 """A bad setting stops start-up with one sentence naming the setting and the fix, exit code 2."""
 
+import http.server
 import os
+import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -152,3 +155,41 @@ def test_env_example_documents_every_setting():
     }
     expected = {f"TIPLINE_{name.upper()}" for name in Settings.model_fields}
     assert expected <= documented
+
+
+class _Refusing(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = b'{"ok": false, "error_code": 401, "description": "Unauthorized"}'
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def refusing_bot_api():
+    """A Bot API server on loopback that refuses every token."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_token_the_bot_api_refuses(env, monkeypatch, capsys, refusing_bot_api):
+    monkeypatch.setenv("TIPLINE_API_BASE_URL", f"{refusing_bot_api}/bot")
+    monkeypatch.setenv("TIPLINE_API_FILE_URL", f"{refusing_bot_api}/file/bot")
+    _run_fails_with(capsys, "TIPLINE_BOT_TOKEN", "refused this token", "@BotFather")
+
+
+def test_a_bot_api_that_cannot_be_reached(env, monkeypatch, capsys):
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("TIPLINE_API_BASE_URL", f"http://127.0.0.1:{port}/bot")
+    _run_fails_with(capsys, "TIPLINE_API_BASE_URL", "cannot be reached")
