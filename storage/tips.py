@@ -1,0 +1,254 @@
+"""Tips: one transaction per submission; plaintext facets, sealed content, identity and contact."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import date
+
+import aiosqlite
+
+from core import crypto
+from core.tips import (
+    Identity,
+    NewTip,
+    Status,
+    TipContent,
+    TipEvent,
+    TipFacets,
+    TipMessage,
+    format_tip_number,
+)
+from storage.db import Database
+from storage.drafts import DraftFiles, EvidenceFile
+from storage.vault import Vault
+
+_FACETS = (
+    "number, kind, industry, village, department, involves_death, status, received_on, accept_due,"
+    " has_identity, wants_push"
+)
+
+
+def _facets(row: aiosqlite.Row) -> TipFacets:
+    names = [n.strip() for n in _FACETS.split(",")]
+    return TipFacets.model_validate(dict(zip(names, row, strict=True)))
+
+
+class TipRepository:
+    def __init__(self, db: Database, vault: Vault, drafts: DraftFiles):
+        self.db = db
+        self.vault = vault
+        self.drafts = drafts
+
+    # -- submission ----------------------------------------------------------------------------
+
+    async def submit(
+        self,
+        tip: NewTip,
+        *,
+        department: str,
+        received_on: date,
+        accept_due: date,
+        receipt_hash: str,
+        draft_token: str,
+        contact_chat_id: int | None,
+        on_commit: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+    ) -> str:
+        """Write the tip, its first event, its files and receipt hash, all or nothing; returns its number."""
+        async with self.db.transaction() as conn:
+            year = received_on.year
+            async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM tips WHERE year = ?", (year,)) as cur:
+                seq = int((await cur.fetchone())[0])
+            number = format_tip_number(year, seq)
+            dek_id, dek = await self.vault.new_key(conn, crypto.CONTENT)
+            identity = await self._seal_new(conn, crypto.IDENTITY, number, "identity", tip.identity)
+            contact = await self._seal_new(
+                conn, crypto.CONTACT, number, "contact", contact_chat_id if tip.wants_push else None
+            )
+            cur = await conn.execute(
+                "INSERT INTO tips (number, year, seq, kind, industry, village, department, involves_death, status,"
+                " received_on, accept_due, has_identity, wants_push, dek_id, content, identity_dek_id, identity,"
+                " contact_dek_id, contact, receipt_hash, draft_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    number,
+                    year,
+                    seq,
+                    tip.kind,
+                    tip.industry,
+                    tip.village,
+                    department,
+                    int(tip.involves_death),
+                    Status.RECEIVED.value,
+                    received_on.isoformat(),
+                    accept_due.isoformat(),
+                    int(tip.identity is not None),
+                    int(tip.wants_push),
+                    dek_id,
+                    crypto.seal(
+                        dek, tip.content.model_dump_json().encode(), crypto.field_aad("tips", number, "content")
+                    ),
+                    *identity,
+                    *contact,
+                    receipt_hash,
+                    self.drafts.draft_hash(draft_token),
+                ),
+            )
+            tip_id = int(cur.lastrowid)
+            await self._event(conn, tip_id, Status.RECEIVED, received_on)
+            for file in await self.drafts.take(conn, draft_token):
+                await self._store_file(conn, tip_id, number, dek, file, received_on)
+            if on_commit is not None:
+                await on_commit(conn)
+        return number
+
+    async def _seal_new(
+        self, conn: aiosqlite.Connection, purpose: str, number: str, field: str, value: object
+    ) -> tuple[int | None, bytes | None]:
+        if value is None:
+            return None, None
+        dek_id, dek = await self.vault.new_key(conn, purpose)
+        payload = value.model_dump_json() if hasattr(value, "model_dump_json") else json.dumps(value)
+        return dek_id, crypto.seal(dek, payload.encode(), crypto.field_aad("tips", number, field))
+
+    async def number_for_draft(self, draft_token: str) -> str | None:
+        """The tip a draft already became, if it did (a submission repeated after a crash)."""
+        row = await self.db.fetchone(
+            "SELECT number FROM tips WHERE draft_hash = ?", (self.drafts.draft_hash(draft_token),)
+        )
+        return row[0] if row else None
+
+    # -- reading -------------------------------------------------------------------------------
+
+    async def facets(self, number: str) -> TipFacets | None:
+        row = await self.db.fetchone(f"SELECT {_FACETS} FROM tips WHERE number = ?", (number,))  # noqa: S608
+        return _facets(row) if row else None
+
+    async def receipt_hash(self, number: str) -> str | None:
+        row = await self.db.fetchone("SELECT receipt_hash FROM tips WHERE number = ?", (number,))
+        return row[0] if row else None
+
+    async def _tip_key(self, number: str) -> tuple[int, bytes]:
+        row = await self.db.fetchone("SELECT id, dek_id FROM tips WHERE number = ?", (number,))
+        if row is None:
+            raise KeyError(number)
+        return int(row[0]), await self.vault.key(self.db.conn, int(row[1]), crypto.CONTENT)
+
+    async def content(self, number: str) -> TipContent:
+        _, dek = await self._tip_key(number)
+        row = await self.db.fetchone("SELECT content FROM tips WHERE number = ?", (number,))
+        return TipContent.model_validate_json(
+            crypto.open_sealed(dek, row[0], crypto.field_aad("tips", number, "content"))
+        )
+
+    async def identity(self, number: str) -> Identity | None:
+        row = await self.db.fetchone("SELECT identity_dek_id, identity FROM tips WHERE number = ?", (number,))
+        if row is None or row[0] is None:
+            return None
+        dek = await self.vault.key(self.db.conn, int(row[0]), crypto.IDENTITY)
+        return Identity.model_validate_json(
+            crypto.open_sealed(dek, row[1], crypto.field_aad("tips", number, "identity"))
+        )
+
+    async def contact(self, number: str) -> int | None:
+        row = await self.db.fetchone("SELECT contact_dek_id, contact FROM tips WHERE number = ?", (number,))
+        if row is None or row[0] is None:
+            return None
+        dek = await self.vault.key(self.db.conn, int(row[0]), crypto.CONTACT)
+        return int(json.loads(crypto.open_sealed(dek, row[1], crypto.field_aad("tips", number, "contact"))))
+
+    async def events(self, number: str) -> list[TipEvent]:
+        rows = await self.db.fetchall(
+            "SELECT e.on_date, e.status FROM tip_events e JOIN tips t ON t.id = e.tip_id"
+            " WHERE t.number = ? ORDER BY e.id",
+            (number,),
+        )
+        return [TipEvent(on=r[0], status=r[1]) for r in rows]
+
+    async def messages(self, number: str) -> list[TipMessage]:
+        tip_id, dek = await self._tip_key(number)
+        rows = await self.db.fetchall(
+            "SELECT uid, on_date, sender, kind, body FROM tip_messages WHERE tip_id = ? ORDER BY id", (tip_id,)
+        )
+        return [
+            TipMessage(
+                on=on,
+                sender=sender,
+                kind=kind,
+                text=crypto.open_sealed(
+                    dek, body, crypto.field_aad("tip_messages", f"{number}/{uid}", "body")
+                ).decode(),
+            )
+            for uid, on, sender, kind, body in rows
+        ]
+
+    async def files(self, number: str) -> list[EvidenceFile]:
+        tip_id, dek = await self._tip_key(number)
+        rows = await self.db.fetchall(
+            "SELECT uid, kind, meta, data FROM tip_files WHERE tip_id = ? ORDER BY id", (tip_id,)
+        )
+        return [
+            EvidenceFile.from_meta(
+                kind,
+                crypto.open_sealed(dek, meta, crypto.field_aad("tip_files", f"{number}/{uid}", "meta")),
+                crypto.open_sealed(dek, data, crypto.field_aad("tip_files", f"{number}/{uid}", "data")),
+            )
+            for uid, kind, meta, data in rows
+        ]
+
+    # -- changes -------------------------------------------------------------------------------
+
+    async def add_message(self, number: str, sender: str, kind: str, text: str, on: date) -> None:
+        tip_id, dek = await self._tip_key(number)
+        uid = secrets.token_hex(8)
+        body = crypto.seal(dek, text.encode(), crypto.field_aad("tip_messages", f"{number}/{uid}", "body"))
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO tip_messages (tip_id, uid, on_date, sender, kind, body) VALUES (?, ?, ?, ?, ?, ?)",
+                (tip_id, uid, on.isoformat(), sender, kind, body),
+            )
+
+    async def add_file(self, number: str, file: EvidenceFile, on: date) -> None:
+        tip_id, dek = await self._tip_key(number)
+        async with self.db.transaction() as conn:
+            await self._store_file(conn, tip_id, number, dek, file, on)
+
+    async def set_status(self, number: str, status: Status, on: date) -> None:
+        """Record a new status; a finished tip forgets its push contact (shredding its key)."""
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT id, contact_dek_id FROM tips WHERE number = ?", (number,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                raise KeyError(number)
+            await conn.execute("UPDATE tips SET status = ? WHERE id = ?", (status.value, row[0]))
+            await self._event(conn, row[0], status, on)
+            if status in (Status.CLOSED, Status.WITHDRAWN, Status.NOT_ACCEPTED) and row[1] is not None:
+                await conn.execute("UPDATE tips SET contact_dek_id = NULL, contact = NULL WHERE id = ?", (row[0],))
+                await self.vault.shred(conn, row[1])
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    @staticmethod
+    async def _event(conn: aiosqlite.Connection, tip_id: int, status: Status, on: date) -> None:
+        await conn.execute(
+            "INSERT INTO tip_events (tip_id, on_date, status) VALUES (?, ?, ?)", (tip_id, on.isoformat(), status.value)
+        )
+
+    @staticmethod
+    async def _store_file(
+        conn: aiosqlite.Connection, tip_id: int, number: str, dek: bytes, file: EvidenceFile, on: date
+    ) -> None:
+        uid = secrets.token_hex(8)
+        await conn.execute(
+            "INSERT INTO tip_files (tip_id, uid, on_date, kind, size, meta, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                tip_id,
+                uid,
+                on.isoformat(),
+                file.kind,
+                len(file.data),
+                crypto.seal(dek, file.meta, crypto.field_aad("tip_files", f"{number}/{uid}", "meta")),
+                crypto.seal(dek, file.data, crypto.field_aad("tip_files", f"{number}/{uid}", "data")),
+            ),
+        )
