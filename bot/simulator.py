@@ -20,6 +20,9 @@ from telegram.ext import Application, ContextTypes
 
 from bot.fakeapi import ApiCall, InMemoryBotApi
 
+#: Telegram's update ids only grow, across restarts of the bot too: one counter for the process.
+_UPDATE_IDS = itertools.count(1)
+
 
 class HandlerRaised(AssertionError):
     """A handler raised while processing a simulated update."""
@@ -50,7 +53,6 @@ class Simulation:
         self.api = api
         self.raise_errors = raise_errors
         self.errors: list[BaseException] = []
-        self._update_ids = itertools.count(1)
         app.add_error_handler(self._collect)
 
     async def _collect(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -71,7 +73,7 @@ class Simulation:
             raise HandlerRaised(f"a handler raised {type(error).__name__}: {error}") from error
 
     def next_update_id(self) -> int:
-        return next(self._update_ids)
+        return next(_UPDATE_IDS)
 
 
 class SimUser:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from telegram import Update
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
@@ -16,27 +18,43 @@ from telegram.ext import (
 )
 
 from handlers import menu
-from handlers.common import Context
+from handlers.check import check_conversation
+from handlers.common import Context, services, today
 from handlers.errors import on_error
+from handlers.report import report_conversation
 
 #: After every update: write chat data and conversation states through at once, so a crash
 #: loses nothing the user was told was kept.
 PERSIST_GROUP = 100
+DEDUPE_GROUP = -100
+log = logging.getLogger("tipline.updates")
 
 
 async def _write_through(update: Update, context: Context) -> None:
+    # PTB marks the update's chat for persistence only after every group ran: mark it now.
+    if update.effective_chat is not None:
+        context.application.mark_data_for_update_persistence(chat_ids=update.effective_chat.id)
     await context.application.update_persistence()
+    await services(context).updates.mark(update.update_id, today(context))
+
+
+async def _skip_if_seen(update: Update, context: Context) -> None:
+    """The same update delivered twice (Telegram retries after a crash) is handled once."""
+    if await services(context).updates.seen(update.update_id):
+        log.info("update %s delivered again: skipped", update.update_id)
+        raise ApplicationHandlerStop
 
 
 def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> None:
     """Add every handler. Conversations come first, so their /cancel wins over the menu's."""
-    for handler in conversations:
+    app.add_handler(TypeHandler(Update, _skip_if_seen), group=DEDUPE_GROUP)
+    for handler in (report_conversation(), check_conversation(), *conversations):
         app.add_handler(handler)
     app.add_handler(CommandHandler("start", menu.start))
     app.add_handler(CommandHandler("help", menu.help_command))
     app.add_handler(CommandHandler("language", menu.language_command))
     app.add_handler(CommandHandler("cancel", menu.cancel))
-    app.add_handler(CallbackQueryHandler(menu.on_menu, pattern=r"^menu:(report|check|liaison|help|lang)$"))
+    app.add_handler(CallbackQueryHandler(menu.on_menu, pattern=r"^menu:(liaison|help|lang)$"))
     app.add_handler(CallbackQueryHandler(menu.on_language, pattern=r"^lang:(zh|en)$"))
     app.add_handler(CallbackQueryHandler(menu.stale_button))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, menu.unknown_message))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -11,6 +13,10 @@ from telegram.ext import ContextTypes
 from core.office import OfficeConfig
 from handlers.i18n import LANGUAGES, Translate, translator
 from storage.db import Database
+from storage.drafts import DraftFiles
+from storage.limits import Limits
+from storage.tips import TipRepository
+from storage.updates import ProcessedUpdates
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -21,6 +27,11 @@ class AppServices(Protocol):
     office: OfficeConfig
     language: str
     tz: ZoneInfo
+    drafts: DraftFiles
+    tips: TipRepository
+    limits: Limits
+    updates: ProcessedUpdates
+    clock: Callable[[], datetime]
 
     @property
     def db(self) -> Database: ...
@@ -37,6 +48,15 @@ def chat_language(context: Context) -> str:
 
 def tr(context: Context) -> Translate:
     return translator(chat_language(context))
+
+
+def now(context: Context) -> datetime:
+    """The office's local time (TIPLINE_TIMEZONE); tests move it with `Services.clock`."""
+    return services(context).clock()
+
+
+def today(context: Context) -> date:
+    return now(context).date()
 
 
 def is_private(update: Update) -> bool:

@@ -93,12 +93,17 @@ async def on_menu(update: Update, context: Context) -> None:
     if choice == "help":
         await query.message.reply_text(help_text(context), reply_markup=menu_keyboard(context))
     elif choice == "lang":
-        await query.message.reply_text(tr(context)("Choose your language:"), reply_markup=language_keyboard())
+        _ = tr(context)
+        await query.message.reply_text(_("Choose your language:"), reply_markup=language_keyboard())
     else:
-        # Filing, checking and liaison registration open in their own conversations (issues 3 and 6).
+        # Filing and checking are conversations of their own (handlers.report, handlers.check);
+        # liaison registration comes with the liaison issue.
         _ = tr(context)
         await query.message.reply_text(
-            _("This part of the bot is not open yet. To report now, call the 12350 work-safety hotline."),
+            _(
+                "Liaison registration is not open yet. "
+                "Until it is, please send your monthly figures to the office as before."
+            ),
             reply_markup=menu_keyboard(context),
         )
 
@@ -111,19 +116,13 @@ async def cancel(update: Update, context: Context) -> None:
     )
 
 
-def cancel_conversation(draft_key: str | None):
-    """/cancel inside a conversation: discard its draft, end it, show the menu."""
-
-    async def _cancel(update: Update, context: Context) -> int:
-        if draft_key is not None:
-            context.chat_data.pop(draft_key, None)
-        _ = tr(context)
-        await update.effective_message.reply_text(
-            _("Cancelled. What you entered has been discarded."), reply_markup=menu_keyboard(context)
-        )
-        return ConversationHandler.END
-
-    return _cancel
+async def cancel_conversation(update: Update, context: Context) -> int:
+    """/cancel inside a conversation that keeps nothing of its own: end it, show the menu."""
+    _ = tr(context)
+    await update.effective_message.reply_text(
+        _("Cancelled. What you entered has been discarded."), reply_markup=menu_keyboard(context)
+    )
+    return ConversationHandler.END
 
 
 async def stale_button(update: Update, context: Context) -> None:

@@ -55,11 +55,13 @@ def start_bot(settings: Settings, ring: KeyRing, office: OfficeConfig) -> StartB
     """`async with start_bot() as sim:` runs the real Application; each call is a fresh process's worth."""
 
     @asynccontextmanager
-    async def _start(conversations: Sequence[BaseHandler] = (), **kwargs) -> AsyncIterator[Simulation]:
+    async def _start(
+        conversations: Sequence[BaseHandler] = (), *, config: OfficeConfig | None = None, **kwargs
+    ) -> AsyncIterator[Simulation]:
         api = InMemoryBotApi()
         app = build_application(
             settings,
-            office,
+            config or office,
             KeyRing.load(settings.keyring_path),
             token=OFFLINE_TOKEN,
             request=api,

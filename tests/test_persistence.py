@@ -5,6 +5,7 @@ import sqlite3
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from handlers.conversation import conversation
+from handlers.menu import cancel_conversation
 from tests.conftest import every_byte_under
 
 NAME, PLACE = range(2)
@@ -30,6 +31,11 @@ async def _got_place(update, context):
     return ConversationHandler.END
 
 
+async def _cancel(update, context):
+    context.chat_data.pop("probe", None)
+    return await cancel_conversation(update, context)
+
+
 def probe_conversation():
     return conversation(
         "probe",
@@ -38,7 +44,7 @@ def probe_conversation():
             NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, _got_name)],
             PLACE: [MessageHandler(filters.TEXT & ~filters.COMMAND, _got_place)],
         },
-        draft_key="probe",
+        cancel=_cancel,
     )
 
 

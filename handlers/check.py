@@ -1,0 +1,318 @@
+"""Check a report: tip number + receipt code, then the status, deadlines and dialogue, and actions.
+
+Wrong codes are limited per chat (storage.limits). A verified session lasts 15 minutes; after it
+the code is asked again. Nothing here learns or stores who the reporter is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+
+from core import receipts
+from core.tips import Status, open_deadlines, open_question, parse_tip_number, reporter_actions
+from handlers.check_view import render
+from handlers.common import Context, chat_language, now, services, today, tr
+from handlers.conversation import conversation
+from handlers.files import FILES, VOICE, receive, too_large_text, unreadable_text
+from handlers.menu import menu_keyboard
+
+log = logging.getLogger("tipline.check")
+NAME = "check"
+SESSION = "check"
+SESSION_LENGTH = timedelta(minutes=15)
+# Verifying against this when the tip does not exist costs the same time as a real check.
+_DUMMY_HASH = receipts.hash_code("0" * receipts.DIGITS)
+NUMBER, CODE, VIEW, WRITE, OBJECT, WITHDRAW = "number", "code", "view", "write", "object", "withdraw"
+
+
+def _buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=f"check:{v}") for label, v in row] for row in rows]
+    )
+
+
+async def _say(update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+def _cancel_row(context: Context) -> list[tuple[str, str]]:
+    _ = tr(context)
+    return [(_("✖ Cancel"), "exit")]
+
+
+async def _locked(update: Update, context: Context) -> bool:
+    until = await services(context).limits.locked_until(update.effective_chat.id, now(context))
+    if until is None:
+        return False
+    _ = tr(context)
+    await _say(update, context, _("Too many wrong codes. Please try again after {time}.").format(time=f"{until:%H:%M}"),
+               menu_keyboard(context))  # fmt: skip
+    context.chat_data.pop(SESSION, None)
+    return True
+
+
+async def start(update: Update, context: Context) -> object:
+    if update.callback_query:
+        await update.callback_query.answer()
+    if await _locked(update, context):
+        return ConversationHandler.END
+    context.chat_data[SESSION] = {}
+    _ = tr(context)
+    await _say(
+        update, context, _("Please type the tip number, for example JB2026-000123:"), _buttons(_cancel_row(context))
+    )
+    return NUMBER
+
+
+async def on_number(update: Update, context: Context) -> object:
+    _ = tr(context)
+    number = parse_tip_number(update.message.text)
+    if number is None:
+        await _say(update, context, _("That is not a tip number. It looks like JB2026-000123. Please type it again:"),
+                   _buttons(_cancel_row(context)))  # fmt: skip
+        return NUMBER
+    context.chat_data[SESSION] = {"number": number}
+    return await _ask_code(update, context)
+
+
+async def _ask_code(update: Update, context: Context, notice: str = "") -> object:
+    _ = tr(context)
+    text = _("Now type the 16-digit receipt code. For your safety, the message with the code is deleted after reading.")
+    await _say(
+        update,
+        context,
+        f"{notice}\n\n{text}".strip(),
+        _buttons([(_("Type the number again"), "again")], _cancel_row(context)),
+    )
+    return CODE
+
+
+async def on_code(update: Update, context: Context) -> object:
+    _ = tr(context)
+    session = context.chat_data.get(SESSION) or {}
+    typed = update.message.text
+    try:
+        await update.message.delete()
+    except TelegramError:
+        log.info("could not delete a receipt code message")
+    if "number" not in session:
+        return await start(update, context)
+    if await _locked(update, context):
+        return ConversationHandler.END
+    svc = services(context)
+    stored = await svc.tips.receipt_hash(session["number"])
+    valid = await asyncio.to_thread(receipts.verify_code, typed, stored or _DUMMY_HASH)
+    if not (valid and stored):
+        until = await svc.limits.record_failure(update.effective_chat.id, now(context))
+        log.info("wrong receipt code")
+        if until is not None:
+            await _locked(update, context)
+            return ConversationHandler.END
+        return await _ask_code(update, context, _("The tip number or the receipt code is not right."))
+    await svc.limits.record_success(update.effective_chat.id)
+    session["until"] = (now(context) + SESSION_LENGTH).isoformat()
+    return await show_view(update, context)
+
+
+def _session_number(context: Context) -> str | None:
+    session = context.chat_data.get(SESSION) or {}
+    until = session.get("until")
+    if until is None or datetime.fromisoformat(until) < now(context):
+        return None
+    return session["number"]
+
+
+async def _tip_now(context: Context, number: str):
+    svc = services(context)
+    facets = await svc.tips.facets(number)
+    events, messages = await svc.tips.events(number), await svc.tips.messages(number)
+    return facets, events, messages, reporter_actions(facets, events, svc.office.deadlines, today(context))
+
+
+async def show_view(update: Update, context: Context, notice: str = "") -> object:
+    number = _session_number(context)
+    if number is None:
+        return await _expired(update, context)
+    _ = tr(context)
+    facets, events, messages, actions = await _tip_now(context, number)
+    deadlines = open_deadlines(facets, events, services(context).office.deadlines)
+    text = render(facets, events, messages, deadlines, _, chat_language(context))
+    rows: list[list[tuple[str, str]]] = []
+    if "write" in actions:
+        question = open_question(messages)
+        rows.append(
+            [(_("✉ Answer the office's question") if question else _("✉ Message the office / add evidence"), "write")]
+        )
+    if "object" in actions:
+        rows.append([(_("↩ Object to the reply"), "object")])
+    if "withdraw" in actions:
+        rows.append([(_("Withdraw the report"), "withdraw")])
+    rows.append([(_("Refresh"), "refresh"), (_("Leave"), "exit")])
+    await _say(update, context, f"{notice}\n\n{text}".strip(), _buttons(*rows))
+    return VIEW
+
+
+async def _expired(update: Update, context: Context) -> object:
+    _ = tr(context)
+    if (context.chat_data.get(SESSION) or {}).get("number"):
+        return await _ask_code(update, context, _("For your safety the check has timed out."))
+    return await start(update, context)
+
+
+async def _allowed(update: Update, context: Context, action: str) -> str | None:
+    """The session's tip number if `action` is allowed now; None after showing why not (or the view)."""
+    number = _session_number(context)
+    if number is None:
+        await _expired(update, context)
+        return None
+    *_, actions = await _tip_now(context, number)
+    if action not in actions:
+        _ = tr(context)
+        await show_view(update, context, _("That is not possible for this report now."))
+        return None
+    return number
+
+
+async def on_view_button(update: Update, context: Context) -> object:
+    query = update.callback_query
+    await query.answer()
+    action = query.data.removeprefix("check:")
+    if action == "exit":
+        return await leave(update, context)
+    if action == "again":
+        return await start(update, context)
+    if action == "refresh":
+        return await show_view(update, context)
+    number = await _allowed(update, context, action.removesuffix("_yes"))
+    if number is None:
+        return _state_after_refusal(context)
+    _ = tr(context)
+    if action == "write":
+        prompt = _("Type your message to the office, or send photos or files. Tap Done when finished.")
+        await _say(update, context, prompt, _buttons([(_("Done"), "refresh")]))
+        return WRITE
+    if action == "object":
+        prompt = _("Please write what you object to in the reply, and why:")
+        await _say(update, context, prompt, _buttons([(_("Back"), "refresh")]))
+        return OBJECT
+    if action == "withdraw":
+        text = _("Withdraw report {number}? The office stops working on it and you get no reply.").format(number=number)
+        await _say(update, context, text, _buttons([(_("Yes, withdraw it"), "withdraw_yes"), (_("No"), "refresh")]))
+        return WITHDRAW
+    await services(context).tips.set_status(number, Status.WITHDRAWN, today(context))
+    log.info("tip %s withdrawn by the reporter", number)
+    context.chat_data.pop(SESSION, None)
+    await _say(update, context, _("Report {number} has been withdrawn.").format(number=number), menu_keyboard(context))
+    return ConversationHandler.END
+
+
+def _state_after_refusal(context: Context) -> object:
+    """After _allowed said no: the view if the session holds, else the code is being asked."""
+    return VIEW if _session_number(context) else CODE
+
+
+async def on_message(update: Update, context: Context) -> object:
+    number = await _allowed(update, context, "write")
+    if number is None:
+        return _state_after_refusal(context)
+    _ = tr(context)
+    svc = services(context)
+    text = update.message.text.strip()
+    if not text:
+        await _say(update, context, _("The message is empty. Please type your answer."))
+        return WRITE
+    kind = "answer" if open_question(await svc.tips.messages(number)) else "message"
+    await svc.tips.add_message(number, "reporter", kind, text[:4000], today(context))
+    log.info("reporter %s added to tip %s", kind, number)
+    await _say(
+        update, context, _("Sent to the office. You can send more, or tap Done."), _buttons([(_("Done"), "refresh")])
+    )
+    return WRITE
+
+
+async def on_file(update: Update, context: Context) -> object:
+    number = await _allowed(update, context, "write")
+    if number is None:
+        return _state_after_refusal(context)
+    _ = tr(context)
+    received = await receive(update, context)
+    if received.too_large:
+        notice = too_large_text(_)
+    elif received.unreadable:
+        notice = unreadable_text(_)
+    else:
+        await services(context).tips.add_file(number, received.file, today(context))
+        log.info("reporter evidence added to tip %s", number)
+        notice = _("File received and added to your report.")
+    await _say(update, context, notice, _buttons([(_("Done"), "refresh")]))
+    return WRITE
+
+
+async def on_objection(update: Update, context: Context) -> object:
+    number = await _allowed(update, context, "object")
+    if number is None:
+        return _state_after_refusal(context)
+    _ = tr(context)
+    svc = services(context)
+    text = update.message.text.strip()
+    if len(text) < 5:
+        await _say(update, context, _("Please write a little more: what you object to, and why."))
+        return OBJECT
+    await svc.tips.add_message(number, "reporter", "objection", text[:4000], today(context))
+    await svc.tips.set_status(number, Status.UNDER_REVIEW, today(context))
+    log.info("objection to the reply of tip %s", number)
+    return await show_view(
+        update, context, _("Your objection has been recorded. The office reviews the case within 30 days.")
+    )
+
+
+async def on_voice(update: Update, context: Context) -> object:
+    _ = tr(context)
+    await _say(update, context, _("Voice messages are not accepted: a voice can identify you. Please type instead."))
+    return None  # stay in the current state
+
+
+async def on_other(update: Update, context: Context) -> object:
+    _ = tr(context)
+    await _say(update, context, _("Please type your answer as text."))
+    return None
+
+
+async def on_stray(update: Update, context: Context) -> object:
+    _ = tr(context)
+    await _say(update, context, _("Please answer this step with the buttons below."))
+    return None
+
+
+async def leave(update: Update, context: Context) -> object:
+    context.chat_data.pop(SESSION, None)
+    _ = tr(context)
+    await _say(update, context, _("You have left the report. Choose below:"), menu_keyboard(context))
+    return ConversationHandler.END
+
+
+def check_conversation() -> ConversationHandler:
+    buttons = CallbackQueryHandler(
+        on_view_button, pattern=r"^check:(exit|again|refresh|write|object|withdraw|withdraw_yes)$"
+    )
+    text = filters.TEXT & ~filters.COMMAND
+    tail = [MessageHandler(VOICE, on_voice), MessageHandler(~filters.COMMAND, on_other)]
+    return conversation(
+        NAME,
+        [CallbackQueryHandler(start, pattern=r"^menu:check$")],
+        {
+            NUMBER: [buttons, MessageHandler(text, on_number), *tail],
+            CODE: [buttons, MessageHandler(text, on_code), *tail],
+            VIEW: [buttons, MessageHandler(VOICE, on_voice), MessageHandler(~filters.COMMAND, on_stray)],
+            WRITE: [buttons, MessageHandler(text, on_message), MessageHandler(FILES, on_file), *tail],
+            OBJECT: [buttons, MessageHandler(text, on_objection), *tail],
+            WITHDRAW: [buttons, MessageHandler(~filters.COMMAND, on_stray)],
+        },
+        cancel=leave,
+    )

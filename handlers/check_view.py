@@ -1,0 +1,61 @@
+"""What a reporter sees of their tip: status history, deadlines, the office's messages and reply."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from core.tips import TipEvent, TipFacets, TipMessage, status_name
+from handlers.i18n import N_, Translate
+
+#: Telegram allows 4,096 characters a message; older messages give way first.
+_BUDGET = 3500
+
+_DEADLINES = {
+    "accept": N_("decision on accepting it by {date}"),
+    "verify": N_("verification and handling by {date}"),
+    "object": N_("you may object to the reply until {date}"),
+    "review": N_("the review by {date}"),
+}
+_SENDERS = {
+    ("office", "question"): N_("Question from the office"),
+    ("office", "reply"): N_("Reply of the office (答复)"),
+    ("office", "message"): N_("Message from the office"),
+    ("reporter", "answer"): N_("Your answer"),
+    ("reporter", "message"): N_("Your message"),
+    ("reporter", "objection"): N_("Your objection"),
+}
+
+
+def render(
+    facets: TipFacets,
+    events: list[TipEvent],
+    messages: list[TipMessage],
+    deadlines: list[tuple[str, date]],
+    _: Translate,
+    lang: str,
+) -> str:
+    lines = [
+        _("Report {number}").format(number=facets.number),
+        _("Status: {status}").format(status=status_name(facets.status, lang)),
+        "",
+        _("History:"),
+    ]
+    lines += [f"  {e.on:%Y-%m-%d}  {status_name(e.status, lang)}" for e in events]
+    if deadlines:
+        lines += ["", _("Deadlines:")]
+        lines += ["  " + _(_DEADLINES[what]).format(date=f"{due:%Y-%m-%d}") for what, due in deadlines]
+    dialogue = [
+        f"{m.on:%Y-%m-%d} {_(_SENDERS.get((m.sender, m.kind), _SENDERS[(m.sender, 'message')]))}:\n{m.text}"
+        for m in messages
+    ]
+    shown: list[str] = []
+    used = sum(len(line) + 1 for line in lines)
+    for entry in reversed(dialogue):
+        if used + len(entry) > _BUDGET:
+            shown.insert(0, _("(earlier messages not shown)"))
+            break
+        shown.insert(0, entry)
+        used += len(entry) + 2
+    if shown:
+        lines += ["", _("Messages:"), *shown]
+    return "\n".join(lines)

@@ -1,0 +1,88 @@
+"""Files people send (evidence): which attachment, downloading within the Bot API's limit, cleaning images."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import filters
+
+from core.media import DOWNLOAD_LIMIT, UnreadableImage, is_image, strip_image_metadata
+from handlers.common import Context
+from handlers.i18n import Translate
+from storage.drafts import EvidenceFile
+
+FILES = filters.PHOTO | filters.VIDEO | filters.Document.ALL
+VOICE = filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE
+
+__all__ = ["FILES", "VOICE", "Received", "UnreadableImage", "receive", "too_large_text", "unreadable_text"]
+
+
+@dataclass(frozen=True)
+class Received:
+    """What became of a file: stored (`file`), too large for the Bot API, or not a readable image."""
+
+    file: EvidenceFile | None = None
+    too_large: bool = False
+    unreadable: bool = False
+
+    @property
+    def cleaned(self) -> bool:
+        return self.file is not None and (self.file.kind == "photo" or is_image(self.file.mime_type))
+
+
+def _attachment(update: Update) -> tuple[str, object, str, str]:
+    """(kind, Telegram object, file name, MIME type) of the message's file."""
+    message = update.message
+    if message.photo:
+        return "photo", message.photo[-1], "photo.jpg", "image/jpeg"
+    if message.video:
+        video = message.video
+        return "video", video, video.file_name or "video.mp4", video.mime_type or "video/mp4"
+    document = message.document
+    return "document", document, document.file_name or "document", document.mime_type or "application/octet-stream"
+
+
+async def _download(context: Context, telegram_file: object) -> bytes | None:
+    """The file's bytes, or None when it is over the Bot API's 20 MB limit."""
+    size = getattr(telegram_file, "file_size", None)
+    if size is not None and size > DOWNLOAD_LIMIT:
+        return None
+    try:
+        file = await context.bot.get_file(telegram_file.file_id)
+    except BadRequest as exc:
+        if "too big" in str(exc).lower():
+            return None
+        raise
+    data = bytes(await file.download_as_bytearray())
+    return data if len(data) <= DOWNLOAD_LIMIT else None
+
+
+async def receive(update: Update, context: Context) -> Received:
+    """Download the message's file; images lose their metadata (in a thread: decoding is CPU work)."""
+    kind, telegram_file, name, mime = _attachment(update)
+    data = await _download(context, telegram_file)
+    if data is None:
+        return Received(too_large=True)
+    if kind == "photo" or is_image(mime):
+        try:
+            clean, clean_mime = await asyncio.to_thread(strip_image_metadata, data)
+        except UnreadableImage:
+            return Received(unreadable=True)
+        stem = name.rsplit(".", 1)[0] if "." in name else name
+        extension = clean_mime.split("/")[1].replace("jpeg", "jpg")
+        return Received(EvidenceFile(kind, f"{stem}.{extension}", clean_mime, clean))
+    return Received(EvidenceFile(kind, name, mime, data))
+
+
+def too_large_text(_: Translate) -> str:
+    return _(
+        "This file is larger than 20 MB, which the bot cannot receive. Everything else you entered is kept. "
+        "You can send a smaller copy (for example a shorter video), or describe it in your report."
+    )
+
+
+def unreadable_text(_: Translate) -> str:
+    return _("This picture could not be read. Please send it again as a photo.")

@@ -1,0 +1,37 @@
+"""Push notices to reporters who opted in: the tip number and a short note, never the content."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application
+
+from handlers.i18n import LANGUAGES, translator
+
+log = logging.getLogger("tipline.notify")
+
+
+async def notify_reporter(app: Application, number: str) -> bool:
+    """Tell the reporter of `number` that something changed, if they asked for notices; True if sent."""
+    services = app.bot_data["services"]
+    chat_id = await services.tips.contact(number)
+    if chat_id is None:
+        return False
+    chat_data = app.chat_data.get(chat_id, {})
+    lang = chat_data.get("lang") if chat_data.get("lang") in LANGUAGES else services.language
+    _ = translator(lang)
+    text = _(
+        "There is news about your report {number}. To read it, choose “Check a report” in the menu and "
+        "enter the tip number and your receipt code."
+    ).format(number=number)
+    try:
+        await app.bot.send_message(chat_id, text)
+    except Forbidden:
+        log.info("reporter of tip %s blocked the bot: notice not delivered", number)
+        return False
+    except TelegramError as exc:
+        log.warning("notice for tip %s not delivered: %s", number, type(exc).__name__)
+        return False
+    log.info("notice sent for tip %s", number)
+    return True

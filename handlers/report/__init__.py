@@ -1,0 +1,53 @@
+"""Filing a tip: a persistent conversation of nine steps, each one tap or one message."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+
+from handlers.common import Context, is_private, services, today, tr
+from handlers.conversation import conversation
+from handlers.files import FILES, VOICE
+from handlers.report import evidence, steps
+from handlers.report.flow import DRAFT, STEP_NUMBERS, new_draft, sequence
+from handlers.report.summary import cancel, daily_limit_text
+
+NAME = "report"
+
+
+async def start(update: Update, context: Context) -> object:
+    """The menu's "report a problem": a new draft, or the unfinished one where it stopped."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer()
+    if not is_private(update):
+        return ConversationHandler.END
+    _ = tr(context)
+    svc = services(context)
+    limit = svc.office.limits.tips_per_day
+    if await svc.limits.tips_today(update.effective_chat.id, today(context)) >= limit:
+        await context.bot.send_message(update.effective_chat.id, daily_limit_text(_, limit))
+        return ConversationHandler.END
+    draft = context.chat_data.get(DRAFT)
+    if draft is not None and draft["step"] in sequence(draft, svc.office):
+        return await steps.show(update, context, _("You have an unfinished report: continuing where you stopped."))
+    context.chat_data[DRAFT] = new_draft()
+    return await steps.show(update, context)
+
+
+def report_conversation() -> ConversationHandler:
+    inputs = [
+        CallbackQueryHandler(steps.on_button, pattern=r"^tip:"),
+        MessageHandler(filters.TEXT & ~filters.COMMAND, steps.on_text),
+        MessageHandler(filters.LOCATION, steps.on_location),
+        MessageHandler(FILES, evidence.on_file),
+        MessageHandler(VOICE, steps.on_voice),
+        MessageHandler(~filters.COMMAND, steps.on_other),
+    ]
+    states = {step: inputs for step in ("intro", *STEP_NUMBERS)}
+    return conversation(
+        NAME,
+        [CallbackQueryHandler(start, pattern=r"^menu:report$")],
+        states,
+        cancel=cancel,
+    )

@@ -1,0 +1,81 @@
+"""The steps of filing a tip: their order, their numbers ("第 3 步 / 共 9 步"), back and edit.
+
+The draft lives in chat_data["tip"] (sealed by the persistence). Its "step" is the current step,
+which is also the ConversationHandler's state.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from core.office import OfficeConfig
+
+DRAFT = "tip"
+TOTAL_STEPS = 9
+
+#: step -> the number shown to the reporter; steps sharing a number form one group.
+STEP_NUMBERS = {
+    "who": 1,
+    "kind": 2, "subtype": 2, "acc_when": 2, "acc_dead": 2, "acc_injured": 2,
+    "industry": 3,
+    "village": 4, "site": 4,
+    "description": 5,
+    "evidence": 6,
+    "identity": 7, "id_name": 7, "id_phone": 7,
+    "push": 8,
+    "summary": 9,
+}  # fmt: skip
+
+#: The first step of each group, which the summary's "change" buttons open.
+EDITABLE = ("who", "kind", "industry", "village", "description", "evidence", "identity", "push")
+
+
+def new_draft() -> dict[str, Any]:
+    return {"token": secrets.token_urlsafe(16), "step": "intro", "answers": {}, "files": 0, "editing": None}
+
+
+def sequence(draft: dict[str, Any], office: OfficeConfig) -> list[str]:
+    """Every step this draft goes through, in order, given what it answered so far."""
+    answers = draft["answers"]
+    steps = ["intro", "who", "kind"]
+    if answers.get("kind") == "illegal":
+        steps.append("subtype")
+    if answers.get("kind") == "concealed":
+        steps += ["acc_when", "acc_dead", "acc_injured"]
+    steps.append("industry")
+    if office.villages:
+        steps.append("village")
+    steps += ["site", "description", "evidence", "identity"]
+    if answers.get("identity") == "named":
+        steps += ["id_name", "id_phone"]
+    steps += ["push", "summary"]
+    return steps
+
+
+def next_step(draft: dict[str, Any], office: OfficeConfig) -> str:
+    """The step after the current one; back to the summary once an edited group is done."""
+    steps = sequence(draft, office)
+    current = draft["step"]
+    following = steps[steps.index(current) + 1]
+    editing = draft.get("editing")
+    if editing and STEP_NUMBERS.get(following) != STEP_NUMBERS[editing]:
+        draft["editing"] = None
+        return "summary"
+    return following
+
+
+def previous_step(draft: dict[str, Any], office: OfficeConfig) -> str:
+    steps = sequence(draft, office)
+    current = draft["step"]
+    index = steps.index(current)
+    return steps[max(index - 1, 0)]
+
+
+def edit_target(group: str, office: OfficeConfig) -> str | None:
+    """The step the summary's 'change' button opens, or None for an unknown one."""
+    if group not in EDITABLE:
+        return None
+    if group == "village" and not office.villages:
+        return "site"
+    return group

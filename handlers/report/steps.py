@@ -1,0 +1,204 @@
+"""Answers to each step: one dispatcher per kind of input, checked against the draft's current step."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+
+from core import taxonomy
+from core.office import OfficeConfig
+from core.tips import DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX, SITE_MAX, normalize_phone, parse_count
+from handlers.common import Context, chat_language, services, tr
+from handlers.i18n import Translate
+from handlers.report.flow import DRAFT, STEP_NUMBERS, edit_target, next_step, previous_step
+from handlers.report.questions import header, question
+
+END = -1  # ConversationHandler.END, without importing the handler machinery here
+
+
+def draft_of(context: Context) -> dict[str, Any] | None:
+    return context.chat_data.get(DRAFT)
+
+
+async def show(update: Update, context: Context, notice: str | None = None) -> str:
+    """Send the current step's question (after `notice`); returns the step, the new state."""
+    from handlers.report.summary import summary  # the summary needs the steps' vocabulary, not vice versa
+
+    draft = draft_of(context)
+    _ = tr(context)
+    step = draft["step"]
+    office = services(context).office
+    if step == "summary":
+        text, markup = summary(draft, office, _, chat_language(context))
+    else:
+        text, markup = question(step, draft, office, _, chat_language(context))
+    text = header(step, _) + text
+    if notice:
+        text = f"{notice}\n\n{text}"
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    return step
+
+
+async def advance(update: Update, context: Context, notice: str | None = None) -> str:
+    draft = draft_of(context)
+    draft["step"] = next_step(draft, services(context).office)
+    return await show(update, context, notice)
+
+
+# -- buttons -----------------------------------------------------------------------------------
+
+
+def _button_answer(step: str, value: str, draft: dict[str, Any], office: OfficeConfig) -> bool:
+    """Record a button's answer; False if the value is not one this step offers (a forged press)."""
+    answers = draft["answers"]
+    choices: dict[str, Any] = {
+        "intro": {"start"},
+        "who": {"public", "employee", "other"},
+        "kind": taxonomy.KIND_BY_CODE,
+        "subtype": taxonomy.SUBTYPE_BY_CODE,
+        "acc_dead": {"unknown"},
+        "acc_injured": {"unknown"},
+        "industry": taxonomy.INDUSTRY_BY_CODE,
+        "village": {v.code for v in office.villages} | {"none"},
+        "site": {"skip"} if answers.get("location") else set(),
+        "evidence": {"done"},
+        "identity": {"anonymous", "named"},
+        "push": {"yes", "no"},
+    }
+    if value not in choices.get(step, ()):
+        return False
+    if step == "kind" and answers.get("kind") != value:
+        for stale in ("subtype", "acc_when", "acc_dead", "acc_injured"):
+            answers.pop(stale, None)
+    if step == "identity" and value == "anonymous":
+        answers.pop("name", None)
+        answers.pop("phone", None)
+    if step in ("acc_dead", "acc_injured"):
+        answers[step.removeprefix("acc_")] = None  # not known
+    elif step not in ("intro", "site", "evidence"):
+        answers[step] = value
+    return True
+
+
+async def on_button(update: Update, context: Context) -> object:
+    from handlers.report.summary import cancel, submit
+
+    query = update.callback_query
+    draft = draft_of(context)
+    _ = tr(context)
+    parts = query.data.split(":", 2)
+    if parts == ["tip", "cancel"]:
+        await query.answer()
+        return await cancel(update, context)
+    if draft is None or len(parts) != 3 or parts[1] != draft["step"]:
+        await query.answer(_("This button is no longer valid."))
+        return await show(update, context) if draft else END
+    await query.answer()
+    step, value = parts[1], parts[2]
+    office = services(context).office
+    if value == "back":
+        return await _back(update, context, draft, office)
+    if step == "summary":
+        if value == "submit":
+            return await submit(update, context)
+        target = edit_target(value.removeprefix("edit:"), office) if value.startswith("edit:") else None
+        if target is None:
+            return await show(update, context, _("This button is no longer valid."))
+        draft["editing"], draft["step"] = target, target
+        return await show(update, context)
+    if not _button_answer(step, value, draft, office):
+        return await show(update, context, _("This button is no longer valid."))
+    return await advance(update, context)
+
+
+async def _back(update: Update, context: Context, draft: dict[str, Any], office: OfficeConfig) -> str:
+    previous = previous_step(draft, office)
+    editing = draft.get("editing")
+    if editing and STEP_NUMBERS.get(previous) != STEP_NUMBERS[editing]:
+        draft["editing"], previous = None, "summary"
+    draft["step"] = previous
+    return await show(update, context)
+
+
+# -- text --------------------------------------------------------------------------------------
+
+
+def _text_answer(step: str, text: str, draft: dict[str, Any], _: Translate) -> str | None:
+    """Record a typed answer; returns what is wrong with it, or None when it is recorded."""
+    answers = draft["answers"]
+    if not text:
+        return _("The message is empty. Please type your answer.")
+    if step == "acc_when":
+        if len(text) > 200:
+            return _("Please keep it under 200 characters.")
+        answers["accident_when"] = text
+    elif step in ("acc_dead", "acc_injured"):
+        count = parse_count(text)
+        if count is None or count > 100_000:
+            return _("Please type a whole number, 0 or more (for example 2), or tap “Not known”.")
+        answers[step.removeprefix("acc_")] = count
+    elif step == "site":
+        if len(text) < 2 or len(text) > SITE_MAX:
+            return _("Please type the name and address in 2 to {max} characters.").format(max=SITE_MAX)
+        answers["site"] = text
+    elif step == "description":
+        if len(text) < DESCRIPTION_MIN:
+            return _("That is too short: please describe the problem in at least {min} characters.").format(
+                min=DESCRIPTION_MIN
+            )
+        if len(text) > DESCRIPTION_MAX:
+            return _("That is too long ({length} characters): please shorten it to {max} at most.").format(
+                length=len(text), max=DESCRIPTION_MAX
+            )
+        answers["description"] = text
+    elif step == "id_name":
+        if len(text) > NAME_MAX:
+            return _("Please type a name of at most {max} characters.").format(max=NAME_MAX)
+        answers["name"] = text
+    elif step == "id_phone":
+        phone = normalize_phone(text)
+        if phone is None:
+            return _("That does not look like a phone number. Please type digits only, for example 13812345678.")
+        answers["phone"] = phone
+    else:
+        return _("Please choose with the buttons below.")
+    return None
+
+
+async def on_text(update: Update, context: Context) -> object:
+    draft = draft_of(context)
+    problem = _text_answer(draft["step"], update.message.text.strip(), draft, tr(context))
+    if problem:
+        return await show(update, context, problem)
+    return await advance(update, context)
+
+
+# -- everything else ---------------------------------------------------------------------------
+
+
+async def on_location(update: Update, context: Context) -> object:
+    draft = draft_of(context)
+    _ = tr(context)
+    if draft["step"] != "site":
+        return await show(update, context, _("A location is only needed at step 4 (where). Please answer this step."))
+    location = update.message.location
+    draft["answers"]["location"] = {"latitude": location.latitude, "longitude": location.longitude}
+    if draft["answers"].get("site"):
+        return await advance(update, context, _("Location received."))
+    return await show(update, context)
+
+
+async def on_voice(update: Update, context: Context) -> object:
+    _ = tr(context)
+    return await show(
+        update, context, _("Voice messages are not accepted: a voice can identify you. Please type instead.")
+    )
+
+
+async def on_other(update: Update, context: Context) -> object:
+    _ = tr(context)
+    draft = draft_of(context)
+    if draft["step"] in ("description", "site", "acc_when", "id_name", "id_phone"):
+        return await show(update, context, _("Please type your answer as text."))
+    return await show(update, context, _("Please answer this step with the buttons below."))

@@ -1,0 +1,184 @@
+"""Step 9: the summary with "change" buttons, submission, the receipt, and cancelling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from pydantic import ValidationError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from core import receipts, taxonomy
+from core.office import OfficeConfig
+from core.tips import AccidentDetails, Identity, Location, NewTip, ReporterType, TipContent, accept_due
+from handlers.common import Context, services, today, tr
+from handlers.i18n import Translate
+from handlers.menu import menu_keyboard
+from handlers.report.flow import DRAFT
+from handlers.report.steps import END, draft_of, show
+
+log = logging.getLogger("tipline.tips")
+_SUMMARY_TEXT = 300
+
+
+def draft_to_tip(draft: dict[str, Any]) -> NewTip:
+    """The draft as a submission; ValidationError if something is missing or wrong."""
+    a = draft["answers"]
+    accident = None
+    if a.get("kind") == "concealed":
+        accident = AccidentDetails(when=a.get("accident_when", ""), dead=a.get("dead"), injured=a.get("injured"))
+    content = TipContent(
+        reporter_type=ReporterType(a.get("who", "")),
+        subtype=a.get("subtype"),
+        accident=accident,
+        site=a.get("site"),
+        location=Location(**a["location"]) if a.get("location") else None,
+        description=a.get("description", ""),
+    )
+    identity = Identity(name=a.get("name", ""), phone=a.get("phone", "")) if a.get("identity") == "named" else None
+    village = a.get("village")
+    return NewTip(
+        kind=a.get("kind", ""),
+        industry=a.get("industry", ""),
+        village=None if village in (None, "none") else village,
+        content=content,
+        identity=identity,
+        wants_push=a.get("push") == "yes",
+    )
+
+
+def _mask(text: str, keep_start: int, keep_end: int) -> str:
+    hidden = max(len(text) - keep_start - keep_end, 1)
+    return text[:keep_start] + "*" * hidden + (text[-keep_end:] if keep_end else "")
+
+
+def _lines(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str) -> list[str]:
+    a = draft["answers"]
+    who = {"public": _("A member of the public"), "employee": _("An employee of the unit I report (whistleblower)"),
+           "other": _("Other")}.get(a.get("who"), "—")  # fmt: skip
+    kind = taxonomy.KIND_BY_CODE[a["kind"]].label(lang) if a.get("kind") else "—"
+    if a.get("subtype"):
+        kind += " · " + taxonomy.SUBTYPE_BY_CODE[a["subtype"]].label(lang)
+    unknown = _("not known")
+    lines = [_("1 Who: {value}").format(value=who), _("2 What: {value}").format(value=kind)]
+    if a.get("kind") == "concealed":
+        lines.append(
+            _("   Accident: {when}; dead: {dead}; injured: {injured}").format(
+                when=a.get("accident_when", "—"),
+                dead=unknown if a.get("dead") is None else a["dead"],
+                injured=unknown if a.get("injured") is None else a["injured"],
+            )
+        )
+    industry = taxonomy.INDUSTRY_BY_CODE[a["industry"]].label(lang) if a.get("industry") else "—"
+    lines.append(_("3 Industry: {value}").format(value=industry))
+    place = [v.label(lang) for v in office.villages if v.code == a.get("village")]
+    place += [a["site"]] if a.get("site") else []
+    place += [_("📍 location attached")] if a.get("location") else []
+    lines.append(_("4 Where: {value}").format(value="；".join(place) or "—"))
+    text = a.get("description", "—")
+    if len(text) > _SUMMARY_TEXT:
+        text = text[:_SUMMARY_TEXT] + "…" + _("({length} characters in all)").format(length=len(text))
+    lines.append(_("5 What happened: {value}").format(value=text))
+    lines.append(_("6 Evidence: {count} files").format(count=draft["files"]))
+    if a.get("identity") == "named":
+        contact = _("name {name}, phone {phone}").format(
+            name=_mask(a.get("name", ""), 1, 0), phone=_mask(a.get("phone", ""), 3, 4)
+        )
+    else:
+        contact = _("anonymous")
+    lines.append(_("7 Your identity: {value}").format(value=contact))
+    push = _("notices in this chat") if a.get("push") == "yes" else _("I will check myself")
+    lines.append(_("8 Updates: {value}").format(value=push))
+    return lines
+
+
+def summary(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    text = _("Please check your report:") + "\n\n" + "\n".join(_lines(draft, office, _, lang))
+    text += "\n\n" + _("Tap a button to change a part, or submit.")
+    edits = [
+        (_("Change 1 who"), "who"), (_("Change 2 what"), "kind"), (_("Change 3 industry"), "industry"),
+        (_("Change 4 where"), "village"), (_("Change 5 what happened"), "description"),
+        (_("Change 6 evidence"), "evidence"), (_("Change 7 identity"), "identity"), (_("Change 8 updates"), "push"),
+    ]  # fmt: skip
+    buttons = [InlineKeyboardButton(label, callback_data=f"tip:summary:edit:{group}") for label, group in edits]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([InlineKeyboardButton(_("✅ Submit the report"), callback_data="tip:summary:submit")])
+    rows.append([InlineKeyboardButton(_("✖ Cancel"), callback_data="tip:cancel")])
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def _confirm(update: Update, context: Context, number: str, code: str) -> None:
+    _ = tr(context)
+    text = _(
+        "✅ Your report has been submitted.\n\n"
+        "Tip number: {number}\n"
+        "Receipt code: {code}\n\n"
+        "Write both down now, on paper or somewhere safe. The receipt code is shown only this once; "
+        "the office cannot see it and it cannot be recovered. With the number and code you can follow "
+        "your report, add evidence and claim a reward.\n\n"
+        "Once you have written them down, you may delete this message."
+    ).format(number=number, code=receipts.format_code(code))
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=menu_keyboard(context))
+
+
+async def submit(update: Update, context: Context) -> object:
+    draft = draft_of(context)
+    svc = services(context)
+    _ = tr(context)
+    chat_id = update.effective_chat.id
+    done = await svc.tips.number_for_draft(draft["token"])
+    if done is not None:  # submitted before a crash, the conversation not yet ended
+        await _confirm(update, context, done, draft["receipt"])
+        context.chat_data.pop(DRAFT, None)
+        return END
+    day = today(context)
+    limit = svc.office.limits.tips_per_day
+    if await svc.limits.tips_today(chat_id, day) >= limit:
+        return await show(update, context, daily_limit_text(_, limit))
+    try:
+        tip = draft_to_tip(draft)
+    except ValidationError:
+        return await show(update, context, _("Something is missing. Please check each part and change what is empty."))
+    if "receipt" not in draft:
+        draft["receipt"] = receipts.new_code()
+        # The code is safe in the sealed chat state before the tip exists, so a crash after the commit
+        # can still show it (see `done` above).
+        context.application.mark_data_for_update_persistence(chat_ids=chat_id)
+        await context.application.update_persistence()
+    receipt_hash = await asyncio.to_thread(receipts.hash_code, draft["receipt"])
+    number = await svc.tips.submit(
+        tip,
+        department=svc.office.route(tip.industry).code,
+        received_on=day,
+        accept_due=accept_due(day, svc.office.deadlines),
+        receipt_hash=receipt_hash,
+        draft_token=draft["token"],
+        contact_chat_id=chat_id,
+        on_commit=lambda conn: svc.limits.count_tip(conn, chat_id, day),
+    )
+    log.info("tip %s submitted", number)
+    await _confirm(update, context, number, draft["receipt"])
+    context.chat_data.pop(DRAFT, None)
+    return END
+
+
+def daily_limit_text(_: Translate, limit: int) -> str:
+    return _(
+        "You have already filed {limit} reports today, the most one chat may file in a day. Your draft is "
+        "kept: please submit it tomorrow. If it is urgent, call the 12350 hotline."
+    ).format(limit=limit)
+
+
+async def cancel(update: Update, context: Context) -> object:
+    """/cancel or ✖ at any step: the draft and its files are destroyed."""
+    draft = context.chat_data.pop(DRAFT, None)
+    if draft is not None:
+        await services(context).drafts.discard(draft["token"])
+    _ = tr(context)
+    await context.bot.send_message(
+        update.effective_chat.id,
+        _("Cancelled. What you entered has been discarded."),
+        reply_markup=menu_keyboard(context),
+    )
+    return END
