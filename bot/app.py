@@ -9,6 +9,7 @@ from telegram.ext import AIORateLimiter, Application, BaseHandler, Defaults
 from telegram.request import BaseRequest
 
 import handlers
+from bot import jobs
 from bot.config import Settings
 from bot.persistence import EncryptedPersistence
 from bot.services import Services
@@ -58,6 +59,7 @@ def build_application(
     app = builder.build()
     app.bot_data["services"] = services
     handlers.register(app, conversations)
+    jobs.schedule(app)
     return app
 
 

@@ -69,6 +69,8 @@ class Deadlines(_Model):
 class Limits(_Model):
     max_files_per_tip: Annotated[int, Field(ge=0, le=50)] = 10
     tips_per_day: Annotated[int, Field(ge=1, le=100)] = 5
+    #: A draft not touched for this many days is destroyed with its files.
+    draft_days: Annotated[int, Field(ge=1, le=60)] = 7
 
 
 class Rewards(_Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -77,3 +78,18 @@ def every_byte_under(directory: Path, *, skip: Sequence[Path] = ()) -> bytes:
     """All bytes of every file below `directory` (database, WAL, shared memory…), except `skip`."""
     skipped = {p.resolve() for p in skip}
     return b"".join(p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file() and p.resolve() not in skipped)
+
+
+def cells_equal(path: Path, value: object) -> list[str]:
+    """Every table.column of the database holding a cell equal to `value`."""
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        hits = []
+        for table in tables:
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+            for column in columns:
+                query = f"SELECT COUNT(*) FROM {table} WHERE {column} = ?"  # noqa: S608 - names from the schema
+                found = conn.execute(query, (value,)).fetchone()[0]
+                if found:
+                    hits.append(f"{table}.{column}")
+        return hits

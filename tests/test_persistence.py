@@ -6,7 +6,7 @@ from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, fi
 
 from handlers.conversation import conversation
 from handlers.menu import cancel_conversation
-from tests.conftest import every_byte_under
+from tests.conftest import cells_equal, every_byte_under
 
 NAME, PLACE = range(2)
 SECRET_TEXT = "化工厂夜里偷排废液"
@@ -96,20 +96,6 @@ async def test_cancel_works_at_every_step(start_bot):
             assert "已取消" in reply.text
 
 
-def _integer_cells(path, value):
-    with sqlite3.connect(path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        hits = []
-        for table in tables:
-            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
-            for column in columns:
-                query = f"SELECT COUNT(*) FROM {table} WHERE {column} = ?"  # noqa: S608 - names from the schema
-                found = conn.execute(query, (value,)).fetchone()[0]
-                if found:
-                    hits.append(f"{table}.{column}")
-        return hits
-
-
 async def test_storage_holds_no_chat_id_name_or_draft_in_the_clear(start_bot, settings):
     async with start_bot([probe_conversation()]) as sim:
         user = sim.user(USER_ID, "李四", username="lisi_whistle")
@@ -122,8 +108,8 @@ async def test_storage_holds_no_chat_id_name_or_draft_in_the_clear(start_bot, se
         for secret in (str(USER_ID), SECRET_TEXT, "李四", "lisi_whistle"):
             assert secret.encode() not in raw, secret
         assert USER_ID.to_bytes(4, "big") not in raw and USER_ID.to_bytes(4, "little") not in raw
-        assert _integer_cells(settings.data_dir / "tipline.sqlite3", USER_ID) == []
-        assert _integer_cells(settings.data_dir / "tipline.sqlite3", str(USER_ID)) == []
+        assert cells_equal(settings.data_dir / "tipline.sqlite3", USER_ID) == []
+        assert cells_equal(settings.data_dir / "tipline.sqlite3", str(USER_ID)) == []
 
 
 async def test_every_step_is_written_through_before_the_next_update(start_bot):

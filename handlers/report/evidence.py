@@ -8,11 +8,12 @@ from telegram import Update
 
 from handlers.common import Context, services, today, tr
 from handlers.files import receive, too_large_text, unreadable_text
-from handlers.report.steps import draft_of, show
+from handlers.report.steps import draft_of, needs_draft, show
 
 log = logging.getLogger("tipline.evidence")
 
 
+@needs_draft
 async def on_file(update: Update, context: Context) -> object:
     draft = draft_of(context)
     _ = tr(context)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -9,8 +11,9 @@ from telegram import Update
 from core import taxonomy
 from core.office import OfficeConfig
 from core.tips import DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX, SITE_MAX, normalize_phone, parse_count
-from handlers.common import Context, chat_language, services, tr
+from handlers.common import Context, chat_language, services, today, tr
 from handlers.i18n import Translate
+from handlers.menu import menu_keyboard
 from handlers.report.flow import DRAFT, STEP_NUMBERS, edit_target, next_step, previous_step
 from handlers.report.questions import header, question
 
@@ -21,6 +24,26 @@ def draft_of(context: Context) -> dict[str, Any] | None:
     return context.chat_data.get(DRAFT)
 
 
+Handler = Callable[[Update, Context], Awaitable[object]]
+
+
+def needs_draft(handler: Handler) -> Handler:
+    """Inside the conversation but the draft is gone (destroyed after days unused): say so and end."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: Context) -> object:
+        if draft_of(context) is not None:
+            return await handler(update, context)
+        if update.callback_query:
+            await update.callback_query.answer()
+        _ = tr(context)
+        text = _("Your unfinished report was deleted after some days without changes. Please start again.")
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=menu_keyboard(context))
+        return END
+
+    return guarded
+
+
 async def show(update: Update, context: Context, notice: str | None = None) -> str:
     """Send the current step's question (after `notice`); returns the step, the new state."""
     from handlers.report.summary import summary  # the summary needs the steps' vocabulary, not vice versa
@@ -28,6 +51,7 @@ async def show(update: Update, context: Context, notice: str | None = None) -> s
     draft = draft_of(context)
     _ = tr(context)
     step = draft["step"]
+    draft["updated"] = today(context).isoformat()  # housekeeping destroys drafts left for days
     office = services(context).office
     if step == "summary":
         text, markup = summary(draft, office, _, chat_language(context))
@@ -81,6 +105,7 @@ def _button_answer(step: str, value: str, draft: dict[str, Any], office: OfficeC
     return True
 
 
+@needs_draft
 async def on_button(update: Update, context: Context) -> object:
     from handlers.report.summary import cancel, submit
 
@@ -166,6 +191,7 @@ def _text_answer(step: str, text: str, draft: dict[str, Any], _: Translate) -> s
     return None
 
 
+@needs_draft
 async def on_text(update: Update, context: Context) -> object:
     draft = draft_of(context)
     problem = _text_answer(draft["step"], update.message.text.strip(), draft, tr(context))
@@ -177,6 +203,7 @@ async def on_text(update: Update, context: Context) -> object:
 # -- everything else ---------------------------------------------------------------------------
 
 
+@needs_draft
 async def on_location(update: Update, context: Context) -> object:
     draft = draft_of(context)
     _ = tr(context)
@@ -189,6 +216,7 @@ async def on_location(update: Update, context: Context) -> object:
     return await show(update, context)
 
 
+@needs_draft
 async def on_voice(update: Update, context: Context) -> object:
     _ = tr(context)
     return await show(
@@ -196,6 +224,7 @@ async def on_voice(update: Update, context: Context) -> object:
     )
 
 
+@needs_draft
 async def on_other(update: Update, context: Context) -> object:
     _ = tr(context)
     draft = draft_of(context)

@@ -1,0 +1,42 @@
+"""Scheduled work. Housekeeping: abandoned drafts, old update ids and expired limit counters go."""
+
+from __future__ import annotations
+
+import logging
+from datetime import time, timedelta
+
+from telegram.ext import Application, ContextTypes
+
+from handlers.report.flow import DRAFT
+
+log = logging.getLogger("tipline.jobs")
+HOUSEKEEPING_AT = time(3, 0)
+
+
+async def housekeeping(app: Application) -> None:
+    services = app.bot_data["services"]
+    today = services.clock().date()
+    cutoff = today - timedelta(days=services.office.limits.draft_days)
+    dropped = 0
+    for chat_id, data in list(app.chat_data.items()):
+        draft = data.get(DRAFT)
+        if draft is not None and draft.get("updated", "") < cutoff.isoformat():
+            data.pop(DRAFT)
+            await services.drafts.discard(draft["token"])
+            app.mark_data_for_update_persistence(chat_ids=chat_id)
+            dropped += 1
+    orphans = await services.drafts.purge(before=cutoff)
+    await services.updates.purge(before=today - timedelta(days=2))
+    await services.limits.purge(before=today - timedelta(days=2))
+    await app.update_persistence()
+    log.info("housekeeping: %d abandoned drafts and %d orphaned draft files destroyed", dropped, orphans)
+
+
+async def _housekeeping_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await housekeeping(context.application)
+
+
+def schedule(app: Application) -> None:
+    """Daily at 03:00 office time, and once a minute after start-up (catching up after downtime)."""
+    app.job_queue.run_daily(_housekeeping_job, HOUSEKEEPING_AT, name="housekeeping")
+    app.job_queue.run_once(_housekeeping_job, 60, name="housekeeping-at-start")
