@@ -7,7 +7,9 @@ the code is asked again. Nothing here learns or stores who the reporter is.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,6 +30,7 @@ SESSION = "check"
 SESSION_LENGTH = timedelta(minutes=15)
 # Verifying against this when the tip does not exist costs the same time as a real check.
 _DUMMY_HASH = receipts.hash_code("0" * receipts.DIGITS)
+ActionHandler = Callable[[Update, Context, str], Awaitable[object]]
 NUMBER, CODE, VIEW, WRITE, OBJECT, WITHDRAW = "number", "code", "view", "write", "object", "withdraw"
 
 
@@ -217,10 +220,24 @@ def _state_after_refusal(context: Context) -> object:
     return VIEW if _session_number(context) else CODE
 
 
-async def on_message(update: Update, context: Context) -> object:
-    number = await _allowed(update, context, "write")
-    if number is None:
-        return _state_after_refusal(context)
+def _requires(action: str) -> Callable[[ActionHandler], Callable[[Update, Context], Awaitable[object]]]:
+    """Run the handler with the session's tip number only while `action` is allowed for that tip."""
+
+    def wrap(handler: ActionHandler) -> Callable[[Update, Context], Awaitable[object]]:
+        @functools.wraps(handler)
+        async def guarded(update: Update, context: Context) -> object:
+            number = await _allowed(update, context, action)
+            if number is None:
+                return _state_after_refusal(context)
+            return await handler(update, context, number)
+
+        return guarded
+
+    return wrap
+
+
+@_requires("write")
+async def on_message(update: Update, context: Context, number: str) -> object:
     _ = tr(context)
     svc = services(context)
     text = update.message.text.strip()
@@ -236,10 +253,8 @@ async def on_message(update: Update, context: Context) -> object:
     return WRITE
 
 
-async def on_file(update: Update, context: Context) -> object:
-    number = await _allowed(update, context, "write")
-    if number is None:
-        return _state_after_refusal(context)
+@_requires("write")
+async def on_file(update: Update, context: Context, number: str) -> object:
     _ = tr(context)
     received = await receive(update, context)
     if received.too_large:
@@ -254,10 +269,8 @@ async def on_file(update: Update, context: Context) -> object:
     return WRITE
 
 
-async def on_objection(update: Update, context: Context) -> object:
-    number = await _allowed(update, context, "object")
-    if number is None:
-        return _state_after_refusal(context)
+@_requires("object")
+async def on_objection(update: Update, context: Context, number: str) -> object:
     _ = tr(context)
     svc = services(context)
     text = update.message.text.strip()

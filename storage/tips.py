@@ -135,28 +135,29 @@ class TipRepository:
             raise KeyError(number)
         return int(row[0]), await self.vault.key(self.db.conn, int(row[1]), crypto.CONTENT)
 
+    async def _open_field(self, number: str, field: str, purpose: str, key_column: str) -> bytes | None:
+        """A sealed column of the tip, opened with its own data key; None where nothing is stored."""
+        query = f"SELECT {key_column}, {field} FROM tips WHERE number = ?"  # noqa: S608 - names from the callers below
+        row = await self.db.fetchone(query, (number,))
+        if row is None:
+            raise KeyError(number)
+        if row[0] is None:
+            return None
+        dek = await self.vault.key(self.db.conn, int(row[0]), purpose)
+        return crypto.open_sealed(dek, row[1], crypto.field_aad("tips", number, field))
+
     async def content(self, number: str) -> TipContent:
-        _, dek = await self._tip_key(number)
-        row = await self.db.fetchone("SELECT content FROM tips WHERE number = ?", (number,))
-        return TipContent.model_validate_json(
-            crypto.open_sealed(dek, row[0], crypto.field_aad("tips", number, "content"))
-        )
+        return TipContent.model_validate_json(await self._open_field(number, "content", crypto.CONTENT, "dek_id"))
 
     async def identity(self, number: str) -> Identity | None:
-        row = await self.db.fetchone("SELECT identity_dek_id, identity FROM tips WHERE number = ?", (number,))
-        if row is None or row[0] is None:
-            return None
-        dek = await self.vault.key(self.db.conn, int(row[0]), crypto.IDENTITY)
-        return Identity.model_validate_json(
-            crypto.open_sealed(dek, row[1], crypto.field_aad("tips", number, "identity"))
-        )
+        """The name and phone a reporter chose to leave, or None."""
+        sealed = await self._open_field(number, "identity", crypto.IDENTITY, "identity_dek_id")
+        return None if sealed is None else Identity.model_validate_json(sealed)
 
     async def contact(self, number: str) -> int | None:
-        row = await self.db.fetchone("SELECT contact_dek_id, contact FROM tips WHERE number = ?", (number,))
-        if row is None or row[0] is None:
-            return None
-        dek = await self.vault.key(self.db.conn, int(row[0]), crypto.CONTACT)
-        return int(json.loads(crypto.open_sealed(dek, row[1], crypto.field_aad("tips", number, "contact"))))
+        """The chat to push notices to, if the reporter asked for them and the tip is open."""
+        sealed = await self._open_field(number, "contact", crypto.CONTACT, "contact_dek_id")
+        return None if sealed is None else int(json.loads(sealed))
 
     async def events(self, number: str) -> list[TipEvent]:
         rows = await self.db.fetchall(
