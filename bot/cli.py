@@ -7,7 +7,10 @@ import asyncio
 import logging
 import sys
 import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
@@ -18,7 +21,13 @@ from bot.console import PERSONAS
 from bot.logs import configure_logging
 from bot.startup import StartupError
 from core.crypto import PURPOSES, KeyRing
+from core.roles import Role
+from storage.audit import AuditLog
+from storage.db import Database
+from storage.staff import StaffRepository
 from storage.vault import Vault
+
+T = TypeVar("T")
 
 log = logging.getLogger("tipline")
 
@@ -45,8 +54,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 async def _preflight(settings: Settings, ring: KeyRing) -> None:
     """Open and migrate the database once, so a bad one stops start-up with a sentence, not a traceback."""
-    db = await startup.open_database(settings, ring)
-    await db.close()
+    await _on_database(settings, ring, _nothing)
+
+
+async def _nothing(db: Database) -> None:
+    return None
 
 
 async def _check_bot_api(settings: Settings, token: str) -> None:
@@ -127,15 +139,16 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     ring = startup.load_keyring(settings)
     new_ids = ring.rotate(args.purpose or PURPOSES)
     ring.save(settings.keyring_path)  # first the ring, so a crash below leaves everything readable
-    changed = asyncio.run(_rewrap(settings, ring))
+    changed = asyncio.run(_on_database(settings, ring, Vault(ring).rewrap_all))
     print(f"New primary keys: {', '.join(new_ids)}. Re-wrapped {changed} data keys; payloads untouched.")
     return 0
 
 
-async def _rewrap(settings: Settings, ring: KeyRing) -> int:
+async def _on_database(settings: Settings, ring: KeyRing, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database (migrated, checked against the ring), run `work` on it, close it."""
     db = await startup.open_database(settings, ring)
     try:
-        return await Vault(ring).rewrap_all(db)
+        return await work(db)
     finally:
         await db.close()
 
@@ -143,7 +156,7 @@ async def _rewrap(settings: Settings, ring: KeyRing) -> int:
 def cmd_keys_status(args: argparse.Namespace) -> int:
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
-    usage = asyncio.run(_usage(settings, ring))
+    usage = asyncio.run(_on_database(settings, ring, Vault.usage))
     primaries = {ring.primary(p).id for p in (*PURPOSES, "lookup")}
     for kek_id in ring.key_ids:
         kek = ring.get(kek_id)
@@ -152,12 +165,61 @@ def cmd_keys_status(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _usage(settings: Settings, ring: KeyRing) -> dict[str, int]:
-    db = await startup.open_database(settings, ring)
-    try:
-        return await Vault.usage(db)
-    finally:
-        await db.close()
+# -- staff and audit --------------------------------------------------------------------------
+
+
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    settings = startup.load_settings()
+    ring = startup.load_keyring(settings)
+    office = startup.load_office_config(settings)
+    role = Role(args.role)
+    if role == Role.DEPARTMENT and args.department not in {d.code for d in office.departments}:
+        known = ", ".join(d.code for d in office.departments)
+        raise StartupError(f"--department: a department officer needs one of the departments: {known}.")
+    name = args.name or f"staff {args.user_id}"
+
+    async def add(db: Database) -> None:
+        now = datetime.now(settings.tz)
+        async with db.transaction() as conn:
+            await StaffRepository(db, Vault(ring)).add(
+                conn, args.user_id, name, role, args.department or "", str(now.date())
+            )
+            await AuditLog(db, Vault(ring)).append(
+                conn,
+                actor=None,
+                action="staff.add",
+                at=now,
+                detail=f"{args.user_id}:{role.value}:{args.department or ''}",
+            )
+
+    asyncio.run(_on_database(settings, ring, add))
+    print(f"{name} ({args.user_id}) is now {role.value}{' of ' + args.department if args.department else ''}.")
+    return 0
+
+
+def cmd_staff_list(args: argparse.Namespace) -> int:
+    settings = startup.load_settings()
+    ring = startup.load_keyring(settings)
+    members = asyncio.run(_on_database(settings, ring, lambda db: StaffRepository(db, Vault(ring)).all()))
+    for member in members:
+        roles = ", ".join(sorted(r.value for r in member.roles))
+        departments = f" [{', '.join(sorted(member.departments))}]" if member.departments else ""
+        print(f"{member.user_id:>14}  {member.name}  {roles}{departments}")
+    if not members:
+        print("No staff yet: add the first admin with `python -m bot staff add TELEGRAM_USER_ID --role admin`.")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    settings = startup.load_settings()
+    ring = startup.load_keyring(settings)
+    report = asyncio.run(_on_database(settings, ring, lambda db: AuditLog(db, Vault(ring)).verify()))
+    if report.broken_at is not None:
+        print(f"The audit log is BROKEN at entry {report.broken_at}: that entry or one before it was edited, "
+              "inserted or deleted.")  # fmt: skip
+        return 1
+    print(f"The audit log holds {report.entries} entries and its chain is intact.")
+    return 0
 
 
 # -- parser ------------------------------------------------------------------------------------
@@ -195,6 +257,22 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.set_defaults(func=cmd_keys_rotate)
     status = keys_sub.add_parser("status", help="list the keys and how many data keys each wraps")
     status.set_defaults(func=cmd_keys_status)
+
+    staff = sub.add_parser("staff", help="add and list the office's staff")
+    staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    add = staff_sub.add_parser("add", help="give a Telegram user a role (the first admin is made this way)")
+    add.add_argument("user_id", type=int, metavar="TELEGRAM_USER_ID")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--department", help="the department's code, for --role department")
+    add.add_argument("--name", help="how the person is shown to colleagues")
+    add.set_defaults(func=cmd_staff_add)
+    listing = staff_sub.add_parser("list", help="list active staff and their roles")
+    listing.set_defaults(func=cmd_staff_list)
+
+    audit = sub.add_parser("audit", help="check the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    verify = audit_sub.add_parser("verify", help="report the first broken link of the audit chain")
+    verify.set_defaults(func=cmd_audit_verify)
     return parser
 
 

@@ -9,9 +9,11 @@ from bot.config import Settings
 from bot.startup import open_database
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from storage.audit import AuditLog
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.limits import Limits
+from storage.staff import StaffRepository
 from storage.state import StateRepository
 from storage.tips import TipRepository
 from storage.updates import ProcessedUpdates
@@ -29,6 +31,8 @@ class Services:
     tips: TipRepository
     limits: Limits
     updates: ProcessedUpdates
+    staff: StaffRepository
+    audit: AuditLog
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -51,6 +55,8 @@ class Services:
             self.tips = TipRepository(db, self.vault, self.drafts)
             self.limits = Limits(db, self.vault)
             self.updates = ProcessedUpdates(db)
+            self.staff = StaffRepository(db, self.vault)
+            self.audit = AuditLog(db, self.vault)
             self._db = db
 
     async def stop(self) -> None:

@@ -29,7 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 CONTENT = "content"
 IDENTITY = "identity"
@@ -136,6 +138,12 @@ class KeyRing:
         mac = hmac.new(self.primary(LOOKUP).key, digestmod=hashlib.sha256)
         mac.update(domain.encode() + b"\x00" + str(value).encode())
         return mac.digest()
+
+    def derived_key(self, label: str) -> bytes:
+        """A key for another use (the audit chain's HMAC), derived from the lookup key by HKDF."""
+        return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=f"tipline|{label}".encode()).derive(
+            self.primary(LOOKUP).key
+        )
 
     # -- files ---------------------------------------------------------------------------------
 

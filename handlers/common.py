@@ -12,9 +12,11 @@ from telegram.ext import ContextTypes
 
 from core.office import OfficeConfig
 from handlers.i18n import LANGUAGES, Translate, translator
+from storage.audit import AuditLog
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.limits import Limits
+from storage.staff import StaffRepository
 from storage.tips import TipRepository
 from storage.updates import ProcessedUpdates
 
@@ -31,6 +33,8 @@ class AppServices(Protocol):
     tips: TipRepository
     limits: Limits
     updates: ProcessedUpdates
+    staff: StaffRepository
+    audit: AuditLog
     clock: Callable[[], datetime]
 
     @property

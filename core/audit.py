@@ -1,0 +1,43 @@
+"""The audit chain: each entry's keyed hash covers the entry and the previous entry's hash.
+
+An edited, inserted or deleted row breaks the chain from that row on; without the key ring
+nobody can recompute the hashes to hide it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: int | None
+    action: str
+    tip: str | None
+    detail: str
+
+
+def entry_hash(key: bytes, prev_hash: str, entry: AuditEntry) -> str:
+    body = json.dumps(
+        [prev_hash, entry.id, entry.at, entry.actor, entry.action, entry.tip, entry.detail],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hmac.new(key, body.encode(), hashlib.sha256).hexdigest()
+
+
+def first_broken(key: bytes, rows: list[tuple[AuditEntry, str, str]]) -> int | None:
+    """The id of the first entry whose chain does not hold, or None; rows are (entry, prev, hash) by id."""
+    expected_prev = GENESIS
+    for entry, prev_hash, stored in rows:
+        if prev_hash != expected_prev or not hmac.compare_digest(entry_hash(key, prev_hash, entry), stored):
+            return entry.id
+        expected_prev = stored
+    return None

@@ -1,0 +1,50 @@
+"""Staff roles and what each may do (DOMAIN.md section 1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    INTAKE = "intake"
+    DEPARTMENT = "department"
+    REWARD = "reward"
+    AUDITOR = "auditor"
+
+
+ROLE_NAMES = {
+    Role.ADMIN: ("管理员（负责人）", "Admin (custodian)"),
+    Role.INTAKE: ("受理人员", "Intake officer"),
+    Role.DEPARTMENT: ("部门办理人员", "Department officer"),
+    Role.REWARD: ("奖励兑现人员", "Reward officer"),
+    Role.AUDITOR: ("审计人员", "Auditor"),
+}
+
+
+def role_name(role: str, lang: str) -> str:
+    zh, en = ROLE_NAMES[Role(role)]
+    return zh if lang == "zh" else en
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    user_id: int
+    name: str
+    roles: frozenset[Role] = frozenset()
+    departments: frozenset[str] = field(default_factory=frozenset)
+
+    def has(self, *roles: Role) -> bool:
+        return bool(self.roles & set(roles))
+
+    def sees_all_tips(self) -> bool:
+        return self.has(Role.ADMIN, Role.INTAKE, Role.AUDITOR)
+
+    def may_see(self, department: str) -> bool:
+        """Whether a tip routed to `department` is this person's to see."""
+        return self.sees_all_tips() or (Role.DEPARTMENT in self.roles and department in self.departments)
+
+    def may_work(self, department: str) -> bool:
+        """Whether this person may act on such a tip (auditors only look)."""
+        return self.has(Role.ADMIN, Role.INTAKE) or (Role.DEPARTMENT in self.roles and department in self.departments)
