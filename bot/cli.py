@@ -218,7 +218,8 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         print(f"The audit log is BROKEN at entry {report.broken_at}: that entry or one before it was edited, "
               "inserted or deleted.")  # fmt: skip
         return 1
-    print(f"The audit log holds {report.entries} entries and its chain is intact.")
+    print(f"The audit log holds {report.entries} entries and its chain is intact. Newest hash: {report.head}")
+    print("Note the newest hash: if a later check shows fewer entries or another hash there, entries were removed.")
     return 0
 
 

@@ -16,6 +16,8 @@ from storage.vault import Vault
 class AuditReport:
     entries: int
     broken_at: int | None
+    #: The newest entry's hash: an auditor who notes it can later tell if entries were cut off the end.
+    head: str
 
 
 class AuditLog:
@@ -73,4 +75,4 @@ class AuditLog:
             "SELECT id, at, actor, action, tip, detail, prev_hash, hash FROM audit_log ORDER BY id"
         )
         chain = [(AuditEntry(*row[:6]), row[6], row[7]) for row in rows]
-        return AuditReport(len(chain), first_broken(self._key, chain))
+        return AuditReport(len(chain), first_broken(self._key, chain), chain[-1][2] if chain else GENESIS)
