@@ -21,6 +21,7 @@ from handlers import menu
 from handlers.check import check_conversation
 from handlers.common import Context, services, today
 from handlers.errors import on_error
+from handlers.office import staff_admin
 from handlers.report import report_conversation
 
 #: After every update: write chat data and conversation states through at once, so a crash
@@ -54,6 +55,9 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CommandHandler("help", menu.help_command))
     app.add_handler(CommandHandler("language", menu.language_command))
     app.add_handler(CommandHandler("cancel", menu.cancel))
+    app.add_handler(CommandHandler("join", staff_admin.join))
+    app.add_handler(CommandHandler("staff", staff_admin.staff_panel))
+    app.add_handler(CallbackQueryHandler(staff_admin.staff_button, pattern=r"^staff:"))
     app.add_handler(CallbackQueryHandler(menu.on_menu, pattern=r"^menu:(liaison|help|lang)$"))
     app.add_handler(CallbackQueryHandler(menu.on_language, pattern=r"^lang:(zh|en)$"))
     app.add_handler(CallbackQueryHandler(menu.stale_button))

@@ -1,0 +1,133 @@
+"""/join CODE for new staff; /staff for the admin: list, invite by one-time code, deactivate."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from core.roles import Role, StaffMember, role_name
+from handlers.common import Context, chat_language, is_private, now, services, tr
+from handlers.office.access import staff_only
+from storage.staff import Invite, InviteError
+
+log = logging.getLogger("tipline.staff")
+INVITE_HOURS = 72
+
+
+def _describe(member: StaffMember, context: Context) -> str:
+    lang = chat_language(context)
+    office = services(context).office
+    roles = []
+    for role in sorted(member.roles):
+        if role == Role.DEPARTMENT:
+            names = "、".join(office.department(d).label(lang) for d in sorted(member.departments))
+            roles.append(f"{role_name(role, lang)}（{names}）")
+        else:
+            roles.append(role_name(role, lang))
+    return f"{member.name}: {', '.join(roles)}"
+
+
+async def join(update: Update, context: Context) -> None:
+    _ = tr(context)
+    if not is_private(update):
+        await update.effective_message.reply_text(_("Please send /join in a private chat with me."))
+        return
+    if not context.args:
+        await update.effective_message.reply_text(
+            _("Please send the code with the command, like this: /join K7QX-M3PA")
+        )
+        return
+    svc = services(context)
+    user = update.effective_user
+    at = now(context)
+    try:
+        async with svc.db.transaction() as conn:
+            invite = await svc.staff.redeem(conn, context.args[0], user.id, at)
+            if invite.kind != "staff" or invite.role is None:
+                raise InviteError("unknown")
+            await svc.staff.add(conn, user.id, user.full_name, invite.role, invite.department, at.date().isoformat())
+            await svc.audit.append(
+                conn, actor=user.id, action="staff.join", at=at, detail=f"{invite.role.value}:{invite.department}"
+            )
+    except InviteError as exc:
+        reasons = {
+            "unknown": _("That invite code is not right. Please check it, or ask the admin for a new one."),
+            "used": _("That invite code has been used already. Please ask the admin for a new one."),
+            "expired": _("That invite code has expired. Please ask the admin for a new one."),
+        }
+        await update.effective_message.reply_text(reasons[exc.reason])
+        return
+    log.info("a new staff member joined (%s)", invite.role.value)
+    member = await svc.staff.get(user.id)
+    await update.effective_message.reply_text(
+        _("Welcome. You are now: {roles}.").format(roles=_describe(member, context))
+    )
+
+
+@staff_only(Role.ADMIN)
+async def staff_panel(update: Update, context: Context, admin: StaffMember) -> None:
+    _ = tr(context)
+    members = await services(context).staff.all()
+    lines = [_("Staff:")] + [f"• {_describe(m, context)}" for m in members]
+    rows = [[InlineKeyboardButton(_("➕ Invite a staff member"), callback_data="staff:invite")]]
+    rows += [
+        [InlineKeyboardButton(_("Deactivate {name}").format(name=m.name), callback_data=f"staff:remove:{m.user_id}")]
+        for m in members
+        if m.user_id != admin.user_id
+    ]
+    await update.effective_message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+@staff_only(Role.ADMIN)
+async def staff_button(update: Update, context: Context, admin: StaffMember) -> None:
+    query = update.callback_query
+    await query.answer()
+    _ = tr(context)
+    lang = chat_language(context)
+    office = services(context).office
+    parts = query.data.split(":")
+    action = parts[1]
+    if action == "invite":
+        rows = [[InlineKeyboardButton(role_name(r, lang), callback_data=f"staff:role:{r.value}")] for r in Role]
+        await query.message.reply_text(_("Which role?"), reply_markup=InlineKeyboardMarkup(rows))
+    elif action == "role" and parts[2] == Role.DEPARTMENT.value:
+        rows = [[InlineKeyboardButton(d.label(lang), callback_data=f"staff:dep:{d.code}")] for d in office.departments]
+        await query.message.reply_text(_("Which department?"), reply_markup=InlineKeyboardMarkup(rows))
+    elif action == "role" and parts[2] in {r.value for r in Role}:
+        await _invite(update, context, admin, Invite("staff", Role(parts[2]), ""))
+    elif action == "dep" and parts[2] in {d.code for d in office.departments}:
+        await _invite(update, context, admin, Invite("staff", Role.DEPARTMENT, parts[2]))
+    elif action == "remove" and len(parts) == 3 and parts[2].isdigit():
+        member = await services(context).staff.get(int(parts[2]))
+        if member is not None and member.user_id != admin.user_id:
+            confirm = InlineKeyboardButton(_("Yes, deactivate"), callback_data=f"staff:remove_yes:{member.user_id}")
+            text = _("Deactivate {name}? They lose every role at once.").format(name=member.name)
+            await query.message.reply_text(text, reply_markup=InlineKeyboardMarkup([[confirm]]))
+    elif action == "remove_yes" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) != admin.user_id:
+        svc = services(context)
+        async with svc.db.transaction() as conn:
+            await svc.staff.deactivate(conn, int(parts[2]))
+            await svc.audit.append(
+                conn, actor=admin.user_id, action="staff.deactivate", at=now(context), detail=parts[2]
+            )
+        await query.message.reply_text(_("Deactivated."))
+    else:
+        await query.message.reply_text(_("This button is no longer valid."))
+
+
+async def _invite(update: Update, context: Context, admin: StaffMember, invite: Invite) -> None:
+    _ = tr(context)
+    svc = services(context)
+    at = now(context)
+    async with svc.db.transaction() as conn:
+        code = await svc.staff.create_invite(conn, invite, admin.user_id, at + timedelta(hours=INVITE_HOURS))
+        await svc.audit.append(
+            conn, actor=admin.user_id, action="staff.invite", at=at, detail=f"{invite.role.value}:{invite.department}"
+        )
+    text = _(
+        "Invite code: {code}\n\nIt works once, for {hours} hours. The new colleague sends, in a private chat with "
+        "this bot: /join {code}"
+    ).format(code=code, hours=INVITE_HOURS)
+    await update.effective_message.reply_text(text)
