@@ -25,10 +25,14 @@ async def housekeeping(app: Application) -> None:
             await services.drafts.discard(draft["token"])
             app.mark_data_for_update_persistence(chat_ids=chat_id)
             dropped += 1
-    orphans = await services.drafts.purge(before=cutoff)
-    await services.updates.purge(before=today - timedelta(days=2))
-    await services.limits.purge(before=today - timedelta(days=2))
+    live = {data[DRAFT]["token"] for data in app.chat_data.values() if DRAFT in data}
+    orphans = await services.drafts.purge(before=cutoff, live_tokens=live)
+    two_days_ago = today - timedelta(days=2)
+    await services.updates.purge(before=two_days_ago)
+    await services.limits.purge(before=two_days_ago)
+    await services.tips.forget_drafts(received_before=two_days_ago)
     await app.update_persistence()
+    await services.db.checkpoint()
     log.info("housekeeping: %d abandoned drafts and %d orphaned draft files destroyed", dropped, orphans)
 
 

@@ -49,3 +49,28 @@ def strip_image_metadata(data: bytes) -> tuple[bytes, str]:
 
 def is_image(mime_type: str | None) -> bool:
     return (mime_type or "").lower() in IMAGE_MIME_TYPES
+
+
+def looks_like_image(data: bytes) -> bool:
+    """Whether Pillow recognises the bytes as an image, whatever name or type the sender gave."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return bool(image.format)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+        return False
+
+
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+
+
+def is_uncleanable_image(data: bytes, mime_type: str | None) -> bool:
+    """HEIC/HEIF/AVIF photos (iPhones' default) carry EXIF that we cannot strip without extra codecs."""
+    if (mime_type or "").lower() in ("image/heic", "image/heif", "image/avif"):
+        return True
+    return len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+
+
+def safe_extension(name: str) -> str:
+    """The extension of a file name, if it is short and plain; the name itself is not kept (it can hold a date)."""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    return ext if 1 <= len(ext) <= 5 and ext.isalnum() and ext.isascii() else "bin"

@@ -18,11 +18,10 @@ from telegram.ext import (
 )
 
 from handlers import menu
-from handlers.check import check_conversation
 from handlers.common import Context, services, today
 from handlers.errors import on_error
 from handlers.office import staff_admin
-from handlers.report import report_conversation
+from handlers.reporter import reporter_conversation
 
 #: After every update: write chat data and conversation states through at once, so a crash
 #: loses nothing the user was told was kept.
@@ -49,7 +48,7 @@ async def _skip_if_seen(update: Update, context: Context) -> None:
 def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> None:
     """Add every handler. Conversations come first, so their /cancel wins over the menu's."""
     app.add_handler(TypeHandler(Update, _skip_if_seen), group=DEDUPE_GROUP)
-    for handler in (report_conversation(), check_conversation(), *conversations):
+    for handler in (reporter_conversation(), *conversations):
         app.add_handler(handler)
     app.add_handler(CommandHandler("start", menu.start))
     app.add_handler(CommandHandler("help", menu.help_command))

@@ -1,7 +1,8 @@
 """Check a report: tip number + receipt code, then the status, deadlines and dialogue, and actions.
 
 Wrong codes are limited per chat (storage.limits). A verified session lasts 15 minutes; after it
-the code is asked again. Nothing here learns or stores who the reporter is.
+the code is asked again. The session (which tip this chat is looking at) lives in memory only, in
+bot_data, which is never persisted: nothing stored links the chat to the tip.
 """
 
 from __future__ import annotations
@@ -19,19 +20,26 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 from core import receipts
 from core.tips import Status, open_deadlines, open_question, parse_tip_number, reporter_actions
 from handlers.check_view import render
-from handlers.common import Context, chat_language, now, services, today, tr
-from handlers.conversation import conversation
-from handlers.files import FILES, VOICE, receive, too_large_text, unreadable_text
+from handlers.common import Context, chat_language, is_private, now, services, today, tr
+from handlers.files import FILES, VOICE, receive
 from handlers.menu import menu_keyboard
+from handlers.report.flow import FLOW
 
 log = logging.getLogger("tipline.check")
-NAME = "check"
-SESSION = "check"
+_SESSIONS = "check_sessions"  # bot_data key: chat id -> {"number", "until"}; memory only
 SESSION_LENGTH = timedelta(minutes=15)
 # Verifying against this when the tip does not exist costs the same time as a real check.
 _DUMMY_HASH = receipts.hash_code("0" * receipts.DIGITS)
 ActionHandler = Callable[[Update, Context, str], Awaitable[object]]
 NUMBER, CODE, VIEW, WRITE, OBJECT, WITHDRAW = "number", "code", "view", "write", "object", "withdraw"
+
+
+def _session(update: Update, context: Context) -> dict:
+    return context.bot_data.setdefault(_SESSIONS, {}).setdefault(update.effective_chat.id, {})
+
+
+def _drop_session(update: Update, context: Context) -> None:
+    context.bot_data.setdefault(_SESSIONS, {}).pop(update.effective_chat.id, None)
 
 
 def _buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
@@ -56,16 +64,21 @@ async def _locked(update: Update, context: Context) -> bool:
     _ = tr(context)
     await _say(update, context, _("Too many wrong codes. Please try again after {time}.").format(time=f"{until:%H:%M}"),
                menu_keyboard(context))  # fmt: skip
-    context.chat_data.pop(SESSION, None)
+    _drop_session(update, context)
     return True
 
 
 async def start(update: Update, context: Context) -> object:
     if update.callback_query:
         await update.callback_query.answer()
+    if not is_private(update):
+        _ = tr(context)
+        await _say(update, context, _("For your safety, please talk to me in a private chat, not in a group."))
+        return ConversationHandler.END
+    context.chat_data[FLOW] = "check"
     if await _locked(update, context):
         return ConversationHandler.END
-    context.chat_data[SESSION] = {}
+    _drop_session(update, context)
     _ = tr(context)
     await _say(
         update, context, _("Please type the tip number, for example JB2026-000123:"), _buttons(_cancel_row(context))
@@ -80,7 +93,8 @@ async def on_number(update: Update, context: Context) -> object:
         await _say(update, context, _("That is not a tip number. It looks like JB2026-000123. Please type it again:"),
                    _buttons(_cancel_row(context)))  # fmt: skip
         return NUMBER
-    context.chat_data[SESSION] = {"number": number}
+    _drop_session(update, context)
+    _session(update, context)["number"] = number
     return await _ask_code(update, context)
 
 
@@ -98,7 +112,7 @@ async def _ask_code(update: Update, context: Context, notice: str = "") -> objec
 
 async def on_code(update: Update, context: Context) -> object:
     _ = tr(context)
-    session = context.chat_data.get(SESSION) or {}
+    session = _session(update, context)
     typed = update.message.text
     try:
         await update.message.delete()
@@ -118,13 +132,12 @@ async def on_code(update: Update, context: Context) -> object:
             await _locked(update, context)
             return ConversationHandler.END
         return await _ask_code(update, context, _("The tip number or the receipt code is not right."))
-    await svc.limits.record_success(update.effective_chat.id)
     session["until"] = (now(context) + SESSION_LENGTH).isoformat()
     return await show_view(update, context)
 
 
-def _session_number(context: Context) -> str | None:
-    session = context.chat_data.get(SESSION) or {}
+def _session_number(update: Update, context: Context) -> str | None:
+    session = _session(update, context)
     until = session.get("until")
     if until is None or datetime.fromisoformat(until) < now(context):
         return None
@@ -139,7 +152,7 @@ async def _tip_now(context: Context, number: str):
 
 
 async def show_view(update: Update, context: Context, notice: str = "") -> object:
-    number = _session_number(context)
+    number = _session_number(update, context)
     if number is None:
         return await _expired(update, context)
     _ = tr(context)
@@ -163,14 +176,14 @@ async def show_view(update: Update, context: Context, notice: str = "") -> objec
 
 async def _expired(update: Update, context: Context) -> object:
     _ = tr(context)
-    if (context.chat_data.get(SESSION) or {}).get("number"):
+    if _session(update, context).get("number"):
         return await _ask_code(update, context, _("For your safety the check has timed out."))
     return await start(update, context)
 
 
 async def _allowed(update: Update, context: Context, action: str) -> str | None:
     """The session's tip number if `action` is allowed now; None after showing why not (or the view)."""
-    number = _session_number(context)
+    number = _session_number(update, context)
     if number is None:
         await _expired(update, context)
         return None
@@ -185,7 +198,7 @@ async def _allowed(update: Update, context: Context, action: str) -> str | None:
 async def on_view_button(update: Update, context: Context) -> object:
     query = update.callback_query
     await query.answer()
-    action = query.data.removeprefix("check:")
+    action, _sep, argument = query.data.removeprefix("check:").partition(":")
     if action == "exit":
         return await leave(update, context)
     if action == "again":
@@ -194,7 +207,7 @@ async def on_view_button(update: Update, context: Context) -> object:
         return await show_view(update, context)
     number = await _allowed(update, context, action.removesuffix("_yes"))
     if number is None:
-        return _state_after_refusal(context)
+        return _state_after_refusal(update, context)
     _ = tr(context)
     if action == "write":
         prompt = _("Type your message to the office, or send photos or files. Tap Done when finished.")
@@ -206,18 +219,21 @@ async def on_view_button(update: Update, context: Context) -> object:
         return OBJECT
     if action == "withdraw":
         text = _("Withdraw report {number}? The office stops working on it and you get no reply.").format(number=number)
-        await _say(update, context, text, _buttons([(_("Yes, withdraw it"), "withdraw_yes"), (_("No"), "refresh")]))
+        confirm = [(_("Yes, withdraw it"), f"withdraw_yes:{number}"), (_("No"), "refresh")]
+        await _say(update, context, text, _buttons(confirm))
         return WITHDRAW
+    if action != "withdraw_yes" or argument != number:  # an old confirmation, for another tip
+        return await show_view(update, context, _("This button is no longer valid."))
     await services(context).tips.set_status(number, Status.WITHDRAWN, today(context))
     log.info("tip %s withdrawn by the reporter", number)
-    context.chat_data.pop(SESSION, None)
+    _drop_session(update, context)
     await _say(update, context, _("Report {number} has been withdrawn.").format(number=number), menu_keyboard(context))
     return ConversationHandler.END
 
 
-def _state_after_refusal(context: Context) -> object:
+def _state_after_refusal(update: Update, context: Context) -> object:
     """After _allowed said no: the view if the session holds, else the code is being asked."""
-    return VIEW if _session_number(context) else CODE
+    return VIEW if _session_number(update, context) else CODE
 
 
 def _requires(action: str) -> Callable[[ActionHandler], Callable[[Update, Context], Awaitable[object]]]:
@@ -228,7 +244,7 @@ def _requires(action: str) -> Callable[[ActionHandler], Callable[[Update, Contex
         async def guarded(update: Update, context: Context) -> object:
             number = await _allowed(update, context, action)
             if number is None:
-                return _state_after_refusal(context)
+                return _state_after_refusal(update, context)
             return await handler(update, context, number)
 
         return guarded
@@ -256,13 +272,16 @@ async def on_message(update: Update, context: Context, number: str) -> object:
 @_requires("write")
 async def on_file(update: Update, context: Context, number: str) -> object:
     _ = tr(context)
+    svc = services(context)
+    limit = svc.office.limits.max_files_per_tip
+    if await svc.tips.file_count(number) >= limit:
+        notice = _("This report already holds {limit} files, the most one report can hold.").format(limit=limit)
+        await _say(update, context, notice, _buttons([(_("Done"), "refresh")]))
+        return WRITE
     received = await receive(update, context)
-    if received.too_large:
-        notice = too_large_text(_)
-    elif received.unreadable:
-        notice = unreadable_text(_)
-    else:
-        await services(context).tips.add_file(number, received.file, today(context))
+    notice = received.problem(_)
+    if notice is None:
+        await svc.tips.add_file(number, received.file, today(context))
         log.info("reporter evidence added to tip %s", number)
         notice = _("File received and added to your report.")
     await _say(update, context, notice, _buttons([(_("Done"), "refresh")]))
@@ -304,28 +323,26 @@ async def on_stray(update: Update, context: Context) -> object:
 
 
 async def leave(update: Update, context: Context) -> object:
-    context.chat_data.pop(SESSION, None)
+    _drop_session(update, context)
     _ = tr(context)
     await _say(update, context, _("You have left the report. Choose below:"), menu_keyboard(context))
     return ConversationHandler.END
 
 
-def check_conversation() -> ConversationHandler:
-    buttons = CallbackQueryHandler(
-        on_view_button, pattern=r"^check:(exit|again|refresh|write|object|withdraw|withdraw_yes)$"
-    )
+def entry_points() -> list[CallbackQueryHandler]:
+    return [CallbackQueryHandler(start, pattern=r"^menu:check$")]
+
+
+def states() -> dict[str, list]:
+    buttons = CallbackQueryHandler(on_view_button, pattern=r"^check:")
     text = filters.TEXT & ~filters.COMMAND
     tail = [MessageHandler(VOICE, on_voice), MessageHandler(~filters.COMMAND, on_other)]
-    return conversation(
-        NAME,
-        [CallbackQueryHandler(start, pattern=r"^menu:check$")],
-        {
-            NUMBER: [buttons, MessageHandler(text, on_number), *tail],
-            CODE: [buttons, MessageHandler(text, on_code), *tail],
-            VIEW: [buttons, MessageHandler(VOICE, on_voice), MessageHandler(~filters.COMMAND, on_stray)],
-            WRITE: [buttons, MessageHandler(text, on_message), MessageHandler(FILES, on_file), *tail],
-            OBJECT: [buttons, MessageHandler(text, on_objection), *tail],
-            WITHDRAW: [buttons, MessageHandler(~filters.COMMAND, on_stray)],
-        },
-        cancel=leave,
-    )
+    stray = [MessageHandler(VOICE, on_voice), MessageHandler(~filters.COMMAND, on_stray)]
+    return {
+        NUMBER: [buttons, MessageHandler(text, on_number), *tail],
+        CODE: [buttons, MessageHandler(text, on_code), *tail],
+        VIEW: [buttons, *stray],
+        WRITE: [buttons, MessageHandler(text, on_message), MessageHandler(FILES, on_file), *tail],
+        OBJECT: [buttons, MessageHandler(text, on_objection), *tail],
+        WITHDRAW: [buttons, *stray],
+    }

@@ -7,8 +7,10 @@ from datetime import date
 from core.tips import TipEvent, TipFacets, TipMessage, status_name
 from handlers.i18n import N_, Translate
 
-#: Telegram allows 4,096 characters a message; older messages give way first.
+#: Telegram allows 4,096 characters a message; older messages give way first, and a long message
+#: is cut, so that the newest (a reply, a question) is always seen.
 _BUDGET = 3500
+_ENTRY = 1500
 
 _DEADLINES = {
     "accept": N_("decision on accepting it by {date}"),
@@ -24,6 +26,12 @@ _SENDERS = {
     ("reporter", "message"): N_("Your message"),
     ("reporter", "objection"): N_("Your objection"),
 }
+
+
+def _cut(text: str, limit: int, _: Translate) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit] + "… " + _("(cut: {length} characters in all)").format(length=len(text))
 
 
 def render(
@@ -45,13 +53,16 @@ def render(
         lines += ["", _("Deadlines:")]
         lines += ["  " + _(_DEADLINES[what]).format(date=f"{due:%Y-%m-%d}") for what, due in deadlines]
     dialogue = [
-        f"{m.on:%Y-%m-%d} {_(_SENDERS.get((m.sender, m.kind), _SENDERS[(m.sender, 'message')]))}:\n{m.text}"
+        f"{m.on:%Y-%m-%d} {_(_SENDERS.get((m.sender, m.kind), _SENDERS[(m.sender, 'message')]))}:\n"
+        + _cut(m.text, _ENTRY, _)
         for m in messages
     ]
     shown: list[str] = []
     used = sum(len(line) + 1 for line in lines)
     for entry in reversed(dialogue):
         if used + len(entry) > _BUDGET:
+            if not shown:  # the newest is always shown, cut to what is left
+                shown.insert(0, _cut(entry, max(_BUDGET - used, 200), _))
             shown.insert(0, _("(earlier messages not shown)"))
             break
         shown.insert(0, entry)

@@ -9,7 +9,15 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import filters
 
-from core.media import DOWNLOAD_LIMIT, UnreadableImage, is_image, strip_image_metadata
+from core.media import (
+    DOWNLOAD_LIMIT,
+    UnreadableImage,
+    is_image,
+    is_uncleanable_image,
+    looks_like_image,
+    safe_extension,
+    strip_image_metadata,
+)
 from handlers.common import Context
 from handlers.i18n import Translate
 from storage.drafts import EvidenceFile
@@ -17,7 +25,16 @@ from storage.drafts import EvidenceFile
 FILES = filters.PHOTO | filters.VIDEO | filters.Document.ALL
 VOICE = filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE
 
-__all__ = ["FILES", "VOICE", "Received", "UnreadableImage", "receive", "too_large_text", "unreadable_text"]
+__all__ = [
+    "FILES",
+    "VOICE",
+    "Received",
+    "UnreadableImage",
+    "receive",
+    "too_large_text",
+    "uncleanable_text",
+    "unreadable_text",
+]
 
 
 @dataclass(frozen=True)
@@ -27,10 +44,22 @@ class Received:
     file: EvidenceFile | None = None
     too_large: bool = False
     unreadable: bool = False
+    #: An image format whose metadata we cannot remove (HEIC): refused, to be sent as a photo.
+    uncleanable: bool = False
 
     @property
     def cleaned(self) -> bool:
-        return self.file is not None and (self.file.kind == "photo" or is_image(self.file.mime_type))
+        return self.file is not None and is_image(self.file.mime_type)
+
+    def problem(self, _: Translate) -> str | None:
+        """What to tell the sender when the file was not stored."""
+        if self.too_large:
+            return too_large_text(_)
+        if self.unreadable:
+            return unreadable_text(_)
+        if self.uncleanable:
+            return uncleanable_text(_)
+        return None
 
 
 def _attachment(update: Update) -> tuple[str, object, str, str]:
@@ -66,21 +95,30 @@ async def receive(update: Update, context: Context) -> Received:
     data = await _download(context, telegram_file)
     if data is None:
         return Received(too_large=True)
-    if kind == "photo" or is_image(mime):
+    # Original names are not kept: a phone's "IMG_20261123_1430.jpg" tells when and with what.
+    if is_uncleanable_image(data, mime):
+        return Received(uncleanable=True)
+    if kind == "photo" or is_image(mime) or await asyncio.to_thread(looks_like_image, data):
         try:
             clean, clean_mime = await asyncio.to_thread(strip_image_metadata, data)
         except UnreadableImage:
             return Received(unreadable=True)
-        stem = name.rsplit(".", 1)[0] if "." in name else name
         extension = clean_mime.split("/")[1].replace("jpeg", "jpg")
-        return Received(EvidenceFile(kind, f"{stem}.{extension}", clean_mime, clean))
-    return Received(EvidenceFile(kind, name, mime, data))
+        return Received(EvidenceFile(kind, f"{kind}.{extension}", clean_mime, clean))
+    return Received(EvidenceFile(kind, f"{kind}.{safe_extension(name)}", mime, data))
 
 
 def too_large_text(_: Translate) -> str:
     return _(
         "This file is larger than 20 MB, which the bot cannot receive. Everything else you entered is kept. "
         "You can send a smaller copy (for example a shorter video), or describe it in your report."
+    )
+
+
+def uncleanable_text(_: Translate) -> str:
+    return _(
+        "This picture is in a format (such as HEIC) whose location and camera details cannot be removed. "
+        "Please send it as a photo instead of as a file: Telegram then converts it and the details can be removed."
     )
 
 

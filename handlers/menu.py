@@ -64,7 +64,8 @@ async def start(update: Update, context: Context) -> None:
 
 
 async def help_command(update: Update, context: Context) -> None:
-    await update.effective_message.reply_text(help_text(context), reply_markup=menu_keyboard(context))
+    markup = menu_keyboard(context) if is_private(update) else None  # no reporter buttons in groups
+    await update.effective_message.reply_text(help_text(context), reply_markup=markup)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -111,6 +112,8 @@ async def on_menu(update: Update, context: Context) -> None:
 async def cancel(update: Update, context: Context) -> None:
     """/cancel with no conversation under way."""
     _ = tr(context)
+    if not is_private(update):
+        return
     await update.effective_message.reply_text(
         _("There is nothing to cancel. Choose below:"), reply_markup=menu_keyboard(context)
     )

@@ -59,6 +59,12 @@ class Database:
                 raise
             await self.conn.execute("COMMIT")
 
+    async def checkpoint(self) -> None:
+        """Copy the WAL into the database and truncate it: shredded keys and deleted rows leave the
+        WAL file too (secure_delete zeroes freed pages of the database file only)."""
+        async with self._write_lock:
+            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self.conn.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()

@@ -85,10 +85,13 @@ class DraftFiles:
         async with self.db.transaction() as conn:
             await self._discard_where(conn, "draft_hash = ?", (self.draft_hash(token),))
 
-    async def purge(self, before: date) -> int:
-        """Destroy files of drafts abandoned before `before`; returns how many."""
+    async def purge(self, before: date, live_tokens: set[str]) -> int:
+        """Destroy files older than `before` whose draft is gone (not in `live_tokens`); returns how many."""
+        live = [self.draft_hash(token) for token in live_tokens]
+        marks = ",".join("?" * len(live))
+        condition = f"created_on < ? AND draft_hash NOT IN ({marks})" if live else "created_on < ?"
         async with self.db.transaction() as conn:
-            return await self._discard_where(conn, "created_on < ?", (before.isoformat(),))
+            return await self._discard_where(conn, condition, (before.isoformat(), *live))
 
     async def _discard_where(self, conn: aiosqlite.Connection, condition: str, params: tuple) -> int:
         query = f"SELECT id, dek_id FROM draft_files WHERE {condition}"  # noqa: S608 - fixed conditions above

@@ -90,10 +90,6 @@ class Limits:
             )
         return until
 
-    async def record_success(self, chat_id: int) -> None:
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM limit_counters WHERE key_hash = ?", (self._attempt_key(chat_id),))
-
     async def purge(self, before: date) -> None:
         """Forget day counters and failure windows that ended before `before`."""
         async with self.db.transaction() as conn:

@@ -43,14 +43,17 @@ class StateRepository:
             row = await cur.fetchone()
         return None if row is None else int(row[0])
 
-    async def _row_key(
+    async def _fresh_key(
         self, conn: aiosqlite.Connection, where: tuple[str, str], params: tuple[Any, ...]
-    ) -> tuple[int, bytes]:
-        """The row's data key, or a new one for a new row."""
-        dek_id = await self._dek_id(conn, where, params)
-        if dek_id is None:
-            return await self.vault.new_key(conn, _PURPOSE)
-        return dek_id, await self.vault.key(conn, dek_id, _PURPOSE)
+    ) -> tuple[int, bytes, int | None]:
+        """A new data key for the row's next version, and the old key's id, to shred once replaced.
+
+        Every save seals under a new key and shreds the previous one, so an old copy of the row
+        (in the WAL, or a backup) cannot be opened even with today's key ring.
+        """
+        old = await self._dek_id(conn, where, params)
+        dek_id, dek = await self.vault.new_key(conn, _PURPOSE)
+        return dek_id, dek, old
 
     async def _delete(self, where: tuple[str, str], params: tuple[Any, ...]) -> None:
         """Delete the row and shred its data key, so nothing of it can be read again."""
@@ -89,10 +92,11 @@ class StateRepository:
     async def save_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
         chat_hash = self._chat_hash(chat_id)
         async with self.db.transaction() as conn:
-            dek_id, dek = await self._row_key(conn, _CHAT, (chat_hash,))
+            dek_id, dek, old = await self._fresh_key(conn, _CHAT, (chat_hash,))
             await conn.execute(
                 "INSERT INTO chat_state (chat_hash, dek_id, chat_id, data, updated_on) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (chat_hash) DO UPDATE SET data = excluded.data, updated_on = excluded.updated_on",
+                " ON CONFLICT (chat_hash) DO UPDATE SET dek_id = excluded.dek_id, chat_id = excluded.chat_id,"
+                " data = excluded.data, updated_on = excluded.updated_on",
                 (
                     chat_hash,
                     dek_id,
@@ -101,6 +105,8 @@ class StateRepository:
                     _today(),
                 ),
             )
+            if old is not None:
+                await self.vault.shred(conn, old)
 
     async def drop_chat_data(self, chat_id: int) -> None:
         await self._delete(_CHAT, (self._chat_hash(chat_id),))
@@ -126,11 +132,12 @@ class StateRepository:
             await self._delete(_CONVERSATION, (name, key_hash))
             return
         async with self.db.transaction() as conn:
-            dek_id, dek = await self._row_key(conn, _CONVERSATION, (name, key_hash))
+            dek_id, dek, old = await self._fresh_key(conn, _CONVERSATION, (name, key_hash))
             await conn.execute(
                 "INSERT INTO conversation_state (name, key_hash, dek_id, conv_key, state, updated_on)"
                 " VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (name, key_hash) DO UPDATE SET state = excluded.state, updated_on = excluded.updated_on",
+                " ON CONFLICT (name, key_hash) DO UPDATE SET dek_id = excluded.dek_id, conv_key = excluded.conv_key,"
+                " state = excluded.state, updated_on = excluded.updated_on",
                 (
                     name,
                     key_hash,
@@ -140,3 +147,5 @@ class StateRepository:
                     _today(),
                 ),
             )
+            if old is not None:
+                await self.vault.shred(conn, old)

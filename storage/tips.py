@@ -184,6 +184,20 @@ class TipRepository:
             for uid, on, sender, kind, body in rows
         ]
 
+    async def file_count(self, number: str) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM tip_files f JOIN tips t ON t.id = f.tip_id WHERE t.number = ?", (number,)
+        )
+        return int(row[0])
+
+    async def forget_drafts(self, received_before: date) -> None:
+        """Drop the draft hashes of older tips: they serve only a resubmission right after a crash."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE tips SET draft_hash = NULL WHERE draft_hash IS NOT NULL AND received_on < ?",
+                (received_before.isoformat(),),
+            )
+
     async def files(self, number: str) -> list[EvidenceFile]:
         tip_id, dek = await self._tip_key(number)
         rows = await self.db.fetchall(

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from core.media import DOWNLOAD_LIMIT
+from core.media import DOWNLOAD_LIMIT, strip_image_metadata
 from core.tips import Status
 from tests.conftest import cells_equal, every_byte_under
 from tests.media import OWNER, SERIAL, exif_of, photo_with_exif
@@ -91,6 +91,8 @@ def _assert_nothing_leaks(settings, photos):
     for photo in photos:
         middle = len(photo) // 2
         assert photo[middle : middle + 48] not in raw
+        cleaned, _ = strip_image_metadata(photo)  # what the bot stores, before sealing
+        assert cleaned[len(cleaned) // 2 : len(cleaned) // 2 + 48] not in raw
     database = settings.data_dir / "tipline.sqlite3"
     assert cells_equal(database, REPORTER) == [] and cells_equal(database, str(REPORTER)) == []
 
@@ -286,7 +288,8 @@ async def test_cancel_at_every_step_discards_the_draft(start_bot, settings, step
         [menu] = await user.send("继续")
         assert "没有看懂" in menu.text  # the conversation is over
         [intro] = await open_report(user)
-        assert "开始之前" in intro.text  # a new, empty draft
+        assert "开始之前" in intro.text and "没填完" not in intro.text  # a new, empty draft
+        assert sim.app.chat_data[REPORTER]["tip"]["answers"] == {}
     with _db(settings) as conn:
         assert conn.execute("SELECT COUNT(*) FROM draft_files").fetchone()[0] == 0
 

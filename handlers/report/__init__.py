@@ -1,4 +1,4 @@
-"""Filing a tip: a persistent conversation of nine steps, each one tap or one message."""
+"""Filing a tip: nine steps, each one tap or one message (states of handlers.reporter's conversation)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,10 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from handlers.common import Context, is_private, services, today, tr
-from handlers.conversation import conversation
 from handlers.files import FILES, VOICE
 from handlers.report import evidence, steps
-from handlers.report.flow import DRAFT, STEP_NUMBERS, new_draft, sequence
-from handlers.report.summary import cancel, daily_limit_text
-
-NAME = "report"
+from handlers.report.flow import DRAFT, FLOW, STEP_NUMBERS, new_draft
+from handlers.report.summary import daily_limit_text
 
 
 async def start(update: Update, context: Context) -> object:
@@ -28,14 +25,19 @@ async def start(update: Update, context: Context) -> object:
     if await svc.limits.tips_today(update.effective_chat.id, today(context)) >= limit:
         await context.bot.send_message(update.effective_chat.id, daily_limit_text(_, limit))
         return ConversationHandler.END
+    context.chat_data[FLOW] = "report"
     draft = context.chat_data.get(DRAFT)
-    if draft is not None and draft["step"] in sequence(draft, svc.office):
+    if draft is not None:
         return await steps.show(update, context, _("You have an unfinished report: continuing where you stopped."))
     context.chat_data[DRAFT] = new_draft()
     return await steps.show(update, context)
 
 
-def report_conversation() -> ConversationHandler:
+def entry_points() -> list[CallbackQueryHandler]:
+    return [CallbackQueryHandler(start, pattern=r"^menu:report$")]
+
+
+def states() -> dict[str, list]:
     inputs = [
         CallbackQueryHandler(steps.on_button, pattern=r"^tip:"),
         MessageHandler(filters.TEXT & ~filters.COMMAND, steps.on_text),
@@ -44,10 +46,4 @@ def report_conversation() -> ConversationHandler:
         MessageHandler(VOICE, steps.on_voice),
         MessageHandler(~filters.COMMAND, steps.on_other),
     ]
-    states = {step: inputs for step in ("intro", *STEP_NUMBERS)}
-    return conversation(
-        NAME,
-        [CallbackQueryHandler(start, pattern=r"^menu:report$")],
-        states,
-        cancel=cancel,
-    )
+    return {step: inputs for step in ("intro", *STEP_NUMBERS)}

@@ -7,7 +7,7 @@ import logging
 from telegram import Update
 
 from handlers.common import Context, services, today, tr
-from handlers.files import receive, too_large_text, unreadable_text
+from handlers.files import receive
 from handlers.report.steps import draft_of, needs_draft, show
 
 log = logging.getLogger("tipline.evidence")
@@ -25,10 +25,8 @@ async def on_file(update: Update, context: Context) -> object:
         notice = _("You have sent {limit} files, the most one report can hold.").format(limit=limit)
         return await show(update, context, notice)
     received = await receive(update, context)
-    if received.too_large:
-        return await show(update, context, too_large_text(_))
-    if received.unreadable:
-        return await show(update, context, unreadable_text(_))
+    if (problem := received.problem(_)) is not None:
+        return await show(update, context, problem)
     await svc.drafts.add(draft["token"], received.file, today(context))
     draft["files"] += 1
     log.info("evidence file added to a draft (%s)", received.file.kind)

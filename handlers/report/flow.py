@@ -12,6 +12,8 @@ from typing import Any
 from core.office import OfficeConfig
 
 DRAFT = "tip"
+#: Which of the reporter's flows the conversation is in: "report" or "check" (for /cancel).
+FLOW = "flow"
 TOTAL_STEPS = 9
 
 #: step -> the number shown to the reporter; steps sharing a number form one group.
@@ -53,8 +55,19 @@ def sequence(draft: dict[str, Any], office: OfficeConfig) -> list[str]:
     return steps
 
 
+def settle(draft: dict[str, Any], office: OfficeConfig) -> None:
+    """A saved step that no longer applies (the office removed its villages, say) becomes the next that does."""
+    steps = sequence(draft, office)
+    if draft["step"] in steps:
+        return
+    number = STEP_NUMBERS.get(draft["step"], 0)
+    draft["step"] = next((s for s in steps if STEP_NUMBERS.get(s, 0) >= number), "summary")
+    draft["editing"] = None
+
+
 def next_step(draft: dict[str, Any], office: OfficeConfig) -> str:
     """The step after the current one; back to the summary once an edited group is done."""
+    settle(draft, office)
     steps = sequence(draft, office)
     current = draft["step"]
     following = steps[steps.index(current) + 1]
@@ -66,6 +79,7 @@ def next_step(draft: dict[str, Any], office: OfficeConfig) -> str:
 
 
 def previous_step(draft: dict[str, Any], office: OfficeConfig) -> str:
+    settle(draft, office)
     steps = sequence(draft, office)
     current = draft["step"]
     index = steps.index(current)

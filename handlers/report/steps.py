@@ -14,7 +14,7 @@ from core.tips import DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX, SITE_MAX, norm
 from handlers.common import Context, chat_language, services, today, tr
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
-from handlers.report.flow import DRAFT, STEP_NUMBERS, edit_target, next_step, previous_step
+from handlers.report.flow import DRAFT, STEP_NUMBERS, edit_target, next_step, previous_step, settle
 from handlers.report.questions import header, question
 
 END = -1  # ConversationHandler.END, without importing the handler machinery here
@@ -50,9 +50,10 @@ async def show(update: Update, context: Context, notice: str | None = None) -> s
 
     draft = draft_of(context)
     _ = tr(context)
+    office = services(context).office
+    settle(draft, office)
     step = draft["step"]
     draft["updated"] = today(context).isoformat()  # housekeeping destroys drafts left for days
-    office = services(context).office
     if step == "summary":
         text, markup = summary(draft, office, _, chat_language(context))
     else:

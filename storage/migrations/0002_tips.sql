@@ -24,8 +24,9 @@ CREATE TABLE tips (
     contact_dek_id  INTEGER REFERENCES data_keys (id),
     contact         BLOB,
     receipt_hash    TEXT NOT NULL,
-    -- A keyed hash of the draft the tip came from: the same draft never makes two tips.
-    draft_hash      BLOB NOT NULL UNIQUE,
+    -- A keyed hash of the draft the tip came from: the same draft never makes two tips. Cleared
+    -- after two days (housekeeping), so that no old copy of a chat's state can be matched to a tip.
+    draft_hash      BLOB UNIQUE,
     UNIQUE (year, seq)
 );
 CREATE INDEX tips_status ON tips (status);
