@@ -1,4 +1,9 @@
-"""The append-only audit log (table audit_log; triggers refuse UPDATE and DELETE)."""
+"""The append-only audit log (table audit_log; triggers refuse UPDATE and DELETE).
+
+Its columns are plaintext: `actor` is a staff member's id (or None for the system and for
+reporters, who are never identified), and `detail` holds codes (a role, a reason, a department),
+never a message's text.
+"""
 
 from __future__ import annotations
 
