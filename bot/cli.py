@@ -66,8 +66,10 @@ async def _check_bot_api(settings: Settings, token: str) -> None:
     bot = Bot(token, base_url=settings.api_base_url, base_file_url=settings.api_file_url)
     server = settings.api_base_url.split("/bot")[0]
     try:
-        async with bot:
-            pass
+        try:
+            await bot.initialize()  # one getMe
+        finally:
+            await bot.shutdown()
     except InvalidToken:
         raise StartupError(
             f"TIPLINE_BOT_TOKEN: the Bot API at {server} refused this token; copy it again from @BotFather (/mybots)."

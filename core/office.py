@@ -51,7 +51,7 @@ class Department(Named):
 
 
 class Village(Named):
-    pass
+    """A village or community (村/社区) reporters choose from."""
 
 
 class Deadlines(_Model):

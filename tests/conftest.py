@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,14 @@ def cells_equal(path: Path, value: object) -> list[str]:
                 if found:
                     hits.append(f"{table}.{column}")
         return hits
+
+
+def services_of(sim: Simulation):
+    return sim.app.bot_data["services"]
+
+
+def move_clock(sim: Simulation, monkeypatch: pytest.MonkeyPatch, delta: timedelta) -> None:
+    """Move the bot's clock (its office-local now) forward by `delta`."""
+    services = services_of(sim)
+    moved = services.clock() + delta
+    monkeypatch.setattr(services, "clock", lambda: moved)

@@ -8,20 +8,11 @@ import pytest
 
 from core.tips import Status
 from handlers.notify import notify_reporter
+from tests.conftest import move_clock, services_of
 from tests.media import exif_of, photo_with_exif
 from tests.reporter import Receipt, check, file_tip
 
 REPORTER = 6667778889
-
-
-def _services(sim):
-    return sim.app.bot_data["services"]
-
-
-def _move_clock(sim, monkeypatch, delta: timedelta) -> None:
-    services = _services(sim)
-    moved = services.clock() + delta
-    monkeypatch.setattr(services, "clock", lambda: moved)
 
 
 async def test_the_right_code_shows_status_history_and_deadlines(start_bot):
@@ -33,7 +24,7 @@ async def test_the_right_code_shows_status_history_and_deadlines(start_bot):
         [ask_code] = await user.send(receipt.number.lower().replace("-", " "))  # typed loosely
         assert "16 位回执码" in ask_code.text
         [view] = await user.send(" ".join(receipt.code[i : i + 4] for i in range(0, 16, 4)))
-        today = _services(sim).clock().date()
+        today = services_of(sim).clock().date()
         assert f"举报 {receipt.number}" in view.text and "当前状态：已接收" in view.text
         assert f"{today:%Y-%m-%d}  已接收" in view.text
         due = today + timedelta(days=5)
@@ -60,14 +51,14 @@ async def test_wrong_codes_lock_out_growing_and_unknown_tips_look_the_same(start
         [still] = await user.tap("menu:check")  # no more tries until the wait is over
         assert "错误次数过多" in still.text
 
-        _move_clock(sim, monkeypatch, timedelta(minutes=1, seconds=1))
+        move_clock(sim, monkeypatch, timedelta(minutes=1, seconds=1))
         [reply] = await check(user, receipt, wrong)
         assert "错误次数过多" in reply.text  # the sixth failure: a longer wait (2 minutes)
-        _move_clock(sim, monkeypatch, timedelta(minutes=1, seconds=1))
+        move_clock(sim, monkeypatch, timedelta(minutes=1, seconds=1))
         await user.send("/start")
         [reply] = await user.tap("menu:check")
         assert "错误次数过多" in reply.text
-        _move_clock(sim, monkeypatch, timedelta(minutes=1))
+        move_clock(sim, monkeypatch, timedelta(minutes=1))
         [view] = await check(user, receipt)
         assert "当前状态：已接收" in view.text
 
@@ -91,8 +82,8 @@ async def test_messages_answers_and_evidence_reach_the_office(start_bot):
     async with start_bot() as sim:
         user = sim.user(REPORTER)
         receipt = await file_tip(user)
-        tips = _services(sim).tips
-        today = _services(sim).clock().date()
+        tips = services_of(sim).tips
+        today = services_of(sim).clock().date()
         await check(user, receipt)
         [prompt] = await user.tap("check:write")
         assert "完成" in prompt.labels
@@ -125,7 +116,7 @@ async def test_withdrawing_a_tip(start_bot):
         assert "确定撤回" in confirm.labels
         [done] = await user.tap("确定撤回")
         assert f"举报 {receipt.number} 已撤回" in done.text
-        tips = _services(sim).tips
+        tips = services_of(sim).tips
         assert (await tips.facets(receipt.number)).status == Status.WITHDRAWN
         assert await tips.contact(receipt.number) is None  # the push contact is destroyed
         [view] = await check(user, receipt)
@@ -136,8 +127,8 @@ async def test_objecting_to_the_reply_within_ten_days(start_bot, monkeypatch):
     async with start_bot() as sim:
         user = sim.user(REPORTER)
         receipt = await file_tip(user)
-        tips = _services(sim).tips
-        today = _services(sim).clock().date()
+        tips = services_of(sim).tips
+        today = services_of(sim).clock().date()
         await tips.set_status(receipt.number, Status.ACCEPTED, today)
         await tips.add_message(receipt.number, "office", "reply", "核查结论：属实。已责令整改。", today)
         await tips.set_status(receipt.number, Status.REPLIED, today)
@@ -156,10 +147,10 @@ async def test_no_objection_after_the_window(start_bot, monkeypatch):
     async with start_bot() as sim:
         user = sim.user(REPORTER)
         receipt = await file_tip(user)
-        tips = _services(sim).tips
-        today = _services(sim).clock().date()
+        tips = services_of(sim).tips
+        today = services_of(sim).clock().date()
         await tips.set_status(receipt.number, Status.REPLIED, today)
-        _move_clock(sim, monkeypatch, timedelta(days=11))
+        move_clock(sim, monkeypatch, timedelta(days=11))
         [view] = await check(user, receipt)
         assert "↩ 对答复提出异议" not in view.labels
         message = sim.api.messages[(REPORTER, view.message_id)]
@@ -175,7 +166,7 @@ async def test_the_check_times_out(start_bot, monkeypatch):
         user = sim.user(REPORTER)
         receipt = await file_tip(user)
         await check(user, receipt)
-        _move_clock(sim, monkeypatch, timedelta(minutes=16))
+        move_clock(sim, monkeypatch, timedelta(minutes=16))
         [reply] = await user.tap("check:refresh")
         assert "查询已超时" in reply.text and "16 位回执码" in reply.text
         [view] = await user.send(receipt.code)
@@ -199,7 +190,7 @@ async def test_push_notices_only_for_those_who_asked(start_bot, push):
 async def test_closing_a_tip_forgets_where_to_push(start_bot):
     async with start_bot() as sim:
         receipt = await file_tip(sim.user(REPORTER), push=True)
-        tips = _services(sim).tips
-        await tips.set_status(receipt.number, Status.CLOSED, _services(sim).clock().date())
+        tips = services_of(sim).tips
+        await tips.set_status(receipt.number, Status.CLOSED, services_of(sim).clock().date())
         assert await tips.contact(receipt.number) is None
         assert await notify_reporter(sim.app, receipt.number) is False

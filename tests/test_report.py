@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import timedelta
 
 import pytest
 
 from core.media import DOWNLOAD_LIMIT, strip_image_metadata
 from core.tips import Status
-from tests.conftest import cells_equal, every_byte_under
+from tests.conftest import cells_equal, every_byte_under, move_clock, services_of
 from tests.media import OWNER, SERIAL, exif_of, photo_with_exif
 from tests.reporter import DESCRIPTION, SITE, file_tip, open_report, to_step
 
 REPORTER = 5551234567
-
-
-def _services(sim):
-    return sim.app.bot_data["services"]
 
 
 def _db(settings):
@@ -56,12 +52,12 @@ async def test_a_full_anonymous_tip_with_two_photos(start_bot, settings):
         for part in ("被举报单位的职工", "重大事故隐患", "危险化学品", "西山村", SITE, DESCRIPTION, "2 个文件", "匿名"):
             assert part in summary.text
         [done] = await user.tap("tip:summary:submit")
-        year = _services(sim).clock().year
+        year = services_of(sim).clock().year
         assert f"JB{year}-000001" in done.text
         assert "只显示这一次" in done.text
         assert len(done.labels) == 5  # back to the menu
 
-        tips = _services(sim).tips
+        tips = services_of(sim).tips
         facets = await tips.facets(f"JB{year}-000001")
         assert (facets.kind, facets.industry, facets.village, facets.department) == (
             "hazard",
@@ -112,7 +108,7 @@ async def test_the_real_name_path(start_bot, settings):
         assert "赵**" in summary.text and "138****5678" in summary.text and "赵建国" not in summary.text
         [done] = await user.tap("tip:summary:submit")
         number = done.text.split("举报编号：")[1].split()[0]
-        tips = _services(sim).tips
+        tips = services_of(sim).tips
         assert (await tips.facets(number)).has_identity
         identity = await tips.identity(number)
         assert (identity.name, identity.phone) == ("赵建国", "13812345678")
@@ -184,9 +180,9 @@ async def test_a_concealed_accident_with_deaths_is_flagged(start_bot):
         assert "事故：11月3日晚上；死亡：2；受伤：不清楚" in summary.text and "📍 已附位置" in summary.text
         [done] = await user.tap("tip:summary:submit")
         number = done.text.split("举报编号：")[1].split()[0]
-        facets = await _services(sim).tips.facets(number)
+        facets = await services_of(sim).tips.facets(number)
         assert facets.involves_death and facets.village is None
-        content = await _services(sim).tips.content(number)
+        content = await services_of(sim).tips.content(number)
         assert content.accident.dead == 2 and content.accident.injured is None
         assert (content.location.latitude, content.location.longitude) == (31.2304, 121.4737)
 
@@ -319,7 +315,7 @@ async def test_a_draft_resumes_after_a_restart(start_bot):
         await user.tap("tip:push:no")
         [done] = await user.tap("tip:summary:submit")
         number = done.text.split("举报编号：")[1].split()[0]
-        assert len(await _services(sim).tips.files(number)) == 2
+        assert len(await services_of(sim).tips.files(number)) == 2
 
 
 async def test_reopening_the_menu_continues_the_unfinished_draft(start_bot):
@@ -350,7 +346,7 @@ async def test_a_submission_repeated_after_a_crash_shows_the_same_receipt(start_
         [summary] = await to_step(user, "summary")
         summary_message = first.api.messages[(REPORTER, summary.message_id)]
         # The process "dies" right after the commit: nothing more reaches the persistence.
-        tips, app = _services(first).tips, first.app
+        tips, app = services_of(first).tips, first.app
         real_submit, real_update = tips.submit, app.update_persistence
         crashed = []
 
@@ -387,9 +383,7 @@ async def test_the_daily_limit(start_bot, office, monkeypatch):
         [intro] = await open_report(other)  # another chat is not limited
         assert "开始之前" in intro.text
         # The next day the limit is lifted.
-        services = _services(sim)
-        tomorrow = services.clock().replace(hour=9) + (datetime(2026, 1, 2) - datetime(2026, 1, 1))
-        monkeypatch.setattr(services, "clock", lambda: tomorrow)
+        move_clock(sim, monkeypatch, timedelta(days=1))
         [intro] = await open_report(user)
         assert "开始之前" in intro.text
 

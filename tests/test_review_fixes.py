@@ -10,21 +10,11 @@ from PIL import Image
 
 from bot.jobs import housekeeping
 from core.tips import Status
-from tests.conftest import every_byte_under
+from tests.conftest import every_byte_under, move_clock, services_of
 from tests.media import exif_of, photo_with_exif
 from tests.reporter import SITE, check, file_tip, open_report, to_step
 
 REPORTER = 8123456701
-
-
-def _services(sim):
-    return sim.app.bot_data["services"]
-
-
-def _move_clock(sim, monkeypatch, delta):
-    services = _services(sim)
-    moved = services.clock() + delta
-    monkeypatch.setattr(services, "clock", lambda: moved)
 
 
 async def test_checking_in_the_middle_of_a_draft_never_writes_into_the_draft(start_bot):
@@ -64,7 +54,7 @@ async def test_an_old_withdraw_confirmation_does_not_withdraw_another_tip(start_
         await check(user, second)
         [refused] = await user.press(old_message, f"check:withdraw_yes:{first.number}")
         assert "这个按钮已失效" in refused.text
-        tips = _services(sim).tips
+        tips = services_of(sim).tips
         assert (await tips.facets(second.number)).status == Status.RECEIVED
         assert (await tips.facets(first.number)).status == Status.RECEIVED
 
@@ -75,7 +65,7 @@ async def test_files_of_a_draft_still_in_use_survive_housekeeping(start_bot, set
         await to_step(user, "evidence")
         await user.send_photo(photo_with_exif())
         for _ in range(3):  # the reporter keeps working on it, every few days
-            _move_clock(sim, monkeypatch, timedelta(days=3))
+            move_clock(sim, monkeypatch, timedelta(days=3))
             await user.tap("tip:evidence:back")
             await user.send("储罐区的消防设施全部损坏，无人维修，已持续半年。")
         await housekeeping(sim.app)
@@ -84,15 +74,15 @@ async def test_files_of_a_draft_still_in_use_survive_housekeeping(start_bot, set
         await user.tap("tip:push:no")
         [done] = await user.tap("tip:summary:submit")
         number = done.text.split("举报编号：")[1].split()[0]
-        assert len(await _services(sim).tips.files(number)) == 1
+        assert len(await services_of(sim).tips.files(number)) == 1
 
 
 async def test_a_long_reply_is_always_shown(start_bot):
     async with start_bot() as sim:
         user = sim.user(REPORTER)
         receipt = await file_tip(user)
-        tips = _services(sim).tips
-        today = _services(sim).clock().date()
+        tips = services_of(sim).tips
+        today = services_of(sim).clock().date()
         await tips.add_message(receipt.number, "reporter", "message", "补" * 4000, today)
         await tips.add_message(receipt.number, "office", "reply", "核查结论：属实。" + "情" * 3600, today)
         [view] = await check(user, receipt)
@@ -105,7 +95,7 @@ async def test_housekeeping_leaves_no_old_key_or_draft_link_behind(start_bot, se
         receipt = await file_tip(sim.user(REPORTER))
         with sqlite3.connect(settings.data_dir / "tipline.sqlite3") as conn:
             wrapped = [row[0] for row in conn.execute("SELECT wrapped FROM data_keys")]
-        _move_clock(sim, monkeypatch, timedelta(days=3))
+        move_clock(sim, monkeypatch, timedelta(days=3))
         await sim.user(REPORTER).send("/start")  # the chat's state is sealed anew; its old key is shredded
         await housekeeping(sim.app)
         with sqlite3.connect(settings.data_dir / "tipline.sqlite3") as conn:
@@ -115,7 +105,7 @@ async def test_housekeeping_leaves_no_old_key_or_draft_link_behind(start_bot, se
         for key in wrapped:
             if key not in live:
                 assert key not in raw  # not in the database file, not in the WAL
-        assert (await _services(sim).tips.facets(receipt.number)).status == Status.RECEIVED
+        assert (await services_of(sim).tips.facets(receipt.number)).status == Status.RECEIVED
 
 
 async def test_a_saved_step_that_no_longer_applies_moves_on(start_bot, office):
@@ -141,7 +131,7 @@ async def test_files_added_after_submission_are_limited_too(start_bot, office):
         assert "已加入" in ok.text
         [full] = await user.send_photo(photo_with_exif())
         assert "已达到上限" in full.text
-        assert len(await _services(sim).tips.files(receipt.number)) == 2
+        assert len(await services_of(sim).tips.files(receipt.number)) == 2
 
 
 def _heic_bytes() -> bytes:
@@ -161,7 +151,7 @@ async def test_images_are_recognised_by_their_bytes_and_heic_is_refused(start_bo
         await user.tap("tip:push:no")
         [done] = await user.tap("tip:summary:submit")
         number = done.text.split("举报编号：")[1].split()[0]
-        [stored] = await _services(sim).tips.files(number)
+        [stored] = await services_of(sim).tips.files(number)
     assert exif_of(stored.data) == {} and stored.name == "document.jpg"
     assert Image.open(io.BytesIO(stored.data)).format == "JPEG"
 

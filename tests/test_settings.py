@@ -167,7 +167,7 @@ class _Refusing(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, *args):
-        pass
+        """Quiet: the test output is not the place for request lines."""
 
 
 @pytest.fixture
