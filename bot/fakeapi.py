@@ -46,6 +46,7 @@ class InMemoryBotApi(BaseRequest):
         self._files: dict[str, bytes] = {}
         self._file_seq = 0
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._refusing: dict[int, str] = {}
 
     # -- BaseRequest -------------------------------------------------------------------------
 
@@ -101,6 +102,10 @@ class InMemoryBotApi(BaseRequest):
         """Make the next `times` calls of `method` fail as Telegram (or the network) would."""
         for _ in range(times):
             self._failures[method].append(_Failure(status, retry_after if status == 429 else None, network))
+
+    def refuse_chat(self, chat_id: int, description: str = "Forbidden: bot was blocked by the user") -> None:
+        """From now on, sending to `chat_id` fails with 403, as for a blocked bot or a group that removed it."""
+        self._refusing[chat_id] = description
 
     def store_file(self, data: bytes) -> dict[str, Any]:
         """Keep bytes a user sends; returns file_id, file_unique_id and file_size for the update."""
@@ -162,7 +167,9 @@ class InMemoryBotApi(BaseRequest):
         cid = int(chat_id)
         return self.chats.get(cid) or {"id": cid, "type": "private" if cid > 0 else "group", "title": "group"}
 
-    def _new_message(self, params: dict[str, Any], **content: Any) -> dict[str, Any]:
+    def _new_message(self, params: dict[str, Any], **content: Any) -> dict[str, Any] | tuple[int, str]:
+        if int(params["chat_id"]) in self._refusing:
+            return 403, self._refusing[int(params["chat_id"])]
         chat = self._chat(params["chat_id"])
         message = {
             "message_id": self.new_message_id(chat["id"]),

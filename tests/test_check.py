@@ -194,3 +194,10 @@ async def test_closing_a_tip_forgets_where_to_push(start_bot):
         await tips.set_status(receipt.number, Status.CLOSED, services_of(sim).clock().date())
         assert await tips.contact(receipt.number) is None
         assert await notify_reporter(sim.app, receipt.number) is False
+
+
+async def test_a_reporter_who_blocked_the_bot_is_not_an_error(start_bot):
+    async with start_bot() as sim:
+        receipt = await file_tip(sim.user(REPORTER), push=True)
+        sim.api.refuse_chat(REPORTER)
+        assert await notify_reporter(sim.app, receipt.number) is False

@@ -15,6 +15,7 @@ from core.tips import AccidentDetails, Identity, Location, NewTip, ReporterType,
 from handlers.common import Context, services, today, tr
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
+from handlers.office.alerts import alert_new_tip
 from handlers.report.flow import DRAFT
 from handlers.report.steps import END, draft_of, show
 
@@ -160,6 +161,7 @@ async def submit(update: Update, context: Context) -> object:
     log.info("tip %s submitted", number)
     await _confirm(update, context, number, draft["receipt"])
     context.chat_data.pop(DRAFT, None)
+    await alert_new_tip(context.application, number)
     return END
 
 
