@@ -144,6 +144,8 @@ class TipFacets(_Model):
     accept_due: date
     has_identity: bool
     wants_push: bool
+    #: The next deadline of whatever kind, None when none applies (a finished tip).
+    due_on: date | None = None
 
 
 class TipEvent(_Model):

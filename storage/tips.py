@@ -11,6 +11,7 @@ import aiosqlite
 
 from core import crypto
 from core.tips import (
+    FINISHED,
     Identity,
     NewTip,
     Status,
@@ -26,7 +27,7 @@ from storage.vault import Vault
 
 _FACETS = (
     "number, kind, industry, village, department, involves_death, status, received_on, accept_due,"
-    " has_identity, wants_push"
+    " has_identity, wants_push, due_on"
 )
 
 
@@ -69,8 +70,8 @@ class TipRepository:
             cur = await conn.execute(
                 "INSERT INTO tips (number, year, seq, kind, industry, village, department, involves_death, status,"
                 " received_on, accept_due, has_identity, wants_push, dek_id, content, identity_dek_id, identity,"
-                " contact_dek_id, contact, receipt_hash, draft_hash)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " contact_dek_id, contact, receipt_hash, draft_hash, due_on)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     number,
                     year,
@@ -93,6 +94,7 @@ class TipRepository:
                     *contact,
                     receipt_hash,
                     self.drafts.draft_hash(draft_token),
+                    accept_due.isoformat(),
                 ),
             )
             tip_id = int(cur.lastrowid)
@@ -124,6 +126,34 @@ class TipRepository:
     async def facets(self, number: str) -> TipFacets | None:
         row = await self.db.fetchone(f"SELECT {_FACETS} FROM tips WHERE number = ?", (number,))  # noqa: S608
         return _facets(row) if row else None
+
+    async def page(
+        self,
+        *,
+        departments: frozenset[str] | None,
+        status: str | None,
+        due_before: date | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[TipFacets], int]:
+        """Tips newest first, filtered; `departments` None means all. Returns (page, total)."""
+        where, params = ["1 = 1"], []
+        if departments is not None:
+            where.append(f"department IN ({','.join('?' * len(departments)) or 'NULL'})")
+            params += sorted(departments)
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if due_before is not None:
+            where.append("due_on IS NOT NULL AND due_on < ?")
+            params.append(due_before.isoformat())
+        condition = " AND ".join(where)
+        total = (await self.db.fetchone(f"SELECT COUNT(*) FROM tips WHERE {condition}", params))[0]  # noqa: S608
+        rows = await self.db.fetchall(
+            f"SELECT {_FACETS} FROM tips WHERE {condition} ORDER BY id DESC LIMIT ? OFFSET ?",  # noqa: S608
+            [*params, limit, offset],
+        )
+        return [_facets(row) for row in rows], int(total)
 
     async def receipt_hash(self, number: str) -> str | None:
         row = await self.db.fetchone("SELECT receipt_hash FROM tips WHERE number = ?", (number,))
@@ -237,6 +267,8 @@ class TipRepository:
             if row is None:
                 raise KeyError(number)
             await conn.execute("UPDATE tips SET status = ? WHERE id = ?", (status.value, row[0]))
+            if status in FINISHED:
+                await conn.execute("UPDATE tips SET due_on = NULL WHERE id = ?", (row[0],))
             await self._event(conn, row[0], status, on)
             if status in (Status.CLOSED, Status.WITHDRAWN, Status.NOT_ACCEPTED) and row[1] is not None:
                 await conn.execute("UPDATE tips SET contact_dek_id = NULL, contact = NULL WHERE id = ?", (row[0],))

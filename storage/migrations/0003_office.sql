@@ -47,3 +47,9 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'the audit log is append-only');
 END;
+
+-- The tip's next deadline, whatever it is for (accepting, verifying, replying, reviewing), kept
+-- by the workflow so the inbox and reminders filter without computing; NULL when none applies.
+ALTER TABLE tips ADD COLUMN due_on TEXT;
+UPDATE tips SET due_on = accept_due WHERE status = 'received';
+CREATE INDEX tips_due ON tips (due_on);
