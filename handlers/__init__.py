@@ -20,7 +20,7 @@ from telegram.ext import (
 from handlers import menu
 from handlers.common import Context, services, today
 from handlers.errors import on_error
-from handlers.office import staff_admin
+from handlers.office import inbox, staff_admin
 from handlers.reporter import reporter_conversation
 
 #: After every update: write chat data and conversation states through at once, so a crash
@@ -57,6 +57,9 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CommandHandler("join", staff_admin.join))
     app.add_handler(CommandHandler("staff", staff_admin.staff_panel))
     app.add_handler(CallbackQueryHandler(staff_admin.staff_button, pattern=r"^staff:"))
+    app.add_handler(CommandHandler("inbox", inbox.inbox))
+    app.add_handler(CallbackQueryHandler(inbox.inbox_button, pattern=r"^inbox:"))
+    app.add_handler(CallbackQueryHandler(inbox.case_button, pattern=r"^case:"))
     app.add_handler(CallbackQueryHandler(menu.on_menu, pattern=r"^menu:(liaison|help|lang)$"))
     app.add_handler(CallbackQueryHandler(menu.on_language, pattern=r"^lang:(zh|en)$"))
     app.add_handler(CallbackQueryHandler(menu.stale_button))

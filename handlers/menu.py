@@ -54,6 +54,11 @@ def help_text(context: Context) -> str:
 
 
 async def start(update: Update, context: Context) -> None:
+    if context.args and context.args[0].startswith("tip_") and is_private(update):
+        from handlers.office.inbox import open_from_link  # the office's layer sits beside this one
+
+        if await open_from_link(update, context, context.args[0]):
+            return
     if not is_private(update):
         _ = tr(context)
         await update.effective_message.reply_text(

@@ -1,0 +1,165 @@
+"""/inbox for staff, and the tip card: decrypted on opening, in a private chat, every view audited."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+
+from core.roles import StaffMember
+from core.tips import Status, parse_tip_number, status_name
+from handlers.common import Context, chat_language, is_private, now, services, today, tr
+from handlers.office.access import refuse, staff_only
+from handlers.office.views import card_text, inbox_line, pseudonym, send_long
+
+log = logging.getLogger("tipline.inbox")
+PAGE = 8
+_STATUSES = ("-", Status.RECEIVED, Status.ACCEPTED, Status.VERIFYING, Status.REPLIED, Status.UNDER_REVIEW)
+
+
+def _filters(data: str) -> tuple[str, str, str, int] | None:
+    """inbox:<status>:<due>:<department>:<page>, '-' for none; None if malformed."""
+    parts = data.split(":")
+    if len(parts) != 5 or not parts[4].isdigit():
+        return None
+    return parts[1], parts[2], parts[3], int(parts[4])
+
+
+async def _show(
+    update: Update, context: Context, member: StaffMember, status: str, due: str, dep: str, page: int
+) -> None:
+    svc = services(context)
+    _ = tr(context)
+    lang = chat_language(context)
+    office = svc.office
+    valid_statuses = {s.value for s in Status} | {"-"}
+    valid_deps = {d.code for d in office.departments} | {"-"}
+    if status not in valid_statuses or due not in ("-", "overdue", "week") or dep not in valid_deps:
+        await update.effective_message.reply_text(_("This button is no longer valid."))
+        return
+    departments = None if member.sees_all_tips() else member.departments
+    if dep != "-":
+        departments = frozenset({dep}) if departments is None or dep in departments else frozenset()
+    day = today(context)
+    due_before = {"overdue": day, "week": day + timedelta(days=7), "-": None}[due]
+    tips, total = await svc.tips.page(
+        departments=departments, status=None if status == "-" else status, due_before=due_before,
+        offset=page * PAGE, limit=PAGE,
+    )  # fmt: skip
+    lines = [_("Inbox: {total} reports").format(total=total)]
+    lines += [inbox_line(t, office, lang, day, _) for t in tips] or [_("Nothing here.")]
+
+    def link(s: str = status, d: str = due, p: str = dep, n: int = 0) -> str:
+        return f"inbox:{s}:{d}:{p}:{n}"
+
+    rows = [[InlineKeyboardButton(t.number, callback_data=f"case:open:{t.number}")] for t in tips]
+    rows.append([
+        InlineKeyboardButton(("• " if status == s else "") + (_("All") if s == "-" else status_name(s, lang)),
+                             callback_data=link(s=str(s)))
+        for s in _STATUSES
+    ][:3])  # fmt: skip
+    rows.append([
+        InlineKeyboardButton(("• " if status == s else "") + status_name(s, lang), callback_data=link(s=str(s)))
+        for s in _STATUSES[3:]
+    ])  # fmt: skip
+    rows.append([
+        InlineKeyboardButton(("• " if due == "overdue" else "") + _("Overdue"), callback_data=link(d="overdue")),
+        InlineKeyboardButton(("• " if due == "week" else "") + _("Due this week"), callback_data=link(d="week")),
+        InlineKeyboardButton(("• " if due == "-" else "") + _("Any date"), callback_data=link(d="-")),
+    ])  # fmt: skip
+    if member.sees_all_tips():
+        deps = [("-", _("All departments"))] + [(d.code, d.label(lang)) for d in office.departments]
+        buttons = [InlineKeyboardButton(("• " if dep == c else "") + n, callback_data=link(p=c)) for c, n in deps]
+        rows += [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    paging = []
+    if page > 0:
+        paging.append(InlineKeyboardButton(_("◀ Newer"), callback_data=link(n=page - 1)))
+    if (page + 1) * PAGE < total:
+        paging.append(InlineKeyboardButton(_("Older ▶"), callback_data=link(n=page + 1)))
+    if paging:
+        rows.append(paging)
+    await update.effective_message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+@staff_only()
+async def inbox(update: Update, context: Context, member: StaffMember) -> None:
+    if not is_private(update):
+        _ = tr(context)
+        await update.effective_message.reply_text(_("Please open the inbox in a private chat with me."))
+        return
+    await _show(update, context, member, "-", "-", "-", 0)
+
+
+@staff_only()
+async def inbox_button(update: Update, context: Context, member: StaffMember) -> None:
+    await update.callback_query.answer()
+    filters = _filters(update.callback_query.data)
+    if filters is None or not is_private(update):
+        _ = tr(context)
+        await update.effective_message.reply_text(_("This button is no longer valid."))
+        return
+    await _show(update, context, member, *filters)
+
+
+async def open_card(update: Update, context: Context, member: StaffMember, number: str) -> None:
+    """Decrypt and show a tip to a staff member whose role allows it; the view is audited first."""
+    svc = services(context)
+    _ = tr(context)
+    facets = await svc.tips.facets(number)
+    if facets is None or not member.may_see(facets.department) or not is_private(update):
+        await refuse(update, context)
+        return
+    await svc.audit.record(actor=member.user_id, action="tip.view", at=now(context), tip=number)
+    log.info("tip %s opened by staff", number)
+    text = card_text(
+        facets, await svc.tips.content(number), await svc.tips.events(number), await svc.tips.messages(number),
+        await svc.tips.file_count(number), office=svc.office, alias=pseudonym(svc.vault.ring, number),
+        lang=chat_language(context), _=_,
+    )  # fmt: skip
+    rows = [[InlineKeyboardButton(_("📎 Evidence files"), callback_data=f"case:files:{number}")],
+            [InlineKeyboardButton(_("Refresh"), callback_data=f"case:open:{number}")]]  # fmt: skip
+    await send_long(context.bot, update.effective_chat.id, text, InlineKeyboardMarkup(rows))
+
+
+async def send_files(update: Update, context: Context, member: StaffMember, number: str) -> None:
+    svc = services(context)
+    facets = await svc.tips.facets(number)
+    if facets is None or not member.may_see(facets.department) or not is_private(update):
+        await refuse(update, context)
+        return
+    files = await svc.tips.files(number)
+    await svc.audit.record(
+        actor=member.user_id, action="tip.files", at=now(context), tip=number, detail=str(len(files))
+    )
+    _ = tr(context)
+    if not files:
+        await update.effective_message.reply_text(_("This report has no files."))
+    for index, file in enumerate(files, 1):
+        document = InputFile(file.data, filename=f"{number}-{index}-{file.name}")
+        await context.bot.send_document(update.effective_chat.id, document, caption=f"{number} · {index}/{len(files)}")
+
+
+@staff_only()
+async def case_button(update: Update, context: Context, member: StaffMember) -> None:
+    await update.callback_query.answer()
+    parts = update.callback_query.data.split(":")
+    number = parse_tip_number(parts[2]) if len(parts) == 3 else None
+    if number is None:
+        _ = tr(context)
+        await update.effective_message.reply_text(_("This button is no longer valid."))
+        return
+    if parts[1] == "open":
+        await open_card(update, context, member, number)
+    elif parts[1] == "files":
+        await send_files(update, context, member, number)
+
+
+async def open_from_link(update: Update, context: Context, payload: str) -> bool:
+    """`/start tip_JB…` from an alert's button: the card for staff who may see it; False for anyone else."""
+    number = parse_tip_number(payload.removeprefix("tip_"))
+    member = await services(context).staff.get(update.effective_user.id) if update.effective_user else None
+    if number is None or member is None:
+        return False
+    await open_card(update, context, member, number)
+    return True

@@ -1,0 +1,128 @@
+"""Rendering for staff: inbox lines, the tip card, the reporter's pseudonym, long messages."""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+
+from telegram import InlineKeyboardMarkup
+from telegram.ext import ExtBot
+
+from core import taxonomy
+from core.crypto import KeyRing
+from core.office import OfficeConfig
+from core.tips import TipContent, TipEvent, TipFacets, TipMessage, status_name
+from handlers.i18n import Translate
+
+#: Telegram's limit is 4,096 characters; cards are split on line breaks below it.
+_CHUNK = 3900
+
+
+def pseudonym(ring: KeyRing, number: str) -> str:
+    """举报人 A7K2: the same for one tip, unrelated across tips, and nothing to do with Telegram."""
+    digest = ring.lookup_hash("pseudonym", number)
+    return base64.b32encode(digest).decode()[:4]
+
+
+def inbox_line(facets: TipFacets, office: OfficeConfig, lang: str, today: date, _: Translate) -> str:
+    due = ""
+    if facets.due_on is not None:
+        due = _("due {date}").format(date=f"{facets.due_on:%m-%d}")
+        if facets.due_on < today:
+            due += " ⚠" + _("overdue")
+    parts = [
+        facets.number,
+        status_name(facets.status, lang),
+        office.department(facets.department).label(lang),
+        taxonomy.INDUSTRY_BY_CODE[facets.industry].label(lang),
+    ]
+    if facets.involves_death:
+        parts.append("☠" + _("death reported"))
+    return " · ".join(parts) + (f" · {due}" if due else "")
+
+
+def card_text(
+    facets: TipFacets,
+    content: TipContent,
+    events: list[TipEvent],
+    messages: list[TipMessage],
+    files: int,
+    *,
+    office: OfficeConfig,
+    alias: str,
+    lang: str,
+    _: Translate,
+) -> str:
+    kind = taxonomy.KIND_BY_CODE[facets.kind].label(lang)
+    if content.subtype:
+        kind += " · " + taxonomy.SUBTYPE_BY_CODE[content.subtype].label(lang)
+    village = next((v.label(lang) for v in office.villages if v.code == facets.village), "—")
+    lines = [
+        _("Report {number} (reporter {alias})").format(number=facets.number, alias=alias),
+        _("Status: {status}").format(status=status_name(facets.status, lang)),
+        _("Department: {name}").format(name=office.department(facets.department).label(lang)),
+        _("Kind: {kind}").format(kind=kind),
+        _("Industry: {name}").format(name=taxonomy.INDUSTRY_BY_CODE[facets.industry].label(lang)),
+        _("Village: {name}").format(name=village),
+        _("Enterprise / address: {text}").format(text=content.site or "—"),
+    ]
+    if content.location:
+        lines.append(
+            _("Location: {lat:.5f}, {lon:.5f}").format(lat=content.location.latitude, lon=content.location.longitude)
+        )
+    if content.accident:
+        unknown = _("not known")
+        lines.append(
+            _("Accident: {when}; dead: {dead}; injured: {injured}").format(
+                when=content.accident.when,
+                dead=unknown if content.accident.dead is None else content.accident.dead,
+                injured=unknown if content.accident.injured is None else content.accident.injured,
+            )
+        )
+    reporter = {
+        "public": _("A member of the public"),
+        "employee": _("An employee of the unit I report (whistleblower)"),
+        "other": _("Other"),
+    }[content.reporter_type]
+    lines.append(_("Reporter: {who}").format(who=reporter))
+    identity = (
+        _("left a real name (shown only after an approved disclosure)") if facets.has_identity else _("anonymous")
+    )
+    lines.append(_("Identity: {value}").format(value=identity))
+    lines.append(_("Evidence: {count} files").format(count=files))
+    lines += ["", _("What happened:"), content.description, "", _("History:")]
+    lines += [f"  {e.on:%Y-%m-%d}  {status_name(e.status, lang)}" for e in events]
+    if facets.due_on:
+        lines.append(_("Next deadline: {date}").format(date=f"{facets.due_on:%Y-%m-%d}"))
+    if messages:
+        lines += ["", _("Dialogue:")]
+        for m in messages:
+            who = _("office") if m.sender == "office" else _("reporter {alias}").format(alias=alias)
+            lines.append(f"{m.on:%Y-%m-%d} {who} ({m.kind}): {m.text}")
+    return "\n".join(lines)
+
+
+def chunks(text: str, size: int = _CHUNK) -> list[str]:
+    """Split on line breaks (or hard, for a single overlong line) into pieces Telegram accepts."""
+    pieces, current = [], ""
+    for line in text.split("\n"):
+        while len(line) > size:
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(line[:size])
+            line = line[size:]
+        if len(current) + len(line) + 1 > size:
+            pieces.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+async def send_long(bot: ExtBot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    pieces = chunks(text)
+    for index, piece in enumerate(pieces):
+        await bot.send_message(chat_id, piece, reply_markup=markup if index == len(pieces) - 1 else None)
