@@ -10,6 +10,7 @@ from bot.startup import open_database
 from core.crypto import KeyRing
 from core.office import OfficeConfig
 from storage.audit import AuditLog
+from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.limits import Limits
@@ -33,6 +34,7 @@ class Services:
     updates: ProcessedUpdates
     staff: StaffRepository
     audit: AuditLog
+    casework: Casework
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -57,6 +59,7 @@ class Services:
             self.updates = ProcessedUpdates(db)
             self.staff = StaffRepository(db, self.vault)
             self.audit = AuditLog(db, self.vault)
+            self.casework = Casework(db, self.tips, self.audit, self.office)
             self._db = db
 
     async def stop(self) -> None:

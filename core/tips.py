@@ -57,6 +57,24 @@ WITHDRAWABLE = {Status.RECEIVED, Status.ACCEPTED, Status.VERIFYING}
 FINISHED = {Status.NOT_ACCEPTED, Status.CLOSED, Status.WITHDRAWN}
 
 
+#: Why a tip is not accepted (DOMAIN.md section 4, point 1).
+NOT_ACCEPTED_REASONS = {
+    "duplicate": ("同一事项已经受理", "The same matter has already been accepted"),
+    "unclear": ("没有明确的被举报对象或事实", "No clear target or facts"),
+    "outside": ("不属于安全生产问题", "Not a work-safety matter"),
+    "other_kind": ("属于其他类建议或投诉", "A suggestion or complaint of another kind"),
+}
+
+
+def office_actions(facets: TipFacets) -> set[str]:
+    """What the office may do to a tip in its present status (more arrive with the case workflow)."""
+    if facets.status == Status.RECEIVED:
+        return {"accept", "not_accept", "reassign"}
+    if facets.status in (Status.ACCEPTED, Status.VERIFYING):
+        return {"reassign"}
+    return set()
+
+
 def status_name(status: str, lang: str) -> str:
     zh, en = STATUS_NAMES[Status(status)]
     return zh if lang == "zh" else en

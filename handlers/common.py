@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from core.office import OfficeConfig
 from handlers.i18n import LANGUAGES, Translate, translator
 from storage.audit import AuditLog
+from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.limits import Limits
@@ -35,6 +36,7 @@ class AppServices(Protocol):
     updates: ProcessedUpdates
     staff: StaffRepository
     audit: AuditLog
+    casework: Casework
     clock: Callable[[], datetime]
 
     @property

@@ -12,10 +12,14 @@ from handlers.i18n import LANGUAGES, translator
 log = logging.getLogger("tipline.notify")
 
 
-async def notify_reporter(app: Application, number: str) -> bool:
-    """Tell the reporter of `number` that something changed, if they asked for notices; True if sent."""
+async def notify_reporter(app: Application, number: str, chat_id: int | None = None) -> bool:
+    """Tell the reporter of `number` that something changed, if they asked for notices; True if sent.
+
+    `chat_id` is the contact captured before a change that destroyed it (a tip not accepted).
+    """
     services = app.bot_data["services"]
-    chat_id = await services.tips.contact(number)
+    if chat_id is None:
+        chat_id = await services.tips.contact(number)
     if chat_id is None:
         return False
     chat_data = app.chat_data.get(chat_id, {})

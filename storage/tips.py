@@ -245,14 +245,20 @@ class TipRepository:
     # -- changes -------------------------------------------------------------------------------
 
     async def add_message(self, number: str, sender: str, kind: str, text: str, on: date) -> None:
+        async with self.db.transaction() as conn:
+            await self.add_message_in(conn, number, sender, kind, text, on)
+
+    async def add_message_in(
+        self, conn: aiosqlite.Connection, number: str, sender: str, kind: str, text: str, on: date
+    ) -> None:
+        """One entry of the dialogue, sealed under the tip's key, inside the caller's transaction."""
         tip_id, dek = await self._tip_key(number)
         uid = secrets.token_hex(8)
         body = crypto.seal(dek, text.encode(), crypto.field_aad("tip_messages", f"{number}/{uid}", "body"))
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO tip_messages (tip_id, uid, on_date, sender, kind, body) VALUES (?, ?, ?, ?, ?, ?)",
-                (tip_id, uid, on.isoformat(), sender, kind, body),
-            )
+        await conn.execute(
+            "INSERT INTO tip_messages (tip_id, uid, on_date, sender, kind, body) VALUES (?, ?, ?, ?, ?, ?)",
+            (tip_id, uid, on.isoformat(), sender, kind, body),
+        )
 
     async def add_file(self, number: str, file: EvidenceFile, on: date) -> None:
         tip_id, dek = await self._tip_key(number)
@@ -260,19 +266,30 @@ class TipRepository:
             await self._store_file(conn, tip_id, number, dek, file, on)
 
     async def set_status(self, number: str, status: Status, on: date) -> None:
-        """Record a new status; a finished tip forgets its push contact (shredding its key)."""
+        """A status change of its own (the reporter's withdrawal or objection)."""
         async with self.db.transaction() as conn:
-            async with conn.execute("SELECT id, contact_dek_id FROM tips WHERE number = ?", (number,)) as cur:
-                row = await cur.fetchone()
-            if row is None:
-                raise KeyError(number)
-            await conn.execute("UPDATE tips SET status = ? WHERE id = ?", (status.value, row[0]))
-            if status in FINISHED:
-                await conn.execute("UPDATE tips SET due_on = NULL WHERE id = ?", (row[0],))
-            await self._event(conn, row[0], status, on)
-            if status in (Status.CLOSED, Status.WITHDRAWN, Status.NOT_ACCEPTED) and row[1] is not None:
-                await conn.execute("UPDATE tips SET contact_dek_id = NULL, contact = NULL WHERE id = ?", (row[0],))
-                await self.vault.shred(conn, row[1])
+            await self.change_status(conn, number, status, on)
+
+    async def change_status(
+        self, conn: aiosqlite.Connection, number: str, status: Status, on: date, *, due_on: date | None = ...
+    ) -> None:
+        """Record a new status (and next deadline, if given) inside the caller's transaction; a finished
+        tip has no deadline and forgets its push contact (shredding its key)."""
+        async with conn.execute("SELECT id, contact_dek_id FROM tips WHERE number = ?", (number,)) as cur:
+            row = await cur.fetchone()
+        if row is None:
+            raise KeyError(number)
+        await conn.execute("UPDATE tips SET status = ? WHERE id = ?", (status.value, row[0]))
+        await self._event(conn, row[0], status, on)
+        if status in FINISHED:
+            due_on = None
+        if due_on is not ...:
+            await conn.execute(
+                "UPDATE tips SET due_on = ? WHERE id = ?", (due_on.isoformat() if due_on else None, row[0])
+            )
+        if status in FINISHED and row[1] is not None:
+            await conn.execute("UPDATE tips SET contact_dek_id = NULL, contact = NULL WHERE id = ?", (row[0],))
+            await self.vault.shred(conn, row[1])
 
     # -- helpers -------------------------------------------------------------------------------
 

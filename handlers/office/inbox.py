@@ -11,6 +11,7 @@ from core.roles import StaffMember
 from core.tips import Status, parse_tip_number, status_name
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.office.access import refuse, staff_only
+from handlers.office.actions import act, action_rows
 from handlers.office.views import card_text, inbox_line, pseudonym, send_long
 
 log = logging.getLogger("tipline.inbox")
@@ -117,8 +118,9 @@ async def open_card(update: Update, context: Context, member: StaffMember, numbe
         await svc.tips.file_count(number), office=svc.office, alias=pseudonym(svc.vault.ring, number),
         lang=chat_language(context), _=_,
     )  # fmt: skip
-    rows = [[InlineKeyboardButton(_("📎 Evidence files"), callback_data=f"case:files:{number}")],
-            [InlineKeyboardButton(_("Refresh"), callback_data=f"case:open:{number}")]]  # fmt: skip
+    rows = action_rows(facets, member, _)
+    rows += [[InlineKeyboardButton(_("📎 Evidence files"), callback_data=f"case:files:{number}")],
+             [InlineKeyboardButton(_("Refresh"), callback_data=f"case:open:{number}")]]  # fmt: skip
     await send_long(context.bot, update.effective_chat.id, text, InlineKeyboardMarkup(rows))
 
 
@@ -144,8 +146,8 @@ async def send_files(update: Update, context: Context, member: StaffMember, numb
 async def case_button(update: Update, context: Context, member: StaffMember) -> None:
     await update.callback_query.answer()
     parts = update.callback_query.data.split(":")
-    number = parse_tip_number(parts[2]) if len(parts) == 3 else None
-    if number is None:
+    number = parse_tip_number(parts[-1]) if len(parts) in (3, 4) else None
+    if number is None or not is_private(update):
         _ = tr(context)
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
@@ -153,6 +155,8 @@ async def case_button(update: Update, context: Context, member: StaffMember) -> 
         await open_card(update, context, member, number)
     elif parts[1] == "files":
         await send_files(update, context, member, number)
+    else:
+        await act(update, context, member, parts[1], parts[2] if len(parts) == 4 else "", number)
 
 
 async def open_from_link(update: Update, context: Context, payload: str) -> bool:
