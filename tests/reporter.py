@@ -22,7 +22,7 @@ async def open_report(user: SimUser) -> list[Reply]:
     return await user.tap("menu:report")
 
 
-async def to_step(user: SimUser, step: str, *, kind: str = "hazard") -> list[Reply]:
+async def to_step(user: SimUser, step: str, *, kind: str = "hazard", industry: str = "hazchem") -> list[Reply]:
     """From the menu to the question of `step` (a step name of handlers.report.flow)."""
     order = ["intro", "who", "kind", "industry", "village", "site", "description", "evidence", "identity", "push",
              "summary"]  # fmt: skip
@@ -31,7 +31,7 @@ async def to_step(user: SimUser, step: str, *, kind: str = "hazard") -> list[Rep
         "intro": lambda: user.tap("tip:intro:start"),
         "who": lambda: user.tap("tip:who:public"),
         "kind": lambda: user.tap(f"tip:kind:{kind}"),
-        "industry": lambda: user.tap("tip:industry:hazchem"),
+        "industry": lambda: user.tap(f"tip:industry:{industry}"),
         "village": lambda: user.tap("tip:village:xishan"),
         "site": lambda: user.send(SITE),
         "description": lambda: user.send(DESCRIPTION),
@@ -51,9 +51,11 @@ def receipt_from(replies: list[Reply]) -> Receipt:
     return Receipt(number, code)
 
 
-async def file_tip(user: SimUser, *, photos: tuple[bytes, ...] = (), push: bool = False) -> Receipt:
-    """A whole anonymous tip (a major hazard) with these photos."""
-    await to_step(user, "evidence")
+async def file_tip(
+    user: SimUser, *, photos: tuple[bytes, ...] = (), push: bool = False, industry: str = "hazchem"
+) -> Receipt:
+    """A whole anonymous tip (a major hazard in 西山村) with these photos."""
+    await to_step(user, "evidence", industry=industry)
     for photo in photos:
         await user.send_photo(photo)
     await user.tap("tip:evidence:done")

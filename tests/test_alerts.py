@@ -54,16 +54,7 @@ async def test_the_group_alert_holds_facets_only(start_bot, config):
 async def test_without_a_group_the_officers_and_intake_are_told_privately(start_bot, config):
     async with start_bot(config=config) as sim:
         await _staff(sim)
-        user = sim.user(REPORTER)
-        await to_step(user, "industry")
-        await user.tap("tip:industry:fire")  # 消防 → 消防工作所, which has no group
-        await user.tap("tip:village:xishan")
-        await user.send(SITE)
-        await user.send(DESCRIPTION)
-        await user.tap("tip:evidence:done")
-        await user.tap("tip:identity:anonymous")
-        await user.tap("tip:push:no")
-        await user.tap("tip:summary:submit")
+        await file_tip(sim.user(REPORTER), industry="fire")  # 消防 → 消防工作所, which has no group
         assert len(_sent_to(sim, FIRE_OFFICER)) == 1 and len(_sent_to(sim, INTAKE)) == 1
         assert _sent_to(sim, EMERGENCY_GROUP) == []
 
