@@ -114,9 +114,6 @@ class InMemoryBotApi(BaseRequest):
         self._files[file_id] = data
         return {"file_id": file_id, "file_unique_id": f"U{self._file_seq:06d}", "file_size": len(data)}
 
-    def file_bytes(self, file_id: str) -> bytes:
-        return self._files[file_id]
-
     def new_message_id(self, chat_id: int) -> int:
         message_id = self._next_message_id[chat_id]
         self._next_message_id[chat_id] += 1

@@ -43,9 +43,6 @@ class Reply:
     def labels(self) -> list[str]:
         return [label for row in self.buttons for label, _ in row]
 
-    def __str__(self) -> str:
-        return self.text
-
 
 class Simulation:
     def __init__(self, app: Application, api: InMemoryBotApi, *, raise_errors: bool = True):

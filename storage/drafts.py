@@ -56,10 +56,6 @@ class DraftFiles:
             )
             return int(cur.lastrowid)
 
-    async def count(self, token: str) -> int:
-        row = await self.db.fetchone("SELECT COUNT(*) FROM draft_files WHERE draft_hash = ?", (self.draft_hash(token),))
-        return int(row[0])
-
     async def take(self, conn: aiosqlite.Connection, token: str) -> list[EvidenceFile]:
         """Open and delete the draft's files, inside the caller's transaction (the submission)."""
         async with conn.execute(

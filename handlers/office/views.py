@@ -12,6 +12,7 @@ from core import taxonomy
 from core.crypto import KeyRing
 from core.office import OfficeConfig
 from core.tips import TipContent, TipEvent, TipFacets, TipMessage, status_name
+from handlers import labels
 from handlers.i18n import Translate
 
 #: Telegram's limit is 4,096 characters; cards are split on line breaks below it.
@@ -71,20 +72,8 @@ def card_text(
             _("Location: {lat:.5f}, {lon:.5f}").format(lat=content.location.latitude, lon=content.location.longitude)
         )
     if content.accident:
-        unknown = _("not known")
-        lines.append(
-            _("Accident: {when}; dead: {dead}; injured: {injured}").format(
-                when=content.accident.when,
-                dead=unknown if content.accident.dead is None else content.accident.dead,
-                injured=unknown if content.accident.injured is None else content.accident.injured,
-            )
-        )
-    reporter = {
-        "public": _("A member of the public"),
-        "employee": _("An employee of the unit I report (whistleblower)"),
-        "other": _("Other"),
-    }[content.reporter_type]
-    lines.append(_("Reporter: {who}").format(who=reporter))
+        lines.append(labels.accident(content.accident.when, content.accident.dead, content.accident.injured, _))
+    lines.append(_("Reporter: {who}").format(who=labels.reporter_type(content.reporter_type, _)))
     identity = (
         _("left a real name (shown only after an approved disclosure)") if facets.has_identity else _("anonymous")
     )

@@ -9,6 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from core import taxonomy
 from core.office import OfficeConfig
 from handlers.i18n import Translate
+from handlers.labels import REPORTER_TYPES
 from handlers.report.flow import STEP_NUMBERS, TOTAL_STEPS
 
 Button = tuple[str, str]  # (label, value)
@@ -51,12 +52,7 @@ def question(
         return _intro(_), keyboard("intro", _, [(_("Start"), "start")])
     if step == "who":
         text = _("Who is reporting?")
-        buttons = [
-            (_("A member of the public"), "public"),
-            (_("An employee of the unit I report (whistleblower)"), "employee"),
-            (_("Other"), "other"),
-        ]
-        return text, keyboard(step, _, buttons)
+        return text, keyboard(step, _, [(_(label), value) for value, label in REPORTER_TYPES])
     if step == "kind":
         return _("What do you want to report?"), keyboard(step, _, term_buttons(taxonomy.KINDS, lang))
     if step == "subtype":

@@ -12,6 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from core import receipts, taxonomy
 from core.office import OfficeConfig
 from core.tips import AccidentDetails, Identity, Location, NewTip, ReporterType, TipContent, accept_due
+from handlers import labels
 from handlers.common import Context, services, today, tr
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
@@ -56,21 +57,13 @@ def _mask(text: str, keep_start: int, keep_end: int) -> str:
 
 def _lines(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str) -> list[str]:
     a = draft["answers"]
-    who = {"public": _("A member of the public"), "employee": _("An employee of the unit I report (whistleblower)"),
-           "other": _("Other")}.get(a.get("who"), "—")  # fmt: skip
+    who = labels.reporter_type(a.get("who"), _)
     kind = taxonomy.KIND_BY_CODE[a["kind"]].label(lang) if a.get("kind") else "—"
     if a.get("subtype"):
         kind += " · " + taxonomy.SUBTYPE_BY_CODE[a["subtype"]].label(lang)
-    unknown = _("not known")
     lines = [_("1 Who: {value}").format(value=who), _("2 What: {value}").format(value=kind)]
     if a.get("kind") == "concealed":
-        lines.append(
-            _("   Accident: {when}; dead: {dead}; injured: {injured}").format(
-                when=a.get("accident_when", "—"),
-                dead=unknown if a.get("dead") is None else a["dead"],
-                injured=unknown if a.get("injured") is None else a["injured"],
-            )
-        )
+        lines.append("   " + labels.accident(a.get("accident_when", "—"), a.get("dead"), a.get("injured"), _))
     industry = taxonomy.INDUSTRY_BY_CODE[a["industry"]].label(lang) if a.get("industry") else "—"
     lines.append(_("3 Industry: {value}").format(value=industry))
     place = [v.label(lang) for v in office.villages if v.code == a.get("village")]
