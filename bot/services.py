@@ -14,6 +14,7 @@ from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.limits import Limits
+from storage.requests import CaseRequests
 from storage.staff import StaffRepository
 from storage.state import StateRepository
 from storage.tips import TipRepository
@@ -35,6 +36,7 @@ class Services:
     staff: StaffRepository
     audit: AuditLog
     casework: Casework
+    requests: CaseRequests
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -60,6 +62,7 @@ class Services:
             self.staff = StaffRepository(db, self.vault)
             self.audit = AuditLog(db, self.vault)
             self.casework = Casework(db, self.tips, self.audit, self.office)
+            self.requests = CaseRequests(db, self.tips, self.casework, self.audit)
             self._db = db
 
     async def stop(self) -> None:

@@ -88,10 +88,37 @@ PROBLEM_CLASSES: tuple[Term, ...] = tuple(
     )
 )
 
+#: What the verification found (DOMAIN.md section 4, point 4).
+OUTCOMES: tuple[Term, ...] = (
+    Term("true", "属实", "True"),
+    Term("partly", "部分属实", "Partly true"),
+    Term("false", "不属实", "Not true"),
+)
+
+#: Measures taken against the enterprise (DOMAIN.md section 4, point 4).
+MEASURES: tuple[Term, ...] = (
+    Term("rectify", "责令整改", "Ordered to rectify"),
+    Term("case", "立案", "Case opened"),
+    Term("fine", "罚款", "Fined"),
+    Term("suspend", "责令停产整顿", "Ordered to stop and rectify"),
+    Term("licence", "暂扣吊销证照", "Licence suspended or revoked"),
+    Term("closure", "提请关闭", "Closure proposed"),
+    Term("judicial", "移送司法机关", "Referred to the judicial authorities"),
+)
+
+#: The result of a review 复查 after an objection.
+REVIEW_RESULTS: tuple[Term, ...] = (
+    Term("upheld", "维持原答复", "The reply is upheld"),
+    Term("changed", "变更原答复", "The reply is changed"),
+)
+
 KIND_BY_CODE = _index(KINDS)
 SUBTYPE_BY_CODE = _index(ILLEGAL_SUBTYPES)
 INDUSTRY_BY_CODE = _index(INDUSTRIES)
 PROBLEM_CLASS_BY_CODE = _index(PROBLEM_CLASSES)
+OUTCOME_BY_CODE = _index(OUTCOMES)
+MEASURE_BY_CODE = _index(MEASURES)
+REVIEW_RESULT_BY_CODE = _index(REVIEW_RESULTS)
 
 
 def industry_code(name_or_code: str) -> str:

@@ -33,27 +33,30 @@ class Status(StrEnum):
     RECEIVED = "received"
     ACCEPTED = "accepted"
     NOT_ACCEPTED = "not_accepted"
-    VERIFYING = "verifying"
+    VERIFIED = "verified"
     REPLIED = "replied"
     UNDER_REVIEW = "under_review"
     CLOSED = "closed"
     WITHDRAWN = "withdrawn"
+    MERGED = "merged"
 
 
 STATUS_NAMES = {
     Status.RECEIVED: ("已接收", "Received"),
     Status.ACCEPTED: ("已受理", "Accepted"),
     Status.NOT_ACCEPTED: ("不予受理", "Not accepted"),
-    Status.VERIFYING: ("核查中", "Under verification"),
+    Status.VERIFIED: ("已核查，待答复", "Verified, reply pending"),
     Status.REPLIED: ("已答复", "Replied"),
     Status.UNDER_REVIEW: ("复查中", "Under review"),
     Status.CLOSED: ("已办结", "Closed"),
     Status.WITHDRAWN: ("已撤回", "Withdrawn"),
+    Status.MERGED: ("已并案办理", "Merged with an earlier report"),
 }
 
 #: A reporter may withdraw until the office has replied (DOMAIN.md section 4, point 8).
-WITHDRAWABLE = {Status.RECEIVED, Status.ACCEPTED, Status.VERIFYING}
-#: No more pushes, no more messages from the reporter.
+WITHDRAWABLE = {Status.RECEIVED, Status.ACCEPTED, Status.VERIFIED}
+#: No more pushes, no more messages from the reporter. A merged tip is not finished: it follows
+#: the earlier tip it was merged into, and closes with it.
 FINISHED = {Status.NOT_ACCEPTED, Status.CLOSED, Status.WITHDRAWN}
 
 
@@ -64,15 +67,6 @@ NOT_ACCEPTED_REASONS = {
     "outside": ("不属于安全生产问题", "Not a work-safety matter"),
     "other_kind": ("属于其他类建议或投诉", "A suggestion or complaint of another kind"),
 }
-
-
-def office_actions(facets: TipFacets) -> set[str]:
-    """What the office may do to a tip in its present status (more arrive with the case workflow)."""
-    if facets.status == Status.RECEIVED:
-        return {"accept", "not_accept", "reassign"}
-    if facets.status in (Status.ACCEPTED, Status.VERIFYING):
-        return {"reassign"}
-    return set()
 
 
 def status_name(status: str, lang: str) -> str:
@@ -164,6 +158,8 @@ class TipFacets(_Model):
     wants_push: bool
     #: The next deadline of whatever kind, None when none applies (a finished tip).
     due_on: date | None = None
+    #: The earlier tip this one was merged into as a duplicate.
+    merged_into: str | None = None
 
 
 class TipEvent(_Model):
@@ -191,12 +187,12 @@ def open_question(messages: list[TipMessage]) -> bool:
     return waiting
 
 
-def reporter_actions(facets: TipFacets, events: list[TipEvent], deadlines: Deadlines, today: date) -> set[str]:
+def reporter_actions(facets: TipFacets, today: date) -> set[str]:
     """What the reporter may do now: "write" (messages, answers, evidence), "object", "withdraw"."""
     actions = set()
     if facets.status not in FINISHED:
         actions.add("write")
-    if any(what == "object" and today <= due for what, due in open_deadlines(facets, events, deadlines)):
+    if facets.status == Status.REPLIED and facets.due_on is not None and today <= facets.due_on:
         actions.add("object")
     if facets.status in WITHDRAWABLE:
         actions.add("withdraw")
@@ -269,19 +265,13 @@ def accept_due(received: date, deadlines: Deadlines) -> date:
     return received + timedelta(days=deadlines.accept_days)
 
 
-def open_deadlines(facets: TipFacets, events: list[TipEvent], deadlines: Deadlines) -> list[tuple[str, date]]:
-    """The deadlines that apply now, as (what, date): what the reporter may expect and when."""
-    last: dict[Status, date] = {}
-    for event in events:
-        last[event.status] = event.on
-    status = facets.status
-    if status == Status.RECEIVED:
-        return [("accept", facets.accept_due)]
-    if status in (Status.ACCEPTED, Status.VERIFYING):
-        start = last.get(Status.ACCEPTED, facets.received_on)
-        return [("verify", start + timedelta(days=deadlines.verify_days))]
-    if status == Status.REPLIED:
-        return [("object", last[Status.REPLIED] + timedelta(days=deadlines.objection_days))]
-    if status == Status.UNDER_REVIEW:
-        return [("review", last[Status.UNDER_REVIEW] + timedelta(days=deadlines.review_days))]
-    return []
+def open_deadlines(facets: TipFacets) -> list[tuple[str, date]]:
+    """The deadline that applies now, as (what, date): accept, verify, reply, object or review."""
+    what = {
+        Status.RECEIVED: "accept",
+        Status.ACCEPTED: "verify",
+        Status.VERIFIED: "reply",
+        Status.REPLIED: "object",
+        Status.UNDER_REVIEW: "review",
+    }.get(facets.status)
+    return [] if what is None or facets.due_on is None else [(what, facets.due_on)]

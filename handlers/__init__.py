@@ -20,7 +20,8 @@ from telegram.ext import (
 from handlers import menu
 from handlers.common import Context, services, today
 from handlers.errors import on_error
-from handlers.office import inbox, staff_admin
+from handlers.office import approvals, case_forms, inbox, staff_admin  # noqa: F401 - case_forms defines forms
+from handlers.office.forms import staff_forms
 from handlers.reporter import reporter_conversation
 
 #: After every update: write chat data and conversation states through at once, so a crash
@@ -48,7 +49,8 @@ async def _skip_if_seen(update: Update, context: Context) -> None:
 def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> None:
     """Add every handler. Conversations come first, so their /cancel wins over the menu's."""
     app.add_handler(TypeHandler(Update, _skip_if_seen), group=DEDUPE_GROUP)
-    for handler in (reporter_conversation(), *conversations):
+    # The staff form comes first: while one is open, its text is the form's, not a reporter draft's.
+    for handler in (staff_forms(), reporter_conversation(), *conversations):
         app.add_handler(handler)
     app.add_handler(CommandHandler("start", menu.start))
     app.add_handler(CommandHandler("help", menu.help_command))
@@ -60,6 +62,7 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CommandHandler("inbox", inbox.inbox))
     app.add_handler(CallbackQueryHandler(inbox.inbox_button, pattern=r"^inbox:"))
     app.add_handler(CallbackQueryHandler(inbox.case_button, pattern=r"^case:"))
+    app.add_handler(CallbackQueryHandler(approvals.decide, pattern=r"^req:"))
     app.add_handler(CallbackQueryHandler(menu.on_menu, pattern=r"^menu:(liaison|help|lang)$"))
     app.add_handler(CallbackQueryHandler(menu.on_language, pattern=r"^lang:(zh|en)$"))
     app.add_handler(CallbackQueryHandler(menu.stale_button))

@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from core import receipts
-from core.tips import Status, open_deadlines, open_question, parse_tip_number, reporter_actions
+from core.tips import open_deadlines, open_question, parse_tip_number, reporter_actions
 from handlers.check_view import render
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.files import FILES, VOICE, receive
@@ -148,7 +148,7 @@ async def _tip_now(context: Context, number: str):
     svc = services(context)
     facets = await svc.tips.facets(number)
     events, messages = await svc.tips.events(number), await svc.tips.messages(number)
-    return facets, events, messages, reporter_actions(facets, events, svc.office.deadlines, today(context))
+    return facets, events, messages, reporter_actions(facets, today(context))
 
 
 async def show_view(update: Update, context: Context, notice: str = "") -> object:
@@ -157,7 +157,7 @@ async def show_view(update: Update, context: Context, notice: str = "") -> objec
         return await _expired(update, context)
     _ = tr(context)
     facets, events, messages, actions = await _tip_now(context, number)
-    deadlines = open_deadlines(facets, events, services(context).office.deadlines)
+    deadlines = open_deadlines(facets)
     text = render(facets, events, messages, deadlines, _, chat_language(context))
     rows: list[list[tuple[str, str]]] = []
     if "write" in actions:
@@ -224,7 +224,7 @@ async def on_view_button(update: Update, context: Context) -> object:
         return WITHDRAW
     if action != "withdraw_yes" or argument != number:  # an old confirmation, for another tip
         return await show_view(update, context, _("This button is no longer valid."))
-    await services(context).tips.set_status(number, Status.WITHDRAWN, today(context))
+    await services(context).casework.withdraw(number, now(context))
     log.info("tip %s withdrawn by the reporter", number)
     _drop_session(update, context)
     await _say(update, context, _("Report {number} has been withdrawn.").format(number=number), menu_keyboard(context))
@@ -296,8 +296,7 @@ async def on_objection(update: Update, context: Context, number: str) -> object:
     if len(text) < 5:
         await _say(update, context, _("Please write a little more: what you object to, and why."))
         return OBJECT
-    await svc.tips.add_message(number, "reporter", "objection", text[:4000], today(context))
-    await svc.tips.set_status(number, Status.UNDER_REVIEW, today(context))
+    await svc.casework.object(number, text[:4000], now(context))
     log.info("objection to the reply of tip %s", number)
     return await show_view(
         update, context, _("Your objection has been recorded. The office reviews the case within 30 days.")

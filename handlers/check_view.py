@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.tips import TipEvent, TipFacets, TipMessage, status_name
+from core.tips import NOT_ACCEPTED_REASONS, TipEvent, TipFacets, TipMessage, status_name
 from handlers.i18n import N_, Translate
 
 #: Telegram allows 4,096 characters a message; older messages give way first, and a long message
@@ -15,6 +15,7 @@ _ENTRY = 1500
 _DEADLINES = {
     "accept": N_("decision on accepting it by {date}"),
     "verify": N_("verification and handling by {date}"),
+    "reply": N_("the reply (答复) by {date}"),
     "object": N_("you may object to the reply until {date}"),
     "review": N_("the review by {date}"),
 }
@@ -22,6 +23,10 @@ _SENDERS = {
     ("office", "question"): N_("Question from the office"),
     ("office", "reply"): N_("Reply of the office (答复)"),
     ("office", "message"): N_("Message from the office"),
+    ("office", "not_accepted"): N_("The office did not accept the report (不予受理). Reason"),
+    ("office", "merged"): N_("Merged (并案)"),
+    ("office", "extension"): N_("The verification deadline was extended. Reason"),
+    ("office", "review"): N_("Result of the review (复查)"),
     ("reporter", "answer"): N_("Your answer"),
     ("reporter", "message"): N_("Your message"),
     ("reporter", "objection"): N_("Your objection"),
@@ -32,6 +37,19 @@ def _cut(text: str, limit: int, _: Translate) -> str:
     if len(text) <= limit:
         return text
     return text[:limit] + "… " + _("(cut: {length} characters in all)").format(length=len(text))
+
+
+def message_text(message: TipMessage, _: Translate, lang: str) -> str:
+    """What the reader sees of an entry: the bot's own entries hold codes, rendered in their language."""
+    if message.sender == "office" and message.kind == "not_accepted" and message.text in NOT_ACCEPTED_REASONS:
+        zh, en = NOT_ACCEPTED_REASONS[message.text]
+        return zh if lang == "zh" else en
+    if message.sender == "office" and message.kind == "merged":
+        return _(
+            "This report concerns the same matter as the earlier report {number}. They are handled together, "
+            "and you receive its reply here."
+        ).format(number=message.text)
+    return message.text
 
 
 def render(
@@ -54,7 +72,7 @@ def render(
         lines += ["  " + _(_DEADLINES[what]).format(date=f"{due:%Y-%m-%d}") for what, due in deadlines]
     dialogue = [
         f"{m.on:%Y-%m-%d} {_(_SENDERS.get((m.sender, m.kind), _SENDERS[(m.sender, 'message')]))}:\n"
-        + _cut(m.text, _ENTRY, _)
+        + _cut(message_text(m, _, lang), _ENTRY, _)
         for m in messages
     ]
     shown: list[str] = []

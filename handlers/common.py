@@ -17,6 +17,7 @@ from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.limits import Limits
+from storage.requests import CaseRequests
 from storage.staff import StaffRepository
 from storage.tips import TipRepository
 from storage.updates import ProcessedUpdates
@@ -37,6 +38,7 @@ class AppServices(Protocol):
     staff: StaffRepository
     audit: AuditLog
     casework: Casework
+    requests: CaseRequests
     clock: Callable[[], datetime]
 
     @property

@@ -39,3 +39,12 @@ async def notify_reporter(app: Application, number: str, chat_id: int | None = N
         return False
     log.info("notice sent for tip %s", number)
     return True
+
+
+async def notify_all(app: Application, notices: dict[str, int | None]) -> None:
+    """After a change to several tips (a reply shared with merged tips, a close): tell each reporter.
+
+    The contacts were captured before the change, which may have destroyed them (a closed tip)."""
+    for number, chat_id in notices.items():
+        if chat_id is not None:
+            await notify_reporter(app, number, chat_id=chat_id)

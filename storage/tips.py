@@ -27,7 +27,7 @@ from storage.vault import Vault
 
 _FACETS = (
     "number, kind, industry, village, department, involves_death, status, received_on, accept_due,"
-    " has_identity, wants_push, due_on"
+    " has_identity, wants_push, due_on, merged_into"
 )
 
 
@@ -159,7 +159,8 @@ class TipRepository:
         row = await self.db.fetchone("SELECT receipt_hash FROM tips WHERE number = ?", (number,))
         return row[0] if row else None
 
-    async def _tip_key(self, number: str) -> tuple[int, bytes]:
+    async def tip_key(self, number: str) -> tuple[int, bytes]:
+        """The tip's row id and content key: what its messages, files and case records are sealed with."""
         row = await self.db.fetchone("SELECT id, dek_id FROM tips WHERE number = ?", (number,))
         if row is None:
             raise KeyError(number)
@@ -189,6 +190,11 @@ class TipRepository:
         sealed = await self._open_field(number, "contact", crypto.CONTACT, "contact_dek_id")
         return None if sealed is None else int(json.loads(sealed))
 
+    async def merged_from(self, number: str) -> list[str]:
+        """The later tips merged into this one, oldest first."""
+        rows = await self.db.fetchall("SELECT number FROM tips WHERE merged_into = ? ORDER BY id", (number,))
+        return [r[0] for r in rows]
+
     async def events(self, number: str) -> list[TipEvent]:
         rows = await self.db.fetchall(
             "SELECT e.on_date, e.status FROM tip_events e JOIN tips t ON t.id = e.tip_id"
@@ -198,7 +204,7 @@ class TipRepository:
         return [TipEvent(on=r[0], status=r[1]) for r in rows]
 
     async def messages(self, number: str) -> list[TipMessage]:
-        tip_id, dek = await self._tip_key(number)
+        tip_id, dek = await self.tip_key(number)
         rows = await self.db.fetchall(
             "SELECT uid, on_date, sender, kind, body FROM tip_messages WHERE tip_id = ? ORDER BY id", (tip_id,)
         )
@@ -229,7 +235,7 @@ class TipRepository:
             )
 
     async def files(self, number: str) -> list[EvidenceFile]:
-        tip_id, dek = await self._tip_key(number)
+        tip_id, dek = await self.tip_key(number)
         rows = await self.db.fetchall(
             "SELECT uid, kind, meta, data FROM tip_files WHERE tip_id = ? ORDER BY id", (tip_id,)
         )
@@ -252,7 +258,7 @@ class TipRepository:
         self, conn: aiosqlite.Connection, number: str, sender: str, kind: str, text: str, on: date
     ) -> None:
         """One entry of the dialogue, sealed under the tip's key, inside the caller's transaction."""
-        tip_id, dek = await self._tip_key(number)
+        tip_id, dek = await self.tip_key(number)
         uid = secrets.token_hex(8)
         body = crypto.seal(dek, text.encode(), crypto.field_aad("tip_messages", f"{number}/{uid}", "body"))
         await conn.execute(
@@ -261,14 +267,9 @@ class TipRepository:
         )
 
     async def add_file(self, number: str, file: EvidenceFile, on: date) -> None:
-        tip_id, dek = await self._tip_key(number)
+        tip_id, dek = await self.tip_key(number)
         async with self.db.transaction() as conn:
             await self._store_file(conn, tip_id, number, dek, file, on)
-
-    async def set_status(self, number: str, status: Status, on: date) -> None:
-        """A status change of its own (the reporter's withdrawal or objection)."""
-        async with self.db.transaction() as conn:
-            await self.change_status(conn, number, status, on)
 
     async def change_status(
         self, conn: aiosqlite.Connection, number: str, status: Status, on: date, *, due_on: date | None = ...

@@ -10,6 +10,7 @@ from core.tips import Status
 from handlers.notify import notify_reporter
 from tests.conftest import move_clock, services_of
 from tests.media import exif_of, photo_with_exif
+from tests.office import work_to
 from tests.reporter import Receipt, check, file_tip
 
 REPORTER = 6667778889
@@ -128,12 +129,9 @@ async def test_objecting_to_the_reply_within_ten_days(start_bot, monkeypatch):
         user = sim.user(REPORTER)
         receipt = await file_tip(user)
         tips = services_of(sim).tips
-        today = services_of(sim).clock().date()
-        await tips.set_status(receipt.number, Status.ACCEPTED, today)
-        await tips.add_message(receipt.number, "office", "reply", "核查结论：属实。已责令整改。", today)
-        await tips.set_status(receipt.number, Status.REPLIED, today)
+        await work_to(sim, receipt.number, Status.REPLIED)
         [view] = await check(user, receipt)
-        assert "答复" in view.text and "核查结论：属实" in view.text
+        assert "答复" in view.text and "核查结论：属实" in view.text and "处理决定：责令限期整改" in view.text
         assert "↩ 对答复提出异议" in view.labels and "撤回举报" not in view.labels
         await user.tap("check:object")
         [short] = await user.send("不对")
@@ -148,8 +146,7 @@ async def test_no_objection_after_the_window(start_bot, monkeypatch):
         user = sim.user(REPORTER)
         receipt = await file_tip(user)
         tips = services_of(sim).tips
-        today = services_of(sim).clock().date()
-        await tips.set_status(receipt.number, Status.REPLIED, today)
+        await work_to(sim, receipt.number, Status.REPLIED)
         move_clock(sim, monkeypatch, timedelta(days=11))
         [view] = await check(user, receipt)
         assert "↩ 对答复提出异议" not in view.labels
@@ -191,7 +188,8 @@ async def test_closing_a_tip_forgets_where_to_push(start_bot):
     async with start_bot() as sim:
         receipt = await file_tip(sim.user(REPORTER), push=True)
         tips = services_of(sim).tips
-        await tips.set_status(receipt.number, Status.CLOSED, services_of(sim).clock().date())
+        await work_to(sim, receipt.number, Status.REPLIED)
+        await services_of(sim).casework.close_expired(services_of(sim).clock() + timedelta(days=11))
         assert await tips.contact(receipt.number) is None
         assert await notify_reporter(sim.app, receipt.number) is False
 

@@ -16,7 +16,7 @@ from handlers.office.views import card_text, inbox_line, pseudonym, send_long
 
 log = logging.getLogger("tipline.inbox")
 PAGE = 8
-_STATUSES = ("-", Status.RECEIVED, Status.ACCEPTED, Status.VERIFYING, Status.REPLIED, Status.UNDER_REVIEW)
+_STATUSES = ("-", Status.RECEIVED, Status.ACCEPTED, Status.VERIFIED, Status.REPLIED, Status.UNDER_REVIEW)
 
 
 def _filters(data: str) -> tuple[str, str, str, int] | None:
@@ -115,10 +115,11 @@ async def open_card(update: Update, context: Context, member: StaffMember, numbe
     log.info("tip %s opened by staff", number)
     text = card_text(
         facets, await svc.tips.content(number), await svc.tips.events(number), await svc.tips.messages(number),
-        await svc.tips.file_count(number), office=svc.office, alias=pseudonym(svc.vault.ring, number),
-        lang=chat_language(context), _=_,
+        await svc.tips.file_count(number), verification=await svc.casework.verification(number),
+        merged_from=await svc.tips.merged_from(number), office=svc.office,
+        alias=pseudonym(svc.vault.ring, number), lang=chat_language(context), _=_,
     )  # fmt: skip
-    rows = action_rows(facets, member, _)
+    rows = await action_rows(context, facets, member)
     rows += [[InlineKeyboardButton(_("📎 Evidence files"), callback_data=f"case:files:{number}")],
              [InlineKeyboardButton(_("Refresh"), callback_data=f"case:open:{number}")]]  # fmt: skip
     await send_long(context.bot, update.effective_chat.id, text, InlineKeyboardMarkup(rows))

@@ -9,10 +9,13 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import ExtBot
 
 from core import taxonomy
+from core.casework import Verification
 from core.crypto import KeyRing
+from core.money import format_yuan
 from core.office import OfficeConfig
 from core.tips import TipContent, TipEvent, TipFacets, TipMessage, status_name
 from handlers import labels
+from handlers.check_view import message_text
 from handlers.i18n import Translate
 
 #: Telegram's limit is 4,096 characters; cards are split on line breaks below it.
@@ -49,6 +52,8 @@ def card_text(
     messages: list[TipMessage],
     files: int,
     *,
+    verification: Verification | None,
+    merged_from: list[str],
     office: OfficeConfig,
     alias: str,
     lang: str,
@@ -83,12 +88,32 @@ def card_text(
     lines += [f"  {e.on:%Y-%m-%d}  {status_name(e.status, lang)}" for e in events]
     if facets.due_on:
         lines.append(_("Next deadline: {date}").format(date=f"{facets.due_on:%Y-%m-%d}"))
+    if facets.merged_into:
+        lines.append(_("Merged into the earlier report {number}.").format(number=facets.merged_into))
+    if merged_from:
+        lines.append(_("Later reports merged into this one: {numbers}").format(numbers=", ".join(merged_from)))
+    if verification:
+        lines += ["", *verification_lines(verification, lang, _)]
     if messages:
         lines += ["", _("Dialogue:")]
         for m in messages:
             who = _("office") if m.sender == "office" else _("reporter {alias}").format(alias=alias)
-            lines.append(f"{m.on:%Y-%m-%d} {who} ({m.kind}): {m.text}")
+            lines.append(f"{m.on:%Y-%m-%d} {who} ({m.kind}): {message_text(m, _, lang)}")
     return "\n".join(lines)
+
+
+def verification_lines(result: Verification, lang: str, _: Translate) -> list[str]:
+    def names(codes: tuple[str, ...], index: dict[str, taxonomy.Term]) -> str:
+        return "、".join(index[c].label(lang) for c in codes) or "—"
+
+    lines = [
+        _("Verification result: {outcome}").format(outcome=taxonomy.OUTCOME_BY_CODE[result.outcome].label(lang)),
+        _("Problems found: {names}").format(names=names(result.problems, taxonomy.PROBLEM_CLASS_BY_CODE)),
+        _("Measures taken: {names}").format(names=names(result.measures, taxonomy.MEASURE_BY_CODE)),
+    ]
+    if result.fine_fen:
+        lines.append(_("Fine: {amount}").format(amount=format_yuan(result.fine_fen)))
+    return lines
 
 
 def chunks(text: str, size: int = _CHUNK) -> list[str]:

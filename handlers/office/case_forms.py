@@ -1,0 +1,139 @@
+"""The case actions that need typed input, as staff forms (handlers.office.forms): ask the reporter,
+merge as a duplicate, record the verification result, request an extension, write the reply,
+record the review, request identity disclosure."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from core import taxonomy
+from core.casework import Reply, Verification, may_merge_into
+from core.roles import StaffMember
+from handlers.common import Context, now, services, tr
+from handlers.i18n import N_, Translate
+from handlers.notify import notify_all, notify_reporter
+from handlers.office.approvals import ask_admins
+from handlers.office.forms import Field, Form, Values, define
+
+_SUBSTANTIATED = lambda values: values.get("outcome") in ("true", "partly")  # noqa: E731
+
+
+async def _ask(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    await services(context).casework.ask(number, member.user_id, str(values["question"]), now(context))
+    await notify_reporter(context.application, number)
+    _ = tr(context)
+    return _("Question sent to the reporter of {number}. Their answer will appear in the card.").format(number=number)
+
+
+async def _check_earlier(value: object, update: Update, context: Context, _: Translate) -> tuple[object, str | None]:
+    """The tip to merge into must exist, be earlier, still be worked, and be this person's to see."""
+    svc = services(context)
+    state = context.chat_data["form"]
+    later, earlier = await svc.tips.facets(state["number"]), await svc.tips.facets(str(value))
+    member = await svc.staff.get(update.effective_user.id)
+    if earlier is None or member is None or not member.may_see(earlier.department):
+        return None, _("There is no report {number} that you can see.").format(number=value)
+    if not may_merge_into(later, earlier):
+        return None, _(
+            "A report merges only into an earlier report that is still being worked, not into itself, "
+            "a later one, or one that is closed or merged."
+        )
+    return value, None
+
+
+async def _merge(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    into = str(values["into"])
+    await services(context).casework.merge(number, member.user_id, into, now(context))
+    await notify_reporter(context.application, number)
+    _ = tr(context)
+    return _("Report {number} is merged into {into}; it gets that report's reply and closes with it.").format(
+        number=number, into=into
+    )
+
+
+async def _verify(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    svc = services(context)
+    measures = tuple(values.get("measures", ()))
+    result = Verification(
+        outcome=str(values["outcome"]), problems=tuple(values.get("problems", ())), measures=measures,
+        fine_fen=int(values.get("fine", 0)) if "fine" in measures else 0,
+    )  # fmt: skip
+    await svc.casework.verify(number, member.user_id, result, now(context))
+    facets = await svc.tips.facets(number)
+    _ = tr(context)
+    return _("Verification result recorded for {number}. The reply (答复) is due by {date}.").format(
+        number=number, date=f"{facets.due_on:%Y-%m-%d}"
+    )
+
+
+async def _extend(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    svc = services(context)
+    request_id = await svc.requests.request(
+        number, "extension", member.user_id, str(values["reason"]), now(context), days=int(values["days"])
+    )
+    await ask_admins(context, request_id)
+    _ = tr(context)
+    return _("Extension requested for {number}. The admin decides; you will be told.").format(number=number)
+
+
+async def _reply(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    svc = services(context)
+    reply = Reply(conclusion=str(values["conclusion"]), findings=str(values["findings"]),
+                  decision=str(values["decision"]), reward=str(values["reward"]))  # fmt: skip
+    notices = await svc.casework.reply(number, member.user_id, reply, now(context))
+    await notify_all(context.application, notices)
+    facets = await svc.tips.facets(number)
+    _ = tr(context)
+    return _("Reply sent for {number}. The reporter may object until {date}.").format(
+        number=number, date=f"{facets.due_on:%Y-%m-%d}"
+    )
+
+
+async def _review(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    notices = await services(context).casework.review(
+        number, member.user_id, str(values["result"]), str(values["opinion"]), now(context)
+    )
+    await notify_all(context.application, notices)
+    _ = tr(context)
+    return _("Review recorded and sent to the reporter; report {number} is closed (办结).").format(number=number)
+
+
+async def _disclose(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    request_id = await services(context).requests.request(
+        number, "disclosure", member.user_id, str(values["reason"]), now(context)
+    )
+    await ask_admins(context, request_id)
+    _ = tr(context)
+    return _("Your request to see the identity of the reporter of {number} went to the admin.").format(number=number)
+
+
+define(Form("ask", N_("Ask the reporter of {number}"),
+            (Field("question", N_("Type the question. It is relayed without your name."), "text"),), _ask))  # fmt: skip
+define(Form("merge", N_("Merge {number} as a duplicate"),
+            (Field("into", N_("Type the number of the earlier report of the same matter (it keeps reward "
+                              "priority):"), "tip"),),
+            _merge, checks={"into": _check_earlier}))  # fmt: skip
+define(Form("verify", N_("Verification result (核查结果) for {number}"), (
+    Field("outcome", N_("What did the verification find?"), "choice", taxonomy.OUTCOMES),
+    Field("problems", N_("Which problems were found (问题类别)?"), "multi", taxonomy.PROBLEM_CLASSES,
+          when=_SUBSTANTIATED, at_least=1),
+    Field("measures", N_("Which measures were taken (处理措施)?"), "multi", taxonomy.MEASURES, when=_SUBSTANTIATED),
+    Field("fine", N_("The fine (罚款) in yuan:"), "money", when=lambda v: "fine" in v.get("measures", ())),
+), _verify))  # fmt: skip
+define(Form("extend", N_("Extension of the verification deadline for {number}"), (
+    Field("days", N_("By how many days?"), "days"),
+    Field("reason", N_("Why? The reporter is told this reason."), "text", max_len=500),
+), _extend))  # fmt: skip
+define(Form("reply", N_("Reply (答复) for {number}"), (
+    Field("conclusion", N_("核查结论 — the conclusion of the verification:"), "text"),
+    Field("findings", N_("简要核查情况 — what the verification found, briefly:"), "text"),
+    Field("decision", N_("处理决定 — the decision taken:"), "text"),
+    Field("reward", N_("符合奖励条件情况 — whether the tip qualifies for a reward:"), "text"),
+), _reply))  # fmt: skip
+define(Form("review", N_("Review (复查) of {number}"), (
+    Field("result", N_("The result of the review:"), "choice", taxonomy.REVIEW_RESULTS),
+    Field("opinion", N_("The review's opinion (复查意见), as the reporter will read it:"), "text"),
+), _review))  # fmt: skip
+define(Form("disclose", N_("Identity disclosure for {number}"), (
+    Field("reason", N_("Why do you need the reporter's name and phone? The admin decides."), "text", max_len=500),
+), _disclose))  # fmt: skip

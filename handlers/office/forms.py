@@ -1,0 +1,331 @@
+"""Staff forms: a case action that needs typed input (a question, a reply, a verification result…)
+as one persistent conversation, a field at a time, then a summary to confirm.
+
+The form lives in chat data (sealed at rest) and survives a restart. Every step accepts only what
+it asks for: a button of another step, a sticker where text is wanted, an amount that is not one,
+each gets a plain answer and the same question again. On confirming, the role and the tip's state
+are checked once more before anything is written.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+
+from core.money import format_yuan, parse_yuan
+from core.roles import StaffMember
+from core.taxonomy import Term
+from core.tips import parse_count, parse_tip_number
+from handlers.common import Context, chat_language, is_private, services, today, tr
+from handlers.conversation import conversation
+from handlers.i18n import Translate
+from handlers.office.access import refuse
+from storage.casework import CaseError
+
+log = logging.getLogger("tipline.forms")
+FORM = "staff_form"  # the one state; chat_data["form"] says which form and step
+_KEY = "form"
+
+Values = dict[str, object]
+#: Checks a typed value: (the value to keep, None) or (None, the message saying what to type).
+Check = Callable[[object, Update, Context, Translate], Awaitable[tuple[object, str | None]]]
+#: Writes the form's result; returns the text to show. Raises CaseError if the tip moved on.
+Submit = Callable[[Update, Context, StaffMember, str, Values], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    prompt: str  # msgid
+    kind: str  # "text", "choice", "multi", "money", "days", "tip"
+    options: tuple[Term, ...] = ()
+    when: Callable[[Values], bool] = lambda values: True
+    at_least: int = 0  # for "multi": how many to choose
+    max_len: int = 1500
+
+
+@dataclass(frozen=True)
+class Form:
+    action: str
+    title: str  # msgid, with {number}
+    fields: tuple[Field, ...]
+    submit: Submit
+    checks: dict[str, Check] = field(default_factory=dict)  # extra checks of typed fields, by key
+
+
+FORMS: dict[str, Form] = {}
+
+
+def define(form: Form) -> Form:
+    FORMS[form.action] = form
+    return form
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+
+def _state(context: Context) -> dict | None:
+    state = context.chat_data.get(_KEY)
+    return state if isinstance(state, dict) and state.get("action") in FORMS else None
+
+
+def _current(form: Form, state: dict) -> int | None:
+    """The index of the first field still to fill (skipping those that do not apply), or None."""
+    values = state["values"]
+    for index, item in enumerate(form.fields):
+        if item.when(values) and item.key not in values:
+            return index
+    return None
+
+
+def _value_text(item: Field, value: object, lang: str, _: Translate) -> str:
+    if item.kind == "choice":
+        return next(t.label(lang) for t in item.options if t.code == value)
+    if item.kind == "multi":
+        return "、".join(t.label(lang) for t in item.options if t.code in value) or _("none")
+    if item.kind == "money":
+        return format_yuan(int(value))
+    return str(value)
+
+
+def _keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+
+
+def _field_markup(item: Field, index: int, state: dict, lang: str, _: Translate) -> InlineKeyboardMarkup:
+    rows: list[list[tuple[str, str]]] = []
+    if item.kind in ("choice", "multi"):
+        chosen = state.get("picked", [])
+        labels = [(("✓ " if t.code in chosen else "") + t.label(lang), f"fv:{index}:{t.code}") for t in item.options]
+        rows += [labels[i : i + 2] for i in range(0, len(labels), 2)]
+        if item.kind == "multi":
+            rows.append([(_("Done choosing"), f"fv:{index}:done")])
+    rows.append([(_("✖ Cancel"), "fv:cancel")])
+    return _keyboard(rows)
+
+
+async def _ask(update: Update, context: Context, notice: str = "") -> object:
+    """Show the next question, or the summary when every field is filled."""
+    state = _state(context)
+    form = FORMS[state["action"]]
+    _ = tr(context)
+    lang = chat_language(context)
+    index = _current(form, state)
+    chat = update.effective_chat.id
+    if index is None:
+        return await _summary(update, context, form, state)
+    item = form.fields[index]
+    text = _(form.title).format(number=state["number"]) + "\n\n" + _(item.prompt)
+    if item.kind == "multi" and item.at_least:
+        text += "\n" + _("Choose at least {count}, then tap “Done choosing”.").format(count=item.at_least)
+    await context.bot.send_message(
+        chat, f"{notice}\n\n{text}".strip(), reply_markup=_field_markup(item, index, state, lang, _)
+    )
+    return FORM
+
+
+async def _summary(update: Update, context: Context, form: Form, state: dict) -> object:
+    _ = tr(context)
+    lang = chat_language(context)
+    lines = [_(form.title).format(number=state["number"]), ""]
+    for item in form.fields:
+        if item.when(state["values"]) and item.key in state["values"]:
+            lines.append(f"{_(item.prompt)}\n→ {_value_text(item, state['values'][item.key], lang, _)}")
+    lines += ["", _("Send this?")]
+    markup = _keyboard([[(_("✅ Confirm"), "fv:confirm"), (_("✏ Start again"), "fv:restart")],
+                        [(_("✖ Cancel"), "fv:cancel")]])  # fmt: skip
+    await context.bot.send_message(update.effective_chat.id, "\n".join(lines), reply_markup=markup)
+    return FORM
+
+
+# -- entering and leaving ----------------------------------------------------------------------
+
+
+async def start_form(update: Update, context: Context) -> object:
+    """form:<action>:<number>, from a tip card's button."""
+    query = update.callback_query
+    await query.answer()
+    parts = query.data.split(":")
+    number = parse_tip_number(parts[2]) if len(parts) == 3 else None
+    member = await services(context).staff.get(update.effective_user.id)
+    if member is None or number is None or parts[1] not in FORMS or not is_private(update):
+        await refuse(update, context)
+        return ConversationHandler.END
+    if not await _may(context, member, parts[1], number):
+        _ = tr(context)
+        await update.effective_message.reply_text(_("That is not possible for this report now."))
+        return ConversationHandler.END
+    context.chat_data[_KEY] = {"action": parts[1], "number": number, "values": {}}
+    log.info("form %s started for tip %s", parts[1], number)
+    return await _ask(update, context)
+
+
+async def _may(context: Context, member: StaffMember, action: str, number: str) -> bool:
+    svc = services(context)
+    facets = await svc.tips.facets(number)
+    return (
+        facets is not None
+        and member.may_work(facets.department)
+        and action in await svc.casework.actions(facets, today(context))
+    )
+
+
+async def cancel(update: Update, context: Context) -> object:
+    context.chat_data.pop(_KEY, None)
+    _ = tr(context)
+    await context.bot.send_message(update.effective_chat.id, _("Cancelled. Nothing was sent."))
+    return ConversationHandler.END
+
+
+# -- answers -----------------------------------------------------------------------------------
+
+
+async def on_text(update: Update, context: Context) -> object:
+    state = _state(context)
+    if state is None:
+        return ConversationHandler.END
+    form = FORMS[state["action"]]
+    index = _current(form, state)
+    _ = tr(context)
+    if index is None:
+        return await _ask(update, context, _("Please confirm or cancel with the buttons."))
+    item = form.fields[index]
+    if item.kind in ("choice", "multi"):
+        return await _ask(update, context, _("Please answer with the buttons below."))
+    value, problem = await _check_typed(item, update.message.text, context, _)
+    if problem is None and item.key in form.checks:
+        value, problem = await form.checks[item.key](value, update, context, _)
+    if problem is not None:
+        return await _ask(update, context, problem)
+    state["values"][item.key] = value
+    return await _ask(update, context)
+
+
+async def _check_typed(item: Field, text: str, context: Context, _: Translate) -> tuple[object, str | None]:
+    text = text.strip()
+    if item.kind == "money":
+        fen = parse_yuan(text)
+        if fen is None or fen == 0:
+            return None, _("That is not an amount. Please type it in yuan, for example 80000, 80,000.50 or 8万.")
+        return fen, None
+    if item.kind == "days":
+        days = parse_count(text)
+        maximum = services(context).office.deadlines.extension_max_days
+        if days is None or not 1 <= days <= maximum:
+            return None, _("Please type a number of days from 1 to {maximum}.").format(maximum=maximum)
+        return days, None
+    if item.kind == "tip":
+        number = parse_tip_number(text)
+        if number is None:
+            return None, _("That is not a tip number. It looks like JB2026-000123.")
+        return number, None
+    if len(text) < 2:
+        return None, _("Please write a little more.")
+    if len(text) > item.max_len:
+        return None, _("That is {length} characters; please keep it under {limit}.").format(
+            length=len(text), limit=item.max_len
+        )
+    return text, None
+
+
+async def on_button(update: Update, context: Context) -> object:
+    query = update.callback_query
+    await query.answer()
+    state = _state(context)
+    _ = tr(context)
+    if state is None:
+        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
+        return ConversationHandler.END
+    data = query.data.removeprefix("fv:")
+    if data == "cancel":
+        return await cancel(update, context)
+    if data == "restart":
+        state["values"], state["picked"] = {}, []
+        return await _ask(update, context)
+    if data == "confirm":
+        return await _confirm(update, context, state)
+    return await _pick(update, context, state, data)
+
+
+async def _pick(update: Update, context: Context, state: dict, data: str) -> object:
+    form = FORMS[state["action"]]
+    index = _current(form, state)
+    _ = tr(context)
+    step, _sep, code = data.partition(":")
+    item = form.fields[index] if index is not None else None
+    if item is None or step != str(index) or item.kind not in ("choice", "multi"):
+        return await _ask(update, context, _("This button is no longer valid."))
+    codes = {t.code for t in item.options}
+    if item.kind == "choice" and code in codes:
+        state["values"][item.key] = code
+        return await _ask(update, context)
+    picked = state.setdefault("picked", [])
+    if code == "done":
+        if len(picked) < item.at_least:
+            return await _ask(update, context, _("Please choose at least {count}.").format(count=item.at_least))
+        state["values"][item.key] = [c for c in (t.code for t in item.options) if c in picked]
+        state["picked"] = []
+        return await _ask(update, context)
+    if code not in codes:
+        return await _ask(update, context, _("This button is no longer valid."))
+    if code in picked:
+        picked.remove(code)
+    else:
+        picked.append(code)
+    markup = _field_markup(item, index, state, chat_language(context), _)
+    await update.callback_query.edit_message_reply_markup(reply_markup=markup)
+    return FORM
+
+
+async def _confirm(update: Update, context: Context, state: dict) -> object:
+    form = FORMS[state["action"]]
+    _ = tr(context)
+    if _current(form, state) is not None:
+        return await _ask(update, context, _("Please answer the question first."))
+    member = await services(context).staff.get(update.effective_user.id)
+    number = state["number"]
+    if member is None:
+        context.chat_data.pop(_KEY, None)
+        await refuse(update, context)
+        return ConversationHandler.END
+    try:
+        if not await _may(context, member, form.action, number):
+            raise CaseError(form.action)
+        done = await form.submit(update, context, member, number, state["values"])
+    except CaseError:
+        context.chat_data.pop(_KEY, None)
+        await context.bot.send_message(
+            update.effective_chat.id, _("That is not possible for this report now. Nothing was sent.")
+        )
+        return ConversationHandler.END
+    context.chat_data.pop(_KEY, None)
+    log.info("form %s done for tip %s", form.action, number)
+    await context.bot.send_message(update.effective_chat.id, done)
+    return ConversationHandler.END
+
+
+async def on_other(update: Update, context: Context) -> object:
+    """A sticker, photo, voice… where the form wants text or a button."""
+    _ = tr(context)
+    if _state(context) is None:
+        return ConversationHandler.END
+    return await _ask(update, context, _("Please type the answer as text, or use the buttons."))
+
+
+def staff_forms() -> ConversationHandler:
+    return conversation(
+        "staff_form",
+        [CallbackQueryHandler(start_form, pattern=r"^form:")],
+        {
+            FORM: [
+                CallbackQueryHandler(on_button, pattern=r"^fv:"),
+                MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
+            ]
+        },
+        cancel=cancel,
+    )

@@ -1,0 +1,59 @@
+"""The office's side in tests: staff with their roles, opening a card, a tip worked to a status."""
+
+from __future__ import annotations
+
+from core.casework import Reply, Verification
+from core.roles import Role
+from core.tips import Status
+from tests.conftest import services_of
+
+REPORTER = 8400000001
+#: Staff by role: user id → (name, role, department).
+STAFF = {
+    8400000002: ("受理员", Role.INTAKE, ""),
+    8400000003: ("应急站老周", Role.DEPARTMENT, "emergency"),
+    8400000004: ("消防所小王", Role.DEPARTMENT, "fire"),
+    8400000005: ("审计", Role.AUDITOR, ""),
+    8400000007: ("主任", Role.ADMIN, ""),
+}
+INTAKE, EMERGENCY, FIRE, AUDITOR, ADMIN = STAFF
+STRANGER = 8400000006
+REPLY = Reply(conclusion="属实", findings="储罐区无防火堤属实", decision="责令限期整改", reward="符合奖励条件")
+
+
+async def add_staff(sim) -> None:
+    services = services_of(sim)
+    async with services.db.transaction() as conn:
+        for user_id, (name, role, department) in STAFF.items():
+            await services.staff.add(conn, user_id, name, role, department, "2026-11-23")
+
+
+async def open_card(sim, user_id: int, number: str):
+    """The staff member's chat and the card they see after /inbox and a tap on the tip."""
+    user = sim.user(user_id)
+    await user.send("/inbox")
+    *_, card = await user.tap(f"case:open:{number}")
+    return user, card
+
+
+def notices(sim, chat_id: int) -> list[str]:
+    """The push notices a reporter's chat got."""
+    return [c.params["text"] for c in sim.api.calls_of("sendMessage")
+            if c.params["chat_id"] == chat_id and "有新进展" in c.params["text"]]  # fmt: skip
+
+
+async def work_to(sim, number: str, status: Status) -> None:
+    """Take a received tip through the office's actions (by the admin) up to `status`."""
+    services = services_of(sim)
+    casework, at = services.casework, services.clock()
+    steps = [
+        (Status.ACCEPTED, lambda: casework.accept(number, ADMIN, at)),
+        (Status.VERIFIED, lambda: casework.verify(number, ADMIN, Verification(
+            outcome="true", problems=("facilities",), measures=("rectify",)), at)),
+        (Status.REPLIED, lambda: casework.reply(number, ADMIN, REPLY, at)),
+    ]  # fmt: skip
+    for reached, step in steps:
+        await step()
+        if reached == status:
+            return
+    raise ValueError(f"work_to does not go to {status}")
