@@ -43,8 +43,9 @@ def notices(sim, chat_id: int) -> list[str]:
 
 
 async def work_to(sim, number: str, status: Status) -> None:
-    """Take a received tip through the office's actions (by the admin) up to `status`."""
+    """Take a tip from where it is through the office's actions (by the admin) up to `status`."""
     services = services_of(sim)
+    now_at = (await services.tips.facets(number)).status
     casework, at = services.casework, services.clock()
     steps = [
         (Status.ACCEPTED, lambda: casework.accept(number, ADMIN, at)),
@@ -52,7 +53,8 @@ async def work_to(sim, number: str, status: Status) -> None:
             outcome="true", problems=("facilities",), measures=("rectify",)), at)),
         (Status.REPLIED, lambda: casework.reply(number, ADMIN, REPLY, at)),
     ]  # fmt: skip
-    for reached, step in steps:
+    order = [Status.RECEIVED] + [reached for reached, _ in steps]
+    for reached, step in steps[order.index(now_at) :]:
         await step()
         if reached == status:
             return

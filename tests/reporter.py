@@ -52,14 +52,24 @@ def receipt_from(replies: list[Reply]) -> Receipt:
 
 
 async def file_tip(
-    user: SimUser, *, photos: tuple[bytes, ...] = (), push: bool = False, industry: str = "hazchem"
+    user: SimUser,
+    *,
+    photos: tuple[bytes, ...] = (),
+    push: bool = False,
+    industry: str = "hazchem",
+    identity: tuple[str, str] | None = None,
 ) -> Receipt:
-    """A whole anonymous tip (a major hazard in 西山村) with these photos."""
+    """A whole tip (a major hazard in 西山村) with these photos; anonymous unless (name, phone) given."""
     await to_step(user, "evidence", industry=industry)
     for photo in photos:
         await user.send_photo(photo)
     await user.tap("tip:evidence:done")
-    await user.tap("tip:identity:anonymous")
+    if identity is None:
+        await user.tap("tip:identity:anonymous")
+    else:
+        await user.tap("tip:identity:named")
+        for answer in identity:
+            await user.send(answer)
     await user.tap("tip:push:yes" if push else "tip:push:no")
     return receipt_from(await user.tap("tip:summary:submit"))
 

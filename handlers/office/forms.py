@@ -304,7 +304,8 @@ async def _confirm(update: Update, context: Context, state: dict) -> object:
         return ConversationHandler.END
     context.chat_data.pop(_KEY, None)
     log.info("form %s done for tip %s", form.action, number)
-    await context.bot.send_message(update.effective_chat.id, done)
+    back = _keyboard([[(_("📂 Back to the report"), f"case:open:{number}")]])
+    await context.bot.send_message(update.effective_chat.id, done, reply_markup=back)
     return ConversationHandler.END
 
 

@@ -1,0 +1,189 @@
+"""Staff forms and the actions behind them: merging, identity disclosure, and every kind of bad
+input (a sticker, a forged or stale button, a restart mid-form, a stranger, a repeated update)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from core.tips import Status
+from tests.conftest import cells_equal, services_of
+from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REPORTER, STRANGER, add_staff, open_card, work_to
+from tests.reporter import check, file_tip
+
+
+async def test_merging_a_duplicate_into_the_earlier_tip(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        first = await file_tip(sim.user(REPORTER))
+        second = await file_tip(sim.user(REPORTER + 100), push=True)
+        await work_to(sim, first.number, Status.ACCEPTED)
+        officer, card = await open_card(sim, EMERGENCY, second.number)
+        await officer.tap(f"form:merge:{second.number}")
+        [refused] = await officer.send(second.number)  # not into itself
+        assert "只能并入一件更早的" in refused.text
+        [refused] = await officer.send("JB2026-000099")
+        assert "没有您可以查看的举报" in refused.text
+        [summary] = await officer.send(first.number.lower())
+        assert first.number in summary.text
+        [done] = await officer.tap("fv:confirm")
+        assert "已并入" in done.text
+        tips = services_of(sim).tips
+        facets = await tips.facets(second.number)
+        assert facets.status == Status.MERGED and facets.merged_into == first.number
+        _, card = await open_card(sim, EMERGENCY, first.number)
+        assert second.number in card.text  # the earlier card lists what was merged into it
+        [view] = await check(sim.user(REPORTER + 100), second)
+        assert "已并案办理" in view.text and first.number in view.text
+
+        # the earlier tip's reply reaches the merged tip's reporter, and both close together
+        await work_to(sim, first.number, Status.REPLIED)
+        [view] = await check(sim.user(REPORTER + 100), second)
+        assert "核查结论：属实" in view.text
+        services = services_of(sim)
+        await services.casework.close_expired(services.clock() + timedelta(days=11))
+        assert (await tips.facets(second.number)).status == Status.CLOSED
+
+
+async def test_identity_is_shown_only_to_the_requester_after_approval(start_bot, settings):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER), identity=("张三", "13800138000"))
+        officer, card = await open_card(sim, EMERGENCY, receipt.number)
+        assert "张三" not in card.text and "13800138000" not in card.text and "留有真实姓名" in card.text
+        await officer.tap(f"form:disclose:{receipt.number}")
+        await officer.send("需要联系举报人带路进入厂区")
+        await officer.tap("fv:confirm")
+        message = sim.api.messages[next(k for k in sim.api.messages if k[0] == EMERGENCY)]
+        [early] = await officer.press(message, f"case:identity:{receipt.number}")  # before approval
+        assert "张三" not in early.text
+        admin = sim.user(ADMIN)
+        await admin.tap("批准")
+        [told] = [r for r in sim.api.calls_of("sendMessage") if r.params["chat_id"] == EMERGENCY][-1:]
+        assert "已批准" in told.params["text"]
+        [shown] = await officer.tap("👤 查看举报人身份")
+        assert "张三" in shown.text and "13800138000" in shown.text
+        # nobody else: not the intake officer, not the admin who approved it
+        for other in (INTAKE, ADMIN, AUDITOR):
+            await sim.user(other).press(message, f"case:identity:{receipt.number}")
+        shown_to = [c.params["chat_id"] for c in sim.api.calls_of("sendMessage") if "张三" in c.params["text"]]
+        assert shown_to == [EMERGENCY]
+        actions = [e.action for e in await services_of(sim).audit.entries(receipt.number)]
+        assert actions.count("identity.view") == 1
+        assert "disclosure.request" in actions and "disclosure.approve" in actions
+    assert cells_equal(settings.data_dir / "tipline.sqlite3", "张三") == []
+
+
+async def test_a_sticker_a_stale_button_and_a_repeated_confirm_in_a_form(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER))
+        await work_to(sim, receipt.number, Status.ACCEPTED)
+        officer, _ = await open_card(sim, EMERGENCY, receipt.number)
+        await officer.tap(f"form:verify:{receipt.number}")
+        [answer] = await officer.send_sticker()
+        assert "请用文字回答，或使用按钮" in answer.text and "属实" in " ".join(answer.labels)
+        [answer] = await officer.send("属实")  # typed where a button is asked for
+        assert "请用下面的按钮回答" in answer.text
+        message = sim.api.messages[next(k for k in reversed(sim.api.messages) if k[0] == EMERGENCY)]
+        [forged] = await officer.press(message, "fv:2:fine")  # a button of a later step
+        assert "按钮已失效" in forged.text
+        [forged] = await officer.press(message, "fv:0:maybe")  # an option that does not exist
+        assert "按钮已失效" in forged.text
+        await officer.tap("fv:0:false")
+        [confirmed] = await officer.tap("fv:confirm")
+        assert "核查结果已记录" in confirmed.text
+        await officer.redeliver()  # Telegram delivers the press again
+        entries = [e.action for e in await services_of(sim).audit.entries(receipt.number)]
+        assert entries.count("tip.verify") == 1 and "tip.verify.correct" not in entries
+
+
+async def test_a_form_resumes_after_a_restart(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER))
+        officer, _ = await open_card(sim, EMERGENCY, receipt.number)
+        await officer.tap(f"form:ask:{receipt.number}")
+    async with start_bot() as sim:
+        officer = sim.user(EMERGENCY)
+        [summary] = await officer.send("储罐离围墙多远？")
+        assert "确认发送吗" in summary.text
+        await officer.tap("fv:confirm")
+        messages = await services_of(sim).tips.messages(receipt.number)
+        assert [m.text for m in messages] == ["储罐离围墙多远？"]
+
+
+async def test_cancel_leaves_the_form_and_nothing_is_sent(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER))
+        officer, _ = await open_card(sim, EMERGENCY, receipt.number)
+        await officer.tap(f"form:ask:{receipt.number}")
+        [cancelled] = await officer.send("/cancel")
+        assert "已取消" in cancelled.text
+        [after] = await officer.send("这句话不是问题")
+        assert "这句话不是问题" not in after.text
+        assert await services_of(sim).tips.messages(receipt.number) == []
+
+
+async def test_the_tip_moving_on_during_a_form_writes_nothing(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER))
+        officer, _ = await open_card(sim, EMERGENCY, receipt.number)
+        await officer.tap(f"form:ask:{receipt.number}")
+        await officer.send("储罐离围墙多远？")
+        services = services_of(sim)
+        await services.casework.withdraw(receipt.number, services.clock())  # meanwhile, the reporter withdraws
+        [answer] = await officer.tap("fv:confirm")
+        assert "没有发送任何内容" in answer.text
+        assert await services.tips.messages(receipt.number) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["form:ask", "form:verify", "form:reply", "form:merge", "form:extend", "form:review", "form:disclose",
+     "case:accept", "case:reject", "case:reason:unclear", "case:move", "case:to:fire", "case:close",
+     "case:identity", "case:open", "case:files"],
+)  # fmt: skip
+async def test_strangers_reporters_and_auditors_pressing_staff_buttons_change_nothing(start_bot, data):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER), identity=("张三", "13800138000"))
+        await open_card(sim, INTAKE, receipt.number)
+        message = sim.api.messages[next(k for k in reversed(sim.api.messages) if k[0] == INTAKE)]
+        before = await services_of(sim).audit.entries(receipt.number)
+        for intruder in (STRANGER, REPORTER, AUDITOR, FIRE):
+            replies = await sim.user(intruder).press(message, f"{data}:{receipt.number}")
+            shown = " ".join(r.text for r in replies)
+            assert ("张三" not in shown and "储罐" not in shown) or intruder == AUDITOR
+        facets = await services_of(sim).tips.facets(receipt.number)
+        assert facets.status == Status.RECEIVED and facets.department == "emergency"
+        after = await services_of(sim).audit.entries(receipt.number)
+        assert [e.action for e in after if e.actor != AUDITOR] == [e.action for e in before]
+        assert await services_of(sim).tips.messages(receipt.number) == []
+
+
+async def test_only_an_admin_decides_requests(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER))
+        await work_to(sim, receipt.number, Status.ACCEPTED)
+        officer, _ = await open_card(sim, EMERGENCY, receipt.number)
+        await officer.tap(f"form:extend:{receipt.number}")
+        await officer.send("10")
+        await officer.send("等待检测报告")
+        await officer.tap("fv:confirm")
+        [request] = [k for k, m in sim.api.messages.items() if k[0] == ADMIN and "申请将举报" in m["text"]]
+        message = sim.api.messages[request]
+        for intruder in (EMERGENCY, INTAKE, STRANGER):
+            await sim.user(intruder).press(message, "req:yes:1")
+        assert (await services_of(sim).tips.facets(receipt.number)).due_on == (
+            services_of(sim).clock().date() + timedelta(days=60)
+        )
+        await sim.user(ADMIN).press(message, "req:no:1")
+        [again] = await sim.user(ADMIN).press(message, "req:yes:1")  # decided already
+        assert "已处理过" in again.text
+        _, card = await open_card(sim, EMERGENCY, receipt.number)
+        assert "⏳ 申请延期" in card.labels  # refused: may be asked again
