@@ -23,6 +23,7 @@ from handlers.check_view import render
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.files import FILES, VOICE, receive
 from handlers.menu import menu_keyboard
+from handlers.office.alerts import alert_reporter_wrote
 from handlers.report.flow import FLOW
 
 log = logging.getLogger("tipline.check")
@@ -263,6 +264,7 @@ async def on_message(update: Update, context: Context, number: str) -> object:
     kind = "answer" if open_question(await svc.tips.messages(number)) else "message"
     await svc.tips.add_message(number, "reporter", kind, text[:4000], today(context))
     log.info("reporter %s added to tip %s", kind, number)
+    await alert_reporter_wrote(context.application, number, kind)
     await _say(
         update, context, _("Sent to the office. You can send more, or tap Done."), _buttons([(_("Done"), "refresh")])
     )
@@ -283,6 +285,7 @@ async def on_file(update: Update, context: Context, number: str) -> object:
     if notice is None:
         await svc.tips.add_file(number, received.file, today(context))
         log.info("reporter evidence added to tip %s", number)
+        await alert_reporter_wrote(context.application, number, "evidence")
         notice = _("File received and added to your report.")
     await _say(update, context, notice, _buttons([(_("Done"), "refresh")]))
     return WRITE
@@ -298,6 +301,7 @@ async def on_objection(update: Update, context: Context, number: str) -> object:
         return OBJECT
     await svc.casework.object(number, text[:4000], now(context))
     log.info("objection to the reply of tip %s", number)
+    await alert_reporter_wrote(context.application, number, "objection")
     return await show_view(
         update, context, _("Your objection has been recorded. The office reviews the case within 30 days.")
     )

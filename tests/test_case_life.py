@@ -44,6 +44,8 @@ async def test_the_whole_life_of_a_tip(start_bot, monkeypatch):
         assert "办理人员的提问" in view.text and "储罐在厂区哪个位置？" in view.text
         await reporter.tap("check:write")
         await reporter.send("在东北角，靠近围墙。")
+        told = [c.params for c in sim.api.calls_of("sendMessage") if "举报人回复了提问" in c.params["text"]]
+        assert told and all("东北角" not in t["text"] for t in told)  # the department knows; no content
         _, card = await open_card(sim, EMERGENCY, receipt.number)
         assert "在东北角，靠近围墙。" in card.text and "储罐在厂区哪个位置？" in card.text
 

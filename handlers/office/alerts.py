@@ -56,18 +56,45 @@ async def alert_new_tip(app: Application, number: str) -> None:
     office = services.office
     lang = services.language
     facets = await services.tips.facets(number)
-    department = office.department(facets.department)
     text = alert_text(facets, office, lang)
-    markup = open_button(app, number, lang)
-    delivered = department.chat_id is not None and await _send(app, department.chat_id, text, markup, "group alert")
-    if not delivered:
-        people = await services.staff.with_role(Role.DEPARTMENT, facets.department)
-        people += await services.staff.with_role(Role.INTAKE)
-        for member in {m.user_id: m for m in people}.values():
-            await _send(app, member.user_id, text, markup, "private alert")
+    await _department(app, facets.department, text, open_button(app, number, lang), with_intake=True)
     if facets.involves_death:
         await _alert_death(app, facets, lang)
     log.info("alerts sent for tip %s", number)
+
+
+async def _department(
+    app: Application, department: str, text: str, markup: InlineKeyboardMarkup, *, with_intake: bool
+) -> None:
+    """To the department's group if it has one that takes the message, else in private to its
+    officers (and intake officers: always `with_intake`, or when the department has no officer)."""
+    services = app.bot_data["services"]
+    chat_id = services.office.department(department).chat_id
+    if chat_id is not None and await _send(app, chat_id, text, markup, "group alert"):
+        return
+    people = await services.staff.with_role(Role.DEPARTMENT, department)
+    if with_intake or not people:
+        people += await services.staff.with_role(Role.INTAKE)
+    for member in {m.user_id: m for m in people}.values():
+        await _send(app, member.user_id, text, markup, "private alert")
+
+
+async def alert_reporter_wrote(app: Application, number: str, what: str) -> None:
+    """The reporter answered, wrote, added evidence or objected: the tip's department is told (the
+    number only; the content is in the card)."""
+    services = app.bot_data["services"]
+    lang = services.language
+    _ = translator(lang)
+    texts = {
+        "message": _("✉ Report {number}: the reporter sent a message."),
+        "answer": _("✉ Report {number}: the reporter answered your question."),
+        "evidence": _("📎 Report {number}: the reporter added evidence."),
+        "objection": _("↩ Report {number}: the reporter objects to the reply. A review (复查) is due."),
+    }
+    facets = await services.tips.facets(number)
+    text = texts[what].format(number=number)
+    await _department(app, facets.department, text, open_button(app, number, lang), with_intake=False)
+    log.info("department told that the reporter of tip %s wrote (%s)", number, what)
 
 
 async def _alert_death(app: Application, facets: TipFacets, lang: str) -> None:
