@@ -107,6 +107,10 @@ class InMemoryBotApi(BaseRequest):
         """From now on, sending to `chat_id` fails with 403, as for a blocked bot or a group that removed it."""
         self._refusing[chat_id] = description
 
+    def accept_chat(self, chat_id: int) -> None:
+        """Undo refuse_chat: the chat takes messages again (the user unblocked the bot)."""
+        self._refusing.pop(chat_id, None)
+
     def store_file(self, data: bytes) -> dict[str, Any]:
         """Keep bytes a user sends; returns file_id, file_unique_id and file_size for the update."""
         self._file_seq += 1

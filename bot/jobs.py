@@ -1,4 +1,5 @@
-"""Scheduled work. Housekeeping: abandoned drafts, old update ids and expired limit counters go."""
+"""Scheduled work. Housekeeping: abandoned drafts, old update ids and expired limit counters go.
+Deadlines: the office's daily reminders (handlers.office.reminders)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import time, timedelta
 
 from telegram.ext import Application, ContextTypes
 
+from handlers.office.reminders import run_deadlines
 from handlers.report.flow import DRAFT
 
 log = logging.getLogger("tipline.jobs")
@@ -31,6 +33,7 @@ async def housekeeping(app: Application) -> None:
     await services.updates.purge(before=two_days_ago)
     await services.limits.purge(before=two_days_ago)
     await services.tips.forget_drafts(received_before=two_days_ago)
+    await services.reminders.purge(before=today - timedelta(days=400))
     await app.update_persistence()
     await services.db.checkpoint()
     log.info("housekeeping: %d abandoned drafts and %d orphaned draft files destroyed", dropped, orphans)
@@ -40,7 +43,15 @@ async def _housekeeping_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await housekeeping(context.application)
 
 
+async def _deadlines_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_deadlines(context.application)
+
+
 def schedule(app: Application) -> None:
-    """Daily at 03:00 office time, and once a minute after start-up (catching up after downtime)."""
+    """Housekeeping daily at 03:00 office time, deadlines at the office's reminder time; each also
+    once shortly after start-up, catching up after downtime (the deadline run never repeats itself)."""
     app.job_queue.run_daily(_housekeeping_job, HOUSEKEEPING_AT, name="housekeeping")
     app.job_queue.run_once(_housekeeping_job, 60, name="housekeeping-at-start")
+    hour, minute = map(int, app.bot_data["services"].office.reminders.time.split(":"))
+    app.job_queue.run_daily(_deadlines_job, time(hour, minute), name="deadlines")
+    app.job_queue.run_once(_deadlines_job, 90, name="deadlines-at-start")

@@ -14,6 +14,7 @@ from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.limits import Limits
+from storage.reminders import SentReminders
 from storage.requests import CaseRequests
 from storage.staff import StaffRepository
 from storage.state import StateRepository
@@ -37,6 +38,7 @@ class Services:
     audit: AuditLog
     casework: Casework
     requests: CaseRequests
+    reminders: SentReminders
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -63,6 +65,7 @@ class Services:
             self.audit = AuditLog(db, self.vault)
             self.casework = Casework(db, self.tips, self.audit, self.office)
             self.requests = CaseRequests(db, self.tips, self.casework, self.audit)
+            self.reminders = SentReminders(db)
             self._db = db
 
     async def stop(self) -> None:

@@ -112,3 +112,14 @@ def may_merge_into(later: TipFacets, earlier: TipFacets) -> bool:
         and earlier.status not in FINISHED
         and earlier.status != Status.MERGED
     )
+
+
+#: The statuses in which the office owes the next step (the objection window is the reporter's).
+OFFICE_OWES = (Status.RECEIVED, Status.ACCEPTED, Status.VERIFIED, Status.UNDER_REVIEW)
+
+
+def reminder_key(facets: TipFacets, today: date) -> str:
+    """What a deadline reminder is about. Due soon: once per tip and due date. Overdue: once a day."""
+    if facets.due_on < today:
+        return f"overdue:{facets.number}:{facets.due_on}:{today}"
+    return f"soon:{facets.number}:{facets.due_on}"

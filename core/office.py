@@ -66,6 +66,15 @@ class Deadlines(_Model):
     reward_claim_days: Annotated[int, Field(ge=1, le=365)] = 60
 
 
+class Reminders(_Model):
+    """The daily deadline reminders to staff."""
+
+    #: Office-local time of the daily run (HH:MM); a run missed while the bot was down happens at start.
+    time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "08:30"
+    #: Tell assignees of what falls due within this many days.
+    days_ahead: Annotated[int, Field(ge=1, le=14)] = 3
+
+
 class Limits(_Model):
     max_files_per_tip: Annotated[int, Field(ge=0, le=50)] = 10
     tips_per_day: Annotated[int, Field(ge=1, le=100)] = 5
@@ -118,6 +127,7 @@ class OfficeConfig(_Model):
     departments: list[Department] = Field(default_factory=_default_departments)
     villages: list[Village] = []
     deadlines: Deadlines = Deadlines()
+    reminders: Reminders = Reminders()
     limits: Limits = Limits()
     rewards: Rewards = Rewards()
 

@@ -17,6 +17,7 @@ from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.limits import Limits
+from storage.reminders import SentReminders
 from storage.requests import CaseRequests
 from storage.staff import StaffRepository
 from storage.tips import TipRepository
@@ -39,6 +40,7 @@ class AppServices(Protocol):
     audit: AuditLog
     casework: Casework
     requests: CaseRequests
+    reminders: SentReminders
     clock: Callable[[], datetime]
 
     @property

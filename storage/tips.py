@@ -155,6 +155,15 @@ class TipRepository:
         )
         return [_facets(row) for row in rows], int(total)
 
+    async def due_by(self, statuses: tuple[Status, ...], last_day: date) -> list[TipFacets]:
+        """Tips in these statuses with a deadline on or before `last_day` (overdue ones too), soonest first."""
+        marks = ",".join("?" * len(statuses))
+        rows = await self.db.fetchall(
+            f"SELECT {_FACETS} FROM tips WHERE status IN ({marks}) AND due_on <= ? ORDER BY due_on, id",  # noqa: S608
+            [*(s.value for s in statuses), last_day.isoformat()],
+        )
+        return [_facets(r) for r in rows]
+
     async def receipt_hash(self, number: str) -> str | None:
         row = await self.db.fetchone("SELECT receipt_hash FROM tips WHERE number = ?", (number,))
         return row[0] if row else None

@@ -1,0 +1,112 @@
+"""The daily deadline run: replied tips past their objection window are closed; each assignee hears
+what falls due within days_ahead and what is overdue; the admins get the overdue list.
+
+Run daily at the configured time and once shortly after start-up, so a day missed while the bot
+was down is caught up. Each reminder is recorded (storage.reminders) and never sent twice.
+Reminders name tip numbers, deadlines and departments only: never content.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from core.casework import OFFICE_OWES, reminder_key
+from core.roles import Role
+from core.tips import Status, TipFacets, open_deadlines
+from handlers.i18n import N_, Translate, translator
+from handlers.notify import notify_all
+
+log = logging.getLogger("tipline.reminders")
+_BUTTONS_MAX = 20
+_TASKS = {
+    "accept": N_("decide on accepting"),
+    "verify": N_("verify and handle"),
+    "reply": N_("reply (答复)"),
+    "review": N_("review (复查)"),
+}
+
+
+def task_line(facets: TipFacets, today: date, office, lang: str, _: Translate) -> str:
+    [(what, due)] = open_deadlines(facets)
+    if due < today:
+        when = _("overdue since {date} ({days} days)").format(date=f"{due:%m-%d}", days=(today - due).days)
+    else:
+        when = _("due {date} (in {days} days)").format(date=f"{due:%m-%d}", days=(due - today).days)
+    department = office.department(facets.department).label(lang)
+    return f"{facets.number} · {_(_TASKS[what])} · {department} · {when}"
+
+
+def _digest(title: str, tips: list[TipFacets], today: date, office, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    _ = translator(lang)
+    lines = [title, *(task_line(f, today, office, lang, _) for f in tips)]
+    buttons = [[InlineKeyboardButton(f.number, callback_data=f"case:open:{f.number}")] for f in tips[:_BUTTONS_MAX]]
+    return "\n".join(lines), InlineKeyboardMarkup(buttons)
+
+
+async def _assignees(services, facets: TipFacets) -> set[int]:
+    """The department's officers; intake officers too for a decision on accepting; if nobody, the
+    intake officers and admins, so that no deadline goes unheard."""
+    people = await services.staff.with_role(Role.DEPARTMENT, facets.department)
+    if facets.status == Status.RECEIVED or not people:
+        people += await services.staff.with_role(Role.INTAKE)
+    if not people:
+        people += await services.staff.with_role(Role.ADMIN)
+    return {m.user_id for m in people}
+
+
+async def _send(app: Application, chat_id: int, text: str, markup: InlineKeyboardMarkup) -> bool:
+    try:
+        await app.bot.send_message(chat_id, text, reply_markup=markup)
+    except TelegramError as exc:
+        log.warning("reminder not delivered: %s", type(exc).__name__)
+        return False
+    return True
+
+
+async def run_deadlines(app: Application) -> int:
+    """The daily run; returns how many reminder messages went out."""
+    services = app.bot_data["services"]
+    at = services.clock()
+    today = at.date()
+    await notify_all(app, await services.casework.close_expired(at))
+    office, lang = services.office, services.language
+    _ = translator(lang)
+    due = await services.tips.due_by(OFFICE_OWES, today + timedelta(days=office.reminders.days_ahead))
+    keys = {f.number: reminder_key(f, today) for f in due}
+    unsent = await services.reminders.unsent(keys.values())
+    per_person: dict[int, list[TipFacets]] = {}
+    for facets in due:
+        if keys[facets.number] in unsent:
+            for user_id in await _assignees(services, facets):
+                per_person.setdefault(user_id, []).append(facets)
+    delivered: set[str] = set()
+    sent = 0
+    title = _("⏰ Deadlines on {date}:").format(date=f"{today:%Y-%m-%d}")
+    for user_id, tips in per_person.items():
+        if await _send(app, user_id, *_digest(title, tips, today, office, lang)):
+            delivered |= {keys[f.number] for f in tips}
+            sent += 1
+    sent += await _admin_list(app, [f for f in due if f.due_on < today], today, delivered)
+    await services.reminders.mark_sent(delivered, today)
+    log.info("deadline run: %d tips due or overdue, %d reminders sent", len(due), sent)
+    return sent
+
+
+async def _admin_list(app: Application, overdue: list[TipFacets], today: date, delivered: set[str]) -> int:
+    services = app.bot_data["services"]
+    key = f"admin-overdue:{today}"
+    if not overdue or not await services.reminders.unsent([key]):
+        return 0
+    _ = translator(services.language)
+    title = _("⚠ {count} reports are overdue:").format(count=len(overdue))
+    sent = 0
+    for admin in await services.staff.with_role(Role.ADMIN):
+        sent += await _send(app, admin.user_id, *_digest(title, overdue, today, services.office, services.language))
+    if sent:
+        delivered.add(key)
+    return sent
