@@ -7,15 +7,13 @@ import asyncio
 import logging
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from bot import startup
+from bot import export, startup
 from bot.config import Settings
 from bot.console import PERSONAS
 from bot.logs import configure_logging
@@ -26,8 +24,6 @@ from storage.audit import AuditLog
 from storage.db import Database
 from storage.staff import StaffRepository
 from storage.vault import Vault
-
-T = TypeVar("T")
 
 log = logging.getLogger("tipline")
 
@@ -54,7 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 async def _preflight(settings: Settings, ring: KeyRing) -> None:
     """Open and migrate the database once, so a bad one stops start-up with a sentence, not a traceback."""
-    await _on_database(settings, ring, _nothing)
+    await startup.on_database(settings, ring, _nothing)
 
 
 async def _nothing(db: Database) -> None:
@@ -141,24 +137,15 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     ring = startup.load_keyring(settings)
     new_ids = ring.rotate(args.purpose or PURPOSES)
     ring.save(settings.keyring_path)  # first the ring, so a crash below leaves everything readable
-    changed = asyncio.run(_on_database(settings, ring, Vault(ring).rewrap_all))
+    changed = asyncio.run(startup.on_database(settings, ring, Vault(ring).rewrap_all))
     print(f"New primary keys: {', '.join(new_ids)}. Re-wrapped {changed} data keys; payloads untouched.")
     return 0
-
-
-async def _on_database(settings: Settings, ring: KeyRing, work: Callable[[Database], Awaitable[T]]) -> T:
-    """Open the database (migrated, checked against the ring), run `work` on it, close it."""
-    db = await startup.open_database(settings, ring)
-    try:
-        return await work(db)
-    finally:
-        await db.close()
 
 
 def cmd_keys_status(args: argparse.Namespace) -> int:
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
-    usage = asyncio.run(_on_database(settings, ring, Vault.usage))
+    usage = asyncio.run(startup.on_database(settings, ring, Vault.usage))
     primaries = {ring.primary(p).id for p in (*PURPOSES, "lookup")}
     for kek_id in ring.key_ids:
         kek = ring.get(kek_id)
@@ -194,7 +181,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
                 detail=f"{args.user_id}:{role.value}:{args.department or ''}",
             )
 
-    asyncio.run(_on_database(settings, ring, add))
+    asyncio.run(startup.on_database(settings, ring, add))
     print(f"{name} ({args.user_id}) is now {role.value}{' of ' + args.department if args.department else ''}.")
     return 0
 
@@ -202,7 +189,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
 def cmd_staff_list(args: argparse.Namespace) -> int:
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
-    members = asyncio.run(_on_database(settings, ring, lambda db: StaffRepository(db, Vault(ring)).all()))
+    members = asyncio.run(startup.on_database(settings, ring, lambda db: StaffRepository(db, Vault(ring)).all()))
     for member in members:
         roles = ", ".join(sorted(r.value for r in member.roles))
         departments = f" [{', '.join(sorted(member.departments))}]" if member.departments else ""
@@ -215,7 +202,7 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
-    report = asyncio.run(_on_database(settings, ring, lambda db: AuditLog(db, Vault(ring)).verify()))
+    report = asyncio.run(startup.on_database(settings, ring, lambda db: AuditLog(db, Vault(ring)).verify()))
     if report.broken_at is not None:
         print(f"The audit log is BROKEN at entry {report.broken_at}: that entry or one before it was edited, "
               "inserted or deleted.")  # fmt: skip
@@ -276,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_sub.add_parser("verify", help="report the first broken link of the audit chain")
     verify.set_defaults(func=cmd_audit_verify)
+
+    export.add_parser(sub)
     return parser
 
 

@@ -13,6 +13,7 @@ from storage.audit import AuditLog
 from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
+from storage.ledger import Ledger
 from storage.limits import Limits
 from storage.reminders import SentReminders
 from storage.requests import CaseRequests
@@ -39,6 +40,7 @@ class Services:
     casework: Casework
     requests: CaseRequests
     reminders: SentReminders
+    ledger: Ledger
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -66,6 +68,7 @@ class Services:
             self.casework = Casework(db, self.tips, self.audit, self.office)
             self.requests = CaseRequests(db, self.tips, self.casework, self.audit)
             self.reminders = SentReminders(db)
+            self.ledger = Ledger(db)
             self._db = db
 
     async def stop(self) -> None:

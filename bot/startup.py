@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import ValidationError
 
@@ -14,6 +16,8 @@ from core.office import OfficeConfig, OfficeConfigError, load_office
 from storage.db import DB_FILENAME, Database
 from storage.migrations import MigrationError, SchemaTooNewError
 from storage.vault import Vault
+
+T = TypeVar("T")
 
 _FIX_HINT = {
     "timezone": "use an IANA name such as Asia/Shanghai",
@@ -111,3 +115,12 @@ async def open_database(settings: Settings, ring: KeyRing) -> Database:
             "point TIPLINE_KEYRING at the key ring this data was made with."
         )
     return db
+
+
+async def on_database(settings: Settings, ring: KeyRing, work: Callable[[Database], Awaitable[T]]) -> T:
+    """Open the database (migrated, checked against the ring), run `work` on it, close it."""
+    db = await open_database(settings, ring)
+    try:
+        return await work(db)
+    finally:
+        await db.close()

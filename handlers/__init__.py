@@ -20,7 +20,7 @@ from telegram.ext import (
 from handlers import menu
 from handlers.common import Context, services, today
 from handlers.errors import on_error
-from handlers.office import approvals, case_forms, inbox, staff_admin  # noqa: F401 - case_forms defines forms
+from handlers.office import approvals, case_forms, inbox, staff_admin, stats  # noqa: F401 - case_forms defines forms
 from handlers.office.forms import staff_forms
 from handlers.reporter import reporter_conversation
 
@@ -60,6 +60,7 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CommandHandler("staff", staff_admin.staff_panel))
     app.add_handler(CallbackQueryHandler(staff_admin.staff_button, pattern=r"^staff:"))
     app.add_handler(CommandHandler("inbox", inbox.inbox))
+    app.add_handler(CommandHandler("stats", stats.stats))
     app.add_handler(CallbackQueryHandler(inbox.inbox_button, pattern=r"^inbox:"))
     app.add_handler(CallbackQueryHandler(inbox.case_button, pattern=r"^case:"))
     app.add_handler(CallbackQueryHandler(approvals.decide, pattern=r"^req:"))

@@ -16,6 +16,7 @@ from storage.audit import AuditLog
 from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
+from storage.ledger import Ledger
 from storage.limits import Limits
 from storage.reminders import SentReminders
 from storage.requests import CaseRequests
@@ -41,6 +42,7 @@ class AppServices(Protocol):
     casework: Casework
     requests: CaseRequests
     reminders: SentReminders
+    ledger: Ledger
     clock: Callable[[], datetime]
 
     @property

@@ -22,3 +22,21 @@ ensure_venv() {
     [ -n "$extras" ] && target=".[${extras}]"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target"
 }
+
+# Charts need a font that draws Chinese; none ships on PyPI. Install Debian's WenQuanYi Micro Hei
+# when no CJK font is present and we may (root, or passwordless sudo); otherwise say what to do.
+ensure_cjk_font() {
+    if command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; then
+        return 0
+    fi
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+    if command -v apt-get >/dev/null 2>&1 && { [ -z "$sudo" ] || sudo -n true 2>/dev/null; }; then
+        echo "Installing a Chinese font for charts (Debian package fonts-wqy-microhei)…" >&2
+        $sudo apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 ||
+            { $sudo apt-get update -q >/dev/null 2>&1 && $sudo apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1; } ||
+            echo "Could not install fonts-wqy-microhei: charts will say that no Chinese font is installed." >&2
+    else
+        echo "No Chinese font found: install one (e.g. apt-get install fonts-wqy-microhei) for charts." >&2
+    fi
+}

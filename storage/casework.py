@@ -23,6 +23,14 @@ from storage.tips import TipRepository
 Notices = dict[str, int | None]
 
 
+def verification_of(outcome: str, problems: str, measures: str, fine_fen: int) -> Verification:
+    """A verification result from its columns (codes are stored comma-separated)."""
+    return Verification(
+        outcome=outcome, problems=tuple(c for c in problems.split(",") if c),
+        measures=tuple(c for c in measures.split(",") if c), fine_fen=fine_fen,
+    )  # fmt: skip
+
+
 class CaseError(Exception):
     """The action does not fit the tip as it is now (already decided, unknown department…)."""
 
@@ -139,10 +147,7 @@ class Casework:
             " JOIN tips t ON t.id = v.tip_id WHERE t.number = ?",
             (number,),
         )
-        if row is None:
-            return None
-        split = lambda text: tuple(c for c in text.split(",") if c)  # noqa: E731
-        return Verification(outcome=row[0], problems=split(row[1]), measures=split(row[2]), fine_fen=row[3])
+        return None if row is None else verification_of(*row)
 
     async def reply(self, number: str, actor: int, reply: Reply, at: datetime) -> Notices:
         """答复: the reporter may object within objection_days; tips merged into this one get it too."""

@@ -1,0 +1,90 @@
+"""Charts as PNG bytes, with Chinese labels drawn in a real CJK font (never empty boxes).
+
+matplotlib draws them (the standard, kept well, no display needed with the Agg backend). No CJK font
+ships on PyPI: Debian's fonts-wqy-microhei or fonts-noto-cjk gives one; scripts/_venv.sh installs
+it when missing. Without one, `CjkFontMissing` says what to install rather than draw boxes.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+#: Families with the CJK Unified Ideographs, most preferred first.
+CJK_FAMILIES = (
+    "WenQuanYi Micro Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "AR PL UMing CN",
+    "SimHei",
+    "Microsoft YaHei",
+)
+
+
+class CjkFontMissing(RuntimeError):
+    """No font that draws Chinese is installed."""
+
+
+@cache
+def cjk_family() -> str:
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    for family in CJK_FAMILIES:
+        if family in installed:
+            return family
+    raise CjkFontMissing(
+        "No Chinese font is installed, so charts cannot show their labels. "
+        "Install one: apt-get install fonts-wqy-microhei (or fonts-noto-cjk), then restart."
+    )
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One bar chart: a title and (label, value) pairs."""
+
+    title: str
+    bars: Sequence[tuple[str, float]]
+    horizontal: bool = False
+
+
+def bar_panels(title: str, panels: Sequence[Panel], *, footer: str = "") -> bytes:
+    """Panels of bar charts stacked in one PNG, every glyph in the CJK font."""
+    family = cjk_family()
+    figure = Figure(figsize=(9, 3.2 * len(panels) + 1), dpi=110, layout="constrained")
+    figure.suptitle(title, fontfamily=family, fontsize=15)
+    axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
+    for ax, panel in zip(axes, panels, strict=True):
+        labels = [label for label, _ in panel.bars]
+        values = [value for _, value in panel.bars]
+        positions = range(len(values))
+        bars = ax.barh(positions, values, color="#c0392b") if panel.horizontal else ax.bar(positions, values)
+        ax.bar_label(bars, fmt="%g", fontsize=8)
+        ax.set_title(panel.title, fontfamily=family, fontsize=12, loc="left")
+        tick = ax.set_yticks if panel.horizontal else ax.set_xticks
+        tick(list(positions), labels, fontfamily=family, fontsize=9)
+        if panel.horizontal:
+            ax.invert_yaxis()
+        elif len(labels) > 6:
+            ax.tick_params(axis="x", labelrotation=45)
+        (ax.xaxis if panel.horizontal else ax.yaxis).set_major_locator(MaxNLocator(integer=True))
+        ax.spines[["top", "right"]].set_visible(False)
+    if footer:
+        figure.supxlabel(footer, fontfamily=family, fontsize=9)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        # A glyph the font lacks must fail loudly, not become an empty box.
+        warnings.filterwarnings("error", message=".*Glyph .* missing from font.*")
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,134 @@
+"""Statistics of tips, from plaintext facets only (no tip is decrypted to count it): by status,
+kind, industry, department, village and month; 核实查处率; overdue; median days to reply.
+
+`TipRecord` is one tip's ledger line: also what `python -m bot export tips` writes.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from core import taxonomy
+from core.casework import OFFICE_OWES, Verification
+from core.office import OfficeConfig
+from core.sheets import Cell
+from core.tips import Status, status_name
+
+
+@dataclass(frozen=True)
+class TipRecord:
+    number: str
+    received_on: date
+    kind: str
+    industry: str
+    village: str | None
+    department: str
+    status: Status
+    involves_death: bool
+    due_on: date | None
+    merged_into: str | None
+    accepted_on: date | None = None
+    verified_on: date | None = None
+    replied_on: date | None = None
+    closed_on: date | None = None
+    verification: Verification | None = None
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    by_kind: Counter = field(default_factory=Counter)
+    by_industry: Counter = field(default_factory=Counter)
+    by_department: Counter = field(default_factory=Counter)
+    by_village: Counter = field(default_factory=Counter)
+    by_month: Counter = field(default_factory=Counter)  # "YYYY-MM"
+    accepted: int = 0
+    verified: int = 0
+    substantiated: int = 0
+    overdue: int = 0
+    deaths: int = 0
+    fines_fen: int = 0
+    median_days_to_reply: float | None = None
+
+    @property
+    def verified_rate(self) -> float | None:
+        """核实查处率: tips verified among tips accepted (target 100%)."""
+        return None if not self.accepted else self.verified / self.accepted
+
+
+def summarize(records: list[TipRecord], today: date) -> Summary:
+    summary = Summary(total=len(records))
+    reply_days = []
+    for r in records:
+        summary.by_status[r.status] += 1
+        summary.by_kind[r.kind] += 1
+        summary.by_industry[r.industry] += 1
+        summary.by_department[r.department] += 1
+        summary.by_village[r.village or ""] += 1
+        summary.by_month[f"{r.received_on:%Y-%m}"] += 1
+        summary.deaths += r.involves_death
+        if r.accepted_on is not None:
+            summary.accepted += 1
+            summary.verified += r.verification is not None
+        if r.verification is not None:
+            summary.substantiated += r.verification.substantiated
+            summary.fines_fen += r.verification.fine_fen
+        if r.status in OFFICE_OWES and r.due_on is not None and r.due_on < today:
+            summary.overdue += 1
+        if r.replied_on is not None:
+            reply_days.append((r.replied_on - r.received_on).days)
+    if reply_days:
+        summary.median_days_to_reply = statistics.median(reply_days)
+    return summary
+
+
+#: The tip ledger's columns, (zh, en): what `export tips` writes, one row per tip.
+LEDGER_COLUMNS = (
+    ("举报编号", "Tip number"),
+    ("接收日期", "Received"),
+    ("举报类型", "Kind"),
+    ("行业领域", "Industry"),
+    ("村（社区）", "Village"),
+    ("承办部门", "Department"),
+    ("办理状态", "Status"),
+    ("涉及死亡", "Death reported"),
+    ("受理日期", "Accepted"),
+    ("核查日期", "Verified"),
+    ("核查结论", "Outcome"),
+    ("问题类别", "Problems"),
+    ("处理措施", "Measures"),
+    ("罚款（元）", "Fine (yuan)"),
+    ("答复日期", "Replied"),
+    ("办结日期", "Closed"),
+    ("并入", "Merged into"),
+    ("当前期限", "Next deadline"),
+)
+
+
+def ledger_headers(lang: str) -> list[str]:
+    return [zh if lang == "zh" else en for zh, en in LEDGER_COLUMNS]
+
+
+def ledger_row(r: TipRecord, office: OfficeConfig, lang: str) -> list[Cell]:
+    def names(codes: tuple[str, ...], index: dict[str, taxonomy.Term]) -> str:
+        return "、".join(index[c].label(lang) for c in codes)
+
+    villages = {v.code: v.label(lang) for v in office.villages}
+    v = r.verification
+    day = lambda d: d.isoformat() if d else None  # noqa: E731
+    return [
+        r.number, day(r.received_on), taxonomy.KIND_BY_CODE[r.kind].label(lang),
+        taxonomy.INDUSTRY_BY_CODE[r.industry].label(lang), villages.get(r.village or "", r.village),
+        office.department(r.department).label(lang), status_name(r.status, lang),
+        ("是" if lang == "zh" else "yes") if r.involves_death else None, day(r.accepted_on), day(r.verified_on),
+        taxonomy.OUTCOME_BY_CODE[v.outcome].label(lang) if v else None,
+        names(v.problems, taxonomy.PROBLEM_CLASS_BY_CODE) if v else None,
+        names(v.measures, taxonomy.MEASURE_BY_CODE) if v else None,
+        Decimal(v.fine_fen) / 100 if v and v.fine_fen else None,
+        day(r.replied_on), day(r.closed_on), r.merged_into, day(r.due_on),
+    ]  # fmt: skip

@@ -1,0 +1,119 @@
+"""/stats for the admin and auditors: tips by status, kind, industry, department, village and month,
+核实查处率 against its 100% target, overdue tips, median days to reply, as text and as a PNG chart.
+Computed from plaintext facets only: no tip is decrypted to be counted."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from datetime import date
+
+from telegram import InputFile, Update
+
+from core import taxonomy
+from core.charts import CjkFontMissing, Panel, bar_panels
+from core.money import format_yuan
+from core.office import OfficeConfig
+from core.roles import Role, StaffMember
+from core.stats import Summary, summarize
+from core.tips import Status, status_name
+from handlers.common import Context, chat_language, now, services, tr
+from handlers.i18n import Translate
+from handlers.office.access import staff_only
+
+log = logging.getLogger("tipline.stats")
+
+
+def _year(args: list[str], today: date) -> int | None:
+    if not args:
+        return today.year
+    text = args[0].strip()
+    return int(text) if text.isdigit() and 2000 <= int(text) <= today.year else None
+
+
+def _labels(summary: Summary, office: OfficeConfig, lang: str, _: Translate) -> dict[str, list[tuple[str, int]]]:
+    """Each breakdown as (label, count), in the vocabulary's order, empty entries left out."""
+    villages = {v.code: v.label(lang) for v in office.villages}
+
+    def ordered(counter: Counter, names: list[tuple[str, str]]) -> list[tuple[str, int]]:
+        return [(name, counter[code]) for code, name in names if counter[code]]
+
+    return {
+        "status": ordered(summary.by_status, [(s, status_name(s, lang)) for s in Status]),
+        "kind": ordered(summary.by_kind, [(t.code, t.label(lang)) for t in taxonomy.KINDS]),
+        "industry": ordered(summary.by_industry, [(t.code, t.label(lang)) for t in taxonomy.INDUSTRIES]),
+        "department": ordered(summary.by_department, [(d.code, d.label(lang)) for d in office.departments]),
+        "village": ordered(summary.by_village, [*villages.items(), ("", _("village not given"))]),
+    }
+
+
+def stats_text(summary: Summary, year: int, today: date, office: OfficeConfig, lang: str, _: Translate) -> str:
+    groups = _labels(summary, office, lang, _)
+    titles = {"status": _("By status"), "kind": _("By kind"), "industry": _("By industry"),
+              "department": _("By department"), "village": _("By village")}  # fmt: skip
+    lines = [_("📊 Reports in {year} (as of {date})").format(year=year, date=f"{today:%Y-%m-%d}"),
+             _("Reports received: {count}").format(count=summary.total)]  # fmt: skip
+    for key, title in titles.items():
+        if groups[key]:
+            items = " · ".join(f"{name} {count}" for name, count in groups[key])
+            lines.append(_("{title}: {items}").format(title=title, items=items))
+    months = " · ".join(f"{m[5:]}: {summary.by_month.get(m, 0)}" for m in _months(year, today))
+    lines.append(_("By month: {months}").format(months=months))
+    rate = summary.verified_rate
+    lines.append(
+        _("核实查处率 (verified among accepted): {verified}/{accepted} = {rate} (target 100%)").format(
+            verified=summary.verified, accepted=summary.accepted, rate="—" if rate is None else f"{rate:.0%}"
+        )
+    )
+    lines.append(_("Found true or partly true: {count}").format(count=summary.substantiated))
+    lines.append(_("Fines imposed: {amount}").format(amount=format_yuan(summary.fines_fen)))
+    lines.append(_("Overdue now: {count}").format(count=summary.overdue))
+    median = summary.median_days_to_reply
+    lines.append(_("Median days from receipt to reply: {days}").format(days="—" if median is None else f"{median:g}"))
+    if summary.deaths:
+        lines.append(_("Reports of a death: {count}").format(count=summary.deaths))
+    return "\n".join(lines)
+
+
+def _months(year: int, today: date) -> list[str]:
+    last = today.month if year == today.year else 12
+    return [f"{year}-{m:02d}" for m in range(1, last + 1)]
+
+
+def stats_chart(summary: Summary, year: int, today: date, office: OfficeConfig, lang: str, _: Translate) -> bytes:
+    groups = _labels(summary, office, lang, _)
+    panels = [
+        Panel(_("Reports by month"), [(m[5:], summary.by_month.get(m, 0)) for m in _months(year, today)]),
+        Panel(_("By status"), groups["status"], horizontal=True),
+        Panel(_("By industry"), groups["industry"], horizontal=True),
+        Panel(_("By department"), groups["department"], horizontal=True),
+    ]
+    title = _("{office}: reports in {year}").format(office=office.label(lang), year=year)
+    footer = _("as of {date}").format(date=f"{today:%Y-%m-%d}")
+    return bar_panels(title, [p for p in panels if p.bars], footer=footer)
+
+
+@staff_only(Role.ADMIN, Role.AUDITOR)
+async def stats(update: Update, context: Context, member: StaffMember) -> None:
+    svc = services(context)
+    _ = tr(context)
+    lang = chat_language(context)
+    at = now(context)
+    year = _year(context.args or [], at.date())
+    if year is None:
+        await update.effective_message.reply_text(_("Please give a year, for example /stats 2026."))
+        return
+    records = await svc.ledger.records(date(year, 1, 1), date(year, 12, 31))
+    summary = summarize(records, at.date())
+    await svc.audit.record(actor=member.user_id, action="stats.view", at=at, detail=str(year))
+    await update.effective_message.reply_text(stats_text(summary, year, at.date(), svc.office, lang, _))
+    if not summary.total:
+        return
+    try:
+        png = await asyncio.to_thread(stats_chart, summary, year, at.date(), svc.office, lang, _)
+    except CjkFontMissing as exc:
+        log.error("chart not drawn: %s", exc)
+        await update.effective_message.reply_text(_("The chart cannot be drawn: no Chinese font is installed."))
+        return
+    await update.effective_message.reply_photo(InputFile(png, filename=f"stats-{year}.png"))
