@@ -56,8 +56,8 @@ def stats_text(summary: Summary, year: int, today: date, office: OfficeConfig, l
              _("Reports received: {count}").format(count=summary.total)]  # fmt: skip
     for key, title in titles.items():
         if groups[key]:
-            items = " · ".join(f"{name} {count}" for name, count in groups[key])
-            lines.append(_("{title}: {items}").format(title=title, items=items))
+            colon = "：" if lang == "zh" else ": "
+            lines.append(title + colon + " · ".join(f"{name} {count}" for name, count in groups[key]))
     months = " · ".join(f"{m[5:]}: {summary.by_month.get(m, 0)}" for m in _months(year, today))
     lines.append(_("By month: {months}").format(months=months))
     rate = summary.verified_rate
