@@ -13,6 +13,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core import taxonomy
+from core.rewards import BUILTIN as BUILTIN_RULE_SETS
+from core.rewards import RuleSet
 
 
 class OfficeConfigError(Exception):
@@ -83,18 +85,23 @@ class Limits(_Model):
 
 
 class Rewards(_Model):
-    #: "national" (安监总财〔2018〕19号, the default) or "shandong-2021".
+    #: "national" (安监总财〔2018〕19号, the default), "shandong-2021", or one defined under [rewards.custom.NAME].
     rule_set: str = "national"
+    #: Rule sets of the office's own, in the fields of core.rewards.RuleSet (money in whole yuan).
+    custom: dict[str, RuleSet] = {}
+    #: The reward officer approves amounts up to this; above it the admin must approve too (yuan).
+    admin_approval_above_yuan: Annotated[int, Field(ge=0)] = 10_000
 
-    @field_validator("rule_set")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in BUILTIN_RULE_SETS:
-            raise ValueError(f"unknown rule set {value!r}; choose one of {', '.join(BUILTIN_RULE_SETS)}")
-        return value
+    @model_validator(mode="after")
+    def _known(self) -> Rewards:
+        if self.rule_set not in BUILTIN_RULE_SETS and self.rule_set not in self.custom:
+            known = ", ".join([*BUILTIN_RULE_SETS, *self.custom])
+            raise ValueError(f"unknown rule set {self.rule_set!r}; choose one of {known}")
+        return self
 
-
-BUILTIN_RULE_SETS = ("national", "shandong-2021")
+    @property
+    def rules(self) -> RuleSet:
+        return self.custom.get(self.rule_set) or BUILTIN_RULE_SETS[self.rule_set]
 
 
 def _default_departments() -> list[Department]:

@@ -1,0 +1,160 @@
+"""Rewards for verified tips (DOMAIN.md section 5): rule sets as configuration, the accident grade
+of 国务院令第493号 Art. 3, and a suggested amount explained in words an officer can paste.
+
+Money is integer fen throughout; rule sets are written in whole yuan (exact) in the office's TOML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.money import format_yuan
+
+if TYPE_CHECKING:  # core.office reads rule sets from here; core.casework reads core.office
+    from core.casework import Verification
+
+YUAN = 100  # fen
+_Yuan = Annotated[int, Field(ge=0, le=10_000_000)]
+
+#: Accident grades, highest first: (code, zh, en, deaths ≥, serious injuries ≥, direct loss ≥ in yuan).
+#: "以上"包括本数: each threshold includes its number; the highest grade any measure reaches applies.
+GRADES = (
+    ("especially", "特别重大", "especially serious", 30, 100, 100_000_000),
+    ("major", "重大", "major", 10, 50, 50_000_000),
+    ("larger", "较大", "larger", 3, 10, 10_000_000),
+    ("general", "一般", "ordinary", 0, 0, 0),
+)
+GRADE_NAMES = {code: (zh, en) for code, zh, en, *_ in GRADES}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RuleSet(_Model):
+    """A reward rule set. The national one (安监总财〔2018〕19号) is the default."""
+
+    name: str
+    #: Major hazard or illegal act: this percentage of the administrative fine…
+    percent_of_fine: Annotated[Decimal, Field(ge=0, le=100)]
+    #: …but at least / at most (yuan).
+    fine_min_yuan: _Yuan
+    fine_max_yuan: _Yuan
+    #: Ordinary hazards (一般隐患 / 其他安全问题): a range the office decides in; None if not rewarded.
+    ordinary_min_yuan: _Yuan | None = None
+    ordinary_max_yuan: _Yuan | None = None
+    #: Concealed or falsely reported accident: per verified concealed death, by grade (yuan).
+    per_death_yuan: dict[str, _Yuan]
+    accident_max_yuan: _Yuan
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RuleSet:
+        if self.fine_min_yuan > self.fine_max_yuan:
+            raise ValueError("fine_min_yuan is above fine_max_yuan")
+        if (self.ordinary_min_yuan is None) != (self.ordinary_max_yuan is None):
+            raise ValueError("give both ordinary_min_yuan and ordinary_max_yuan, or neither")
+        if self.ordinary_min_yuan is not None and self.ordinary_min_yuan > self.ordinary_max_yuan:
+            raise ValueError("ordinary_min_yuan is above ordinary_max_yuan")
+        if set(self.per_death_yuan) != set(GRADE_NAMES):
+            raise ValueError(f"per_death_yuan needs exactly the grades {', '.join(GRADE_NAMES)}")
+        return self
+
+
+NATIONAL = RuleSet(
+    name="安监总财〔2018〕19号",
+    percent_of_fine=Decimal(15), fine_min_yuan=3_000, fine_max_yuan=300_000,
+    per_death_yuan={"general": 30_000, "larger": 40_000, "major": 50_000, "especially": 60_000},
+    accident_max_yuan=300_000,
+)  # fmt: skip
+
+#: Shandong 2021: 50% of the fine, ¥5,000 to ¥500,000; ordinary hazards ¥500-5,000. DOMAIN.md gives
+#: no accident figures of its own for Shandong: the national ones apply.
+SHANDONG_2021 = RuleSet(
+    name="山东省安全生产领域举报奖励办法（2021）",
+    percent_of_fine=Decimal(50), fine_min_yuan=5_000, fine_max_yuan=500_000,
+    ordinary_min_yuan=500, ordinary_max_yuan=5_000,
+    per_death_yuan=NATIONAL.per_death_yuan, accident_max_yuan=NATIONAL.accident_max_yuan,
+)  # fmt: skip
+
+BUILTIN = {"national": NATIONAL, "shandong-2021": SHANDONG_2021}
+
+
+@dataclass(frozen=True)
+class AccidentFacts:
+    """What the verification established of a concealed accident."""
+
+    deaths: int
+    serious_injuries: int
+    direct_loss_fen: int
+
+
+def accident_grade(facts: AccidentFacts) -> tuple[str, str]:
+    """(grade code, which measure decided it, in zh) by 国务院令第493号 Art. 3."""
+    loss_yuan = facts.direct_loss_fen / YUAN
+    for code, _zh, _en, deaths, injuries, loss in GRADES:
+        if facts.deaths >= deaths and deaths:
+            return code, f"死亡 {facts.deaths} 人"
+        if facts.serious_injuries >= injuries and injuries:
+            return code, f"重伤 {facts.serious_injuries} 人"
+        if loss_yuan >= loss and loss:
+            return code, f"直接经济损失 {format_yuan(facts.direct_loss_fen)}"
+    return "general", f"死亡 {facts.deaths} 人、重伤 {facts.serious_injuries} 人"
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    eligible: bool
+    amount_fen: int
+    #: The computation (or why none), in zh, to paste into the file: "罚款 ¥80,000 × 15% = ¥12,000".
+    explanation: str
+    #: Why not eligible, as a code: not_verified, duplicate, no_death, not_rewarded.
+    reason: str | None = None
+
+
+def _refused(reason: str, text: str) -> Suggestion:
+    return Suggestion(False, 0, text, reason)
+
+
+def _bounded(amount: int, low: int, high: int, text: str) -> Suggestion:
+    if amount < low:
+        return Suggestion(True, low, f"{text}，低于最低奖励 {format_yuan(low)}，按 {format_yuan(low)}")
+    if amount > high:
+        return Suggestion(True, high, f"{text}，高于最高奖励 {format_yuan(high)}，按 {format_yuan(high)}")
+    return Suggestion(True, amount, text)
+
+
+def suggest(
+    kind: str,
+    verification: Verification | None,
+    rules: RuleSet,
+    *,
+    merged_into: str | None = None,
+    accident: AccidentFacts | None = None,
+) -> Suggestion:
+    """The reward a tip earns under `rules`, with its computation; or why it earns none."""
+    if verification is None or not verification.substantiated:
+        return _refused("not_verified", "举报未经核查属实，不予奖励")
+    if merged_into is not None:
+        return _refused("duplicate", f"与较早的举报 {merged_into} 为同一事项，奖励归最先受理的举报")
+    if kind in ("hazard", "illegal"):
+        fine = verification.fine_fen
+        amount = int((Decimal(fine) * rules.percent_of_fine / 100).quantize(Decimal(1), ROUND_HALF_UP))
+        text = f"罚款 {format_yuan(fine)} × {rules.percent_of_fine:g}% = {format_yuan(amount)}"
+        return _bounded(amount, rules.fine_min_yuan * YUAN, rules.fine_max_yuan * YUAN, text)
+    if kind == "concealed":
+        if accident is None or accident.deaths == 0:
+            return _refused("no_death", "未查实瞒报谎报死亡人数，按每死亡 1 人计奖的规定无奖励额")
+        grade, decided_by = accident_grade(accident)
+        per = rules.per_death_yuan[grade] * YUAN
+        amount = accident.deaths * per
+        text = (f"{GRADE_NAMES[grade][0]}事故（{decided_by}）：查实瞒报死亡 {accident.deaths} 人 × "
+                f"{format_yuan(per)} = {format_yuan(amount)}")  # fmt: skip
+        return _bounded(amount, 0, rules.accident_max_yuan * YUAN, text)
+    if rules.ordinary_min_yuan is None:
+        return _refused("not_rewarded", "本奖励办法对一般事故隐患和其他安全问题不设奖励")
+    low, high = rules.ordinary_min_yuan * YUAN, rules.ordinary_max_yuan * YUAN
+    return Suggestion(True, low, f"一般事故隐患：{format_yuan(low)} 至 {format_yuan(high)}，由办理单位在此范围内确定")
