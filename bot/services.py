@@ -17,6 +17,7 @@ from storage.ledger import Ledger
 from storage.limits import Limits
 from storage.reminders import SentReminders
 from storage.requests import CaseRequests
+from storage.rewards import RewardLedger
 from storage.staff import StaffRepository
 from storage.state import StateRepository
 from storage.tips import TipRepository
@@ -41,6 +42,7 @@ class Services:
     requests: CaseRequests
     reminders: SentReminders
     ledger: Ledger
+    rewards: RewardLedger
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -69,6 +71,7 @@ class Services:
             self.requests = CaseRequests(db, self.tips, self.casework, self.audit)
             self.reminders = SentReminders(db)
             self.ledger = Ledger(db)
+            self.rewards = RewardLedger(db, self.vault, self.tips, self.casework, self.audit)
             self._db = db
 
     async def stop(self) -> None:

@@ -90,7 +90,7 @@ class Rewards(_Model):
     #: Rule sets of the office's own, in the fields of core.rewards.RuleSet (money in whole yuan).
     custom: dict[str, RuleSet] = {}
     #: The reward officer approves amounts up to this; above it the admin must approve too (yuan).
-    admin_approval_above_yuan: Annotated[int, Field(ge=0)] = 10_000
+    admin_approval_above_yuan: Annotated[int, Field(ge=0)] = 50_000
 
     @model_validator(mode="after")
     def _known(self) -> Rewards:

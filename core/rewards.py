@@ -7,6 +7,7 @@ Money is integer fen throughout; rule sets are written in whole yuan (exact) in 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Annotated
 
@@ -136,10 +137,10 @@ def suggest(
     accident: AccidentFacts | None = None,
 ) -> Suggestion:
     """The reward a tip earns under `rules`, with its computation; or why it earns none."""
-    if verification is None or not verification.substantiated:
-        return _refused("not_verified", "举报未经核查属实，不予奖励")
     if merged_into is not None:
         return _refused("duplicate", f"与较早的举报 {merged_into} 为同一事项，奖励归最先受理的举报")
+    if verification is None or not verification.substantiated:
+        return _refused("not_verified", "举报未经核查属实，不予奖励")
     if kind in ("hazard", "illegal"):
         fine = verification.fine_fen
         amount = int((Decimal(fine) * rules.percent_of_fine / 100).quantize(Decimal(1), ROUND_HALF_UP))
@@ -158,3 +159,57 @@ def suggest(
         return _refused("not_rewarded", "本奖励办法对一般事故隐患和其他安全问题不设奖励")
     low, high = rules.ordinary_min_yuan * YUAN, rules.ordinary_max_yuan * YUAN
     return Suggestion(True, low, f"一般事故隐患：{format_yuan(low)} 至 {format_yuan(high)}，由办理单位在此范围内确定")
+
+
+# -- the ledger ------------------------------------------------------------------------------
+
+STATES = ("proposed", "approved", "notified", "claimed", "paid", "lapsed", "refused")
+
+#: Why a tip gets no reward, as shown to the officer and the reporter.
+REFUSALS = {
+    "not_verified": ("举报未经核查属实", "The tip was not verified as true"),
+    "duplicate": (
+        "与较早举报为同一事项，奖励归最先受理的举报",
+        "A duplicate: the earliest accepted report gets the reward",
+    ),
+    "no_death": ("未查实瞒报谎报死亡人数", "No concealed death was verified"),
+    "not_rewarded": ("本奖励办法对此类举报不设奖励", "The rule set gives no reward for this kind of tip"),
+    "known": ("有关部门事先已掌握该事项", "The matter was already known to the regulator"),
+    "supervisory": ("举报人声明负有安全监管职责（或为其近亲属）", "The reporter declared a supervisory duty"),
+    "admin": ("管理员未批准该奖励金额", "The admin did not approve the amount"),
+}
+
+#: How a reward was paid.
+PAY_METHODS = (("bank", "银行转账", "Bank transfer"), ("cash", "现金", "Cash"), ("other", "其他", "Other"))
+
+
+def refusal_text(code: str | None, lang: str) -> str:
+    zh, en = REFUSALS.get(code or "", ("—", "—"))
+    return zh if lang == "zh" else en
+
+
+class Reward(_Model):
+    """One tip's reward as the ledger holds it (no payee details: those are opened on their own)."""
+
+    id: int
+    number: str
+    state: str
+    rule_set: str
+    suggested_fen: int
+    amount_fen: int
+    explanation: str
+    refusal: str | None = None
+    decided_on: date
+    approved_on: date | None = None
+    notified_on: date | None = None
+    claim_due: date | None = None
+    claim_method: str | None = None
+    claimed_on: date | None = None
+    code_checked: bool = False
+    paid_on: date | None = None
+    paid_fen: int | None = None
+    paid_method: str | None = None
+    paid_ref: str | None = None
+
+    def claimable(self, today: date) -> bool:
+        return self.state == "notified" and self.claim_due is not None and today <= self.claim_due

@@ -252,6 +252,21 @@ def parse_count(text: str) -> int | None:
     return total + current
 
 
+def parse_day(text: str, today: date) -> date | None:
+    """'2026-11-23', '2026/11/23', '２０２６-１１-２３', 'today' or '今天' → a date not after today; else None."""
+    folded = unicodedata.normalize("NFKC", text).strip().lower()
+    if folded in ("today", "今天", "今日"):
+        return today
+    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", folded)
+    if not match:
+        return None
+    try:
+        day = date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+    return day if day <= today else None
+
+
 def normalize_phone(text: str) -> str | None:
     folded = unicodedata.normalize("NFKC", text).strip()
     digits = re.sub(r"[\s\-()]", "", folded)

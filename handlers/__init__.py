@@ -20,7 +20,7 @@ from telegram.ext import (
 from handlers import menu
 from handlers.common import Context, services, today
 from handlers.errors import on_error
-from handlers.office import approvals, case_forms, inbox, staff_admin, stats  # noqa: F401 - case_forms defines forms
+from handlers.office import approvals, case_forms, inbox, reward_forms, rewards, staff_admin, stats  # noqa: F401
 from handlers.office.forms import staff_forms
 from handlers.reporter import reporter_conversation
 
@@ -61,6 +61,9 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CallbackQueryHandler(staff_admin.staff_button, pattern=r"^staff:"))
     app.add_handler(CommandHandler("inbox", inbox.inbox))
     app.add_handler(CommandHandler("stats", stats.stats))
+    app.add_handler(CommandHandler("rewards", rewards.rewards_command))
+    app.add_handler(CallbackQueryHandler(rewards.reward_button, pattern=r"^rw:"))
+    app.add_handler(CallbackQueryHandler(rewards.admin_decision, pattern=r"^rwa:"))
     app.add_handler(CallbackQueryHandler(inbox.inbox_button, pattern=r"^inbox:"))
     app.add_handler(CallbackQueryHandler(inbox.case_button, pattern=r"^case:"))
     app.add_handler(CallbackQueryHandler(approvals.decide, pattern=r"^req:"))

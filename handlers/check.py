@@ -43,13 +43,13 @@ def _drop_session(update: Update, context: Context) -> None:
     context.bot_data.setdefault(_SESSIONS, {}).pop(update.effective_chat.id, None)
 
 
-def _buttons(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
+def check_keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=f"check:{v}") for label, v in row] for row in rows]
     )
 
 
-async def _say(update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+async def say(update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
 
 
@@ -63,7 +63,7 @@ async def _locked(update: Update, context: Context) -> bool:
     if until is None:
         return False
     _ = tr(context)
-    await _say(update, context, _("Too many wrong codes. Please try again after {time}.").format(time=f"{until:%H:%M}"),
+    await say(update, context, _("Too many wrong codes. Please try again after {time}.").format(time=f"{until:%H:%M}"),
                menu_keyboard(context))  # fmt: skip
     _drop_session(update, context)
     return True
@@ -74,15 +74,18 @@ async def start(update: Update, context: Context) -> object:
         await update.callback_query.answer()
     if not is_private(update):
         _ = tr(context)
-        await _say(update, context, _("For your safety, please talk to me in a private chat, not in a group."))
+        await say(update, context, _("For your safety, please talk to me in a private chat, not in a group."))
         return ConversationHandler.END
     context.chat_data[FLOW] = "check"
     if await _locked(update, context):
         return ConversationHandler.END
     _drop_session(update, context)
     _ = tr(context)
-    await _say(
-        update, context, _("Please type the tip number, for example JB2026-000123:"), _buttons(_cancel_row(context))
+    await say(
+        update,
+        context,
+        _("Please type the tip number, for example JB2026-000123:"),
+        check_keyboard(_cancel_row(context)),
     )
     return NUMBER
 
@@ -91,8 +94,8 @@ async def on_number(update: Update, context: Context) -> object:
     _ = tr(context)
     number = parse_tip_number(update.message.text)
     if number is None:
-        await _say(update, context, _("That is not a tip number. It looks like JB2026-000123. Please type it again:"),
-                   _buttons(_cancel_row(context)))  # fmt: skip
+        await say(update, context, _("That is not a tip number. It looks like JB2026-000123. Please type it again:"),
+                   check_keyboard(_cancel_row(context)))  # fmt: skip
         return NUMBER
     _drop_session(update, context)
     _session(update, context)["number"] = number
@@ -102,11 +105,11 @@ async def on_number(update: Update, context: Context) -> object:
 async def _ask_code(update: Update, context: Context, notice: str = "") -> object:
     _ = tr(context)
     text = _("Now type the 16-digit receipt code. For your safety, the message with the code is deleted after reading.")
-    await _say(
+    await say(
         update,
         context,
         f"{notice}\n\n{text}".strip(),
-        _buttons([(_("Type the number again"), "again")], _cancel_row(context)),
+        check_keyboard([(_("Type the number again"), "again")], _cancel_row(context)),
     )
     return CODE
 
@@ -149,7 +152,11 @@ async def _tip_now(context: Context, number: str):
     svc = services(context)
     facets = await svc.tips.facets(number)
     events, messages = await svc.tips.events(number), await svc.tips.messages(number)
-    return facets, events, messages, reporter_actions(facets, today(context))
+    reward = await svc.rewards.get(number)
+    actions = reporter_actions(facets, today(context))
+    if reward is not None and reward.claimable(today(context)):
+        actions.add("claim")
+    return facets, events, messages, reward, actions
 
 
 async def show_view(update: Update, context: Context, notice: str = "") -> object:
@@ -157,21 +164,23 @@ async def show_view(update: Update, context: Context, notice: str = "") -> objec
     if number is None:
         return await _expired(update, context)
     _ = tr(context)
-    facets, events, messages, actions = await _tip_now(context, number)
+    facets, events, messages, reward, actions = await _tip_now(context, number)
     deadlines = open_deadlines(facets)
-    text = render(facets, events, messages, deadlines, _, chat_language(context))
+    text = render(facets, events, messages, deadlines, _, chat_language(context), reward)
     rows: list[list[tuple[str, str]]] = []
     if "write" in actions:
         question = open_question(messages)
         rows.append(
             [(_("✉ Answer the office's question") if question else _("✉ Message the office / add evidence"), "write")]
         )
+    if "claim" in actions:
+        rows.append([(_("💰 Claim the reward"), "claim")])
     if "object" in actions:
         rows.append([(_("↩ Object to the reply"), "object")])
     if "withdraw" in actions:
         rows.append([(_("Withdraw the report"), "withdraw")])
     rows.append([(_("Refresh"), "refresh"), (_("Leave"), "exit")])
-    await _say(update, context, f"{notice}\n\n{text}".strip(), _buttons(*rows))
+    await say(update, context, f"{notice}\n\n{text}".strip(), check_keyboard(*rows))
     return VIEW
 
 
@@ -212,23 +221,27 @@ async def on_view_button(update: Update, context: Context) -> object:
     _ = tr(context)
     if action == "write":
         prompt = _("Type your message to the office, or send photos or files. Tap Done when finished.")
-        await _say(update, context, prompt, _buttons([(_("Done"), "refresh")]))
+        await say(update, context, prompt, check_keyboard([(_("Done"), "refresh")]))
         return WRITE
+    if action == "claim":
+        from handlers import claim  # claim builds on this module
+
+        return await claim.ask_duty(update, context)
     if action == "object":
         prompt = _("Please write what you object to in the reply, and why:")
-        await _say(update, context, prompt, _buttons([(_("Back"), "refresh")]))
+        await say(update, context, prompt, check_keyboard([(_("Back"), "refresh")]))
         return OBJECT
     if action == "withdraw":
         text = _("Withdraw report {number}? The office stops working on it and you get no reply.").format(number=number)
         confirm = [(_("Yes, withdraw it"), f"withdraw_yes:{number}"), (_("No"), "refresh")]
-        await _say(update, context, text, _buttons(confirm))
+        await say(update, context, text, check_keyboard(confirm))
         return WITHDRAW
     if action != "withdraw_yes" or argument != number:  # an old confirmation, for another tip
         return await show_view(update, context, _("This button is no longer valid."))
     await services(context).casework.withdraw(number, now(context))
     log.info("tip %s withdrawn by the reporter", number)
     _drop_session(update, context)
-    await _say(update, context, _("Report {number} has been withdrawn.").format(number=number), menu_keyboard(context))
+    await say(update, context, _("Report {number} has been withdrawn.").format(number=number), menu_keyboard(context))
     return ConversationHandler.END
 
 
@@ -237,7 +250,7 @@ def _state_after_refusal(update: Update, context: Context) -> object:
     return VIEW if _session_number(update, context) else CODE
 
 
-def _requires(action: str) -> Callable[[ActionHandler], Callable[[Update, Context], Awaitable[object]]]:
+def requires(action: str) -> Callable[[ActionHandler], Callable[[Update, Context], Awaitable[object]]]:
     """Run the handler with the session's tip number only while `action` is allowed for that tip."""
 
     def wrap(handler: ActionHandler) -> Callable[[Update, Context], Awaitable[object]]:
@@ -253,32 +266,35 @@ def _requires(action: str) -> Callable[[ActionHandler], Callable[[Update, Contex
     return wrap
 
 
-@_requires("write")
+@requires("write")
 async def on_message(update: Update, context: Context, number: str) -> object:
     _ = tr(context)
     svc = services(context)
     text = update.message.text.strip()
     if not text:
-        await _say(update, context, _("The message is empty. Please type your answer."))
+        await say(update, context, _("The message is empty. Please type your answer."))
         return WRITE
     kind = "answer" if open_question(await svc.tips.messages(number)) else "message"
     await svc.tips.add_message(number, "reporter", kind, text[:4000], today(context))
     log.info("reporter %s added to tip %s", kind, number)
     await alert_reporter_wrote(context.application, number, kind)
-    await _say(
-        update, context, _("Sent to the office. You can send more, or tap Done."), _buttons([(_("Done"), "refresh")])
+    await say(
+        update,
+        context,
+        _("Sent to the office. You can send more, or tap Done."),
+        check_keyboard([(_("Done"), "refresh")]),
     )
     return WRITE
 
 
-@_requires("write")
+@requires("write")
 async def on_file(update: Update, context: Context, number: str) -> object:
     _ = tr(context)
     svc = services(context)
     limit = svc.office.limits.max_files_per_tip
     if await svc.tips.file_count(number) >= limit:
         notice = _("This report already holds {limit} files, the most one report can hold.").format(limit=limit)
-        await _say(update, context, notice, _buttons([(_("Done"), "refresh")]))
+        await say(update, context, notice, check_keyboard([(_("Done"), "refresh")]))
         return WRITE
     received = await receive(update, context)
     notice = received.problem(_)
@@ -287,17 +303,17 @@ async def on_file(update: Update, context: Context, number: str) -> object:
         log.info("reporter evidence added to tip %s", number)
         await alert_reporter_wrote(context.application, number, "evidence")
         notice = _("File received and added to your report.")
-    await _say(update, context, notice, _buttons([(_("Done"), "refresh")]))
+    await say(update, context, notice, check_keyboard([(_("Done"), "refresh")]))
     return WRITE
 
 
-@_requires("object")
+@requires("object")
 async def on_objection(update: Update, context: Context, number: str) -> object:
     _ = tr(context)
     svc = services(context)
     text = update.message.text.strip()
     if len(text) < 5:
-        await _say(update, context, _("Please write a little more: what you object to, and why."))
+        await say(update, context, _("Please write a little more: what you object to, and why."))
         return OBJECT
     await svc.casework.object(number, text[:4000], now(context))
     log.info("objection to the reply of tip %s", number)
@@ -309,31 +325,37 @@ async def on_objection(update: Update, context: Context, number: str) -> object:
 
 async def on_voice(update: Update, context: Context) -> object:
     _ = tr(context)
-    await _say(update, context, _("Voice messages are not accepted: a voice can identify you. Please type instead."))
+    await say(update, context, _("Voice messages are not accepted: a voice can identify you. Please type instead."))
     return None  # stay in the current state
 
 
 async def on_other(update: Update, context: Context) -> object:
     _ = tr(context)
-    await _say(update, context, _("Please type your answer as text."))
+    await say(update, context, _("Please type your answer as text."))
     return None
 
 
 async def on_stray(update: Update, context: Context) -> object:
     _ = tr(context)
-    await _say(update, context, _("Please answer this step with the buttons below."))
+    await say(update, context, _("Please answer this step with the buttons below."))
     return None
 
 
 async def leave(update: Update, context: Context) -> object:
     _drop_session(update, context)
     _ = tr(context)
-    await _say(update, context, _("You have left the report. Choose below:"), menu_keyboard(context))
+    await say(update, context, _("You have left the report. Choose below:"), menu_keyboard(context))
     return ConversationHandler.END
 
 
 def entry_points() -> list[CallbackQueryHandler]:
     return [CallbackQueryHandler(start, pattern=r"^menu:check$")]
+
+
+def claim_states(buttons, text, tail, stray) -> dict[str, list]:
+    from handlers import claim  # claim builds on this module
+
+    return claim.states(buttons, text, tail, stray)
 
 
 def states() -> dict[str, list]:
@@ -348,4 +370,5 @@ def states() -> dict[str, list]:
         WRITE: [buttons, MessageHandler(text, on_message), MessageHandler(FILES, on_file), *tail],
         OBJECT: [buttons, MessageHandler(text, on_objection), *tail],
         WITHDRAW: [buttons, *stray],
+        **claim_states(buttons, text, tail, stray),
     }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.money import format_yuan
+from core.rewards import Reward, refusal_text
 from core.tips import NOT_ACCEPTED_REASONS, TipEvent, TipFacets, TipMessage, status_name
 from handlers.i18n import N_, Translate
 
@@ -39,6 +41,34 @@ def _cut(text: str, limit: int, _: Translate) -> str:
     return text[:limit] + "… " + _("(cut: {length} characters in all)").format(length=len(text))
 
 
+_REWARD_SHOWN = ("notified", "claimed", "paid", "lapsed", "refused")
+
+
+def reward_text(reward: Reward, _: Translate, lang: str) -> str:
+    """The reward as the reporter sees it: the amount, how to claim, by when; or why there is none."""
+    amount = format_yuan(reward.amount_fen)
+    if reward.state == "notified":
+        return _(
+            "💰 Reward: {amount} ({explanation}). Claim it by {date} with the button below: leave payment "
+            "details, or collect it in person with a claim code."
+        ).format(amount=amount, explanation=reward.explanation, date=f"{reward.claim_due:%Y-%m-%d}")
+    if reward.state == "claimed":
+        if reward.claim_method == "in_person":
+            return _("💰 Reward: {amount}, claimed. Bring your claim code to the office to collect it.").format(
+                amount=amount
+            )
+        return _("💰 Reward: {amount}, claimed. The office pays it to the details you left.").format(amount=amount)
+    if reward.state == "paid":
+        return _("💰 Reward: {amount} paid on {date}.").format(
+            amount=format_yuan(reward.paid_fen), date=f"{reward.paid_on:%Y-%m-%d}"
+        )
+    if reward.state == "lapsed":
+        return _(
+            "💰 Reward: {amount}, not claimed by {date}: it has lapsed. Write to the office if you had a reason."
+        ).format(amount=amount, date=f"{reward.claim_due:%Y-%m-%d}")
+    return _("No reward: {reason}.").format(reason=refusal_text(reward.refusal, lang))
+
+
 def message_text(message: TipMessage, _: Translate, lang: str) -> str:
     """What the reader sees of an entry: the bot's own entries hold codes, rendered in their language."""
     if message.sender == "office" and message.kind == "not_accepted" and message.text in NOT_ACCEPTED_REASONS:
@@ -59,6 +89,7 @@ def render(
     deadlines: list[tuple[str, date]],
     _: Translate,
     lang: str,
+    reward: Reward | None = None,
 ) -> str:
     lines = [
         _("Report {number}").format(number=facets.number),
@@ -70,6 +101,8 @@ def render(
     if deadlines:
         lines += ["", _("Deadlines:")]
         lines += ["  " + _(_DEADLINES[what]).format(date=f"{due:%Y-%m-%d}") for what, due in deadlines]
+    if reward is not None and reward.state in _REWARD_SHOWN:
+        lines += ["", reward_text(reward, _, lang)]
     dialogue = [
         f"{m.on:%Y-%m-%d} {_(_SENDERS.get((m.sender, m.kind), _SENDERS[(m.sender, 'message')]))}:\n"
         + _cut(message_text(m, _, lang), _ENTRY, _)

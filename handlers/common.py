@@ -20,6 +20,7 @@ from storage.ledger import Ledger
 from storage.limits import Limits
 from storage.reminders import SentReminders
 from storage.requests import CaseRequests
+from storage.rewards import RewardLedger
 from storage.staff import StaffRepository
 from storage.tips import TipRepository
 from storage.updates import ProcessedUpdates
@@ -43,6 +44,7 @@ class AppServices(Protocol):
     requests: CaseRequests
     reminders: SentReminders
     ledger: Ledger
+    rewards: RewardLedger
     clock: Callable[[], datetime]
 
     @property

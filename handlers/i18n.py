@@ -46,5 +46,10 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def colon(lang: str) -> str:
+    """Between a label and its value: full-width in Chinese."""
+    return "：" if lang == "zh" else ": "
+
+
 def translator(lang: str) -> Translate:
     return translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).gettext

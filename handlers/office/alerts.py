@@ -113,3 +113,15 @@ async def _alert_death(app: Application, facets: TipFacets, lang: str) -> None:
     )
     for admin in admins:
         await _send(app, admin.user_id, text + note, open_button(app, facets.number, lang), "admin death alert")
+
+
+async def tell_reward_officers(app: Application, number: str, what: str = "claimed") -> None:
+    """A reward may be due (a tip verified true) or was claimed: the reward officers are told."""
+    services = app.bot_data["services"]
+    _ = translator(services.language)
+    texts = {
+        "verified": _("💰 Report {number} was verified true: a reward may be due. See /rewards."),
+        "claimed": _("💰 Report {number}: the reporter claimed the reward. See /rewards."),
+    }
+    for member in await services.staff.with_role(Role.REWARD):
+        await _send(app, member.user_id, texts[what].format(number=number), None, "reward notice")

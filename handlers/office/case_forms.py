@@ -12,6 +12,7 @@ from core.roles import StaffMember
 from handlers.common import Context, now, services, tr
 from handlers.i18n import N_, Translate
 from handlers.notify import notify_all, notify_reporter
+from handlers.office.alerts import tell_reward_officers
 from handlers.office.approvals import ask_admins
 from handlers.office.forms import Field, Form, Values, define
 
@@ -59,6 +60,8 @@ async def _verify(update: Update, context: Context, member: StaffMember, number:
         fine_fen=int(values.get("fine", 0)) if "fine" in measures else 0,
     )  # fmt: skip
     await svc.casework.verify(number, member.user_id, result, now(context))
+    if result.substantiated:
+        await tell_reward_officers(context.application, number, "verified")
     facets = await svc.tips.facets(number)
     _ = tr(context)
     return _("Verification result recorded for {number}. The reply (答复) is due by {date}.").format(

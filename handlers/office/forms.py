@@ -19,7 +19,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 from core.money import format_yuan, parse_yuan
 from core.roles import StaffMember
 from core.taxonomy import Term
-from core.tips import parse_count, parse_tip_number
+from core.tips import parse_count, parse_day, parse_tip_number
 from handlers.common import Context, chat_language, is_private, services, today, tr
 from handlers.conversation import conversation
 from handlers.i18n import Translate
@@ -35,17 +35,23 @@ Values = dict[str, object]
 Check = Callable[[object, Update, Context, Translate], Awaitable[tuple[object, str | None]]]
 #: Writes the form's result; returns the text to show. Raises CaseError if the tip moved on.
 Submit = Callable[[Update, Context, StaffMember, str, Values], Awaitable[str]]
+#: Whether this person may fill this form for this tip now (checked on entering and on confirming).
+Allowed = Callable[[Context, StaffMember, str], Awaitable[bool]]
+#: Text shown above a field's question, computed from the answers so far (a suggested amount…).
+Intro = Callable[[Context, str, Values, Translate], Awaitable[str]]
 
 
 @dataclass(frozen=True)
 class Field:
     key: str
     prompt: str  # msgid
-    kind: str  # "text", "choice", "multi", "money", "days", "tip"
+    kind: str  # "text", "choice", "multi", "money", "count", "days", "date", "tip"
     options: tuple[Term, ...] = ()
     when: Callable[[Values], bool] = lambda values: True
     at_least: int = 0  # for "multi": how many to choose
     max_len: int = 1500
+    intro: Intro | None = None
+    zero: bool = False  # for "money": whether 0 is an answer
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,10 @@ class Form:
     fields: tuple[Field, ...]
     submit: Submit
     checks: dict[str, Check] = field(default_factory=dict)  # extra checks of typed fields, by key
+    allowed: Allowed | None = None  # default: a case action the tip's status allows, for its workers
+    recap: Intro | None = None  # more text for the summary (what confirming will do)
+    start: Callable[[Context, str], Awaitable[Values]] | None = None  # values known before the first question
+    back: str = "case:open"  # the button after confirming: back to the tip's card (or the reward's)
 
 
 FORMS: dict[str, Form] = {}
@@ -119,7 +129,10 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
     if index is None:
         return await _summary(update, context, form, state)
     item = form.fields[index]
-    text = _(form.title).format(number=state["number"]) + "\n\n" + _(item.prompt)
+    parts = [_(form.title).format(number=state["number"])]
+    if item.intro is not None:
+        parts.append(await item.intro(context, state["number"], state["values"], _))
+    text = "\n\n".join([*parts, _(item.prompt)])
     if item.kind == "multi" and item.at_least:
         text += "\n" + _("Choose at least {count}, then tap “Done choosing”.").format(count=item.at_least)
     await context.bot.send_message(
@@ -135,6 +148,8 @@ async def _summary(update: Update, context: Context, form: Form, state: dict) ->
     for item in form.fields:
         if item.when(state["values"]) and item.key in state["values"]:
             lines.append(f"{_(item.prompt)}\n→ {_value_text(item, state['values'][item.key], lang, _)}")
+    if form.recap is not None:
+        lines += ["", await form.recap(context, state["number"], state["values"], _)]
     lines += ["", _("Send this?")]
     markup = _keyboard([[(_("✅ Confirm"), "fv:confirm"), (_("✏ Start again"), "fv:restart")],
                         [(_("✖ Cancel"), "fv:cancel")]])  # fmt: skip
@@ -159,13 +174,24 @@ async def start_form(update: Update, context: Context) -> object:
         _ = tr(context)
         await update.effective_message.reply_text(_("That is not possible for this report now."))
         return ConversationHandler.END
-    context.chat_data[_KEY] = {"action": parts[1], "number": number, "values": {}}
+    context.chat_data[_KEY] = {
+        "action": parts[1],
+        "number": number,
+        "values": await _start_values(context, parts[1], number),
+    }
     log.info("form %s started for tip %s", parts[1], number)
     return await _ask(update, context)
 
 
+async def _start_values(context: Context, action: str, number: str) -> Values:
+    start = FORMS[action].start
+    return await start(context, number) if start is not None else {}
+
+
 async def _may(context: Context, member: StaffMember, action: str, number: str) -> bool:
     svc = services(context)
+    if FORMS[action].allowed is not None:
+        return await FORMS[action].allowed(context, member, number)
     facets = await svc.tips.facets(number)
     return (
         facets is not None
@@ -209,9 +235,19 @@ async def _check_typed(item: Field, text: str, context: Context, _: Translate) -
     text = text.strip()
     if item.kind == "money":
         fen = parse_yuan(text)
-        if fen is None or fen == 0:
+        if fen is None or (fen == 0 and not item.zero):
             return None, _("That is not an amount. Please type it in yuan, for example 80000, 80,000.50 or 8万.")
         return fen, None
+    if item.kind == "count":
+        count = parse_count(text)
+        if count is None:
+            return None, _("Please type a whole number, 0 or more.")
+        return count, None
+    if item.kind == "date":
+        day = parse_day(text, today(context))
+        if day is None:
+            return None, _("Please type a date like 2026-11-23, or “today”, not in the future.")
+        return day.isoformat(), None
     if item.kind == "days":
         days = parse_count(text)
         maximum = services(context).office.deadlines.extension_max_days
@@ -244,7 +280,7 @@ async def on_button(update: Update, context: Context) -> object:
     if data == "cancel":
         return await cancel(update, context)
     if data == "restart":
-        state["values"], state["picked"] = {}, []
+        state["values"], state["picked"] = await _start_values(context, state["action"], state["number"]), []
         return await _ask(update, context)
     if data == "confirm":
         return await _confirm(update, context, state)
@@ -304,7 +340,7 @@ async def _confirm(update: Update, context: Context, state: dict) -> object:
         return ConversationHandler.END
     context.chat_data.pop(_KEY, None)
     log.info("form %s done for tip %s", form.action, number)
-    back = _keyboard([[(_("📂 Back to the report"), f"case:open:{number}")]])
+    back = _keyboard([[(_("📂 Back to the report"), f"{form.back}:{number}")]])
     await context.bot.send_message(update.effective_chat.id, done, reply_markup=back)
     return ConversationHandler.END
 

@@ -1,4 +1,5 @@
-"""The daily deadline run: replied tips past their objection window are closed; each assignee hears
+"""The daily deadline run: replied tips past their objection window are closed, unclaimed rewards
+past their claim window lapse; each assignee hears
 what falls due within days_ahead and what is overdue; the admins get the overdue list.
 
 Run daily at the configured time and once shortly after start-up, so a day missed while the bot
@@ -19,7 +20,7 @@ from core.casework import OFFICE_OWES, reminder_key
 from core.roles import Role
 from core.tips import Status, TipFacets, open_deadlines
 from handlers.i18n import N_, Translate, translator
-from handlers.notify import notify_all
+from handlers.notify import notify_all, notify_reporter
 
 log = logging.getLogger("tipline.reminders")
 _BUTTONS_MAX = 20
@@ -74,6 +75,8 @@ async def run_deadlines(app: Application) -> int:
     at = services.clock()
     today = at.date()
     await notify_all(app, await services.casework.close_expired(at))
+    for number in await services.rewards.lapse_expired(at):
+        await notify_reporter(app, number)
     office, lang = services.office, services.language
     _ = translator(lang)
     due = await services.tips.due_by(OFFICE_OWES, today + timedelta(days=office.reminders.days_ahead))

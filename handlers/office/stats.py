@@ -19,7 +19,7 @@ from core.roles import Role, StaffMember
 from core.stats import Summary, summarize
 from core.tips import Status, status_name
 from handlers.common import Context, chat_language, now, services, tr
-from handlers.i18n import Translate
+from handlers.i18n import Translate, colon
 from handlers.office.access import staff_only
 
 log = logging.getLogger("tipline.stats")
@@ -56,8 +56,7 @@ def stats_text(summary: Summary, year: int, today: date, office: OfficeConfig, l
              _("Reports received: {count}").format(count=summary.total)]  # fmt: skip
     for key, title in titles.items():
         if groups[key]:
-            colon = "：" if lang == "zh" else ": "
-            lines.append(title + colon + " · ".join(f"{name} {count}" for name, count in groups[key]))
+            lines.append(title + colon(lang) + " · ".join(f"{name} {count}" for name, count in groups[key]))
     months = " · ".join(f"{m[5:]}: {summary.by_month.get(m, 0)}" for m in _months(year, today))
     lines.append(_("By month: {months}").format(months=months))
     rate = summary.verified_rate

@@ -1,0 +1,124 @@
+"""Claiming a reward, inside "check a report" (the tip number and receipt code are the proof, so the
+reporter may stay anonymous): the declaration on supervisory duty, then payment details (sealed,
+seen only by the reward officer, deleted once paid) or collection in person with a one-time claim
+code shown once."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, MessageHandler
+
+from handlers.check import check_keyboard, requires, say, show_view
+from handlers.common import Context, now, services, tr
+from handlers.office.alerts import tell_reward_officers
+from storage.casework import CaseError
+
+log = logging.getLogger("tipline.claim")
+DUTY, METHOD, PAYEE = "claim_duty", "claim_method", "claim_payee"
+PAYEE_MIN, PAYEE_MAX = 6, 300
+
+
+async def ask_duty(update: Update, context: Context) -> object:
+    _ = tr(context)
+    text = _(
+        "Before you claim: do you, or a close relative of yours, hold a work-safety supervisory duty "
+        "(负有安全生产监督管理职责) over this matter? The rules give such persons no reward."
+    )
+    rows = [[(_("No, I do not"), "no")], [(_("Yes, I do"), "yes")]]
+    await say(update, context, text, _claim_buttons(rows, context))
+    return DUTY
+
+
+def _claim_buttons(rows: list[list[tuple[str, str]]], context: Context):
+    _ = tr(context)
+    markup = check_keyboard([(_("Back"), "refresh")])
+    claim_rows = [[(label, f"claim:{value}") for label, value in row] for row in rows]
+
+    buttons = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in claim_rows]
+    return InlineKeyboardMarkup(buttons + list(markup.inline_keyboard))
+
+
+@requires("claim")
+async def on_choice(update: Update, context: Context, number: str) -> object:
+    """claim:<no|yes|refuse|payee|person>"""
+    await update.callback_query.answer()
+    _ = tr(context)
+    choice = update.callback_query.data.removeprefix("claim:")
+    if choice == "no":
+        rows = [[(_("Leave payment details"), "payee")], [(_("Collect in person with a claim code"), "person")]]
+        text = _(
+            "How do you want to receive it?\n\n• Payment details: the payee's name and account; only the reward "
+            "officer sees them, and they are deleted once paid.\n• In person: you get a claim code now; bring it "
+            "to the office."
+        )
+        await say(update, context, text, _claim_buttons(rows, context))
+        return METHOD
+    if choice == "yes":
+        text = _("Then the reward cannot be paid, and the report stays as it is. Record that?")
+        await say(update, context, text, _claim_buttons([[(_("Yes, record it"), "refuse")]], context))
+        return DUTY
+    if choice == "refuse":
+        return await _claim(update, context, number, supervisory=True)
+    if choice == "payee":
+        text = _(
+            "Type the payee's name and the account (bank and account number, or an Alipay or WeChat ID). "
+            "For your safety, your message is deleted from this chat after reading."
+        )
+        await say(update, context, text, check_keyboard([(_("Back"), "refresh")]))
+        return PAYEE
+    if choice == "person":
+        return await _claim(update, context, number, method="in_person")
+    await say(update, context, _("This button is no longer valid."))
+    return None
+
+
+@requires("claim")
+async def on_payee(update: Update, context: Context, number: str) -> object:
+    _ = tr(context)
+    text = update.message.text.strip()
+    try:
+        await update.message.delete()
+    except TelegramError:
+        log.info("could not delete a payee details message")
+    if not PAYEE_MIN <= len(text) <= PAYEE_MAX:
+        notice = _("Please give the name and the account, in {low} to {high} characters.").format(
+            low=PAYEE_MIN, high=PAYEE_MAX
+        )
+        await say(update, context, notice, check_keyboard([(_("Back"), "refresh")]))
+        return PAYEE
+    return await _claim(update, context, number, method="payee", payee=text)
+
+
+async def _claim(update: Update, context: Context, number: str, *, supervisory: bool = False,
+                 method: str | None = None, payee: str | None = None) -> object:  # fmt: skip
+    _ = tr(context)
+    try:
+        code = await services(context).rewards.claim(
+            number, now(context), supervisory=supervisory, method=method, payee=payee
+        )
+    except CaseError:
+        return await show_view(update, context, _("That is not possible for this report now."))
+    log.info("reward of tip %s claimed (%s)", number, "refused" if supervisory else method)
+    if supervisory:
+        return await show_view(update, context, _("Recorded: no reward will be paid for this report."))
+    await tell_reward_officers(context.application, number)
+    if code is None:
+        return await show_view(update, context, _("Your claim is recorded. The office pays to the details you left."))
+    notice = _(
+        "Your claim code: {code}\n\nWrite it down now: it is shown only this once. Bring it to the office; "
+        "the reward officer checks it, and it works one time only."
+    ).format(code=f"{code[:4]} {code[4:]}")
+    return await show_view(update, context, notice)
+
+
+def states(buttons, text, tail, stray) -> dict[str, list]:
+    """The claim's states, for the reporter's conversation (handlers.check.states)."""
+    choices = CallbackQueryHandler(on_choice, pattern=r"^claim:")
+    return {
+        DUTY: [choices, buttons, *stray],
+        METHOD: [choices, buttons, *stray],
+        PAYEE: [buttons, MessageHandler(text, on_payee), *tail],
+    }

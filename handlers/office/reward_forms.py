@@ -1,0 +1,164 @@
+"""The reward officer's forms: decide the reward (the suggestion shown, taken or changed with a
+reason), check a claim code, record the payment, reopen a lapsed reward."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import Update
+
+from core.money import format_yuan
+from core.rewards import PAY_METHODS, AccidentFacts
+from core.roles import Role, StaffMember
+from core.taxonomy import Term
+from handlers.common import Context, now, services, tr
+from handlers.i18n import N_, Translate
+from handlers.notify import notify_reporter
+from handlers.office.forms import Field, Form, Values, define
+from handlers.office.rewards import ask_admin_to_approve
+
+CHOICES = (
+    Term("take", "采用建议金额", "Take the suggestion"),
+    Term("change", "调整金额（须说明理由）", "Change the amount (with a reason)"),
+    Term("known", "不予奖励：有关部门事先已掌握", "Not eligible: already known to the regulator"),
+)
+METHODS = tuple(Term(code, zh, en) for code, zh, en in PAY_METHODS)
+
+
+async def _start(context: Context, number: str) -> Values:
+    """Accident facts are asked only for a concealed accident."""
+    facets = await services(context).tips.facets(number)
+    return {"_concealed": True} if facets is not None and facets.kind == "concealed" else {}
+
+
+def _accident(values: Values) -> AccidentFacts | None:
+    if "deaths" not in values:
+        return None
+    return AccidentFacts(int(values["deaths"]), int(values["injuries"]), int(values["loss"]))
+
+
+async def _suggestion_text(context: Context, number: str, values: Values, _: Translate) -> str:
+    suggestion = await services(context).rewards.suggestion(number, _accident(values))
+    rule = services(context).office.rewards.rules.name
+    if not suggestion.eligible:
+        return _("Not eligible under {rule}: {why}. Taking the suggestion records that.").format(
+            rule=rule, why=suggestion.explanation
+        )
+    return _("Suggested under {rule}: {amount}\n{explanation}").format(
+        rule=rule, amount=format_yuan(suggestion.amount_fen), explanation=suggestion.explanation
+    )
+
+
+async def _may_decide(context: Context, member: StaffMember, number: str) -> bool:
+    return member.has(Role.REWARD) and await services(context).rewards.decidable(number)
+
+
+async def _decide(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    svc = services(context)
+    choice = str(values["choice"])
+    reward = await svc.rewards.decide(
+        number, member.user_id, now(context), choice=choice, accident=_accident(values),
+        amount_fen=int(values["amount"]) if choice == "change" else None,
+        reason=str(values["reason"]) if choice == "change" else None,
+    )  # fmt: skip
+    _ = tr(context)
+    if reward.state == "proposed":
+        await ask_admin_to_approve(context, reward)
+        return _("The reward of {amount} for {number} is above the limit: the admin was asked to approve it.").format(
+            amount=format_yuan(reward.amount_fen), number=number
+        )
+    if reward.state == "refused":
+        return _("Recorded: report {number} is not rewarded.").format(number=number)
+    await notify_reporter(context.application, number)
+    return _("Reward of {amount} for {number} approved; the reporter can claim it until {date}.").format(
+        amount=format_yuan(reward.amount_fen), number=number, date=f"{reward.claim_due:%Y-%m-%d}"
+    )
+
+
+async def _reward_in(context: Context, member: StaffMember, number: str, state: str) -> bool:
+    reward = await services(context).rewards.get(number)
+    return member.has(Role.REWARD) and reward is not None and reward.state == state
+
+
+async def _may_check(context: Context, member: StaffMember, number: str) -> bool:
+    reward = await services(context).rewards.get(number)
+    claimed = await _reward_in(context, member, number, "claimed")
+    return claimed and reward.claim_method == "in_person" and not reward.code_checked
+
+
+async def _check_code(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    right = await services(context).rewards.check_code(number, member.user_id, str(values["code"]), now(context))
+    _ = tr(context)
+    if right:
+        return _("The claim code is right. You can pay and record the payment.")
+    return _("The claim code is NOT right. Do not pay; check the person's code again.")
+
+
+async def _may_pay(context: Context, member: StaffMember, number: str) -> bool:
+    reward = await services(context).rewards.get(number)
+    return await _reward_in(context, member, number, "claimed") and (
+        reward.claim_method == "payee" or reward.code_checked
+    )
+
+
+async def _pay(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    reward = await services(context).rewards.pay(
+        number, member.user_id, now(context), amount_fen=int(values["amount"]),
+        paid_on=date.fromisoformat(str(values["on"])), method=str(values["method"]), reference=str(values["ref"]),
+    )  # fmt: skip
+    await notify_reporter(context.application, number)
+    _ = tr(context)
+    return _("Payment of {amount} for {number} recorded.").format(amount=format_yuan(reward.paid_fen), number=number)
+
+
+async def _may_reopen(context: Context, member: StaffMember, number: str) -> bool:
+    return await _reward_in(context, member, number, "lapsed")
+
+
+async def _reopen(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
+    reward = await services(context).rewards.reopen(number, member.user_id, now(context), str(values["reason"]))
+    await notify_reporter(context.application, number)
+    _ = tr(context)
+    return _("Reward for {number} reopened; the reporter can claim it until {date}.").format(
+        number=number, date=f"{reward.claim_due:%Y-%m-%d}"
+    )
+
+
+async def _check_amount(value: object, update: Update, context: Context, _: Translate) -> tuple[object, str | None]:
+    reward = await services(context).rewards.get(context.chat_data["form"]["number"])
+    if reward is not None and int(value) != reward.amount_fen:
+        return None, _(
+            "The approved amount is {amount}. Type that amount; a different one needs a new decision."
+        ).format(amount=format_yuan(reward.amount_fen))
+    return value, None
+
+
+def _is_concealed(values: Values) -> bool:
+    return bool(values.get("_concealed"))
+
+
+async def _recap(context: Context, number: str, values: Values, _: Translate) -> str:
+    return await _suggestion_text(context, number, values, _)
+
+
+define(Form("reward", N_("Reward for report {number}"), (
+    Field("deaths", N_("How many concealed deaths did the verification establish?"), "count", when=_is_concealed),
+    Field("injuries", N_("How many serious injuries (incl. acute poisoning)?"), "count", when=_is_concealed),
+    Field("loss", N_("The direct economic loss in yuan (0 if none):"), "money", when=_is_concealed, zero=True),
+    Field("choice", N_("Your decision:"), "choice", CHOICES, intro=_suggestion_text),
+    Field("amount", N_("The amount in yuan:"), "money", when=lambda v: v.get("choice") == "change"),
+    Field("reason", N_("Why this amount? (kept on the file)"), "text", when=lambda v: v.get("choice") == "change",
+          max_len=500),
+), _decide, allowed=_may_decide, recap=_recap, start=_start, back="rw:open"))  # fmt: skip
+define(Form("code", N_("Claim code for report {number}"), (
+    Field("code", N_("Type the claim code the person shows you:"), "text", max_len=20),
+), _check_code, allowed=_may_check, back="rw:open"))  # fmt: skip
+define(Form("pay", N_("Payment of the reward for {number}"), (
+    Field("amount", N_("The amount paid, in yuan:"), "money"),
+    Field("on", N_("The date paid (2026-11-23, or “today”):"), "date"),
+    Field("method", N_("How was it paid?"), "choice", METHODS),
+    Field("ref", N_("The reference (voucher or transfer number):"), "text", max_len=100),
+), _pay, checks={"amount": _check_amount}, allowed=_may_pay, back="rw:open"))  # fmt: skip
+define(Form("reopen", N_("Reopen the lapsed reward for {number}"), (
+    Field("reason", N_("Why is it reopened? (kept on the file)"), "text", max_len=500),
+), _reopen, allowed=_may_reopen, back="rw:open"))  # fmt: skip
