@@ -213,3 +213,39 @@ class Reward(_Model):
 
     def claimable(self, today: date) -> bool:
         return self.state == "notified" and self.claim_due is not None and today <= self.claim_due
+
+
+#: The reward ledger's columns, (zh, en): what `export rewards` writes. Never the payee details.
+LEDGER_COLUMNS = (
+    ("举报编号", "Tip number"), ("状态", "State"), ("奖励办法", "Rule set"), ("建议金额（元）", "Suggested (yuan)"),
+    ("奖励金额（元）", "Amount (yuan)"), ("计算依据", "Computation"), ("不予奖励原因", "Why not rewarded"),
+    ("决定日期", "Decided"), ("批准日期", "Approved by the admin"), ("告知日期", "Notified"),
+    ("申领截止", "Claim by"), ("申领方式", "Claimed how"), ("申领日期", "Claimed"), ("兑付日期", "Paid"),
+    ("兑付金额（元）", "Paid (yuan)"), ("兑付方式", "Paid how"), ("凭证号", "Reference"),
+)  # fmt: skip
+STATE_LABELS = {
+    "proposed": ("待管理员审批", "awaiting the admin"), "approved": ("已批准", "approved"),
+    "notified": ("已告知，待申领", "notified"), "claimed": ("已申领，待兑付", "claimed"), "paid": ("已兑付", "paid"),
+    "lapsed": ("逾期失效", "lapsed"), "refused": ("不予奖励", "not rewarded"),
+}  # fmt: skip
+
+
+def ledger_row(reward: Reward, lang: str) -> list[object]:
+    def pick(pair: tuple[str, str]) -> str:
+        return pair[0] if lang == "zh" else pair[1]
+
+    def yuan(fen: int | None) -> Decimal | None:
+        return None if fen is None else Decimal(fen) / YUAN
+
+    def day(value: date | None) -> str | None:
+        return value.isoformat() if value else None
+
+    method = next((pick((zh, en)) for code, zh, en in PAY_METHODS if code == reward.paid_method), None)
+    claimed_how = {"payee": ("留收款信息", "payee details"), "in_person": ("凭码现场领取", "in person")}
+    return [
+        reward.number, pick(STATE_LABELS[reward.state]), reward.rule_set, yuan(reward.suggested_fen),
+        yuan(reward.amount_fen), reward.explanation, refusal_text(reward.refusal, lang) if reward.refusal else None,
+        day(reward.decided_on), day(reward.approved_on), day(reward.notified_on), day(reward.claim_due),
+        pick(claimed_how[reward.claim_method]) if reward.claim_method else None, day(reward.claimed_on),
+        day(reward.paid_on), yuan(reward.paid_fen), method, reward.paid_ref,
+    ]  # fmt: skip

@@ -15,6 +15,7 @@ from decimal import Decimal
 from core import taxonomy
 from core.casework import OFFICE_OWES, Verification
 from core.office import OfficeConfig
+from core.rewards import Reward
 from core.sheets import Cell
 from core.tips import Status, status_name
 
@@ -54,6 +55,12 @@ class Summary:
     deaths: int = 0
     fines_fen: int = 0
     median_days_to_reply: float | None = None
+    rewarded: int = 0
+    rewarded_fen: int = 0
+    paid: int = 0
+    paid_fen: int = 0
+    #: 举报、查核、奖励兑现量 by month "YYYY-MM": tips, verified, rewarded, paid, fen paid.
+    monthly: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def verified_rate(self) -> float | None:
@@ -61,9 +68,33 @@ class Summary:
         return None if not self.accepted else self.verified / self.accepted
 
 
-def summarize(records: list[TipRecord], today: date) -> Summary:
+#: Rewards that stand decided in the reporter's favour (a proposal awaits the admin; refused is none).
+REWARDED_STATES = ("approved", "notified", "claimed", "paid", "lapsed")
+
+
+def summarize(records: list[TipRecord], today: date, rewards: list[Reward] = (), year: int | None = None) -> Summary:
+    """Figures of these tips; rewards are counted by the month they were decided and paid in `year`."""
     summary = Summary(total=len(records))
     reply_days = []
+
+    def month(key: str) -> list[int]:
+        return summary.monthly.setdefault(key, [0, 0, 0, 0, 0])
+
+    for r in records:
+        month(f"{r.received_on:%Y-%m}")[0] += 1
+        if r.verified_on is not None and (year is None or r.verified_on.year == year):
+            month(f"{r.verified_on:%Y-%m}")[1] += 1
+    for reward in rewards:
+        if reward.state in REWARDED_STATES and (year is None or reward.decided_on.year == year):
+            summary.rewarded += 1
+            summary.rewarded_fen += reward.amount_fen
+            month(f"{reward.decided_on:%Y-%m}")[2] += 1
+        if reward.paid_on is not None and (year is None or reward.paid_on.year == year):
+            summary.paid += 1
+            summary.paid_fen += reward.paid_fen
+            paid = month(f"{reward.paid_on:%Y-%m}")
+            paid[3] += 1
+            paid[4] += reward.paid_fen
     for r in records:
         summary.by_status[r.status] += 1
         summary.by_kind[r.kind] += 1

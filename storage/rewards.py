@@ -35,6 +35,16 @@ def _reward(row: aiosqlite.Row) -> Reward:
     return Reward.model_validate(dict(zip(_NAMES, row, strict=True)))
 
 
+async def rewards_touching(db: Database, first: date, last: date) -> list[Reward]:
+    """Rewards decided or paid from `first` to `last` (both included): for statistics and exports."""
+    rows = await db.fetchall(
+        f"SELECT {_COLUMNS} FROM rewards r JOIN tips t ON t.id = r.tip_id"  # noqa: S608
+        " WHERE r.decided_on BETWEEN ?1 AND ?2 OR r.paid_on BETWEEN ?1 AND ?2 ORDER BY t.year, t.seq",
+        (first.isoformat(), last.isoformat()),
+    )
+    return [_reward(r) for r in rows]
+
+
 class RewardLedger:
     def __init__(self, db: Database, vault: Vault, tips: TipRepository, casework: Casework, audit: AuditLog):
         self.db = db
@@ -61,13 +71,8 @@ class RewardLedger:
         )
         return [_reward(r) for r in rows]
 
-    async def decided_between(self, first: date, last: date) -> list[Reward]:
-        rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM rewards r JOIN tips t ON t.id = r.tip_id"  # noqa: S608
-            " WHERE r.decided_on BETWEEN ? AND ? ORDER BY t.year, t.seq",
-            (first.isoformat(), last.isoformat()),
-        )
-        return [_reward(r) for r in rows]
+    async def touching(self, first: date, last: date) -> list[Reward]:
+        return await rewards_touching(self.db, first, last)
 
     async def to_decide(self) -> list[str]:
         """Tips verified true or partly true that have no reward decision yet."""

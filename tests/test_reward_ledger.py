@@ -225,3 +225,35 @@ async def test_only_reward_officers_press_reward_buttons(start_bot, data):
             replies = await sim.user(intruder).press(message, f"{data}:{receipt.number}")
             assert all("建议奖励" not in r.text and "奖励专员" not in r.text for r in replies)
         assert await services_of(sim).rewards.get(receipt.number) is None
+
+
+async def test_stats_and_the_reward_export_count_rewards_by_month(start_bot, settings, monkeypatch, tmp_path):
+    import asyncio
+
+    from openpyxl import load_workbook
+
+    from bot import cli
+    from tests.conftest import EXAMPLE_CONFIG
+
+    async with start_bot() as sim:
+        receipt = await _verified(sim, fine_yuan=80_000)
+        services = services_of(sim)
+        at = services.clock()
+        await services.rewards.decide(receipt.number, REWARD, at, choice="take")
+        code = await services.rewards.claim(receipt.number, at, supervisory=False, method="in_person")
+        assert await services.rewards.check_code(receipt.number, REWARD, code, at)
+        await services.rewards.pay(receipt.number, REWARD, at, amount_fen=1_200_000, paid_on=at.date(),
+                                   method="cash", reference="收据 1")  # fmt: skip
+        [text, _chart] = await sim.user(ADMIN).send(f"/stats {at.year}")
+        assert "决定奖励：1 件（¥12,000）；已兑付：1 件（¥12,000）" in text.text
+        assert f"{at:%Y-%m}：举报 1 · 查核 1 · 奖励 1 · 兑付 1（¥12,000）" in text.text
+    monkeypatch.setenv("TIPLINE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TIPLINE_KEYRING", str(settings.keyring_path))
+    monkeypatch.setenv("TIPLINE_CONFIG", str(EXAMPLE_CONFIG))
+    argv = ["export", "rewards", "--from", f"{at:%Y}-01-01", "--to", f"{at.date()}", "--out", str(tmp_path)]
+    assert await asyncio.to_thread(cli.main, argv) == 0
+    [xlsx] = tmp_path.glob("rewards-*.xlsx")
+    rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))
+    assert rows[2][0] == "举报编号" and rows[3][0] == receipt.number
+    assert rows[3][1] == "已兑付" and rows[3][4] == 12000 and rows[3][14] == 12000
+    assert code not in repr(rows)

@@ -72,6 +72,15 @@ def stats_text(summary: Summary, year: int, today: date, office: OfficeConfig, l
     lines.append(_("Median days from receipt to reply: {days}").format(days="—" if median is None else f"{median:g}"))
     if summary.deaths:
         lines.append(_("Reports of a death: {count}").format(count=summary.deaths))
+    lines.append(_("Rewards decided: {count} ({amount}); paid: {paid} ({paid_amount})").format(
+        count=summary.rewarded, amount=format_yuan(summary.rewarded_fen), paid=summary.paid,
+        paid_amount=format_yuan(summary.paid_fen)))  # fmt: skip
+    lines.append(_("Reports, verifications and rewards (举报、查核、奖励兑现量) by month:"))
+    for key in sorted(summary.monthly):
+        tips, verified, rewarded, paid, paid_fen = summary.monthly[key]
+        lines.append("  " + _("{month}: {tips} reported · {verified} verified · {rewarded} rewarded · {paid} paid "
+                              "({amount})").format(month=key, tips=tips, verified=verified, rewarded=rewarded,
+                                                   paid=paid, amount=format_yuan(paid_fen)))  # fmt: skip
     return "\n".join(lines)
 
 
@@ -103,8 +112,9 @@ async def stats(update: Update, context: Context, member: StaffMember) -> None:
     if year is None:
         await update.effective_message.reply_text(_("Please give a year, for example /stats 2026."))
         return
-    records = await svc.ledger.records(date(year, 1, 1), date(year, 12, 31))
-    summary = summarize(records, at.date())
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    records = await svc.ledger.records(first, last)
+    summary = summarize(records, at.date(), await svc.rewards.touching(first, last), year)
     await svc.audit.record(actor=member.user_id, action="stats.view", at=at, detail=str(year))
     await update.effective_message.reply_text(stats_text(summary, year, at.date(), svc.office, lang, _))
     if not summary.total:
