@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core import taxonomy
+from core.figures import BUILTIN_TEMPLATES, Template
 from core.rewards import BUILTIN as BUILTIN_RULE_SETS
 from core.rewards import RuleSet
 
@@ -77,6 +78,25 @@ class Reminders(_Model):
     days_ahead: Annotated[int, Field(ge=1, le=14)] = 3
 
 
+class Figures(_Model):
+    """Liaisons' monthly figures: which report template (DOMAIN.md section 7) the county asks for."""
+
+    #: "a" (执法攻坚年活动执法情况统计表, the default), "b" (行动情况月报表), or one under [figures.custom.NAME].
+    template: str = "a"
+    custom: dict[str, Template] = {}
+
+    @model_validator(mode="after")
+    def _known(self) -> Figures:
+        if self.template not in BUILTIN_TEMPLATES and self.template not in self.custom:
+            known = ", ".join([*BUILTIN_TEMPLATES, *self.custom])
+            raise ValueError(f"unknown template {self.template!r}; choose one of {known}")
+        return self
+
+    @property
+    def chosen(self) -> Template:
+        return self.custom.get(self.template) or BUILTIN_TEMPLATES[self.template]
+
+
 class Limits(_Model):
     max_files_per_tip: Annotated[int, Field(ge=0, le=50)] = 10
     tips_per_day: Annotated[int, Field(ge=1, le=100)] = 5
@@ -137,6 +157,7 @@ class OfficeConfig(_Model):
     reminders: Reminders = Reminders()
     limits: Limits = Limits()
     rewards: Rewards = Rewards()
+    figures: Figures = Figures()
 
     @model_validator(mode="after")
     def _consistent(self) -> OfficeConfig:

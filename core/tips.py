@@ -10,12 +10,14 @@ import re
 import unicodedata
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core import taxonomy
-from core.office import Deadlines
+
+if TYPE_CHECKING:  # core.office reads report templates, which read numbers from here
+    from core.office import Deadlines
 
 DESCRIPTION_MIN = 10
 DESCRIPTION_MAX = 4000
