@@ -21,7 +21,6 @@ from handlers import menu
 from handlers.common import Context, services, today
 from handlers.errors import on_error
 from handlers.office import approvals, case_forms, inbox, reward_forms, rewards, staff_admin, stats  # noqa: F401
-from handlers.office.forms import staff_forms
 from handlers.reporter import reporter_conversation
 
 #: After every update: write chat data and conversation states through at once, so a crash
@@ -49,8 +48,7 @@ async def _skip_if_seen(update: Update, context: Context) -> None:
 def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> None:
     """Add every handler. Conversations come first, so their /cancel wins over the menu's."""
     app.add_handler(TypeHandler(Update, _skip_if_seen), group=DEDUPE_GROUP)
-    # The staff form comes first: while one is open, its text is the form's, not a reporter draft's.
-    for handler in (staff_forms(), reporter_conversation(), *conversations):
+    for handler in (reporter_conversation(), *conversations):
         app.add_handler(handler)
     app.add_handler(CommandHandler("start", menu.start))
     app.add_handler(CommandHandler("help", menu.help_command))

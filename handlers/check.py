@@ -255,11 +255,11 @@ def requires(action: str) -> Callable[[ActionHandler], Callable[[Update, Context
 
     def wrap(handler: ActionHandler) -> Callable[[Update, Context], Awaitable[object]]:
         @functools.wraps(handler)
-        async def guarded(update: Update, context: Context) -> object:
+        async def guarded(update: Update, context: Context, *args: object) -> object:
             number = await _allowed(update, context, action)
             if number is None:
                 return _state_after_refusal(update, context)
-            return await handler(update, context, number)
+            return await handler(update, context, number, *args)
 
         return guarded
 

@@ -101,7 +101,7 @@ def render(
     if deadlines:
         lines += ["", _("Deadlines:")]
         lines += ["  " + _(_DEADLINES[what]).format(date=f"{due:%Y-%m-%d}") for what, due in deadlines]
-    if reward is not None and reward.state in _REWARD_SHOWN:
+    if reward is not None and reward.state in _REWARD_SHOWN and reward.refusal != "admin":  # admin: decided again
         lines += ["", reward_text(reward, _, lang)]
     dialogue = [
         f"{m.on:%Y-%m-%d} {_(_SENDERS.get((m.sender, m.kind), _SENDERS[(m.sender, 'message')]))}:\n"

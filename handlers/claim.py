@@ -9,7 +9,7 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from handlers.check import check_keyboard, requires, say, show_view
 from handlers.common import Context, now, services, tr
@@ -75,14 +75,19 @@ async def on_choice(update: Update, context: Context, number: str) -> object:
     return None
 
 
-@requires("claim")
-async def on_payee(update: Update, context: Context, number: str) -> object:
-    _ = tr(context)
-    text = update.message.text.strip()
+async def on_payee(update: Update, context: Context) -> object:
+    """Payment details are deleted from the chat first, whatever happens next (a timed-out check…)."""
+    text = (update.message.text or "").strip()
     try:
         await update.message.delete()
     except TelegramError:
         log.info("could not delete a payee details message")
+    return await _payee(update, context, text)
+
+
+@requires("claim")
+async def _payee(update: Update, context: Context, number: str, text: str = "") -> object:
+    _ = tr(context)
     if not PAYEE_MIN <= len(text) <= PAYEE_MAX:
         notice = _("Please give the name and the account, in {low} to {high} characters.").format(
             low=PAYEE_MIN, high=PAYEE_MAX
@@ -114,11 +119,23 @@ async def _claim(update: Update, context: Context, number: str, *, supervisory: 
     return await show_view(update, context, notice)
 
 
+async def on_payee_other(update: Update, context: Context) -> object:
+    """A photo of a bank card, a voice note…: deleted too, and the details asked again as text."""
+    try:
+        await update.message.delete()
+    except TelegramError:
+        log.info("could not delete a message in the payee step")
+    _ = tr(context)
+    notice = _("Please type the details as text; what you sent was deleted from this chat.")
+    await say(update, context, notice, check_keyboard([(_("Back"), "refresh")]))
+    return PAYEE
+
+
 def states(buttons, text, tail, stray) -> dict[str, list]:
     """The claim's states, for the reporter's conversation (handlers.check.states)."""
     choices = CallbackQueryHandler(on_choice, pattern=r"^claim:")
     return {
         DUTY: [choices, buttons, *stray],
         METHOD: [choices, buttons, *stray],
-        PAYEE: [buttons, MessageHandler(text, on_payee), *tail],
+        PAYEE: [buttons, MessageHandler(text, on_payee), MessageHandler(~filters.COMMAND, on_payee_other), *tail],
     }

@@ -1,8 +1,9 @@
-"""The reporter's one conversation: filing a tip (handlers.report) and checking one (handlers.check).
+"""The chat's one conversation: filing a tip (handlers.report), checking one (handlers.check), and,
+for staff, a case form (handlers.office.forms).
 
-They are one ConversationHandler with disjoint state names, so starting either ends the other:
+They are one ConversationHandler with disjoint state names, so starting any ends the others:
 two conversations active at once would both want the same text, and a receipt code typed for a
-check must never land in a draft.
+check must never land in a draft or a form.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from telegram.ext import ConversationHandler
 from handlers import check, report
 from handlers.common import Context
 from handlers.conversation import conversation
+from handlers.office import forms
 from handlers.report.flow import FLOW
 from handlers.report.summary import cancel as cancel_report
 
@@ -20,20 +22,23 @@ NAME = "reporter"
 
 
 async def cancel(update: Update, context: Context) -> object:
-    """/cancel leaves the flow under way: a check simply ends; a draft is destroyed."""
-    if context.chat_data.pop(FLOW, None) == "check":
+    """/cancel leaves the flow under way: a check simply ends; a form is dropped; a draft is destroyed."""
+    flow = context.chat_data.pop(FLOW, None)
+    if flow == "check":
         return await check.leave(update, context)
+    if flow == "form":
+        return await forms.cancel(update, context)
     return await cancel_report(update, context)
 
 
 def reporter_conversation() -> ConversationHandler:
-    states = report.states()
-    overlap = set(states) & set(check.states())
-    if overlap:
-        raise RuntimeError(f"the report and check flows share states {overlap}")
+    flows = (report.states(), check.states(), forms.states())
+    names = [name for states in flows for name in states]
+    if len(set(names)) != len(names):
+        raise RuntimeError(f"the flows share states: {sorted(n for n in set(names) if names.count(n) > 1)}")
     return conversation(
         NAME,
-        [*report.entry_points(), *check.entry_points()],
-        {**states, **check.states()},
+        [*report.entry_points(), *check.entry_points(), *forms.entry_points()],
+        {name: handlers for states in flows for name, handlers in states.items()},
         cancel=cancel,
     )

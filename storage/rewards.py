@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import unicodedata
 from datetime import date, datetime, timedelta
 
 import aiosqlite
@@ -127,15 +128,24 @@ class RewardLedger:
         previous = await self.get(number)
         async with self.db.transaction() as conn:
             tip_id, _dek = await self.tips.tip_key(number)
-            await conn.execute("DELETE FROM rewards WHERE tip_id = ?", (tip_id,))  # an admin-refused one, re-decided
-            cur = await conn.execute(
-                "INSERT INTO rewards (tip_id, state, rule_set, suggested_fen, amount_fen, explanation, refusal,"
-                " decided_on, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (tip_id, state, self.office.rewards.rules.name, suggestion.amount_fen, amount, suggestion.explanation,
-                 refusal, at.date().isoformat(), officer),
-            )  # fmt: skip
+            fields = (state, self.office.rewards.rules.name, suggestion.amount_fen, amount, suggestion.explanation,
+                      refusal, at.date().isoformat(), officer)  # fmt: skip
+            if previous is None:
+                cur = await conn.execute(
+                    "INSERT INTO rewards (state, rule_set, suggested_fen, amount_fen, explanation, refusal, decided_on,"
+                    " decided_by, tip_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*fields, tip_id),
+                )
+                reward_id = int(cur.lastrowid)
+            else:  # one the admin refused, decided again: the row and its notes stay
+                await conn.execute(
+                    "UPDATE rewards SET state = ?, rule_set = ?, suggested_fen = ?, amount_fen = ?, explanation = ?,"
+                    " refusal = ?, decided_on = ?, decided_by = ? WHERE id = ?",
+                    (*fields, previous.id),
+                )
+                reward_id = previous.id
             if choice == "change":
-                await self._note(conn, number, int(cur.lastrowid), "change", reason, at.date())
+                await self._note(conn, number, reward_id, "change", reason, at.date())
             detail = f"state={state};suggested_fen={suggestion.amount_fen};amount_fen={amount};refusal={refusal}"
             if previous is not None:
                 detail += f";before={previous.amount_fen}/{previous.state}"
@@ -148,11 +158,16 @@ class RewardLedger:
     def _threshold(self) -> int:
         return self.office.rewards.admin_approval_above_yuan * 100
 
-    async def approve(self, number: str, admin: int, at: datetime, approve: bool) -> Reward:
-        """The admin's decision on an amount above the threshold."""
+    async def approve(
+        self, number: str, admin: int, at: datetime, approve: bool, *, reward_id: int, amount_fen: int
+    ) -> Reward:
+        """The admin's decision on an amount above the threshold: on the very proposal they were shown
+        (its id and amount), never on a later one. Nobody decides on a reward they proposed."""
         reward = await self.get(number)
-        if reward is None or reward.state != "proposed":
+        if reward is None or reward.state != "proposed" or (reward.id, reward.amount_fen) != (reward_id, amount_fen):
             raise CaseError("approve")
+        if await self._decided_by(reward.id) == admin:
+            raise CaseError("self")
         async with self.db.transaction() as conn:
             if approve:
                 await conn.execute(
@@ -165,6 +180,10 @@ class RewardLedger:
                 await conn.execute("UPDATE rewards SET refusal = 'admin' WHERE id = ?", (reward.id,))
                 await self._set_state(conn, reward, "refused", admin, at)
         return await self.get(number)
+
+    async def _decided_by(self, reward_id: int) -> int:
+        row = await self.db.fetchone("SELECT decided_by FROM rewards WHERE id = ?", (reward_id,))
+        return int(row[0])
 
     async def _notify(self, conn: aiosqlite.Connection, number: str, actor: int, at: datetime) -> None:
         """Approved → notified: the claim window opens today."""
@@ -243,7 +262,7 @@ class RewardLedger:
         )
         if row is None or row[2] is not None:
             raise CaseError("code")
-        digits = "".join(ch for ch in code if ch.isdigit())
+        digits = "".join(ch for ch in unicodedata.normalize("NFKC", code) if ch in "0123456789")
         right = hmac.compare_digest(row[1], self._code_hash(number, digits))
         async with self.db.transaction() as conn:
             if right:

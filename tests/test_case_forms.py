@@ -187,3 +187,19 @@ async def test_only_an_admin_decides_requests(start_bot):
         assert "已处理过" in again.text
         _, card = await open_card(sim, EMERGENCY, receipt.number)
         assert "⏳ 申请延期" in card.labels  # refused: may be asked again
+
+
+async def test_a_form_left_open_never_takes_text_meant_for_checking_a_tip(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER))
+        officer, _ = await open_card(sim, EMERGENCY, receipt.number)
+        await officer.tap(f"form:ask:{receipt.number}")  # left open
+        own = await file_tip(sim.user(REPORTER + 100))
+        await officer.send("/start")
+        await officer.tap("menu:check")
+        [asked] = await officer.send(own.number)
+        assert "16 位回执码" in asked.text  # the check got the number, not the form
+        await officer.send(own.code)
+        assert sim.api.calls_of("deleteMessage")  # the receipt code was read by the check and deleted
+        assert await services_of(sim).tips.messages(receipt.number) == []

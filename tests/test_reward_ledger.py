@@ -130,26 +130,51 @@ async def test_payee_details_are_sealed_shown_to_the_reward_officer_only_and_gon
         assert [e.actor for e in views] == [REWARD]
 
 
-async def test_above_the_threshold_the_admin_approves(start_bot):
-    async with start_bot() as sim:
-        receipt = await _verified(sim, fine_yuan=1_000_000)  # 15% = ¥150,000, above ¥10,000
-        officer = sim.user(REWARD)
-        await officer.send("/rewards")
-        await officer.tap(f"rw:open:{receipt.number}")
-        await officer.tap(f"form:reward:{receipt.number}")
+async def _propose(sim, number: str, *, change_to: str | None = None):
+    officer = sim.user(REWARD)
+    await officer.send("/rewards")
+    await officer.tap(f"rw:open:{number}")
+    await officer.tap(f"form:reward:{number}")
+    if change_to is None:
         await officer.tap("fv:3:take")
-        [done] = await officer.tap("fv:confirm")
+    else:
+        await officer.tap("fv:3:change")
+        await officer.send(change_to)
+        await officer.send("举报人协助查处，证据关键")
+    return (await officer.tap("fv:confirm"))[0]
+
+
+def _approval(sim, amount: str) -> dict:
+    """The admin's newest approval request for this amount."""
+    return next(m for (chat, _), m in sorted(sim.api.messages.items(), reverse=True)
+                if chat == ADMIN and amount in m.get("text", ""))  # fmt: skip
+
+
+async def test_above_the_threshold_the_admin_approves_that_very_proposal(start_bot):
+    async with start_bot() as sim:
+        receipt = await _verified(sim, fine_yuan=1_000_000)  # 15% = ¥150,000, above ¥50,000
+        done = await _propose(sim, receipt.number)
         assert "已提交管理员审批" in done.text
-        reward = await services_of(sim).rewards.get(receipt.number)
-        assert reward.state == "proposed"
+        rewards = services_of(sim).rewards
+        assert (await rewards.get(receipt.number)).state == "proposed"
         [view] = await check(sim.user(REPORTER), receipt)
         assert "奖励" not in view.text  # nothing shown before the admin approves
+        first = _approval(sim, "¥150,000")
+        yes, no = (b["callback_data"] for b in first["reply_markup"]["inline_keyboard"][0])
         for intruder in (REWARD, EMERGENCY, STRANGER):
-            await sim.user(intruder).press(sim.api.messages[next(k for k in sim.api.messages if k[0] == ADMIN)],
-                                           f"rwa:yes:{receipt.number}")  # fmt: skip
-        assert (await services_of(sim).rewards.get(receipt.number)).state == "proposed"
-        await sim.user(ADMIN).tap(f"rwa:yes:{receipt.number}")
-        assert (await services_of(sim).rewards.get(receipt.number)).state == "notified"
+            await sim.user(intruder).press(first, yes)
+        assert (await rewards.get(receipt.number)).state == "proposed"
+        await sim.user(ADMIN).press(first, no)
+        assert (await rewards.get(receipt.number)).refusal == "admin"
+        [view] = await check(sim.user(REPORTER), receipt)
+        assert "不予奖励" not in view.text  # the officer decides again; the reporter is not told "no" meanwhile
+        await _propose(sim, receipt.number, change_to="300000")
+        [stale] = await sim.user(ADMIN).press(first, yes)  # the old button, for ¥150,000
+        assert "已处理过" in stale.text and (await rewards.get(receipt.number)).state == "proposed"
+        second = _approval(sim, "¥300,000")
+        await sim.user(ADMIN).press(second, second["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+        reward = await rewards.get(receipt.number)
+        assert reward.state == "notified" and reward.amount_fen == 30_000_000
 
 
 async def test_a_changed_amount_needs_a_reason(start_bot):
@@ -216,44 +241,68 @@ async def test_a_merged_duplicate_is_not_eligible(start_bot):
         assert suggestion.reason == "duplicate" and receipt.number in suggestion.explanation
 
 
-@pytest.mark.parametrize("data", ["form:reward", "form:pay", "form:code", "form:reopen", "rw:open", "rw:payee"])
+async def _claimed(sim, receipt) -> None:
+    await _decide_by_suggestion(sim, receipt.number)
+    services = services_of(sim)
+    await services.rewards.claim(receipt.number, services.clock(), supervisory=False, method="payee",
+                                 payee="张三 工商银行 6222 0000 1111 2222")  # fmt: skip
+
+
+@pytest.mark.parametrize("data", ["form:pay", "form:code", "rw:open", "rw:payee"])
 async def test_only_reward_officers_press_reward_buttons(start_bot, data):
     async with start_bot() as sim:
         receipt = await _verified(sim, fine_yuan=80_000)
-        message = sim.api.messages[next(k for k in sim.api.messages if k[0] == EMERGENCY)]
+        await _claimed(sim, receipt)
         for intruder in (ADMIN, INTAKE, EMERGENCY, STRANGER, REPORTER):
-            replies = await sim.user(intruder).press(message, f"{data}:{receipt.number}")
-            assert all("建议奖励" not in r.text and "奖励专员" not in r.text for r in replies)
+            user = sim.user(intruder)
+            await user.send("/start")
+            own = sim.api.messages[max(k for k in sim.api.messages if k[0] == intruder)]  # a message in their chat
+            replies = await user.press(own, f"{data}:{receipt.number}")
+            shown = " ".join(r.text for r in replies)
+            assert "的奖励" not in shown and "6222" not in shown and "请输入" not in shown
+        audit = [e.action for e in await services_of(sim).audit.entries(receipt.number)]
+        assert (
+            "reward.payee_view" not in audit and (await services_of(sim).rewards.get(receipt.number)).state == "claimed"
+        )
+        [card] = await sim.user(REWARD).tap(f"rw:open:{receipt.number}")  # the reward officer may
+        assert "的奖励" in card.text
+
+
+async def test_only_reward_officers_decide(start_bot):
+    async with start_bot() as sim:
+        receipt = await _verified(sim, fine_yuan=80_000)
+        for intruder in (ADMIN, INTAKE, EMERGENCY, STRANGER):
+            user = sim.user(intruder)
+            await user.send("/start")
+            own = sim.api.messages[max(k for k in sim.api.messages if k[0] == intruder)]
+            replies = await user.press(own, f"form:reward:{receipt.number}")
+            assert all("建议奖励" not in r.text for r in replies)
         assert await services_of(sim).rewards.get(receipt.number) is None
 
 
-async def test_stats_and_the_reward_export_count_rewards_by_month(start_bot, settings, monkeypatch, tmp_path):
-    import asyncio
-
-    from openpyxl import load_workbook
-
-    from bot import cli
-    from tests.conftest import EXAMPLE_CONFIG
-
+async def test_payee_details_are_deleted_even_when_the_check_timed_out(start_bot, monkeypatch):
     async with start_bot() as sim:
         receipt = await _verified(sim, fine_yuan=80_000)
+        await _decide_by_suggestion(sim, receipt.number)
+        reporter = sim.user(REPORTER)
+        await check(reporter, receipt)
+        await reporter.tap("check:claim")
+        await reporter.tap("claim:no")
+        await reporter.tap("claim:payee")
+        await reporter.send_photo(b"\xff\xd8 not really a card photo")
+        assert sim.api.calls_of("deleteMessage")[-1].params["chat_id"] == REPORTER
+        move_clock(sim, monkeypatch, timedelta(minutes=16))
+        deleted = len(sim.api.calls_of("deleteMessage"))
+        [asked] = await reporter.send("张三 工商银行 6222 0000 1111 2222")
+        assert len(sim.api.calls_of("deleteMessage")) == deleted + 1  # gone from the chat first
+        assert "超时" in asked.text and (await services_of(sim).rewards.get(receipt.number)).state == "notified"
+
+
+async def test_a_claim_code_typed_in_full_width_digits_is_right(start_bot):
+    async with start_bot() as sim:
+        receipt = await _verified(sim, fine_yuan=80_000)
+        await _decide_by_suggestion(sim, receipt.number)
         services = services_of(sim)
-        at = services.clock()
-        await services.rewards.decide(receipt.number, REWARD, at, choice="take")
-        code = await services.rewards.claim(receipt.number, at, supervisory=False, method="in_person")
-        assert await services.rewards.check_code(receipt.number, REWARD, code, at)
-        await services.rewards.pay(receipt.number, REWARD, at, amount_fen=1_200_000, paid_on=at.date(),
-                                   method="cash", reference="收据 1")  # fmt: skip
-        [text, _chart] = await sim.user(ADMIN).send(f"/stats {at.year}")
-        assert "决定奖励：1 件（¥12,000）；已兑付：1 件（¥12,000）" in text.text
-        assert f"{at:%Y-%m}：举报 1 · 查核 1 · 奖励 1 · 兑付 1（¥12,000）" in text.text
-    monkeypatch.setenv("TIPLINE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("TIPLINE_KEYRING", str(settings.keyring_path))
-    monkeypatch.setenv("TIPLINE_CONFIG", str(EXAMPLE_CONFIG))
-    argv = ["export", "rewards", "--from", f"{at:%Y}-01-01", "--to", f"{at.date()}", "--out", str(tmp_path)]
-    assert await asyncio.to_thread(cli.main, argv) == 0
-    [xlsx] = tmp_path.glob("rewards-*.xlsx")
-    rows = list(load_workbook(xlsx).active.iter_rows(values_only=True))
-    assert rows[2][0] == "举报编号" and rows[3][0] == receipt.number
-    assert rows[3][1] == "已兑付" and rows[3][4] == 12000 and rows[3][14] == 12000
-    assert code not in repr(rows)
+        code = await services.rewards.claim(receipt.number, services.clock(), supervisory=False, method="in_person")
+        wide = "".join(chr(ord(c) + 0xFEE0) for c in code)
+        assert await services.rewards.check_code(receipt.number, REWARD, f"{wide[:4]} {wide[4:]}", services.clock())

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from telegram import Update
+from telegram.error import TelegramError
 
 from core.roles import Role, StaffMember
 from handlers.common import Context, services, tr
@@ -21,8 +22,12 @@ async def refuse(update: Update, context: Context) -> None:
     _ = tr(context)
     text = _("This is for the office's staff only.")
     if update.callback_query:
-        await update.callback_query.answer(text, show_alert=True)
-    elif update.effective_message:
+        try:
+            await update.callback_query.answer(text, show_alert=True)
+            return
+        except TelegramError:  # answered already (a button handler answers first): say it in the chat
+            log.info("refusal shown as a message: the button was answered already")
+    if update.effective_message:
         await update.effective_message.reply_text(text)
 
 

@@ -1,5 +1,9 @@
 """Staff forms: a case action that needs typed input (a question, a reply, a verification result…)
-as one persistent conversation, a field at a time, then a summary to confirm.
+as a persistent conversation, a field at a time, then a summary to confirm.
+
+A form is a state of the chat's one conversation (handlers.reporter), beside filing and checking
+a tip: starting one of them ends the others, so text meant for a check (a receipt code) never
+lands in a form left open, nor a form's answer in a draft.
 
 The form lives in chat data (sealed at rest) and survives a restart. Every step accepts only what
 it asks for: a button of another step, a sticker where text is wanted, an amount that is not one,
@@ -21,9 +25,9 @@ from core.roles import StaffMember
 from core.taxonomy import Term
 from core.tips import parse_count, parse_day, parse_tip_number
 from handlers.common import Context, chat_language, is_private, services, today, tr
-from handlers.conversation import conversation
 from handlers.i18n import Translate
 from handlers.office.access import refuse
+from handlers.report.flow import FLOW
 from storage.casework import CaseError
 
 log = logging.getLogger("tipline.forms")
@@ -163,13 +167,13 @@ async def _summary(update: Update, context: Context, form: Form, state: dict) ->
 async def start_form(update: Update, context: Context) -> object:
     """form:<action>:<number>, from a tip card's button."""
     query = update.callback_query
-    await query.answer()
     parts = query.data.split(":")
     number = parse_tip_number(parts[2]) if len(parts) == 3 else None
     member = await services(context).staff.get(update.effective_user.id)
     if member is None or number is None or parts[1] not in FORMS or not is_private(update):
         await refuse(update, context)
         return ConversationHandler.END
+    await query.answer()
     if not await _may(context, member, parts[1], number):
         _ = tr(context)
         await update.effective_message.reply_text(_("That is not possible for this report now."))
@@ -202,6 +206,7 @@ async def _may(context: Context, member: StaffMember, action: str, number: str) 
 
 async def cancel(update: Update, context: Context) -> object:
     context.chat_data.pop(_KEY, None)
+    context.chat_data.pop(FLOW, None)
     _ = tr(context)
     await context.bot.send_message(update.effective_chat.id, _("Cancelled. Nothing was sent."))
     return ConversationHandler.END
@@ -353,16 +358,16 @@ async def on_other(update: Update, context: Context) -> object:
     return await _ask(update, context, _("Please type the answer as text, or use the buttons."))
 
 
-def staff_forms() -> ConversationHandler:
-    return conversation(
-        "staff_form",
-        [CallbackQueryHandler(start_form, pattern=r"^form:")],
-        {
-            FORM: [
-                CallbackQueryHandler(on_button, pattern=r"^fv:"),
-                MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
-                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
-            ]
-        },
-        cancel=cancel,
-    )
+def entry_points() -> list[CallbackQueryHandler]:
+    return [CallbackQueryHandler(start_form, pattern=r"^form:")]
+
+
+def states() -> dict[str, list]:
+    """The form's one state, for the chat's one conversation (handlers.reporter)."""
+    return {
+        FORM: [
+            CallbackQueryHandler(on_button, pattern=r"^fv:"),
+            MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+            MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
+        ]
+    }

@@ -80,7 +80,9 @@ async def rewards_command(update: Update, context: Context, member: StaffMember)
         )
         buttons += [InlineKeyboardButton(n, callback_data=f"rw:open:{n}") for n in numbers[:10]]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    await update.effective_message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+    await update.effective_message.reply_text(
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
+    )
 
 
 async def _card(update: Update, context: Context, member: StaffMember, number: str) -> None:
@@ -117,7 +119,9 @@ async def _card(update: Update, context: Context, member: StaffMember, number: s
             rows.append([InlineKeyboardButton(_("Record the payment"), callback_data=f"form:pay:{number}")])
     if reward and reward.state == "lapsed":
         rows.append([InlineKeyboardButton(_("Reopen with a reason"), callback_data=f"form:reopen:{number}")])
-    await update.effective_message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+    await update.effective_message.reply_text(
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
+    )
 
 
 @staff_only(Role.REWARD)
@@ -153,8 +157,8 @@ async def ask_admin_to_approve(context: Context, reward: Reward) -> None:
         limit=format_yuan(svc.office.rewards.admin_approval_above_yuan * 100), explanation=reward.explanation,
     )  # fmt: skip
     markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(_("Approve"), callback_data=f"rwa:yes:{reward.number}"),
-        InlineKeyboardButton(_("Refuse"), callback_data=f"rwa:no:{reward.number}"),
+        InlineKeyboardButton(_("Approve"), callback_data=f"rwa:yes:{reward.number}:{reward.id}:{reward.amount_fen}"),
+        InlineKeyboardButton(_("Refuse"), callback_data=f"rwa:no:{reward.number}:{reward.id}:{reward.amount_fen}"),
     ]])  # fmt: skip
     for admin in await svc.staff.with_role(Role.ADMIN):
         try:
@@ -165,17 +169,19 @@ async def ask_admin_to_approve(context: Context, reward: Reward) -> None:
 
 @staff_only(Role.ADMIN)
 async def admin_decision(update: Update, context: Context, member: StaffMember) -> None:
-    """rwa:<yes|no>:<number>"""
+    """rwa:<yes|no>:<number>:<reward id>:<amount in fen> — the decision holds only for that proposal."""
     await update.callback_query.answer()
     _ = tr(context)
     parts = update.callback_query.data.split(":")
-    number = parse_tip_number(parts[2]) if len(parts) == 3 and parts[1] in ("yes", "no") else None
+    valid = len(parts) == 5 and parts[1] in ("yes", "no") and parts[3].isdigit() and parts[4].isdigit()
+    number = parse_tip_number(parts[2]) if valid else None
     if number is None:
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
     svc = services(context)
     try:
-        reward = await svc.rewards.approve(number, member.user_id, now(context), parts[1] == "yes")
+        reward = await svc.rewards.approve(number, member.user_id, now(context), parts[1] == "yes",
+                                           reward_id=int(parts[3]), amount_fen=int(parts[4]))  # fmt: skip
     except CaseError:
         await update.effective_message.reply_text(_("This request was already decided, or the report moved on."))
         return
