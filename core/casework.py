@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from core import taxonomy
 from core.money import MAX_FEN
 from core.office import Deadlines
-from core.tips import FINISHED, Status, TipFacets
+from core.tips import Status, TipFacets
 
 TEXT_MAX = 1500
 
@@ -105,12 +105,12 @@ def office_actions(facets: TipFacets, *, extension_open: bool, today: date) -> s
 
 
 def may_merge_into(later: TipFacets, earlier: TipFacets) -> bool:
-    """A tip merges into an earlier one of the same matter that is still being worked."""
+    """A tip merges into an earlier one of the same matter that was accepted and not yet replied to
+    (so that it gets that tip's reply), and that is not merged itself."""
     return (
         earlier.number != later.number
         and (earlier.received_on, earlier.number) < (later.received_on, later.number)
-        and earlier.status not in FINISHED
-        and earlier.status != Status.MERGED
+        and earlier.status in (Status.ACCEPTED, Status.VERIFIED)
     )
 
 

@@ -76,9 +76,9 @@ def message_text(message: TipMessage, _: Translate, lang: str) -> str:
         return zh if lang == "zh" else en
     if message.sender == "office" and message.kind == "merged":
         return _(
-            "This report concerns the same matter as the earlier report {number}. They are handled together, "
-            "and you receive its reply here."
-        ).format(number=message.text)
+            "This report concerns the same matter as an earlier report. They are handled together, "
+            "and you receive the reply here."
+        )
     return message.text
 
 

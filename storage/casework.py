@@ -102,8 +102,8 @@ class Casework:
         closes with it."""
         later = await self._check(number, "merge", at.date())
         earlier = await self.tips.facets(into)
-        if earlier is None or not may_merge_into(later, earlier):
-            raise CaseError(into)
+        if earlier is None or not may_merge_into(later, earlier) or await self.tips.merged_from(number):
+            raise CaseError(into)  # no chains: a tip others were merged into is not merged itself
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE tips SET merged_into = ? WHERE number = ?", (into, number))
             await self.tips.add_message_in(conn, number, "office", "merged", into, at.date())
@@ -124,6 +124,8 @@ class Casework:
     async def verify(self, number: str, actor: int, result: Verification, at: datetime) -> None:
         """核查结果; recording it again (before the reply) corrects it, and says so in the audit."""
         facets = await self._check(number, "verify", at.date())
+        if facets.status == Status.VERIFIED and await self._reward_stands(number):
+            raise CaseError("reward")  # a reward was decided on this result: it is not changed under it
         async with self.db.transaction() as conn:
             tip_id = await self._id(conn, number)
             await conn.execute(
@@ -140,6 +142,14 @@ class Casework:
             detail = f"{result.outcome};fine_fen={result.fine_fen}"
             action = "tip.verify.correct" if correction else "tip.verify"
             await self.audit.append(conn, actor=actor, action=action, at=at, tip=number, detail=detail)
+
+    async def _reward_stands(self, number: str) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM rewards r JOIN tips t ON t.id = r.tip_id WHERE t.number = ?"
+            " AND NOT (r.state = 'refused' AND r.refusal = 'admin')",
+            (number,),
+        )
+        return row is not None
 
     async def verification(self, number: str) -> Verification | None:
         row = await self.db.fetchone(
@@ -216,6 +226,16 @@ class Casework:
         async with self.db.transaction() as conn:
             await self._move(conn, number, Status.WITHDRAWN, at.date())
             await self.audit.append(conn, actor=None, action="tip.withdraw", at=at, tip=number)
+            for child in await self.tips.merged_from(number):
+                await self._unmerge(conn, child, at)
+
+    async def _unmerge(self, conn: aiosqlite.Connection, number: str, at: datetime) -> None:
+        """The tip a report was merged into is withdrawn: the report is worked on its own again, in
+        the status it had before the merge, with that status's deadline from today."""
+        before = [e.status for e in await self.tips.events(number) if e.status != Status.MERGED][-1]
+        await conn.execute("UPDATE tips SET merged_into = NULL WHERE number = ?", (number,))
+        await self._move(conn, number, before, at.date())
+        await self.audit.append(conn, actor=None, action="tip.unmerge", at=at, tip=number)
 
     @staticmethod
     async def _id(conn: aiosqlite.Connection, number: str) -> int:

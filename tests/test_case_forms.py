@@ -35,7 +35,7 @@ async def test_merging_a_duplicate_into_the_earlier_tip(start_bot):
         _, card = await open_card(sim, EMERGENCY, first.number)
         assert second.number in card.text  # the earlier card lists what was merged into it
         [view] = await check(sim.user(REPORTER + 100), second)
-        assert "已并案办理" in view.text and first.number in view.text
+        assert "已并案办理" in view.text and first.number not in view.text  # the earlier report stays unknown
 
         # the earlier tip's reply reaches the merged tip's reporter, and both close together
         await work_to(sim, first.number, Status.REPLIED)
@@ -203,3 +203,27 @@ async def test_a_form_left_open_never_takes_text_meant_for_checking_a_tip(start_
         await officer.send(own.code)
         assert sim.api.calls_of("deleteMessage")  # the receipt code was read by the check and deleted
         assert await services_of(sim).tips.messages(receipt.number) == []
+
+
+async def test_merging_has_no_chains_and_a_withdrawn_target_sets_its_reports_free(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        casework, at = services.casework, services.clock()
+        first, second, third = [await file_tip(sim.user(REPORTER + 100 + i)) for i in range(3)]
+        from storage.casework import CaseError
+
+        with pytest.raises(CaseError):  # not into a tip still awaiting acceptance
+            await casework.merge(second.number, INTAKE, first.number, at)
+        await work_to(sim, first.number, Status.ACCEPTED)
+        await work_to(sim, second.number, Status.ACCEPTED)
+        await casework.merge(third.number, INTAKE, second.number, at)
+        with pytest.raises(CaseError):  # second has a report merged into it: no chains
+            await casework.merge(second.number, INTAKE, first.number, at)
+        await casework.withdraw(second.number, at)
+        facets = await services.tips.facets(third.number)
+        assert facets.status == Status.RECEIVED and facets.merged_into is None and facets.due_on is not None
+        await work_to(sim, first.number, Status.REPLIED)
+        await work_to(sim, third.number, Status.ACCEPTED)
+        with pytest.raises(CaseError):  # not into a tip already replied to
+            await casework.merge(third.number, INTAKE, first.number, at)

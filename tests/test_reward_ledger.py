@@ -306,3 +306,15 @@ async def test_a_claim_code_typed_in_full_width_digits_is_right(start_bot):
         code = await services.rewards.claim(receipt.number, services.clock(), supervisory=False, method="in_person")
         wide = "".join(chr(ord(c) + 0xFEE0) for c in code)
         assert await services.rewards.check_code(receipt.number, REWARD, f"{wide[:4]} {wide[4:]}", services.clock())
+
+
+async def test_a_verification_is_not_corrected_under_a_decided_reward(start_bot):
+    from storage.casework import CaseError
+
+    async with start_bot() as sim:
+        receipt = await _verified(sim, fine_yuan=80_000)
+        await _decide_by_suggestion(sim, receipt.number)
+        services = services_of(sim)
+        with pytest.raises(CaseError):
+            await services.casework.verify(receipt.number, EMERGENCY, Verification(outcome="false"), services.clock())
+        assert (await services.casework.verification(receipt.number)).fine_fen == 8_000_000

@@ -36,8 +36,8 @@ async def _check_earlier(value: object, update: Update, context: Context, _: Tra
         return None, _("There is no report {number} that you can see.").format(number=value)
     if not may_merge_into(later, earlier):
         return None, _(
-            "A report merges only into an earlier report that is still being worked, not into itself, "
-            "a later one, or one that is closed or merged."
+            "A report merges only into an earlier report that was accepted and not yet replied to, and that "
+            "has not been merged itself."
         )
     return value, None
 
