@@ -86,11 +86,18 @@ BUILTIN = {"national": NATIONAL, "shandong-2021": SHANDONG_2021}
 
 @dataclass(frozen=True)
 class AccidentFacts:
-    """What the verification established of a concealed accident."""
+    """What the verification established of a concealed accident: the whole accident's deaths,
+    serious injuries and direct loss (they decide its grade), and how many deaths were concealed
+    or falsely reported (the reward is per such death); None: all of them."""
 
     deaths: int
     serious_injuries: int
     direct_loss_fen: int
+    concealed_deaths: int | None = None
+
+    @property
+    def concealed(self) -> int:
+        return self.deaths if self.concealed_deaths is None else min(self.concealed_deaths, self.deaths)
 
 
 def accident_grade(facts: AccidentFacts) -> tuple[str, str]:
@@ -147,12 +154,12 @@ def suggest(
         text = f"罚款 {format_yuan(fine)} × {rules.percent_of_fine:g}% = {format_yuan(amount)}"
         return _bounded(amount, rules.fine_min_yuan * YUAN, rules.fine_max_yuan * YUAN, text)
     if kind == "concealed":
-        if accident is None or accident.deaths == 0:
+        if accident is None or accident.concealed == 0:
             return _refused("no_death", "未查实瞒报谎报死亡人数，按每死亡 1 人计奖的规定无奖励额")
         grade, decided_by = accident_grade(accident)
         per = rules.per_death_yuan[grade] * YUAN
-        amount = accident.deaths * per
-        text = (f"{GRADE_NAMES[grade][0]}事故（{decided_by}）：查实瞒报死亡 {accident.deaths} 人 × "
+        amount = accident.concealed * per
+        text = (f"{GRADE_NAMES[grade][0]}事故（{decided_by}）：查实瞒报死亡 {accident.concealed} 人 × "
                 f"{format_yuan(per)} = {format_yuan(amount)}")  # fmt: skip
         return _bounded(amount, 0, rules.accident_max_yuan * YUAN, text)
     if rules.ordinary_min_yuan is None:

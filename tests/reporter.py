@@ -79,3 +79,20 @@ async def check(user: SimUser, receipt: Receipt, code: str | None = None) -> lis
     await user.tap("menu:check")
     await user.send(receipt.number)
     return await user.send(code or receipt.code)
+
+
+async def file_concealed(user: SimUser, dead: str = "2") -> Receipt:
+    """A whole anonymous tip of a concealed accident in which `dead` people died."""
+    await to_step(user, "kind", kind="concealed")
+    await user.tap("tip:kind:concealed")
+    await user.send("11月3日晚上")
+    await user.send(dead)
+    await user.tap("tip:acc_injured:unknown")
+    await user.tap("tip:industry:mining")
+    await user.tap("tip:village:none")
+    await user.send("废弃矿井，西山北坡")
+    await user.send(DESCRIPTION)
+    await user.tap("tip:evidence:done")
+    await user.tap("tip:identity:anonymous")
+    await user.tap("tip:push:no")
+    return receipt_from(await user.tap("tip:summary:submit"))

@@ -13,7 +13,9 @@ from tests.reporter import DESCRIPTION, file_tip
 
 
 def _to(sim, chat_id: int) -> list[str]:
-    return [c.params["text"] for c in sim.api.calls_of("sendMessage") if c.params["chat_id"] == chat_id]
+    """What reached this chat (a refused message does not count)."""
+    return [c.params["text"] for c in sim.api.calls_of("sendMessage")
+            if c.params["chat_id"] == chat_id and isinstance(c.result, dict)]  # fmt: skip
 
 
 def _reminders(sim, chat_id: int) -> list[str]:
@@ -84,3 +86,15 @@ async def test_the_run_is_scheduled_daily_and_shortly_after_start(start_bot):
         assert {"deadlines", "deadlines-at-start"} <= set(jobs)
         trigger = jobs["deadlines"].trigger
         assert str(time(8, 30)) in str(trigger) or "hour='8', minute='30'" in str(trigger)
+
+
+async def test_a_reminder_one_assignee_missed_reaches_them_later_and_nobody_twice(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        await file_tip(sim.user(REPORTER))
+        move_clock(sim, monkeypatch, timedelta(days=2))
+        sim.api.refuse_chat(INTAKE)
+        assert await run_deadlines(sim.app) == 1  # the department officer got it
+        sim.api.accept_chat(INTAKE)
+        assert await run_deadlines(sim.app) == 1  # now intake, and the officer not again
+        assert len(_reminders(sim, EMERGENCY)) == 1 and len(_reminders(sim, INTAKE)) == 1

@@ -39,7 +39,7 @@ async def _decide_by_suggestion(sim, number: str):
     assert "罚款：¥80,000" in card.text and "储罐" not in card.text  # facts, never content
     [question] = await officer.tap(f"form:reward:{number}")
     assert "建议奖励：¥12,000" in question.text and "罚款 ¥80,000 × 15% = ¥12,000" in question.text
-    [summary] = await officer.tap("fv:3:take")
+    [summary] = await officer.tap("fv:4:take")
     assert "¥12,000" in summary.text
     return officer, (await officer.tap("fv:confirm"))[0]
 
@@ -136,9 +136,9 @@ async def _propose(sim, number: str, *, change_to: str | None = None):
     await officer.tap(f"rw:open:{number}")
     await officer.tap(f"form:reward:{number}")
     if change_to is None:
-        await officer.tap("fv:3:take")
+        await officer.tap("fv:4:take")
     else:
-        await officer.tap("fv:3:change")
+        await officer.tap("fv:4:change")
         await officer.send(change_to)
         await officer.send("举报人协助查处，证据关键")
     return (await officer.tap("fv:confirm"))[0]
@@ -184,7 +184,7 @@ async def test_a_changed_amount_needs_a_reason(start_bot):
         await officer.send("/rewards")
         await officer.tap(f"rw:open:{receipt.number}")
         await officer.tap(f"form:reward:{receipt.number}")
-        await officer.tap("fv:3:change")
+        await officer.tap("fv:4:change")
         await officer.send("5000")
         [summary] = await officer.send("举报人提供了关键证据，协助查处")
         assert "¥5,000" in summary.text
@@ -318,3 +318,24 @@ async def test_a_verification_is_not_corrected_under_a_decided_reward(start_bot)
         with pytest.raises(CaseError):
             await services.casework.verify(receipt.number, EMERGENCY, Verification(outcome="false"), services.clock())
         assert (await services.casework.verification(receipt.number)).fine_fen == 8_000_000
+
+
+async def test_a_concealed_accident_asks_the_accident_facts(start_bot):
+    async with start_bot() as sim:
+        services = services_of(sim)
+        await add_staff(sim)
+        async with services.db.transaction() as conn:
+            await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
+        from tests.reporter import file_concealed
+
+        receipt = await file_concealed(sim.user(REPORTER))
+        await work_to(sim, receipt.number, Status.VERIFIED)
+        officer = sim.user(REWARD)
+        await officer.send("/rewards")
+        await officer.tap(f"rw:open:{receipt.number}")
+        [deaths] = await officer.tap(f"form:reward:{receipt.number}")
+        assert "死亡" in deaths.text
+        for answer in ("5", "2", "0"):
+            await officer.send(answer)
+        [suggested] = await officer.send("0")
+        assert "较大事故（死亡 5 人）：查实瞒报死亡 2 人 × ¥40,000 = ¥80,000" in suggested.text

@@ -132,3 +132,11 @@ def test_a_wrong_rule_set_is_refused_with_where_and_why(tmp_path: Path, toml, sa
     path.write_text(toml, encoding="utf-8")
     with pytest.raises(OfficeConfigError, match=says):
         load_office(path)
+
+
+def test_the_grade_is_the_whole_accidents_and_the_reward_counts_concealed_deaths():
+    # 5 died, 2 of them concealed: a 较大 accident, so 2 × ¥40,000
+    facts = AccidentFacts(deaths=5, serious_injuries=0, direct_loss_fen=0, concealed_deaths=2)
+    suggestion = suggest("concealed", fined(0), NATIONAL, accident=facts)
+    assert suggestion.amount_fen == 80_000 * YUAN
+    assert suggestion.explanation == "较大事故（死亡 5 人）：查实瞒报死亡 2 人 × ¥40,000 = ¥80,000"

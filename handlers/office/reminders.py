@@ -80,19 +80,22 @@ async def run_deadlines(app: Application) -> int:
     office, lang = services.office, services.language
     _ = translator(lang)
     due = await services.tips.due_by(OFFICE_OWES, today + timedelta(days=office.reminders.days_ahead))
-    keys = {f.number: reminder_key(f, today) for f in due}
-    unsent = await services.reminders.unsent(keys.values())
-    per_person: dict[int, list[TipFacets]] = {}
+    keys: dict[tuple[str, int], str] = {}  # (tip, person) → what was told to whom, once
     for facets in due:
-        if keys[facets.number] in unsent:
-            for user_id in await _assignees(services, facets):
-                per_person.setdefault(user_id, []).append(facets)
+        for user_id in await _assignees(services, facets):
+            keys[(facets.number, user_id)] = f"{reminder_key(facets, today)}@{user_id}"
+    unsent = await services.reminders.unsent(keys.values())
+    by_number = {f.number: f for f in due}
+    per_person: dict[int, list[TipFacets]] = {}
+    for (number, user_id), key in keys.items():
+        if key in unsent:
+            per_person.setdefault(user_id, []).append(by_number[number])
     delivered: set[str] = set()
     sent = 0
     title = _("⏰ Deadlines on {date}:").format(date=f"{today:%Y-%m-%d}")
     for user_id, tips in per_person.items():
         if await _send(app, user_id, *_digest(title, tips, today, office, lang)):
-            delivered |= {keys[f.number] for f in tips}
+            delivered |= {keys[(f.number, user_id)] for f in tips}
             sent += 1
     sent += await _admin_list(app, [f for f in due if f.due_on < today], today, delivered)
     await services.reminders.mark_sent(delivered, today)

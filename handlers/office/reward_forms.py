@@ -34,7 +34,7 @@ async def _start(context: Context, number: str) -> Values:
 def _accident(values: Values) -> AccidentFacts | None:
     if "deaths" not in values:
         return None
-    return AccidentFacts(int(values["deaths"]), int(values["injuries"]), int(values["loss"]))
+    return AccidentFacts(int(values["deaths"]), int(values["injuries"]), int(values["loss"]), int(values["concealed"]))
 
 
 async def _suggestion_text(context: Context, number: str, values: Values, _: Translate) -> str:
@@ -142,7 +142,9 @@ async def _recap(context: Context, number: str, values: Values, _: Translate) ->
 
 
 define(Form("reward", N_("Reward for report {number}"), (
-    Field("deaths", N_("How many concealed deaths did the verification establish?"), "count", when=_is_concealed),
+    Field("deaths", N_("How many people died in the accident, as verified?"), "count", when=_is_concealed),
+    Field("concealed", N_("How many of those deaths were concealed or falsely reported?"), "count",
+          when=_is_concealed),
     Field("injuries", N_("How many serious injuries (incl. acute poisoning)?"), "count", when=_is_concealed),
     Field("loss", N_("The direct economic loss in yuan (0 if none):"), "money", when=_is_concealed, zero=True),
     Field("choice", N_("Your decision:"), "choice", CHOICES, intro=_suggestion_text),
