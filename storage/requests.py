@@ -95,6 +95,8 @@ class CaseRequests:
         req = await self.get(request_id)
         if req is None or req.state != "pending":
             raise CaseError("decided")
+        if admin == req.requested_by and await self._other_admins(admin):
+            raise CaseError("self")  # four eyes, where the office has them
         facets = await self.tips.facets(req.number)
         extending = approve and req.kind == "extension"
         if extending and (facets.status != Status.ACCEPTED or facets.due_on is None):
@@ -114,6 +116,14 @@ class CaseRequests:
                 tip=req.number, detail=f"request={request_id};requester={req.requested_by}",
             )  # fmt: skip
         return req.model_copy(update={"state": state})
+
+    async def _other_admins(self, admin: int) -> int:
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM staff_roles r JOIN staff s ON s.user_id = r.user_id"
+            " WHERE r.role = 'admin' AND s.active = 1 AND s.user_id != ?",
+            (admin,),
+        )
+        return int(row[0])
 
     async def may_see_identity(self, number: str, user_id: int) -> bool:
         row = await self.db.fetchone(

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from core.roles import Role
 from core.tips import Status
 from tests.conftest import cells_equal, services_of
 from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REPORTER, STRANGER, add_staff, open_card, work_to
@@ -227,3 +228,21 @@ async def test_merging_has_no_chains_and_a_withdrawn_target_sets_its_reports_fre
         await work_to(sim, third.number, Status.ACCEPTED)
         with pytest.raises(CaseError):  # not into a tip already replied to
             await casework.merge(third.number, INTAKE, first.number, at)
+
+
+async def test_an_admin_does_not_approve_their_own_disclosure_when_another_admin_can(start_bot):
+    from storage.casework import CaseError
+
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        receipt = await file_tip(sim.user(REPORTER), identity=("张三", "13800138000"))
+        at = services.clock()
+        solo = await services.requests.request(receipt.number, "disclosure", ADMIN, "需要联系举报人", at)
+        await services.requests.decide(solo, ADMIN, True, at)  # the only admin may
+        async with services.db.transaction() as conn:
+            await services.staff.add(conn, ADMIN + 100, "副主任", Role.ADMIN, "", "2026-11-23")
+        again = await services.requests.request(receipt.number, "disclosure", ADMIN + 100, "核实身份", at)
+        with pytest.raises(CaseError):
+            await services.requests.decide(again, ADMIN + 100, True, at)
+        await services.requests.decide(again, ADMIN, True, at)

@@ -47,7 +47,9 @@ async def ask_admins(context: Context, request_id: int) -> int:
         InlineKeyboardButton(_("Refuse"), callback_data=f"req:no:{request_id}"),
     ]])  # fmt: skip
     sent = 0
-    for admin in await svc.staff.with_role(Role.ADMIN):
+    admins = await svc.staff.with_role(Role.ADMIN)
+    others = [a for a in admins if a.user_id != req.requested_by]
+    for admin in others or admins:  # nobody decides their own request, unless they are the only admin
         try:
             await context.bot.send_message(admin.user_id, _text(req, requester.name, lang), reply_markup=markup)
             sent += 1
