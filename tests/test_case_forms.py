@@ -38,7 +38,12 @@ async def test_merging_a_duplicate_into_the_earlier_tip(start_bot):
         [view] = await check(sim.user(REPORTER + 100), second)
         assert "已并案办理" in view.text and first.number not in view.text  # the earlier report stays unknown
 
-        # the earlier tip's reply reaches the merged tip's reporter, and both close together
+        # the officer writing the reply is told who reads it; it reaches the merged tip's reporter
+        await work_to(sim, first.number, Status.VERIFIED)
+        replier, _ = await open_card(sim, EMERGENCY, first.number)
+        [warned] = await replier.tap(f"form:reply:{first.number}")
+        assert "并入本件的 1 件举报的举报人" in warned.text
+        await replier.send("/cancel")
         await work_to(sim, first.number, Status.REPLIED)
         [view] = await check(sim.user(REPORTER + 100), second)
         assert "核查结论：属实" in view.text

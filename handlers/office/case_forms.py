@@ -92,6 +92,14 @@ async def _reply(update: Update, context: Context, member: StaffMember, number: 
     )
 
 
+async def _merged_readers(context: Context, number: str, values: Values, _: Translate) -> str:
+    merged = await services(context).tips.merged_from(number)
+    if not merged:
+        return _("The reporter reads this reply word for word.")
+    return _("The reporter, and the reporters of the {count} reports merged into this one, read this reply "
+             "word for word.").format(count=len(merged))  # fmt: skip
+
+
 async def _review(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
     notices = await services(context).casework.review(
         number, member.user_id, str(values["result"]), str(values["opinion"]), now(context)
@@ -128,7 +136,7 @@ define(Form("extend", N_("Extension of the verification deadline for {number}"),
     Field("reason", N_("Why? The reporter is told this reason."), "text", max_len=500),
 ), _extend))  # fmt: skip
 define(Form("reply", N_("Reply (答复) for {number}"), (
-    Field("conclusion", N_("核查结论 — the conclusion of the verification:"), "text"),
+    Field("conclusion", N_("核查结论 — the conclusion of the verification:"), "text", intro=_merged_readers),
     Field("findings", N_("简要核查情况 — what the verification found, briefly:"), "text"),
     Field("decision", N_("处理决定 — the decision taken:"), "text"),
     Field("reward", N_("符合奖励条件情况 — whether the tip qualifies for a reward:"), "text"),
