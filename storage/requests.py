@@ -50,7 +50,7 @@ class CaseRequests:
         maximum = self.casework.office.deadlines.extension_max_days
         if kind == "extension" and (days is None or not 1 <= days <= maximum):
             raise CaseError("days")
-        if kind == "disclosure" and await self._pending_disclosure(number, actor):
+        if kind == "disclosure" and await self._disclosure_in(number, actor, "pending"):
             raise CaseError("pending")
         tip_id, dek = await self.tips.tip_key(number)
         uid = secrets.token_hex(8)
@@ -65,11 +65,11 @@ class CaseRequests:
             await self.audit.append(conn, actor=actor, action=f"{kind}.request", at=at, tip=number, detail=detail)
             return int(cur.lastrowid)
 
-    async def _pending_disclosure(self, number: str, actor: int) -> bool:
+    async def _disclosure_in(self, number: str, user_id: int, state: str) -> bool:
         row = await self.db.fetchone(
             "SELECT 1 FROM case_requests r JOIN tips t ON t.id = r.tip_id WHERE t.number = ?"
-            " AND r.kind = 'disclosure' AND r.requested_by = ? AND r.state = 'pending'",
-            (number, actor),
+            " AND r.kind = 'disclosure' AND r.requested_by = ? AND r.state = ?",
+            (number, user_id, state),
         )
         return row is not None
 
@@ -126,12 +126,7 @@ class CaseRequests:
         return int(row[0])
 
     async def may_see_identity(self, number: str, user_id: int) -> bool:
-        row = await self.db.fetchone(
-            "SELECT 1 FROM case_requests r JOIN tips t ON t.id = r.tip_id WHERE t.number = ?"
-            " AND r.kind = 'disclosure' AND r.requested_by = ? AND r.state = 'approved'",
-            (number, user_id),
-        )
-        return row is not None
+        return await self._disclosure_in(number, user_id, "approved")
 
     async def disclose(self, number: str, user_id: int, at: datetime) -> Identity:
         """The identity, for the one person an approved disclosure names; the view is audited first."""

@@ -41,7 +41,10 @@ def open_button(app: Application, number: str, lang: str) -> InlineKeyboardMarku
     return InlineKeyboardMarkup([[InlineKeyboardButton(_("Open in a private chat"), url=url)]])
 
 
-async def _send(app: Application, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, what: str) -> bool:
+async def send_to_staff(
+    app: Application, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, what: str
+) -> bool:
+    """Send to a staff member or group; a chat that cannot be reached is logged, never an error."""
     try:
         await app.bot.send_message(chat_id, text, reply_markup=markup)
     except TelegramError as exc:
@@ -70,13 +73,13 @@ async def _department(
     officers (and intake officers: always `with_intake`, or when the department has no officer)."""
     services = app.bot_data["services"]
     chat_id = services.office.department(department).chat_id
-    if chat_id is not None and await _send(app, chat_id, text, markup, "group alert"):
+    if chat_id is not None and await send_to_staff(app, chat_id, text, markup, "group alert"):
         return
     people = await services.staff.with_role(Role.DEPARTMENT, department)
     if with_intake or not people:
         people += await services.staff.with_role(Role.INTAKE)
     for member in {m.user_id: m for m in people}.values():
-        await _send(app, member.user_id, text, markup, "private alert")
+        await send_to_staff(app, member.user_id, text, markup, "private alert")
 
 
 async def alert_reporter_wrote(app: Application, number: str, what: str) -> None:
@@ -106,13 +109,13 @@ async def _alert_death(app: Application, facets: TipFacets, lang: str) -> None:
     ).format(number=facets.number)
     county = services.office.county_chat_id
     if county is not None:
-        await _send(app, county, text, None, "county alert")
+        await send_to_staff(app, county, text, None, "county alert")
     admins = await services.staff.with_role(Role.ADMIN)
     note = (
         "" if county is not None else "\n\n" + _("No county chat is configured (county_chat_id): please forward this.")
     )
     for admin in admins:
-        await _send(app, admin.user_id, text + note, open_button(app, facets.number, lang), "admin death alert")
+        await send_to_staff(app, admin.user_id, text + note, open_button(app, facets.number, lang), "admin death alert")
 
 
 async def tell_reward_officers(app: Application, number: str, what: str = "claimed") -> None:
@@ -124,4 +127,4 @@ async def tell_reward_officers(app: Application, number: str, what: str = "claim
         "claimed": _("💰 Report {number}: the reporter claimed the reward. See /rewards."),
     }
     for member in await services.staff.with_role(Role.REWARD):
-        await _send(app, member.user_id, texts[what].format(number=number), None, "reward notice")
+        await send_to_staff(app, member.user_id, texts[what].format(number=number), None, "reward notice")

@@ -9,13 +9,13 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 
 from core.roles import Role, StaffMember
 from handlers.common import Context, now, services
 from handlers.i18n import translator
 from handlers.notify import notify_reporter
 from handlers.office.access import staff_only
+from handlers.office.alerts import send_to_staff
 from storage.casework import CaseError
 from storage.requests import CaseRequest
 
@@ -50,11 +50,8 @@ async def ask_admins(context: Context, request_id: int) -> int:
     admins = await svc.staff.with_role(Role.ADMIN)
     others = [a for a in admins if a.user_id != req.requested_by]
     for admin in others or admins:  # nobody decides their own request, unless they are the only admin
-        try:
-            await context.bot.send_message(admin.user_id, _text(req, requester.name, lang), reply_markup=markup)
-            sent += 1
-        except TelegramError as exc:
-            log.warning("request %s not delivered to an admin: %s", request_id, type(exc).__name__)
+        text = _text(req, requester.name, lang)
+        sent += await send_to_staff(context.application, admin.user_id, text, markup, "request to an admin")
     log.info("request %s (%s) sent to %s admins", request_id, req.kind, sent)
     return sent
 
@@ -102,7 +99,4 @@ async def _tell_requester(context: Context, req: CaseRequest, approved: bool) ->
         markup = InlineKeyboardMarkup([[show]])
     else:
         text = _("Your request to see the reporter's identity for {number} was refused.").format(number=req.number)
-    try:
-        await context.bot.send_message(req.requested_by, text, reply_markup=markup)
-    except TelegramError as exc:
-        log.warning("decision on request %s not delivered: %s", req.id, type(exc).__name__)
+    await send_to_staff(context.application, req.requested_by, text, markup, "decision to the requester")

@@ -13,7 +13,6 @@ import logging
 from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import TelegramError
 from telegram.ext import Application
 
 from core.casework import OFFICE_OWES, reminder_key
@@ -21,6 +20,7 @@ from core.roles import Role
 from core.tips import Status, TipFacets, open_deadlines
 from handlers.i18n import N_, Translate, translator
 from handlers.notify import notify_all, notify_reporter
+from handlers.office.alerts import send_to_staff
 
 log = logging.getLogger("tipline.reminders")
 _BUTTONS_MAX = 20
@@ -60,15 +60,6 @@ async def _assignees(services, facets: TipFacets) -> set[int]:
     return {m.user_id for m in people}
 
 
-async def _send(app: Application, chat_id: int, text: str, markup: InlineKeyboardMarkup) -> bool:
-    try:
-        await app.bot.send_message(chat_id, text, reply_markup=markup)
-    except TelegramError as exc:
-        log.warning("reminder not delivered: %s", type(exc).__name__)
-        return False
-    return True
-
-
 async def run_deadlines(app: Application) -> int:
     """The daily run; returns how many reminder messages went out."""
     services = app.bot_data["services"]
@@ -94,7 +85,7 @@ async def run_deadlines(app: Application) -> int:
     sent = 0
     title = _("⏰ Deadlines on {date}:").format(date=f"{today:%Y-%m-%d}")
     for user_id, tips in per_person.items():
-        if await _send(app, user_id, *_digest(title, tips, today, office, lang)):
+        if await send_to_staff(app, user_id, *_digest(title, tips, today, office, lang), "reminder"):
             delivered |= {keys[(f.number, user_id)] for f in tips}
             sent += 1
     sent += await _admin_list(app, [f for f in due if f.due_on < today], today, delivered)
@@ -110,9 +101,10 @@ async def _admin_list(app: Application, overdue: list[TipFacets], today: date, d
         return 0
     _ = translator(services.language)
     title = _("⚠ {count} reports are overdue:").format(count=len(overdue))
+    text, markup = _digest(title, overdue, today, services.office, services.language)
     sent = 0
     for admin in await services.staff.with_role(Role.ADMIN):
-        sent += await _send(app, admin.user_id, *_digest(title, overdue, today, services.office, services.language))
+        sent += await send_to_staff(app, admin.user_id, text, markup, "overdue list")
     if sent:
         delivered.add(key)
     return sent

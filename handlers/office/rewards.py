@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 
 from core import taxonomy
 from core.money import format_yuan
@@ -18,6 +17,7 @@ from handlers.common import Context, chat_language, is_private, now, services, t
 from handlers.i18n import N_, Translate, colon, translator
 from handlers.notify import notify_reporter
 from handlers.office.access import refuse, staff_only
+from handlers.office.alerts import send_to_staff
 from handlers.office.views import verification_lines
 from storage.casework import CaseError
 
@@ -161,10 +161,7 @@ async def ask_admin_to_approve(context: Context, reward: Reward) -> None:
         InlineKeyboardButton(_("Refuse"), callback_data=f"rwa:no:{reward.number}:{reward.id}:{reward.amount_fen}"),
     ]])  # fmt: skip
     for admin in await svc.staff.with_role(Role.ADMIN):
-        try:
-            await context.bot.send_message(admin.user_id, text, reply_markup=markup)
-        except TelegramError as exc:
-            log.warning("reward approval not delivered to an admin: %s", type(exc).__name__)
+        await send_to_staff(context.application, admin.user_id, text, markup, "reward approval")
 
 
 @staff_only(Role.ADMIN)
