@@ -1,5 +1,6 @@
 """Scheduled work. Housekeeping: abandoned drafts, old update ids and expired limit counters go.
-Deadlines: the office's daily reminders (handlers.office.reminders)."""
+Deadlines: the office's daily reminders (handlers.office.reminders). Liaisons: the monthly and
+quarterly prompts, reminders and missing lists (handlers.liaison.prompts)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import time, timedelta
 
 from telegram.ext import Application, ContextTypes
 
+from handlers.liaison.prompts import run_prompts
 from handlers.office.reminders import run_deadlines
 from handlers.report.flow import DRAFT
 
@@ -47,6 +49,10 @@ async def _deadlines_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await run_deadlines(context.application)
 
 
+async def _prompts_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_prompts(context.application)
+
+
 def schedule(app: Application) -> None:
     """Housekeeping daily at 03:00 office time, deadlines at the office's reminder time; each also
     once shortly after start-up, catching up after downtime (the deadline run never repeats itself)."""
@@ -55,3 +61,5 @@ def schedule(app: Application) -> None:
     hour, minute = map(int, app.bot_data["services"].office.reminders.time.split(":"))
     app.job_queue.run_daily(_deadlines_job, time(hour, minute), name="deadlines")
     app.job_queue.run_once(_deadlines_job, 90, name="deadlines-at-start")
+    app.job_queue.run_daily(_prompts_job, app.bot_data["services"].office.figures.at, name="liaison-prompts")
+    app.job_queue.run_once(_prompts_job, 120, name="liaison-prompts-at-start")

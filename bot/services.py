@@ -13,7 +13,9 @@ from storage.audit import AuditLog
 from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
+from storage.figures import Submissions
 from storage.ledger import Ledger
+from storage.liaisons import Units
 from storage.limits import Limits
 from storage.reminders import SentReminders
 from storage.requests import CaseRequests
@@ -43,6 +45,8 @@ class Services:
     reminders: SentReminders
     ledger: Ledger
     rewards: RewardLedger
+    units: Units
+    submissions: Submissions
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -72,6 +76,8 @@ class Services:
             self.reminders = SentReminders(db)
             self.ledger = Ledger(db)
             self.rewards = RewardLedger(db, self.vault, self.tips, self.casework, self.audit)
+            self.units = Units(db, self.staff, self.audit)
+            self.submissions = Submissions(db, self.audit)
             self._db = db
 
     async def stop(self) -> None:

@@ -7,6 +7,7 @@ the routing table of section 3, the deadlines of section 4, the national reward 
 from __future__ import annotations
 
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Annotated
 
@@ -84,6 +85,15 @@ class Figures(_Model):
     #: "a" (执法攻坚年活动执法情况统计表, the default), "b" (行动情况月报表), or one under [figures.custom.NAME].
     template: str = "a"
     custom: dict[str, Template] = {}
+    #: Office-local time (HH:MM) of the prompts and reminders to liaisons; the 1st for the monthly prompt.
+    prompt_time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] = "09:00"
+    #: Whether liaisons are also asked each quarter for the activity summary and 典型案例 (seed 000).
+    quarterly: bool = True
+
+    @property
+    def at(self) -> time:
+        hour, minute = map(int, self.prompt_time.split(":"))
+        return time(hour, minute)
 
     @model_validator(mode="after")
     def _known(self) -> Figures:

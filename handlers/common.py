@@ -16,7 +16,9 @@ from storage.audit import AuditLog
 from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
+from storage.figures import Submissions
 from storage.ledger import Ledger
+from storage.liaisons import Units
 from storage.limits import Limits
 from storage.reminders import SentReminders
 from storage.requests import CaseRequests
@@ -45,6 +47,8 @@ class AppServices(Protocol):
     reminders: SentReminders
     ledger: Ledger
     rewards: RewardLedger
+    units: Units
+    submissions: Submissions
     clock: Callable[[], datetime]
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from telegram import Update
 from telegram.error import BadRequest
@@ -30,6 +31,8 @@ __all__ = [
     "VOICE",
     "Received",
     "UnreadableImage",
+    "attachment",
+    "fetch",
     "receive",
     "too_large_text",
     "uncleanable_text",
@@ -87,6 +90,17 @@ async def _download(context: Context, telegram_file: object) -> bytes | None:
         raise
     data = bytes(await file.download_as_bytearray())
     return data if len(data) <= DOWNLOAD_LIMIT else None
+
+
+def attachment(update: Update) -> tuple[str, str, str, int | None]:
+    """(file id, file name, MIME type, size if known) of the message's file, for downloading later."""
+    _kind, telegram_file, name, mime = _attachment(update)
+    return telegram_file.file_id, name, mime, getattr(telegram_file, "file_size", None)
+
+
+async def fetch(context: Context, file_id: str) -> bytes | None:
+    """A file's bytes by its id (an official's document, kept as sent), or None when too large."""
+    return await _download(context, SimpleNamespace(file_id=file_id, file_size=None))
 
 
 async def receive(update: Update, context: Context) -> Received:

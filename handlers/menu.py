@@ -98,20 +98,9 @@ async def on_menu(update: Update, context: Context) -> None:
     choice = query.data.split(":", 1)[1]
     if choice == "help":
         await query.message.reply_text(help_text(context), reply_markup=menu_keyboard(context))
-    elif choice == "lang":
+    else:
         _ = tr(context)
         await query.message.reply_text(_("Choose your language:"), reply_markup=language_keyboard())
-    else:
-        # Filing and checking are conversations of their own (handlers.report, handlers.check);
-        # liaison registration comes with the liaison issue.
-        _ = tr(context)
-        await query.message.reply_text(
-            _(
-                "Liaison registration is not open yet. "
-                "Until it is, please send your monthly figures to the office as before."
-            ),
-            reply_markup=menu_keyboard(context),
-        )
 
 
 async def cancel(update: Update, context: Context) -> None:

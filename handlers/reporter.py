@@ -1,5 +1,6 @@
-"""The chat's one conversation: filing a tip (handlers.report), checking one (handlers.check), and,
-for staff, a case form (handlers.office.forms).
+"""The chat's one conversation: filing a tip (handlers.report), checking one (handlers.check), for
+staff a case form (handlers.office.forms), for liaisons registering (a form too), the monthly figures
+and the quarter's summary (handlers.liaison).
 
 They are one ConversationHandler with disjoint state names, so starting any ends the others:
 two conversations active at once would both want the same text, and a receipt code typed for a
@@ -9,11 +10,12 @@ check must never land in a draft or a form.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ConversationHandler
+from telegram.ext import CommandHandler, ConversationHandler
 
 from handlers import check, report
 from handlers.common import Context
 from handlers.conversation import conversation
+from handlers.liaison import figures, quarter, register
 from handlers.office import forms
 from handlers.report.flow import FLOW
 from handlers.report.summary import cancel as cancel_report
@@ -28,17 +30,28 @@ async def cancel(update: Update, context: Context) -> object:
         return await check.leave(update, context)
     if flow == "form":
         return await forms.cancel(update, context)
+    if flow == "figures":
+        return await figures.cancel(update, context)
+    if flow == "quarter":
+        return await quarter.cancel(update, context)
     return await cancel_report(update, context)
 
 
 def reporter_conversation() -> ConversationHandler:
-    flows = (report.states(), check.states(), forms.states())
+    flows = (report.states(), check.states(), forms.states(), figures.states(), quarter.states())
     names = [name for states in flows for name in states]
     if len(set(names)) != len(names):
         raise RuntimeError(f"the flows share states: {sorted(n for n in set(names) if names.count(n) > 1)}")
     return conversation(
         NAME,
-        [*report.entry_points(), *check.entry_points(), *forms.entry_points()],
+        [
+            *report.entry_points(),
+            *check.entry_points(),
+            *forms.entry_points(),
+            *figures.entry_points(),
+            *quarter.entry_points(),
+            CommandHandler("register", register.register),
+        ],
         {name: handlers for states in flows for name, handlers in states.items()},
         cancel=cancel,
     )

@@ -18,9 +18,10 @@ _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
 @dataclass(frozen=True)
 class Invite:
-    kind: str  # "staff" (later: "liaison")
+    kind: str  # "staff" or "liaison"
     role: Role | None
     department: str
+    unit_id: int | None = None
 
 
 class InviteError(Exception):
@@ -95,27 +96,46 @@ class StaffRepository:
     ) -> str:
         code = new_invite_code()
         await conn.execute(
-            "INSERT INTO invites (code_hash, kind, role, department, created_by, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (self._code_hash(code), invite.kind, invite.role, invite.department, created_by, expires_at.isoformat()),
+            "INSERT INTO invites (code_hash, kind, role, department, unit_id, created_by, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self._code_hash(code),
+                invite.kind,
+                invite.role,
+                invite.department,
+                invite.unit_id,
+                created_by,
+                expires_at.isoformat(),
+            ),
         )
         return code
 
-    async def redeem(self, conn: aiosqlite.Connection, code: str, user_id: int, now: datetime) -> Invite:
-        """Use a code once; InviteError('unknown' | 'used' | 'expired') otherwise."""
+    async def check(self, conn: aiosqlite.Connection, code: str, now: datetime) -> Invite:
+        """What a code grants, if it may still be used; InviteError('unknown' | 'used' | 'expired') otherwise."""
         async with conn.execute(
-            "SELECT kind, role, department, expires_at, used_by FROM invites WHERE code_hash = ?",
+            "SELECT kind, role, department, unit_id, expires_at, used_by FROM invites WHERE code_hash = ?",
             (self._code_hash(code),),
         ) as cur:
             row = await cur.fetchone()
         if row is None:
             raise InviteError("unknown")
-        kind, role, department, expires_at, used_by = row
+        kind, role, department, unit_id, expires_at, used_by = row
         if used_by is not None:
             raise InviteError("used")
         if datetime.fromisoformat(expires_at) < now:
             raise InviteError("expired")
+        return Invite(kind, Role(role) if role else None, department, unit_id)
+
+    async def peek(self, code: str, now: datetime) -> Invite:
+        """`check` outside a transaction: whether to start a registration at all."""
+        async with self.db.transaction() as conn:
+            return await self.check(conn, code, now)
+
+    async def redeem(self, conn: aiosqlite.Connection, code: str, user_id: int, now: datetime) -> Invite:
+        """Use a code once; InviteError('unknown' | 'used' | 'expired') otherwise."""
+        invite = await self.check(conn, code, now)
         await conn.execute(
             "UPDATE invites SET used_by = ?, used_at = ? WHERE code_hash = ?",
             (user_id, now.isoformat(timespec="seconds"), self._code_hash(code)),
         )
-        return Invite(kind, Role(role) if role else None, department)
+        return invite

@@ -66,15 +66,6 @@ async def test_cancel_with_nothing_under_way(start_bot):
     assert reply.labels == ZH_MENU
 
 
-async def test_liaison_registration_says_it_is_not_open_yet(start_bot):
-    async with start_bot() as sim:
-        user = sim.user(507)
-        await user.send("/start")
-        [reply] = await user.tap("menu:liaison")
-    assert "联络员登记功能尚未开放" in reply.text
-    assert reply.labels == ZH_MENU
-
-
 @pytest.mark.parametrize(
     "send",
     [

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from core.money import format_yuan, parse_yuan
 from core.roles import StaffMember
-from core.taxonomy import Term
-from core.tips import parse_count, parse_day, parse_tip_number
+from core.tips import parse_tip_number
 from handlers.common import Context, chat_language, is_private, services, today, tr
 from handlers.i18n import Translate
 from handlers.office.access import refuse
+from handlers.office.form_fields import Field, Intro, Values, check_typed, value_text
 from handlers.report.flow import FLOW
 from storage.casework import CaseError
 
@@ -34,28 +33,18 @@ log = logging.getLogger("tipline.forms")
 FORM = "staff_form"  # the one state; chat_data["form"] says which form and step
 _KEY = "form"
 
-Values = dict[str, object]
 #: Checks a typed value: (the value to keep, None) or (None, the message saying what to type).
 Check = Callable[[object, Update, Context, Translate], Awaitable[tuple[object, str | None]]]
 #: Writes the form's result; returns the text to show. Raises CaseError if the tip moved on.
 Submit = Callable[[Update, Context, StaffMember, str, Values], Awaitable[str]]
 #: Whether this person may fill this form for this tip now (checked on entering and on confirming).
 Allowed = Callable[[Context, StaffMember, str], Awaitable[bool]]
-#: Text shown above a field's question, computed from the answers so far (a suggested amount…).
-Intro = Callable[[Context, str, Values, Translate], Awaitable[str]]
+#: Who is filling the form in: a staff member by default; None refuses.
+Actor = Callable[[Context, int], Awaitable[object | None]]
 
 
-@dataclass(frozen=True)
-class Field:
-    key: str
-    prompt: str  # msgid
-    kind: str  # "text", "choice", "multi", "money", "count", "days", "date", "tip"
-    options: tuple[Term, ...] = ()
-    when: Callable[[Values], bool] = lambda values: True
-    at_least: int = 0  # for "multi": how many to choose
-    max_len: int = 1500
-    intro: Intro | None = None
-    zero: bool = False  # for "money": whether 0 is an answer
+async def _staff(context: Context, user_id: int) -> StaffMember | None:
+    return await services(context).staff.get(user_id)
 
 
 @dataclass(frozen=True)
@@ -68,7 +57,10 @@ class Form:
     allowed: Allowed | None = None  # default: a case action the tip's status allows, for its workers
     recap: Intro | None = None  # more text for the summary (what confirming will do)
     start: Callable[[Context, str], Awaitable[Values]] | None = None  # values known before the first question
-    back: str = "case:open"  # the button after confirming: back to the tip's card (or the reward's)
+    back: str | None = "case:open"  # the button after confirming: back to the tip's card (or the reward's)
+    actor: Actor = _staff
+    by_button: bool = True  # opened by a `form:` button; False: only by its own command (begin)
+    subject: Callable[[str], str | None] = parse_tip_number  # what the button's last part must be
 
 
 FORMS: dict[str, Form] = {}
@@ -96,14 +88,8 @@ def _current(form: Form, state: dict) -> int | None:
     return None
 
 
-def _value_text(item: Field, value: object, lang: str, _: Translate) -> str:
-    if item.kind == "choice":
-        return next(t.label(lang) for t in item.options if t.code == value)
-    if item.kind == "multi":
-        return "、".join(t.label(lang) for t in item.options if t.code in value) or _("none")
-    if item.kind == "money":
-        return format_yuan(int(value))
-    return str(value)
+def _title(form: Form, state: dict, _: Translate) -> str:
+    return _(form.title).format(number=state["number"], **state.get("args", {}))
 
 
 def _keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -118,6 +104,8 @@ def _field_markup(item: Field, index: int, state: dict, lang: str, _: Translate)
         rows += [labels[i : i + 2] for i in range(0, len(labels), 2)]
         if item.kind == "multi":
             rows.append([(_("Done choosing"), f"fv:{index}:done")])
+    if item.optional:
+        rows.append([(_("Skip"), f"fv:{index}:skip")])
     rows.append([(_("✖ Cancel"), "fv:cancel")])
     return _keyboard(rows)
 
@@ -133,7 +121,7 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
     if index is None:
         return await _summary(update, context, form, state)
     item = form.fields[index]
-    parts = [_(form.title).format(number=state["number"])]
+    parts = [_title(form, state, _)]
     if item.intro is not None:
         parts.append(await item.intro(context, state["number"], state["values"], _))
     text = "\n\n".join([*parts, _(item.prompt)])
@@ -148,10 +136,10 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
 async def _summary(update: Update, context: Context, form: Form, state: dict) -> object:
     _ = tr(context)
     lang = chat_language(context)
-    lines = [_(form.title).format(number=state["number"]), ""]
+    lines = [_title(form, state, _), ""]
     for item in form.fields:
         if item.when(state["values"]) and item.key in state["values"]:
-            lines.append(f"{_(item.prompt)}\n→ {_value_text(item, state['values'][item.key], lang, _)}")
+            lines.append(f"{_(item.prompt)}\n→ {value_text(item, state['values'][item.key], lang, _)}")
     if form.recap is not None:
         lines += ["", await form.recap(context, state["number"], state["values"], _)]
     lines += ["", _("Send this?")]
@@ -168,9 +156,11 @@ async def start_form(update: Update, context: Context) -> object:
     """form:<action>:<number>, from a tip card's button."""
     query = update.callback_query
     parts = query.data.split(":")
-    number = parse_tip_number(parts[2]) if len(parts) == 3 else None
-    member = await services(context).staff.get(update.effective_user.id)
-    if member is None or number is None or parts[1] not in FORMS or not is_private(update):
+    form = FORMS.get(parts[1]) if len(parts) == 3 else None
+    form = form if form is not None and form.by_button else None
+    number = form.subject(parts[2]) if form is not None else None
+    member = await form.actor(context, update.effective_user.id) if form else None
+    if member is None or number is None or not is_private(update):
         await refuse(update, context)
         return ConversationHandler.END
     await query.answer()
@@ -178,12 +168,23 @@ async def start_form(update: Update, context: Context) -> object:
         _ = tr(context)
         await update.effective_message.reply_text(_("That is not possible for this report now."))
         return ConversationHandler.END
-    context.chat_data[_KEY] = {
-        "action": parts[1],
-        "number": number,
-        "values": await _start_values(context, parts[1], number),
-    }
     log.info("form %s started for tip %s", parts[1], number)
+    return await begin(update, context, form, number)
+
+
+async def begin(update: Update, context: Context, form: Form, subject: str, *, carry: Values | None = None,
+                args: dict[str, str] | None = None) -> object:  # fmt: skip
+    """Open a form on a subject (a tip number, or what the form is about), once the caller has checked
+    that this person may fill it. `carry` goes to submit with the answers, never shown; `args` fill
+    the title."""
+    context.chat_data[FLOW] = "form"
+    context.chat_data[_KEY] = {
+        "action": form.action,
+        "number": subject,
+        "values": await _start_values(context, form.action, subject),
+        "carry": carry or {},
+        "args": args or {},
+    }
     return await _ask(update, context)
 
 
@@ -227,50 +228,13 @@ async def on_text(update: Update, context: Context) -> object:
     item = form.fields[index]
     if item.kind in ("choice", "multi"):
         return await _ask(update, context, _("Please answer with the buttons below."))
-    value, problem = await _check_typed(item, update.message.text, context, _)
+    value, problem = await check_typed(item, update.message.text, context, _)
     if problem is None and item.key in form.checks:
         value, problem = await form.checks[item.key](value, update, context, _)
     if problem is not None:
         return await _ask(update, context, problem)
     state["values"][item.key] = value
     return await _ask(update, context)
-
-
-async def _check_typed(item: Field, text: str, context: Context, _: Translate) -> tuple[object, str | None]:
-    text = text.strip()
-    if item.kind == "money":
-        fen = parse_yuan(text)
-        if fen is None or (fen == 0 and not item.zero):
-            return None, _("That is not an amount. Please type it in yuan, for example 80000, 80,000.50 or 8万.")
-        return fen, None
-    if item.kind == "count":
-        count = parse_count(text)
-        if count is None:
-            return None, _("Please type a whole number, 0 or more.")
-        return count, None
-    if item.kind == "date":
-        day = parse_day(text, today(context))
-        if day is None:
-            return None, _("Please type a date like 2026-11-23, or “today”, not in the future.")
-        return day.isoformat(), None
-    if item.kind == "days":
-        days = parse_count(text)
-        maximum = services(context).office.deadlines.extension_max_days
-        if days is None or not 1 <= days <= maximum:
-            return None, _("Please type a number of days from 1 to {maximum}.").format(maximum=maximum)
-        return days, None
-    if item.kind == "tip":
-        number = parse_tip_number(text)
-        if number is None:
-            return None, _("That is not a tip number. It looks like JB2026-000123.")
-        return number, None
-    if len(text) < 2:
-        return None, _("Please write a little more.")
-    if len(text) > item.max_len:
-        return None, _("That is {length} characters; please keep it under {limit}.").format(
-            length=len(text), limit=item.max_len
-        )
-    return text, None
 
 
 async def on_button(update: Update, context: Context) -> object:
@@ -298,6 +262,9 @@ async def _pick(update: Update, context: Context, state: dict, data: str) -> obj
     _ = tr(context)
     step, _sep, code = data.partition(":")
     item = form.fields[index] if index is not None else None
+    if item is not None and step == str(index) and item.optional and code == "skip":
+        state["values"][item.key] = ""
+        return await _ask(update, context)
     if item is None or step != str(index) or item.kind not in ("choice", "multi"):
         return await _ask(update, context, _("This button is no longer valid."))
     codes = {t.code for t in item.options}
@@ -327,7 +294,7 @@ async def _confirm(update: Update, context: Context, state: dict) -> object:
     _ = tr(context)
     if _current(form, state) is not None:
         return await _ask(update, context, _("Please answer the question first."))
-    member = await services(context).staff.get(update.effective_user.id)
+    member = await form.actor(context, update.effective_user.id)
     number = state["number"]
     if member is None:
         context.chat_data.pop(_KEY, None)
@@ -336,7 +303,7 @@ async def _confirm(update: Update, context: Context, state: dict) -> object:
     try:
         if not await _may(context, member, form.action, number):
             raise CaseError(form.action)
-        done = await form.submit(update, context, member, number, state["values"])
+        done = await form.submit(update, context, member, number, {**state["carry"], **state["values"]})
     except CaseError:
         context.chat_data.pop(_KEY, None)
         await context.bot.send_message(
@@ -344,9 +311,10 @@ async def _confirm(update: Update, context: Context, state: dict) -> object:
         )
         return ConversationHandler.END
     context.chat_data.pop(_KEY, None)
-    log.info("form %s done for tip %s", form.action, number)
-    back = _keyboard([[(_("📂 Back to the report"), f"{form.back}:{number}")]])
-    await context.bot.send_message(update.effective_chat.id, done, reply_markup=back)
+    log.info("form %s done for %s", form.action, number)
+    back = _keyboard([[(_("📂 Back to the report"), f"{form.back}:{number}")]]) if form.back else None
+    if done:
+        await context.bot.send_message(update.effective_chat.id, done, reply_markup=back)
     return ConversationHandler.END
 
 

@@ -1,0 +1,68 @@
+"""Units and their liaisons (DOMAIN.md section 7): the contact table of seed 000 附件2 and seed 002
+附件2, one current liaison per unit.
+
+A liaison is an official reporting for their unit, known to the office by name and work phone (the
+county's own form lists them), so the contact table is kept in plaintext, unlike anything about a
+reporter. It names no tip and is never linked to one.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from core.taxonomy import Term
+from core.tips import normalize_phone
+
+UNIT_KINDS = (
+    Term("village", "村", "Village"),
+    Term("community", "社区", "Community"),
+    Term("department", "镇直部门", "Township department"),
+)
+UNIT_KIND_CODES = frozenset(t.code for t in UNIT_KINDS)
+
+_Text = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class Contact(BaseModel):
+    """One row of the contact table: 单位负责人, 职务, 联系电话, 联络员, 职务, 联系电话, QQ号码, 备注."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    head: _Text
+    head_title: _Text
+    head_phone: str
+    name: _Text
+    title: _Text
+    phone: str
+    qq: Annotated[str, Field(pattern=r"^([1-9][0-9]{4,11})?$")] = ""
+    note: Annotated[str, Field(max_length=200)] = ""
+
+    @field_validator("head_phone", "phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        phone = normalize_phone(value)
+        if phone is None or len(phone.lstrip("+")) < 7:
+            raise ValueError("not a phone number")
+        return phone
+
+
+#: The contact table's columns, in the seed's order: (field, 中文, English).
+CONTACT_COLUMNS = (
+    ("head", "单位负责人", "Head of unit"),
+    ("head_title", "职务", "Title"),
+    ("head_phone", "联系电话", "Phone"),
+    ("name", "联络员", "Liaison"),
+    ("title", "职务", "Title"),
+    ("phone", "联系电话", "Phone"),
+    ("qq", "QQ号码", "QQ"),
+    ("note", "备注", "Note"),
+)
+
+
+def parse_qq(text: str) -> str | None:
+    """A QQ number (5 to 12 digits, not starting with 0); None if it is not one."""
+    folded = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
+    return folded if folded.isdigit() and not folded.startswith("0") and 5 <= len(folded) <= 12 else None

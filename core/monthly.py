@@ -1,0 +1,332 @@
+"""The township's monthly figures table (DOMAIN.md section 7): the seed form 附件3 as an .xlsx, a CSV
+of the same rows, and a chart of the year's main figures.
+
+The .xlsx copies the paper form so the county can file it as it is:
+
+    row 1      {year}年{month}月{title}, merged across the table
+    row 2      填报单位：…  (left)                              填报日期：…年…月…日 (right)
+    rows 3-4   单位 | 项目 | a group (检查情况…) merged over its columns in row 3, each column's
+               name and unit in row 4; a column without a group, like 单位 and 项目, spans both rows
+    then       two rows per unit, 本月数 and 累计数, the unit's name merged over both: （迟报）after
+               the name of a late unit, （未报）and empty 本月数 cells for one that has not reported
+    then       合计, the same two rows in bold: the month summed over the units that reported, the
+               year to date over all of them; a ratio column is computed from each row's own values
+    last       填报人签字： … 填报日期：
+
+Money is kept as whole yuan and shown in 万元 with only the decimals it needs (exact: 4 at most).
+The CSV has the header row (单位, 项目, one column each) and the same rows, for machines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from core.charts import Panel, bar_panels
+from core.figures import YUAN_PER_WAN, Column, Template, format_value, ratio, year_to_date
+from core.periods import parse_month, year_months
+from core.sheets import Cell, _safe, write_csv
+
+HEADER_ROWS = 4  # title, office and date, then the two-level header
+FIRST_COLUMN = 3  # the template's columns start after 单位 and 项目
+MAIN_COLUMNS = 4  # panels in the chart
+
+_WORDS = {
+    "zh": {
+        "unit": "单位", "item": "项目", "month": "本月数", "ytd": "累计数", "total": "合计",
+        "office": "填报单位：", "date": "填报日期：", "signed": "填报人签字：",
+        "blank_date": "填报日期：　　年　　月　　日",
+        "late": "（迟报）", "missing": "（未报）",
+    },
+    "en": {
+        "unit": "Unit", "item": "Item", "month": "This month", "ytd": "Year to date", "total": "Total",
+        "office": "Reporting office: ", "date": "Date: ", "signed": "Signed:", "blank_date": "Date:",
+        "late": " (late)", "missing": " (not submitted)",
+    },
+}  # fmt: skip
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_NAMES_EN = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    unit: str  # the unit's name (村/社区/部门), as shown in the table
+    month: dict[str, int] | None  # this month's typed values by column code; None = not submitted
+    ytd: dict[str, int]  # 累计数 by column code (core.figures.year_to_date)
+    late: bool = False
+
+
+#: What was sent: (unit id, period) → (the month's values, whether it came late).
+Sent = Mapping[tuple[int, str], tuple[dict[str, int], bool]]
+
+
+def consolidate(template: Template, period: str, units: Sequence[tuple[int, str]], sent: Sent) -> list[UnitFigures]:
+    """Each unit's row for the period: its month (None if not sent) and 累计数 from its months of the
+    year so far (flows summed, stocks the latest)."""
+    months = year_months(period)
+    rows = []
+    for unit_id, name in units:
+        earlier = [sent[(unit_id, p)][0] for p in months if (unit_id, p) in sent]
+        this = sent.get((unit_id, period))
+        ytd = year_to_date(template, earlier)
+        rows.append(UnitFigures(name, this[0] if this else None, ytd, late=bool(this and this[1])))
+    return rows
+
+
+def by_month(template: Template, period: str, sent: Sent) -> dict[int, dict[str, int]]:
+    """The year's months up to the period, each summed over the units: what the chart shows."""
+    totals_by_month = {}
+    for index, month in enumerate(year_months(period), 1):
+        rows = [values for (_unit, p), (values, _late) in sent.items() if p == month]
+        if rows:
+            totals_by_month[index] = {c.code: sum(r.get(c.code, 0) for r in rows) for c in template.typed}
+    return totals_by_month
+
+
+def totals(template: Template, units: Sequence[UnitFigures]) -> tuple[dict[str, int], dict[str, int]]:
+    """The 合计 rows: the month summed over the units that reported (a missing one counts as
+    nothing), the year to date over all units. Stocks add up too: enterprises across units."""
+    month = {c.code: sum((u.month or {}).get(c.code, 0) for u in units) for c in template.typed}
+    ytd = {c.code: sum(u.ytd.get(c.code, 0) for u in units) for c in template.typed}
+    return month, ytd
+
+
+def cell(template: Template, column: Column, values: dict[str, int] | None) -> Cell:
+    """One sheet cell: None when the unit has not reported (or the value is missing); a count as
+    int; money as Decimal 万元 (exact, ≤ 4 decimals); a ratio computed from the same row's values
+    (None when its denominator is 0)."""
+    if values is None:
+        return None
+    if column.ratio_of:
+        return ratio(template, column, values)
+    value = values.get(column.code)
+    if value is None:
+        return None
+    return Decimal(value) / YUAN_PER_WAN if column.kind == "money" else value
+
+
+def header(column: Column, lang: str) -> str:
+    """A column's header: its name and unit, 监管企业总数（家）."""
+    if lang == "zh":
+        return f"{column.label(lang)}（{column.unit}）"
+    unit = "10,000 yuan" if column.unit == "万元" else column.unit
+    return f"{column.label(lang)} ({unit})"
+
+
+def parse_period(period: str) -> tuple[int, int]:
+    """ "2026-10" → (2026, 10); ValueError if it is not a month."""
+    parsed = parse_month(period)
+    if parsed is None:
+        raise ValueError(f"period {period!r} is not YYYY-MM")
+    return parsed
+
+
+def title(template: Template, period: str, lang: str) -> str:
+    year, month = parse_period(period)
+    if lang == "zh":
+        return f"{year}年{month}月{template.title}"
+    return f"Enforcement figures, {_MONTH_NAMES_EN[month - 1]} {year} — {template.title}"
+
+
+def _words(lang: str) -> dict[str, str]:
+    return _WORDS["zh" if lang == "zh" else "en"]
+
+
+def _blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list[tuple[str, dict | None, dict, bool]]:
+    """(name as shown, month, year to date, is the total) for each unit, then the total."""
+    words = _words(lang)
+    blocks = []
+    for unit in units:
+        mark = words["missing"] if unit.month is None else words["late"] if unit.late else ""
+        blocks.append((unit.unit + mark, unit.month, unit.ytd, False))
+    month, ytd = totals(template, units)
+    blocks.append((words["total"], month, ytd, True))
+    return blocks
+
+
+# -- the .xlsx ---------------------------------------------------------------------------------
+
+
+def write_monthly_xlsx(path: Path, template: Template, *, period: str, office: str, units: Sequence[UnitFigures],
+                       made_on: date, lang: str = "zh") -> None:  # fmt: skip
+    """The month's table laid out like the seed form (see the module's docstring)."""
+    book = Workbook()
+    ws = book.active
+    ws.title = period[:31]
+    width = FIRST_COLUMN - 1 + len(template.columns)
+    words = _words(lang)
+    day = f"{made_on:%Y年%m月%d日}" if lang == "zh" else made_on.isoformat()
+    heading = ws.cell(row=1, column=1, value=_safe(title(template, period, lang)))
+    heading.font = Font(bold=True, size=14)
+    heading.alignment = Alignment(horizontal="center", vertical="center")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    _left_right(ws, 2, width, words["office"] + office, words["date"] + day)
+    _write_header(ws, template, lang)
+    row = HEADER_ROWS + 1
+    for name, month, ytd, total in _blocks(template, units, lang):
+        _write_unit(ws, row, template, name, (month, ytd), lang, bold=total)
+        row += 2
+    _left_right(ws, row + 1, width, words["signed"], words["blank_date"])
+    _finish(ws, template, row - 1)
+    book.save(path)
+
+
+def _left_right(ws: Worksheet, row: int, width: int, left: str, right: str) -> None:
+    """Text on the left of the row and on the right (over the last four columns), like the form."""
+    split = max(width - 3, 2)
+    ws.cell(row=row, column=1, value=_safe(left))
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=split - 1)
+    ws.cell(row=row, column=split, value=_safe(right)).alignment = Alignment(horizontal="right")
+    ws.merge_cells(start_row=row, start_column=split, end_row=row, end_column=width)
+
+
+def _write_header(ws: Worksheet, template: Template, lang: str) -> None:
+    words = _words(lang)
+    for index, text in ((1, words["unit"]), (2, words["item"])):
+        ws.cell(row=3, column=index, value=text)
+        ws.merge_cells(start_row=3, start_column=index, end_row=4, end_column=index)
+    for group, first, last in _runs(template):
+        if group is None:
+            column = template.columns[first]
+            ws.cell(row=3, column=FIRST_COLUMN + first, value=_safe(header(column, lang)))
+            ws.merge_cells(start_row=3, start_column=FIRST_COLUMN + first, end_row=4, end_column=FIRST_COLUMN + first)
+            continue
+        ws.cell(row=3, column=FIRST_COLUMN + first, value=_safe(_group(group, lang)))
+        if last > first:
+            ws.merge_cells(start_row=3, start_column=FIRST_COLUMN + first, end_row=3, end_column=FIRST_COLUMN + last)
+        for index in range(first, last + 1):
+            ws.cell(row=4, column=FIRST_COLUMN + index, value=_safe(header(template.columns[index], lang)))
+
+
+def _runs(template: Template) -> list[tuple[str | None, int, int]]:
+    """(group, first, last) column indexes: consecutive columns of one group; an ungrouped column alone."""
+    runs: list[tuple[str | None, int, int]] = []
+    for index, column in enumerate(template.columns):
+        if runs and column.group is not None and runs[-1][0] == column.group and runs[-1][2] == index - 1:
+            runs[-1] = (column.group, runs[-1][1], index)
+        else:
+            runs.append((column.group, index, index))
+    return runs
+
+
+_GROUPS_EN = {
+    "检查情况": "Inspections", "立案情况": "Cases", "强制措施": "Enforcement measures", "经济处罚": "Fines",
+    "其他处罚情况": "Other penalties", "曝光、惩戒情况": "Exposure and sanctions",
+}  # fmt: skip
+
+
+def _group(group: str, lang: str) -> str:
+    return group if lang == "zh" else _GROUPS_EN.get(group, group)
+
+
+def _write_unit(ws: Worksheet, row: int, template: Template, name: str, values: tuple[dict | None, dict], lang: str,
+                *, bold: bool) -> None:  # fmt: skip
+    """A unit's two rows, 本月数 and 累计数, its name merged over both."""
+    words = _words(lang)
+    ws.cell(row=row, column=1, value=_safe(name))
+    ws.merge_cells(start_row=row, start_column=1, end_row=row + 1, end_column=1)
+    for offset, (item, row_values) in enumerate(zip((words["month"], words["ytd"]), values, strict=True)):
+        ws.cell(row=row + offset, column=2, value=item)
+        for index, column in enumerate(template.columns):
+            target = ws.cell(row=row + offset, column=FIRST_COLUMN + index, value=cell(template, column, row_values))
+            target.number_format = _number_format(column, target.value)
+    for line in ws.iter_rows(min_row=row, max_row=row + 1, max_col=FIRST_COLUMN - 1 + len(template.columns)):
+        for target in line:
+            target.font = Font(bold=bold)
+
+
+def _number_format(column: Column, value: Cell) -> str:
+    """Counts whole; ratios to 2 decimals; money in 万元 with the decimals it has (1.5, 1.2345, 2)."""
+    if column.ratio_of:
+        return "0.00"
+    if column.kind == "money" and isinstance(value, Decimal):
+        places = max(0, -int(value.as_tuple().exponent))
+        return "0." + "0" * places if places else "0"
+    return "0"
+
+
+def _finish(ws: Worksheet, template: Template, last_row: int) -> None:
+    """Borders and alignment over the table, the header bold, widths for Chinese text, panes frozen."""
+    width = FIRST_COLUMN - 1 + len(template.columns)
+    for line in ws.iter_rows(min_row=3, max_row=last_row, max_col=width):
+        for target in line:
+            target.border = _BORDER
+            target.alignment = _CENTER
+            if target.row <= HEADER_ROWS:
+                target.font = Font(bold=True)
+    names = [str(ws.cell(row=r, column=1).value or "") for r in range(HEADER_ROWS + 1, last_row + 1, 2)]
+    ws.column_dimensions["A"].width = min(max([len(n) * 2 + 2 for n in names] + [10]), 30)
+    ws.column_dimensions["B"].width = 10
+    for index in range(FIRST_COLUMN, width + 1):
+        ws.column_dimensions[get_column_letter(index)].width = 12
+    longest = max(len(str(ws.cell(row=4, column=i).value or "")) for i in range(1, width + 1))
+    ws.row_dimensions[4].height = 15 * max(2, -(-longest * 2 // 10))  # ~5 Chinese characters a line
+    ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=FIRST_COLUMN)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+# -- the CSV and the chart ---------------------------------------------------------------------
+
+
+def write_monthly_csv(path: Path, template: Template, *, period: str, units: Sequence[UnitFigures],
+                      lang: str = "zh") -> None:  # fmt: skip
+    """The same rows as the .xlsx under one header row; the unit's name on both of its rows, money
+    as 万元 text, "" where there is nothing. The period is checked; the file's name carries it."""
+    parse_period(period)
+    words = _words(lang)
+    headers = [words["unit"], words["item"], *(header(c, lang) for c in template.columns)]
+    rows = []
+    for name, month, ytd, _total in _blocks(template, units, lang):
+        for item, values in ((words["month"], month), (words["ytd"], ytd)):
+            rows.append([name, item, *(_text(template, c, values) for c in template.columns)])
+    write_csv(path, headers, rows)
+
+
+def _text(template: Template, column: Column, values: dict[str, int] | None) -> str:
+    if values is None:
+        return ""
+    if column.ratio_of:
+        value = ratio(template, column, values)
+        return "" if value is None else str(value)
+    return "" if values.get(column.code) is None else format_value(column, values[column.code])
+
+
+def main_columns(template: Template) -> tuple[Column, ...]:
+    """The chart's columns: the first four typed counts that are flows (not stocks)."""
+    flows = [c for c in template.typed if c.kind == "count" and not c.stock]
+    return tuple(flows[:MAIN_COLUMNS])
+
+
+def monthly_chart(template: Template, *, year: int, by_month: dict[int, dict[str, int]], lang: str = "zh",
+                  title: str) -> bytes:  # fmt: skip
+    """A PNG: one bar panel per main column, a bar per month present (1..12). Raises
+    core.charts.CjkFontMissing without a Chinese font."""
+    columns = main_columns(template)
+    if not columns:
+        raise ValueError(f"template {template.code!r} has no count column to chart")
+    months = sorted(m for m in by_month if 1 <= m <= 12)
+    labels = [f"{m}月" if lang == "zh" else _MONTHS_EN[m - 1] for m in months]
+    panels = [
+        Panel(header(column, lang), list(zip(labels, [by_month[m].get(column.code, 0) for m in months], strict=True)))
+        for column in columns
+    ]
+    footer = f"{year}年各月" if lang == "zh" else f"By month, {year}"
+    return bar_panels(title, panels, footer=footer)

@@ -1,0 +1,94 @@
+"""What a liaison reads while sending the monthly figures: the question for one field (with the unit and
+last month's value), the whole form to fill in one message, the problems, and the preview of 本月数
+beside the computed 累计数."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from core.figures import Column, Rule, Template, form_text, format_value, ratio
+from core.periods import month_label
+from handlers.i18n import Translate, colon
+
+
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+
+
+def heading(unit: str, period: str, lang: str) -> str:
+    return f"🏘 {unit} · {month_label(period, lang)}"
+
+
+def amount(column: Column, value: int | None, _: Translate) -> str:
+    if value is None:
+        return _("not reported")
+    return f"{format_value(column, value)} {column.unit}"
+
+
+def field_question(template: Template, column: Column, last: dict[str, int] | None, lang: str, _: Translate) -> str:
+    typed = template.typed
+    position = _("Question {index} of {count}").format(index=typed.index(column) + 1, count=len(typed))
+    lines = [position, f"{column.label(lang)}（{column.unit}）"]
+    lines.append(_("Last month") + colon(lang) + amount(column, (last or {}).get(column.code), _))
+    if column.kind == "money":
+        lines.append(_("In 万元, up to 4 decimals: 1.25 means 12,500 yuan."))
+    else:
+        lines.append(_("A whole number, 0 or more."))
+    return "\n".join(lines)
+
+
+def value_problem(column: Column, answer: str, lang: str, _: Translate) -> str:
+    """What is wrong with what was typed for one field, and what to type instead."""
+    name = column.label(lang)
+    if answer.strip().startswith(("-", "－", "负")):
+        return _("{name}: cannot be negative. Please type 0 or more.").format(name=name)
+    if not answer.strip():
+        return _("{name}: the line is missing. Please add it.").format(name=name)
+    if column.kind == "money":
+        return _("{name}: “{answer}” is not an amount in 万元. Type it like 1.25 (at most 4 decimals).").format(
+            name=name, answer=answer[:40]
+        )
+    return _("{name}: “{answer}” is not a whole number. Type it like 12.").format(name=name, answer=answer[:40])
+
+
+def rule_problem(template: Template, rule: Rule, values: dict[str, int], ytd: dict[str, int], lang: str,
+                 _: Translate) -> str:  # fmt: skip
+    left, right = template.column(rule.left), template.column(rule.right)
+    shown = values if rule.scope == "month" else ytd
+    text = (
+        _("{left} ({left_value}) cannot be more than {right} ({right_value}).")
+        if rule.scope == "month"
+        else _("Year to date, {left} ({left_value}) cannot be more than {right} ({right_value}).")
+    )
+    return text.format(
+        left=left.label(lang),
+        left_value=format_value(left, shown.get(left.code, 0)),
+        right=right.label(lang),
+        right_value=format_value(right, shown.get(right.code, 0)),
+    )
+
+
+def jump_line(column: Column, value: int, last: int, lang: str, _: Translate) -> str:
+    return "• " + _("{name}: {value} (last month {last})").format(
+        name=column.label(lang), value=amount(column, value, _), last=amount(column, last, _)
+    )
+
+
+def one_message_form(template: Template, lang: str, _: Translate) -> str:
+    return "\n\n".join([
+        _("Copy the form below, write each number after its colon, and send it back to me as one message. "
+          "A line left empty counts as 0 once you confirm it."),
+        form_text(template, lang),
+    ])  # fmt: skip
+
+
+def preview(template: Template, values: dict[str, int], ytd: dict[str, int], lang: str, _: Translate) -> str:
+    lines = [_("Please check: this month (本月数) and year to date (累计数)."), ""]
+    for column in template.columns:
+        if column.ratio_of:
+            month, year = ratio(template, column, values), ratio(template, column, ytd)
+            shown = [f"{v} %" if v is not None else "—" for v in (month, year)]
+        else:
+            shown = [amount(column, values.get(column.code, 0), _), amount(column, ytd.get(column.code, 0), _)]
+        lines.append(f"{column.label(lang)}{colon(lang)}{shown[0]} · " + _("year to date") + f" {shown[1]}")
+    return "\n".join(lines)

@@ -1,0 +1,312 @@
+"""A liaison sends (or corrects) a month's figures: step by step, one question per field, or the whole
+form in one message. Both end in the same checks: empty lines counted as 0 only once confirmed, the
+template's rules (现场监督检查企业数 ≤ 监管企业总数…), values over ten times last month's confirmed,
+then a preview of 本月数 beside the computed 累计数, and only then is it stored.
+
+The entry lives in chat data (sealed at rest) and survives a restart. It is a state of the chat's one
+conversation (handlers.reporter). On sending, the bot checks again that this person is still the
+unit's liaison and that the admin has not locked the month.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+
+from core.figures import Template, jumps, parse_form, parse_value, violations, year_to_date
+from core.periods import current_month, monthly_schedule, parse_month, year_months
+from handlers.common import Context, chat_language, is_private, now, services, today, tr
+from handlers.i18n import Translate
+from handlers.liaison import figure_views as views
+from handlers.liaison.home import prompt_time, send_home
+from handlers.report.flow import FLOW
+from storage.figures import PeriodLocked
+
+log = logging.getLogger("tipline.figures")
+FIGURES = "liaison_figures"  # the state; chat_data["figures"] holds the entry
+_KEY = "figures"
+
+
+def _template(context: Context) -> Template:
+    return services(context).office.figures.chosen
+
+
+def _state(context: Context) -> dict | None:
+    state = context.chat_data.get(_KEY)
+    return state if isinstance(state, dict) and "unit" in state else None
+
+
+async def _may_enter(context: Context, user_id: int, unit_id: int, period: str) -> str | None:
+    """None if this person may send this unit's figures for this period now, else why not."""
+    _ = tr(context)
+    svc = services(context)
+    if not await svc.units.is_liaison(user_id, unit_id):
+        return _("You are not the liaison of this unit (any more).")
+    latest = current_month(_template(context), now(context), prompt_time(context)).period
+    if parse_month(period) is None or period > latest:
+        return _("That month cannot be reported yet.")
+    if await svc.submissions.locked(period):
+        return _("The office has locked this month. To change it, please call the office.")
+    return None
+
+
+async def _known(context: Context, unit_id: int, period: str) -> tuple[dict[str, int] | None, list[dict[str, int]]]:
+    """Last month's values (None if not sent) and the year's earlier months, oldest first."""
+    year, month = parse_month(period)
+    previous = f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+    earlier = year_months(period)[:-1]
+    sent = await services(context).submissions.of_periods([previous, *earlier])
+    last = sent.get((unit_id, previous))
+    return (last.values if last else None), [sent[(unit_id, p)].values for p in earlier if (unit_id, p) in sent]
+
+
+# -- entering ----------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> object:
+    """lf:<step|text>:<unit>:<period>, from the prompt or the liaison's page."""
+    query = update.callback_query
+    await query.answer()
+    _ = tr(context)
+    parts = query.data.split(":")
+    if len(parts) != 4 or parts[1] not in ("step", "text") or not parts[2].isdigit() or not is_private(update):
+        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
+        return ConversationHandler.END
+    unit_id, period = int(parts[2]), parts[3]
+    problem = await _may_enter(context, update.effective_user.id, unit_id, period)
+    if problem is not None:
+        await context.bot.send_message(update.effective_chat.id, problem)
+        return ConversationHandler.END
+    unit = await services(context).units.get(unit_id)
+    last, _earlier = await _known(context, unit_id, period)
+    context.chat_data[FLOW] = "figures"
+    context.chat_data[_KEY] = {"unit": unit_id, "unit_name": unit.name, "period": period, "mode": parts[1],
+                               "values": {}, "last": last, "blank_ok": False, "jumps_ok": []}  # fmt: skip
+    log.info("figures started for unit %s, %s (%s)", unit_id, period, parts[1])
+    if parts[1] == "text":
+        lang = chat_language(context)
+        text = views.heading(unit.name, period, lang) + "\n\n" + views.one_message_form(_template(context), lang, _)
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=_cancel_markup(_))
+        return FIGURES
+    return await _next(update, context)
+
+
+def _cancel_markup(_: Translate):
+    return views.keyboard([[(_("✖ Cancel"), "lv:cancel")]])
+
+
+async def _say(update: Update, context: Context, text: str, rows: list[list[tuple[str, str]]] | None = None) -> object:
+    _ = tr(context)
+    markup = views.keyboard([*(rows or []), [(_("✖ Cancel"), "lv:cancel")]])
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    return FIGURES
+
+
+# -- the checks, in order ----------------------------------------------------------------------
+
+
+async def _next(update: Update, context: Context, notice: str = "") -> object:
+    """Ask what is missing, or go through the checks towards the preview."""
+    state = _state(context)
+    template = _template(context)
+    _ = tr(context)
+    lang = chat_language(context)
+    missing = [c for c in template.typed if c.code not in state["values"]]
+    head = views.heading(state["unit_name"], state["period"], lang)
+    if missing and state["mode"] == "step":
+        column = missing[0]
+        index = template.typed.index(column)
+        rows = [[("0", f"lv:zero:{index}")]] + ([[(_("⬅ Back"), "lv:back")]] if index else [])
+        question = views.field_question(template, column, state["last"], lang, _)
+        return await _say(update, context, "\n\n".join(p for p in (notice, head, question) if p), rows)
+    if missing:
+        names = "、".join(c.label(lang) for c in missing)
+        text = _("Still missing: {names}. Please send those lines (name, colon, number).").format(names=names)
+        return await _say(update, context, "\n\n".join(p for p in (notice, text) if p))
+    return await _review(update, context, state, template)
+
+
+async def _review(update: Update, context: Context, state: dict, template: Template) -> object:
+    _ = tr(context)
+    lang = chat_language(context)
+    values = state["values"]
+    blanks = [c for c in template.typed if values.get(c.code) is None]
+    if blanks and not state["blank_ok"]:
+        names = "、".join(c.label(lang) for c in blanks)
+        text = _("These lines are empty: {names}. Do they mean 0?").format(names=names)
+        return await _say(update, context, text, [[(_("Yes, they are 0"), "lv:blank_yes"),
+                                                   (_("No, I will fill them in"), "lv:blank_no")]])  # fmt: skip
+    month = {c.code: values.get(c.code) or 0 for c in template.typed}
+    _last, earlier = await _known(context, state["unit"], state["period"])
+    ytd = year_to_date(template, [*earlier, month])
+    broken = violations(template, month, ytd)
+    if broken:
+        problems = [views.rule_problem(template, rule, month, ytd, lang, _) for rule in broken]
+        for rule in broken:
+            values.pop(rule.left, None)
+        return await _next(update, context, "\n".join(["⚠ " + p for p in problems]))
+    jumped = [code for code in jumps(template, month, state["last"]) if code not in state["jumps_ok"]]
+    if jumped:
+        lines = [_("These are more than 10 times last month's. Are they right?")]
+        lines += [views.jump_line(template.column(c), month[c], state["last"][c], lang, _) for c in jumped]
+        return await _say(update, context, "\n".join(lines), [[(_("Yes, they are right"), "lv:jump_yes"),
+                                                               (_("No, change them"), "lv:jump_no")]])  # fmt: skip
+    state["stage"] = "preview"
+    head = views.heading(state["unit_name"], state["period"], lang)
+    text = head + "\n\n" + views.preview(template, month, ytd, lang, _)
+    return await _say(update, context, text, [[(_("✅ Send"), "lv:send"), (_("✏ Start again"), "lv:restart")]])
+
+
+# -- answers -----------------------------------------------------------------------------------
+
+
+async def on_text(update: Update, context: Context) -> object:
+    state = _state(context)
+    if state is None:
+        return ConversationHandler.END
+    state.pop("stage", None)
+    template = _template(context)
+    text = update.message.text
+    if state["mode"] == "step":
+        missing = [c for c in template.typed if c.code not in state["values"]]
+        if not missing:
+            return await _next(update, context)
+        value = parse_value(missing[0], text)
+        if value is None:
+            return await _next(
+                update, context, views.value_problem(missing[0], text, chat_language(context), tr(context))
+            )
+        state["values"][missing[0].code] = value
+        return await _next(update, context)
+    return await _merge_form(update, context, state, template, text)
+
+
+async def _merge_form(update: Update, context: Context, state: dict, template: Template, text: str) -> object:
+    """The one-message form, or some of its lines sent again: what is understood is kept."""
+    values, problems = parse_form(template, text)
+    state["values"].update(values)
+    lang = chat_language(context)
+    _ = tr(context)
+    shown = [views.value_problem(template.column(code), answer, lang, _) for code, answer in problems.items()
+             if answer or code not in state["values"]]  # fmt: skip
+    if not values and not any(answer for answer in problems.values()):
+        return await _next(update, context, _("I could not find the form's lines in that message."))
+    for code, answer in problems.items():
+        if answer:
+            state["values"].pop(code, None)
+    if shown:
+        notice = "\n".join(["⚠ " + p for p in shown])
+        return await _say(update, context, notice + "\n\n" + _("Please send those lines again, like “立案数：3”."))
+    return await _next(update, context)
+
+
+async def on_button(update: Update, context: Context) -> object:
+    query = update.callback_query
+    await query.answer()
+    state = _state(context)
+    _ = tr(context)
+    if state is None:
+        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
+        return ConversationHandler.END
+    action = query.data.removeprefix("lv:")
+    if action == "cancel":
+        return await cancel(update, context)
+    if action == "send" and state.get("stage") == "preview":
+        return await _send(update, context, state)
+    handled = _apply_button(state, _template(context), action)
+    if handled is None:
+        return await _next(update, context, _("This button is no longer valid."))
+    state.pop("stage", None)
+    return await _next(update, context)
+
+
+def _apply_button(state: dict, template: Template, action: str) -> bool | None:
+    """Change the entry for a button; None when the button does not fit where the entry is."""
+    values = state["values"]
+    missing = [c for c in template.typed if c.code not in values]
+    name, _sep, argument = action.partition(":")
+    if name == "zero" and state["mode"] == "step" and missing and argument == str(template.typed.index(missing[0])):
+        values[missing[0].code] = 0
+    elif name == "back" and state["mode"] == "step" and missing and template.typed.index(missing[0]) > 0:
+        values.pop(template.typed[template.typed.index(missing[0]) - 1].code)
+    elif name in ("blank_yes", "blank_no") and not missing and None in values.values():
+        if name == "blank_yes":
+            state["blank_ok"] = True
+        else:
+            for code in [c for c, v in values.items() if v is None]:
+                values.pop(code)
+    elif name in ("jump_yes", "jump_no") and not missing:
+        month = {c: v or 0 for c, v in values.items()}
+        jumped = jumps(template, month, state["last"])
+        if name == "jump_yes":
+            state["jumps_ok"] = jumped
+        else:
+            for code in jumped:
+                values.pop(code)
+    elif name == "restart" and state.get("stage") == "preview":
+        state.update(values={}, blank_ok=False, jumps_ok=[])
+    else:
+        return None
+    return True
+
+
+async def _send(update: Update, context: Context, state: dict) -> object:
+    _ = tr(context)
+    template = _template(context)
+    user = update.effective_user.id
+    problem = await _may_enter(context, user, state["unit"], state["period"])
+    if problem is not None:
+        return await _end(update, context, problem + "\n" + _("Nothing was stored."))
+    month = {c.code: state["values"].get(c.code) or 0 for c in template.typed}
+    late = monthly_schedule(template, state["period"]).is_late(today(context))
+    try:
+        version = await services(context).submissions.submit(
+            state["unit"], state["period"], template.code, month, user, now(context), late
+        )
+    except PeriodLocked:
+        return await _end(update, context, _("The office has just locked this month. Nothing was stored."))
+    log.info("figures stored for unit %s, %s, version %d", state["unit"], state["period"], version)
+    text = _("Received, thank you. Version {version} is stored.").format(version=version)
+    if late:
+        text += "\n" + _("It is marked late: it was due by {date}.").format(
+            date=f"{monthly_schedule(template, state['period']).due:%Y-%m-%d}"
+        )
+    await _end(update, context, text)
+    await send_home(update, context)
+    return ConversationHandler.END
+
+
+async def _end(update: Update, context: Context, text: str) -> object:
+    context.chat_data.pop(_KEY, None)
+    context.chat_data.pop(FLOW, None)
+    await context.bot.send_message(update.effective_chat.id, text)
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: Context) -> object:
+    _ = tr(context)
+    return await _end(update, context, _("Cancelled. Nothing was stored."))
+
+
+async def on_other(update: Update, context: Context) -> object:
+    """A sticker, photo, voice… where numbers are wanted."""
+    _ = tr(context)
+    if _state(context) is None:
+        return ConversationHandler.END
+    return await _next(update, context, _("Please type the numbers as text, or use the buttons."))
+
+
+def entry_points() -> list[CallbackQueryHandler]:
+    return [CallbackQueryHandler(start, pattern=r"^lf:")]
+
+
+def states() -> dict[str, list]:
+    return {
+        FIGURES: [
+            CallbackQueryHandler(on_button, pattern=r"^lv:"),
+            MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+            MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
+        ]
+    }

@@ -1,0 +1,103 @@
+"""A liaison's page ("I am a liaison"): their units, what is due, and the buttons to send or correct
+the monthly figures and the quarter's summary. Someone not registered is told how."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label, year_months
+from handlers.common import Context, chat_language, now, services, tr
+from handlers.i18n import Translate
+from storage.liaisons import Liaison
+
+#: Earlier months of the year offered for correction on the page (the latest first).
+CORRECTABLE_SHOWN = 2
+
+
+def prompt_time(context: Context) -> time:
+    return services(context).office.figures.at
+
+
+def due_text(schedule: Schedule, lang: str) -> str:
+    return f"{schedule.due:%Y-%m-%d}"
+
+
+async def _unit_block(context: Context, item: Liaison, month: Schedule, _: Translate):
+    svc = services(context)
+    lang = chat_language(context)
+    unit = item.unit
+    latest = await svc.submissions.latest(unit.id, month.period)
+    label = month_label(month.period, lang)
+    if latest is None:
+        status = _("{month}: not sent yet, due {date}.").format(month=label, date=due_text(month, lang))
+    else:
+        status = _("{month}: sent on {date} (version {version}).").format(
+            month=label, date=latest.submitted_at[:10], version=latest.version
+        )
+    lines = [f"🏘 {unit.name}", status]
+    rows = []
+    if await svc.submissions.locked(month.period):
+        lines.append(_("The office has locked {month}: no more changes.").format(month=label))
+    else:
+        verb = _("✏ Correct") if latest else _("📊 Send")
+        rows.append([
+            InlineKeyboardButton(f"{verb} · " + _("step by step"), callback_data=f"lf:step:{unit.id}:{month.period}"),
+            InlineKeyboardButton(f"{verb} · " + _("in one message"), callback_data=f"lf:text:{unit.id}:{month.period}"),
+        ])  # fmt: skip
+    earlier = [p for p in reversed(year_months(month.period)[:-1])]
+    shown = 0
+    for period in earlier:
+        if shown == CORRECTABLE_SHOWN:
+            break
+        if await svc.submissions.latest(unit.id, period) and not await svc.submissions.locked(period):
+            text = _("✏ Correct {month}").format(month=month_label(period, lang))
+            rows.append([InlineKeyboardButton(text, callback_data=f"lf:step:{unit.id}:{period}")])
+            shown += 1
+    await _quarter_block(context, item, lines, rows, _)
+    return lines, rows
+
+
+async def _quarter_block(context: Context, item: Liaison, lines: list[str], rows: list, _: Translate) -> None:
+    svc = services(context)
+    if not svc.office.figures.quarterly:
+        return
+    quarter = current_quarter(now(context), prompt_time(context))
+    if quarter is None or await svc.submissions.locked(quarter.period):
+        return
+    lang = chat_language(context)
+    label = quarter_label(quarter.period, lang)
+    sent = await svc.submissions.quarter(item.unit.id, quarter.period)
+    if sent is None:
+        lines.append(
+            _("Summary of {quarter}: not sent yet, due {date}.").format(quarter=label, date=due_text(quarter, lang))
+        )
+    else:
+        lines.append(_("Summary of {quarter}: sent on {date}.").format(quarter=label, date=sent.submitted_at[:10]))
+    text = (_("✏ Correct the summary") if sent else _("📄 Send the summary")) + f" · {label}"
+    rows.append([InlineKeyboardButton(text, callback_data=f"lq:{item.unit.id}:{quarter.period}")])
+
+
+async def send_home(update: Update, context: Context) -> None:
+    _ = tr(context)
+    svc = services(context)
+    chat = update.effective_chat.id
+    mine = await svc.units.of_user(update.effective_user.id)
+    if not mine:
+        from handlers.liaison.register import how_to_register
+
+        await context.bot.send_message(chat, how_to_register(_))
+        return
+    month = current_month(svc.office.figures.chosen, now(context), prompt_time(context))
+    for item in mine:
+        lines, rows = await _unit_block(context, item, month, _)
+        await context.bot.send_message(
+            chat, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
+        )
+
+
+async def on_liaison_button(update: Update, context: Context) -> None:
+    """menu:liaison"""
+    await update.callback_query.answer()
+    await send_home(update, context)

@@ -1,0 +1,125 @@
+"""The liaisons' schedule (core.periods): the prompt for the month (and the quarter), reminders to those
+who have not sent, and, after the due day, the list of missing units to the admins.
+
+Run at the office's prompt time daily and once shortly after start-up. Each message is recorded
+(storage.reminders) under a key naming the period, the event and the person, so a repeated run,
+a restart or a run after downtime never sends anything twice; a prompt missed while the bot was
+down goes out when it comes back (and stands for any reminder that fell due meanwhile).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.ext import Application
+
+from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label
+from core.roles import Role
+from handlers.i18n import translator
+from handlers.office.alerts import send_to_staff
+from storage.liaisons import Liaison
+
+log = logging.getLogger("tipline.prompts")
+#: A period this long past its missing list is not prompted any more (a liaison who registers late
+#: in the quarter is not asked for a summary long overdue).
+STALE_AFTER = timedelta(days=27)
+
+
+def _month_message(item: Liaison, schedule: Schedule, reminder: bool) -> tuple[str, InlineKeyboardMarkup]:
+    _ = translator(item.lang)
+    label = month_label(schedule.period, item.lang)
+    text = (_("⏰ Reminder: the figures of {unit} for {month} are due by {date}.") if reminder
+            else _("📊 Monthly figures: please send those of {unit} for {month} by {date}."))  # fmt: skip
+    rows = [[
+        InlineKeyboardButton(_("Step by step"), callback_data=f"lf:step:{item.unit.id}:{schedule.period}"),
+        InlineKeyboardButton(_("In one message"), callback_data=f"lf:text:{item.unit.id}:{schedule.period}"),
+    ]]  # fmt: skip
+    return text.format(unit=item.unit.name, month=label, date=f"{schedule.due:%Y-%m-%d}"), InlineKeyboardMarkup(rows)
+
+
+def _quarter_message(item: Liaison, schedule: Schedule, reminder: bool) -> tuple[str, InlineKeyboardMarkup]:
+    _ = translator(item.lang)
+    label = quarter_label(schedule.period, item.lang)
+    text = (_("⏰ Reminder: the summary and typical cases of {unit} for {quarter} are due by {date}.") if reminder
+            else _("📄 Please send the activity summary and typical cases (典型案例) of {unit} for {quarter} "
+                   "by {date}."))  # fmt: skip
+    button = InlineKeyboardButton(_("📄 Send the summary"), callback_data=f"lq:{item.unit.id}:{schedule.period}")
+    return text.format(unit=item.unit.name, quarter=label, date=f"{schedule.due:%Y-%m-%d}"), InlineKeyboardMarkup(
+        [[button]]
+    )
+
+
+def _due_events(schedule: Schedule, now: datetime, at) -> tuple[list[str], bool]:
+    """The prompt and reminder events whose time has come, in order; whether the missing list is due."""
+    naive = now.replace(tzinfo=None)
+    passed = [name for name, when in schedule.events(at) if when <= naive]
+    return [n for n in passed if n != "missing"], "missing" in passed
+
+
+async def _fan_out(app: Application, kind: str, schedule: Schedule, sent_units: set[int], now: datetime) -> int:
+    """Prompt (or remind) every liaison whose unit has not sent; returns messages delivered."""
+    services = app.bot_data["services"]
+    events, missing_due = _due_events(schedule, now, services.office.figures.at)
+    if not events or now.date() > schedule.missing_on + STALE_AFTER:
+        return 0
+    waiting = [item for item in await services.units.liaisons() if item.unit.id not in sent_units]
+    render = _month_message if kind == "month" else _quarter_message
+    prefix = f"{kind}:{schedule.period}"
+    keys = {(item.unit.id, item.user_id): [f"{prefix}:{e}:{item.unit.id}@{item.user_id}" for e in events]
+            for item in waiting}  # fmt: skip
+    unsent = await services.reminders.unsent(k for ks in keys.values() for k in ks)
+    delivered: set[str] = set()
+    count = 0
+    for item in waiting:
+        item_keys = keys[(item.unit.id, item.user_id)]
+        if item_keys[-1] not in unsent:
+            continue  # the latest event reached this person already
+        reminder = item_keys[0] not in unsent  # the prompt went out before: this is a reminder
+        if await send_to_staff(app, item.user_id, *render(item, schedule, reminder), f"{kind} prompt"):
+            delivered |= set(item_keys)  # a late prompt stands for the reminders it caught up with
+            count += 1
+    await services.reminders.mark_sent(delivered, now.date())
+    if missing_due:
+        count += await _missing_list(app, kind, schedule, sent_units, now)
+    return count
+
+
+async def _missing_list(app: Application, kind: str, schedule: Schedule, sent: set[int], now: datetime) -> int:
+    services = app.bot_data["services"]
+    key = f"{kind}:{schedule.period}:missing"
+    if not await services.reminders.unsent([key]):
+        return 0
+    absent = [u for u in await services.units.all() if u.id not in sent]
+    lang = services.language
+    _ = translator(lang)
+    label = month_label(schedule.period, lang) if kind == "month" else quarter_label(schedule.period, lang)
+    if absent:
+        text = _("📋 {period}: due by {date}, not sent by:").format(period=label, date=f"{schedule.due:%Y-%m-%d}")
+        text += "\n" + "\n".join(f"• {u.name}" for u in absent)
+    else:
+        text = _("📋 {period}: every unit has sent.").format(period=label)
+    delivered = 0
+    for admin in await services.staff.with_role(Role.ADMIN):
+        delivered += await send_to_staff(app, admin.user_id, text, None, "missing list")
+    if delivered:
+        await services.reminders.mark_sent([key], now.date())
+    return delivered
+
+
+async def run_prompts(app: Application) -> int:
+    """The daily run; returns how many messages went out."""
+    services = app.bot_data["services"]
+    now = services.clock()
+    at = services.office.figures.at
+    figures = services.office.figures
+    month = current_month(figures.chosen, now, at)
+    sent = {unit_id for (unit_id, _p) in await services.submissions.of_periods([month.period])}
+    count = await _fan_out(app, "month", month, sent, now)
+    quarter = current_quarter(now, at) if figures.quarterly else None
+    if quarter is not None:
+        done = {r.unit_id for r in await services.submissions.quarters(quarter.period)}
+        count += await _fan_out(app, "quarter", quarter, done, now)
+    log.info("liaison run: %d messages", count)
+    return count

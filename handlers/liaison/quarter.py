@@ -1,0 +1,244 @@
+"""The quarter's activity summary and 典型案例 (seed 000), with documents: a liaison writes the summary,
+then the typical cases (or none), then sends any documents, checks and sends. Every version is kept;
+a late one is marked late. Like the monthly figures, a state of the chat's one conversation."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+
+from core.media import DOWNLOAD_LIMIT
+from core.periods import current_quarter, parse_quarter, quarter_label, quarterly_schedule
+from handlers.common import Context, chat_language, is_private, now, services, today, tr
+from handlers.files import FILES, attachment, fetch
+from handlers.liaison.figure_views import keyboard
+from handlers.liaison.home import prompt_time, send_home
+from handlers.report.flow import FLOW
+from storage.figures import Document, PeriodLocked
+
+log = logging.getLogger("tipline.quarter")
+QUARTER = "liaison_quarter"
+_KEY = "quarter"
+MAX_TEXT = 3500
+MAX_DOCUMENTS = 10
+
+
+def _state(context: Context) -> dict | None:
+    state = context.chat_data.get(_KEY)
+    return state if isinstance(state, dict) and "unit" in state else None
+
+
+async def _may_enter(context: Context, user_id: int, unit_id: int, period: str) -> str | None:
+    _ = tr(context)
+    svc = services(context)
+    if not await svc.units.is_liaison(user_id, unit_id):
+        return _("You are not the liaison of this unit (any more).")
+    latest = current_quarter(now(context), prompt_time(context))
+    if parse_quarter(period) is None or latest is None or period > latest.period:
+        return _("That quarter cannot be reported yet.")
+    if await svc.submissions.locked(period):
+        return _("The office has locked this quarter. To change it, please call the office.")
+    return None
+
+
+async def start(update: Update, context: Context) -> object:
+    """lq:<unit>:<period>"""
+    query = update.callback_query
+    await query.answer()
+    _ = tr(context)
+    parts = query.data.split(":")
+    if len(parts) != 3 or not parts[1].isdigit() or not is_private(update):
+        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
+        return ConversationHandler.END
+    unit_id, period = int(parts[1]), parts[2]
+    problem = await _may_enter(context, update.effective_user.id, unit_id, period)
+    if problem is not None:
+        await context.bot.send_message(update.effective_chat.id, problem)
+        return ConversationHandler.END
+    unit = await services(context).units.get(unit_id)
+    context.chat_data[FLOW] = "quarter"
+    context.chat_data[_KEY] = {"unit": unit_id, "unit_name": unit.name, "period": period, "stage": "summary",
+                               "documents": []}  # fmt: skip
+    log.info("quarter summary started for unit %s, %s", unit_id, period)
+    return await _ask(update, context)
+
+
+async def _ask(update: Update, context: Context, notice: str = "") -> object:
+    state = _state(context)
+    _ = tr(context)
+    head = f"🏘 {state['unit_name']} · {quarter_label(state['period'], chat_language(context))}"
+    stage = state["stage"]
+    rows: list[list[tuple[str, str]]] = []
+    if stage == "summary":
+        text = _("Please write the quarter's activity summary (活动开展情况) in one message.")
+    elif stage == "cases":
+        text = _("Now the typical cases (典型案例), in one message: what was found, what was done.")
+        rows.append([(_("No typical case this quarter"), "lq2:nocase")])
+    elif stage == "documents":
+        count = len(state["documents"])
+        text = _("Send any documents (photos, PDF, Word…) now, one or several; then tap “Done”. "
+                 "Documents so far: {count}.").format(count=count)  # fmt: skip
+        rows.append([(_("Done"), "lq2:done")])
+    else:
+        text = _preview(state, _)
+        rows.append([(_("✅ Send"), "lq2:send")])
+    rows.append([(_("✖ Cancel"), "lq2:cancel")])
+    body = "\n\n".join(p for p in (notice, head, text) if p)
+    await context.bot.send_message(update.effective_chat.id, body, reply_markup=keyboard(rows))
+    return QUARTER
+
+
+def _preview(state: dict, _) -> str:
+    cases = state.get("cases") or _("none")
+    names = "、".join(d["name"] for d in state["documents"]) or _("none")
+    return "\n\n".join([
+        _("Please check before sending."),
+        _("Summary") + f"\n{state['summary']}",
+        _("Typical cases") + f"\n{cases}",
+        _("Documents") + f"\n{names}",
+    ])  # fmt: skip
+
+
+async def on_text(update: Update, context: Context) -> object:
+    state = _state(context)
+    if state is None:
+        return ConversationHandler.END
+    _ = tr(context)
+    text = update.message.text.strip()
+    if state["stage"] not in ("summary", "cases"):
+        return await _ask(update, context, _("Please use the buttons below."))
+    if len(text) < 4:
+        return await _ask(update, context, _("Please write a little more."))
+    if len(text) > MAX_TEXT:
+        return await _ask(update, context, _("That is {length} characters; please keep it under {limit}.").format(
+            length=len(text), limit=MAX_TEXT))  # fmt: skip
+    state[state["stage"]] = text
+    state["stage"] = "cases" if state["stage"] == "summary" else "documents"
+    return await _ask(update, context)
+
+
+async def on_file(update: Update, context: Context) -> object:
+    state = _state(context)
+    if state is None:
+        return ConversationHandler.END
+    _ = tr(context)
+    if state["stage"] != "documents":
+        return await _ask(update, context, _("Documents come after the text: please answer the question first."))
+    if len(state["documents"]) >= MAX_DOCUMENTS:
+        return await _ask(update, context, _("That is the most documents one summary can take ({count}).").format(
+            count=MAX_DOCUMENTS))  # fmt: skip
+    file_id, name, mime, size = attachment(update)
+    if size is not None and size > DOWNLOAD_LIMIT:
+        return await _ask(update, context, _("This file is larger than 20 MB, which the bot cannot receive. "
+                                             "Please send a smaller copy."))  # fmt: skip
+    state["documents"].append({"name": name[:100], "mime": mime, "file_id": file_id})
+    return await _ask(update, context)
+
+
+async def on_button(update: Update, context: Context) -> object:
+    query = update.callback_query
+    await query.answer()
+    state = _state(context)
+    _ = tr(context)
+    if state is None:
+        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
+        return ConversationHandler.END
+    action = query.data.removeprefix("lq2:")
+    if action == "cancel":
+        return await _end(update, context, _("Cancelled. Nothing was stored."))
+    if action == "nocase" and state["stage"] == "cases":
+        state.update(cases="", stage="documents")
+    elif action == "done" and state["stage"] == "documents":
+        state["stage"] = "preview"
+    elif action == "send" and state["stage"] == "preview":
+        return await _send(update, context, state)
+    else:
+        return await _ask(update, context, _("This button is no longer valid."))
+    return await _ask(update, context)
+
+
+async def _send(update: Update, context: Context, state: dict) -> object:
+    _ = tr(context)
+    user = update.effective_user.id
+    problem = await _may_enter(context, user, state["unit"], state["period"])
+    if problem is not None:
+        return await _end(update, context, problem + "\n" + _("Nothing was stored."))
+    documents = await _download_all(context, state)
+    if documents is None:
+        state["documents"], state["stage"] = [], "documents"
+        return await _ask(update, context, _("A document could not be fetched from Telegram. Please send the "
+                                             "documents again."))  # fmt: skip
+    late = quarterly_schedule(state["period"]).is_late(today(context))
+    try:
+        version = await services(context).submissions.submit_quarter(
+            state["unit"],
+            state["period"],
+            state["summary"],
+            state.get("cases", ""),
+            documents,
+            user,
+            now(context),
+            late,
+        )
+    except PeriodLocked:
+        return await _end(update, context, _("The office has just locked this quarter. Nothing was stored."))
+    log.info("quarter summary stored for unit %s, %s, version %d", state["unit"], state["period"], version)
+    text = _("Received, thank you. Version {version} is stored.").format(version=version)
+    if late:
+        text += "\n" + _("It is marked late: it was due by {date}.").format(
+            date=f"{quarterly_schedule(state['period']).due:%Y-%m-%d}"
+        )
+    await _end(update, context, text)
+    await send_home(update, context)
+    return ConversationHandler.END
+
+
+async def _download_all(context: Context, state: dict) -> list[Document] | None:
+    documents = []
+    for item in state["documents"]:
+        try:
+            body = await fetch(context, item["file_id"])
+        except TelegramError as exc:
+            log.warning("a quarter document could not be fetched: %s", type(exc).__name__)
+            return None
+        if body is None:
+            return None
+        documents.append(Document(item["name"], item["mime"], body))
+    return documents
+
+
+async def _end(update: Update, context: Context, text: str) -> object:
+    context.chat_data.pop(_KEY, None)
+    context.chat_data.pop(FLOW, None)
+    await context.bot.send_message(update.effective_chat.id, text)
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: Context) -> object:
+    _ = tr(context)
+    return await _end(update, context, _("Cancelled. Nothing was stored."))
+
+
+async def on_other(update: Update, context: Context) -> object:
+    _ = tr(context)
+    if _state(context) is None:
+        return ConversationHandler.END
+    return await _ask(update, context, _("Please type the text, send a document, or use the buttons."))
+
+
+def entry_points() -> list[CallbackQueryHandler]:
+    return [CallbackQueryHandler(start, pattern=r"^lq:")]
+
+
+def states() -> dict[str, list]:
+    return {
+        QUARTER: [
+            CallbackQueryHandler(on_button, pattern=r"^lq2:"),
+            MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+            MessageHandler(FILES, on_file),
+            MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
+        ]
+    }

@@ -1,0 +1,148 @@
+"""Units and their liaisons, for the office: `/units` lists every unit with its liaison and phone
+numbers (any staff member); the admin adds units and issues one-time liaison codes (72 hours)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from core.liaisons import UNIT_KINDS
+from core.roles import Role, StaffMember
+from handlers.common import Context, chat_language, now, services, tr
+from handlers.i18n import N_, Translate, colon
+from handlers.office.access import staff_only
+from handlers.office.form_fields import Field, Values
+from handlers.office.forms import Form, define
+from storage.liaisons import Liaison, Unit, UnitError
+
+log = logging.getLogger("tipline.units")
+INVITE_HOURS = 72
+PAGE = 20
+MESSAGE_LIMIT = 3500
+
+
+def _unit_lines(unit: Unit, liaison: Liaison | None, lang: str, _: Translate) -> list[str]:
+    kind = next(t.label(lang) for t in UNIT_KINDS if t.code == unit.kind)
+    lines = [f"🏘 {unit.name}（{kind}）"]
+    if liaison is None:
+        return [*lines, "   " + _("no liaison yet")]
+    c = liaison.contact
+    lines.append(
+        "   " + _("Liaison") + colon(lang) + f"{c.name}，{c.title}，{c.phone}" + (f"，QQ {c.qq}" if c.qq else "")
+    )
+    lines.append("   " + _("Head of unit") + colon(lang) + f"{c.head}，{c.head_title}，{c.head_phone}")
+    if c.note:
+        lines.append("   " + _("Note") + colon(lang) + c.note)
+    return lines
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    """Messages under Telegram's length limit, breaking between units."""
+    chunks, current = [], ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > MESSAGE_LIMIT:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return [*chunks, current] if current else chunks
+
+
+@staff_only()
+async def units_command(update: Update, context: Context, member: StaffMember) -> None:
+    _ = tr(context)
+    lang = chat_language(context)
+    svc = services(context)
+    liaisons = {item.unit.id: item for item in await svc.units.liaisons()}
+    units = await svc.units.all()
+    lines = [_("Units and their liaisons ({count}):").format(count=len(units))]
+    for unit in units:
+        lines += _unit_lines(unit, liaisons.get(unit.id), lang, _)
+    if not units:
+        lines.append(_("No units yet."))
+    chunks = _chunks(lines)
+    markup = None
+    if member.has(Role.ADMIN):
+        markup = InlineKeyboardMarkup([
+            [InlineKeyboardButton(_("➕ Add a unit"), callback_data="form:unit:new")],
+            [InlineKeyboardButton(_("🔑 Invite a liaison"), callback_data="units:page:0")],
+        ])  # fmt: skip
+    for index, chunk in enumerate(chunks):
+        await update.effective_message.reply_text(chunk, reply_markup=markup if index == len(chunks) - 1 else None)
+
+
+@staff_only(Role.ADMIN)
+async def units_button(update: Update, context: Context, admin: StaffMember) -> None:
+    """units:page:<n> (which unit to invite for) and units:invite:<unit id>."""
+    query = update.callback_query
+    await query.answer()
+    _ = tr(context)
+    parts = query.data.split(":")
+    svc = services(context)
+    if len(parts) == 3 and parts[1] == "page" and parts[2].isdigit():
+        await _invite_page(update, context, int(parts[2]))
+        return
+    unit = (
+        await svc.units.get(int(parts[2])) if len(parts) == 3 and parts[1] == "invite" and parts[2].isdigit() else None
+    )
+    if unit is None:
+        await query.message.reply_text(_("This button is no longer valid."))
+        return
+    at = now(context)
+    code = await svc.units.invite(unit, admin.user_id, at, at + timedelta(hours=INVITE_HOURS))
+    log.info("liaison invite issued for unit %s", unit.id)
+    text = _(
+        "Liaison code for {unit}: {code}\n\nIt works once, for {hours} hours. The liaison sends, in a private chat "
+        "with this bot: /register {code}\nIf the unit has a liaison, the new one takes over and the old one is told."
+    ).format(unit=unit.name, code=code, hours=INVITE_HOURS)
+    await query.message.reply_text(text)
+
+
+async def _invite_page(update: Update, context: Context, page: int) -> None:
+    _ = tr(context)
+    units = await services(context).units.all()
+    shown = units[page * PAGE : (page + 1) * PAGE]
+    rows = [[InlineKeyboardButton(u.name, callback_data=f"units:invite:{u.id}")] for u in shown]
+    if (page + 1) * PAGE < len(units):
+        rows.append([InlineKeyboardButton(_("More ▶"), callback_data=f"units:page:{page + 1}")])
+    text = _("Which unit is the code for?") if shown else _("No units yet: add one first.")
+    await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def _is_admin(context: Context, member: StaffMember, subject: str) -> bool:
+    return member.has(Role.ADMIN)
+
+
+async def _add_unit(update: Update, context: Context, admin: StaffMember, subject: str, values: Values) -> str:
+    _ = tr(context)
+    try:
+        unit = await services(context).units.add(str(values["name"]), str(values["kind"]), admin.user_id, now(context))
+    except UnitError as exc:
+        return {
+            "taken": _("A unit of that name exists already. Nothing was added."),
+            "name": _("A unit's name is 2 to 40 characters. Nothing was added."),
+            "kind": _("That is not a kind of unit. Nothing was added."),
+        }[exc.reason]
+    return _("Added: {unit}. Invite its liaison with /units → “Invite a liaison”.").format(unit=unit.name)
+
+
+ADD_UNIT = define(
+    Form(
+        action="unit",
+        title=N_("Adding a unit"),
+        fields=(
+            Field(
+                "name",
+                N_("The unit's name, as the county writes it (e.g. 东平村, 镇应急管理办公室):"),
+                "text",
+                max_len=40,
+            ),
+            Field("kind", N_("What kind of unit is it?"), "choice", options=UNIT_KINDS),
+        ),
+        submit=_add_unit,
+        allowed=_is_admin,
+        back=None,
+        subject=lambda text: text if text == "new" else None,
+    )
+)

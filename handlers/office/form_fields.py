@@ -1,0 +1,93 @@
+"""The fields of a staff form (handlers.office.forms): what each kind of field accepts, the message
+when it is not that, and how a value reads back in the summary."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from core.liaisons import parse_qq
+from core.money import format_yuan, parse_yuan
+from core.taxonomy import Term
+from core.tips import normalize_phone, parse_count, parse_day, parse_tip_number
+from handlers.common import Context, services, today
+from handlers.i18n import Translate
+
+Values = dict[str, object]
+#: Text shown above a field's question, computed from the answers so far (a suggested amount…).
+Intro = Callable[[Context, str, Values, Translate], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    prompt: str  # msgid
+    kind: str  # "text", "choice", "multi", "money", "count", "days", "date", "tip", "phone", "qq"
+    options: tuple[Term, ...] = ()
+    when: Callable[[Values], bool] = lambda values: True
+    at_least: int = 0  # for "multi": how many to choose
+    max_len: int = 1500
+    intro: Intro | None = None
+    zero: bool = False  # for "money": whether 0 is an answer
+    optional: bool = False  # a "Skip" button leaves it empty
+
+
+def value_text(item: Field, value: object, lang: str, _: Translate) -> str:
+    if value == "" and item.optional:
+        return _("(skipped)")
+    if item.kind == "choice":
+        return next(t.label(lang) for t in item.options if t.code == value)
+    if item.kind == "multi":
+        return "、".join(t.label(lang) for t in item.options if t.code in value) or _("none")
+    if item.kind == "money":
+        return format_yuan(int(value))
+    return str(value)
+
+
+async def check_typed(item: Field, text: str, context: Context, _: Translate) -> tuple[object, str | None]:
+    text = text.strip()
+    if item.kind == "money":
+        fen = parse_yuan(text)
+        if fen is None or (fen == 0 and not item.zero):
+            return None, _("That is not an amount. Please type it in yuan, for example 80000, 80,000.50 or 8万.")
+        return fen, None
+    if item.kind == "count":
+        count = parse_count(text)
+        if count is None:
+            return None, _("Please type a whole number, 0 or more.")
+        return count, None
+    if item.kind == "date":
+        day = parse_day(text, today(context))
+        if day is None:
+            return None, _("Please type a date like 2026-11-23, or “today”, not in the future.")
+        return day.isoformat(), None
+    if item.kind == "days":
+        days = parse_count(text)
+        maximum = services(context).office.deadlines.extension_max_days
+        if days is None or not 1 <= days <= maximum:
+            return None, _("Please type a number of days from 1 to {maximum}.").format(maximum=maximum)
+        return days, None
+    if item.kind == "phone":
+        phone = normalize_phone(text)
+        if phone is None or len(phone.lstrip("+")) < 7:
+            return None, _(
+                "That is not a phone number. Please type it with digits only, like 13800138000 or 0730-5172110."
+            )
+        return phone, None
+    if item.kind == "qq":
+        qq = parse_qq(text)
+        if qq is None:
+            return None, _("A QQ number is 5 to 12 digits. Please type it again, or tap “Skip”.")
+        return qq, None
+    if item.kind == "tip":
+        number = parse_tip_number(text)
+        if number is None:
+            return None, _("That is not a tip number. It looks like JB2026-000123.")
+        return number, None
+    if len(text) < 2:
+        return None, _("Please write a little more.")
+    if len(text) > item.max_len:
+        return None, _("That is {length} characters; please keep it under {limit}.").format(
+            length=len(text), limit=item.max_len
+        )
+    return text, None

@@ -1,0 +1,134 @@
+"""Units, their liaisons and the invites that register them (one current liaison per unit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from core.liaisons import UNIT_KIND_CODES, Contact
+from storage.audit import AuditLog
+from storage.db import Database
+from storage.staff import Invite, InviteError, StaffRepository
+
+
+@dataclass(frozen=True)
+class Unit:
+    id: int
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Liaison:
+    unit: Unit
+    user_id: int
+    lang: str
+    contact: Contact
+    since: str
+
+
+class UnitError(Exception):
+    """A unit that cannot be added (`reason`: 'kind', 'name', 'taken')."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+_LIAISON = (
+    "SELECT u.id, u.name, u.kind, l.user_id, l.lang, l.contact, l.since FROM liaisons l"
+    " JOIN units u ON u.id = l.unit_id WHERE l.until IS NULL AND u.active = 1"
+)
+
+
+def _liaison(row: aiosqlite.Row) -> Liaison:
+    return Liaison(Unit(row[0], row[1], row[2]), row[3], row[4], Contact.model_validate_json(row[5]), row[6])
+
+
+class Units:
+    def __init__(self, db: Database, staff: StaffRepository, audit: AuditLog):
+        self.db = db
+        self.staff = staff
+        self.audit = audit
+
+    async def add(self, name: str, kind: str, actor: int, at: datetime) -> Unit:
+        name = " ".join(name.split())
+        if kind not in UNIT_KIND_CODES:
+            raise UnitError("kind")
+        if not 2 <= len(name) <= 40:
+            raise UnitError("name")
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT 1 FROM units WHERE name = ?", (name,)) as cur:
+                if await cur.fetchone():
+                    raise UnitError("taken")
+            async with conn.execute(
+                "INSERT INTO units (name, kind, added_on) VALUES (?, ?, ?) RETURNING id",
+                (name, kind, at.date().isoformat()),
+            ) as cur:
+                (unit_id,) = await cur.fetchone()
+            await self.audit.append(conn, actor=actor, action="unit.add", at=at, detail=f"{unit_id}:{kind}")
+        return Unit(unit_id, name, kind)
+
+    async def get(self, unit_id: int) -> Unit | None:
+        row = await self.db.fetchone("SELECT id, name, kind FROM units WHERE id = ? AND active = 1", (unit_id,))
+        return Unit(*row) if row else None
+
+    async def all(self) -> list[Unit]:
+        rows = await self.db.fetchall("SELECT id, name, kind FROM units WHERE active = 1 ORDER BY kind, name")
+        return [Unit(*r) for r in rows]
+
+    async def invite(self, unit: Unit, actor: int, at: datetime, expires_at: datetime) -> str:
+        async with self.db.transaction() as conn:
+            code = await self.staff.create_invite(conn, Invite("liaison", None, "", unit.id), actor, expires_at)
+            await self.audit.append(conn, actor=actor, action="liaison.invite", at=at, detail=str(unit.id))
+        return code
+
+    async def invited_unit(self, code: str, now: datetime) -> Unit:
+        """The unit a liaison code is for; InviteError if it is not one that may be used now."""
+        invite = await self.staff.peek(code, now)
+        unit = await self.get(invite.unit_id) if invite.kind == "liaison" and invite.unit_id else None
+        if unit is None:
+            raise InviteError("unknown")
+        return unit
+
+    async def register(self, code: str, user_id: int, lang: str, contact: Contact, at: datetime) -> Liaison | None:
+        """Use the code and make this person the unit's liaison; returns the liaison handed over from
+        (None if the unit had none, or it was this person already). InviteError if the code is bad."""
+        async with self.db.transaction() as conn:
+            invite = await self.staff.redeem(conn, code, user_id, at)
+            if invite.kind != "liaison" or invite.unit_id is None:
+                raise InviteError("unknown")
+            before = await self._current(conn, invite.unit_id)
+            stamp = at.isoformat(timespec="seconds")
+            await conn.execute(
+                "UPDATE liaisons SET until = ? WHERE unit_id = ? AND until IS NULL", (stamp, invite.unit_id)
+            )
+            await conn.execute(
+                "INSERT INTO liaisons (unit_id, user_id, lang, contact, since) VALUES (?, ?, ?, ?, ?)",
+                (invite.unit_id, user_id, lang, contact.model_dump_json(), stamp),
+            )
+            detail = f"{invite.unit_id}:handover" if before and before.user_id != user_id else str(invite.unit_id)
+            await self.audit.append(conn, actor=user_id, action="liaison.register", at=at, detail=detail)
+        return before if before and before.user_id != user_id else None
+
+    async def _current(self, conn: aiosqlite.Connection, unit_id: int) -> Liaison | None:
+        async with conn.execute(f"{_LIAISON} AND u.id = ?", (unit_id,)) as cur:
+            row = await cur.fetchone()
+        return _liaison(row) if row else None
+
+    async def liaison(self, unit_id: int) -> Liaison | None:
+        row = await self.db.fetchone(f"{_LIAISON} AND u.id = ?", (unit_id,))
+        return _liaison(row) if row else None
+
+    async def liaisons(self) -> list[Liaison]:
+        rows = await self.db.fetchall(f"{_LIAISON} ORDER BY u.kind, u.name")
+        return [_liaison(r) for r in rows]
+
+    async def of_user(self, user_id: int) -> list[Liaison]:
+        rows = await self.db.fetchall(f"{_LIAISON} AND l.user_id = ? ORDER BY u.name", (user_id,))
+        return [_liaison(r) for r in rows]
+
+    async def is_liaison(self, user_id: int, unit_id: int) -> bool:
+        return any(item.unit.id == unit_id for item in await self.of_user(user_id))
