@@ -46,7 +46,7 @@ async def _submit(sim, unit, period="2026-10"):
 async def test_prompt_reminders_and_missing_list_each_once(start_bot, monkeypatch):
     async with start_bot() as sim:
         put_clock(sim, monkeypatch, datetime(2026, 11, 1, 9, 0))
-        east, west = await _three_units(sim)
+        east, _west = await _three_units(sim)
         assert await _run_at(sim, monkeypatch, datetime(2026, 11, 1, 9, 0)) == 2
         [prompt] = _to(sim, LIAISON)
         assert "2026年10月" in prompt.params["text"] and "2026-11-03" in prompt.params["text"]

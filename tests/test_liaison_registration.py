@@ -166,4 +166,3 @@ async def test_only_the_admin_adds_units_and_issues_codes_and_only_staff_list_th
         assert len(await services_of(sim).units.all()) == 1
         [refused] = await sim.user(STRANGER).send("/units")
         assert "李会计" not in refused.text
-
