@@ -1,5 +1,6 @@
 """`python -m bot export tips|rewards --from 2026-01-01 --to 2026-12-31`: the tip ledger (举报台账)
-or the reward ledger (奖励台账) as .xlsx and .csv.
+or the reward ledger (奖励台账) as .xlsx and .csv. `python -m bot export monthly 2026-10`: the units'
+consolidated monthly table as /monthly sends it (.xlsx like the county's form, .csv, .png chart).
 
 Plaintext columns only: no content, no identity, no payee details leave the encrypted store this
 way. Each export is an entry in the audit log (no actor: whoever runs the command holds the server)."""
@@ -14,12 +15,17 @@ from pathlib import Path
 from bot import startup
 from core import rewards
 from core.office import OfficeConfig
+from core.periods import parse_month
 from core.sheets import write_csv, write_xlsx
 from core.stats import ledger_headers, ledger_row
+from handlers.liaison.monthly import MonthlyFiles, write_monthly
 from storage.audit import AuditLog
 from storage.db import Database
+from storage.figures import Submissions
 from storage.ledger import Ledger
+from storage.liaisons import Units
 from storage.rewards import rewards_touching
+from storage.staff import StaffRepository
 from storage.vault import Vault
 
 
@@ -49,6 +55,45 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         parser.add_argument("--out", type=Path, default=Path("."), help="the folder to write into (default: here)")
         parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="column names and labels (default: zh)")
         parser.set_defaults(func=cmd_export, what=what)
+    monthly = export_sub.add_parser("monthly", help="the units' monthly figures table, chart and CSV for a month")
+    monthly.add_argument("period", type=_month, metavar="YYYY-MM")
+    monthly.add_argument("--out", type=Path, default=Path("."), help="the folder to write into (default: here)")
+    monthly.add_argument("--lang", choices=("zh", "en"), default="zh", help="column names and labels (default: zh)")
+    monthly.set_defaults(func=cmd_export_monthly)
+
+
+def _month(text: str) -> str:
+    if parse_month(text) is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-10")
+    return text
+
+
+def cmd_export_monthly(args: argparse.Namespace) -> int:
+    settings = startup.load_settings()
+    ring = startup.load_keyring(settings)
+    office = startup.load_office_config(settings)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    async def export(db: Database) -> MonthlyFiles:
+        vault = Vault(ring)
+        audit = AuditLog(db, vault)
+        made = datetime.now(settings.tz)
+        units = Units(db, StaffRepository(db, vault), audit)
+        submissions = Submissions(db, audit)
+        files = await write_monthly(units, submissions, office, args.period, args.out, made.date(), args.lang)
+        await audit.record(actor=None, action="export.monthly", at=made, detail=args.period)
+        return files
+
+    files = asyncio.run(startup.on_database(settings, ring, export))
+    written = ", ".join(str(p) for p in (files.xlsx, files.csv, files.png) if p is not None)
+    print(f"Wrote {written}: {files.units - len(files.missing)} of {files.units} units reported.")
+    if files.missing:
+        print("Missing: " + ", ".join(files.missing))
+    if files.late:
+        print("Late: " + ", ".join(files.late))
+    if files.png is None:
+        print("No chart: no Chinese font is installed (apt-get install fonts-wqy-microhei).")
+    return 0
 
 
 async def _rows(db: Database, args: argparse.Namespace, office: OfficeConfig) -> tuple[list[str], list[list]]:

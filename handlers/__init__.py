@@ -20,7 +20,7 @@ from telegram.ext import (
 from handlers import menu
 from handlers.common import Context, services, today
 from handlers.errors import on_error
-from handlers.liaison import home, monthly, units
+from handlers.liaison import home, monthly, quarter_view, units
 from handlers.office import approvals, case_forms, inbox, reward_forms, rewards, staff_admin, stats  # noqa: F401
 from handlers.reporter import reporter_conversation
 
@@ -70,6 +70,7 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CallbackQueryHandler(units.units_button, pattern=r"^units:"))
     app.add_handler(CommandHandler("monthly", monthly.monthly_command))
     app.add_handler(CallbackQueryHandler(monthly.lock_button, pattern=r"^mon:lock:"))
+    app.add_handler(CommandHandler("quarter", quarter_view.quarter_command))
     app.add_handler(CallbackQueryHandler(home.on_liaison_button, pattern=r"^menu:liaison$"))
     app.add_handler(CallbackQueryHandler(menu.on_menu, pattern=r"^menu:(help|lang)$"))
     app.add_handler(CallbackQueryHandler(menu.on_language, pattern=r"^lang:(zh|en)$"))

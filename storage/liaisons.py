@@ -76,7 +76,7 @@ class Units:
         return Unit(*row) if row else None
 
     async def all(self) -> list[Unit]:
-        rows = await self.db.fetchall("SELECT id, name, kind FROM units WHERE active = 1 ORDER BY kind, name")
+        rows = await self.db.fetchall("SELECT id, name, kind FROM units WHERE active = 1 ORDER BY id")
         return [Unit(*r) for r in rows]
 
     async def invite(self, unit: Unit, actor: int, at: datetime, expires_at: datetime) -> str:
@@ -123,7 +123,7 @@ class Units:
         return _liaison(row) if row else None
 
     async def liaisons(self) -> list[Liaison]:
-        rows = await self.db.fetchall(f"{_LIAISON} ORDER BY u.kind, u.name")
+        rows = await self.db.fetchall(f"{_LIAISON} ORDER BY u.id")
         return [_liaison(r) for r in rows]
 
     async def of_user(self, user_id: int) -> list[Liaison]:

@@ -1,0 +1,54 @@
+"""`/quarter 2026-Q3` (admin and intake officer): each unit's activity summary and 典型案例 for the
+quarter with their documents, and who is missing or late. Every reading is audited."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from core.periods import current_quarter, parse_quarter, quarter_label
+from core.roles import Role, StaffMember
+from handlers.common import Context, chat_language, now, services, tr
+from handlers.office.access import staff_only
+
+log = logging.getLogger("tipline.quarter")
+TEXT_LIMIT = 4000
+
+
+@staff_only(Role.ADMIN, Role.INTAKE)
+async def quarter_command(update: Update, context: Context, member: StaffMember) -> None:
+    _ = tr(context)
+    svc = services(context)
+    lang = chat_language(context)
+    latest = current_quarter(now(context), svc.office.figures.at)
+    period = context.args[0].upper() if context.args else (latest.period if latest else "")
+    if parse_quarter(period) is None:
+        await update.effective_message.reply_text(_("Please give the quarter like this: /quarter 2026-Q3"))
+        return
+    reports = {r.unit_id: r for r in await svc.submissions.quarters(period)}
+    units = await svc.units.all()
+    missing = [u.name for u in units if u.id not in reports]
+    label = quarter_label(period, lang)
+    lines = [_("{quarter}: {sent} of {units} units have sent their summary.").format(
+        quarter=label, sent=len(units) - len(missing), units=len(units))]  # fmt: skip
+    if missing:
+        lines.append(_("Missing:") + " " + "、".join(missing))
+    await update.effective_message.reply_text("\n".join(lines))
+    await svc.audit.record(actor=member.user_id, action="quarter.read", at=now(context), detail=period)
+    for unit in units:
+        report = reports.get(unit.id)
+        if report is None:
+            continue
+        head = f"🏘 {unit.name} · {label} · " + _("version {version}, {date}").format(
+            version=report.version, date=report.submitted_at[:10]
+        )
+        if report.late:
+            head += " · " + _("late")
+        body = "\n\n".join(
+            [head, _("Summary") + f"\n{report.summary}", _("Typical cases") + f"\n{report.cases or '—'}"]
+        )
+        await update.effective_message.reply_text(body[:TEXT_LIMIT])
+        for document in await svc.submissions.documents(report.id):
+            await update.effective_message.reply_document(document.body, filename=document.name)
+    log.info("quarter summaries sent for %s", period)
