@@ -13,7 +13,7 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from bot import export, startup
+from bot import export, startup, units_cli
 from bot.config import Settings
 from bot.console import PERSONAS
 from bot.logs import configure_logging
@@ -265,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     verify.set_defaults(func=cmd_audit_verify)
 
     export.add_parser(sub)
+    units_cli.add_parser(sub)
     return parser
 
 

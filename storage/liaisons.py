@@ -53,7 +53,8 @@ class Units:
         self.staff = staff
         self.audit = audit
 
-    async def add(self, name: str, kind: str, actor: int, at: datetime) -> Unit:
+    async def add(self, name: str, kind: str, actor: int | None, at: datetime) -> Unit:
+        """A new unit; `actor` None when added from the server's command line."""
         name = " ".join(name.split())
         if kind not in UNIT_KIND_CODES:
             raise UnitError("kind")
@@ -79,9 +80,10 @@ class Units:
         rows = await self.db.fetchall("SELECT id, name, kind FROM units WHERE active = 1 ORDER BY id")
         return [Unit(*r) for r in rows]
 
-    async def invite(self, unit: Unit, actor: int, at: datetime, expires_at: datetime) -> str:
+    async def invite(self, unit: Unit, actor: int | None, at: datetime, expires_at: datetime) -> str:
         async with self.db.transaction() as conn:
-            code = await self.staff.create_invite(conn, Invite("liaison", None, "", unit.id), actor, expires_at)
+            invite = Invite("liaison", None, "", unit.id)
+            code = await self.staff.create_invite(conn, invite, actor or 0, expires_at)
             await self.audit.append(conn, actor=actor, action="liaison.invite", at=at, detail=str(unit.id))
         return code
 
