@@ -12,7 +12,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler
 
-from handlers import check, report
+from handlers import check, deeplinks, report
 from handlers.common import Context
 from handlers.conversation import conversation
 from handlers.liaison import figures, quarter, register
@@ -51,6 +51,7 @@ def reporter_conversation() -> ConversationHandler:
             *figures.entry_points(),
             *quarter.entry_points(),
             CommandHandler("register", register.register),
+            *deeplinks.entry_points(),
         ],
         {name: handlers for states in flows for name, handlers in states.items()},
         cancel=cancel,

@@ -12,8 +12,10 @@ from handlers.report.flow import DRAFT, FLOW, STEP_NUMBERS, new_draft
 from handlers.report.summary import daily_limit_text
 
 
-async def start(update: Update, context: Context) -> object:
-    """The menu's "report a problem": a new draft, or the unfinished one where it stopped."""
+async def start(update: Update, context: Context, preset: dict[str, str] | None = None) -> object:
+    """The menu's "report a problem" (or a poster's link): a new draft, or the unfinished one where
+    it stopped. A poster's industry and village are preselected in a new draft; an unfinished one
+    keeps its own answers."""
     query = update.callback_query
     if query is not None:
         await query.answer()
@@ -29,7 +31,7 @@ async def start(update: Update, context: Context) -> object:
     draft = context.chat_data.get(DRAFT)
     if draft is not None:
         return await steps.show(update, context, _("You have an unfinished report: continuing where you stopped."))
-    context.chat_data[DRAFT] = new_draft()
+    context.chat_data[DRAFT] = new_draft(preset)
     return await steps.show(update, context)
 
 

@@ -33,8 +33,14 @@ STEP_NUMBERS = {
 EDITABLE = ("who", "kind", "industry", "village", "description", "evidence", "identity", "push")
 
 
-def new_draft() -> dict[str, Any]:
-    return {"token": secrets.token_urlsafe(16), "step": "intro", "answers": {}, "files": 0, "editing": None}
+def new_draft(preset: dict[str, str] | None = None) -> dict[str, Any]:
+    """A fresh draft. `preset` answers (a poster's industry and village, from its link) answer those
+    steps, which are then skipped until the reporter changes them at the summary."""
+    draft = {"token": secrets.token_urlsafe(16), "step": "intro", "answers": {}, "files": 0, "editing": None}
+    if preset:
+        draft["answers"].update(preset)
+        draft["preset"] = sorted(preset)
+    return draft
 
 
 def sequence(draft: dict[str, Any], office: OfficeConfig) -> list[str]:
@@ -45,8 +51,10 @@ def sequence(draft: dict[str, Any], office: OfficeConfig) -> list[str]:
         steps.append("subtype")
     if answers.get("kind") == "concealed":
         steps += ["acc_when", "acc_dead", "acc_injured"]
-    steps.append("industry")
-    if office.villages:
+    preset = draft.get("preset", [])
+    if "industry" not in preset:
+        steps.append("industry")
+    if office.villages and "village" not in preset:
         steps.append("village")
     steps += ["site", "description", "evidence", "identity"]
     if answers.get("identity") == "named":

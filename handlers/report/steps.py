@@ -132,6 +132,8 @@ async def on_button(update: Update, context: Context) -> object:
         if target is None:
             return await show(update, context, _("This button is no longer valid."))
         draft["editing"], draft["step"] = target, target
+        if target in draft.get("preset", []):
+            draft["preset"].remove(target)  # asked again, so it is in the sequence again
         return await show(update, context)
     if not _button_answer(step, value, draft, office):
         return await show(update, context, _("This button is no longer valid."))
