@@ -146,7 +146,9 @@ def parse_value(column: Column, text: str) -> int | None:
     """A count (whole, ≥ 0; Chinese digits too) or money in 万元 (≤ 4 decimals) → int (yuan for
     money); None if it is not one. Full-width characters and thousands commas are accepted."""
     folded = unicodedata.normalize("NFKC", text).strip().replace(",", "").replace("，", "").replace(" ", "")
-    folded = folded.removesuffix(column.unit) if column.unit else folded
+    unit = unicodedata.normalize("NFKC", column.unit)
+    for written in (unit, re.sub(r"[()]", "", unit)):  # 人（次） is also typed 人次
+        folded = folded.removesuffix(written)
     if column.kind == "count":
         value = parse_count(folded)
         return value if value is not None and value <= MAX_VALUE else None
@@ -189,7 +191,7 @@ def parse_form(template: Template, text: str) -> tuple[dict[str, int | None], di
         name, sep, rest = line.partition(":")
         if not sep:
             continue
-        column = by_name.get(_key(re.sub(r"\(.*?\)$", "", name.strip())))
+        column = by_name.get(_key(name)) or by_name.get(_key(re.sub(r"\([^()]*\)$", "", name.strip())))
         if column is None:
             continue
         answer = rest.strip()
@@ -208,7 +210,8 @@ def parse_form(template: Template, text: str) -> tuple[dict[str, int | None], di
 
 
 def _key(name: str) -> str:
-    return re.sub(r"\s+", "", name).lower()
+    """A column's name as looked up: NFKC (full-width letters and brackets as ASCII), no spaces, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)).lower()
 
 
 # -- checks and sums ---------------------------------------------------------------------------

@@ -65,6 +65,16 @@ async def _next_version(conn: aiosqlite.Connection, table: str, unit_id: int, pe
     return version
 
 
+async def _late(conn: aiosqlite.Connection, table: str, unit_id: int, period: str) -> bool:
+    """Whether the first version came late: a correction after the due day does not make a unit late."""
+    async with conn.execute(
+        f"SELECT late FROM {table} WHERE unit_id = ? AND period = ? AND version = 1",  # noqa: S608
+        (unit_id, period),
+    ) as cur:
+        (late,) = await cur.fetchone()
+    return bool(late)
+
+
 class Submissions:
     def __init__(self, db: Database, audit: AuditLog):
         self.db = db
@@ -97,10 +107,12 @@ class Submissions:
     async def submit(
         self, unit_id: int, period: str, template: str, values: dict[str, int], user_id: int, at: datetime, late: bool
     ) -> int:
-        """Keep a new version of the unit's figures for the period; returns its version number."""
+        """Keep a new version of the unit's figures for the period; returns its version number. A
+        correction keeps the first version's lateness."""
         async with self.db.transaction() as conn:
             await self._refuse_if_locked(conn, period)
             version = await _next_version(conn, "figure_reports", unit_id, period)
+            late = await _late(conn, "figure_reports", unit_id, period) if version > 1 else late
             await conn.execute(
                 "INSERT INTO figure_reports (unit_id, period, template, version, figures, submitted_by,"
                 " submitted_at, late) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -139,6 +151,7 @@ class Submissions:
         async with self.db.transaction() as conn:
             await self._refuse_if_locked(conn, period)
             version = await _next_version(conn, "quarter_reports", unit_id, period)
+            late = await _late(conn, "quarter_reports", unit_id, period) if version > 1 else late
             async with conn.execute(
                 "INSERT INTO quarter_reports (unit_id, period, version, summary, cases, submitted_by, submitted_at,"
                 " late) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",

@@ -124,3 +124,18 @@ def test_the_office_picks_a_template_in_its_toml(tmp_path):
     path.write_text('[figures]\ntemplate = "c"\n', encoding="utf-8")
     with pytest.raises(OfficeConfigError, match="unknown template"):
         load_office(path)
+
+
+def test_names_and_units_as_people_write_them():
+    from core.figures import TEMPLATE_B, Column, Template, parse_form, parse_value
+
+    officers = TEMPLATE_B.column("officers")
+    assert parse_value(officers, "12人次") == 12 and parse_value(officers, "12人（次）") == 12
+    visits = Column(code="visits", name="入户检查（户次）", unit="户")
+    custom = Template(
+        code="c", title="入户检查月报", columns=(visits, Column(code="lpg", name="检查ＬＰＧ站", unit="家"))
+    )
+    values, problems = parse_form(custom, "入户检查（户次）（户）：5\n检查LPG站（家）：2")
+    assert values == {"visits": 5, "lpg": 2} and problems == {}
+    values, problems = parse_form(custom, "入户检查(户次)：7\n 检查ＬＰＧ站 ： 3 家")
+    assert values == {"visits": 7, "lpg": 3} and problems == {}

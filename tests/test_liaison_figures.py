@@ -74,11 +74,15 @@ async def test_each_wrong_answer_gets_its_message_and_the_question_again(start_b
         assert "as text" in sticker.text
         [zero] = await user.tap("lv:zero:0")
         assert "Enterprises inspected" in zero.text
-        [back] = await user.tap("lv:back")
+        [back] = await user.tap("lv:back:1")
         assert "Enterprises supervised" in back.text
         await user.send("10")
         [forged] = await press(user, "lv:zero:5")  # a stale or forged press for another question
         assert "no longer valid" in forged.text and "Enterprises inspected" in forged.text
+        await press(user, "lv:back:1")  # the same Back tapped twice takes one answer back only
+        [stale] = await press(user, "lv:back:1")
+        assert "no longer valid" in stale.text and "Enterprises supervised" in stale.text
+        await user.send("10")
         [inspected_too_many, *_] = await _step_through(user, ["12", *ANSWERS[2:]])
         assert "Enterprises inspected on site (12) cannot be more than Enterprises supervised (10)" in (
             inspected_too_many.text
@@ -271,3 +275,52 @@ async def test_a_handed_over_unit_cannot_be_sent_by_the_old_liaison(start_bot, m
         await register_directly(sim, unit, OTHER_LIAISON)
         [refused] = await user.tap("lv:send")
         assert "not the liaison" in refused.text and "Nothing was stored" in refused.text
+
+
+async def test_a_correction_after_the_due_day_keeps_the_month_on_time(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        unit, user = await _liaison(sim, monkeypatch)
+        await press(user, f"lf:step:{unit.id}:2026-10")
+        await _step_through(user, ANSWERS)
+        await user.tap("lv:send")
+        put_clock(sim, monkeypatch, datetime(2026, 11, 10, 10, 0))
+        await press(user, f"lf:step:{unit.id}:2026-10")
+        await _step_through(user, ANSWERS)
+        [stored, *_] = await user.tap("lv:send")
+        assert "Version 2" in stored.text and "late" not in stored.text
+        assert not (await services_of(sim).submissions.latest(unit.id, "2026-10")).late
+
+
+async def test_a_stale_yes_at_the_preview_approves_nothing(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        unit, user = await _liaison(sim, monkeypatch)
+        await press(user, f"lf:step:{unit.id}:2026-10")
+        [preview] = await _step_through(user, ANSWERS)
+        assert "year to date" in preview.text
+        for stale in ("lv:jump_yes", "lv:blank_yes", "lv:blank_no"):
+            [refused] = await press(user, stale)
+            assert "no longer valid" in refused.text
+
+
+async def test_correcting_an_earlier_month_keeps_later_months_consistent(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        unit, user = await _liaison(sim, monkeypatch)
+        await _previous(sim, unit, "2026-08", enterprises=120, hazards=5, rectified=5)
+        await _previous(sim, unit, "2026-09", enterprises=120, hazards=0, rectified=0)
+        await _previous(sim, unit, "2026-10", enterprises=120, hazards=0, rectified=3)  # needs August's 5 hazards
+        [home, *_] = (await user.tap("menu:liaison"))[-1:]
+        assert f"lf:step:{unit.id}:2026-09" in repr(home.buttons)
+        await press(user, f"lf:step:{unit.id}:2026-08")
+        answers = ["120", "0", "3", "3", *(["0"] * 11)]  # August's hazards cut to 3: October's total breaks
+        [problem] = await _step_through(user, answers)
+        assert "Year to date, Hazards rectified" in problem.text
+
+
+async def test_a_missed_month_can_be_sent_late_from_the_page(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        unit, user = await _liaison(sim, monkeypatch, when=datetime(2026, 12, 5, 10, 0))
+        [home, *_] = (await user.tap("menu:liaison"))[-1:]
+        assert "November 2026" in home.text
+        [button] = [label for label, data in (b for row in home.buttons for b in row)
+                    if data == f"lf:step:{unit.id}:2026-10"]  # fmt: skip
+        assert "late" in button

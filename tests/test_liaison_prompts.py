@@ -4,6 +4,7 @@ due day; caught up after downtime; never the same message twice, across restarts
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, time
 
 from core.office import Figures
@@ -127,3 +128,31 @@ async def test_the_job_runs_daily_at_the_prompt_time_and_soon_after_start(start_
         daily = jobs["liaison-prompts"]
         assert "liaison-prompts-at-start" in jobs
         assert daily.next_t.astimezone(services_of(sim).tz).time() == time(9, 0)
+
+
+async def test_two_runs_at_once_send_each_prompt_once(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, datetime(2026, 11, 1, 9, 0))
+        await _three_units(sim)
+        counts = await asyncio.gather(run_prompts(sim.app), run_prompts(sim.app))
+        assert sorted(counts) == [0, 2] and len(_to(sim, LIAISON)) == 1
+
+
+async def test_a_catch_up_after_the_due_day_says_so_and_the_missing_list_waits_a_day(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, datetime(2026, 10, 20, 9, 0))
+        east, west = await _three_units(sim)
+        for unit in (east, west):
+            await _submit(sim, unit, "2026-09")
+        assert await _run_at(sim, monkeypatch, datetime(2026, 11, 6, 10, 0)) == 2  # down from the 1st to the 6th
+        [prompt] = _to(sim, LIAISON)
+        assert "尽快" in prompt.params["text"] and _to(sim, ADMIN) == []
+        assert await _run_at(sim, monkeypatch, datetime(2026, 11, 7, 9, 0)) == 1
+        assert "镇安监办" in _to(sim, ADMIN)[0].params["text"]
+
+
+async def test_no_units_no_missing_list(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        assert await _run_at(sim, monkeypatch, datetime(2026, 11, 4, 9, 0)) == 0
+        assert _to(sim, ADMIN) == []

@@ -48,7 +48,7 @@ async def test_a_summary_with_cases_and_documents_reaches_the_office(start_bot, 
 
         replies = await sim.user(INTAKE).send("/quarter 2026-Q3")
         assert "1" in replies[0].text
-        assert any(SUMMARY in r.text and CASES in r.text for r in replies)
+        assert any(SUMMARY in r.text for r in replies) and any(CASES in r.text for r in replies)
         names = [c.params.get("document") for c in sim.api.calls_of("sendDocument")]
         assert len(names) == 2
         bodies = [b for c in sim.api.calls_of("sendDocument") for b in c.files.values()]
@@ -79,3 +79,17 @@ async def test_a_quarter_not_yet_due_and_a_sticker(start_bot, monkeypatch):
         await press(user, f"lq:{unit.id}:2026-Q3")
         [sticker] = await user.send_sticker()
         assert "activity summary" in sticker.text
+
+
+async def test_long_texts_still_fit_the_preview_and_reach_the_office_whole(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        unit, user = await _liaison(sim, monkeypatch)
+        await press(user, f"lq:{unit.id}:2026-Q3")
+        long_summary, long_cases = "检" * 3400, "案" * 3400
+        await user.send(long_summary)
+        await user.send(long_cases)
+        [preview] = await user.tap("lq2:done")
+        assert len(preview.text) < 4096 and "…" in preview.text
+        await user.tap("lq2:send")
+        replies = await sim.user(INTAKE).send("/quarter 2026-Q3")
+        assert any(long_summary in r.text for r in replies) and any(long_cases in r.text for r in replies)

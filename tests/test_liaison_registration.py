@@ -166,3 +166,16 @@ async def test_only_the_admin_adds_units_and_issues_codes_and_only_staff_list_th
         assert len(await services_of(sim).units.all()) == 1
         [refused] = await sim.user(STRANGER).send("/units")
         assert "李会计" not in refused.text
+
+
+async def test_unit_contacts_and_codes_never_go_to_a_group(start_bot):
+    async with start_bot() as sim:
+        await office_with_unit(sim)
+        group = {"id": -100123, "type": "supergroup", "title": "应急站"}
+        admin = sim.user(ADMIN)
+        admin.chat = group
+        sim.api.register_chat(group)
+        [refused] = await admin.send("/units")
+        assert "私聊" in refused.text and "13800000002" not in refused.text
+        [monthly] = await admin.send("/monthly 2026-10")
+        assert "私聊" in monthly.text and sim.api.calls_of("sendDocument") == []

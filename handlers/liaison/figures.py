@@ -52,14 +52,20 @@ async def _may_enter(context: Context, user_id: int, unit_id: int, period: str) 
     return None
 
 
-async def _known(context: Context, unit_id: int, period: str) -> tuple[dict[str, int] | None, list[dict[str, int]]]:
-    """Last month's values (None if not sent) and the year's earlier months, oldest first."""
+async def _last_month(context: Context, unit_id: int, period: str) -> dict[str, int] | None:
+    """Last month's values (None if not sent): shown with each question, and the base of the jump check."""
     year, month = parse_month(period)
     previous = f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
-    earlier = year_months(period)[:-1]
-    sent = await services(context).submissions.of_periods([previous, *earlier])
-    last = sent.get((unit_id, previous))
-    return (last.values if last else None), [sent[(unit_id, p)].values for p in earlier if (unit_id, p) in sent]
+    sent = await services(context).submissions.latest(unit_id, previous)
+    return sent.values if sent else None
+
+
+async def _year_around(context: Context, unit_id: int, period: str) -> tuple[list[dict], list[dict]]:
+    """The year's months sent before this one and after it (a correction of an earlier month), oldest first."""
+    months = year_months(f"{period[:4]}-12")
+    sent = await services(context).submissions.of_periods(months)
+    values = [(p, sent[(unit_id, p)].values) for p in months if (unit_id, p) in sent]
+    return [v for p, v in values if p < period], [v for p, v in values if p > period]
 
 
 # -- entering ----------------------------------------------------------------------------------
@@ -80,7 +86,7 @@ async def start(update: Update, context: Context) -> object:
         await context.bot.send_message(update.effective_chat.id, problem)
         return ConversationHandler.END
     unit = await services(context).units.get(unit_id)
-    last, _earlier = await _known(context, unit_id, period)
+    last = await _last_month(context, unit_id, period)
     context.chat_data[FLOW] = "figures"
     context.chat_data[_KEY] = {"unit": unit_id, "unit_name": unit.name, "period": period, "mode": parts[1],
                                "values": {}, "last": last, "blank_ok": False, "jumps_ok": []}  # fmt: skip
@@ -118,30 +124,38 @@ async def _next(update: Update, context: Context, notice: str = "") -> object:
     if missing and state["mode"] == "step":
         column = missing[0]
         index = template.typed.index(column)
-        rows = [[("0", f"lv:zero:{index}")]] + ([[(_("⬅ Back"), "lv:back")]] if index else [])
+        rows = [[("0", f"lv:zero:{index}")]] + ([[(_("⬅ Back"), f"lv:back:{index}")]] if index else [])
         question = views.field_question(template, column, state["last"], lang, _)
         return await _say(update, context, "\n\n".join(p for p in (notice, head, question) if p), rows)
     if missing:
         names = "、".join(c.label(lang) for c in missing)
         text = _("Still missing: {names}. Please send those lines (name, colon, number).").format(names=names)
         return await _say(update, context, "\n\n".join(p for p in (notice, text) if p))
-    return await _review(update, context, state, template)
+    return await _review(update, context, state, template, notice)
 
 
-async def _review(update: Update, context: Context, state: dict, template: Template) -> object:
+async def _review(update: Update, context: Context, state: dict, template: Template, notice: str = "") -> object:
     _ = tr(context)
+
+    async def say(text: str, rows: list | None = None) -> object:
+        return await _say(update, context, f"{notice}\n\n{text}" if notice else text, rows)
+
     lang = chat_language(context)
     values = state["values"]
     blanks = [c for c in template.typed if values.get(c.code) is None]
     if blanks and not state["blank_ok"]:
         names = "、".join(c.label(lang) for c in blanks)
         text = _("These lines are empty: {names}. Do they mean 0?").format(names=names)
-        return await _say(update, context, text, [[(_("Yes, they are 0"), "lv:blank_yes"),
+        state["stage"] = "blanks"
+        return await say(text, [[(_("Yes, they are 0"), "lv:blank_yes"),
                                                    (_("No, I will fill them in"), "lv:blank_no")]])  # fmt: skip
     month = {c.code: values.get(c.code) or 0 for c in template.typed}
-    _last, earlier = await _known(context, state["unit"], state["period"])
+    earlier, later = await _year_around(context, state["unit"], state["period"])
     ytd = year_to_date(template, [*earlier, month])
     broken = violations(template, month, ytd)
+    for index in range(1, len(later) + 1):  # a correction must keep the later months' year to date right
+        broken += [r for r in violations(template, month, year_to_date(template, [*earlier, month, *later[:index]]))
+                   if r.scope == "year" and r not in broken]  # fmt: skip
     if broken:
         problems = [views.rule_problem(template, rule, month, ytd, lang, _) for rule in broken]
         for rule in broken:
@@ -151,12 +165,13 @@ async def _review(update: Update, context: Context, state: dict, template: Templ
     if jumped:
         lines = [_("These are more than 10 times last month's. Are they right?")]
         lines += [views.jump_line(template.column(c), month[c], state["last"][c], lang, _) for c in jumped]
-        return await _say(update, context, "\n".join(lines), [[(_("Yes, they are right"), "lv:jump_yes"),
+        state["stage"] = "jumps"
+        return await say("\n".join(lines), [[(_("Yes, they are right"), "lv:jump_yes"),
                                                                (_("No, change them"), "lv:jump_no")]])  # fmt: skip
     state["stage"] = "preview"
     head = views.heading(state["unit_name"], state["period"], lang)
     text = head + "\n\n" + views.preview(template, month, ytd, lang, _)
-    return await _say(update, context, text, [[(_("✅ Send"), "lv:send"), (_("✏ Start again"), "lv:restart")]])
+    return await say(text, [[(_("✅ Send"), "lv:send"), (_("✏ Start again"), "lv:restart")]])
 
 
 # -- answers -----------------------------------------------------------------------------------
@@ -229,15 +244,20 @@ def _apply_button(state: dict, template: Template, action: str) -> bool | None:
     name, _sep, argument = action.partition(":")
     if name == "zero" and state["mode"] == "step" and missing and argument == str(template.typed.index(missing[0])):
         values[missing[0].code] = 0
-    elif name == "back" and state["mode"] == "step" and missing and template.typed.index(missing[0]) > 0:
+    elif (
+        name == "back"
+        and state["mode"] == "step"
+        and missing
+        and argument == str(template.typed.index(missing[0])) != "0"
+    ):
         values.pop(template.typed[template.typed.index(missing[0]) - 1].code)
-    elif name in ("blank_yes", "blank_no") and not missing and None in values.values():
+    elif name in ("blank_yes", "blank_no") and state.get("stage") == "blanks":
         if name == "blank_yes":
             state["blank_ok"] = True
         else:
             for code in [c for c, v in values.items() if v is None]:
                 values.pop(code)
-    elif name in ("jump_yes", "jump_no") and not missing:
+    elif name in ("jump_yes", "jump_no") and state.get("stage") == "jumps":
         month = {c: v or 0 for c, v in values.items()}
         jumped = jumps(template, month, state["last"])
         if name == "jump_yes":
@@ -269,7 +289,7 @@ async def _send(update: Update, context: Context, state: dict) -> object:
         return await _end(update, context, _("The office has just locked this month. Nothing was stored."))
     log.info("figures stored for unit %s, %s, version %d", state["unit"], state["period"], version)
     text = _("Received, thank you. Version {version} is stored.").format(version=version)
-    if late:
+    if (await services(context).submissions.latest(state["unit"], state["period"])).late:
         text += "\n" + _("It is marked late: it was due by {date}.").format(
             date=f"{monthly_schedule(template, state['period']).due:%Y-%m-%d}"
         )

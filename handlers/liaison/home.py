@@ -12,8 +12,8 @@ from handlers.common import Context, chat_language, now, services, tr
 from handlers.i18n import Translate
 from storage.liaisons import Liaison
 
-#: Earlier months of the year offered for correction on the page (the latest first).
-CORRECTABLE_SHOWN = 2
+#: Earlier months of the year offered on the page (to correct, or to send late), the latest first.
+EARLIER_SHOWN = 3
 
 
 def prompt_time(context: Context) -> time:
@@ -46,17 +46,27 @@ async def _unit_block(context: Context, item: Liaison, month: Schedule, _: Trans
             InlineKeyboardButton(f"{verb} · " + _("step by step"), callback_data=f"lf:step:{unit.id}:{month.period}"),
             InlineKeyboardButton(f"{verb} · " + _("in one message"), callback_data=f"lf:text:{unit.id}:{month.period}"),
         ])  # fmt: skip
-    earlier = [p for p in reversed(year_months(month.period)[:-1])]
-    shown = 0
-    for period in earlier:
-        if shown == CORRECTABLE_SHOWN:
-            break
-        if await svc.submissions.latest(unit.id, period) and not await svc.submissions.locked(period):
-            text = _("✏ Correct {month}").format(month=month_label(period, lang))
-            rows.append([InlineKeyboardButton(text, callback_data=f"lf:step:{unit.id}:{period}")])
-            shown += 1
+    rows += await _earlier_months(context, unit.id, month.period, lang, _)
     await _quarter_block(context, item, lines, rows, _)
     return lines, rows
+
+
+async def _earlier_months(context: Context, unit_id: int, period: str, lang: str, _: Translate) -> list:
+    """Buttons for the year's earlier months not locked, the latest first: to send one that was
+    missed (late) or to correct one that was sent."""
+    svc = services(context)
+    rows = []
+    for earlier in reversed(year_months(period)[:-1]):
+        if len(rows) == EARLIER_SHOWN:
+            break
+        if await svc.submissions.locked(earlier):
+            continue
+        sent = await svc.submissions.latest(unit_id, earlier)
+        text = (_("✏ Correct {month}") if sent else _("📊 Send {month} (late)")).format(
+            month=month_label(earlier, lang)
+        )
+        rows.append([InlineKeyboardButton(text, callback_data=f"lf:step:{unit_id}:{earlier}")])
+    return rows
 
 
 async def _quarter_block(context: Context, item: Liaison, lines: list[str], rows: list, _: Translate) -> None:

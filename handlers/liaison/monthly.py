@@ -20,7 +20,7 @@ from core.monthly import UnitFigures, by_month, consolidate, monthly_chart, titl
 from core.office import OfficeConfig
 from core.periods import current_month, month_label, parse_month, year_months
 from core.roles import Role, StaffMember
-from handlers.common import Context, chat_language, now, services, tr
+from handlers.common import Context, chat_language, is_private, now, services, tr
 from handlers.office.access import staff_only
 from storage.figures import Submissions
 from storage.liaisons import Units
@@ -73,6 +73,9 @@ def _write_files(template: Template, period: str, rows: list[UnitFigures], chart
 @staff_only(Role.ADMIN, Role.INTAKE)
 async def monthly_command(update: Update, context: Context, member: StaffMember) -> None:
     _ = tr(context)
+    if not is_private(update):
+        await update.effective_message.reply_text(_("Please use this in a private chat with me."))
+        return
     svc = services(context)
     lang = chat_language(context)
     at = now(context)

@@ -9,6 +9,7 @@ down goes out when it comes back (and stands for any reminder that fell due mean
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 
@@ -27,11 +28,17 @@ log = logging.getLogger("tipline.prompts")
 STALE_AFTER = timedelta(days=27)
 
 
-def _month_message(item: Liaison, schedule: Schedule, reminder: bool) -> tuple[str, InlineKeyboardMarkup]:
+def _month_message(
+    item: Liaison, schedule: Schedule, reminder: bool, overdue: bool
+) -> tuple[str, InlineKeyboardMarkup]:
     _ = translator(item.lang)
     label = month_label(schedule.period, item.lang)
-    text = (_("⏰ Reminder: the figures of {unit} for {month} are due by {date}.") if reminder
-            else _("📊 Monthly figures: please send those of {unit} for {month} by {date}."))  # fmt: skip
+    if overdue:
+        text = _("📊 The figures of {unit} for {month} were due by {date}: please send them as soon as you can.")
+    elif reminder:
+        text = _("⏰ Reminder: the figures of {unit} for {month} are due by {date}.")
+    else:
+        text = _("📊 Monthly figures: please send those of {unit} for {month} by {date}.")
     rows = [[
         InlineKeyboardButton(_("Step by step"), callback_data=f"lf:step:{item.unit.id}:{schedule.period}"),
         InlineKeyboardButton(_("In one message"), callback_data=f"lf:text:{item.unit.id}:{schedule.period}"),
@@ -39,12 +46,18 @@ def _month_message(item: Liaison, schedule: Schedule, reminder: bool) -> tuple[s
     return text.format(unit=item.unit.name, month=label, date=f"{schedule.due:%Y-%m-%d}"), InlineKeyboardMarkup(rows)
 
 
-def _quarter_message(item: Liaison, schedule: Schedule, reminder: bool) -> tuple[str, InlineKeyboardMarkup]:
+def _quarter_message(
+    item: Liaison, schedule: Schedule, reminder: bool, overdue: bool
+) -> tuple[str, InlineKeyboardMarkup]:
     _ = translator(item.lang)
     label = quarter_label(schedule.period, item.lang)
-    text = (_("⏰ Reminder: the summary and typical cases of {unit} for {quarter} are due by {date}.") if reminder
-            else _("📄 Please send the activity summary and typical cases (典型案例) of {unit} for {quarter} "
-                   "by {date}."))  # fmt: skip
+    if overdue:
+        text = _("📄 The summary and typical cases of {unit} for {quarter} were due by {date}: please send them "
+                 "as soon as you can.")  # fmt: skip
+    elif reminder:
+        text = _("⏰ Reminder: the summary and typical cases of {unit} for {quarter} are due by {date}.")
+    else:
+        text = _("📄 Please send the activity summary and typical cases (典型案例) of {unit} for {quarter} by {date}.")
     button = InlineKeyboardButton(_("📄 Send the summary"), callback_data=f"lq:{item.unit.id}:{schedule.period}")
     return text.format(unit=item.unit.name, quarter=label, date=f"{schedule.due:%Y-%m-%d}"), InlineKeyboardMarkup(
         [[button]]
@@ -70,18 +83,20 @@ async def _fan_out(app: Application, kind: str, schedule: Schedule, sent_units: 
     keys = {(item.unit.id, item.user_id): [f"{prefix}:{e}:{item.unit.id}@{item.user_id}" for e in events]
             for item in waiting}  # fmt: skip
     unsent = await services.reminders.unsent(k for ks in keys.values() for k in ks)
-    delivered: set[str] = set()
-    count = 0
+    overdue = now.date() > schedule.due
+    count = prompts = 0
     for item in waiting:
         item_keys = keys[(item.unit.id, item.user_id)]
         if item_keys[-1] not in unsent:
             continue  # the latest event reached this person already
         reminder = item_keys[0] not in unsent  # the prompt went out before: this is a reminder
-        if await send_to_staff(app, item.user_id, *render(item, schedule, reminder), f"{kind} prompt"):
-            delivered |= set(item_keys)  # a late prompt stands for the reminders it caught up with
+        if await send_to_staff(app, item.user_id, *render(item, schedule, reminder, overdue), f"{kind} prompt"):
+            # Recorded at once (a restart half-way repeats nothing); a late prompt stands for the
+            # reminders it caught up with.
+            await services.reminders.mark_sent(item_keys, now.date())
             count += 1
-    await services.reminders.mark_sent(delivered, now.date())
-    if missing_due:
+            prompts += not reminder
+    if missing_due and not prompts:  # after a catch-up prompt, the list waits a day for answers
         count += await _missing_list(app, kind, schedule, sent_units, now)
     return count
 
@@ -91,7 +106,10 @@ async def _missing_list(app: Application, kind: str, schedule: Schedule, sent: s
     key = f"{kind}:{schedule.period}:missing"
     if not await services.reminders.unsent([key]):
         return 0
-    absent = [u for u in await services.units.all() if u.id not in sent]
+    units = await services.units.all()
+    if not units:
+        return 0
+    absent = [u for u in units if u.id not in sent]
     lang = services.language
     _ = translator(lang)
     label = month_label(schedule.period, lang) if kind == "month" else quarter_label(schedule.period, lang)
@@ -109,7 +127,13 @@ async def _missing_list(app: Application, kind: str, schedule: Schedule, sent: s
 
 
 async def run_prompts(app: Application) -> int:
-    """The daily run; returns how many messages went out."""
+    """The daily run; returns how many messages went out. One run at a time: the start-up run and
+    the daily one may fall together."""
+    async with app.bot_data.setdefault("liaison_prompts_running", asyncio.Lock()):
+        return await _run(app)
+
+
+async def _run(app: Application) -> int:
     services = app.bot_data["services"]
     now = services.clock()
     at = services.office.figures.at

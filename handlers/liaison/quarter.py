@@ -24,6 +24,7 @@ QUARTER = "liaison_quarter"
 _KEY = "quarter"
 MAX_TEXT = 3500
 MAX_DOCUMENTS = 10
+PREVIEW_PART = 1500  # characters of each text shown in the preview (two of them fit one message)
 
 
 def _state(context: Context) -> dict | None:
@@ -92,14 +93,19 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
 
 
 def _preview(state: dict, _) -> str:
-    cases = state.get("cases") or _("none")
+    cases = _shortened(state.get("cases") or _("none"))
     names = "、".join(d["name"] for d in state["documents"]) or _("none")
     return "\n\n".join([
         _("Please check before sending."),
-        _("Summary") + f"\n{state['summary']}",
+        _("Summary") + f"\n{_shortened(state['summary'])}",
         _("Typical cases") + f"\n{cases}",
         _("Documents") + f"\n{names}",
     ])  # fmt: skip
+
+
+def _shortened(text: str) -> str:
+    """The start and end of a long text: the preview must fit one message with both texts."""
+    return text if len(text) <= PREVIEW_PART else f"{text[: PREVIEW_PART // 2]} … {text[-PREVIEW_PART // 2 :]}"
 
 
 async def on_text(update: Update, context: Context) -> object:
@@ -187,7 +193,7 @@ async def _send(update: Update, context: Context, state: dict) -> object:
         return await _end(update, context, _("The office has just locked this quarter. Nothing was stored."))
     log.info("quarter summary stored for unit %s, %s, version %d", state["unit"], state["period"], version)
     text = _("Received, thank you. Version {version} is stored.").format(version=version)
-    if late:
+    if (await services(context).submissions.quarter(state["unit"], state["period"])).late:
         text += "\n" + _("It is marked late: it was due by {date}.").format(
             date=f"{quarterly_schedule(state['period']).due:%Y-%m-%d}"
         )

@@ -9,16 +9,18 @@ from telegram import Update
 
 from core.periods import current_quarter, parse_quarter, quarter_label
 from core.roles import Role, StaffMember
-from handlers.common import Context, chat_language, now, services, tr
+from handlers.common import Context, chat_language, is_private, now, services, tr
 from handlers.office.access import staff_only
 
 log = logging.getLogger("tipline.quarter")
-TEXT_LIMIT = 4000
 
 
 @staff_only(Role.ADMIN, Role.INTAKE)
 async def quarter_command(update: Update, context: Context, member: StaffMember) -> None:
     _ = tr(context)
+    if not is_private(update):
+        await update.effective_message.reply_text(_("Please use this in a private chat with me."))
+        return
     svc = services(context)
     lang = chat_language(context)
     latest = current_quarter(now(context), svc.office.figures.at)
@@ -45,10 +47,8 @@ async def quarter_command(update: Update, context: Context, member: StaffMember)
         )
         if report.late:
             head += " · " + _("late")
-        body = "\n\n".join(
-            [head, _("Summary") + f"\n{report.summary}", _("Typical cases") + f"\n{report.cases or '—'}"]
-        )
-        await update.effective_message.reply_text(body[:TEXT_LIMIT])
+        await update.effective_message.reply_text(head + "\n\n" + _("Summary") + f"\n{report.summary}")
+        await update.effective_message.reply_text(_("Typical cases") + f"\n{report.cases or '—'}")
         for document in await svc.submissions.documents(report.id):
             await update.effective_message.reply_document(document.body, filename=document.name)
     log.info("quarter summaries sent for %s", period)
