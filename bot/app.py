@@ -15,6 +15,7 @@ from bot.persistence import EncryptedPersistence
 from bot.services import Services
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from handlers.profile import publish_profile
 
 #: A token of the right shape for the in-memory Bot API, which never checks it.
 OFFLINE_TOKEN = "123456:offline-in-memory-bot-api"  # noqa: S105 - not a secret
@@ -22,6 +23,7 @@ OFFLINE_TOKEN = "123456:offline-in-memory-bot-api"  # noqa: S105 - not a secret
 
 async def _post_init(app: Application) -> None:
     await app.bot_data["services"].start()
+    await publish_profile(app)
 
 
 async def _post_shutdown(app: Application) -> None:

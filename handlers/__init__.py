@@ -17,7 +17,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import menu
+from handlers import menu, profile
 from handlers.common import Context, services, today
 from handlers.errors import on_error
 from handlers.liaison import home, monthly, quarter_view, units
@@ -53,6 +53,7 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
         app.add_handler(handler)
     app.add_handler(CommandHandler("start", menu.start))
     app.add_handler(CommandHandler("help", menu.help_command))
+    app.add_handler(CommandHandler("about", profile.about))
     app.add_handler(CommandHandler("language", menu.language_command))
     app.add_handler(CommandHandler("cancel", menu.cancel))
     app.add_handler(CommandHandler("join", staff_admin.join))

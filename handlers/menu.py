@@ -47,8 +47,8 @@ def help_text(context: Context) -> str:
         "🏘 I am a liaison: for the liaison (联络员) of a village or department, to register and send the "
         "monthly figures.\n\n"
         "🌐 Language: 中文 or English.\n\n"
-        "Commands: /start shows the menu, /help this text, /language switches the language, "
-        "/cancel leaves whatever you are doing.\n\n"
+        "Commands: /start shows the menu, /help this text, /about who runs this bot and what is stored, "
+        "/language switches the language, /cancel leaves whatever you are doing.\n\n"
         "You can also report by phone on the 12350 work-safety hotline."
     )
 

@@ -1,0 +1,86 @@
+"""What a person sees before pressing Start, and /about.
+
+At start-up the bot sets its command menu, description and short description in Chinese and English
+(and the office's default language for everyone else), so someone opening it for the first time
+reads what it is and that it is anonymous. /about says who runs it, what is stored and encrypted,
+what Telegram can see, how long things are kept, and how to report by phone instead.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from core.office import OfficeConfig
+from handlers.common import Context, chat_language, services
+from handlers.i18n import LANGUAGES, N_, translator
+
+log = logging.getLogger("tipline.profile")
+
+COMMANDS = (
+    ("start", N_("Menu: report a problem, check a report")),
+    ("help", N_("How this bot works")),
+    ("about", N_("Who runs this bot, what is stored, how to report by phone")),
+    ("language", N_("中文 / English")),
+    ("cancel", N_("Leave what you are doing")),
+)
+
+
+def description(office: OfficeConfig, lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        "{office}: report work-safety hazards, illegal production and concealed accidents. You may stay "
+        "anonymous: the office never learns who you are unless you tell it. You get a tip number and a "
+        "secret receipt code to follow your report. In an emergency call 119, 110 or 120; by phone, the "
+        "12350 work-safety hotline."
+    ).format(office=office.label(lang))
+
+
+def short_description(office: OfficeConfig, lang: str) -> str:
+    _ = translator(lang)
+    return _("{office}: anonymous work-safety tips. Hotline 12350.").format(office=office.label(lang))[:120]
+
+
+async def publish_profile(app: Application) -> None:
+    """Set the command menu and the descriptions, per language; a failure is logged, never fatal."""
+    office = app.bot_data["services"].office
+    default = app.bot_data["services"].language
+    for code, lang in ((None, default), *((code, code) for code in LANGUAGES)):
+        _ = translator(lang)
+        try:
+            await app.bot.set_my_commands([BotCommand(c, _(d)) for c, d in COMMANDS], language_code=code)
+            await app.bot.set_my_description(description(office, lang), language_code=code)
+            await app.bot.set_my_short_description(short_description(office, lang), language_code=code)
+        except TelegramError as exc:
+            log.warning("bot profile (%s) not set: %s", code or "default", type(exc).__name__)
+
+
+def about_text(office: OfficeConfig, lang: str) -> str:
+    _ = translator(lang)
+    limits, deadlines = office.limits, office.deadlines
+    return "\n\n".join([
+        _("ℹ About this bot"),
+        _("Who runs it: {office}, the work-safety office. Tips go to the department responsible; only staff "
+          "whose role allows it can read them, and every reading is recorded.").format(office=office.label(lang)),
+        _("What is stored: what you report (text, place, photos, documents) and the office's work on it, "
+          "under a tip number. Not your Telegram account, name or username. Your receipt code is kept only "
+          "as a one-way fingerprint, so nobody can read it back. A name and phone are stored only if you "
+          "choose to leave them."),
+        _("What is encrypted: every report, its files and messages, names and phones, and unfinished drafts, "
+          "each with its own key. Photos lose their location and camera details before they are stored."),
+        _("What Telegram can see: Telegram carries every message, so it can see that you talk to this bot and "
+          "what you write. The bot cannot hide that from Telegram. If that worries you, call instead."),
+        _("How long: an unfinished draft is destroyed after {draft_days} days without changes. If you asked for "
+          "notices, the link to your chat is destroyed when the case is closed. You may object to the reply "
+          "within {objection_days} days.").format(draft_days=limits.draft_days,
+                                                   objection_days=deadlines.objection_days),  # fmt: skip
+        _("By phone instead: the 12350 work-safety hotline. In an emergency: 119 (fire), 110 (police), "
+          "120 (ambulance)."),
+    ])  # fmt: skip
+
+
+async def about(update: Update, context: Context) -> None:
+    await update.effective_message.reply_text(about_text(services(context).office, chat_language(context)))

@@ -1,0 +1,51 @@
+"""At start-up the bot sets its commands and descriptions in both languages; /about in both."""
+
+from __future__ import annotations
+
+from bot.app import OFFLINE_TOKEN, build_application
+from bot.fakeapi import InMemoryBotApi
+from bot.simulator import simulation
+from core.crypto import KeyRing
+from handlers.profile import about_text
+from tests.conftest import EXAMPLE_CONFIG
+
+
+async def test_commands_and_descriptions_are_set_per_language_at_start(start_bot, office):
+    async with start_bot() as sim:
+        commands = {c.params.get("language_code"): c.params["commands"] for c in sim.api.calls_of("setMyCommands")}
+        described = {c.params.get("language_code"): c.params["description"]
+                     for c in sim.api.calls_of("setMyDescription")}  # fmt: skip
+        short = {c.params.get("language_code"): c.params["short_description"]
+                 for c in sim.api.calls_of("setMyShortDescription")}  # fmt: skip
+    assert set(commands) == set(described) == set(short) == {None, "zh", "en"}
+    names = [c["command"] for c in commands["en"]]
+    assert names == ["start", "help", "about", "language", "cancel"]
+    assert "菜单" in commands["zh"][0]["description"] and "Menu" in commands["en"][0]["description"]
+    assert commands[None] == commands["zh"]  # the office's default language for everyone else
+    assert "匿名" in described["zh"] and "anonymous" in described["en"] and office.name in described["zh"]
+    assert "12350" in short["zh"] and len(short["en"]) <= 120 and len(described["zh"]) <= 512
+
+
+async def test_a_failing_profile_call_does_not_stop_the_bot(settings, ring, office):
+    api = InMemoryBotApi()
+    api.fail_next("setMyDescription", times=3, status=500)
+    app = build_application(settings, office, KeyRing.load(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
+    async with simulation(app, api) as sim:
+        [menu] = await sim.user(9000001).send("/start")
+        assert "menu:report" in repr(menu.buttons)
+        assert len(sim.api.calls_of("setMyCommands")) == 3  # the other calls were still made
+
+
+async def test_about_in_both_languages(start_bot, office):
+    async with start_bot() as sim:
+        user = sim.user(9000002)
+        [zh] = await user.send("/about")
+        await user.send("/language")
+        await user.tap("lang:en")
+        [en] = await user.send("/about")
+    assert "12350" in zh.text and "Telegram" in zh.text and "加密" in zh.text and office.name in zh.text
+    assert f"{office.limits.draft_days} 天" in zh.text
+    for words in ("Who runs it", "What is stored", "What is encrypted", "What Telegram can see", "How long",
+                  "12350"):  # fmt: skip
+        assert words in en.text
+    assert about_text(office, "en") == en.text and EXAMPLE_CONFIG.exists()
