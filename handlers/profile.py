@@ -60,7 +60,11 @@ async def publish_profile(app: Application) -> None:
 
 def about_text(office: OfficeConfig, lang: str) -> str:
     _ = translator(lang)
-    limits, deadlines = office.limits, office.deadlines
+    how_long = _(
+        "How long: an unfinished draft is destroyed after {draft_days} days without changes. If you asked for "
+        "notices, the link to your chat is destroyed when the case is closed. You may object to the reply "
+        "within {objection_days} days."
+    ).format(draft_days=office.limits.draft_days, objection_days=office.deadlines.objection_days)
     return "\n\n".join([
         _("ℹ About this bot"),
         _("Who runs it: {office}, the work-safety office. Tips go to the department responsible; only staff "
@@ -73,10 +77,7 @@ def about_text(office: OfficeConfig, lang: str) -> str:
           "each with its own key. Photos lose their location and camera details before they are stored."),
         _("What Telegram can see: Telegram carries every message, so it can see that you talk to this bot and "
           "what you write. The bot cannot hide that from Telegram. If that worries you, call instead."),
-        _("How long: an unfinished draft is destroyed after {draft_days} days without changes. If you asked for "
-          "notices, the link to your chat is destroyed when the case is closed. You may object to the reply "
-          "within {objection_days} days.").format(draft_days=limits.draft_days,
-                                                   objection_days=deadlines.objection_days),  # fmt: skip
+        how_long,
         _("By phone instead: the 12350 work-safety hotline. In an emergency: 119 (fire), 110 (police), "
           "120 (ambulance)."),
     ])  # fmt: skip
