@@ -20,7 +20,7 @@ from core.periods import current_month, monthly_schedule, parse_month, year_mont
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.i18n import Translate
 from handlers.liaison import figure_views as views
-from handlers.liaison.home import prompt_time, send_home
+from handlers.liaison.home import end_flow, prompt_time, send_home
 from handlers.report.flow import FLOW
 from storage.figures import PeriodLocked
 
@@ -299,10 +299,7 @@ async def _send(update: Update, context: Context, state: dict) -> object:
 
 
 async def _end(update: Update, context: Context, text: str) -> object:
-    context.chat_data.pop(_KEY, None)
-    context.chat_data.pop(FLOW, None)
-    await context.bot.send_message(update.effective_chat.id, text)
-    return ConversationHandler.END
+    return await end_flow(update, context, _KEY, text)
 
 
 async def cancel(update: Update, context: Context) -> object:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
 
 from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label, year_months
 from handlers.common import Context, chat_language, now, services, tr
 from handlers.i18n import Translate
+from handlers.report.flow import FLOW
 from storage.liaisons import Liaison
 
 #: Earlier months of the year offered on the page (to correct, or to send late), the latest first.
@@ -105,6 +107,14 @@ async def send_home(update: Update, context: Context) -> None:
         await context.bot.send_message(
             chat, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
         )
+
+
+async def end_flow(update: Update, context: Context, key: str, text: str) -> object:
+    """Leave a liaison's flow (the monthly figures or the quarter's summary): its entry is dropped."""
+    context.chat_data.pop(key, None)
+    context.chat_data.pop(FLOW, None)
+    await context.bot.send_message(update.effective_chat.id, text)
+    return ConversationHandler.END
 
 
 async def on_liaison_button(update: Update, context: Context) -> None:

@@ -15,7 +15,7 @@ from core.periods import current_quarter, parse_quarter, quarter_label, quarterl
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.files import FILES, attachment, fetch
 from handlers.liaison.figure_views import keyboard
-from handlers.liaison.home import prompt_time, send_home
+from handlers.liaison.home import end_flow, prompt_time, send_home
 from handlers.report.flow import FLOW
 from storage.figures import Document, PeriodLocked
 
@@ -217,10 +217,7 @@ async def _download_all(context: Context, state: dict) -> list[Document] | None:
 
 
 async def _end(update: Update, context: Context, text: str) -> object:
-    context.chat_data.pop(_KEY, None)
-    context.chat_data.pop(FLOW, None)
-    await context.bot.send_message(update.effective_chat.id, text)
-    return ConversationHandler.END
+    return await end_flow(update, context, _KEY, text)
 
 
 async def cancel(update: Update, context: Context) -> object:
