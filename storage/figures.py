@@ -28,6 +28,14 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class Stored:
+    """What a submission stored: its version, and whether the unit's report for the period is late."""
+
+    version: int
+    late: bool
+
+
+@dataclass(frozen=True)
 class QuarterReport:
     id: int
     unit_id: int
@@ -106,9 +114,9 @@ class Submissions:
 
     async def submit(
         self, unit_id: int, period: str, template: str, values: dict[str, int], user_id: int, at: datetime, late: bool
-    ) -> int:
-        """Keep a new version of the unit's figures for the period; returns its version number. A
-        correction keeps the first version's lateness."""
+    ) -> Stored:
+        """Keep a new version of the unit's figures for the period. A correction keeps the first
+        version's lateness; the result says which version was stored and whether it counts as late."""
         async with self.db.transaction() as conn:
             await self._refuse_if_locked(conn, period)
             version = await _next_version(conn, "figure_reports", unit_id, period)
@@ -122,7 +130,7 @@ class Submissions:
             await self.audit.append(
                 conn, actor=user_id, action="figures.submit", at=at, detail=f"{unit_id}:{period}:v{version}"
             )
-        return version
+        return Stored(version, late)
 
     async def latest(self, unit_id: int, period: str) -> Submission | None:
         row = await self.db.fetchone(f"{_LATEST} AND unit_id = ? AND period = ?", (unit_id, period))
@@ -147,7 +155,7 @@ class Submissions:
     async def submit_quarter(
         self, unit_id: int, period: str, summary: str, cases: str, documents: list[Document], user_id: int,
         at: datetime, late: bool,
-    ) -> int:  # fmt: skip
+    ) -> Stored:  # fmt: skip
         async with self.db.transaction() as conn:
             await self._refuse_if_locked(conn, period)
             version = await _next_version(conn, "quarter_reports", unit_id, period)
@@ -165,7 +173,7 @@ class Submissions:
             await self.audit.append(
                 conn, actor=user_id, action="quarter.submit", at=at, detail=f"{unit_id}:{period}:v{version}"
             )
-        return version
+        return Stored(version, late)
 
     async def quarter(self, unit_id: int, period: str) -> QuarterReport | None:
         row = await self.db.fetchone(

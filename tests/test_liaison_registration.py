@@ -7,7 +7,7 @@ import sqlite3
 from datetime import timedelta
 
 from tests.conftest import move_clock, services_of
-from tests.liaisons import CONTACT, LIAISON, OTHER_LIAISON, add_unit, code_for, code_in, office_with_unit
+from tests.liaisons import CONTACT, LIAISON, OTHER_LIAISON, add_unit, code_for, code_in, office_with_unit, press
 from tests.office import ADMIN, INTAKE, STRANGER, add_staff
 
 ANSWERS = ("张书记", "村支书", "138 0000 0001", "李会计", "会计", "0730-5172110")
@@ -158,10 +158,9 @@ async def test_only_the_admin_adds_units_and_issues_codes_and_only_staff_list_th
         intake = sim.user(INTAKE)
         [listing] = await intake.send("/units")
         assert listing.buttons == []
-        message = {"message_id": 1, "chat": {"id": INTAKE, "type": "private"}, "date": 0}
-        assert await intake.press(message, "units:invite:1") == []
+        assert await press(intake, "units:invite:1") == []
         assert "仅限" in intake.callback_answers()[-1]
-        [refused] = await intake.press(message, "form:unit:new")
+        [refused] = await press(intake, "form:unit:new")
         assert "单位名称" not in refused.text and await services_of(sim).units.all() != []
         assert len(await services_of(sim).units.all()) == 1
         [refused] = await sim.user(STRANGER).send("/units")

@@ -20,7 +20,7 @@ from core.periods import current_month, monthly_schedule, parse_month, year_mont
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.i18n import Translate
 from handlers.liaison import figure_views as views
-from handlers.liaison.home import end_flow, prompt_time, send_home
+from handlers.liaison.home import end_flow, send_home
 from handlers.report.flow import FLOW
 from storage.figures import PeriodLocked
 
@@ -44,7 +44,7 @@ async def _may_enter(context: Context, user_id: int, unit_id: int, period: str) 
     svc = services(context)
     if not await svc.units.is_liaison(user_id, unit_id):
         return _("You are not the liaison of this unit (any more).")
-    latest = current_month(_template(context), now(context), prompt_time(context)).period
+    latest = current_month(_template(context), now(context), services(context).office.figures.at).period
     if parse_month(period) is None or period > latest:
         return _("That month cannot be reported yet.")
     if await svc.submissions.locked(period):
@@ -282,14 +282,14 @@ async def _send(update: Update, context: Context, state: dict) -> object:
     month = {c.code: state["values"].get(c.code) or 0 for c in template.typed}
     late = monthly_schedule(template, state["period"]).is_late(today(context))
     try:
-        version = await services(context).submissions.submit(
+        stored = await services(context).submissions.submit(
             state["unit"], state["period"], template.code, month, user, now(context), late
         )
     except PeriodLocked:
         return await _end(update, context, _("The office has just locked this month. Nothing was stored."))
-    log.info("figures stored for unit %s, %s, version %d", state["unit"], state["period"], version)
-    text = _("Received, thank you. Version {version} is stored.").format(version=version)
-    if (await services(context).submissions.latest(state["unit"], state["period"])).late:
+    log.info("figures stored for unit %s, %s, version %d", state["unit"], state["period"], stored.version)
+    text = _("Received, thank you. Version {version} is stored.").format(version=stored.version)
+    if stored.late:
         text += "\n" + _("It is marked late: it was due by {date}.").format(
             date=f"{monthly_schedule(template, state['period']).due:%Y-%m-%d}"
         )

@@ -3,8 +3,6 @@ the monthly figures and the quarter's summary. Someone not registered is told ho
 
 from __future__ import annotations
 
-from datetime import time
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
@@ -18,11 +16,7 @@ from storage.liaisons import Liaison
 EARLIER_SHOWN = 3
 
 
-def prompt_time(context: Context) -> time:
-    return services(context).office.figures.at
-
-
-def due_text(schedule: Schedule, lang: str) -> str:
+def due_text(schedule: Schedule) -> str:
     return f"{schedule.due:%Y-%m-%d}"
 
 
@@ -33,7 +27,7 @@ async def _unit_block(context: Context, item: Liaison, month: Schedule, _: Trans
     latest = await svc.submissions.latest(unit.id, month.period)
     label = month_label(month.period, lang)
     if latest is None:
-        status = _("{month}: not sent yet, due {date}.").format(month=label, date=due_text(month, lang))
+        status = _("{month}: not sent yet, due {date}.").format(month=label, date=due_text(month))
     else:
         status = _("{month}: sent on {date} (version {version}).").format(
             month=label, date=latest.submitted_at[:10], version=latest.version
@@ -75,16 +69,14 @@ async def _quarter_block(context: Context, item: Liaison, lines: list[str], rows
     svc = services(context)
     if not svc.office.figures.quarterly:
         return
-    quarter = current_quarter(now(context), prompt_time(context))
+    quarter = current_quarter(now(context), svc.office.figures.at)
     if quarter is None or await svc.submissions.locked(quarter.period):
         return
     lang = chat_language(context)
     label = quarter_label(quarter.period, lang)
     sent = await svc.submissions.quarter(item.unit.id, quarter.period)
     if sent is None:
-        lines.append(
-            _("Summary of {quarter}: not sent yet, due {date}.").format(quarter=label, date=due_text(quarter, lang))
-        )
+        lines.append(_("Summary of {quarter}: not sent yet, due {date}.").format(quarter=label, date=due_text(quarter)))
     else:
         lines.append(_("Summary of {quarter}: sent on {date}.").format(quarter=label, date=sent.submitted_at[:10]))
     text = (_("✏ Correct the summary") if sent else _("📄 Send the summary")) + f" · {label}"
@@ -101,7 +93,7 @@ async def send_home(update: Update, context: Context) -> None:
 
         await context.bot.send_message(chat, how_to_register(_))
         return
-    month = current_month(svc.office.figures.chosen, now(context), prompt_time(context))
+    month = current_month(svc.office.figures.chosen, now(context), svc.office.figures.at)
     for item in mine:
         lines, rows = await _unit_block(context, item, month, _)
         await context.bot.send_message(

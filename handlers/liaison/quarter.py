@@ -15,7 +15,7 @@ from core.periods import current_quarter, parse_quarter, quarter_label, quarterl
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.files import FILES, attachment, fetch
 from handlers.liaison.figure_views import keyboard
-from handlers.liaison.home import end_flow, prompt_time, send_home
+from handlers.liaison.home import end_flow, send_home
 from handlers.report.flow import FLOW
 from storage.figures import Document, PeriodLocked
 
@@ -37,7 +37,7 @@ async def _may_enter(context: Context, user_id: int, unit_id: int, period: str) 
     svc = services(context)
     if not await svc.units.is_liaison(user_id, unit_id):
         return _("You are not the liaison of this unit (any more).")
-    latest = current_quarter(now(context), prompt_time(context))
+    latest = current_quarter(now(context), services(context).office.figures.at)
     if parse_quarter(period) is None or latest is None or period > latest.period:
         return _("That quarter cannot be reported yet.")
     if await svc.submissions.locked(period):
@@ -179,7 +179,7 @@ async def _send(update: Update, context: Context, state: dict) -> object:
                                              "documents again."))  # fmt: skip
     late = quarterly_schedule(state["period"]).is_late(today(context))
     try:
-        version = await services(context).submissions.submit_quarter(
+        stored = await services(context).submissions.submit_quarter(
             state["unit"],
             state["period"],
             state["summary"],
@@ -191,9 +191,9 @@ async def _send(update: Update, context: Context, state: dict) -> object:
         )
     except PeriodLocked:
         return await _end(update, context, _("The office has just locked this quarter. Nothing was stored."))
-    log.info("quarter summary stored for unit %s, %s, version %d", state["unit"], state["period"], version)
-    text = _("Received, thank you. Version {version} is stored.").format(version=version)
-    if (await services(context).submissions.quarter(state["unit"], state["period"])).late:
+    log.info("quarter summary stored for unit %s, %s, version %d", state["unit"], state["period"], stored.version)
+    text = _("Received, thank you. Version {version} is stored.").format(version=stored.version)
+    if stored.late:
         text += "\n" + _("It is marked late: it was due by {date}.").format(
             date=f"{quarterly_schedule(state['period']).due:%Y-%m-%d}"
         )
