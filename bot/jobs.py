@@ -1,4 +1,5 @@
-"""Scheduled work. Housekeeping: abandoned drafts, old update ids and expired limit counters go.
+"""Scheduled work. The outbox: messages that failed are tried again (handlers.outbox).
+Housekeeping: abandoned drafts, old update ids and expired limit counters go.
 Deadlines: the office's daily reminders (handlers.office.reminders). Liaisons: the monthly and
 quarterly prompts, reminders and missing lists (handlers.liaison.prompts)."""
 
@@ -9,6 +10,7 @@ from datetime import time, timedelta
 
 from telegram.ext import Application, ContextTypes
 
+from handlers import outbox
 from handlers.liaison.prompts import run_prompts
 from handlers.office.reminders import run_deadlines
 from handlers.report.flow import DRAFT
@@ -36,6 +38,7 @@ async def housekeeping(app: Application) -> None:
     await services.limits.purge(before=two_days_ago)
     await services.tips.forget_drafts(received_before=two_days_ago)
     await services.reminders.purge(before=today - timedelta(days=400))
+    await services.outbox.purge(before=today - timedelta(days=30))
     await app.update_persistence()
     await services.db.checkpoint()
     log.info("housekeeping: %d abandoned drafts and %d orphaned draft files destroyed", dropped, orphans)
@@ -55,7 +58,9 @@ async def _prompts_job(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def schedule(app: Application) -> None:
     """Housekeeping daily at 03:00 office time, deadlines at the office's reminder time; each also
-    once shortly after start-up, catching up after downtime (the deadline run never repeats itself)."""
+    once shortly after start-up, catching up after downtime (the deadline run never repeats itself).
+    The outbox every few seconds from start-up on."""
+    outbox.schedule(app)
     app.job_queue.run_daily(_housekeeping_job, HOUSEKEEPING_AT, name="housekeeping")
     app.job_queue.run_once(_housekeeping_job, 60, name="housekeeping-at-start")
     hour, minute = map(int, app.bot_data["services"].office.reminders.time.split(":"))

@@ -17,6 +17,7 @@ from storage.figures import Submissions
 from storage.ledger import Ledger
 from storage.liaisons import Units
 from storage.limits import Limits
+from storage.outbox import Outbox
 from storage.reminders import SentReminders
 from storage.requests import CaseRequests
 from storage.rewards import RewardLedger
@@ -43,6 +44,7 @@ class Services:
     casework: Casework
     requests: CaseRequests
     reminders: SentReminders
+    outbox: Outbox
     ledger: Ledger
     rewards: RewardLedger
     units: Units
@@ -74,6 +76,7 @@ class Services:
             self.casework = Casework(db, self.tips, self.audit, self.office)
             self.requests = CaseRequests(db, self.tips, self.casework, self.audit)
             self.reminders = SentReminders(db)
+            self.outbox = Outbox(db, self.vault)
             self.ledger = Ledger(db)
             self.rewards = RewardLedger(db, self.vault, self.tips, self.casework, self.audit)
             self.units = Units(db, self.staff, self.audit)

@@ -20,6 +20,7 @@ from storage.figures import Submissions
 from storage.ledger import Ledger
 from storage.liaisons import Units
 from storage.limits import Limits
+from storage.outbox import Outbox
 from storage.reminders import SentReminders
 from storage.requests import CaseRequests
 from storage.rewards import RewardLedger
@@ -45,6 +46,7 @@ class AppServices(Protocol):
     casework: Casework
     requests: CaseRequests
     reminders: SentReminders
+    outbox: Outbox
     ledger: Ledger
     rewards: RewardLedger
     units: Units

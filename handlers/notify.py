@@ -1,19 +1,27 @@
-"""Push notices to reporters who opted in: the tip number and a short note, never the content."""
+"""Push notices to reporters who opted in: the tip number and a short note, never the content.
+
+A notice goes through the outbox (handlers.outbox): tried at once, and again with backoff if
+Telegram or the network fails, never lost and never sent twice.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+import uuid
 
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application
 
 from handlers.i18n import LANGUAGES, translator
+from handlers.outbox import send_now
+from storage.outbox import Message
 
 log = logging.getLogger("tipline.notify")
 
 
 async def notify_reporter(app: Application, number: str, chat_id: int | None = None) -> bool:
-    """Tell the reporter of `number` that something changed, if they asked for notices; True if sent.
+    """Tell the reporter of `number` that something changed, if they asked for notices; True if
+    Telegram took the notice now (else it is queued, or there is nobody to tell).
 
     `chat_id` is the contact captured before a change that destroyed it (a tip not accepted).
     """
@@ -29,16 +37,12 @@ async def notify_reporter(app: Application, number: str, chat_id: int | None = N
         "There is news about your report {number}. To read it, choose “Check a report” in the menu and "
         "enter the tip number and your receipt code."
     ).format(number=number)
-    try:
-        await app.bot.send_message(chat_id, text)
-    except Forbidden:
-        log.info("reporter of tip %s blocked the bot: notice not delivered", number)
-        return False
-    except TelegramError as exc:
-        log.warning("notice for tip %s not delivered: %s", number, type(exc).__name__)
-        return False
-    log.info("notice sent for tip %s", number)
-    return True
+    # Each change is its own event: the key only has to be unique.
+    row_id = await services.outbox.add_now(f"notice:{number}:{uuid.uuid4().hex}", "notice", Message(chat_id, text),
+                                           time.time())  # fmt: skip
+    delivered = await send_now(app, row_id)
+    log.info("notice for tip %s %s", number, "sent" if delivered else "queued")
+    return delivered
 
 
 async def notify_all(app: Application, notices: dict[str, int | None]) -> None:

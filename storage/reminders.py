@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+import aiosqlite
+
 from storage.db import Database
 
 
@@ -28,10 +30,14 @@ class SentReminders:
 
     async def mark_sent(self, keys: Iterable[str], on: date) -> None:
         async with self.db.transaction() as conn:
-            await conn.executemany(
-                "INSERT OR IGNORE INTO reminders_sent (key, sent_on) VALUES (?, ?)",
-                [(k, on.isoformat()) for k in keys],
-            )
+            await self.mark(conn, keys, on)
+
+    @staticmethod
+    async def mark(conn: aiosqlite.Connection, keys: Iterable[str], on: date) -> None:
+        """`mark_sent` inside the caller's transaction (with the message queued in the outbox)."""
+        await conn.executemany(
+            "INSERT OR IGNORE INTO reminders_sent (key, sent_on) VALUES (?, ?)", [(k, on.isoformat()) for k in keys]
+        )
 
     async def purge(self, before: date) -> None:
         async with self.db.transaction() as conn:

@@ -54,9 +54,11 @@ class TipRepository:
         receipt_hash: str,
         draft_token: str,
         contact_chat_id: int | None,
-        on_commit: Callable[[aiosqlite.Connection], Awaitable[None]] | None = None,
+        on_commit: Callable[[aiosqlite.Connection, str], Awaitable[None]] | None = None,
     ) -> str:
-        """Write the tip, its first event, its files and receipt hash, all or nothing; returns its number."""
+        """Write the tip, its first event, its files and receipt hash, all or nothing; returns its number.
+
+        `on_commit(conn, number)` writes what must come with the tip in the same transaction."""
         async with self.db.transaction() as conn:
             year = received_on.year
             async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM tips WHERE year = ?", (year,)) as cur:
@@ -102,7 +104,7 @@ class TipRepository:
             for file in await self.drafts.take(conn, draft_token):
                 await self._store_file(conn, tip_id, number, dek, file, received_on)
             if on_commit is not None:
-                await on_commit(conn)
+                await on_commit(conn, number)
         return number
 
     async def _seal_new(

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from datetime import timedelta
 
 import pytest
 
+from core import receipts
 from core.media import DOWNLOAD_LIMIT, strip_image_metadata
 from core.tips import Status
 from tests.conftest import cells_equal, every_byte_under, move_clock, services_of
 from tests.media import OWNER, SERIAL, exif_of, photo_with_exif
-from tests.reporter import DESCRIPTION, SITE, file_tip, open_report, to_step
+from tests.reporter import DESCRIPTION, SITE, file_tip, open_report, receipt_from, to_step
 
 REPORTER = 5551234567
 
@@ -340,35 +342,62 @@ async def test_the_same_update_delivered_twice_makes_one_tip(start_bot, settings
         assert conn.execute("SELECT COUNT(*) FROM tips").fetchone()[0] == 1
 
 
-async def test_a_submission_repeated_after_a_crash_shows_the_same_receipt(start_bot, settings, monkeypatch):
-    async with start_bot() as first:
-        user = first.user(REPORTER)
-        [summary] = await to_step(user, "summary")
-        summary_message = first.api.messages[(REPORTER, summary.message_id)]
-        # The process "dies" right after the commit: nothing more reaches the persistence.
-        tips, app = services_of(first).tips, first.app
-        real_submit, real_update = tips.submit, app.update_persistence
-        crashed = []
+class ProcessDied(Exception):
+    """Stands for SIGKILL right after the commit: nothing after it runs."""
 
-        async def submit_then_die(*args, **kwargs):
-            number = await real_submit(*args, **kwargs)
-            crashed.append(number)
-            return number
 
-        async def update_unless_dead():
-            if not crashed:
-                await real_update()
+async def _submit_and_die(sim, monkeypatch, *, before_receipt: bool):
+    """Submit, and "die" right after the commit (before the receipt goes out) or right after the
+    receipt: in both cases nothing more reaches the persistence. Returns the summary and the number."""
+    sim.app.job_queue.scheduler.pause()  # the dying process's outbox job never runs
+    user = sim.user(REPORTER)
+    [summary] = await to_step(user, "summary")
+    tips, app = services_of(sim).tips, sim.app
+    real_submit, real_update = tips.submit, app.update_persistence
+    crashed = []
 
-        monkeypatch.setattr(tips, "submit", submit_then_die)
-        monkeypatch.setattr(app, "update_persistence", update_unless_dead)
-        [done] = await user.tap("tip:summary:submit")
+    async def submit_then_die(*args, **kwargs):
+        crashed.append(await real_submit(*args, **kwargs))
+        if before_receipt:
+            raise ProcessDied
+        return crashed[0]
 
+    async def update_unless_dead():
+        if not crashed:
+            await real_update()
+
+    monkeypatch.setattr(tips, "submit", submit_then_die)
+    monkeypatch.setattr(app, "update_persistence", update_unless_dead)
+    replies = await user.tap("tip:summary:submit")
+    assert any("回执码" in reply.text for reply in replies) is not before_receipt
+    return sim.api.messages[(REPORTER, summary.message_id)], crashed[0]
+
+
+async def test_a_submission_repeated_after_a_crash_delivers_the_receipt_once(start_bot, settings, monkeypatch):
+    async with start_bot(raise_errors=False) as first:
+        summary, number = await _submit_and_die(first, monkeypatch, before_receipt=True)
         # A new process reads the state as it was before the commit, and Telegram delivers the tap again.
         async with start_bot() as second:
-            [again] = await second.user(REPORTER).press(summary_message, "tip:summary:submit")
-    assert crashed and again.text == done.text  # the same number and the same receipt code
+            reporter = second.user(REPORTER)
+            [receipt] = await reporter.press(summary, "tip:summary:submit")
+            got = receipt_from([receipt])
+            assert got.number == number
+            assert receipts.verify_code(got.code, await services_of(second).tips.receipt_hash(number))
+            # Pressed once more: the conversation is over and the receipt is not repeated.
+            [again] = await reporter.press(summary, "tip:summary:submit")
+            assert got.code not in again.text.replace(" ", "")
+            assert sum("回执码" in c.params["text"] for c in second.api.calls_of("sendMessage")) == 1
     with _db(settings) as conn:
         assert conn.execute("SELECT COUNT(*) FROM tips").fetchone()[0] == 1
+
+
+async def test_a_submission_repeated_after_its_receipt_went_out_does_not_repeat_the_code(start_bot, monkeypatch):
+    async with start_bot() as first:
+        summary, number = await _submit_and_die(first, monkeypatch, before_receipt=False)
+        async with start_bot() as second:
+            [again] = await second.user(REPORTER).press(summary, "tip:summary:submit")
+    assert number in again.text and "已经提交" in again.text and "回执码在您提交后" in again.text
+    assert not re.search(r"\d{4} \d{4} \d{4} \d{4}", again.text)
 
 
 async def test_the_daily_limit(start_bot, office, monkeypatch):

@@ -1,16 +1,19 @@
 """The liaisons' schedule (core.periods): the prompt for the month (and the quarter), reminders to those
 who have not sent, and, after the due day, the list of missing units to the admins.
 
-Run at the office's prompt time daily and once shortly after start-up. Each message is recorded
-(storage.reminders) under a key naming the period, the event and the person, so a repeated run,
-a restart or a run after downtime never sends anything twice; a prompt missed while the bot was
-down goes out when it comes back (and stands for any reminder that fell due meanwhile).
+Run at the office's prompt time daily and once shortly after start-up. Each message is queued in
+the outbox (handlers.outbox, which retries what Telegram refuses for now) and recorded
+(storage.reminders) under a key naming the period, the event and the person, in one transaction,
+so a repeated run, a restart or a run after downtime never sends anything twice; a prompt missed
+while the bot was down goes out when it comes back (and stands for any reminder that fell due
+meanwhile).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -19,8 +22,9 @@ from telegram.ext import Application
 from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label
 from core.roles import Role
 from handlers.i18n import translator
-from handlers.office.alerts import send_to_staff
+from handlers.outbox import drain
 from storage.liaisons import Liaison
+from storage.outbox import Message
 
 log = logging.getLogger("tipline.prompts")
 #: A period this long past its missing list is not prompted any more (a liaison who registers late
@@ -72,7 +76,7 @@ def _due_events(schedule: Schedule, now: datetime, at) -> tuple[list[str], bool]
 
 
 async def _fan_out(app: Application, kind: str, schedule: Schedule, sent_units: set[int], now: datetime) -> int:
-    """Prompt (or remind) every liaison whose unit has not sent; returns messages delivered."""
+    """Prompt (or remind) every liaison whose unit has not sent; returns messages queued."""
     services = app.bot_data["services"]
     events, missing_due = _due_events(schedule, now, services.office.figures.at)
     if not events or now.date() > schedule.missing_on + STALE_AFTER:
@@ -84,21 +88,31 @@ async def _fan_out(app: Application, kind: str, schedule: Schedule, sent_units: 
             for item in waiting}  # fmt: skip
     unsent = await services.reminders.unsent(k for ks in keys.values() for k in ks)
     overdue = now.date() > schedule.due
-    count = prompts = 0
+    queue: list[tuple[list[str], Message]] = []
+    prompts = 0
     for item in waiting:
         item_keys = keys[(item.unit.id, item.user_id)]
         if item_keys[-1] not in unsent:
             continue  # the latest event reached this person already
         reminder = item_keys[0] not in unsent  # the prompt went out before: this is a reminder
-        if await send_to_staff(app, item.user_id, *render(item, schedule, reminder, overdue), f"{kind} prompt"):
-            # Recorded at once (a restart half-way repeats nothing); a late prompt stands for the
-            # reminders it caught up with.
-            await services.reminders.mark_sent(item_keys, now.date())
-            count += 1
-            prompts += not reminder
+        text, markup = render(item, schedule, reminder, overdue)
+        # A late prompt stands for the reminders it caught up with: all its keys are marked.
+        queue.append((item_keys, Message(item.user_id, text, markup.to_dict())))
+        prompts += not reminder
+    count = await _queue(services, f"{kind} prompt", queue, now)
     if missing_due and not prompts:  # after a catch-up prompt, the list waits a day for answers
         count += await _missing_list(app, kind, schedule, sent_units, now)
     return count
+
+
+async def _queue(services, kind: str, queue: list[tuple[list[str], Message]], now: datetime) -> int:
+    """Queue the messages and mark their keys sent, in one transaction: a crash half-way leaves all or
+    none, and the outbox delivers them (retrying what Telegram refuses for now)."""
+    async with services.db.transaction() as conn:
+        for keys, message in queue:
+            await services.reminders.mark(conn, keys, now.date())
+            await services.outbox.add(conn, keys[-1], kind, message, time.time())
+    return len(queue)
 
 
 async def _missing_list(app: Application, kind: str, schedule: Schedule, sent: set[int], now: datetime) -> int:
@@ -107,7 +121,8 @@ async def _missing_list(app: Application, kind: str, schedule: Schedule, sent: s
     if not await services.reminders.unsent([key]):
         return 0
     units = await services.units.all()
-    if not units:
+    admins = await services.staff.with_role(Role.ADMIN)
+    if not units or not admins:
         return 0
     absent = [u for u in units if u.id not in sent]
     lang = services.language
@@ -118,12 +133,8 @@ async def _missing_list(app: Application, kind: str, schedule: Schedule, sent: s
         text += "\n" + "\n".join(f"• {u.name}" for u in absent)
     else:
         text = _("📋 {period}: every unit has sent.").format(period=label)
-    delivered = 0
-    for admin in await services.staff.with_role(Role.ADMIN):
-        delivered += await send_to_staff(app, admin.user_id, text, None, "missing list")
-    if delivered:
-        await services.reminders.mark_sent([key], now.date())
-    return delivered
+    queue = [([key, f"{key}@{admin.user_id}"], Message(admin.user_id, text)) for admin in admins]
+    return await _queue(services, "missing list", queue, now)
 
 
 async def run_prompts(app: Application) -> int:
@@ -145,5 +156,7 @@ async def _run(app: Application) -> int:
     if quarter is not None:
         done = {r.unit_id for r in await services.submissions.quarters(quarter.period)}
         count += await _fan_out(app, "quarter", quarter, done, now)
-    log.info("liaison run: %d messages", count)
+    log.info("liaison run: %d messages queued", count)
+    if count:
+        await drain(app)
     return count

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
+import aiosqlite
 from pydantic import ValidationError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -17,8 +19,10 @@ from handlers.common import Context, services, today, tr
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
 from handlers.office.alerts import alert_new_tip
+from handlers.outbox import send_now
 from handlers.report.flow import DRAFT
 from handlers.report.steps import END, draft_of, show
+from storage.outbox import Message
 
 log = logging.getLogger("tipline.tips")
 _SUMMARY_TEXT = 300
@@ -102,9 +106,14 @@ def summary(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str
     return text, InlineKeyboardMarkup(rows)
 
 
-async def _confirm(update: Update, context: Context, number: str, code: str) -> None:
+def receipt_key(number: str) -> str:
+    """The outbox's name for the receipt of tip `number`: queued once, delivered once."""
+    return f"receipt:{number}"
+
+
+def _receipt_text(context: Context, number: str, code: str) -> str:
     _ = tr(context)
-    text = _(
+    return _(
         "✅ Your report has been submitted.\n\n"
         "Tip number: {number}\n"
         "Receipt code: {code}\n\n"
@@ -113,7 +122,6 @@ async def _confirm(update: Update, context: Context, number: str, code: str) -> 
         "your report, add evidence and claim a reward.\n\n"
         "Once you have written them down, you may delete this message."
     ).format(number=number, code=receipts.format_code(code))
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=menu_keyboard(context))
 
 
 async def submit(update: Update, context: Context) -> object:
@@ -123,9 +131,7 @@ async def submit(update: Update, context: Context) -> object:
     chat_id = update.effective_chat.id
     done = await svc.tips.number_for_draft(draft["token"])
     if done is not None:  # submitted before a crash, the conversation not yet ended
-        await _confirm(update, context, done, draft["receipt"])
-        context.chat_data.pop(DRAFT, None)
-        return END
+        return await _submitted_before(update, context, done, draft["receipt"])
     day = today(context)
     limit = svc.office.limits.tips_per_day
     if await svc.limits.tips_today(chat_id, day) >= limit:
@@ -141,6 +147,14 @@ async def submit(update: Update, context: Context) -> object:
         context.application.mark_data_for_update_persistence(chat_ids=chat_id)
         await context.application.update_persistence()
     receipt_hash = await asyncio.to_thread(receipts.hash_code, draft["receipt"])
+    markup = menu_keyboard(context).to_dict()
+
+    async def with_the_tip(conn: aiosqlite.Connection, number: str) -> None:
+        # The day's count and the receipt are written with the tip: all of it, or none of it.
+        await svc.limits.count_tip(conn, chat_id, day)
+        receipt = Message(chat_id, _receipt_text(context, number, draft["receipt"]), markup)
+        await svc.outbox.add(conn, receipt_key(number), "receipt", receipt, time.time())
+
     number = await svc.tips.submit(
         tip,
         department=svc.office.route(tip.industry).code,
@@ -149,12 +163,33 @@ async def submit(update: Update, context: Context) -> object:
         receipt_hash=receipt_hash,
         draft_token=draft["token"],
         contact_chat_id=chat_id,
-        on_commit=lambda conn: svc.limits.count_tip(conn, chat_id, day),
+        on_commit=with_the_tip,
     )
     log.info("tip %s submitted", number)
-    await _confirm(update, context, number, draft["receipt"])
     context.chat_data.pop(DRAFT, None)
+    queued = await svc.outbox.status(receipt_key(number))
+    await send_now(context.application, queued[0] if queued else None)  # if Telegram fails, the outbox retries
     await alert_new_tip(context.application, number)
+    return END
+
+
+async def _submitted_before(update: Update, context: Context, number: str, code: str) -> object:
+    """Submit pressed again for a draft that became tip `number` before a crash: its receipt goes out
+    if it has not yet (once), and is not repeated if it has."""
+    context.chat_data.pop(DRAFT, None)
+    queued = await services(context).outbox.status(receipt_key(number))
+    if queued is not None and queued[1] == "pending":
+        await send_now(context.application, queued[0])
+        return END
+    _ = tr(context)
+    if queued is not None and queued[1] == "sent":
+        text = _(
+            "Your report was already submitted as {number}. Its receipt code was sent to you in the message "
+            "after you submitted it: look for it above."
+        ).format(number=number)
+    else:  # the receipt never reached this chat (it was given up): this is its first delivery
+        text = _receipt_text(context, number, code)
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=menu_keyboard(context))
     return END
 
 

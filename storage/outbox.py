@@ -1,0 +1,143 @@
+"""The outbox: messages that must reach someone, kept until Telegram has taken them.
+
+A message is added in the same transaction as what it tells of (a tip and its receipt, a prompt and
+the record that it went out), so a crash leaves both or neither; handlers.outbox hands it to
+Telegram and retries with backoff. Each message has a key naming its event, stored only as a keyed
+hash: adding the same event again is a no-op, so nobody gets the same message twice. The chat id,
+text and buttons are sealed under the row's data key, shredded once the message is delivered or
+given up; what is left is the key's hash, the kind, the status and dates.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import aiosqlite
+
+from core import crypto
+from storage.db import Database
+from storage.vault import Vault
+
+_PURPOSE = crypto.CONTACT
+
+
+@dataclass(frozen=True)
+class Message:
+    chat_id: int
+    text: str
+    #: An inline keyboard as Telegram's JSON (InlineKeyboardMarkup.to_dict()), or None.
+    markup: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    kind: str
+    attempts: int
+    created_at: float
+
+
+class Outbox:
+    def __init__(self, db: Database, vault: Vault):
+        self.db = db
+        self.vault = vault
+
+    def _hash(self, key: str) -> bytes:
+        return self.vault.ring.lookup_hash("outbox", key)
+
+    async def add(self, conn: aiosqlite.Connection, key: str, kind: str, message: Message, now: float) -> int | None:
+        """Queue `message` for the event `key`, inside the caller's transaction; returns the row's id,
+        or None when the event was queued before (then nothing changes)."""
+        key_hash = self._hash(key)
+        async with conn.execute("SELECT 1 FROM outbox WHERE key_hash = ?", (key_hash,)) as cur:
+            if await cur.fetchone() is not None:
+                return None
+        dek_id, dek = await self.vault.new_key(conn, _PURPOSE)
+        cur = await conn.execute(
+            "INSERT INTO outbox (key_hash, kind, dek_id, payload, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (key_hash, kind, dek_id, b"", now, now),
+        )
+        row_id = int(cur.lastrowid)
+        payload = {"chat": message.chat_id, "text": message.text, "markup": message.markup}
+        sealed = crypto.seal(dek, json.dumps(payload, ensure_ascii=False).encode(), _aad(row_id))
+        await conn.execute("UPDATE outbox SET payload = ? WHERE id = ?", (sealed, row_id))
+        return row_id
+
+    async def add_now(self, key: str, kind: str, message: Message, now: float) -> int | None:
+        """`add` in a transaction of its own."""
+        async with self.db.transaction() as conn:
+            return await self.add(conn, key, kind, message, now)
+
+    async def status(self, key: str) -> tuple[int, str] | None:
+        """The row id and status of the event `key`, if it was ever queued."""
+        row = await self.db.fetchone("SELECT id, status FROM outbox WHERE key_hash = ?", (self._hash(key),))
+        return None if row is None else (int(row[0]), row[1])
+
+    async def due(self, now: float, limit: int = 100) -> list[Pending]:
+        rows = await self.db.fetchall(
+            "SELECT id, kind, attempts, created_at FROM outbox WHERE status = 'pending' AND next_at <= ?"
+            " ORDER BY next_at, id LIMIT ?",
+            (now, limit),
+        )
+        return [Pending(int(r[0]), r[1], int(r[2]), float(r[3])) for r in rows]
+
+    async def pending_row(self, row_id: int) -> Pending | None:
+        row = await self.db.fetchone(
+            "SELECT id, kind, attempts, created_at FROM outbox WHERE id = ? AND status = 'pending'", (row_id,)
+        )
+        return None if row is None else Pending(int(row[0]), row[1], int(row[2]), float(row[3]))
+
+    async def pending(self) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+        return int(row[0])
+
+    async def open(self, row_id: int) -> Message | None:
+        """The message of a pending row; None once it was delivered or given up."""
+        row = await self.db.fetchone(
+            "SELECT dek_id, payload FROM outbox WHERE id = ? AND status = 'pending'", (row_id,)
+        )
+        if row is None:
+            return None
+        dek = await self.vault.key(self.db.conn, int(row[0]), _PURPOSE)
+        payload = json.loads(crypto.open_sealed(dek, row[1], _aad(row_id)))
+        return Message(int(payload["chat"]), payload["text"], payload["markup"])
+
+    async def delivered(self, row_id: int, on: date) -> None:
+        await self._finish(row_id, "sent", on, None)
+
+    async def give_up(self, row_id: int, on: date, error: str) -> None:
+        await self._finish(row_id, "failed", on, error)
+
+    async def retry(self, row_id: int, next_at: float, error: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_at = ?, last_error = ?"
+                " WHERE id = ? AND status = 'pending'",
+                (next_at, error, row_id),
+            )
+
+    async def _finish(self, row_id: int, status: str, on: date, error: str | None) -> None:
+        """The payload and its key go: nothing of the message can be read any more."""
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT dek_id FROM outbox WHERE id = ? AND status = 'pending'", (row_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return
+            await conn.execute(
+                "UPDATE outbox SET status = ?, payload = NULL, dek_id = NULL, done_on = ?, attempts = attempts + 1,"
+                " last_error = COALESCE(?, last_error) WHERE id = ?",
+                (status, on.isoformat(), error, row_id),
+            )
+            await self.vault.shred(conn, int(row[0]))
+
+    async def purge(self, before: date) -> None:
+        """Forget delivered and abandoned messages finished before `before` (their keys' hashes)."""
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM outbox WHERE status <> 'pending' AND done_on < ?", (before.isoformat(),))
+
+
+def _aad(row_id: int) -> bytes:
+    return crypto.field_aad("outbox", row_id, "payload")
