@@ -140,6 +140,8 @@ BUILTIN_TEMPLATES = {"a": TEMPLATE_A, "b": TEMPLATE_B}
 # -- what liaisons type ------------------------------------------------------------------------
 
 _MONEY = re.compile(r"^(\d+)(?:\.(\d{1,4}))?$")
+#: The unit the form puts after a column's name, NFKC'd: (家), and (人(次)) with its inner brackets.
+_UNIT_AFTER_NAME = re.compile(r"\((?:[^()]|\([^()]*\))*\)$")
 
 
 def parse_value(column: Column, text: str) -> int | None:
@@ -191,7 +193,7 @@ def parse_form(template: Template, text: str) -> tuple[dict[str, int | None], di
         name, sep, rest = line.partition(":")
         if not sep:
             continue
-        column = by_name.get(_key(name)) or by_name.get(_key(re.sub(r"\([^()]*\)$", "", name.strip())))
+        column = by_name.get(_key(name)) or by_name.get(_key(_UNIT_AFTER_NAME.sub("", name.strip())))
         if column is None:
             continue
         answer = rest.strip()

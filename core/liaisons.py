@@ -65,4 +65,6 @@ CONTACT_COLUMNS = (
 def parse_qq(text: str) -> str | None:
     """A QQ number (5 to 12 digits, not starting with 0); None if it is not one."""
     folded = unicodedata.normalize("NFKC", text).strip().replace(" ", "")
-    return folded if folded.isdigit() and not folded.startswith("0") and 5 <= len(folded) <= 12 else None
+    # ASCII digits only: ١٢٣٤٥ is digits to Python but not a QQ number to the contact table (Contact.qq).
+    is_qq = folded.isascii() and folded.isdigit() and not folded.startswith("0") and 5 <= len(folded) <= 12
+    return folded if is_qq else None

@@ -17,8 +17,8 @@ from datetime import date, datetime, time, timedelta
 
 from core.figures import Template
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+_QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
 #: A template due by the end of the month reported is prompted this many days before that end.
 END_OF_MONTH_LEAD = 5
 YEAR_END_DUE = (12, 20)

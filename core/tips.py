@@ -207,7 +207,7 @@ _NUMBER = re.compile(r"^JB(\d{4})-?(\d{1,6})$")
 
 
 def format_tip_number(year: int, seq: int) -> str:
-    return f"JB{year}-{seq:06d}"
+    return f"JB{year:04d}-{seq:06d}"
 
 
 def parse_tip_number(text: str) -> str | None:
@@ -235,14 +235,20 @@ _CHINESE_DIGITS = {
     "八": 8,
     "九": 9,
 }
+_D, _D1 = "[一二两三四五六七八九]", "[一二三四五六七八九]"
+#: The numerals parse_count reads: 三, 十二, 一十二, 三十五, 两百, 一百零五, 一百一十, 九百九十九.
+_CHINESE_NUMBER = re.compile(rf"[零〇一二两三四五六七八九]|{_D}?十{_D1}?|{_D}?百(?:[零〇]{_D1}|{_D}?十{_D1}?)?")
 
 
 def parse_count(text: str) -> int | None:
     """A whole number ≥ 0 as people type it: '3', '３', '三', '十二', '3人'; None if it is not one."""
     folded = unicodedata.normalize("NFKC", text).strip().rstrip("人名个")
     if folded.isdigit():
-        return int(folded)
-    if not folded or any(ch not in _CHINESE_DIGITS and ch not in "十百" for ch in folded):
+        try:
+            return int(folded)
+        except ValueError:  # ፩ is a digit but not a decimal one; ⑳×2200 is 4,400 digits, past int()'s limit
+            return None
+    if not _CHINESE_NUMBER.fullmatch(folded):  # 两三 (two or three), 一〇五: refused rather than misread
         return None
     total, current = 0, 0
     for ch in folded:
