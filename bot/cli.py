@@ -13,7 +13,7 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from bot import export, poster_cli, startup, units_cli
+from bot import backup_cli, export, poster_cli, startup, units_cli
 from bot.config import Settings
 from bot.console import PERSONAS
 from bot.logs import configure_logging
@@ -267,6 +267,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_parser(sub)
     units_cli.add_parser(sub)
     poster_cli.add_parser(sub)
+    backup_cli.add_parser(sub)
     return parser
 
 
