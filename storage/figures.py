@@ -33,6 +33,8 @@ class Stored:
 
     version: int
     late: bool
+    #: The figures were those of the latest version already: nothing new was stored.
+    unchanged: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,15 +118,25 @@ class Submissions:
         self, unit_id: int, period: str, template: str, values: dict[str, int], user_id: int, at: datetime, late: bool
     ) -> Stored:
         """Keep a new version of the unit's figures for the period. A correction keeps the first
-        version's lateness; the result says which version was stored and whether it counts as late."""
+        version's lateness; the result says which version was stored and whether it counts as late.
+        The same figures sent again (a press repeated after a crash) are the latest version, not a new one."""
+        figures = json.dumps(values, sort_keys=True)
         async with self.db.transaction() as conn:
             await self._refuse_if_locked(conn, period)
+            async with conn.execute(
+                "SELECT version, figures, late FROM figure_reports WHERE unit_id = ? AND period = ?"
+                " ORDER BY version DESC LIMIT 1",
+                (unit_id, period),
+            ) as cur:
+                latest = await cur.fetchone()
+            if latest is not None and latest[1] == figures:
+                return Stored(int(latest[0]), bool(latest[2]), unchanged=True)
             version = await _next_version(conn, "figure_reports", unit_id, period)
             late = await _late(conn, "figure_reports", unit_id, period) if version > 1 else late
             await conn.execute(
                 "INSERT INTO figure_reports (unit_id, period, template, version, figures, submitted_by,"
                 " submitted_at, late) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (unit_id, period, template, version, json.dumps(values, sort_keys=True), user_id,
+                (unit_id, period, template, version, figures, user_id,
                  at.isoformat(timespec="seconds"), int(late)),
             )  # fmt: skip
             await self.audit.append(

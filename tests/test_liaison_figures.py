@@ -285,10 +285,21 @@ async def test_a_correction_after_the_due_day_keeps_the_month_on_time(start_bot,
         await user.tap("lv:send")
         put_clock(sim, monkeypatch, datetime(2026, 11, 10, 10, 0))
         await press(user, f"lf:step:{unit.id}:2026-10")
-        await _step_through(user, ANSWERS)
+        await _step_through(user, ["121", *ANSWERS[1:]])
         [stored, *_] = await user.tap("lv:send")
         assert "Version 2" in stored.text and "late" not in stored.text
         assert not (await services_of(sim).submissions.latest(unit.id, "2026-10")).late
+
+
+async def test_the_same_figures_sent_again_are_not_a_new_version(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        unit, user = await _liaison(sim, monkeypatch)
+        for _ in range(2):
+            await press(user, f"lf:step:{unit.id}:2026-10")
+            await _step_through(user, ANSWERS)
+            [stored, *_] = await user.tap("lv:send")
+        assert "version 1, stored already: nothing changed" in stored.text
+        assert len(await services_of(sim).submissions.versions(unit.id, "2026-10")) == 1
 
 
 async def test_a_stale_yes_at_the_preview_approves_nothing(start_bot, monkeypatch):

@@ -288,7 +288,11 @@ async def _send(update: Update, context: Context, state: dict) -> object:
     except PeriodLocked:
         return await _end(update, context, _("The office has just locked this month. Nothing was stored."))
     log.info("figures stored for unit %s, %s, version %d", state["unit"], state["period"], stored.version)
-    text = _("Received, thank you. Version {version} is stored.").format(version=stored.version)
+    if stored.unchanged:
+        text = _("These figures are version {version}, stored already: nothing changed.")
+    else:
+        text = _("Received, thank you. Version {version} is stored.")
+    text = text.format(version=stored.version)
     if stored.late:
         text += "\n" + _("It is marked late: it was due by {date}.").format(
             date=f"{monthly_schedule(template, state['period']).due:%Y-%m-%d}"
