@@ -7,6 +7,8 @@ few seconds for those that failed, with backoff.
   tries, for a week; then the message is given up and logged.
 - 403 (the person blocked the bot) and 400 (no such chat): given up at once and logged.
 
+A round spaces its messages at 29 a second (PACE), under Telegram's 30.
+
 One process sends: a message is never handed to Telegram twice at the same time (the in-flight set),
 and a delivered message is marked so before the next round. Telegram has no idempotency key, so a
 crash in the instant between Telegram's answer and that mark would send the message once more on
@@ -33,6 +35,11 @@ MAX_RETRY = 3600.0
 GIVE_UP_AFTER = 7 * 24 * 3600.0
 #: How often the job looks for messages to try again.
 EVERY = 5.0
+#: Seconds between two messages of one round. Telegram allows 30 messages a second to all chats;
+#: python-telegram-bot's limiter lets a whole second's worth through at once after a pause, which
+#: Telegram answers with 429 and a second's wait. A round spaced at 29 a second never hits it,
+#: leaving room for the replies the bot sends meanwhile (bench/fanout.py measures the fan-out).
+PACE = 1 / 29
 
 
 def backoff(attempts: int) -> float:
@@ -116,10 +123,13 @@ async def drain(app: Application, now: float | None = None) -> int:
         delivered = 0
         at = time.time() if now is None else now
         tried: set[int] = set()
+        last = -PACE
         try:
             while batch := [p for p in await services.outbox.due(at) if p.id not in tried]:
                 for pending in batch:
                     tried.add(pending.id)
+                    await asyncio.sleep(max(0.0, last + PACE - time.monotonic()))
+                    last = time.monotonic()
                     delivered += await _send(app, pending.id, at)
         except _Stop:
             pass
