@@ -39,8 +39,13 @@ def storage_problem(error: BaseException | None) -> str | None:
     """ "busy" (the database is locked), "full" (no space left), or None, looking through the causes."""
     seen = 0
     while error is not None and seen < 10:
-        if isinstance(error, sqlite3.OperationalError):
-            reason = str(error).lower()  # SQLite's own words, never user text
+        if isinstance(error, sqlite3.Error):
+            code = getattr(error, "sqlite_errorcode", None)
+            if code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                return "busy"
+            if code is not None and code & 0xFF == sqlite3.SQLITE_FULL:
+                return "full"
+            reason = str(error).lower()  # SQLite's own words, never user text (aiosqlite may drop the code)
             if "locked" in reason or "busy" in reason:
                 return "busy"
             if "full" in reason:
@@ -101,8 +106,8 @@ async def on_error(update: object, context: Context) -> None:
         update_id,
         _where(error) if error else "-",
     )
-    if problem == "full":
-        await _tell_admins_disk_full(context.application)
+    if problem == "full":  # after the person's answer below, and never in the way of it
+        context.application.create_task(_tell_admins_disk_full(context.application), name="disk-full alert")
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.effective_chat.type != "private":

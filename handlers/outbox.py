@@ -1,32 +1,34 @@
 """Hands the outbox's messages (storage.outbox) to Telegram: at once when they are queued, and every
-few seconds for those that failed, with backoff.
+few seconds for those that failed, with backoff. A round spaces its messages at 29 a second (PACE),
+under Telegram's 30.
 
-- 429 Too Many Requests: try again after Telegram's `retry_after`, and stop this round (every other
-  message would be refused too). python-telegram-bot's rate limiter has already waited and retried.
+- 429 Too Many Requests: python-telegram-bot's rate limiter has already waited and retried twice;
+  the outbox then pauses (every message, for Telegram's `retry_after` from now) and ends the round.
 - 5xx, a timeout, a dropped connection: try again after 5 s, 10 s, 20 s … up to an hour between
   tries, for a week; then the message is given up and logged.
 - 403 (the person blocked the bot) and 400 (no such chat): given up at once and logged.
+- A row that cannot be opened (a damaged payload, a key that is gone) is given up and logged; any
+  other error backs off like a 5xx: one bad row never holds up the others.
 
-A round spaces its messages at 29 a second (PACE), under Telegram's 30.
-
-One process sends: a message is never handed to Telegram twice at the same time (the in-flight set),
-and a delivered message is marked so before the next round. Telegram has no idempotency key, so a
-crash in the instant between Telegram's answer and that mark would send the message once more on
-restart: the one case where a duplicate is chosen over a loss.
+One process sends: a message is never handed to Telegram twice at the same time (the in-flight set).
+A message Telegram took whose row could not be marked (the database locked or full) is remembered
+and only marked later, never sent again. Telegram has no idempotency key, so a crash in the instant
+between Telegram's answer and that mark, or a timeout after Telegram delivered, sends the message
+once more: the cases where a duplicate is chosen over a loss.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
-from datetime import date
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from storage.outbox import Message
+from core.crypto import CryptoError
 
 log = logging.getLogger("tipline.outbox")
 
@@ -47,97 +49,139 @@ def backoff(attempts: int) -> float:
     return min(MAX_RETRY, FIRST_RETRY * 2 ** max(0, attempts - 1))
 
 
-def _in_flight(app: Application) -> set[int]:
-    return app.bot_data.setdefault("outbox_in_flight", set())
+def _state(app: Application, name: str) -> set[int]:
+    """ "in_flight": rows being sent now; "unmarked": rows Telegram took whose mark failed."""
+    return app.bot_data.setdefault(f"outbox_{name}", set())
 
 
 class _Stop(Exception):
     """Telegram asked to slow down: the rest of this round waits."""
 
 
-async def send_now(app: Application, row_id: int | None, now: float | None = None) -> bool:
-    """Try to deliver one queued message now; True if Telegram took it. None (nothing was queued:
-    the event was queued before) is False."""
-    if row_id is None:
+def _paused(app: Application, now: float) -> bool:
+    return now < app.bot_data.get("outbox_paused_until", 0.0)
+
+
+async def send_now(app: Application, row_id: int | None) -> bool:
+    """Try to deliver one queued message now; True if Telegram took it. Never raises: what fails
+    stays queued for the job. None (nothing was queued: the event was queued before) is False."""
+    if row_id is None or _paused(app, time.time()):
         return False
     try:
-        return await _send(app, row_id, time.time() if now is None else now)
+        return await _send(app, row_id, None)
     except _Stop:
+        return False
+    except Exception as exc:
+        log.error("outbox %d: %s while sending at once; the job will retry", row_id, type(exc).__name__)
         return False
 
 
-async def _send(app: Application, row_id: int, now: float) -> bool:
-    in_flight = _in_flight(app)
+async def _send(app: Application, row_id: int, now: float | None) -> bool:
+    """`now` stands for the clock in tests (None: the real one, read when it is needed)."""
+    in_flight, unmarked = _state(app, "in_flight"), _state(app, "unmarked")
     if row_id in in_flight:
         return False
     in_flight.add(row_id)
     try:
         outbox = app.bot_data["services"].outbox
+        if row_id in unmarked:  # Telegram has it: only the mark is missing
+            await _mark(app, row_id)
+            return False
         message = await outbox.open(row_id)
         if message is None:  # delivered (or given up) meanwhile
             return False
-        return await _attempt(app, row_id, message, now)
+        markup = InlineKeyboardMarkup.de_json(message.markup, app.bot) if message.markup else None
+        try:
+            await app.bot.send_message(message.chat_id, message.text, reply_markup=markup)
+        except TelegramError as exc:
+            await _failed(app, row_id, exc, now)
+            return False
+        unmarked.add(row_id)
+        await _mark(app, row_id)
+        return True
     finally:
         in_flight.discard(row_id)
 
 
-async def _attempt(app: Application, row_id: int, message: Message, now: float) -> bool:
+async def _mark(app: Application, row_id: int) -> None:
     services = app.bot_data["services"]
-    outbox, today = services.outbox, services.clock().date()
-    markup = InlineKeyboardMarkup.de_json(message.markup, app.bot) if message.markup else None
     try:
-        await app.bot.send_message(message.chat_id, message.text, reply_markup=markup)
-    except RetryAfter as exc:
+        await services.outbox.delivered(row_id, services.clock().date())
+    except sqlite3.Error as exc:
+        log.error("outbox %d delivered but not marked (%s): marked later, not sent again", row_id, type(exc).__name__)
+        return
+    _state(app, "unmarked").discard(row_id)
+
+
+async def _failed(app: Application, row_id: int, exc: TelegramError, now: float | None) -> None:
+    services = app.bot_data["services"]
+    moment = time.time() if now is None else now
+    if isinstance(exc, RetryAfter):
         wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
-        await outbox.retry(row_id, now + float(wait), "RetryAfter")
-        log.info("outbox %d: Telegram asked to wait %s s", row_id, wait)
+        app.bot_data["outbox_paused_until"] = moment + float(wait)
+        await services.outbox.retry(row_id, moment + float(wait), "RetryAfter")
+        log.info("outbox %d: Telegram asked to wait %s s; the outbox pauses", row_id, wait)
         raise _Stop from None
-    except (Forbidden, BadRequest) as exc:
-        await outbox.give_up(row_id, today, type(exc).__name__)
+    if isinstance(exc, Forbidden | BadRequest):
+        await services.outbox.give_up(row_id, services.clock().date(), type(exc).__name__)
         log.warning("outbox %d not deliverable (%s): given up", row_id, type(exc).__name__)
-        return False
-    except TelegramError as exc:
-        await _later(outbox, row_id, now, type(exc).__name__, today)
-        return False
-    await outbox.delivered(row_id, today)
-    return True
+        return
+    await _later(app, row_id, moment, type(exc).__name__)
 
 
-async def _later(outbox, row_id: int, now: float, error: str, today: date) -> None:
-    row = await outbox.pending_row(row_id)
+async def _later(app: Application, row_id: int, now: float, error: str) -> None:
+    services = app.bot_data["services"]
+    row = await services.outbox.pending_row(row_id)
     if row is None:
         return
     if now - row.created_at > GIVE_UP_AFTER:
-        await outbox.give_up(row_id, today, error)
+        await services.outbox.give_up(row_id, services.clock().date(), error)
         log.warning("outbox %d (%s) given up after a week of failures (%s)", row_id, row.kind, error)
         return
     wait = backoff(row.attempts + 1)
-    await outbox.retry(row_id, now + wait, error)
+    await services.outbox.retry(row_id, now + wait, error)
     log.info("outbox %d (%s) failed (%s): next try in %.0f s", row_id, row.kind, error, wait)
 
 
+async def _unexpected(app: Application, row_id: int, exc: Exception, now: float | None) -> None:
+    """A row that broke something other than Telegram: given up if it cannot be opened, else backed off."""
+    log.error("outbox %d: %s", row_id, type(exc).__name__)
+    services = app.bot_data["services"]
+    try:
+        if isinstance(exc, CryptoError):
+            await services.outbox.give_up(row_id, services.clock().date(), type(exc).__name__)
+        else:
+            await _later(app, row_id, time.time() if now is None else now, type(exc).__name__)
+    except sqlite3.Error as again:
+        log.error("outbox %d: not rescheduled either (%s)", row_id, type(again).__name__)
+
+
 async def drain(app: Application, now: float | None = None) -> int:
-    """Deliver every message whose time has come; returns how many Telegram took. One round at a time."""
+    """Deliver every message whose time has come; returns how many Telegram took. One round at a
+    time. `now` stands for the clock in tests."""
     async with app.bot_data.setdefault("outbox_round", asyncio.Lock()):
-        services = app.bot_data["services"]
-        delivered = 0
         at = time.time() if now is None else now
-        tried: set[int] = set()
-        last = -PACE
-        try:
-            while batch := [p for p in await services.outbox.due(at) if p.id not in tried]:
-                for pending in batch:
-                    tried.add(pending.id)
-                    await asyncio.sleep(max(0.0, last + PACE - time.monotonic()))
-                    last = time.monotonic()
-                    delivered += await _send(app, pending.id, at)
-        except _Stop:
-            pass
+        if _paused(app, at):
+            return 0
+        delivered, tried, last = 0, set(), -PACE
+        while batch := [p for p in await app.bot_data["services"].outbox.due(at) if p.id not in tried]:
+            for pending in batch:
+                tried.add(pending.id)
+                await asyncio.sleep(max(0.0, last + PACE - time.monotonic()))
+                last = time.monotonic()
+                try:
+                    delivered += await _send(app, pending.id, now)
+                except _Stop:
+                    return delivered
+                except Exception as exc:
+                    await _unexpected(app, pending.id, exc, now)
         return delivered
 
 
 async def _drain_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await drain(context.application)
+    lock = context.application.bot_data.setdefault("outbox_round", asyncio.Lock())
+    if not lock.locked():  # a long round (a fan-out) is under way: it takes what is due
+        await drain(context.application)
 
 
 def schedule(app: Application) -> None:

@@ -59,6 +59,13 @@ class Database:
                 raise
             await self.conn.execute("COMMIT")
 
+    @asynccontextmanager
+    async def committed(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection for reads that must see committed data only: the one connection would show
+        another task's open transaction half-done, so this waits for it to end."""
+        async with self._write_lock:
+            yield self.conn
+
     async def checkpoint(self) -> None:
         """Copy the WAL into the database and truncate it: shredded keys and deleted rows leave the
         WAL file too (secure_delete zeroes freed pages of the database file only)."""

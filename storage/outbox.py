@@ -56,28 +56,33 @@ class Outbox:
             if await cur.fetchone() is not None:
                 return None
         dek_id, dek = await self.vault.new_key(conn, _PURPOSE)
+        payload = {"chat": message.chat_id, "text": message.text, "markup": message.markup}
+        sealed = crypto.seal(dek, json.dumps(payload, ensure_ascii=False).encode(), _aad(key_hash))
         cur = await conn.execute(
             "INSERT INTO outbox (key_hash, kind, dek_id, payload, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (key_hash, kind, dek_id, b"", now, now),
+            (key_hash, kind, dek_id, sealed, now, now),
         )
-        row_id = int(cur.lastrowid)
-        payload = {"chat": message.chat_id, "text": message.text, "markup": message.markup}
-        sealed = crypto.seal(dek, json.dumps(payload, ensure_ascii=False).encode(), _aad(row_id))
-        await conn.execute("UPDATE outbox SET payload = ? WHERE id = ?", (sealed, row_id))
-        return row_id
+        return int(cur.lastrowid)
 
     async def add_now(self, key: str, kind: str, message: Message, now: float) -> int | None:
         """`add` in a transaction of its own."""
         async with self.db.transaction() as conn:
             return await self.add(conn, key, kind, message, now)
 
+    # Reads wait for any open transaction (Database.committed): a message is never seen, let alone
+    # sent, before the transaction that queued it has committed.
+
+    async def _rows(self, sql: str, params: tuple[Any, ...]) -> list[aiosqlite.Row]:
+        async with self.db.committed() as conn, conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
     async def status(self, key: str) -> tuple[int, str] | None:
         """The row id and status of the event `key`, if it was ever queued."""
-        row = await self.db.fetchone("SELECT id, status FROM outbox WHERE key_hash = ?", (self._hash(key),))
-        return None if row is None else (int(row[0]), row[1])
+        rows = await self._rows("SELECT id, status FROM outbox WHERE key_hash = ?", (self._hash(key),))
+        return (int(rows[0][0]), rows[0][1]) if rows else None
 
     async def due(self, now: float, limit: int = 100) -> list[Pending]:
-        rows = await self.db.fetchall(
+        rows = await self._rows(
             "SELECT id, kind, attempts, created_at FROM outbox WHERE status = 'pending' AND next_at <= ?"
             " ORDER BY next_at, id LIMIT ?",
             (now, limit),
@@ -85,24 +90,26 @@ class Outbox:
         return [Pending(int(r[0]), r[1], int(r[2]), float(r[3])) for r in rows]
 
     async def pending_row(self, row_id: int) -> Pending | None:
-        row = await self.db.fetchone(
+        rows = await self._rows(
             "SELECT id, kind, attempts, created_at FROM outbox WHERE id = ? AND status = 'pending'", (row_id,)
         )
-        return None if row is None else Pending(int(row[0]), row[1], int(row[2]), float(row[3]))
+        return Pending(int(rows[0][0]), rows[0][1], int(rows[0][2]), float(rows[0][3])) if rows else None
 
     async def pending(self) -> int:
-        row = await self.db.fetchone("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
-        return int(row[0])
+        rows = await self._rows("SELECT COUNT(*) FROM outbox WHERE status = 'pending'", ())
+        return int(rows[0][0])
 
     async def open(self, row_id: int) -> Message | None:
         """The message of a pending row; None once it was delivered or given up."""
-        row = await self.db.fetchone(
-            "SELECT dek_id, payload FROM outbox WHERE id = ? AND status = 'pending'", (row_id,)
-        )
-        if row is None:
-            return None
-        dek = await self.vault.key(self.db.conn, int(row[0]), _PURPOSE)
-        payload = json.loads(crypto.open_sealed(dek, row[1], _aad(row_id)))
+        async with self.db.committed() as conn:
+            async with conn.execute(
+                "SELECT dek_id, payload, key_hash FROM outbox WHERE id = ? AND status = 'pending'", (row_id,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            dek = await self.vault.key(conn, int(row[0]), _PURPOSE)
+        payload = json.loads(crypto.open_sealed(dek, row[1], _aad(row[2])))
         return Message(int(payload["chat"]), payload["text"], payload["markup"])
 
     async def delivered(self, row_id: int, on: date) -> None:
@@ -139,5 +146,6 @@ class Outbox:
             await conn.execute("DELETE FROM outbox WHERE status <> 'pending' AND done_on < ?", (before.isoformat(),))
 
 
-def _aad(row_id: int) -> bytes:
-    return crypto.field_aad("outbox", row_id, "payload")
+def _aad(key_hash: bytes) -> bytes:
+    """The payload is bound to its row by the event's hash (known before the row exists)."""
+    return crypto.field_aad("outbox", key_hash, "payload")

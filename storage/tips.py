@@ -54,11 +54,11 @@ class TipRepository:
         receipt_hash: str,
         draft_token: str,
         contact_chat_id: int | None,
-        on_commit: Callable[[aiosqlite.Connection, str], Awaitable[None]] | None = None,
+        in_transaction: Callable[[aiosqlite.Connection, str], Awaitable[None]] | None = None,
     ) -> str:
         """Write the tip, its first event, its files and receipt hash, all or nothing; returns its number.
 
-        `on_commit(conn, number)` writes what must come with the tip in the same transaction."""
+        `in_transaction(conn, number)` writes what must come with the tip, in the same transaction."""
         async with self.db.transaction() as conn:
             year = received_on.year
             async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM tips WHERE year = ?", (year,)) as cur:
@@ -103,8 +103,8 @@ class TipRepository:
             await self._event(conn, tip_id, Status.RECEIVED, received_on)
             for file in await self.drafts.take(conn, draft_token):
                 await self._store_file(conn, tip_id, number, dek, file, received_on)
-            if on_commit is not None:
-                await on_commit(conn, number)
+            if in_transaction is not None:
+                await in_transaction(conn, number)
         return number
 
     async def _seal_new(

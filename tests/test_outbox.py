@@ -17,6 +17,7 @@ from handlers.outbox import GIVE_UP_AFTER, backoff, drain, send_now
 from handlers.report import summary
 from handlers.report.summary import receipt_key
 from storage.db import DB_FILENAME
+from storage.outbox import Message
 from tests.conftest import services_of
 from tests.liaisons import LIAISON, OTHER_LIAISON, add_unit, put_clock, register_directly
 from tests.office import REPORTER, add_staff
@@ -158,3 +159,72 @@ async def test_one_message_is_never_handed_to_telegram_twice_at_once(start_bot):
             send_now(sim.app, row.id), drain(sim.app, now=time.time() + LATER), send_now(sim.app, row.id)
         )
         assert len(_texts_to(sim, REPORTER, "有新进展")) == 1
+
+
+async def test_a_message_telegram_took_whose_mark_failed_is_not_sent_again(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        sim.app.job_queue.scheduler.pause()
+        receipt = await file_tip(sim.user(REPORTER), push=True)
+        outbox = services_of(sim).outbox
+        real = outbox.delivered
+
+        async def locked(*args, **kwargs):
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(outbox, "delivered", locked)  # another program holds the database
+        assert await notify_reporter(sim.app, receipt.number) is True
+        for round_ in range(3):
+            await drain(sim.app, now=time.time() + LATER * (round_ + 1))
+        monkeypatch.setattr(outbox, "delivered", real)  # the lock is gone
+        await drain(sim.app, now=time.time() + 4 * LATER)
+        assert len(_texts_to(sim, REPORTER, "有新进展")) == 1
+        assert await outbox.pending() == 0
+
+
+async def test_one_row_that_cannot_be_opened_does_not_hold_up_the_others(start_bot, settings):
+    async with start_bot() as sim:
+        sim.app.job_queue.scheduler.pause()
+        receipt = await file_tip(sim.user(REPORTER), push=True)
+        sim.api.fail_next("sendMessage", status=500, times=2)
+        await notify_reporter(sim.app, receipt.number)
+        await notify_reporter(sim.app, receipt.number)
+        async with services_of(sim).db.transaction() as conn:  # the first one's payload is damaged
+            await conn.execute("UPDATE outbox SET payload = x'00' WHERE id = (SELECT MIN(id) FROM outbox"
+                               " WHERE status = 'pending')")  # fmt: skip
+        assert await drain(sim.app, now=time.time() + LATER) == 1
+        assert len(_texts_to(sim, REPORTER, "有新进展")) == 1
+        assert await services_of(sim).outbox.pending() == 0
+    with sqlite3.connect(settings.data_dir / DB_FILENAME) as conn:
+        assert conn.execute("SELECT last_error FROM outbox WHERE status = 'failed'").fetchall() == [
+            ("DecryptionError",)
+        ]
+
+
+async def test_a_message_is_not_sent_before_its_transaction_commits(start_bot):
+    async with start_bot() as sim:
+        sim.app.job_queue.scheduler.pause()
+        services = services_of(sim)
+        receipt = await file_tip(sim.user(REPORTER), push=True)
+        sent_before = len(sim.api.calls_of("sendMessage"))
+        with pytest.raises(RuntimeError):
+            async with services.db.transaction() as conn:
+                await services.outbox.add(conn, "test:rolled-back", "notice", Message(REPORTER, receipt.number), 0.0)
+                # Meanwhile the job's round runs: it waits for this transaction, then finds nothing.
+                round_ = asyncio.create_task(drain(sim.app, now=time.time() + LATER))
+                await asyncio.sleep(0.05)
+                raise RuntimeError("the event is abandoned: its transaction rolls back")
+        assert await round_ == 0
+        assert len(sim.api.calls_of("sendMessage")) == sent_before
+
+
+async def test_too_many_requests_pauses_the_whole_outbox_for_as_long_as_telegram_asks(start_bot):
+    async with start_bot() as sim:
+        sim.app.job_queue.scheduler.pause()
+        receipt = await file_tip(sim.user(REPORTER), push=True)
+        sim.api.fail_next("sendMessage", status=429, retry_after=2, times=3)  # the limiter retries twice
+        await notify_reporter(sim.app, receipt.number)
+        await notify_reporter(sim.app, receipt.number)  # queued while paused: not even tried
+        assert len(_texts_to(sim, REPORTER, "有新进展")) == 0
+        assert await drain(sim.app) == 0  # still within Telegram's wait
+        await asyncio.sleep(2.1)
+        assert await drain(sim.app) == 2

@@ -131,7 +131,7 @@ async def submit(update: Update, context: Context) -> object:
     chat_id = update.effective_chat.id
     done = await svc.tips.number_for_draft(draft["token"])
     if done is not None:  # submitted before a crash, the conversation not yet ended
-        return await _submitted_before(update, context, done, draft["receipt"])
+        return await _submitted_before(update, context, done, draft.get("receipt"))
     day = today(context)
     limit = svc.office.limits.tips_per_day
     if await svc.limits.tips_today(chat_id, day) >= limit:
@@ -148,12 +148,13 @@ async def submit(update: Update, context: Context) -> object:
         await context.application.update_persistence()
     receipt_hash = await asyncio.to_thread(receipts.hash_code, draft["receipt"])
     markup = menu_keyboard(context).to_dict()
+    queued: list[int | None] = []
 
     async def with_the_tip(conn: aiosqlite.Connection, number: str) -> None:
         # The day's count and the receipt are written with the tip: all of it, or none of it.
         await svc.limits.count_tip(conn, chat_id, day)
         receipt = Message(chat_id, _receipt_text(context, number, draft["receipt"]), markup)
-        await svc.outbox.add(conn, receipt_key(number), "receipt", receipt, time.time())
+        queued.append(await svc.outbox.add(conn, receipt_key(number), "receipt", receipt, time.time()))
 
     number = await svc.tips.submit(
         tip,
@@ -163,31 +164,33 @@ async def submit(update: Update, context: Context) -> object:
         receipt_hash=receipt_hash,
         draft_token=draft["token"],
         contact_chat_id=chat_id,
-        on_commit=with_the_tip,
+        in_transaction=with_the_tip,
     )
     log.info("tip %s submitted", number)
     context.chat_data.pop(DRAFT, None)
-    queued = await svc.outbox.status(receipt_key(number))
-    await send_now(context.application, queued[0] if queued else None)  # if Telegram fails, the outbox retries
+    await send_now(context.application, queued[-1])  # never raises: if it fails, the outbox retries
     await alert_new_tip(context.application, number)
     return END
 
 
-async def _submitted_before(update: Update, context: Context, number: str, code: str) -> object:
+async def _submitted_before(update: Update, context: Context, number: str, code: str | None) -> object:
     """Submit pressed again for a draft that became tip `number` before a crash: its receipt goes out
     if it has not yet (once), and is not repeated if it has."""
-    context.chat_data.pop(DRAFT, None)
     queued = await services(context).outbox.status(receipt_key(number))
-    if queued is not None and queued[1] == "pending":
-        await send_now(context.application, queued[0])
-        return END
+    context.chat_data.pop(DRAFT, None)
     _ = tr(context)
-    if queued is not None and queued[1] == "sent":
+    if queued is not None and queued[1] == "pending":
+        if not await send_now(context.application, queued[0]):
+            text = _("Your report was submitted as {number}. Its receipt code is on its way: it will reach you in "
+                     "a moment.").format(number=number)  # fmt: skip
+            await context.bot.send_message(update.effective_chat.id, text)
+        return END
+    if (queued is not None and queued[1] == "sent") or code is None:
         text = _(
             "Your report was already submitted as {number}. Its receipt code was sent to you in the message "
             "after you submitted it: look for it above."
         ).format(number=number)
-    else:  # the receipt never reached this chat (it was given up): this is its first delivery
+    else:  # the receipt never reached this chat (given up, or purged unsent): this is its first delivery
         text = _receipt_text(context, number, code)
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=menu_keyboard(context))
     return END
