@@ -1,5 +1,5 @@
 # Shortcuts for the scripts under scripts/, which are what the README documents.
-.PHONY: run test console lint
+.PHONY: run test console lint bench
 
 run:
 	./scripts/run
@@ -12,3 +12,7 @@ console:
 
 lint:
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+# The benchmarks (python -m bench --help; --quick for a smoke run); one line per figure with its target.
+bench:
+	.venv/bin/python -m bench

@@ -122,15 +122,15 @@ class Submissions:
         The same figures sent again (a press repeated after a crash) are the latest version, not a new one."""
         figures = json.dumps(values, sort_keys=True)
         async with self.db.transaction() as conn:
-            await self._refuse_if_locked(conn, period)
             async with conn.execute(
                 "SELECT version, figures, late FROM figure_reports WHERE unit_id = ? AND period = ?"
                 " ORDER BY version DESC LIMIT 1",
                 (unit_id, period),
             ) as cur:
                 latest = await cur.fetchone()
-            if latest is not None and latest[1] == figures:
+            if latest is not None and latest[1] == figures:  # stored already, locked since or not
                 return Stored(int(latest[0]), bool(latest[2]), unchanged=True)
+            await self._refuse_if_locked(conn, period)
             version = await _next_version(conn, "figure_reports", unit_id, period)
             late = await _late(conn, "figure_reports", unit_id, period) if version > 1 else late
             await conn.execute(

@@ -287,7 +287,8 @@ async def _send(update: Update, context: Context, state: dict) -> object:
         )
     except PeriodLocked:
         return await _end(update, context, _("The office has just locked this month. Nothing was stored."))
-    log.info("figures stored for unit %s, %s, version %d", state["unit"], state["period"], stored.version)
+    log.info("figures %s for unit %s, %s, version %d", "unchanged" if stored.unchanged else "stored",
+             state["unit"], state["period"], stored.version)  # fmt: skip
     if stored.unchanged:
         text = _("These figures are version {version}, stored already: nothing changed.")
     else:
