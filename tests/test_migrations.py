@@ -106,3 +106,22 @@ def test_migration_files_are_numbered_without_gaps(tmp_path):
     (tmp_path / "0003_c.sql").write_text("SELECT 1;")
     with pytest.raises(MigrationError, match="without gaps"):
         load_migrations(tmp_path)
+
+
+async def test_every_reference_to_a_data_key_is_indexed(tmp_path):
+    """Shredding a data key makes SQLite look in every table referencing data_keys; an unindexed
+    reference means reading that table whole on every save of a chat's state (bench/growth.py)."""
+    db = await Database.open(tmp_path / "t.sqlite3")
+    await db.close()
+    unindexed = []
+    with sqlite3.connect(tmp_path / "t.sqlite3") as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            leading = {
+                conn.execute(f"PRAGMA index_info('{index[1]}')").fetchone()[2]
+                for index in conn.execute(f"PRAGMA index_list('{table}')")
+            }
+            for fk in conn.execute(f"PRAGMA foreign_key_list('{table}')"):
+                if fk[2] == "data_keys" and fk[3] not in leading:
+                    unindexed.append(f"{table}.{fk[3]}")
+    assert unindexed == []
