@@ -1,0 +1,259 @@
+"""What the benchmarks share: the real Application on a throw-away data dir, the bare echo bot, one
+way of delivering and timing updates for both, a full tip filed step by step, a phone-sized photo,
+resident memory, percentiles and a stopwatch for stages."""
+
+from __future__ import annotations
+
+import functools
+import gc
+import inspect
+import io
+import logging
+import re
+import resource
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.app import OFFLINE_TOKEN, build_application, running
+from bot.config import Settings
+from bot.fakeapi import InMemoryBotApi
+from bot.simulator import Simulation, SimUser
+from core.crypto import KeyRing
+from core.office import OfficeConfig, load_office
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = ROOT / "config" / "office.example.toml"
+SITE = "西山村红星化工厂，西山路 18 号"
+DESCRIPTION = "化工厂储罐区没有防火堤，工人每天在罐旁抽烟，已经漏过两次气。夜班时储罐阀门常年滴漏，没有人检查。"
+#: Industries the simulated reporters pick in turn: they route to four different departments.
+INDUSTRIES = ("hazchem", "fire", "construction", "gas", "transport", "crowded")
+#: Updates one full tip takes (see file_tip).
+UPDATES_PER_TIP = 14
+
+
+#: APScheduler warns on stderr when a job's run is missed while the benchmark keeps the loop busy.
+logging.getLogger("apscheduler").setLevel(logging.ERROR)
+
+
+def say(*parts: object) -> None:
+    """Progress, to stderr: stdout belongs to the runner."""
+    print("  ·", *parts, file=sys.stderr, flush=True)
+
+
+# -- the two bots ----------------------------------------------------------------------------------
+
+
+class TimedSimulation(Simulation):
+    """bot.simulator.Simulation whose deliver() — Update.de_json and Application.process_update, the
+    same for every bot — is timed: `times` holds one duration per update, in seconds."""
+
+    def __init__(self, app: Application, api: InMemoryBotApi):
+        super().__init__(app, api)
+        self.times: list[float] = []
+        self.job_errors: list[str] = []
+        app.add_error_handler(self._job_error)
+
+    async def _job_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Errors of background jobs (no update): not the benchmark's failure, but worth telling."""
+        if update is None and context.error is not None:
+            self.job_errors.append(f"{type(context.error).__name__}: {str(context.error)[:160]}")
+
+    async def deliver(self, update: dict[str, Any]) -> None:
+        start = time.perf_counter()
+        await super().deliver(update)
+        self.times.append(time.perf_counter() - start)
+
+    def forget(self) -> None:
+        """Drop what the in-memory Bot API recorded (calls, messages): bookkeeping of the simulation,
+        not of the bot, which would otherwise grow with every update and slow the button look-up."""
+        self.api.calls.clear()
+        self.api.messages.clear()
+
+
+def office() -> OfficeConfig:
+    return load_office(EXAMPLE_CONFIG)
+
+
+def settings_in(folder: Path) -> Settings:
+    """Settings for a data dir and key ring inside `folder`; a new key ring if there is none yet."""
+    settings = Settings(_env_file=None, data_dir=folder / "data", keyring=folder / "keyring.json")
+    if not settings.keyring_path.exists():
+        KeyRing.generate().save(settings.keyring_path)
+    return settings
+
+
+@asynccontextmanager
+async def tipline(folder: Path, *, rate_limiter: bool = False, jobs: bool = False) -> AsyncIterator[TimedSimulation]:
+    """The production Application (bot.app.build_application: persistence, services, every handler,
+    the example office) on the in-memory Bot API, started as run_polling starts it.
+
+    Its background jobs are paused unless `jobs`: housekeeping, the deadline run and the liaison
+    prompts run 60, 90 and 120 s after start-up (and the outbox's retries every 5 s); they are not what
+    the benchmarks measure, and would land at random inside a measurement.
+
+    The AIORateLimiter is taken out unless `rate_limiter`: it holds every chat-bound call to 30 a
+    second, Telegram's own flood limit, which would measure the limiter and not the bot. (A hook in
+    build_application would be cleaner than setting the ExtBot's attribute; see the report.)
+    """
+    settings = settings_in(folder)
+    api = InMemoryBotApi()
+    app = build_application(settings, office(), KeyRing.load(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
+    if not rate_limiter:
+        app.bot._rate_limiter = None
+    sim = TimedSimulation(app, api)
+    try:
+        async with running(app):
+            if not jobs:
+                app.job_queue.scheduler.pause()
+            yield sim
+    finally:
+        for error in sim.job_errors:
+            say(f"a background job of the bot raised {error}")
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await update.message.reply_text(update.message.text)
+
+
+@asynccontextmanager
+async def echo_bot() -> AsyncIterator[TimedSimulation]:
+    """A bare python-telegram-bot Application, defaults only: one MessageHandler that replies with the
+    same text, on its own in-memory Bot API (the same class as the pipeline's)."""
+    api = InMemoryBotApi()
+    app = Application.builder().token(OFFLINE_TOKEN).request(api).get_updates_request(api).build()
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo))
+    sim = TimedSimulation(app, api)
+    async with running(app):
+        yield sim
+
+
+# -- what the users do -----------------------------------------------------------------------------
+
+
+async def file_tip(user: SimUser, photo: bytes, industry: str = "hazchem") -> str:
+    """One full anonymous tip with one photo, as a person taps and types: /start, the menu's report
+    button, the nine steps, the summary's submit: UPDATES_PER_TIP updates. Returns the tip number."""
+    await user.send("/start")
+    for data in (
+        "menu:report",
+        "tip:intro:start",
+        "tip:who:public",
+        "tip:kind:hazard",
+        f"tip:industry:{industry}",
+        "tip:village:xishan",
+    ):
+        await user.tap(data)
+    await user.send(SITE)
+    await user.send(DESCRIPTION)
+    await user.send_photo(photo)
+    for data in ("tip:evidence:done", "tip:identity:anonymous", "tip:push:no"):
+        await user.tap(data)
+    replies = await user.tap("tip:summary:submit")
+    found = re.search(r"JB\d{4}-\d{6}", " ".join(reply.text for reply in replies))
+    if found is None:
+        raise RuntimeError("the tip was not submitted: no tip number in the bot's last answer")
+    return found[0]
+
+
+async def echo_user(user: SimUser, count: int = UPDATES_PER_TIP) -> None:
+    """As many text messages as a tip takes updates, each answered by the echo bot."""
+    for index in range(count):
+        replies = await user.send(f"{DESCRIPTION[:20]} {index}")
+        if not replies:
+            raise RuntimeError("the echo bot did not answer")
+
+
+@functools.cache
+def phone_photo() -> bytes:
+    """A 1280×960 JPEG of about 200 KB (what Telegram makes of a phone's photo) carrying GPS position,
+    camera serial and owner in its EXIF, as a reporter's would: the bot must re-encode it."""
+    size = (1280, 960)
+    smooth = [Image.effect_noise((size[0] // 12, size[1] // 12), 60).resize(size, Image.BICUBIC) for _ in range(3)]
+    gradient = Image.linear_gradient("L").resize(size)
+    image = Image.merge("RGB", (Image.blend(smooth[0], gradient, 0.5), smooth[1], smooth[2]))
+    image = Image.blend(image, Image.effect_noise(size, 12).convert("RGB"), 0.06)
+    exif = Image.Exif()
+    exif[0x010F], exif[0x013B], exif[0xA431] = "PhoneMaker", "Zhang Wei", "SN-7731-REPORTER-CAM"
+    exif[0x8825] = {1: "N", 2: (31.0, 14.0, 5.5), 3: "E", 4: (121.0, 28.0, 1.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes(), quality=85)
+    return out.getvalue()
+
+
+# -- numbers ---------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, round(q / 100 * len(ordered) + 0.5))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def median(values: list[float]) -> float:
+    return percentile(values, 50)
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process now (VmRSS), after a full garbage collection."""
+    gc.collect()
+    status = Path("/proc/self/status")
+    if status.exists():
+        for entry in status.read_text().splitlines():
+            if entry.startswith("VmRSS:"):
+                return int(entry.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # the peak: a poorer stand-in
+
+
+class Stopwatch:
+    """Wall time spent in named functions, patched in place (sync ones may run in worker threads)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._undo: list[Callable[[], None]] = []
+
+    def _add(self, stage: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+            self.calls[stage] = self.calls.get(stage, 0) + 1
+
+    def wrap(self, owner: object, attr: str, stage: str) -> None:
+        original = getattr(owner, attr)
+        if inspect.iscoroutinefunction(original):
+
+            @functools.wraps(original)
+            async def timed(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    self._add(stage, time.perf_counter() - start)
+        else:
+
+            @functools.wraps(original)
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                start = time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    self._add(stage, time.perf_counter() - start)
+
+        setattr(owner, attr, timed)
+        self._undo.append(lambda: setattr(owner, attr, original))
+
+    def restore(self) -> None:
+        while self._undo:
+            self._undo.pop()()
