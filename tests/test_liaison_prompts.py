@@ -156,3 +156,17 @@ async def test_no_units_no_missing_list(start_bot, monkeypatch):
         await add_staff(sim)
         assert await _run_at(sim, monkeypatch, datetime(2026, 11, 4, 9, 0)) == 0
         assert _to(sim, ADMIN) == []
+
+
+async def test_a_missing_list_longer_than_one_message_arrives_whole_in_pieces(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, datetime(2026, 11, 1, 9, 0))
+        await add_staff(sim)
+        names = [f"第{i:03d}号行政村安全生产工作站" for i in range(300)]  # about 6,000 characters
+        for name in names:
+            await add_unit(sim, name)
+        assert await _run_at(sim, monkeypatch, datetime(2026, 11, 4, 9, 0)) >= 2
+        pieces = [c.params["text"] for c in _to(sim, ADMIN)]
+        assert len(pieces) >= 2 and all(len(p) <= 4096 for p in pieces)
+        assert all(f"• {name}" in "\n".join(pieces) for name in names)
+        assert await _run_at(sim, monkeypatch, datetime(2026, 11, 4, 10, 0)) == 0  # once

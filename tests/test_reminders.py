@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from core.tips import Status
+from handlers.office.alerts import send_to_staff
 from handlers.office.reminders import run_deadlines
 from tests.conftest import move_clock, services_of
 from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REPORTER, add_staff, work_to
@@ -98,3 +101,15 @@ async def test_a_reminder_one_assignee_missed_reaches_them_later_and_nobody_twic
         sim.api.accept_chat(INTAKE)
         assert await run_deadlines(sim.app) == 1  # now intake, and the officer not again
         assert len(_reminders(sim, EMERGENCY)) == 1 and len(_reminders(sim, INTAKE)) == 1
+
+
+async def test_a_staff_message_longer_than_telegram_takes_goes_in_pieces_with_the_buttons_last(start_bot):
+    async with start_bot() as sim:
+        text = "\n".join(f"JB2026-{i:06d} · 答复 · 应急管理办 · 已逾期 3 天" for i in range(300))
+        button = InlineKeyboardButton("JB2026-000001", callback_data="case:open:JB2026-000001")
+        markup = InlineKeyboardMarkup([[button]])
+        assert await send_to_staff(sim.app, ADMIN, text, markup, "test")
+        calls = [c for c in sim.api.calls_of("sendMessage") if c.params["chat_id"] == ADMIN]
+    assert len(calls) >= 2 and all(len(c.params["text"]) <= 4096 for c in calls)
+    assert "\n".join(c.params["text"] for c in calls) == text
+    assert [("reply_markup" in c.params) for c in calls] == [False] * (len(calls) - 1) + [True]

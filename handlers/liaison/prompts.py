@@ -22,6 +22,7 @@ from telegram.ext import Application
 from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label
 from core.roles import Role
 from handlers.i18n import translator
+from handlers.office.views import chunks
 from handlers.outbox import drain
 from storage.liaisons import Liaison
 from storage.outbox import Message
@@ -133,7 +134,9 @@ async def _missing_list(app: Application, kind: str, schedule: Schedule, sent: s
         text += "\n" + "\n".join(f"• {u.name}" for u in absent)
     else:
         text = _("📋 {period}: every unit has sent.").format(period=label)
-    queue = [([key, f"{key}@{admin.user_id}"], Message(admin.user_id, text)) for admin in admins]
+    pieces = chunks(text)  # a thousand units missing is more than one message holds
+    queue = [([key, f"{key}@{admin.user_id}#{index}"], Message(admin.user_id, piece))
+             for admin in admins for index, piece in enumerate(pieces)]  # fmt: skip
     return await _queue(services, "missing list", queue, now)
 
 

@@ -18,6 +18,7 @@ from core.office import OfficeConfig
 from core.roles import Role
 from core.tips import TipFacets
 from handlers.i18n import translator
+from handlers.office.views import chunks
 
 log = logging.getLogger("tipline.alerts")
 
@@ -44,9 +45,12 @@ def open_button(app: Application, number: str, lang: str) -> InlineKeyboardMarku
 async def send_to_staff(
     app: Application, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, what: str
 ) -> bool:
-    """Send to a staff member or group; a chat that cannot be reached is logged, never an error."""
+    """Send to a staff member or group; a chat that cannot be reached is logged, never an error. A
+    text longer than Telegram takes (a long overdue list) goes in pieces, the buttons on the last."""
+    pieces = chunks(text)
     try:
-        await app.bot.send_message(chat_id, text, reply_markup=markup)
+        for index, piece in enumerate(pieces):
+            await app.bot.send_message(chat_id, piece, reply_markup=markup if index == len(pieces) - 1 else None)
     except TelegramError as exc:
         log.warning("%s not delivered: %s", what, type(exc).__name__)
         return False
