@@ -24,8 +24,8 @@ from bench.harness import (
     INDUSTRIES,
     TimedSimulation,
     file_tip,
+    latency_figures,
     median,
-    percentile,
     phone_photo,
     rss_bytes,
     say,
@@ -114,20 +114,7 @@ def _pipeline_figures(empty: Side, full: Side, sizes: str) -> list[Figure]:
             Target(0.8),
             [f"seeded: {sizes}; {len(full.pipeline):,} updates on each database, in {ROUNDS} alternating rounds"],
         ),
-        Figure(
-            "growth.p50_update",
-            percentile(full.pipeline, 50) * 1000,
-            "ms",
-            percentile(empty.pipeline, 50) * 1000,
-            "empty database",
-        ),
-        Figure(
-            "growth.p99_update",
-            percentile(full.pipeline, 99) * 1000,
-            "ms",
-            percentile(empty.pipeline, 99) * 1000,
-            "empty database",
-        ),
+        *latency_figures("growth", full.pipeline, empty.pipeline, "empty database"),
     ]
 
 

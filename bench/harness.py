@@ -23,6 +23,7 @@ from PIL import Image
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bench.report import Figure
 from bot.app import OFFLINE_TOKEN, build_application, running
 from bot.config import Settings
 from bot.fakeapi import InMemoryBotApi
@@ -199,6 +200,14 @@ def percentile(values: list[float], q: float) -> float:
         return float("nan")
     rank = max(1, round(q / 100 * len(ordered) + 0.5))
     return ordered[min(rank, len(ordered)) - 1]
+
+
+def latency_figures(prefix: str, times: list[float], baseline: list[float], label: str) -> list[Figure]:
+    """p50 and p99 time per update, in ms, against the baseline's."""
+    return [
+        Figure(f"{prefix}.p{q}_update", percentile(times, q) * 1000, "ms", percentile(baseline, q) * 1000, label)
+        for q in (50, 99)
+    ]
 
 
 def median(values: list[float]) -> float:

@@ -25,6 +25,7 @@ from bench.harness import (
     echo_bot,
     echo_user,
     file_tip,
+    latency_figures,
     percentile,
     phone_photo,
     say,
@@ -139,20 +140,7 @@ def _figures(
             Target(0.5),
             details,
         ),
-        Figure(
-            "pipeline.p50_update",
-            percentile(pipe.times, 50) * 1000,
-            "ms",
-            percentile(echo.times, 50) * 1000,
-            "echo bot",
-        ),
-        Figure(
-            "pipeline.p99_update",
-            percentile(pipe.times, 99) * 1000,
-            "ms",
-            percentile(echo.times, 99) * 1000,
-            "echo bot",
-        ),
+        *latency_figures("pipeline", pipe.times, echo.times, "echo bot"),
     ]
 
 
