@@ -168,7 +168,11 @@ class Submissions:
         self, unit_id: int, period: str, summary: str, cases: str, documents: list[Document], user_id: int,
         at: datetime, late: bool,
     ) -> Stored:  # fmt: skip
+        """As `submit`: a summary identical to the latest version (text and documents) is that version."""
         async with self.db.transaction() as conn:
+            same = await _same_quarter(conn, unit_id, period, summary, cases, documents)
+            if same is not None:
+                return same
             await self._refuse_if_locked(conn, period)
             version = await _next_version(conn, "quarter_reports", unit_id, period)
             late = await _late(conn, "quarter_reports", unit_id, period) if version > 1 else late
@@ -209,3 +213,24 @@ class Submissions:
             "SELECT name, mime, body FROM quarter_files WHERE report_id = ? ORDER BY id", (report_id,)
         )
         return [Document(r[0], r[1], bytes(r[2])) for r in rows]
+
+
+async def _same_quarter(
+    conn: aiosqlite.Connection, unit_id: int, period: str, summary: str, cases: str, documents: list[Document]
+) -> Stored | None:
+    """The latest version of the quarter's summary if it is exactly this one (a press repeated after a crash)."""
+    async with conn.execute(
+        "SELECT id, version, summary, cases, late FROM quarter_reports WHERE unit_id = ? AND period = ?"
+        " ORDER BY version DESC LIMIT 1",
+        (unit_id, period),
+    ) as cur:
+        latest = await cur.fetchone()
+    if latest is None or (latest[2], latest[3]) != (summary, cases):
+        return None
+    async with conn.execute(
+        "SELECT name, mime, body FROM quarter_files WHERE report_id = ? ORDER BY id", (latest[0],)
+    ) as cur:
+        stored = [tuple(row) for row in await cur.fetchall()]
+    if stored != [(d.name, d.mime, d.body) for d in documents]:
+        return None
+    return Stored(int(latest[1]), bool(latest[4]), unchanged=True)

@@ -71,6 +71,19 @@ async def test_no_case_and_a_late_correction_keep_both_versions(start_bot, monke
         assert report.version == 2 and report.summary.endswith("（更正）") and report.cases == "" and report.late
 
 
+async def test_the_same_summary_sent_again_is_not_a_new_version(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        unit, user = await _liaison(sim, monkeypatch, when=datetime(2026, 10, 2, 10, 0))
+        for _ in range(2):
+            await press(user, f"lq:{unit.id}:2026-Q3")
+            await user.send(SUMMARY)
+            await user.tap("lq2:nocase")
+            await user.tap("lq2:done")
+            [stored, *_] = await user.tap("lq2:send")
+        assert "version 1, stored already: nothing changed" in stored.text
+        assert (await services_of(sim).submissions.quarter(unit.id, "2026-Q3")).version == 1
+
+
 async def test_a_quarter_not_yet_due_and_a_sticker(start_bot, monkeypatch):
     async with start_bot() as sim:
         unit, user = await _liaison(sim, monkeypatch)

@@ -191,8 +191,13 @@ async def _send(update: Update, context: Context, state: dict) -> object:
         )
     except PeriodLocked:
         return await _end(update, context, _("The office has just locked this quarter. Nothing was stored."))
-    log.info("quarter summary stored for unit %s, %s, version %d", state["unit"], state["period"], stored.version)
-    text = _("Received, thank you. Version {version} is stored.").format(version=stored.version)
+    log.info("quarter summary %s for unit %s, %s, version %d", "unchanged" if stored.unchanged else "stored",
+             state["unit"], state["period"], stored.version)  # fmt: skip
+    if stored.unchanged:
+        text = _("This summary is version {version}, stored already: nothing changed.")
+    else:
+        text = _("Received, thank you. Version {version} is stored.")
+    text = text.format(version=stored.version)
     if stored.late:
         text += "\n" + _("It is marked late: it was due by {date}.").format(
             date=f"{quarterly_schedule(state['period']).due:%Y-%m-%d}"
