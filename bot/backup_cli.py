@@ -135,12 +135,15 @@ def cmd_restore(args: argparse.Namespace) -> int:
     finally:
         _remove(tmp, Path(f"{tmp}-journal"))
     try:
-        tips, report = asyncio.run(_open_everything(settings, ring))
+        tips, report, waiting = asyncio.run(_open_everything(settings, ring))
     except BaseException:
         _remove(*_database_files(target))
         raise
     print(f"Restored {args.path} (schema version {version}) into {target}: {tips} tips, each opened with the key "
           f"ring {settings.keyring_path}: content, identity, contact, messages and files.")  # fmt: skip
+    if waiting:
+        print(f"Messages waiting to be sent when the copy was made (receipts, notices, liaisons' prompts): {waiting};"
+              " they go out when the bot starts.")  # fmt: skip
     if report.broken_at is not None:
         print(f"The audit log is BROKEN at entry {report.broken_at}, as it is in the backup: an entry was edited, "
               "inserted or deleted before the copy was made. The data is restored; tell the auditor, and restore "
@@ -164,8 +167,9 @@ def _refuse_existing(data_dir: Path, target: Path) -> None:
         )
 
 
-async def _open_everything(settings: Settings, ring: KeyRing) -> tuple[int, AuditReport]:
-    """Open the restored database as the bot would, then every data key and every tip with the key ring."""
+async def _open_everything(settings: Settings, ring: KeyRing) -> tuple[int, AuditReport, int]:
+    """Open the restored database as the bot would, then every data key and every tip with the key ring;
+    the number of tips, the audit chain's report, and how many outbox messages wait to be sent."""
     try:
         db = await startup.open_database(settings, ring)
     except StartupError as exc:
@@ -185,7 +189,8 @@ async def _open_everything(settings: Settings, ring: KeyRing) -> tuple[int, Audi
                     await part(number)
             except (CryptoError, ValueError, sqlite3.DatabaseError) as exc:
                 raise _unreadable(f"tip {number}", exc) from None
-        return len(numbers), await AuditLog(db, vault).verify()
+        [(waiting,)] = await db.fetchall("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+        return len(numbers), await AuditLog(db, vault).verify(), waiting
     finally:
         await db.close()
 

@@ -19,6 +19,7 @@ from bot.config import Settings
 from core.crypto import KeyRing
 from core.media import strip_image_metadata
 from core.tips import Status
+from handlers.notify import notify_reporter
 from storage.audit import AuditLog
 from storage.drafts import DraftFiles
 from storage.tips import TipRepository
@@ -204,6 +205,25 @@ async def test_backup_refuses_to_overwrite_and_names_a_copy_in_a_folder(
     assert named.name.startswith("tipline-") and named.suffix == ".sqlite3"
     assert str(named) in capsys.readouterr().out
     assert [p.name for p in tmp_path.rglob("*.tmp")] == []
+
+
+async def test_restore_says_how_many_messages_were_waiting_to_be_sent(start_bot, settings, ring, monkeypatch, tmp_path,
+                                                                      capsys):  # fmt: skip
+    _configure(monkeypatch, settings.data_dir, settings.keyring_path)
+    copy = tmp_path / "copy.sqlite3"
+    async with start_bot() as sim:
+        sim.app.job_queue.scheduler.pause()
+        receipt = await file_tip(sim.user(REPORTER), push=True)
+        sim.api.fail_next("sendMessage", network=True)
+        await notify_reporter(sim.app, receipt.number)  # the connection drops: the notice waits
+        assert await _cli("backup", str(copy)) == 0
+    restored = tmp_path / "restored"
+    _configure(monkeypatch, restored, settings.keyring_path)
+    capsys.readouterr()
+    assert await _cli("restore", str(copy)) == 0
+    assert "Messages waiting to be sent when the copy was made (receipts, notices, liaisons' prompts): 1;" in (
+        capsys.readouterr().out
+    )
 
 
 async def test_backup_says_what_is_wrong_in_one_sentence(start_bot, settings, ring, monkeypatch, tmp_path, capsys):
