@@ -20,7 +20,7 @@ from core.periods import current_month, monthly_schedule, parse_month, year_mont
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.i18n import Translate
 from handlers.liaison import figure_views as views
-from handlers.liaison.home import end_flow, send_home
+from handlers.liaison.home import end_flow, stored_reply
 from handlers.report.flow import FLOW
 from storage.figures import PeriodLocked
 
@@ -289,18 +289,8 @@ async def _send(update: Update, context: Context, state: dict) -> object:
         return await _end(update, context, _("The office has just locked this month. Nothing was stored."))
     log.info("figures %s for unit %s, %s, version %d", "unchanged" if stored.unchanged else "stored",
              state["unit"], state["period"], stored.version)  # fmt: skip
-    if stored.unchanged:
-        text = _("These figures are version {version}, stored already: nothing changed.")
-    else:
-        text = _("Received, thank you. Version {version} is stored.")
-    text = text.format(version=stored.version)
-    if stored.late:
-        text += "\n" + _("It is marked late: it was due by {date}.").format(
-            date=f"{monthly_schedule(template, state['period']).due:%Y-%m-%d}"
-        )
-    await _end(update, context, text)
-    await send_home(update, context)
-    return ConversationHandler.END
+    unchanged = _("These figures are version {version}, stored already: nothing changed.")
+    return await stored_reply(update, context, _KEY, stored, monthly_schedule(template, state["period"]), unchanged)
 
 
 async def _end(update: Update, context: Context, text: str) -> object:

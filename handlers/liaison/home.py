@@ -10,6 +10,7 @@ from core.periods import Schedule, current_month, current_quarter, month_label, 
 from handlers.common import Context, chat_language, now, services, tr
 from handlers.i18n import Translate
 from handlers.report.flow import FLOW
+from storage.figures import Stored
 from storage.liaisons import Liaison
 
 #: Earlier months of the year offered on the page (to correct, or to send late), the latest first.
@@ -18,6 +19,21 @@ EARLIER_SHOWN = 3
 
 def due_text(schedule: Schedule) -> str:
     return f"{schedule.due:%Y-%m-%d}"
+
+
+async def stored_reply(
+    update: Update, context: Context, key: str, stored: Stored, schedule: Schedule, unchanged: str
+) -> object:
+    """What a liaison is told once figures or a summary are stored (`unchanged`: found stored
+    already, with a {version} placeholder), lateness included; then the flow ends and home shows."""
+    _ = tr(context)
+    text = unchanged if stored.unchanged else _("Received, thank you. Version {version} is stored.")
+    text = text.format(version=stored.version)
+    if stored.late:
+        text += "\n" + _("It is marked late: it was due by {date}.").format(date=due_text(schedule))
+    await end_flow(update, context, key, text)
+    await send_home(update, context)
+    return ConversationHandler.END
 
 
 async def _unit_block(context: Context, item: Liaison, month: Schedule, _: Translate):

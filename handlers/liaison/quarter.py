@@ -15,7 +15,7 @@ from core.periods import current_quarter, parse_quarter, quarter_label, quarterl
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.files import FILES, attachment, fetch
 from handlers.liaison.figure_views import keyboard
-from handlers.liaison.home import end_flow, send_home
+from handlers.liaison.home import end_flow, stored_reply
 from handlers.report.flow import FLOW
 from storage.figures import Document, PeriodLocked
 
@@ -193,18 +193,8 @@ async def _send(update: Update, context: Context, state: dict) -> object:
         return await _end(update, context, _("The office has just locked this quarter. Nothing was stored."))
     log.info("quarter summary %s for unit %s, %s, version %d", "unchanged" if stored.unchanged else "stored",
              state["unit"], state["period"], stored.version)  # fmt: skip
-    if stored.unchanged:
-        text = _("This summary is version {version}, stored already: nothing changed.")
-    else:
-        text = _("Received, thank you. Version {version} is stored.")
-    text = text.format(version=stored.version)
-    if stored.late:
-        text += "\n" + _("It is marked late: it was due by {date}.").format(
-            date=f"{quarterly_schedule(state['period']).due:%Y-%m-%d}"
-        )
-    await _end(update, context, text)
-    await send_home(update, context)
-    return ConversationHandler.END
+    unchanged = _("This summary is version {version}, stored already: nothing changed.")
+    return await stored_reply(update, context, _KEY, stored, quarterly_schedule(state["period"]), unchanged)
 
 
 async def _download_all(context: Context, state: dict) -> list[Document] | None:
