@@ -96,6 +96,13 @@ def cells_equal(path: Path, value: object) -> list[str]:
         return hits
 
 
+def row_counts(settings: Settings, *tables: str) -> dict[str, int]:
+    """How many rows each table of the bot's database holds, once SQLite has found the file intact."""
+    with sqlite3.connect(settings.data_dir / "tipline.sqlite3") as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608 - test's names
+
+
 def services_of(sim: Simulation):
     return sim.app.bot_data["services"]
 

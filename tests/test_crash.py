@@ -22,7 +22,7 @@ import pytest
 from bot import simulator
 from core import receipts
 from storage.db import DB_FILENAME
-from tests.conftest import ROOT, services_of
+from tests.conftest import ROOT, row_counts, services_of
 from tests.liaisons import LIAISON, put_clock
 from tests.office import REPORTER
 from tests.reporter import receipt_from
@@ -45,14 +45,9 @@ def _die(kind: str, settings, moment: str, monkeypatch) -> dict:
     return json.loads(line.removeprefix("SUMMARY "))
 
 
-def _count(conn, table: str) -> int:
-    return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]  # noqa: S608 - names from the test
-
-
-def _tip_tables(settings) -> dict[str, int]:
-    with sqlite3.connect(settings.data_dir / DB_FILENAME) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        return {t: _count(conn, t) for t in ("tips", "tip_events", "tip_files", "draft_files", "outbox")}
+TIP_TABLES = ("tips", "tip_events", "tip_files", "draft_files", "outbox")
+#: A tip stored whole: its row, first event, photo and receipt; the draft's photo moved into it.
+WHOLE_TIP = {"tips": 1, "tip_events": 1, "tip_files": 1, "draft_files": 0, "outbox": 1}
 
 
 @pytest.mark.parametrize(("moment", "stored"), [("insert", False), ("file", False), ("commit", False),
@@ -61,9 +56,9 @@ async def test_a_tip_killed_mid_submission_is_whole_or_absent_and_the_draft_resu
     start_bot, settings, ring, monkeypatch, moment, stored
 ):
     summary = _die("tip", settings, moment, monkeypatch)
-    left = _tip_tables(settings)
+    left = row_counts(settings, *TIP_TABLES)
     if stored:  # the whole tip with its photo, and its receipt waiting in the outbox
-        assert left == {"tips": 1, "tip_events": 1, "tip_files": 1, "draft_files": 0, "outbox": 1}
+        assert left == WHOLE_TIP
     else:  # nothing of it; the draft's photo is still there for the resumed draft
         assert left == {"tips": 0, "tip_events": 0, "tip_files": 0, "draft_files": 1, "outbox": 0}
 
@@ -74,7 +69,7 @@ async def test_a_tip_killed_mid_submission_is_whole_or_absent_and_the_draft_resu
         tips = services_of(sim).tips
         assert receipts.verify_code(receipt.code, await tips.receipt_hash(receipt.number))
         assert len(await tips.files(receipt.number)) == 1
-    assert _tip_tables(settings) == {"tips": 1, "tip_events": 1, "tip_files": 1, "draft_files": 0, "outbox": 1}
+    assert row_counts(settings, *TIP_TABLES) == WHOLE_TIP
 
 
 @pytest.mark.parametrize(("moment", "stored"), [("insert", False), ("commit", False), ("after", True)])
@@ -83,7 +78,7 @@ async def test_figures_killed_mid_submission_are_whole_or_absent_and_stored_once
 ):
     preview = _die("figures", settings, moment, monkeypatch)
     with sqlite3.connect(settings.data_dir / DB_FILENAME) as conn:
-        assert _count(conn, "figure_reports") == int(stored)
+        assert conn.execute("SELECT COUNT(*) FROM figure_reports").fetchone()[0] == int(stored)
         audit = conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'figures.submit'").fetchone()[0]
         assert audit == int(stored)
 

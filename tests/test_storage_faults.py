@@ -12,7 +12,7 @@ import sqlite3
 from PIL import Image
 
 from storage.db import DB_FILENAME
-from tests.conftest import services_of
+from tests.conftest import row_counts, services_of
 from tests.office import ADMIN, REPORTER, add_staff
 from tests.reporter import receipt_from, to_step
 
@@ -21,10 +21,7 @@ FULL = "存储空间已满"
 LONG_DESCRIPTION = "化工厂储罐区没有防火堤，工人每天在罐旁抽烟，已经漏过两次气。" * 50
 
 
-def _tables(settings) -> dict[str, int]:
-    with sqlite3.connect(settings.data_dir / DB_FILENAME) as conn:
-        return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608 - names from the test
-                for t in ("tips", "tip_events", "tip_files", "outbox")}  # fmt: skip
+TABLES = ("tips", "tip_events", "tip_files", "outbox")
 
 
 def _big_photo() -> bytes:
@@ -69,10 +66,10 @@ async def test_a_database_locked_by_another_program_refuses_the_step_clearly_the
         finally:
             other.execute("ROLLBACK")
             other.close()
-        assert _tables(settings) == {"tips": 0, "tip_events": 0, "tip_files": 0, "outbox": 0}
+        assert row_counts(settings, *TABLES) == {"tips": 0, "tip_events": 0, "tip_files": 0, "outbox": 0}
         receipt = receipt_from(await user.tap("tip:summary:submit"))  # the same step, once the lock is gone
         assert receipt.number.startswith("JB")
-    assert _tables(settings) == {"tips": 1, "tip_events": 1, "tip_files": 0, "outbox": 1}
+    assert row_counts(settings, *TABLES) == {"tips": 1, "tip_events": 1, "tip_files": 0, "outbox": 1}
 
 
 async def test_a_full_disk_refuses_a_photo_clearly_tells_the_admins_then_takes_it(start_bot, settings):
@@ -107,8 +104,8 @@ async def test_a_full_disk_refuses_a_submission_clearly_and_takes_it_once_there_
         await _fill_the_disk(sim)
         [answer] = [r for r in await user.tap("tip:summary:submit") if r.chat_id == REPORTER]
         assert FULL in answer.text and "之前填写的内容都还在" in answer.text
-        assert _tables(settings) == {"tips": 0, "tip_events": 0, "tip_files": 0, "outbox": 0}
+        assert row_counts(settings, *TABLES) == {"tips": 0, "tip_events": 0, "tip_files": 0, "outbox": 0}
         await _free_the_disk(sim)
         receipt = receipt_from(await user.tap("tip:summary:submit"))
         assert (await services_of(sim).tips.content(receipt.number)).description == LONG_DESCRIPTION
-    assert _tables(settings) == {"tips": 1, "tip_events": 1, "tip_files": 0, "outbox": 1}
+    assert row_counts(settings, *TABLES) == {"tips": 1, "tip_events": 1, "tip_files": 0, "outbox": 1}
