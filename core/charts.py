@@ -7,11 +7,13 @@ it when missing. Without one, `CjkFontMissing` says what to install rather than 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import matplotlib
 
@@ -38,16 +40,39 @@ class CjkFontMissing(RuntimeError):
     """No font that draws Chinese is installed."""
 
 
+#: File names of those fonts as Debian and others install them, for a font cache built before them.
+#: (Compared in lower case without "-" or "_".)
+CJK_FILES = ("wqymicrohei", "wqyzenhei", "notosanscjk", "notosanssc", "sourcehansans", "uming", "simhei", "msyh")
+
+
+def _installed_family() -> str | None:
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in installed), None)
+
+
+def _register_font_files() -> None:
+    """Add CJK font files on disk that matplotlib's font cache does not know (installed after it was built)."""
+    for name in font_manager.findSystemFonts():
+        path = Path(name)
+        if not path.name.lower().replace("-", "").replace("_", "").startswith(CJK_FILES):
+            continue
+        with contextlib.suppress(Exception):  # a file FreeType cannot read is not ours to fix
+            font_manager.fontManager.addfont(str(path))
+
+
 @cache
 def cjk_family() -> str:
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    for family in CJK_FAMILIES:
-        if family in installed:
-            return family
-    raise CjkFontMissing(
-        "No Chinese font is installed, so charts cannot show their labels. "
-        "Install one: apt-get install fonts-wqy-microhei (or fonts-noto-cjk), then restart."
-    )
+    family = _installed_family()
+    if family is None:
+        _register_font_files()
+        family = _installed_family()
+    if family is None:
+        raise CjkFontMissing(
+            "No Chinese font is installed, so charts cannot show their labels. "
+            "Install one (apt-get install fonts-wqy-microhei, or fonts-noto-cjk) and start again: "
+            "Tipline finds it by itself."
+        )
+    return family
 
 
 @dataclass(frozen=True)
