@@ -165,14 +165,12 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     if role == Role.DEPARTMENT and args.department not in {d.code for d in office.departments}:
         known = ", ".join(d.code for d in office.departments)
         raise StartupError(f"--department: a department officer needs one of the departments: {known}.")
-    name = args.name or f"staff {args.user_id}"
 
-    async def add(db: Database) -> None:
+    async def add(db: Database) -> str:
         now = datetime.now(settings.tz)
+        staff = StaffRepository(db, Vault(ring))
         async with db.transaction() as conn:
-            await StaffRepository(db, Vault(ring)).add(
-                conn, args.user_id, name, role, args.department or "", str(now.date())
-            )
+            await staff.add(conn, args.user_id, args.name or None, role, args.department or "", str(now.date()))
             await AuditLog(db, Vault(ring)).append(
                 conn,
                 actor=None,
@@ -180,8 +178,10 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
                 at=now,
                 detail=f"{args.user_id}:{role.value}:{args.department or ''}",
             )
+        member = await staff.get(args.user_id)
+        return member.name if member else str(args.name)
 
-    asyncio.run(startup.on_database(settings, ring, add))
+    name = asyncio.run(startup.on_database(settings, ring, add))
     print(f"{name} ({args.user_id}) is now {role.value}{' of ' + args.department if args.department else ''}.")
     return 0
 

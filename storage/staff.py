@@ -67,15 +67,17 @@ class StaffRepository:
         return [m for m in await self.all() if role in m.roles and (department is None or department in m.departments)]
 
     async def add(
-        self, conn: aiosqlite.Connection, user_id: int, name: str, role: Role, department: str, today: str
+        self, conn: aiosqlite.Connection, user_id: int, name: str | None, role: Role, department: str, today: str
     ) -> None:
-        """Add (or reactivate) a member with one more role, inside the caller's transaction."""
+        """Add (or reactivate) a member with one more role, inside the caller's transaction.
+
+        `name` None keeps the name a member has (a newcomer is shown as "staff ID")."""
         if role == Role.DEPARTMENT and not department:
             raise ValueError("a department officer needs a department")
         await conn.execute(
             "INSERT INTO staff (user_id, name, added_on) VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET active = 1, name = excluded.name",
-            (user_id, name, today),
+            " ON CONFLICT (user_id) DO UPDATE SET active = 1, name = COALESCE(?, staff.name)",
+            (user_id, name or f"staff {user_id}", today, name),
         )
         await conn.execute(
             "INSERT OR IGNORE INTO staff_roles (user_id, role, department) VALUES (?, ?, ?)",
