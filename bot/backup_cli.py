@@ -84,6 +84,9 @@ def make_backup(source: Path, target: Path, *, force: bool = False, progress: Pr
     if target.exists() and not force:
         raise _exists(target)
     folder = target.parent
+    if not folder.exists():
+        # Never made here: an unmounted backup disk would fill the system disk instead.
+        raise StartupError(f"the folder {folder} does not exist: mount the backup disk or create the folder first.")
     tmp = _private_file(folder, target.name)
     try:
         with _plain_errors(folder, "backed up"):
@@ -235,7 +238,6 @@ def _private_file(folder: Path, name: str) -> Path:
     """An empty file of mode 0600 beside the target, where the copy is written before it is renamed."""
     tmp = folder / f".{name}.{secrets.token_hex(4)}.tmp"
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         os.chmod(tmp, 0o600)
     except OSError as exc:

@@ -63,6 +63,7 @@ async def test_a_backup_made_while_the_bot_writes_restores_every_tip(
 ):
     _configure(monkeypatch, settings.data_dir, settings.keyring_path)
     copy = tmp_path / "backups" / "tipline.sqlite3"
+    copy.parent.mkdir()
     monkeypatch.setattr(backup_cli, "STEP_PAGES", 4)  # many steps, so the bot writes between two of them
     async with start_bot() as sim:
         await add_staff(sim)
@@ -242,10 +243,23 @@ async def test_backup_says_what_is_wrong_in_one_sentence(start_bot, settings, ri
         return conn
 
     monkeypatch.setattr(backup_cli, "_connect_copy", small_disk)
+    (tmp_path / "full").mkdir()
     assert await _cli("backup", str(tmp_path / "full" / "copy.sqlite3")) == 2
     err = capsys.readouterr().err
     assert "is full" in err and err.count("\n") == 1
     assert list((tmp_path / "full").iterdir()) == []
+
+
+async def test_backup_into_a_folder_that_does_not_exist_creates_nothing(
+    start_bot, settings, ring, monkeypatch, tmp_path, capsys
+):
+    await _a_database_with_a_tip(start_bot, monkeypatch, settings)
+    unmounted = tmp_path / "mnt" / "backup"
+    for path in (f"{unmounted}/", str(unmounted / "copy.sqlite3")):
+        assert await _cli("backup", path) == 2
+        err = capsys.readouterr().err
+        assert f"the folder {unmounted} does not exist: mount the backup disk or create the folder first" in err
+    assert not (tmp_path / "mnt").exists()
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
