@@ -121,6 +121,18 @@ class Rewards(_Model):
     custom: dict[str, RuleSet] = {}
     #: The reward officer approves amounts up to this; above it the admin must approve too (yuan).
     admin_approval_above_yuan: Annotated[int, Field(ge=0)] = 50_000
+    #: Where and when a reporter collects a reward in person (领奖地点、时间), as the claim text shows
+    #: them; None: the reporter is told that the office will say.
+    pickup_address: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    pickup_address_en: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    pickup_hours: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    pickup_hours_en: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+    def pickup(self, lang: str) -> tuple[str | None, str | None]:
+        """(address, hours) in the language, the Chinese ones where no English is given; None if not set."""
+        if lang == "zh":
+            return self.pickup_address, self.pickup_hours
+        return self.pickup_address_en or self.pickup_address, self.pickup_hours_en or self.pickup_hours
 
     @model_validator(mode="after")
     def _known(self) -> Rewards:
@@ -157,6 +169,10 @@ def _default_departments() -> list[Department]:
 class OfficeConfig(_Model):
     name: Annotated[str, Field(min_length=1, max_length=80)] = "安全生产举报平台"
     name_en: str = "Work-safety tip line"
+    #: The office's formal name, as it stamps documents: 填报单位 on the county's monthly table, 运营单位
+    #: on /about and the ledgers (e.g. 东平镇安全生产委员会办公室). None: `name` stands in.
+    unit_name: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    unit_name_en: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     #: The department that takes in every tip and gets what the routing table does not match.
     intake_department: str = "emergency"
     #: The county government's Telegram chat, told at once of a tip that reports a death.
@@ -189,6 +205,12 @@ class OfficeConfig(_Model):
 
     def label(self, lang: str) -> str:
         return self.name if lang == "zh" else self.name_en
+
+    def unit(self, lang: str) -> str:
+        """The formal name (填报单位, 运营单位); the office's name where none is configured."""
+        if lang == "zh":
+            return self.unit_name or self.name
+        return self.unit_name_en or self.unit_name or self.name_en
 
     def department(self, code: str) -> Department:
         for dep in self.departments:
