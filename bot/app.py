@@ -9,7 +9,7 @@ from telegram.ext import AIORateLimiter, Application, BaseHandler, Defaults
 from telegram.request import BaseRequest
 
 import handlers
-from bot import jobs
+from bot import jobs, network
 from bot.config import Settings
 from bot.persistence import EncryptedPersistence
 from bot.services import Services
@@ -41,8 +41,9 @@ def build_application(
 ) -> Application:
     """The Application with its services, persistence and handlers.
 
-    `request` replaces the network (the in-memory Bot API); `conversations` adds handlers ahead of
-    the menu (tests use it for conversations of their own).
+    `request` replaces the network (the in-memory Bot API); without it both the calls and getUpdates
+    go through `bot.network` (TIPLINE_PROXY). `conversations` adds handlers ahead of the menu (tests
+    use it for conversations of their own).
     """
     services = Services(settings, office, ring)
     builder = (
@@ -56,7 +57,10 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if request is not None:
+    if request is None:
+        builder = builder.request(network.request(settings))
+        builder = builder.get_updates_request(network.request(settings, get_updates=True))
+    else:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     app.bot_data["services"] = services

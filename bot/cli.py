@@ -10,10 +10,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from telegram import Bot
-from telegram.error import InvalidToken, NetworkError
-
-from bot import backup_cli, export, poster_cli, startup, units_cli
+from bot import backup_cli, export, network, poster_cli, startup, units_cli
 from bot.config import Settings
 from bot.console import PERSONAS
 from bot.logs import configure_logging
@@ -43,7 +40,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     asyncio.run(_preflight(settings, ring))
     asyncio.run(_check_bot_api(settings, token))
     app = build_application(settings, office, ring, token=token)
-    log.info("starting long polling against %s", settings.api_base_url.split("/bot")[0])
+    via = f" through the proxy {network.proxy_host(settings)}" if settings.proxy else ""
+    log.info("starting long polling against %s%s", network.server(settings), via)
     app.run_polling()
     return 0
 
@@ -58,23 +56,8 @@ async def _nothing(db: Database) -> None:
 
 
 async def _check_bot_api(settings: Settings, token: str) -> None:
-    """One getMe, so a refused token or an unreachable server is a sentence, not a traceback."""
-    bot = Bot(token, base_url=settings.api_base_url, base_file_url=settings.api_file_url)
-    server = settings.api_base_url.split("/bot")[0]
-    try:
-        try:
-            await bot.initialize()  # one getMe
-        finally:
-            await bot.shutdown()
-    except InvalidToken:
-        raise StartupError(
-            f"TIPLINE_BOT_TOKEN: the Bot API at {server} refused this token; copy it again from @BotFather (/mybots)."
-        ) from None
-    except NetworkError as exc:
-        raise StartupError(
-            f"TIPLINE_API_BASE_URL: the Bot API at {server} cannot be reached ({type(exc).__name__}); "
-            "check the network, or the address of your own Bot API server."
-        ) from None
+    """The token's shape, then one getMe: a refused token, a wrong server path or no connection is a sentence."""
+    await network.get_me(settings, token)
 
 
 # -- console -----------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import SecretStr, field_validator
@@ -19,6 +20,7 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     api_base_url: str = TELEGRAM_API
     api_file_url: str = TELEGRAM_FILES
+    proxy: str | None = None
     data_dir: Path = Path("./data")
     keyring: Path | None = None
     config: Path | None = None
@@ -42,6 +44,12 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        return check_proxy_url(value) if value else None
+
     @property
     def keyring_path(self) -> Path:
         return self.keyring if self.keyring is not None else self.data_dir / "keyring.json"
@@ -49,3 +57,21 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def check_proxy_url(value: str) -> str:
+    """An http:// or https:// proxy with a host (and a port, if given, that is a number)."""
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    if scheme.startswith("socks"):
+        raise ValueError(
+            "SOCKS proxies need the httpx[socks] package, which Tipline does not install; "
+            "use an HTTP proxy such as http://10.0.0.1:3128"
+        )
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("give the proxy's URL, such as http://10.0.0.1:3128 or http://user:password@proxy:8080")
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+    except ValueError:
+        raise ValueError("the proxy's port must be a number from 1 to 65535, as in http://10.0.0.1:3128") from None
+    return value

@@ -7,9 +7,8 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from telegram import Bot
-
-from bot import startup
+from bot import network, startup
+from bot.config import Settings
 from bot.startup import StartupError
 from core import links
 from core.charts import CjkFontMissing
@@ -48,9 +47,16 @@ def poster_text(office: OfficeConfig, link: str, lang: str, village: str | None)
     )
 
 
-async def _username(token: str) -> str:
-    async with Bot(token) as bot:
-        return bot.username
+def _username(settings: Settings, token: str) -> str:
+    """The bot's username from one getMe, through the configured Bot API server and proxy."""
+    try:
+        return asyncio.run(network.get_me(settings, token)).username
+    except network.BotApiUnreachable:
+        via = f" through the proxy {network.proxy_host(settings)}" if settings.proxy else ""
+        raise StartupError(
+            f"Telegram could not be reached at {network.server(settings)}{via} to ask for the bot's username; "
+            "give it with --bot USERNAME, which needs no call, or check the network and TIPLINE_PROXY."
+        ) from None
 
 
 def cmd_poster(args: argparse.Namespace) -> int:
@@ -61,7 +67,7 @@ def cmd_poster(args: argparse.Namespace) -> int:
         raise StartupError(f"--village: {args.village!r} is not one of the office's villages ({known}).")
     if args.bot is None and not settings.bot_token:
         raise StartupError("give the bot's username with --bot, or set TIPLINE_BOT_TOKEN to ask Telegram for it.")
-    username = args.bot or asyncio.run(_username(settings.bot_token.get_secret_value()))
+    username = args.bot or _username(settings, settings.bot_token.get_secret_value().strip())
     start = links.payload("report", args.industry, args.village)
     text = poster_text(office, links.url(username.lstrip("@"), start), args.lang, args.village)
     try:

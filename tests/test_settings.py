@@ -21,7 +21,7 @@ def env(monkeypatch, tmp_path):
     ring_path = tmp_path / "secrets" / "keyring.json"
     KeyRing.generate().save(ring_path)
     values = {
-        "TIPLINE_BOT_TOKEN": "123456:abcdef",
+        "TIPLINE_BOT_TOKEN": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawZ",  # BotFather's shape, not a real one
         "TIPLINE_DATA_DIR": str(tmp_path / "data"),
         "TIPLINE_KEYRING": str(ring_path),
     }
