@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import TypeVar
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from bot.config import Settings
 from core.crypto import KeyRing, KeyRingError
 from core.office import OfficeConfig, OfficeConfigError, load_office
+from core.validation import sentence
 from storage.db import DB_FILENAME, Database
 from storage.migrations import MigrationError, SchemaTooNewError
 from storage.vault import Vault
@@ -36,10 +38,16 @@ def load_settings(**overrides: object) -> Settings:
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][0]) if first["loc"] else "setting"
-        hint = _FIX_HINT.get(field, "see .env.example")
-        raise StartupError(f"TIPLINE_{field.upper()}: {first['msg']}; {hint}.") from None
+        raise StartupError("\n".join(_setting_problem(error) for error in exc.errors())) from None
+
+
+def _setting_problem(error: ErrorDetails) -> str:
+    """One bad setting in one line: its name, what is wrong in words, and the fix."""
+    field = str(error["loc"][0]) if error["loc"] else "setting"
+    said = sentence(dict(error))
+    if error["type"] == "literal_error":  # the sentence names the choices already
+        return f"TIPLINE_{field.upper()}: {said}."
+    return f"TIPLINE_{field.upper()}: {said}; {_FIX_HINT.get(field, 'see .env.example')}."
 
 
 def require_token(settings: Settings) -> str:
@@ -86,9 +94,11 @@ def load_office_config(settings: Settings) -> OfficeConfig:
     try:
         return load_office(settings.config)
     except OfficeConfigError as exc:
-        raise StartupError(
-            f"TIPLINE_CONFIG: {exc}; correct the file (config/office.example.toml explains every setting)."
-        ) from None
+        fix = "correct the file (config/office.example.toml explains every setting)"
+        if exc.problems:
+            lines = "".join(f"\n  - {line}" for line in exc.problems)
+            raise StartupError(f"TIPLINE_CONFIG: {exc.heading}; {fix}:{lines}") from None
+        raise StartupError(f"TIPLINE_CONFIG: {exc}; {fix}.") from None
 
 
 def database_path(settings: Settings) -> Path:

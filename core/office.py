@@ -6,7 +6,9 @@ the routing table of section 3, the deadlines of section 4, the national reward 
 
 from __future__ import annotations
 
+import re
 import tomllib
+from collections.abc import Sequence
 from datetime import time
 from pathlib import Path
 from typing import Annotated
@@ -17,10 +19,16 @@ from core import taxonomy
 from core.figures import BUILTIN_TEMPLATES, Template
 from core.rewards import BUILTIN as BUILTIN_RULE_SETS
 from core.rewards import RuleSet
+from core.validation import problems
 
 
 class OfficeConfigError(Exception):
-    """The office's TOML file cannot be used; the message says where and why."""
+    """The office's TOML file cannot be used; the message says where and why, `problems` one line each."""
+
+    def __init__(self, heading: str, problems: Sequence[str] = ()):
+        super().__init__("\n".join([heading, *(f"  {line}" for line in problems)]))
+        self.heading = heading
+        self.problems = list(problems)
 
 
 class _Model(BaseModel):
@@ -238,10 +246,24 @@ def load_office(path: Path | None) -> OfficeConfig:
     except OSError as exc:
         raise OfficeConfigError(f"{path} cannot be read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise OfficeConfigError(f"{path} is not valid TOML ({exc})") from None
+        raise OfficeConfigError(f"{path} is not valid TOML: {_syntax(exc)}") from None
     try:
         return OfficeConfig.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "the file"
-        raise OfficeConfigError(f"{path}: {where}: {first['msg']}") from None
+        found = problems(exc)
+        if len(found) == 1:
+            raise OfficeConfigError(f"{path}: {found[0]}") from None
+        raise OfficeConfigError(f"{path} has {len(found)} problems", found) from None
+
+
+def _syntax(exc: tomllib.TOMLDecodeError) -> str:
+    """tomllib's "Expected ']' … (at line 2, column 14)" as "line 2, column 14: expected ']' …"."""
+    said = str(exc)
+    found = re.fullmatch(r"(.+) \(at line (\d+), column (\d+)\)", said)
+    if found is None:
+        what, at = said.removesuffix(" (at end of document)"), "at the end of the file"
+    else:
+        what, at = found[1], f"line {found[2]}, column {found[3]}"
+    if what == "Illegal character '\\n'":
+        what = 'a text in quotes is not closed on its line (a " is missing)'
+    return f"{at}: {what[:1].lower()}{what[1:]}"

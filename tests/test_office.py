@@ -1,4 +1,4 @@
-"""The office's TOML configuration: DOMAIN.md's defaults, the example file, and clear errors."""
+"""The office's TOML configuration: docs/DOMAIN.md's defaults, the example file, and clear errors."""
 
 import pytest
 
@@ -70,7 +70,7 @@ def test_a_custom_routing_table(tmp_path):
         ("[deadlines]\nverify_days = -5\n", "deadlines.verify_days"),
         ('[rewards]\nrule_set = "generous"\n', "unknown rule set"),
         ('colour = "red"\n', "colour"),
-        ('[[villages]]\ncode = "A B"\nname = "x"\n', "villages.0.code"),
+        ('[[villages]]\ncode = "A B"\nname = "x"\n', r"villages\[1\]\.code: use 1 to 24 lower-case"),
     ],
 )
 def test_mistakes_are_named(tmp_path, toml, message):
