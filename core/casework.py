@@ -1,4 +1,4 @@
-"""The life of a tip as the office works it (DOMAIN.md section 4): which action fits which status,
+"""The life of a tip as the office works it (docs/DOMAIN.md section 4): which action fits which status,
 what each deadline is, and the records an action leaves (verification result, reply, review).
 
 Pure rules; storage.casework applies them, handlers.office shows them as buttons.

@@ -1,4 +1,4 @@
-"""Units and their liaisons (DOMAIN.md section 7): the contact table of seed 000 附件2 and seed 002
+"""Units and their liaisons (docs/DOMAIN.md section 7.1): the contact table of seed 000 附件2 and seed 002
 附件2, one current liaison per unit.
 
 A liaison is an official reporting for their unit, known to the office by name and work phone (the

@@ -1,4 +1,4 @@
-"""Staff roles and what each may do (DOMAIN.md section 1)."""
+"""Staff roles and what each may do (docs/DOMAIN.md section 1)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The vocabulary of DOMAIN.md: what can be reported, in which industry, and what officers find.
+"""The vocabulary of docs/DOMAIN.md section 2: what can be reported, in which industry, and what officers find.
 
 Each entry has a short ASCII code (used in callback data, storage and configuration) and its
-names. The Chinese names are the users' own terms and must stay exactly as DOMAIN.md writes them.
+names. The Chinese names are the users' own terms and must stay exactly as docs/DOMAIN.md writes them.
 """
 
 from __future__ import annotations
@@ -88,14 +88,14 @@ PROBLEM_CLASSES: tuple[Term, ...] = tuple(
     )
 )
 
-#: What the verification found (DOMAIN.md section 4, point 4).
+#: What the verification found (docs/DOMAIN.md sections 2.2 and 4.2).
 OUTCOMES: tuple[Term, ...] = (
     Term("true", "属实", "True"),
     Term("partly", "部分属实", "Partly true"),
     Term("false", "不属实", "Not true"),
 )
 
-#: Measures taken against the enterprise (DOMAIN.md section 4, point 4).
+#: Measures taken against the enterprise (docs/DOMAIN.md sections 2.2 and 4.2).
 MEASURES: tuple[Term, ...] = (
     Term("rectify", "责令整改", "Ordered to rectify"),
     Term("case", "立案", "Case opened"),

@@ -1,4 +1,4 @@
-"""The reward rules of DOMAIN.md section 5, at their boundaries, and rule sets as configuration."""
+"""The reward rules of docs/DOMAIN.md section 5, at their boundaries, and rule sets as configuration."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A liaison registers: `/register CODE` (or "I am a liaison", then the code), then the contact table of
-DOMAIN.md section 7, a field at a time (the staff-form engine, handlers.office.forms). The code is
+docs/DOMAIN.md section 7.1, a field at a time (the staff-form engine, handlers.office.forms). The code is
 checked on entering and used only on confirming, so a form left half-way burns nothing. A unit has
 one current liaison: registering with a new code hands it over, and the old liaison is told."""
 

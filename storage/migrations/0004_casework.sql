@@ -1,4 +1,4 @@
--- The case workflow of DOMAIN.md section 4.
+-- The case workflow of docs/DOMAIN.md section 4.
 
 -- A tip merged as a duplicate names the earlier tip it follows (which keeps reward priority).
 ALTER TABLE tips ADD COLUMN merged_into TEXT REFERENCES tips (number);

@@ -1,4 +1,4 @@
--- The reward ledger (DOMAIN.md section 5): one reward per tip, from decision to payment.
+-- The reward ledger (docs/DOMAIN.md section 5): one reward per tip, from decision to payment.
 -- Amounts are integer fen. The payee details are sealed under their own identity-purpose key,
 -- seen only by reward officers (each view audited); the claim code is kept as a keyed hash.
 CREATE TABLE rewards (

@@ -1,4 +1,4 @@
--- Units (villages, communities, township departments) and their liaisons (DOMAIN.md section 7).
+-- Units (villages, communities, township departments) and their liaisons (docs/DOMAIN.md section 7).
 -- Liaisons are officials known by their Telegram user id, like staff; the contact table is their
 -- work contact (the county's own form lists it), plaintext. Nothing here names a tip.
 CREATE TABLE units (
