@@ -1,6 +1,6 @@
 """The office's configuration: who it is, its departments and routing, villages, deadlines, limits.
 
-Read from the office's TOML file (TIPLINE_CONFIG). Without one, the defaults are DOMAIN.md's:
+Read from the office's TOML file (TIPLINE_CONFIG). Without one, the defaults are docs/DOMAIN.md's:
 the routing table of section 3, the deadlines of section 4, the national reward rules of section 5.
 """
 
@@ -67,7 +67,7 @@ class Village(Named):
 
 
 class Deadlines(_Model):
-    """Days, per DOMAIN.md section 4."""
+    """Days, per docs/DOMAIN.md section 4.1."""
 
     accept_days: Annotated[int, Field(ge=1, le=60)] = 5
     verify_days: Annotated[int, Field(ge=1, le=365)] = 60
@@ -88,7 +88,7 @@ class Reminders(_Model):
 
 
 class Figures(_Model):
-    """Liaisons' monthly figures: which report template (DOMAIN.md section 7) the county asks for."""
+    """Liaisons' monthly figures: which report template (docs/DOMAIN.md section 7.2) the county asks for."""
 
     #: "a" (执法攻坚年活动执法情况统计表, the default), "b" (行动情况月报表), or one under [figures.custom.NAME].
     template: str = "a"
@@ -227,7 +227,7 @@ class OfficeConfig(_Model):
         raise KeyError(code)
 
     def route(self, industry: str) -> Department:
-        """The department responsible for an industry (DOMAIN.md section 3); intake if none is."""
+        """The department responsible for an industry (docs/DOMAIN.md section 3); intake if none is."""
         for dep in self.departments:
             if industry in dep.industries:
                 return dep
