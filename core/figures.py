@@ -22,6 +22,14 @@ from core.tips import parse_count
 YUAN_PER_WAN = 10_000
 MAX_VALUE = 10**12
 
+#: The county's units in English, for English tables and charts (never 家 or （） there). A custom
+#: column may give its own `unit_en`; a unit with no English is left out of English headers.
+UNITS_EN = {
+    "家": "businesses", "处": "items", "件": "cases", "起": "cases", "人": "persons", "次": "times",
+    "人（次）": "person-times", "人次": "person-times", "个": "items", "户": "households", "%": "%",
+    "万元": "10,000 yuan", "元": "yuan",
+}  # fmt: skip
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,6 +41,7 @@ class Column(_Model):
     name_en: str | None = None
     group: str | None = None  # the merged header above the column (检查情况…)
     unit: Annotated[str, Field(min_length=1, max_length=8)]
+    unit_en: str | None = None
     kind: Literal["count", "money"] = "count"
     stock: bool = False
     #: A computed percentage: numerator ÷ denominator column codes. Never typed.
@@ -40,6 +49,12 @@ class Column(_Model):
 
     def label(self, lang: str) -> str:
         return self.name if lang == "zh" or not self.name_en else self.name_en
+
+    def unit_label(self, lang: str) -> str | None:
+        """The unit as written in the language: 家 / businesses; None for a unit with no English."""
+        if lang == "zh":
+            return self.unit
+        return self.unit_en or UNITS_EN.get(self.unit)
 
 
 class Rule(_Model):
@@ -53,10 +68,17 @@ class Rule(_Model):
 class Template(_Model):
     code: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,24}$")]
     title: str
+    title_en: str | None = None
     #: Due for the previous month by this day of the month (3), or 0: by the end of the month reported.
     due_day: Annotated[int, Field(ge=0, le=28)] = 3
     columns: tuple[Column, ...]
     rules: tuple[Rule, ...] = ()
+    #: The form lists its items as rows with 本月数 and 累计数 as columns (template B, seed 002): the
+    #: monthly table then also gives each unit a sheet in that layout, beside the consolidated one.
+    unit_sheets: bool = False
+
+    def heading(self, lang: str) -> str:
+        return self.title if lang == "zh" or not self.title_en else self.title_en
 
     @model_validator(mode="after")
     def _consistent(self) -> Template:
@@ -88,6 +110,7 @@ def _col(code: str, name: str, unit: str, group: str | None = None, **extra: obj
 TEMPLATE_A = Template(
     code="a",
     title="执法攻坚年活动执法情况统计表",
+    title_en="Enforcement campaign: enforcement statistics",
     due_day=3,
     columns=(
         _col("enterprises", "监管企业总数", "家", "检查情况", stock=True, name_en="Enterprises supervised"),
@@ -118,7 +141,9 @@ TEMPLATE_A = Template(
 TEMPLATE_B = Template(
     code="b",
     title="行动情况月报表",
+    title_en="Enforcement action: monthly report",
     due_day=0,
+    unit_sheets=True,
     columns=(
         _col("actions", "组织执法活动", "次", name_en="Enforcement actions organised"),
         _col("officers", "出动执法人员", "人（次）", name_en="Enforcement officers deployed"),

@@ -7,14 +7,21 @@ The .xlsx copies the paper form so the county can file it as it is:
     row 2      填报单位：…  (left)                              填报日期：…年…月…日 (right)
     rows 3-4   单位 | 项目 | a group (检查情况…) merged over its columns in row 3, each column's
                name and unit in row 4; a column without a group, like 单位 and 项目, spans both rows
-    then       two rows per unit, 本月数 and 累计数, the unit's name merged over both: （迟报）after
-               the name of a late unit, （未报）and empty 本月数 cells for one that has not reported
+    then       two rows per unit, 本月数 and 累计数, the unit's name merged over both: （逾期报送）after
+               the name of a late unit; a unit that has not reported has（未报）after its name and
+               no figures: its 本月数 cells are blank, merged into one that says 未报 (and so are its
+               累计数 cells if it sent nothing all year). Never zeros it did not send
     then       合计, the same two rows in bold: the month summed over the units that reported, the
-               year to date over all of them; a ratio column is computed from each row's own values
+               year to date over those that reported this year; a ratio column is computed from
+               each row's own values
+    then       注：how many of the units the month's total covers, and which did not report
     last       填报人签字： … 填报日期：
 
 Money is kept as whole yuan and shown in 万元 with only the decimals it needs (exact: 4 at most).
-The CSV has the header row (单位, 项目, one column each) and the same rows, for machines.
+The CSV has the header row (单位, 项目, one column each, 报送情况) and the same rows, for machines: a
+unit that has not reported has empty cells and 未报 in the last column. A template whose form lists
+its items as rows (template B) also gets one sheet per unit in that layout (core.unit_sheets).
+English tables and charts use English units and punctuation only.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core.charts import Panel, bar_panels
 from core.figures import YUAN_PER_WAN, Column, Template, format_value, ratio, year_to_date
 from core.periods import parse_month, year_months
-from core.sheets import Cell, _safe, write_csv
+from core.sheets import Cell, _safe, print_setup, write_csv
 
 HEADER_ROWS = 4  # title, office and date, then the two-level header
 FIRST_COLUMN = 3  # the template's columns start after 单位 and 项目
@@ -44,12 +51,22 @@ _WORDS = {
         "unit": "单位", "item": "项目", "month": "本月数", "ytd": "累计数", "total": "合计",
         "office": "填报单位：", "date": "填报日期：", "signed": "填报人签字：",
         "blank_date": "填报日期：　　年　　月　　日",
-        "late": "（迟报）", "missing": "（未报）",
+        "late": "（逾期报送）", "missing": "（未报）", "not_reported": "未报", "status": "报送情况",
+        "reported": "已报送", "was_late": "逾期报送", "covered": "已报 {sent}/{units}",
+        "note": "注：本月数合计为已报送的 {sent} 个单位之和（共 {units} 个单位）；未报：{names}。",
+        "note_all": "注：{units} 个单位均已报送，本月数合计为其之和。",
+        "sealed": "填报单位（盖章）：", "sent_on": "填报时间：",
+        "form_late": "注：逾期报送。", "form_missing": "注：未报。",
     },
     "en": {
         "unit": "Unit", "item": "Item", "month": "This month", "ytd": "Year to date", "total": "Total",
-        "office": "Reporting office: ", "date": "Date: ", "signed": "Signed:", "blank_date": "Date:",
-        "late": " (late)", "missing": " (not submitted)",
+        "office": "Reporting unit: ", "date": "Date: ", "signed": "Signed:", "blank_date": "Date:",
+        "late": " (late)", "missing": " (not reported)", "not_reported": "Not reported", "status": "Status",
+        "reported": "reported", "was_late": "late", "covered": "{sent} of {units} reported",
+        "note": "Note: this month's total covers the {sent} of {units} units that reported; not reported: {names}.",
+        "note_all": "Note: all {units} units reported; this month's total covers them all.",
+        "sealed": "Reporting unit (seal): ", "sent_on": "Date: ", "form_late": "Note: sent late.",
+        "form_missing": "Note: not reported.",
     },
 }  # fmt: skip
 
@@ -66,8 +83,8 @@ _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 @dataclass(frozen=True)
 class UnitFigures:
     unit: str  # the unit's name (村/社区/部门), as shown in the table
-    month: dict[str, int] | None  # this month's typed values by column code; None = not submitted
-    ytd: dict[str, int]  # 累计数 by column code (core.figures.year_to_date)
+    month: dict[str, int] | None  # this month's typed values by column code; None = not reported
+    ytd: dict[str, int] | None  # 累计数 by column code (core.figures.year_to_date); None = nothing sent this year
     late: bool = False
 
 
@@ -83,7 +100,7 @@ def consolidate(template: Template, period: str, units: Sequence[tuple[int, str]
     for unit_id, name in units:
         earlier = [sent[(unit_id, p)][0] for p in months if (unit_id, p) in sent]
         this = sent.get((unit_id, period))
-        ytd = year_to_date(template, earlier)
+        ytd = year_to_date(template, earlier) if earlier else None
         rows.append(UnitFigures(name, this[0] if this else None, ytd, late=bool(this and this[1])))
     return rows
 
@@ -98,12 +115,31 @@ def by_month(template: Template, period: str, sent: Sent) -> dict[int, dict[str,
     return totals_by_month
 
 
-def totals(template: Template, units: Sequence[UnitFigures]) -> tuple[dict[str, int], dict[str, int]]:
-    """The 合计 rows: the month summed over the units that reported (a missing one counts as
-    nothing), the year to date over all units. Stocks add up too: enterprises across units."""
-    month = {c.code: sum((u.month or {}).get(c.code, 0) for u in units) for c in template.typed}
-    ytd = {c.code: sum(u.ytd.get(c.code, 0) for u in units) for c in template.typed}
-    return month, ytd
+def totals(template: Template, units: Sequence[UnitFigures]) -> tuple[dict[str, int] | None, dict[str, int] | None]:
+    """The 合计 rows: the month summed over the units that reported (the sheet's note says how many),
+    the year to date over the units that reported this year; None where no unit did. Stocks add up
+    too: enterprises across units."""
+
+    def summed(rows: list[dict[str, int]]) -> dict[str, int] | None:
+        return {c.code: sum(r.get(c.code, 0) for r in rows) for c in template.typed} if rows else None
+
+    return summed([u.month for u in units if u.month is not None]), summed([u.ytd for u in units if u.ytd])
+
+
+def note(units: Sequence[UnitFigures], lang: str) -> str:
+    """The line under the table: how many units the month's total covers, and which did not report."""
+    words = _words(lang)
+    missing = [u.unit for u in units if u.month is None]
+    if not missing:
+        return words["note_all"].format(units=len(units))
+    names = ("、" if lang == "zh" else ", ").join(missing)
+    return words["note"].format(sent=len(units) - len(missing), units=len(units), names=names)
+
+
+def status(unit: UnitFigures, lang: str) -> str:
+    """报送情况: reported, late, or not reported."""
+    words = _words(lang)
+    return words["not_reported"] if unit.month is None else words["was_late"] if unit.late else words["reported"]
 
 
 def cell(template: Template, column: Column, values: dict[str, int] | None) -> Cell:
@@ -121,11 +157,12 @@ def cell(template: Template, column: Column, values: dict[str, int] | None) -> C
 
 
 def header(column: Column, lang: str) -> str:
-    """A column's header: its name and unit, 监管企业总数（家）."""
+    """A column's header: its name and unit, 监管企业总数（家）; in English with an English unit in
+    ASCII brackets, or none: Enterprises supervised (businesses)."""
     if lang == "zh":
         return f"{column.label(lang)}（{column.unit}）"
-    unit = "10,000 yuan" if column.unit == "万元" else column.unit
-    return f"{column.label(lang)} ({unit})"
+    unit = column.unit_label(lang)
+    return f"{column.label(lang)} ({unit})" if unit else column.label(lang)
 
 
 def parse_period(period: str) -> tuple[int, int]:
@@ -140,22 +177,27 @@ def title(template: Template, period: str, lang: str) -> str:
     year, month = parse_period(period)
     if lang == "zh":
         return f"{year}年{month}月{template.title}"
-    return f"Enforcement figures, {_MONTH_NAMES_EN[month - 1]} {year} — {template.title}"
+    return f"{template.heading(lang)}, {_MONTH_NAMES_EN[month - 1]} {year}"
 
 
 def _words(lang: str) -> dict[str, str]:
     return _WORDS["zh" if lang == "zh" else "en"]
 
 
-def _blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list[tuple[str, dict | None, dict, bool]]:
-    """(name as shown, month, year to date, is the total) for each unit, then the total."""
+Block = tuple[str, dict | None, dict | None, str]
+
+
+def _blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list[Block]:
+    """(name as shown, month, year to date, 报送情况) for each unit, then the total ("" status for
+    the total's name: it is the one in bold)."""
     words = _words(lang)
     blocks = []
     for unit in units:
         mark = words["missing"] if unit.month is None else words["late"] if unit.late else ""
-        blocks.append((unit.unit + mark, unit.month, unit.ytd, False))
+        blocks.append((unit.unit + mark, unit.month, unit.ytd, status(unit, lang)))
     month, ytd = totals(template, units)
-    blocks.append((words["total"], month, ytd, True))
+    sent = sum(u.month is not None for u in units)
+    blocks.append((words["total"], month, ytd, words["covered"].format(sent=sent, units=len(units))))
     return blocks
 
 
@@ -164,10 +206,21 @@ def _blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list
 
 def write_monthly_xlsx(path: Path, template: Template, *, period: str, office: str, units: Sequence[UnitFigures],
                        made_on: date, lang: str = "zh") -> None:  # fmt: skip
-    """The month's table laid out like the seed form (see the module's docstring)."""
+    """The month's table laid out like the seed form (see the module's docstring); `office` is the
+    填报单位, the office's formal name. A template with `unit_sheets` adds a sheet per unit."""
     book = Workbook()
     ws = book.active
     ws.title = period[:31]
+    _consolidated(ws, template, period=period, office=office, units=units, made_on=made_on, lang=lang)
+    if template.unit_sheets:
+        from core.unit_sheets import add_unit_sheets  # it reads this module's words and cells
+
+        add_unit_sheets(book, template, period=period, units=units, made_on=made_on, lang=lang)
+    book.save(path)
+
+
+def _consolidated(ws: Worksheet, template: Template, *, period: str, office: str, units: Sequence[UnitFigures],
+                  made_on: date, lang: str) -> None:  # fmt: skip
     width = FIRST_COLUMN - 1 + len(template.columns)
     words = _words(lang)
     day = f"{made_on:%Y年%m月%d日}" if lang == "zh" else made_on.isoformat()
@@ -178,12 +231,14 @@ def write_monthly_xlsx(path: Path, template: Template, *, period: str, office: s
     _left_right(ws, 2, width, words["office"] + office, words["date"] + day)
     _write_header(ws, template, lang)
     row = HEADER_ROWS + 1
-    for name, month, ytd, total in _blocks(template, units, lang):
-        _write_unit(ws, row, template, name, (month, ytd), lang, bold=total)
+    blocks = _blocks(template, units, lang)
+    for index, (name, month, ytd, _status) in enumerate(blocks):
+        _write_unit(ws, row, template, name, (month, ytd), lang, bold=index == len(blocks) - 1)
         row += 2
+    ws.cell(row=row, column=1, value=_safe(note(units, lang)))
+    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
     _left_right(ws, row + 1, width, words["signed"], words["blank_date"])
     _finish(ws, template, row - 1)
-    book.save(path)
 
 
 def _left_right(ws: Worksheet, row: int, width: int, left: str, right: str) -> None:
@@ -236,12 +291,18 @@ def _group(group: str, lang: str) -> str:
 
 def _write_unit(ws: Worksheet, row: int, template: Template, name: str, values: tuple[dict | None, dict], lang: str,
                 *, bold: bool) -> None:  # fmt: skip
-    """A unit's two rows, 本月数 and 累计数, its name merged over both."""
+    """A unit's two rows, 本月数 and 累计数, its name merged over both. A row the unit did not report
+    has no figures: its cells are one merged cell saying 未报."""
     words = _words(lang)
     ws.cell(row=row, column=1, value=_safe(name))
     ws.merge_cells(start_row=row, start_column=1, end_row=row + 1, end_column=1)
+    last = FIRST_COLUMN - 1 + len(template.columns)
     for offset, (item, row_values) in enumerate(zip((words["month"], words["ytd"]), values, strict=True)):
         ws.cell(row=row + offset, column=2, value=item)
+        if row_values is None:
+            ws.cell(row=row + offset, column=FIRST_COLUMN, value=words["not_reported"])
+            ws.merge_cells(start_row=row + offset, start_column=FIRST_COLUMN, end_row=row + offset, end_column=last)
+            continue
         for index, column in enumerate(template.columns):
             target = ws.cell(row=row + offset, column=FIRST_COLUMN + index, value=cell(template, column, row_values))
             target.number_format = _number_format(column, target.value)
@@ -277,10 +338,8 @@ def _finish(ws: Worksheet, template: Template, last_row: int) -> None:
     longest = max(len(str(ws.cell(row=4, column=i).value or "")) for i in range(1, width + 1))
     ws.row_dimensions[4].height = 15 * max(2, -(-longest * 2 // 10))  # ~5 Chinese characters a line
     ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=FIRST_COLUMN)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"3:{HEADER_ROWS}"
+    print_setup(ws)
 
 
 # -- the CSV and the chart ---------------------------------------------------------------------
@@ -289,14 +348,15 @@ def _finish(ws: Worksheet, template: Template, last_row: int) -> None:
 def write_monthly_csv(path: Path, template: Template, *, period: str, units: Sequence[UnitFigures],
                       lang: str = "zh") -> None:  # fmt: skip
     """The same rows as the .xlsx under one header row; the unit's name on both of its rows, money
-    as 万元 text, "" where there is nothing. The period is checked; the file's name carries it."""
+    as 万元 text, "" where there is nothing, and 报送情况 last (未报 for a unit that has not
+    reported; for 合计, how many units it covers). The period is checked; the file's name carries it."""
     parse_period(period)
     words = _words(lang)
-    headers = [words["unit"], words["item"], *(header(c, lang) for c in template.columns)]
+    headers = [words["unit"], words["item"], *(header(c, lang) for c in template.columns), words["status"]]
     rows = []
-    for name, month, ytd, _total in _blocks(template, units, lang):
+    for name, month, ytd, state in _blocks(template, units, lang):
         for item, values in ((words["month"], month), (words["ytd"], ytd)):
-            rows.append([name, item, *(_text(template, c, values) for c in template.columns)])
+            rows.append([name, item, *(_text(template, c, values) for c in template.columns), state])
     write_csv(path, headers, rows)
 
 

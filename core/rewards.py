@@ -237,6 +237,17 @@ STATE_LABELS = {
 }  # fmt: skip
 
 
+#: The built-in rule sets' names in English (a reward records the name of the set it was decided under).
+RULE_SET_NAMES_EN = {
+    NATIONAL.name: "National rules of 2018 (Anjian Zongcai [2018] No. 19)",
+    SHANDONG_2021.name: "Shandong province rules of 2021",
+}
+
+
+def rule_set_name(name: str, lang: str) -> str:
+    return name if lang == "zh" else RULE_SET_NAMES_EN.get(name, name)
+
+
 def ledger_row(reward: Reward, lang: str) -> list[object]:
     def pick(pair: tuple[str, str]) -> str:
         return pair[0] if lang == "zh" else pair[1]
@@ -244,15 +255,14 @@ def ledger_row(reward: Reward, lang: str) -> list[object]:
     def yuan(fen: int | None) -> Decimal | None:
         return None if fen is None else Decimal(fen) / YUAN
 
-    def day(value: date | None) -> str | None:
-        return value.isoformat() if value else None
-
     method = next((pick((zh, en)) for code, zh, en in PAY_METHODS if code == reward.paid_method), None)
+    # Dates stay dates: a date cell in the sheet, ISO text in the CSV.
     claimed_how = {"payee": ("留收款信息", "payee details"), "in_person": ("凭码现场领取", "in person")}
     return [
-        reward.number, pick(STATE_LABELS[reward.state]), reward.rule_set, yuan(reward.suggested_fen),
-        yuan(reward.amount_fen), reward.explanation, refusal_text(reward.refusal, lang) if reward.refusal else None,
-        day(reward.decided_on), day(reward.approved_on), day(reward.notified_on), day(reward.claim_due),
-        pick(claimed_how[reward.claim_method]) if reward.claim_method else None, day(reward.claimed_on),
-        day(reward.paid_on), yuan(reward.paid_fen), method, reward.paid_ref,
+        reward.number, pick(STATE_LABELS[reward.state]), rule_set_name(reward.rule_set, lang),
+        yuan(reward.suggested_fen), yuan(reward.amount_fen), reward.explanation,
+        refusal_text(reward.refusal, lang) if reward.refusal else None,
+        reward.decided_on, reward.approved_on, reward.notified_on, reward.claim_due,
+        pick(claimed_how[reward.claim_method]) if reward.claim_method else None, reward.claimed_on,
+        reward.paid_on, yuan(reward.paid_fen), method, reward.paid_ref,
     ]  # fmt: skip

@@ -1,19 +1,26 @@
 """Tables as files the county can open: .xlsx through openpyxl (well kept, and it reads files back,
 so tests check what was written) and CSV in UTF-8 with a byte-order mark, which Excel needs to show
-Chinese from a CSV."""
+Chinese from a CSV.
+
+Dates are written as real dates (a date cell with a yyyy-mm-dd format, so Excel sorts and filters
+them as dates) and as ISO text in the CSV. Every sheet prints on A4, landscape, fitted to the width."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
-Cell = str | int | float | Decimal | None
+Cell = str | int | float | Decimal | date | None
+DATE_FORMAT = "yyyy-mm-dd"
+HEADER_ROW = 3  # title, subtitle, then the headers
 
 
 def _safe(cell: Cell) -> Cell:
@@ -23,9 +30,24 @@ def _safe(cell: Cell) -> Cell:
     return cell
 
 
+def print_setup(ws: Worksheet, *, landscape: bool = True) -> None:
+    """A4, landscape (or portrait for a narrow form), all columns on one page's width (as many pages
+    down as it takes)."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE if landscape else ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def _width(cell: Cell) -> int:
+    return 10 if isinstance(cell, date) else len(str(cell))
+
+
 def write_xlsx(path: Path, *, title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]],
                sheet: str = "Sheet1") -> None:  # fmt: skip
-    """A title row, a subtitle row (who, when), bold headers, the rows; columns sized to their text."""
+    """A title row, a subtitle row (who, when), bold headers with an autofilter, the rows; columns
+    sized to their text; dates as date cells."""
     book = Workbook()
     ws = book.active
     ws.title = sheet[:31]
@@ -34,22 +56,34 @@ def write_xlsx(path: Path, *, title: str, subtitle: str, headers: Sequence[str],
     ws.append(list(headers))
     for row in rows:
         ws.append([_safe(c) for c in row])
+        for target, value in zip(ws[ws.max_row], row, strict=False):
+            if isinstance(value, date):
+                target.number_format = DATE_FORMAT
     width = max(len(headers), 1)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
-    for cell in ws[3]:
+    for cell in ws[HEADER_ROW]:
         cell.font = Font(bold=True)
     for index, header in enumerate(headers, 1):
-        longest = max([len(str(header))] + [len(str(r[index - 1])) for r in rows if r[index - 1] is not None])
+        longest = max([len(str(header))] + [_width(r[index - 1]) for r in rows if r[index - 1] is not None])
         ws.column_dimensions[get_column_letter(index)].width = min(max(longest * 2 + 2, 8), 60)
-    ws.freeze_panes = "A4"
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(width)}{HEADER_ROW + len(rows)}"
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    print_setup(ws)
     book.save(path)
+
+
+def _text(cell: Cell) -> Cell:
+    if cell is None:
+        return ""
+    return cell.isoformat() if isinstance(cell, date) else _safe(cell)
 
 
 def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
     with open(path, "w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.writer(fh)
         writer.writerow(headers)
-        writer.writerows(["" if c is None else _safe(c) for c in row] for row in rows)
+        writer.writerows([_text(c) for c in row] for row in rows)

@@ -141,25 +141,30 @@ LEDGER_COLUMNS = (
 )
 
 
+def list_separator(lang: str) -> str:
+    """What joins a list of names: 、 in Chinese, a comma in English (never 、 in an English table)."""
+    return "、" if lang == "zh" else ", "
+
+
 def ledger_headers(lang: str) -> list[str]:
     return [zh if lang == "zh" else en for zh, en in LEDGER_COLUMNS]
 
 
 def ledger_row(r: TipRecord, office: OfficeConfig, lang: str) -> list[Cell]:
     def names(codes: tuple[str, ...], index: dict[str, taxonomy.Term]) -> str:
-        return "、".join(index[c].label(lang) for c in codes)
+        return list_separator(lang).join(index[c].label(lang) for c in codes)
 
     villages = {v.code: v.label(lang) for v in office.villages}
     v = r.verification
-    day = lambda d: d.isoformat() if d else None  # noqa: E731
+    # Dates stay dates: the sheet writes date cells, the CSV ISO text.
     return [
-        r.number, day(r.received_on), taxonomy.KIND_BY_CODE[r.kind].label(lang),
+        r.number, r.received_on, taxonomy.KIND_BY_CODE[r.kind].label(lang),
         taxonomy.INDUSTRY_BY_CODE[r.industry].label(lang), villages.get(r.village or "", r.village),
         office.department(r.department).label(lang), status_name(r.status, lang),
-        ("是" if lang == "zh" else "yes") if r.involves_death else None, day(r.accepted_on), day(r.verified_on),
+        ("是" if lang == "zh" else "yes") if r.involves_death else None, r.accepted_on, r.verified_on,
         taxonomy.OUTCOME_BY_CODE[v.outcome].label(lang) if v else None,
         names(v.problems, taxonomy.PROBLEM_CLASS_BY_CODE) if v else None,
         names(v.measures, taxonomy.MEASURE_BY_CODE) if v else None,
         Decimal(v.fine_fen) / 100 if v and v.fine_fen else None,
-        day(r.replied_on), day(r.closed_on), r.merged_into, day(r.due_on),
+        r.replied_on, r.closed_on, r.merged_into, r.due_on,
     ]  # fmt: skip

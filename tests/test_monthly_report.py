@@ -65,7 +65,7 @@ async def test_monthly_sends_the_table_the_csv_and_the_chart(start_bot, monkeypa
         assert "C3:F3" in {str(r) for r in ws.merged_cells.ranges}  # 检查情况 over its four columns
         assert ws["C4"].value == "监管企业总数（家）" and ws["C3"].value == "检查情况"
         east = [r for r in ws.iter_rows(min_row=5, values_only=True) if r[0] and r[0].startswith("东平村")]
-        assert east[0][0] == "东平村（迟报）"
+        assert east[0][0] == "东平村（逾期报送）"
         month_row = east[0]
         ytd_row = next(ws.iter_rows(min_row=6, max_row=6, values_only=True))
         assert month_row[1] == "本月数" and month_row[2] == 110 and month_row[6] == 1  # cases: 10 % 3
@@ -74,7 +74,7 @@ async def test_monthly_sends_the_table_the_csv_and_the_chart(start_bot, monkeypa
         assert ytd_row[9] == sum(2500 * m for m in range(1, 11)) / 10_000  # 万元
         rows = list(csv.reader(io.StringIO(table.decode("utf-8-sig"))))
         assert rows[0][:3] == ["单位", "项目", "监管企业总数（家）"] and rows[1][:3] == [
-            "东平村（迟报）",
+            "东平村（逾期报送）",
             "本月数",
             "110",
         ]
@@ -106,12 +106,12 @@ async def test_export_monthly_writes_the_same_files(start_bot, settings, ring, m
     out = tmp_path / "out"
     assert await asyncio.to_thread(cli.main, ["export", "monthly", "2026-10", "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "monthly-2026-10.csv",
-        "monthly-2026-10.png",
-        "monthly-2026-10.xlsx",
+        "monthly-2026-10-zh.csv",
+        "monthly-2026-10-zh.png",
+        "monthly-2026-10-zh.xlsx",
     ]
-    ws = load_workbook(out / "monthly-2026-10.xlsx").active
-    assert ws["A1"].value == "2026年10月执法攻坚年活动执法情况统计表" and ws["A5"].value == "东平村（迟报）"
+    ws = load_workbook(out / "monthly-2026-10-zh.xlsx").active
+    assert ws["A1"].value == "2026年10月执法攻坚年活动执法情况统计表" and ws["A5"].value == "东平村（逾期报送）"
     with pytest.raises(SystemExit):
         cli.main(["export", "monthly", "2026-13"])
 

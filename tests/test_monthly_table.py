@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import warnings
 from datetime import date
 from decimal import Decimal
@@ -101,8 +102,9 @@ def test_the_two_level_header_is_laid_out_like_the_form(sheet_a):
     assert ws["Q3"].value == "移送追究刑事责任（人）" and ws["R3"].value == "移送其他部门处理（起）"
     header = {"A3:A4", "B3:B4", "C3:F3", "G3:H3", "K3:M3", "N3:P3", "Q3:Q4", "R3:R4"}
     units = {"A5:A6", "A7:A8", "A9:A10", "A11:A12"}
-    footer = {"A14:N14", "O14:R14"}
-    assert merged(ws) == {"A1:R1", "A2:N2", "O2:R2"} | header | units | footer  # I3, J3: one column, no merge
+    not_reported = {"C9:R9"}  # 镇应急办's month: one cell saying 未报
+    footer = {"A13:R13", "A14:N14", "O14:R14"}  # the note, the signature line
+    assert merged(ws) == {"A1:R1", "A2:N2", "O2:R2"} | header | units | not_reported | footer  # I3, J3: no merge
     for ref in ("A3", "C3", "C4", "H4", "Q3"):
         assert ws[ref].font.bold and ws[ref].alignment.horizontal == "center" and ws[ref].alignment.wrap_text
         assert ws[ref].border.left.style == "thin" and ws[ref].border.bottom.style == "thin"
@@ -127,15 +129,15 @@ def test_each_unit_has_its_month_and_year_rows(sheet_a):
     assert ws.cell(row=5, column=COL["inspected"]).number_format == "0"
 
 
-def test_a_late_unit_is_marked_and_a_missing_one_has_empty_month_cells(sheet_a):
+def test_a_late_unit_is_marked_and_a_missing_one_has_blank_month_cells_marked_not_reported(sheet_a):
     ws = sheet_a
-    assert ws["A7"].value == "西山社区（迟报）"
+    assert ws["A7"].value == "西山社区（逾期报送）"
     assert (
         ws.cell(row=7, column=COL["fines"]).value == 1.5 and ws.cell(row=7, column=COL["fines"]).number_format == "0.0"
     )
     assert ws.cell(row=7, column=COL["case_ratio"]).value == 0  # 0 cases / 8 inspected
     assert ws["A9"].value == "镇应急办（未报）"
-    assert all(ws.cell(row=9, column=c).value is None for c in range(3, 19))
+    assert ws["C9"].value == "未报" and all(ws.cell(row=9, column=c).value is None for c in range(4, 19))
     assert ws.cell(row=10, column=COL["enterprises"]).value == 10 and ws.cell(row=10, column=COL["fines"]).value == 2
     assert ws.cell(row=10, column=COL["fines"]).number_format == "0"
 
@@ -166,9 +168,9 @@ def test_the_total_rows_are_the_hand_computed_sums_in_bold(sheet_a):
     assert not ws["A5"].font.bold
 
 
-def test_the_footer_is_the_form_s_signature_line(sheet_a):
+def test_the_footer_says_how_many_units_the_total_covers_then_the_signature_line(sheet_a):
     ws = sheet_a
-    assert ws["A13"].value is None
+    assert ws["A13"].value == "注：本月数合计为已报送的 2 个单位之和（共 3 个单位）；未报：镇应急办。"
     assert ws["A14"].value == "填报人签字：" and ws["O14"].value.startswith("填报日期：")
     assert ws.max_row == 14
 
@@ -186,8 +188,9 @@ def test_template_b_has_no_groups_so_every_header_spans_both_rows(tmp_path):
     ]  # fmt: skip
     assert all(ws.cell(row=4, column=c).value is None for c in range(1, 14))
     columns = "ABCDEFGHIJKLM"
-    assert merged(ws) == {f"{c}3:{c}4" for c in columns} | {"A1:M1", "A2:I2", "J2:M2", "A5:A6", "A7:A8", "A10:I10",
-                                                            "J10:M10"}  # fmt: skip
+    assert merged(ws) == {f"{c}3:{c}4" for c in columns} | {"A1:M1", "A2:I2", "J2:M2", "A5:A6", "A7:A8", "A9:M9",
+                                                            "A10:I10", "J10:M10"}  # fmt: skip
+    assert ws["A9"].value == "注：1 个单位均已报送，本月数合计为其之和。"
     assert [ws.cell(row=5, column=c).value for c in range(1, 14)] == [
         "北村", "本月数", 3, 12, 9, 1, 0.5, 0, 0, 0, 0, 2, 0,
     ]  # fmt: skip
@@ -199,13 +202,19 @@ def test_the_english_table(tmp_path):
     path = tmp_path / "en.xlsx"
     write_monthly_xlsx(path, A, period="2026-10", office="Dongping", units=UNITS, made_on=date(2026, 11, 3), lang="en")
     ws = load_workbook(path).active
-    assert ws["A1"].value == "Enforcement figures, October 2026 — 执法攻坚年活动执法情况统计表"
-    assert ws["A2"].value == "Reporting office: Dongping" and ws["O2"].value == "Date: 2026-11-03"
+    assert ws["A1"].value == "Enforcement campaign: enforcement statistics, October 2026"
+    assert ws["A2"].value == "Reporting unit: Dongping" and ws["O2"].value == "Date: 2026-11-03"
     assert (ws["A3"].value, ws["B3"].value, ws["C3"].value) == ("Unit", "Item", "Inspections")
-    assert ws["C4"].value == "Enterprises supervised (家)" and ws["J4"].value == "Fines (10,000 yuan)"
+    assert ws["C4"].value == "Enterprises supervised (businesses)" and ws["J4"].value == "Fines (10,000 yuan)"
+    assert ws["H4"].value == "Cases per enterprise inspected (%)" and ws["E4"].value == "Hazards found (items)"
     assert (ws["B5"].value, ws["B6"].value) == ("This month", "Year to date")
     assert ws["A7"].value == "西山社区 (late)" and ws["A11"].value == "Total"
+    assert ws["A9"].value == "镇应急办 (not reported)" and ws["C9"].value == "Not reported"
+    assert ws["A13"].value == "Note: this month's total covers the 2 of 3 units that reported; not reported: 镇应急办."
     assert ws["A14"].value == "Signed:" and ws["O14"].value == "Date:"
+    chinese_punctuation = re.compile(r"[（）：，、。；“”]")
+    texts = [c for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert [t for t in texts if chinese_punctuation.search(t)] == []
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
@@ -223,12 +232,14 @@ def test_the_csv_has_the_same_rows(tmp_path):
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
     assert rows[0][:4] == ["单位", "项目", "监管企业总数（家）", "现场监督检查企业数（家）"]
-    assert len(rows[0]) == 18 and rows[0][9] == "罚款金额（万元）" and len(rows) == 1 + 8
+    assert len(rows[0]) == 19 and rows[0][9] == "罚款金额（万元）" and rows[0][18] == "报送情况" and len(rows) == 1 + 8
     assert rows[1][:8] == ["东平村", "本月数", "40", "12", "20", "15", "3", "25.00"]
     assert rows[1][9] == "1.2345" and rows[2][:2] == ["东平村", "累计数"] and rows[2][9] == "11.2345"
-    assert rows[3][0] == rows[4][0] == "西山社区（迟报）" and rows[3][9] == "1.5"
-    assert rows[5][:2] == ["镇应急办（未报）", "本月数"] and rows[5][2:] == [""] * 16
+    assert rows[3][0] == rows[4][0] == "西山社区（逾期报送）" and rows[3][9] == "1.5" and rows[3][18] == "逾期报送"
+    assert rows[1][18] == "已报送"
+    assert rows[5][:2] == ["镇应急办（未报）", "本月数"] and rows[5][2:] == [""] * 16 + ["未报"]
     assert rows[6][2] == "10" and rows[6][9] == "2" and rows[6][7] == "6.67"  # 2 / 30
+    assert rows[7][18] == rows[8][18] == "已报 2/3"
     assert rows[7][:4] == ["合计", "本月数", "65", "20"] and rows[7][7] == "15.00" and rows[7][9] == "2.7345"
     assert rows[8][:4] == ["合计", "累计数", "75", "190"] and rows[8][7] == "8.42" and rows[8][9] == "18.2345"
 

@@ -47,7 +47,7 @@ async def write_monthly(units: Units, submissions: Submissions, office: OfficeCo
     sent = {key: (s.values, s.late) for key, s in latest.items()}
     rows = consolidate(template, period, [(u.id, u.name) for u in all_units], sent)
     chart = by_month(template, period, sent)
-    args = (template, period, rows, chart, folder, office.label(lang), made_on, lang)
+    args = (template, period, rows, chart, folder, office.unit(lang), made_on, lang)  # 填报单位: the formal name
     xlsx, csv, png = await asyncio.to_thread(_write_files, *args)
     return MonthlyFiles(xlsx, csv, png, len(rows), [r.unit for r in rows if r.month is None],
                         [r.unit for r in rows if r.late])  # fmt: skip
@@ -55,7 +55,7 @@ async def write_monthly(units: Units, submissions: Submissions, office: OfficeCo
 
 def _write_files(template: Template, period: str, rows: list[UnitFigures], chart: dict, folder: Path, office: str,
                  made_on: date, lang: str) -> tuple[Path, Path, Path | None]:  # fmt: skip
-    stem = folder / f"monthly-{period}"
+    stem = folder / f"monthly-{period}-{lang}"  # the language too: an English export never overwrites the Chinese
     xlsx, csv, png = stem.with_suffix(".xlsx"), stem.with_suffix(".csv"), stem.with_suffix(".png")
     write_monthly_xlsx(xlsx, template, period=period, office=office, units=rows, made_on=made_on, lang=lang)
     write_monthly_csv(csv, template, period=period, units=rows, lang=lang)
