@@ -1,4 +1,4 @@
-"""Liaisons' monthly figures (DOMAIN.md section 7): report templates as data, what a liaison types
+"""Liaisons' monthly figures (docs/DOMAIN.md section 7): report templates as data, what a liaison types
 parsed and checked, and the year-to-date 累计数 computed.
 
 A template is a list of columns: a count (a whole number) or money (万元 with up to 4 decimals,

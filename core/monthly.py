@@ -1,4 +1,4 @@
-"""The township's monthly figures table (DOMAIN.md section 7): the seed form 附件3 as an .xlsx, a CSV
+"""The township's monthly figures table (docs/DOMAIN.md section 7): the seed form 附件3 as an .xlsx, a CSV
 of the same rows, and a chart of the year's main figures.
 
 The .xlsx copies the paper form so the county can file it as it is:

@@ -1,4 +1,4 @@
-"""Rewards for verified tips (DOMAIN.md section 5): rule sets as configuration, the accident grade
+"""Rewards for verified tips (docs/DOMAIN.md section 5): rule sets as configuration, the accident grade
 of 国务院令第493号 Art. 3, and a suggested amount explained in words an officer can paste.
 
 Money is integer fen throughout; rule sets are written in whole yuan (exact) in the office's TOML.
@@ -72,8 +72,8 @@ NATIONAL = RuleSet(
     accident_max_yuan=300_000,
 )  # fmt: skip
 
-#: Shandong 2021: 50% of the fine, ¥5,000 to ¥500,000; ordinary hazards ¥500-5,000. DOMAIN.md gives
-#: no accident figures of its own for Shandong: the national ones apply.
+#: Shandong 2021: 50% of the fine, ¥5,000 to ¥500,000; ordinary hazards ¥500-5,000. The Shandong
+#: rules as we have them give no accident figures of their own: the national ones apply (docs/DOMAIN.md 5.1).
 SHANDONG_2021 = RuleSet(
     name="山东省安全生产领域举报奖励办法（2021）",
     percent_of_fine=Decimal(50), fine_min_yuan=5_000, fine_max_yuan=500_000,
