@@ -47,6 +47,8 @@ class InMemoryBotApi(BaseRequest):
         self._file_seq = 0
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
         self._refusing: dict[int, str] = {}
+        #: The command menus set, by (scope type, scope chat id or None, language code or "").
+        self.command_menus: dict[tuple[str, int | None, str], list[dict[str, str]]] = {}
 
     # -- BaseRequest -------------------------------------------------------------------------
 
@@ -129,6 +131,16 @@ class InMemoryBotApi(BaseRequest):
     def calls_of(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
 
+    def menu_seen(self, chat_id: int, language_code: str = "") -> list[str]:
+        """The commands a user whose app speaks `language_code` sees in their private chat with the bot,
+        found the way Telegram does: this chat's scope, then all private chats, then the default; each
+        with the language first, then without."""
+        for scope in (("chat", chat_id), ("all_private_chats", None), ("default", None)):
+            for lang in (language_code, ""):
+                if (*scope, lang) in self.command_menus:
+                    return [c["command"] for c in self.command_menus[(*scope, lang)]]
+        return []
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _take_failure(self, method: str) -> _Failure | None:
@@ -207,8 +219,25 @@ class InMemoryBotApi(BaseRequest):
     def _api_getUpdates(self, params, files):
         return []
 
+    @staticmethod
+    def _menu_key(params: dict[str, Any]) -> tuple[str, int | None, str]:
+        scope = params.get("scope") or {"type": "default"}
+        chat_id = scope.get("chat_id")
+        return str(scope["type"]), int(chat_id) if chat_id is not None else None, params.get("language_code") or ""
+
     def _api_setMyCommands(self, params, files):
+        chat_id = (params.get("scope") or {}).get("chat_id")
+        if chat_id is not None and int(chat_id) in self._refusing:
+            return 400, "Bad Request: chat not found"
+        self.command_menus[self._menu_key(params)] = list(params["commands"])
         return True
+
+    def _api_deleteMyCommands(self, params, files):
+        self.command_menus.pop(self._menu_key(params), None)
+        return True
+
+    def _api_getMyCommands(self, params, files):
+        return self.command_menus.get(self._menu_key(params), [])
 
     def _api_setMyDescription(self, params, files):
         return True

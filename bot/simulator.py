@@ -18,7 +18,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ContextTypes
 
-from bot.fakeapi import ApiCall, InMemoryBotApi
+from bot.fakeapi import BOT_USER, ApiCall, InMemoryBotApi
 
 #: Telegram's update ids only grow, across restarts of the bot too: one counter for the process.
 _UPDATE_IDS = itertools.count(1)
@@ -60,6 +60,29 @@ class Simulation:
         self, user_id: int, first_name: str = "Test", *, username: str | None = None, language_code: str = "zh-hans"
     ) -> SimUser:
         return SimUser(self, user_id, first_name, username, language_code)
+
+    def group(self, chat_id: int = -1001000000099, title: str = "应急站工作群") -> SimGroup:
+        """A Telegram group (a supergroup: ids start with -100) the bot can be added to."""
+        return SimGroup(self, chat_id, title)
+
+    def replies_in(self, chat_id: int, since: int = 0) -> list[Reply]:
+        """What the bot showed in one chat, from the `since`-th Bot API call on."""
+        return [r for r in (to_reply(c) for c in self.api.calls[since:]) if r is not None and r.chat_id == chat_id]
+
+    async def bot_membership(self, chat: dict[str, Any], by: SimUser, old: str, new: str) -> None:
+        """The bot's own membership of `chat` changes from status `old` to `new` (a my_chat_member update):
+        added to a group ("left" → "member"), removed, blocked by a user in a private chat ("member" → "kicked")."""
+        members = []
+        for status in (old, new):
+            member: dict[str, Any] = {"user": BOT_USER, "status": status}
+            if status == "administrator":
+                member |= dict.fromkeys(_ADMIN_RIGHTS, False) | {"can_be_edited": False, "is_anonymous": False}
+            elif status == "kicked":
+                member["until_date"] = 0
+            members.append(member)
+        change = {"chat": chat, "from": by.user, "date": int(time.time()), "old_chat_member": members[0],
+                  "new_chat_member": members[1]}  # fmt: skip
+        await self.deliver({"update_id": self.next_update_id(), "my_chat_member": change})
 
     async def deliver(self, update: dict[str, Any]) -> None:
         """Process one raw update, exactly as Telegram would deliver it (again, if repeated)."""
@@ -185,6 +208,51 @@ class SimUser:
 
     def callback_answers(self) -> list[str]:
         return [c.params.get("text", "") for c in self.api.calls_of("answerCallbackQuery")]
+
+
+class SimGroup:
+    """A group chat: the bot is added to it or removed, and members send it commands."""
+
+    def __init__(self, sim: Simulation, chat_id: int, title: str):
+        self.sim = sim
+        self.chat = {"id": chat_id, "type": "supergroup", "title": title}
+        sim.api.register_chat(self.chat)
+
+    @property
+    def id(self) -> int:
+        return self.chat["id"]
+
+    async def add_bot(self, by: SimUser, status: str = "member") -> list[Reply]:
+        """`by` adds the bot (as a member, or straight away as an administrator). Telegram sends the
+        service message and the bot's my_chat_member update; what the bot then said in the group is returned."""
+        mark = len(self.sim.api.calls)
+        await self.sim.deliver({"update_id": self.sim.next_update_id(),
+                                "message": {**self._message(by), "new_chat_members": [BOT_USER]}})  # fmt: skip
+        await self.sim.bot_membership(self.chat, by, "left", status)
+        return self.sim.replies_in(self.id, mark)
+
+    async def remove_bot(self, by: SimUser) -> list[Reply]:
+        mark = len(self.sim.api.calls)
+        await self.sim.bot_membership(self.chat, by, "member", "left")
+        return self.sim.replies_in(self.id, mark)
+
+    async def send(self, by: SimUser, text: str) -> list[Reply]:
+        """`by` writes in the group: text, or a command when it starts with '/'. Replies in the group."""
+        content: dict[str, Any] = {"text": text}
+        if text.startswith("/"):
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        mark = len(self.sim.api.calls)
+        await self.sim.deliver({"update_id": self.sim.next_update_id(), "message": {**self._message(by), **content}})
+        return self.sim.replies_in(self.id, mark)
+
+    def _message(self, by: SimUser) -> dict[str, Any]:
+        return {"message_id": self.sim.api.new_message_id(self.id), "date": int(time.time()), "chat": self.chat,
+                "from": by.user}  # fmt: skip
+
+
+_ADMIN_RIGHTS = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                 "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
+                 "can_edit_stories", "can_delete_stories")  # fmt: skip
 
 
 def to_reply(call: ApiCall) -> Reply | None:

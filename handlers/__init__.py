@@ -11,17 +11,18 @@ from telegram.ext import (
     ApplicationHandlerStop,
     BaseHandler,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
     filters,
 )
 
-from handlers import menu, profile
+from handlers import groups, menu, profile
 from handlers.common import Context, services, today
 from handlers.errors import on_error
 from handlers.liaison import home, monthly, quarter_view, units
-from handlers.office import approvals, case_forms, inbox, reward_forms, rewards, staff_admin, stats  # noqa: F401
+from handlers.office import approvals, case_forms, entries, inbox, reward_forms, rewards, staff_admin, stats  # noqa: F401
 from handlers.reporter import reporter_conversation
 
 #: After every update: write chat data and conversation states through at once, so a crash
@@ -75,6 +76,9 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CallbackQueryHandler(home.on_liaison_button, pattern=r"^menu:liaison$"))
     app.add_handler(CallbackQueryHandler(menu.on_menu, pattern=r"^menu:(help|lang)$"))
     app.add_handler(CallbackQueryHandler(menu.on_language, pattern=r"^lang:(zh|en)$"))
+    app.add_handler(CommandHandler("chatid", groups.chatid))
+    app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    app.add_handler(CallbackQueryHandler(entries.on_entry, pattern=entries.PATTERN))
     app.add_handler(CallbackQueryHandler(menu.stale_button))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, menu.unknown_message))
     app.add_handler(TypeHandler(Update, _write_through), group=PERSIST_GROUP)

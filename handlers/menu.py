@@ -5,8 +5,10 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
+from core.roles import StaffMember
 from handlers.common import Context, chat_language, is_private, services, tr
 from handlers.i18n import N_, translator
+from handlers.office.commands import ensure_menu, entry_rows, staff_help
 
 MENU_ITEMS = (
     ("menu:report", N_("📝 Report a problem")),
@@ -22,6 +24,32 @@ def menu_keyboard(context: Context) -> InlineKeyboardMarkup:
     _ = tr(context)
     rows = [[InlineKeyboardButton(_(label), callback_data=data)] for data, label in MENU_ITEMS]
     return InlineKeyboardMarkup(rows)
+
+
+async def _staff_member(update: Update, context: Context) -> StaffMember | None:
+    """The staff member in a private chat, for their part of /start and /help; None for anyone else."""
+    if not is_private(update) or update.effective_user is None:
+        return None
+    return await services(context).staff.get(update.effective_user.id)
+
+
+async def home_keyboard(update: Update, context: Context) -> InlineKeyboardMarkup:
+    """The menu, and below it the office's entries that the person's roles allow."""
+    markup = menu_keyboard(context)
+    member = await _staff_member(update, context)
+    if member is None:
+        return markup
+    await ensure_menu(context.application, member)
+    return InlineKeyboardMarkup([*markup.inline_keyboard, *entry_rows(member, tr(context))])
+
+
+async def full_help(update: Update, context: Context) -> str:
+    """The reporter's help; for staff, their commands after it."""
+    member = await _staff_member(update, context)
+    if member is None:
+        return help_text(context)
+    office = staff_help(member, chat_language(context), context.bot.username)
+    return help_text(context) + "\n\n" + office
 
 
 def welcome_text(context: Context) -> str:
@@ -65,12 +93,12 @@ async def start(update: Update, context: Context) -> None:
             _("For your safety, please talk to me in a private chat, not in a group.")
         )
         return
-    await update.effective_message.reply_text(welcome_text(context), reply_markup=menu_keyboard(context))
+    await update.effective_message.reply_text(welcome_text(context), reply_markup=await home_keyboard(update, context))
 
 
 async def help_command(update: Update, context: Context) -> None:
     markup = menu_keyboard(context) if is_private(update) else None  # no reporter buttons in groups
-    await update.effective_message.reply_text(help_text(context), reply_markup=markup)
+    await update.effective_message.reply_text(await full_help(update, context), reply_markup=markup)
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -89,7 +117,7 @@ async def on_language(update: Update, context: Context) -> None:
     _ = translator(lang)
     await query.answer()
     await query.edit_message_text(_("Language set to English."))
-    await query.message.reply_text(welcome_text(context), reply_markup=menu_keyboard(context))
+    await query.message.reply_text(welcome_text(context), reply_markup=await home_keyboard(update, context))
 
 
 async def on_menu(update: Update, context: Context) -> None:
@@ -97,7 +125,7 @@ async def on_menu(update: Update, context: Context) -> None:
     await query.answer()
     choice = query.data.split(":", 1)[1]
     if choice == "help":
-        await query.message.reply_text(help_text(context), reply_markup=menu_keyboard(context))
+        await query.message.reply_text(await full_help(update, context), reply_markup=menu_keyboard(context))
     else:
         _ = tr(context)
         await query.message.reply_text(_("Choose your language:"), reply_markup=language_keyboard())

@@ -10,6 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from core.roles import Role, StaffMember, role_name
 from handlers.common import Context, chat_language, is_private, now, services, tr
 from handlers.office.access import staff_only
+from handlers.office.commands import publish_for
 from storage.staff import Invite, InviteError
 
 log = logging.getLogger("tipline.staff")
@@ -61,8 +62,11 @@ async def join(update: Update, context: Context) -> None:
         return
     log.info("a new staff member joined (%s)", invite.role.value)
     member = await svc.staff.get(user.id)
+    await publish_for(context.application, user.id, member)  # their commands in their menu
     await update.effective_message.reply_text(
         _("Welcome. You are now: {roles}.").format(roles=_describe(member, context))
+        + "\n\n"
+        + _("Your commands are in the menu now; /help says what each does, /start shows them as buttons.")
     )
 
 
@@ -112,6 +116,7 @@ async def staff_button(update: Update, context: Context, admin: StaffMember) -> 
             await svc.audit.append(
                 conn, actor=admin.user_id, action="staff.deactivate", at=now(context), detail=parts[2]
             )
+        await publish_for(context.application, int(parts[2]), None)  # back to the public menu
         await query.message.reply_text(_("Deactivated."))
     else:
         await query.message.reply_text(_("This button is no longer valid."))

@@ -1,0 +1,90 @@
+"""Groups: the office learns a group's chat id, for the office's TOML file, without a word in the group.
+
+When the bot is added to a group (or a supergroup), every active admin is told privately the group's
+title and chat id and where to put it. A staff member's `/chatid` in a group gets the same privately;
+if the bot cannot write to them (they never started it), the group gets the bare id and nothing else,
+since the id is no secret there and they asked for it. Anyone else's `/chatid` gets nothing. The log
+names the event and the group's chat id only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, ChatMember, Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+
+from core.roles import Role
+from handlers.common import Context, is_private, services, tr
+from handlers.i18n import LANGUAGES, translator
+
+log = logging.getLogger("tipline.groups")
+
+GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
+PRESENT = (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED)
+
+
+def chat_id_text(chat: Chat, lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        'Group "{title}": chat id {chat_id}\n\n'
+        "To send a department's alerts to this group, put the id in the office's configuration file "
+        "(TIPLINE_CONFIG) as that department's chat_id, under its [[departments]], or as county_chat_id "
+        "for the county government's chat; then restart the bot."
+    ).format(title=chat.title or "", chat_id=chat.id)
+
+
+def _language(context: Context, chat_id: int) -> str:
+    """The language a person chose in their private chat with the bot, or the office's."""
+    chosen = context.application.chat_data.get(chat_id, {}).get("lang")
+    return chosen if chosen in LANGUAGES else services(context).language
+
+
+async def _tell(context: Context, user_id: int, chat: Chat) -> bool:
+    try:
+        await context.bot.send_message(user_id, chat_id_text(chat, _language(context, user_id)))
+    except TelegramError as exc:
+        log.warning("group chat id not delivered to a staff member: %s", type(exc).__name__)
+        return False
+    return True
+
+
+async def on_my_chat_member(update: Update, context: Context) -> None:
+    """The bot's own membership changed; added to a group, every admin hears of it privately."""
+    change = update.my_chat_member
+    if change.chat.type not in GROUPS:
+        return  # a private chat: a user blocked or unblocked the bot
+    was_in, is_in = change.old_chat_member.status in PRESENT, change.new_chat_member.status in PRESENT
+    if was_in and not is_in:
+        log.info("bot left group %s", change.chat.id)
+    if was_in or not is_in:
+        return  # left, or promoted and demoted within the group: nothing new to tell
+    admins = await services(context).staff.with_role(Role.ADMIN)
+    told = [await _tell(context, admin.user_id, change.chat) for admin in admins]
+    log.info("bot added to group %s: %s of %s admins told", change.chat.id, sum(told), len(admins))
+
+
+async def chatid(update: Update, context: Context) -> None:
+    """/chatid: in a group, the group's id privately to a staff member; nothing to anyone else."""
+    chat, user = update.effective_chat, update.effective_user
+    member = await services(context).staff.get(user.id) if user else None
+    if is_private(update):
+        from handlers.menu import unknown_message  # the menu sits beside this module
+
+        if member is None:
+            await unknown_message(update, context)  # as any unknown command: nothing to learn here
+            return
+        _ = tr(context)
+        await update.effective_message.reply_text(
+            _("Send /chatid in the group whose id you need; I answer you here, privately.")
+        )
+        return
+    if member is None:
+        log.info("chatid in group %s by someone not on the staff: ignored", chat.id)
+        return
+    if await _tell(context, user.id, chat):
+        log.info("chatid in group %s: told privately", chat.id)
+        return
+    await update.effective_message.reply_text(str(chat.id))
+    log.info("chatid in group %s: answered in the group, the private chat is closed", chat.id)
