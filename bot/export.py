@@ -1,6 +1,8 @@
 """`python -m bot export tips|rewards --from 2026-01-01 --to 2026-12-31`: the tip ledger (举报台账)
 or the reward ledger (奖励台账) as .xlsx and .csv. `python -m bot export monthly 2026-10`: the units'
 consolidated monthly table as /monthly sends it (.xlsx like the county's form, .csv, .png chart).
+File names carry the language (tips-2026-01-01-2026-12-31-zh.xlsx, monthly-2026-10-en.csv), so an
+export in one language never overwrites the other; `--out` is a folder, made if missing.
 
 Plaintext columns only: no content, no identity, no payee details leave the encrypted store this
 way. Each export is an entry in the audit log (no actor: whoever runs the command holds the server)."""
@@ -68,11 +70,24 @@ def _month(text: str) -> str:
     return text
 
 
+def _out_folder(out: Path) -> str | None:
+    """Make the --out folder if missing; a sentence if it cannot be one (a file, a file on the way…)."""
+    if out.exists() and not out.is_dir():
+        return f"tipline: --out {out} is a file; name a folder to write into (it is made if missing)."
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"tipline: --out {out} cannot be made a folder ({exc.strerror})."
+    return None
+
+
 def cmd_export_monthly(args: argparse.Namespace) -> int:
+    if problem := _out_folder(args.out):
+        print(problem)
+        return 2
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
     office = startup.load_office_config(settings)
-    args.out.mkdir(parents=True, exist_ok=True)
 
     async def export(db: Database) -> MonthlyFiles:
         vault = Vault(ring)
@@ -108,16 +123,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.last < args.first:
         print("tipline: --to is before --from.")
         return 2
+    if problem := _out_folder(args.out):
+        print(problem)
+        return 2
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
     office = startup.load_office_config(settings)
-    args.out.mkdir(parents=True, exist_ok=True)
     stem_name, zh, en, noun = _WHAT[args.what]
-    stem = args.out / f"{stem_name}-{args.first}-{args.last}"
+    stem = args.out / f"{stem_name}-{args.first}-{args.last}-{args.lang}"
 
     async def export(db: Database) -> int:
         headers, rows = await _rows(db, args, office)
-        title = f"{office.label(args.lang)} " + (zh if args.lang == "zh" else en)
+        unit = office.unit(args.lang)  # 运营单位: the office's formal name
+        title = f"{unit}{zh}" if args.lang == "zh" else f"{en.capitalize()}: {unit}"
         made = datetime.now(settings.tz)
         subtitle = f"{args.first} – {args.last} · " + (f"导出时间 {made:%Y-%m-%d %H:%M}" if args.lang == "zh"
                                                        else f"exported {made:%Y-%m-%d %H:%M}")  # fmt: skip
