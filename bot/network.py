@@ -46,7 +46,7 @@ def bot(settings: Settings, token: str) -> Bot:
 
 def server(settings: Settings) -> str:
     """The Bot API server's address without the /bot path (never the token, which follows it)."""
-    return settings.api_base_url.split("/bot")[0]
+    return settings.api_base_url.removesuffix("/bot")
 
 
 def proxy_host(settings: Settings) -> str:

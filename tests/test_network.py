@@ -127,7 +127,9 @@ async def test_a_401_is_a_refused_token(env, monkeypatch, capsys):
 
 async def test_no_proxy_answering_names_the_proxy(env, monkeypatch, capsys):
     monkeypatch.setenv("TIPLINE_PROXY", f"http://tipline:s3cret@127.0.0.1:{closed_port()}")
+    use_server(monkeypatch, "http://bot-api.example:8081")
     err = await fails_with(capsys, ["run"], "cannot be reached through the proxy 127.0.0.1:", "TIPLINE_PROXY")
+    assert "the Bot API at http://bot-api.example:8081 " in err
     assert "s3cret" not in err
 
 
