@@ -55,14 +55,14 @@ STATUS_NAMES = {
     Status.MERGED: ("已并案办理", "Merged with an earlier report"),
 }
 
-#: A reporter may withdraw until the office has replied (DOMAIN.md section 4, point 8).
+#: A reporter may withdraw until the office has replied (docs/DOMAIN.md section 4.2).
 WITHDRAWABLE = {Status.RECEIVED, Status.ACCEPTED, Status.VERIFIED}
 #: No more pushes, no more messages from the reporter. A merged tip is not finished: it follows
 #: the earlier tip it was merged into, and closes with it.
 FINISHED = {Status.NOT_ACCEPTED, Status.CLOSED, Status.WITHDRAWN}
 
 
-#: Why a tip is not accepted (DOMAIN.md section 4, point 1).
+#: Why a tip is not accepted (docs/DOMAIN.md section 4.3).
 NOT_ACCEPTED_REASONS = {
     "duplicate": ("同一事项已经受理", "The same matter has already been accepted"),
     "unclear": ("没有明确的被举报对象或事实", "No clear target or facts"),
@@ -104,11 +104,15 @@ class TipContent(_Model):
     description: Annotated[str, Field(min_length=DESCRIPTION_MIN, max_length=DESCRIPTION_MAX)]
 
 
+#: What normalize_phone gives: the digits, or a landline with its area code's dash (0531-12345678).
+PHONE_PATTERN = r"^(\+?[0-9]{5,15}|0[0-9]{2,3}-[0-9]{7,8})$"
+
+
 class Identity(_Model):
     """A real name and phone the reporter chose to leave: sealed under the identity key."""
 
     name: Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
-    phone: Annotated[str, Field(pattern=r"^\+?[0-9]{5,15}$")]
+    phone: Annotated[str, Field(pattern=PHONE_PATTERN)]
 
 
 class NewTip(_Model):
@@ -275,10 +279,20 @@ def parse_day(text: str, today: date) -> date | None:
     return day if day <= today else None
 
 
+#: A landline written with its area code set apart: 0531-12345678, (0531)12345678, 010 - 1234 5678.
+_LANDLINE = re.compile(r"\(?(0\d{2,3})\s*[-)]\s*(.+)")
+
+
 def normalize_phone(text: str) -> str | None:
+    """The phone number typed, without spaces and brackets; a landline keeps the dash after its area
+    code, as it is written and dialled (0531-12345678); None if it is not a phone number."""
     folded = unicodedata.normalize("NFKC", text).strip()
     digits = re.sub(r"[\s\-()]", "", folded)
-    return digits if re.fullmatch(r"\+?[0-9]{5,15}", digits) else None
+    if not re.fullmatch(r"\+?[0-9]{5,15}", digits):
+        return None
+    if (landline := _LANDLINE.fullmatch(folded)) and re.fullmatch(r"[0-9]{7,8}", rest := digits[len(landline[1]) :]):
+        return f"{landline[1]}-{rest}"
+    return digits
 
 
 # -- deadlines ---------------------------------------------------------------------------------

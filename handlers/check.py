@@ -293,7 +293,11 @@ async def on_file(update: Update, context: Context, number: str) -> object:
     svc = services(context)
     limit = svc.office.limits.max_files_per_tip
     if await svc.tips.file_count(number) >= limit:
-        notice = _("This report already holds {limit} files, the most one report can hold.").format(limit=limit)
+        notice = _.ngettext(
+            "This report already holds {limit} file, the most one report can hold.",
+            "This report already holds {limit} files, the most one report can hold.",
+            limit,
+        ).format(limit=limit)
         await say(update, context, notice, check_keyboard([(_("Done"), "refresh")]))
         return WRITE
     received = await receive(update, context)

@@ -7,7 +7,7 @@ from datetime import date
 from core.money import format_yuan
 from core.rewards import Reward, refusal_text
 from core.tips import NOT_ACCEPTED_REASONS, TipEvent, TipFacets, TipMessage, status_name
-from handlers.i18n import N_, Translate
+from handlers.i18n import N_, Translate, colon
 
 #: Telegram allows 4,096 characters a message; older messages give way first, and a long message
 #: is cut, so that the newest (a reply, a question) is always seen.
@@ -38,7 +38,9 @@ _SENDERS = {
 def _cut(text: str, limit: int, _: Translate) -> str:
     if len(text) <= limit:
         return text
-    return text[:limit] + "… " + _("(cut: {length} characters in all)").format(length=len(text))
+    length = len(text)
+    cut = _.ngettext("(cut: {length} character in all)", "(cut: {length} characters in all)", length)
+    return text[:limit] + "… " + cut.format(length=length)
 
 
 _REWARD_SHOWN = ("notified", "claimed", "paid", "lapsed", "refused")
@@ -103,8 +105,9 @@ def render(
         lines += ["  " + _(_DEADLINES[what]).format(date=f"{due:%Y-%m-%d}") for what, due in deadlines]
     if reward is not None and reward.state in _REWARD_SHOWN and reward.refusal != "admin":  # admin: decided again
         lines += ["", reward_text(reward, _, lang)]
+    said = colon(lang).rstrip()  # "：" or ":", before the entry's own line
     dialogue = [
-        f"{m.on:%Y-%m-%d} {_(_SENDERS.get((m.sender, m.kind), _SENDERS[(m.sender, 'message')]))}:\n"
+        f"{m.on:%Y-%m-%d} {_(_SENDERS.get((m.sender, m.kind), _SENDERS[(m.sender, 'message')]))}{said}\n"
         + _cut(message_text(m, _, lang), _ENTRY, _)
         for m in messages
     ]

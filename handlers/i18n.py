@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import gettext
 import io
-from collections.abc import Callable
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -22,7 +23,30 @@ LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 _CATALOGUES = {"zh": "zh_CN"}
 
-Translate = Callable[[str], str]
+
+class Translate(Protocol):
+    """`_("text")` translates a text; `_.ngettext("1 file", "{count} files", n)` one with a count.
+
+    English has two forms (1 report, 2 reports); Chinese one (the catalogue's Plural-Forms says
+    nplurals=1), so a zh entry has msgid, msgid_plural and a single msgstr[0].
+    """
+
+    def __call__(self, message: str, /) -> str: ...
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str: ...
+
+
+class _Translator:
+    __slots__ = ("_catalogue",)
+
+    def __init__(self, catalogue: gettext.NullTranslations) -> None:
+        self._catalogue = catalogue
+
+    def __call__(self, message: str, /) -> str:
+        return self._catalogue.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str:
+        return self._catalogue.ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:
@@ -51,5 +75,16 @@ def colon(lang: str) -> str:
     return "：" if lang == "zh" else ": "
 
 
+@cache
 def translator(lang: str) -> Translate:
-    return translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE).gettext
+    return _Translator(translations(lang if lang in LANGUAGES else DEFAULT_LANGUAGE))
+
+
+def join(items: Iterable[str], lang: str) -> str:
+    """A list in running text: 甲、乙、丙 in Chinese, "a, b, c" in English."""
+    return ("、" if lang == "zh" else ", ").join(items)
+
+
+def aside(text: str, lang: str) -> str:
+    """A short note after a name: （…） in Chinese, " (…)" in English."""
+    return f"（{text}）" if lang == "zh" else f" ({text})"

@@ -42,14 +42,15 @@ async def test_admin_adds_a_unit_and_a_liaison_registers_with_its_code(start_bot
         assert "东平村" in first.text
         replies = await _fill_contact(liaison)
         assert any("东平村" in r.text for r in replies)
-        await liaison.tap("fv:confirm")
+        [registered, home] = await liaison.tap("fv:confirm")
+        assert registered.text == "✅ 登记成功：您已是东平村的联络员。" and "东平村" in home.text
         [item] = await services_of(sim).units.of_user(LIAISON)
         assert item.unit.name == "东平村"
-        assert item.contact.head_phone == "13800000001" and item.contact.phone == "0730-5172110".replace("-", "")
+        assert item.contact.head_phone == "13800000001" and item.contact.phone == "0730-5172110"  # the dash kept
         assert item.contact.qq == "12345678" and item.contact.note == ""
 
         [listing, *_] = await sim.user(INTAKE).send("/units")
-        assert "李会计" in listing.text and "张书记" in listing.text and "07305172110" in listing.text
+        assert "李会计" in listing.text and "张书记" in listing.text and "0730-5172110" in listing.text
 
 
 async def test_bad_phone_and_qq_are_asked_again_and_nothing_is_lost(start_bot):
@@ -178,3 +179,45 @@ async def test_unit_contacts_and_codes_never_go_to_a_group(start_bot):
         assert "私聊" in refused.text and "13800000002" not in refused.text
         [monthly] = await admin.send("/monthly 2026-10")
         assert "私聊" in monthly.text and sim.api.calls_of("sendDocument") == []
+
+
+async def test_back_goes_to_the_previous_question_and_the_summary_asks_to_register(start_bot):
+    async with start_bot() as sim:
+        unit = await office_with_unit(sim, "西湖社区")
+        code = await code_for(sim, unit)
+        user = sim.user(OTHER_LIAISON)
+        [first] = await user.send(f"/register {code}")
+        assert "⬅ 上一步" not in first.labels  # nothing before the first question
+        await user.send("王主任")
+        [title] = await user.send("村长")
+        assert "职务" not in title.text and "⬅ 上一步" in title.labels  # the phone is asked, with ⬅
+        [again] = await user.tap("⬅ 上一步")
+        assert "职务" in again.text  # the title is asked again
+        await user.send("主任")
+        for answer in ("13900000000", "赵敏", "联络员", "（0730）517 2110"):
+            await user.send(answer)
+        await user.tap("fv:6:skip")
+        [summary] = await user.tap("fv:7:skip")
+        assert "确认按以上信息登记吗？" in summary.text and "发送" not in summary.text
+        assert "0730-5172110" in summary.text
+        [note] = await user.tap("⬅ 上一步")  # from the summary: the last answer is asked again
+        assert "备注" in note.text
+        await user.send("负责统计")
+        [done, _home] = await user.tap("fv:confirm")
+        assert done.text == "✅ 登记成功：您已是西湖社区的联络员。"
+        item = await services_of(sim).units.liaison(unit.id)
+    assert item.contact.head_title == "主任" and item.contact.phone == "0730-5172110"
+
+
+async def test_registration_ends_with_registered_in_english(start_bot):
+    async with start_bot() as sim:
+        unit = await office_with_unit(sim, "西湖社区")
+        code = await code_for(sim, unit)
+        user = sim.user(OTHER_LIAISON)
+        await user.send("/language")
+        await user.tap("lang:en")
+        await user.send(f"/register {code}")
+        [summary] = await _fill_contact(user)
+        assert "Register with these details?" in summary.text and "Send" not in summary.text
+        [done, _home] = await user.tap("fv:confirm")
+        assert done.text == "✅ Registered: you are now the liaison of 西湖社区."

@@ -18,7 +18,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 from core.figures import Template, jumps, parse_form, parse_value, violations, year_to_date
 from core.periods import current_month, monthly_schedule, parse_month, year_months
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
-from handlers.i18n import Translate
+from handlers.i18n import Translate, join
 from handlers.liaison import figure_views as views
 from handlers.liaison.home import end_flow, stored_reply
 from handlers.report.flow import FLOW
@@ -113,8 +113,9 @@ async def _say(update: Update, context: Context, text: str, rows: list[list[tupl
 # -- the checks, in order ----------------------------------------------------------------------
 
 
-async def _next(update: Update, context: Context, notice: str = "") -> object:
-    """Ask what is missing, or go through the checks towards the preview."""
+async def _next(update: Update, context: Context, notice: str = "", *, again: bool = False) -> object:
+    """Ask what is missing, or go through the checks towards the preview; `again`: the lines were
+    taken back because they broke a rule (the notice says which), so they are to be corrected."""
     state = _state(context)
     template = _template(context)
     _ = tr(context)
@@ -128,8 +129,12 @@ async def _next(update: Update, context: Context, notice: str = "") -> object:
         question = views.field_question(template, column, state["last"], lang, _)
         return await _say(update, context, "\n\n".join(p for p in (notice, head, question) if p), rows)
     if missing:
-        names = "、".join(c.label(lang) for c in missing)
-        text = _("Still missing: {names}. Please send those lines (name, colon, number).").format(names=names)
+        names = join((c.label(lang) for c in missing), lang)
+        text = (
+            _("Please send these lines again, corrected: {names} (name, colon, number).")
+            if again
+            else _("Still missing: {names}. Please send those lines (name, colon, number).")
+        ).format(names=names)
         return await _say(update, context, "\n\n".join(p for p in (notice, text) if p))
     return await _review(update, context, state, template, notice)
 
@@ -144,7 +149,7 @@ async def _review(update: Update, context: Context, state: dict, template: Templ
     values = state["values"]
     blanks = [c for c in template.typed if values.get(c.code) is None]
     if blanks and not state["blank_ok"]:
-        names = "、".join(c.label(lang) for c in blanks)
+        names = join((c.label(lang) for c in blanks), lang)
         text = _("These lines are empty: {names}. Do they mean 0?").format(names=names)
         state["stage"] = "blanks"
         return await say(text, [[(_("Yes, they are 0"), "lv:blank_yes"),
@@ -160,7 +165,7 @@ async def _review(update: Update, context: Context, state: dict, template: Templ
         problems = [views.rule_problem(template, rule, month, ytd, lang, _) for rule in broken]
         for rule in broken:
             values.pop(rule.left, None)
-        return await _next(update, context, "\n".join(["⚠ " + p for p in problems]))
+        return await _next(update, context, "\n".join(["⚠ " + p for p in problems]), again=True)
     jumped = [code for code in jumps(template, month, state["last"]) if code not in state["jumps_ok"]]
     if jumped:
         lines = [_("These are more than 10 times last month's. Are they right?")]

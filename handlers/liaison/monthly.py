@@ -101,7 +101,8 @@ async def monthly_command(update: Update, context: Context, member: StaffMember)
 
 def _summary(files: MonthlyFiles, period: str, lang: str, _) -> str:
     sent = files.units - len(files.missing)
-    lines = [_("{month}: {sent} of {units} units have sent their figures.").format(
+    lines = [_.ngettext("{month}: {sent} of {units} unit has sent its figures.",
+                        "{month}: {sent} of {units} units have sent their figures.", files.units).format(
         month=month_label(period, lang), sent=sent, units=files.units)]  # fmt: skip
     if files.missing:
         lines.append(_("Missing:") + " " + "、".join(files.missing))

@@ -32,7 +32,8 @@ async def quarter_command(update: Update, context: Context, member: StaffMember)
     units = await svc.units.all()
     missing = [u.name for u in units if u.id not in reports]
     label = quarter_label(period, lang)
-    lines = [_("{quarter}: {sent} of {units} units have sent their summary.").format(
+    lines = [_.ngettext("{quarter}: {sent} of {units} unit has sent its summary.",
+                        "{quarter}: {sent} of {units} units have sent their summary.", len(units)).format(
         quarter=label, sent=len(units) - len(missing), units=len(units))]  # fmt: skip
     if missing:
         lines.append(_("Missing:") + " " + "、".join(missing))

@@ -60,6 +60,8 @@ async def _submit(update: Update, context: Context, user_id: int, unit_id: str, 
         await _tell_previous(context, before.user_id, before.lang, unit.name, fields["name"])
     from handlers.liaison.home import send_home  # the home view needs the registration done first
 
+    done = _("✅ Registered: you are now the liaison of {unit}.")
+    await context.bot.send_message(update.effective_chat.id, done.format(unit=unit.name))
     await send_home(update, context)
     return ""
 
@@ -92,6 +94,8 @@ REGISTRATION = define(
         actor=_anyone,
         back=None,
         by_button=False,
+        stepback=True,
+        confirm=N_("Register with these details?"),
     )
 )
 

@@ -138,6 +138,7 @@ ADD_UNIT = define(
     Form(
         action="unit",
         title=N_("Adding a unit"),
+        confirm=N_("Add this unit?"),
         fields=(
             Field(
                 "name",

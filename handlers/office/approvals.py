@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.roles import Role, StaffMember
 from handlers.common import Context, now, services
-from handlers.i18n import translator
+from handlers.i18n import Translate, translator
 from handlers.notify import notify_reporter
 from handlers.office.access import staff_only
 from handlers.office.alerts import send_to_staff
@@ -25,14 +25,23 @@ log = logging.getLogger("tipline.approvals")
 def _text(req: CaseRequest, requester: str, lang: str) -> str:
     _ = translator(lang)
     if req.kind == "extension":
-        head = _("⏳ {name} asks to extend the verification deadline of report {number} by {days} days.").format(
-            name=requester, number=req.number, days=req.days
-        )
+        head = _.ngettext(
+            "⏳ {name} asks to extend the verification deadline of report {number} by {days} day.",
+            "⏳ {name} asks to extend the verification deadline of report {number} by {days} days.",
+            req.days,
+        ).format(name=requester, number=req.number, days=req.days)
     else:
         head = _("👤 {name} asks to see the name and phone the reporter of {number} left.").format(
             name=requester, number=req.number
         )
     return head + "\n" + _("Reason: {reason}").format(reason=req.reason)
+
+
+def _buttons(request_id: int, _: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[
+        InlineKeyboardButton(_("Approve"), callback_data=f"req:yes:{request_id}"),
+        InlineKeyboardButton(_("Refuse"), callback_data=f"req:no:{request_id}"),
+    ]])  # fmt: skip
 
 
 async def ask_admins(context: Context, request_id: int) -> int:
@@ -42,36 +51,80 @@ async def ask_admins(context: Context, request_id: int) -> int:
     requester = await svc.staff.get(req.requested_by)
     lang = svc.language
     _ = translator(lang)
-    markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(_("Approve"), callback_data=f"req:yes:{request_id}"),
-        InlineKeyboardButton(_("Refuse"), callback_data=f"req:no:{request_id}"),
-    ]])  # fmt: skip
     sent = 0
     admins = await svc.staff.with_role(Role.ADMIN)
     others = [a for a in admins if a.user_id != req.requested_by]
     for admin in others or admins:  # nobody decides their own request, unless they are the only admin
         text = _text(req, requester.name, lang)
-        sent += await send_to_staff(context.application, admin.user_id, text, markup, "request to an admin")
+        sent += await send_to_staff(
+            context.application, admin.user_id, text, _buttons(request_id, _), "request to an admin"
+        )
     log.info("request %s (%s) sent to %s admins", request_id, req.kind, sent)
     return sent
 
 
+def _parse(data: str) -> tuple[bool, str, int] | None:
+    """req:[ok:]<yes|no|back>:<id> → (confirmed, what, id); None if malformed."""
+    parts = data.split(":")
+    confirmed = len(parts) == 4 and parts[1] == "ok"
+    if confirmed:
+        parts = [parts[0], *parts[2:]]
+    if len(parts) != 3 or parts[1] not in ("yes", "no", "back") or not parts[2].isdigit():
+        return None
+    if confirmed and parts[1] == "back":
+        return None
+    return confirmed, parts[1], int(parts[2])
+
+
 @staff_only(Role.ADMIN)
 async def decide(update: Update, context: Context, member: StaffMember) -> None:
-    """req:<yes|no>:<id>"""
+    """req:<yes|no>:<id> asks to confirm; req:ok:<yes|no>:<id> decides; req:back:<id> shows the request again."""
     query = update.callback_query
     await query.answer()
     svc = services(context)
-    lang = svc.language
-    _ = translator(lang)
-    parts = query.data.split(":")
-    if len(parts) != 3 or parts[1] not in ("yes", "no") or not parts[2].isdigit():
+    _ = translator(svc.language)
+    parsed = _parse(query.data)
+    if parsed is None:
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
-    try:
-        req = await svc.requests.decide(int(parts[2]), member.user_id, parts[1] == "yes", now(context))
-    except CaseError:
+    confirmed, what, request_id = parsed
+    req = await svc.requests.get(request_id)
+    if req is None or req.state != "pending":
         await update.effective_message.reply_text(_("This request was already decided, or the report moved on."))
+        return
+    admins = await svc.staff.with_role(Role.ADMIN)
+    if req.requested_by == member.user_id and any(a.user_id != member.user_id for a in admins):
+        await update.effective_message.reply_text(_("You made this request yourself: another admin must decide it."))
+        return
+    if what == "back":
+        requester = await svc.staff.get(req.requested_by)
+        await update.effective_message.reply_text(
+            _text(req, requester.name if requester else "—", svc.language), reply_markup=_buttons(request_id, _)
+        )
+    elif confirmed:
+        await _decide(update, context, member, req, what == "yes")
+    else:
+        question = _("Approve this request for report {number}?") if what == "yes" else _(
+            "Refuse this request for report {number}?")  # fmt: skip
+        markup = InlineKeyboardMarkup([[
+            InlineKeyboardButton(_("Confirm"), callback_data=f"req:ok:{what}:{request_id}"),
+            InlineKeyboardButton(_("Back"), callback_data=f"req:back:{request_id}"),
+        ]])  # fmt: skip
+        await update.effective_message.reply_text(question.format(number=req.number), reply_markup=markup)
+
+
+async def _decide(update: Update, context: Context, member: StaffMember, req: CaseRequest, approve: bool) -> None:
+    svc = services(context)
+    _ = translator(svc.language)
+    try:
+        req = await svc.requests.decide(req.id, member.user_id, approve, now(context))
+    except CaseError as error:
+        text = (
+            _("You made this request yourself: another admin must decide it.")
+            if str(error) == "self"
+            else _("This request was already decided, or the report moved on.")
+        )
+        await update.effective_message.reply_text(text)
         return
     approved = req.state == "approved"
     await update.effective_message.reply_text(
@@ -88,7 +141,11 @@ async def _tell_requester(context: Context, req: CaseRequest, approved: bool) ->
     markup = None
     if req.kind == "extension":
         text = (
-            _("Your extension for report {number} was approved: {days} more days.")
+            _.ngettext(
+                "Your extension for report {number} was approved: {days} more day.",
+                "Your extension for report {number} was approved: {days} more days.",
+                req.days,
+            )
             if approved
             else _("Your extension for report {number} was refused.")
         ).format(number=req.number, days=req.days)

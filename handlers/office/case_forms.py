@@ -96,8 +96,10 @@ async def _merged_readers(context: Context, number: str, values: Values, _: Tran
     merged = await services(context).tips.merged_from(number)
     if not merged:
         return _("The reporter reads this reply word for word.")
-    return _("The reporter, and the reporters of the {count} reports merged into this one, read this reply "
-             "word for word.").format(count=len(merged))  # fmt: skip
+    return _.ngettext("The reporter, and the reporter of the {count} report merged into this one, read this "
+                      "reply word for word.",
+                      "The reporter, and the reporters of the {count} reports merged into this one, read this "
+                      "reply word for word.", len(merged)).format(count=len(merged))  # fmt: skip
 
 
 async def _review(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:

@@ -23,7 +23,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 from core.roles import StaffMember
 from core.tips import parse_tip_number
 from handlers.common import Context, chat_language, is_private, services, today, tr
-from handlers.i18n import Translate
+from handlers.i18n import N_, Translate
 from handlers.office.access import refuse
 from handlers.office.form_fields import Field, Intro, Values, check_typed, value_text
 from handlers.report.flow import FLOW
@@ -61,6 +61,8 @@ class Form:
     actor: Actor = _staff
     by_button: bool = True  # opened by a `form:` button; False: only by its own command (begin)
     subject: Callable[[str], str | None] = parse_tip_number  # what the button's last part must be
+    stepback: bool = False  # a ⬅ Back button under each question after the first, and on the summary
+    confirm: str = N_("Send this?")  # the summary's question: say what confirming does (发送, 登记…)
 
 
 FORMS: dict[str, Form] = {}
@@ -88,6 +90,14 @@ def _current(form: Form, state: dict) -> int | None:
     return None
 
 
+def _previous(form: Form, state: dict, before: int | None) -> int | None:
+    """The index of the last answered field before `before` (None: before the summary), if any."""
+    values = state["values"]
+    end = len(form.fields) if before is None else before
+    answered = [i for i in range(end) if form.fields[i].when(values) and form.fields[i].key in values]
+    return answered[-1] if answered else None
+
+
 def _title(form: Form, state: dict, _: Translate) -> str:
     return _(form.title).format(number=state["number"], **state.get("args", {}))
 
@@ -96,7 +106,7 @@ def _keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
 
 
-def _field_markup(item: Field, index: int, state: dict, lang: str, _: Translate) -> InlineKeyboardMarkup:
+def _field_markup(form: Form, item: Field, index: int, state: dict, lang: str, _: Translate) -> InlineKeyboardMarkup:
     rows: list[list[tuple[str, str]]] = []
     if item.kind in ("choice", "multi"):
         chosen = state.get("picked", [])
@@ -106,6 +116,8 @@ def _field_markup(item: Field, index: int, state: dict, lang: str, _: Translate)
             rows.append([(_("Done choosing"), f"fv:{index}:done")])
     if item.optional:
         rows.append([(_("Skip"), f"fv:{index}:skip")])
+    if form.stepback and _previous(form, state, index) is not None:
+        rows.append([(_("⬅ Back"), f"fv:{index}:back")])
     rows.append([(_("✖ Cancel"), "fv:cancel")])
     return _keyboard(rows)
 
@@ -128,7 +140,7 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
     if item.kind == "multi" and item.at_least:
         text += "\n" + _("Choose at least {count}, then tap “Done choosing”.").format(count=item.at_least)
     await context.bot.send_message(
-        chat, f"{notice}\n\n{text}".strip(), reply_markup=_field_markup(item, index, state, lang, _)
+        chat, f"{notice}\n\n{text}".strip(), reply_markup=_field_markup(form, item, index, state, lang, _)
     )
     return FORM
 
@@ -142,8 +154,9 @@ async def _summary(update: Update, context: Context, form: Form, state: dict) ->
             lines.append(f"{_(item.prompt)}\n→ {value_text(item, state['values'][item.key], lang, _)}")
     if form.recap is not None:
         lines += ["", await form.recap(context, state["number"], state["values"], _)]
-    lines += ["", _("Send this?")]
-    markup = _keyboard([[(_("✅ Confirm"), "fv:confirm"), (_("✏ Start again"), "fv:restart")],
+    lines += ["", _(form.confirm)]
+    back = [[(_("⬅ Back"), "fv:summary:back")]] if form.stepback else []
+    markup = _keyboard([[(_("✅ Confirm"), "fv:confirm"), (_("✏ Start again"), "fv:restart")], *back,
                         [(_("✖ Cancel"), "fv:cancel")]])  # fmt: skip
     await context.bot.send_message(update.effective_chat.id, "\n".join(lines), reply_markup=markup)
     return FORM
@@ -262,6 +275,12 @@ async def _pick(update: Update, context: Context, state: dict, data: str) -> obj
     _ = tr(context)
     step, _sep, code = data.partition(":")
     item = form.fields[index] if index is not None else None
+    if form.stepback and code == "back" and step == ("summary" if index is None else str(index)):
+        previous = _previous(form, state, index)
+        if previous is not None:  # the answer before is asked again
+            state["values"].pop(form.fields[previous].key)
+            state["picked"] = []
+        return await _ask(update, context)
     if item is not None and step == str(index) and item.optional and code == "skip":
         state["values"][item.key] = ""
         return await _ask(update, context)
@@ -284,7 +303,7 @@ async def _pick(update: Update, context: Context, state: dict, data: str) -> obj
         picked.remove(code)
     else:
         picked.append(code)
-    markup = _field_markup(item, index, state, chat_language(context), _)
+    markup = _field_markup(form, item, index, state, chat_language(context), _)
     await update.callback_query.edit_message_reply_markup(reply_markup=markup)
     return FORM
 

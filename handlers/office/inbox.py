@@ -8,10 +8,10 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from core.roles import StaffMember
-from core.tips import Status, parse_tip_number, status_name
+from core.tips import Status, TipFacets, parse_tip_number, status_name
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
-from handlers.office.access import refuse, staff_only
-from handlers.office.actions import act, action_rows
+from handlers.office.access import refuse, refuse_tip, staff_only
+from handlers.office.actions import CONFIRMED, act, action_rows
 from handlers.office.views import card_text, inbox_line, pseudonym, send_long
 
 log = logging.getLogger("tipline.inbox")
@@ -48,7 +48,7 @@ async def _show(
         departments=departments, status=None if status == "-" else status, due_before=due_before,
         offset=page * PAGE, limit=PAGE,
     )  # fmt: skip
-    lines = [_("Inbox: {total} reports").format(total=total)]
+    lines = [_.ngettext("Inbox: {total} report", "Inbox: {total} reports", total).format(total=total)]
     lines += [inbox_line(t, office, lang, day, _) for t in tips] or [_("Nothing here.")]
 
     def link(s: str = status, d: str = due, p: str = dep, n: int = 0) -> str:
@@ -103,13 +103,23 @@ async def inbox_button(update: Update, context: Context, member: StaffMember) ->
     await _show(update, context, member, *filters)
 
 
+async def _may_see(update: Update, context: Context, member: StaffMember, facets: TipFacets | None) -> bool:
+    """Whether this staff member may read the tip here; if not, they are told why."""
+    if facets is None or not is_private(update):
+        await refuse(update, context)
+        return False
+    if not member.may_see(facets.department):
+        await refuse_tip(update, context, member)
+        return False
+    return True
+
+
 async def open_card(update: Update, context: Context, member: StaffMember, number: str) -> None:
     """Decrypt and show a tip to a staff member whose role allows it; the view is audited first."""
     svc = services(context)
     _ = tr(context)
     facets = await svc.tips.facets(number)
-    if facets is None or not member.may_see(facets.department) or not is_private(update):
-        await refuse(update, context)
+    if not await _may_see(update, context, member, facets):
         return
     await svc.audit.record(actor=member.user_id, action="tip.view", at=now(context), tip=number)
     log.info("tip %s opened by staff", number)
@@ -125,12 +135,11 @@ async def open_card(update: Update, context: Context, member: StaffMember, numbe
     await send_long(context.bot, update.effective_chat.id, text, InlineKeyboardMarkup(rows))
 
 
-async def send_files(update: Update, context: Context, member: StaffMember, number: str) -> None:
+async def send_files(update: Update, context: Context, member: StaffMember, number: str) -> bool:
+    """The tip's evidence files as documents; False if refused."""
     svc = services(context)
-    facets = await svc.tips.facets(number)
-    if facets is None or not member.may_see(facets.department) or not is_private(update):
-        await refuse(update, context)
-        return
+    if not await _may_see(update, context, member, await svc.tips.facets(number)):
+        return False
     files = await svc.tips.files(number)
     await svc.audit.record(
         actor=member.user_id, action="tip.files", at=now(context), tip=number, detail=str(len(files))
@@ -141,23 +150,31 @@ async def send_files(update: Update, context: Context, member: StaffMember, numb
     for index, file in enumerate(files, 1):
         document = InputFile(file.data, filename=f"{number}-{index}-{file.name}")
         await context.bot.send_document(update.effective_chat.id, document, caption=f"{number} · {index}/{len(files)}")
+    return True
 
 
 @staff_only()
 async def case_button(update: Update, context: Context, member: StaffMember) -> None:
+    """case:<action>[:<arg>]:<number>, or case:ok:… to confirm an action that cannot be undone."""
     await update.callback_query.answer()
     parts = update.callback_query.data.split(":")
+    confirmed = len(parts) > 2 and parts[1] == "ok"
+    if confirmed:
+        parts = [parts[0], *parts[2:]]
     number = parse_tip_number(parts[-1]) if len(parts) in (3, 4) else None
-    if number is None or not is_private(update):
+    if number is None or not is_private(update) or (confirmed and parts[1] not in CONFIRMED):
         _ = tr(context)
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
     if parts[1] == "open":
         await open_card(update, context, member, number)
     elif parts[1] == "files":
-        await send_files(update, context, member, number)
+        if await send_files(update, context, member, number):
+            await open_card(update, context, member, number)  # the card again, with its next actions
     else:
-        await act(update, context, member, parts[1], parts[2] if len(parts) == 4 else "", number)
+        arg = parts[2] if len(parts) == 4 else ""
+        if await act(update, context, member, parts[1], arg, number, confirmed=confirmed):
+            await open_card(update, context, member, number)
 
 
 async def open_from_link(update: Update, context: Context, payload: str) -> bool:

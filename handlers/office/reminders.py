@@ -35,9 +35,13 @@ _TASKS = {
 def task_line(facets: TipFacets, today: date, office, lang: str, _: Translate) -> str:
     [(what, due)] = open_deadlines(facets)
     if due < today:
-        when = _("overdue since {date} ({days} days)").format(date=f"{due:%m-%d}", days=(today - due).days)
+        days = (today - due).days
+        when = _.ngettext("overdue since {date} ({days} day)", "overdue since {date} ({days} days)", days)
+        when = when.format(date=f"{due:%m-%d}", days=days)
     else:
-        when = _("due {date} (in {days} days)").format(date=f"{due:%m-%d}", days=(due - today).days)
+        days = (due - today).days
+        when = _.ngettext("due {date} (in {days} day)", "due {date} (in {days} days)", days)
+        when = when.format(date=f"{due:%m-%d}", days=days)
     department = office.department(facets.department).label(lang)
     return f"{facets.number} · {_(_TASKS[what])} · {department} · {when}"
 
@@ -100,7 +104,8 @@ async def _admin_list(app: Application, overdue: list[TipFacets], today: date, d
     if not overdue or not await services.reminders.unsent([key]):
         return 0
     _ = translator(services.language)
-    title = _("⚠ {count} reports are overdue:").format(count=len(overdue))
+    title = _.ngettext("⚠ {count} report is overdue:", "⚠ {count} reports are overdue:", len(overdue))
+    title = title.format(count=len(overdue))
     text, markup = _digest(title, overdue, today, services.office, services.language)
     sent = 0
     for admin in await services.staff.with_role(Role.ADMIN):

@@ -16,8 +16,21 @@ from core.office import OfficeConfig
 from core.tips import TipContent, TipEvent, TipFacets, TipMessage, status_name
 from handlers import labels
 from handlers.check_view import message_text
-from handlers.i18n import Translate
+from handlers.i18n import N_, Translate, colon
 
+#: A dialogue entry's (sender, kind) as staff read it.
+_ENTRIES = {
+    ("office", "question"): N_("Office's question to the reporter"),
+    ("office", "reply"): N_("Office's reply (答复)"),
+    ("office", "message"): N_("Office's message"),
+    ("office", "not_accepted"): N_("Not accepted (不予受理), reason"),
+    ("office", "merged"): N_("Merged (并案) into"),
+    ("office", "extension"): N_("Verification deadline extended, reason"),
+    ("office", "review"): N_("Result of the review (复查)"),
+    ("reporter", "answer"): N_("Reporter {alias}'s answer"),
+    ("reporter", "message"): N_("Reporter {alias}'s message"),
+    ("reporter", "objection"): N_("Reporter {alias}'s objection"),
+}
 #: Telegram's limit is 4,096 characters; cards are split on line breaks below it.
 _CHUNK = 3900
 
@@ -83,7 +96,7 @@ def card_text(
         _("left a real name (shown only after an approved disclosure)") if facets.has_identity else _("anonymous")
     )
     lines.append(_("Identity: {value}").format(value=identity))
-    lines.append(_("Evidence: {count} files").format(count=files))
+    lines.append(_.ngettext("Evidence: {count} file", "Evidence: {count} files", files).format(count=files))
     lines += ["", _("What happened:"), content.description, "", _("History:")]
     lines += [f"  {e.on:%Y-%m-%d}  {status_name(e.status, lang)}" for e in events]
     if facets.due_on:
@@ -96,10 +109,17 @@ def card_text(
         lines += ["", *verification_lines(verification, lang, _)]
     if messages:
         lines += ["", _("Dialogue:")]
-        for m in messages:
-            who = _("office") if m.sender == "office" else _("reporter {alias}").format(alias=alias)
-            lines.append(f"{m.on:%Y-%m-%d} {who} ({m.kind}): {message_text(m, _, lang)}")
+        lines += [dialogue_line(m, alias, lang, _) for m in messages]
     return "\n".join(lines)
+
+
+def dialogue_line(message: TipMessage, alias: str, lang: str, _: Translate) -> str:
+    """One entry of the dialogue as staff read it: who wrote what kind of entry, in words (never its codes)."""
+    label = _ENTRIES.get((message.sender, message.kind))
+    if label is None:  # an entry of a kind this version does not name: who wrote it, at least
+        label = N_("office") if message.sender == "office" else N_("reporter {alias}")
+    text = message.text if message.kind == "merged" else message_text(message, _, lang)
+    return f"{message.on:%Y-%m-%d} {_(label).format(alias=alias)}{colon(lang)}{text}"
 
 
 def verification_lines(result: Verification, lang: str, _: Translate) -> list[str]:

@@ -1,4 +1,8 @@
-"""Step 6: photos, videos and documents, downloaded at once and stored encrypted in the draft."""
+"""Step 6: photos, videos and documents, downloaded at once and stored encrypted in the draft.
+
+The step's instructions are shown once; each file is then acknowledged in one line, with the
+step's buttons, so that a reporter sending five photos does not read the instructions five times.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,28 @@ import logging
 
 from telegram import Update
 
-from handlers.common import Context, services, today, tr
+from handlers.common import Context, chat_language, services, today, tr
 from handlers.files import receive
+from handlers.i18n import N_, Translate
+from handlers.report.questions import evidence_keyboard
 from handlers.report.steps import draft_of, needs_draft, show
 
 log = logging.getLogger("tipline.evidence")
+
+_KINDS = {"photo": N_("photo"), "video": N_("video"), "document": N_("document")}
+
+
+def file_received(_: Translate, lang: str, count: int, kind: str, cleaned: bool, left: int) -> str:
+    """One line: which file arrived, what was removed from it, how many more may follow."""
+    parts = [_("File {count} received ({kind}).").format(count=count, kind=_(_KINDS.get(kind, _KINDS["document"])))]
+    if cleaned:
+        parts.append(_("Its location, camera details and time were removed."))
+    if left:
+        parts.append(_.ngettext("You can send {left} more file, or tap “Done”.",
+                                "You can send {left} more files, or tap “Done”.", left).format(left=left))  # fmt: skip
+    else:
+        parts.append(_("That is the most one report can hold: tap “Done”."))
+    return ("" if lang == "zh" else " ").join(parts)
 
 
 @needs_draft
@@ -22,7 +43,11 @@ async def on_file(update: Update, context: Context) -> object:
     svc = services(context)
     limit = svc.office.limits.max_files_per_tip
     if draft["files"] >= limit:
-        notice = _("You have sent {limit} files, the most one report can hold.").format(limit=limit)
+        notice = _.ngettext(
+            "You have sent {limit} file, the most one report can hold.",
+            "You have sent {limit} files, the most one report can hold.",
+            limit,
+        ).format(limit=limit)
         return await show(update, context, notice)
     received = await receive(update, context)
     if (problem := received.problem(_)) is not None:
@@ -30,8 +55,8 @@ async def on_file(update: Update, context: Context) -> object:
     await svc.drafts.add(draft["token"], received.file, today(context))
     draft["files"] += 1
     log.info("evidence file added to a draft (%s)", received.file.kind)
-    if received.cleaned:
-        notice = _("File {count} received. Its location, camera details and time were removed.")
-    else:
-        notice = _("File {count} received.")
-    return await show(update, context, notice.format(count=draft["files"]))
+    draft["updated"] = today(context).isoformat()  # as show() does: housekeeping destroys drafts left for days
+    left = limit - draft["files"]
+    text = file_received(_, chat_language(context), draft["files"], received.file.kind, received.cleaned, left)
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=evidence_keyboard(_, draft["files"]))
+    return draft["step"]

@@ -78,7 +78,7 @@ def question(
     if step == "description":
         return _description(_), keyboard(step, _, [])
     if step == "evidence":
-        return _evidence(_, office, draft["files"]), keyboard(step, _, _evidence_buttons(_, draft["files"]))
+        return _evidence(_, office, draft["files"]), evidence_keyboard(_, draft["files"])
     if step == "identity":
         return _identity(_, answers), keyboard(
             step, _, [(_("Stay anonymous"), "anonymous"), (_("Leave my name and phone"), "named")]
@@ -124,22 +124,31 @@ def _description(_: Translate) -> str:
 
 
 def _evidence(_: Translate, office: OfficeConfig, count: int) -> str:
-    text = _(
+    limit = office.limits.max_files_per_tip
+    text = _.ngettext(
+        "Photos, videos or documents help the office verify your report. You can send up to {limit} file, "
+        "each under 20 MB.\n\n"
+        "Before a photo is stored, its location, camera details and time are removed. Videos and documents "
+        "are kept as they are and may contain details of your phone or your name: if unsure, send photos.\n\n"
+        "Tap Done when you have sent everything, or Skip if you have none.",
         "Photos, videos or documents help the office verify your report. You can send up to {limit} files, "
         "each under 20 MB.\n\n"
         "Before a photo is stored, its location, camera details and time are removed. Videos and documents "
         "are kept as they are and may contain details of your phone or your name: if unsure, send photos.\n\n"
-        "Tap Done when you have sent everything, or Skip if you have none."
-    ).format(limit=office.limits.max_files_per_tip)
+        "Tap Done when you have sent everything, or Skip if you have none.",
+        limit,
+    ).format(limit=limit)
     if count:
         text += "\n\n" + _("Files received so far: {count}").format(count=count)
     return text
 
 
-def _evidence_buttons(_: Translate, count: int) -> list[Button]:
+def evidence_keyboard(_: Translate, count: int) -> InlineKeyboardMarkup:
+    """Step 6's buttons: Done (with the count so far) or Skip, then ⬅ Back and ✖ Cancel."""
     if count:
-        return [(_("Done ({count} files)").format(count=count), "done")]
-    return [(_("Skip: I have no files"), "done")]
+        done = _.ngettext("Done ({count} file)", "Done ({count} files)", count).format(count=count)
+        return keyboard("evidence", _, [(done, "done")])
+    return keyboard("evidence", _, [(_("Skip: I have no files"), "done")])
 
 
 def _identity(_: Translate, answers: dict[str, Any]) -> str:

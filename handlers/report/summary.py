@@ -73,12 +73,19 @@ def _lines(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str)
     place = [v.label(lang) for v in office.villages if v.code == a.get("village")]
     place += [a["site"]] if a.get("site") else []
     place += [_("📍 location attached")] if a.get("location") else []
-    lines.append(_("4 Where: {value}").format(value="；".join(place) or "—"))
+    lines.append(_("4 Where: {value}").format(value=("；" if lang == "zh" else "; ").join(place) or "—"))
     text = a.get("description", "—")
     if len(text) > _SUMMARY_TEXT:
-        text = text[:_SUMMARY_TEXT] + "…" + _("({length} characters in all)").format(length=len(text))
+        text = (
+            text[:_SUMMARY_TEXT]
+            + "…"
+            + _.ngettext("({length} character in all)", "({length} characters in all)", len(text)).format(
+                length=len(text)
+            )
+        )
     lines.append(_("5 What happened: {value}").format(value=text))
-    lines.append(_("6 Evidence: {count} files").format(count=draft["files"]))
+    count = draft["files"]
+    lines.append(_.ngettext("6 Evidence: {count} file", "6 Evidence: {count} files", count).format(count=count))
     if a.get("identity") == "named":
         contact = _("name {name}, phone {phone}").format(
             name=_mask(a.get("name", ""), 1, 0), phone=_mask(a.get("phone", ""), 3, 4)
@@ -197,9 +204,12 @@ async def _submitted_before(update: Update, context: Context, number: str, code:
 
 
 def daily_limit_text(_: Translate, limit: int) -> str:
-    return _(
+    return _.ngettext(
+        "You have already filed {limit} report today, the most one chat may file in a day. Your draft is "
+        "kept: please submit it tomorrow. If it is urgent, call the 12350 hotline.",
         "You have already filed {limit} reports today, the most one chat may file in a day. Your draft is "
-        "kept: please submit it tomorrow. If it is urgent, call the 12350 hotline."
+        "kept: please submit it tomorrow. If it is urgent, call the 12350 hotline.",
+        limit,
     ).format(limit=limit)
 
 

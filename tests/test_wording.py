@@ -1,0 +1,87 @@
+"""What the users read, word by word: counts in English, one line per evidence file, punctuation that
+belongs to the language, a landline's dash kept (issue 14)."""
+
+from __future__ import annotations
+
+from core.tips import normalize_phone
+from tests.conftest import services_of
+from tests.media import photo_with_exif
+from tests.reporter import SITE, file_tip, to_step
+
+REPORTER = 5551234567
+
+
+async def _in_english(user) -> None:
+    await user.send("/language")
+    await user.tap("lang:en")
+
+
+async def test_each_evidence_file_is_acknowledged_in_one_line_and_the_instructions_come_once(start_bot):
+    async with start_bot() as sim:
+        user = sim.user(REPORTER)
+        [step] = await to_step(user, "evidence")
+        assert step.text.count("最多可以发送 10 个文件") == 1
+        [first] = await user.send_photo(photo_with_exif())
+        assert (
+            first.text
+            == "已收到第 1 个文件（照片）。照片中的位置、相机信息和拍摄时间已去除。还可以再发 9 个，或点“完成”。"
+        )
+        assert first.labels == ["完成（1 个文件）", "⬅ 上一步", "✖ 取消"]
+        [second] = await user.send_document(b"%PDF-1.4 minutes of the meeting", "minutes.pdf")
+        assert second.text == "已收到第 2 个文件（文件）。还可以再发 8 个，或点“完成”。"
+        assert "\n" not in second.text and "第 6 步" not in second.text
+        [identity] = await user.tap("完成（2 个文件）")
+        assert "真实姓名" in identity.text
+
+
+async def test_english_counts_agree_with_their_nouns(start_bot, office):
+    config = office.model_copy(update={"limits": office.limits.model_copy(update={"max_files_per_tip": 2})})
+    async with start_bot(config=config) as sim:
+        user = sim.user(REPORTER)
+        await _in_english(user)
+        [step] = await to_step(user, "evidence")
+        assert "You can send up to 2 files" in step.text
+        [first] = await user.send_photo(photo_with_exif())
+        assert first.text == (
+            "File 1 received (photo). Its location, camera details and time were removed. "
+            "You can send 1 more file, or tap “Done”."
+        )
+        assert first.labels[0] == "Done (1 file)"
+        [second] = await user.send_photo(photo_with_exif((10, 10, 200)))
+        assert second.text.endswith("That is the most one report can hold: tap “Done”.")
+        assert second.labels[0] == "Done (2 files)"
+        await user.tap("tip:evidence:done")
+        await user.tap("tip:identity:anonymous")
+        [summary] = await user.tap("tip:push:no")
+        assert "6 Evidence: 2 files" in summary.text
+        await user.tap("tip:summary:edit:evidence")
+        [refused] = await user.send_photo(photo_with_exif((10, 200, 10)))
+        assert refused.text.startswith("You have sent 2 files, the most one report can hold.")
+
+
+async def test_the_summary_of_one_file_in_english_has_no_chinese_punctuation(start_bot):
+    async with start_bot() as sim:
+        user = sim.user(REPORTER)
+        await _in_english(user)
+        await to_step(user, "evidence")
+        await user.send_photo(photo_with_exif())
+        await user.tap("tip:evidence:done")
+        await user.tap("tip:identity:anonymous")
+        [summary] = await user.tap("tip:push:no")
+        assert "6 Evidence: 1 file\n" in summary.text
+        assert f"4 Where: Xishan village; {SITE}" in summary.text
+        assert "；" not in summary.text
+
+
+async def test_a_reporters_landline_keeps_its_dash(start_bot):
+    async with start_bot() as sim:
+        receipt = await file_tip(sim.user(REPORTER), identity=("张三", "（0531）1234 5678"))
+        identity = await services_of(sim).tips.identity(receipt.number)
+    assert identity.phone == "0531-12345678"
+
+
+def test_phone_numbers_as_written():
+    assert normalize_phone("0531-12345678") == "0531-12345678"
+    assert normalize_phone("０１０－１２３４５６７８") == "010-12345678"
+    assert normalize_phone("0531 12345678") == "053112345678"  # no dash typed: none invented
+    assert normalize_phone("138-0000-0001") == normalize_phone("138 0000 0001") == "13800000001"
