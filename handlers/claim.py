@@ -12,7 +12,8 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from handlers.check import check_keyboard, requires, say, show_view
-from handlers.common import Context, now, services, tr
+from handlers.common import Context, chat_language, now, services, tr
+from handlers.i18n import Translate
 from handlers.office.alerts import tell_reward_officers
 from storage.casework import CaseError
 
@@ -54,6 +55,7 @@ async def on_choice(update: Update, context: Context, number: str) -> object:
             "officer sees them, and they are deleted once paid.\n• In person: you get a claim code now; bring it "
             "to the office."
         )
+        text += "\n\n" + pickup_text(context, _)
         await say(update, context, text, _claim_buttons(rows, context))
         return METHOD
     if choice == "yes":
@@ -116,7 +118,17 @@ async def _claim(update: Update, context: Context, number: str, *, supervisory: 
         "Your claim code: {code}\n\nWrite it down now: it is shown only this once. Bring it to the office; "
         "the reward officer checks it, and it works one time only."
     ).format(code=f"{code[:4]} {code[4:]}")
-    return await show_view(update, context, notice)
+    return await show_view(update, context, notice + "\n\n" + pickup_text(context, _))
+
+
+def pickup_text(context: Context, _: Translate) -> str:
+    """Where and when to collect in person (the office's [rewards] pickup_address, pickup_hours); what
+    is not configured, the office will say."""
+    address, hours = services(context).office.rewards.pickup(chat_language(context))
+    if address is None and hours is None:
+        return _("Where and when to collect: the office will tell you in its messages under \"Check a report\".")
+    later = _("the office will tell you")
+    return _("Where to collect: {address}\nWhen: {hours}").format(address=address or later, hours=hours or later)
 
 
 async def on_payee_other(update: Update, context: Context) -> object:

@@ -71,8 +71,8 @@ def about_text(office: OfficeConfig, lang: str) -> str:
     ).format(draft_days=office.limits.draft_days, objection_days=office.deadlines.objection_days)
     return "\n\n".join([
         _("ℹ About this bot"),
-        _("Who runs it: {office}, the work-safety office. Tips go to the department responsible; only staff "
-          "whose role allows it can read them, and every reading is recorded.").format(office=office.label(lang)),
+        _("Who runs it: {unit}. Tips go to the department responsible; only staff whose role allows it can "
+          "read them, and every reading is recorded.").format(unit=office.unit(lang)),
         _("What is stored: what you report (text, place, photos, documents) and the office's work on it, "
           "under a tip number. Not your Telegram account, name or username. Your receipt code is kept only "
           "as a one-way fingerprint, so nobody can read it back. A name and phone are stored only if you "

@@ -43,9 +43,19 @@ async def test_about_in_both_languages(start_bot, office):
         await user.send("/language")
         await user.tap("lang:en")
         [en] = await user.send("/about")
-    assert "12350" in zh.text and "Telegram" in zh.text and "加密" in zh.text and office.name in zh.text
+    assert "12350" in zh.text and "Telegram" in zh.text and "加密" in zh.text
+    assert "运营单位：东平镇安全生产委员会办公室。" in zh.text  # the formal name, unit_name
+    assert "Who runs it: Dongping Town Work Safety Committee Office." in en.text
     assert f"{office.limits.draft_days} 天" in zh.text
     for words in ("Who runs it", "What is stored", "What is encrypted", "What Telegram can see", "How long",
                   "12350"):  # fmt: skip
         assert words in en.text
     assert about_text(office, "en") == en.text and EXAMPLE_CONFIG.exists()
+
+
+def test_about_names_the_office_s_name_when_no_formal_name_is_configured():
+    from core.office import OfficeConfig
+
+    default = OfficeConfig()
+    assert "运营单位：安全生产举报平台。" in about_text(default, "zh")
+    assert "Who runs it: Work-safety tip line." in about_text(default, "en")

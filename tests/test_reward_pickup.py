@@ -1,0 +1,81 @@
+"""A reporter collecting a reward in person reads where and when ([rewards] pickup_address and
+pickup_hours of the office's TOML), in their language; not configured, that the office will say."""
+
+from __future__ import annotations
+
+from core.casework import Verification
+from core.office import OfficeConfig
+from core.roles import Role
+from core.tips import Status
+from tests.conftest import services_of
+from tests.office import ADMIN, REPORTER, add_staff, work_to
+from tests.reporter import check, file_tip
+
+REWARD = 8400000008
+
+
+async def _reward_to_claim(sim):
+    """A tip verified true with a ¥80,000 fine and its ¥12,000 reward decided; the reporter's chat
+    opened on it in "check a report"."""
+    services = services_of(sim)
+    await add_staff(sim)
+    async with services.db.transaction() as conn:
+        await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
+    receipt = await file_tip(sim.user(REPORTER))
+    await work_to(sim, receipt.number, Status.ACCEPTED)
+    verified = Verification(outcome="true", problems=("facilities",), measures=("fine",), fine_fen=8_000_000)
+    await services.casework.verify(receipt.number, ADMIN, verified, services.clock())
+    await services.rewards.decide(receipt.number, REWARD, services.clock(), choice="take")
+    reporter = sim.user(REPORTER)
+    await check(reporter, receipt)
+    return reporter
+
+
+async def test_the_claim_says_where_and_when_to_collect(start_bot):
+    async with start_bot() as sim:
+        reporter = await _reward_to_claim(sim)
+        await reporter.tap("check:claim")
+        [how] = await reporter.tap("claim:no")
+        place = "领奖地点：东平镇人民政府二楼应急办（东平路1号）\n领奖时间：工作日 9:00-11:30，14:30-17:00"
+        assert place in how.text
+        [shown] = await reporter.tap("claim:person")
+        assert "您的领奖码：" in shown.text and place in shown.text
+
+
+async def test_in_english_the_english_address_and_hours(start_bot):
+    async with start_bot() as sim:
+        reporter = sim.user(REPORTER)
+        await reporter.send("/language")
+        await reporter.tap("lang:en")
+        reporter = await _reward_to_claim(sim)
+        await reporter.tap("check:claim")
+        await reporter.tap("claim:no")
+        [shown] = await reporter.tap("claim:person")
+        assert (
+            "Where to collect: Emergency office, 2nd floor, Dongping town government, 1 Dongping Road\n"
+            "When: Weekdays 9:00-11:30 and 14:30-17:00"
+        ) in shown.text
+
+
+def _with_pickup(office: OfficeConfig, **pickup: str | None) -> OfficeConfig:
+    """The example office with these pickup keys (None: not configured)."""
+    keys = dict.fromkeys(("pickup_address", "pickup_address_en", "pickup_hours", "pickup_hours_en")) | pickup
+    return office.model_copy(update={"rewards": office.rewards.model_copy(update=keys)})
+
+
+async def test_without_a_configured_place_the_office_will_say(start_bot, office):
+    async with start_bot(config=_with_pickup(office)) as sim:
+        reporter = await _reward_to_claim(sim)
+        await reporter.tap("check:claim")
+        [how] = await reporter.tap("claim:no")
+        assert "领奖地点和时间：办公室会另行告知，请留意“查询举报”中办公室的消息。" in how.text
+        [shown] = await reporter.tap("claim:person")
+        assert "办公室会另行告知" in shown.text and "领奖地点：\n" not in shown.text
+
+
+async def test_an_address_without_hours_says_the_office_will_tell_when(start_bot, office):
+    async with start_bot(config=_with_pickup(office, pickup_address="镇政府一楼大厅")) as sim:
+        reporter = await _reward_to_claim(sim)
+        await reporter.tap("check:claim")
+        [how] = await reporter.tap("claim:no")
+        assert "领奖地点：镇政府一楼大厅\n领奖时间：办公室会另行告知" in how.text
