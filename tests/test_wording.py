@@ -3,8 +3,12 @@ belongs to the language, a landline's dash kept (issue 14)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from core.figures import TEMPLATE_A
 from core.tips import normalize_phone
 from tests.conftest import services_of
+from tests.liaisons import LIAISON, office_with_unit, put_clock
 from tests.media import photo_with_exif
 from tests.reporter import SITE, file_tip, to_step
 
@@ -85,3 +89,19 @@ def test_phone_numbers_as_written():
     assert normalize_phone("０１０－１２３４５６７８") == "010-12345678"
     assert normalize_phone("0531 12345678") == "053112345678"  # no dash typed: none invented
     assert normalize_phone("138-0000-0001") == normalize_phone("138 0000 0001") == "13800000001"
+
+
+async def test_a_line_taken_back_for_a_broken_rule_is_asked_again_not_missing(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, datetime(2026, 11, 1, 10, 0))
+        unit = await office_with_unit(sim)
+        user = sim.user(LIAISON)
+        await user.send("/start")
+        await user.tap("menu:liaison")
+        await user.tap(f"lf:text:{unit.id}:2026-10")
+        lines = [f"{c.name}：{1300 if c.code == 'inspected' else 1200 if c.code == 'enterprises' else 0}"
+                 for c in TEMPLATE_A.typed]  # fmt: skip
+        [problem] = await user.send("\n".join(lines))
+        assert "现场监督检查企业数（1300）不能大于监管企业总数（1200）" in problem.text
+        assert "还缺" not in problem.text
+        assert "请更正后重新发送这几项：现场监督检查企业数（项目名称、冒号、数字）。" in problem.text
