@@ -139,3 +139,15 @@ async def test_monthly_in_both_languages_names_the_office_as_its_formal_name(
     assert load_workbook(out / "monthly-2026-10-zh.xlsx").active["A2"].value == "填报单位：东平镇安全生产委员会办公室"
     english = load_workbook(out / "monthly-2026-10-en.xlsx").active
     assert english["A2"].value == "Reporting unit: Dongping Town Work Safety Committee Office"
+
+
+async def test_monthly_in_english_lists_the_missing_units_with_commas(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        for name in ("东平村", "西山村", "南河村"):
+            await add_unit(sim, name)
+        admin = sim.user(ADMIN)
+        await admin.send("/language")
+        await admin.tap("lang:en")
+        [summary, *_] = await admin.send("/monthly 2026-10")
+        assert "Missing: 东平村, 西山村, 南河村" in summary.text and "、" not in summary.text

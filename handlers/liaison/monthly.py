@@ -20,6 +20,7 @@ from core.monthly import UnitFigures, by_month, consolidate, monthly_chart, titl
 from core.office import OfficeConfig
 from core.periods import current_month, month_label, parse_month, year_months
 from core.roles import Role, StaffMember
+from core.stats import list_separator
 from handlers.common import Context, chat_language, is_private, now, services, tr
 from handlers.office.access import staff_only
 from storage.figures import Submissions
@@ -105,9 +106,9 @@ def _summary(files: MonthlyFiles, period: str, lang: str, _) -> str:
                         "{month}: {sent} of {units} units have sent their figures.", files.units).format(
         month=month_label(period, lang), sent=sent, units=files.units)]  # fmt: skip
     if files.missing:
-        lines.append(_("Missing:") + " " + "、".join(files.missing))
+        lines.append(_("Missing:") + " " + list_separator(lang).join(files.missing))
     if files.late:
-        lines.append(_("Late:") + " " + "、".join(files.late))
+        lines.append(_("Late:") + " " + list_separator(lang).join(files.late))
     return "\n".join(lines)
 
 
