@@ -236,6 +236,16 @@ class SimGroup:
         await self.sim.bot_membership(self.chat, by, "member", "left")
         return self.sim.replies_in(self.id, mark)
 
+    async def become_supergroup(self, new_id: int) -> None:
+        """Telegram turns a basic group into a supergroup under a new id: a service message in each."""
+        old = dict(self.chat, type="group")
+        self.chat = {**self.chat, "id": new_id, "type": "supergroup"}
+        self.sim.api.register_chat(self.chat)
+        for chat, field, value in ((old, "migrate_to_chat_id", new_id), (self.chat, "migrate_from_chat_id", old["id"])):
+            message = {"message_id": self.sim.api.new_message_id(chat["id"]), "date": int(time.time()), "chat": chat,
+                       field: value}  # fmt: skip
+            await self.sim.deliver({"update_id": self.sim.next_update_id(), "message": message})
+
     async def send(self, by: SimUser, text: str) -> list[Reply]:
         """`by` writes in the group: text, or a command when it starts with '/'. Replies in the group."""
         content: dict[str, Any] = {"text": text}

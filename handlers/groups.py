@@ -1,15 +1,18 @@
 """Groups: the office learns a group's chat id, for the office's TOML file, without a word in the group.
 
 When the bot is added to a group (or a supergroup), every active admin is told privately the group's
-title and chat id and where to put it. A staff member's `/chatid` in a group gets the same privately;
-if the bot cannot write to them (they never started it), the group gets the bare id and nothing else,
-since the id is no secret there and they asked for it. Anyone else's `/chatid` gets nothing. The log
-names the event and the group's chat id only.
+title and chat id and where to put it; when a group becomes a supergroup (so a new id), its new id.
+A staff member's `/chatid` in a group gets the same privately; if the bot cannot write to them (they
+never started it), the group gets the bare id and nothing else, since the id is no secret there and
+they asked for it. Anyone else's `/chatid` gets nothing. The log names the event and the group's chat
+id only.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 
 from telegram import Chat, ChatMember, Update
 from telegram.constants import ChatType
@@ -35,19 +38,35 @@ def chat_id_text(chat: Chat, lang: str) -> str:
     ).format(title=chat.title or "", chat_id=chat.id)
 
 
+def migrated_text(old_id: int, chat: Chat, lang: str) -> str:
+    _ = translator(lang)
+    return _(
+        'Group "{title}" became a supergroup: its chat id is now {chat_id} (it was {old_id}). If the '
+        "office's configuration file (TIPLINE_CONFIG) names the old id, put the new one in its place and "
+        "restart the bot."
+    ).format(title=chat.title or "", chat_id=chat.id, old_id=old_id)
+
+
 def _language(context: Context, chat_id: int) -> str:
     """The language a person chose in their private chat with the bot, or the office's."""
     chosen = context.application.chat_data.get(chat_id, {}).get("lang")
     return chosen if chosen in LANGUAGES else services(context).language
 
 
-async def _tell(context: Context, user_id: int, chat: Chat) -> bool:
+async def _tell(context: Context, user_id: int, text: Callable[[str], str]) -> bool:
+    """Send `text(language)` to a person privately; False if the bot cannot write to them."""
     try:
-        await context.bot.send_message(user_id, chat_id_text(chat, _language(context, user_id)))
+        await context.bot.send_message(user_id, text(_language(context, user_id)))
     except TelegramError as exc:
         log.warning("group chat id not delivered to a staff member: %s", type(exc).__name__)
         return False
     return True
+
+
+async def _tell_admins(context: Context, text: Callable[[str], str]) -> str:
+    admins = await services(context).staff.with_role(Role.ADMIN)
+    told = [await _tell(context, admin.user_id, text) for admin in admins]
+    return f"{sum(told)} of {len(admins)} admins told"
 
 
 async def on_my_chat_member(update: Update, context: Context) -> None:
@@ -60,9 +79,19 @@ async def on_my_chat_member(update: Update, context: Context) -> None:
         log.info("bot left group %s", change.chat.id)
     if was_in or not is_in:
         return  # left, or promoted and demoted within the group: nothing new to tell
-    admins = await services(context).staff.with_role(Role.ADMIN)
-    told = [await _tell(context, admin.user_id, change.chat) for admin in admins]
-    log.info("bot added to group %s: %s of %s admins told", change.chat.id, sum(told), len(admins))
+    told = await _tell_admins(context, functools.partial(chat_id_text, change.chat))
+    log.info("bot added to group %s: %s", change.chat.id, told)
+
+
+async def on_migrate(update: Update, context: Context) -> None:
+    """A group became a supergroup, under a new chat id: the admins are told, since a department's
+    chat_id in the office's file now points nowhere."""
+    message = update.effective_message
+    if message.migrate_to_chat_id is None:
+        return  # the new supergroup's side of the same event
+    new = Chat(message.migrate_to_chat_id, ChatType.SUPERGROUP, title=message.chat.title)
+    told = await _tell_admins(context, functools.partial(migrated_text, message.chat.id, new))
+    log.info("group %s became supergroup %s: %s", message.chat.id, new.id, told)
 
 
 async def chatid(update: Update, context: Context) -> None:
@@ -83,7 +112,7 @@ async def chatid(update: Update, context: Context) -> None:
     if member is None:
         log.info("chatid in group %s by someone not on the staff: ignored", chat.id)
         return
-    if await _tell(context, user.id, chat):
+    if await _tell(context, user.id, functools.partial(chat_id_text, chat)):
         log.info("chatid in group %s: told privately", chat.id)
         return
     await update.effective_message.reply_text(str(chat.id))

@@ -89,3 +89,15 @@ async def test_chatid_by_staff_who_never_started_the_bot_gets_the_bare_id_in_the
         group = sim.group(GROUP_ID, TITLE)
         [answer] = await group.send(sim.user(INTAKE), "/chatid")
         assert answer.text == str(GROUP_ID)
+
+
+async def test_a_group_that_becomes_a_supergroup_has_its_new_id_told_to_the_admins(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        admin = sim.user(ADMIN)
+        group = sim.group(-4000000042, TITLE)
+        mark = len(sim.api.calls)
+        await group.become_supergroup(GROUP_ID)
+        [told] = _private(sim, admin.id, mark)
+        assert sim.replies_in(-4000000042, mark) == sim.replies_in(GROUP_ID, mark) == []
+    assert f"chat id 变为 {GROUP_ID}（原为 -4000000042）" in told and TITLE in told
