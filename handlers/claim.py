@@ -126,7 +126,7 @@ def pickup_text(context: Context, _: Translate) -> str:
     is not configured, the office will say."""
     address, hours = services(context).office.rewards.pickup(chat_language(context))
     if address is None and hours is None:
-        return _("Where and when to collect: the office will tell you in its messages under \"Check a report\".")
+        return _('Where and when to collect: the office will tell you in its messages under "Check a report".')
     later = _("the office will tell you")
     return _("Where to collect: {address}\nWhen: {hours}").format(address=address or later, hours=hours or later)
 
