@@ -27,6 +27,10 @@ log = logging.getLogger("tipline")
 
 # -- run ---------------------------------------------------------------------------------------
 
+#: Telegram (or the proxy) did not answer at start-up: perhaps only for now (the network comes up after
+#: the bot, a proxy restarts), so this is not 2, a configuration error; systemd starts the bot again.
+EXIT_TRY_LATER = 75  # EX_TEMPFAIL of sysexits.h
+
 
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application
@@ -38,7 +42,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     ring = startup.load_keyring(settings)
     office = startup.load_office_config(settings)
     asyncio.run(_preflight(settings, ring))
-    asyncio.run(_check_bot_api(settings, token))
+    try:
+        asyncio.run(_check_bot_api(settings, token))
+    except network.BotApiUnreachable as exc:
+        print(f"tipline: {exc}", file=sys.stderr)
+        return EXIT_TRY_LATER
     app = build_application(settings, office, ring, token=token)
     via = f" through the proxy {network.proxy_host(settings)}" if settings.proxy else ""
     log.info("starting long polling against %s%s", network.server(settings), via)

@@ -81,8 +81,8 @@ def use_server(monkeypatch, url: str) -> None:
     monkeypatch.setenv("TIPLINE_API_FILE_URL", f"{url}/file/bot")
 
 
-async def fails_with(capsys, argv: list[str], *needles: str) -> str:
-    assert await asyncio.to_thread(cli.main, argv) == 2
+async def fails_with(capsys, argv: list[str], *needles: str, code: int = 2) -> str:
+    assert await asyncio.to_thread(cli.main, argv) == code
     err = capsys.readouterr().err.strip()
     assert "Traceback" not in err and len(err.splitlines()) == 1, err
     for needle in needles:
@@ -128,9 +128,17 @@ async def test_a_401_is_a_refused_token(env, monkeypatch, capsys):
 async def test_no_proxy_answering_names_the_proxy(env, monkeypatch, capsys):
     monkeypatch.setenv("TIPLINE_PROXY", f"http://tipline:s3cret@127.0.0.1:{closed_port()}")
     use_server(monkeypatch, "http://bot-api.example:8081")
-    err = await fails_with(capsys, ["run"], "cannot be reached through the proxy 127.0.0.1:", "TIPLINE_PROXY")
+    err = await fails_with(
+        capsys, ["run"], "cannot be reached through the proxy 127.0.0.1:", "TIPLINE_PROXY", code=cli.EXIT_TRY_LATER
+    )
     assert "the Bot API at http://bot-api.example:8081 " in err
     assert "s3cret" not in err
+
+
+async def test_an_unreachable_bot_api_is_worth_another_try(env, monkeypatch, capsys):
+    """Not exit 2, which systemd never restarts (RestartPreventExitStatus=2): the network may come back."""
+    use_server(monkeypatch, f"http://127.0.0.1:{closed_port()}")
+    await fails_with(capsys, ["run"], "TIPLINE_API_BASE_URL", "cannot be reached", code=75)
 
 
 # -- TIPLINE_PROXY -----------------------------------------------------------------------------
