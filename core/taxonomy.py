@@ -35,7 +35,7 @@ ILLEGAL_SUBTYPES: tuple[Term, ...] = (
     Term("reopened", "关闭取缔后又擅自生产经营建设", "Operating again after being closed down"),
     Term(
         "unaccepted",
-        '停产整顿/整合技改未经验收擅自生产，违反"三同时"',
+        "停产整顿/整合技改未经验收擅自生产，违反“三同时”",
         'Producing before a rectification was accepted ("three simultaneities")',
     ),
     Term("uncertified", "特种作业人员无证上岗", "Special operations without a certificate"),

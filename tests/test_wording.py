@@ -3,14 +3,19 @@ belongs to the language, a landline's dash kept (issue 14)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
+from babel.messages.pofile import read_po
+
+from core import taxonomy
 from core.figures import TEMPLATE_A
 from core.tips import normalize_phone
+from handlers.i18n import catalogue_path, translator
 from tests.conftest import services_of
 from tests.liaisons import LIAISON, office_with_unit, put_clock
 from tests.media import photo_with_exif
-from tests.reporter import SITE, file_tip, to_step
+from tests.reporter import SITE, check, file_tip, to_step
 
 REPORTER = 5551234567
 
@@ -105,3 +110,69 @@ async def test_a_line_taken_back_for_a_broken_rule_is_asked_again_not_missing(st
         assert "现场监督检查企业数（1300）不能大于监管企业总数（1200）" in problem.text
         assert "还缺" not in problem.text
         assert "请更正后重新发送这几项：现场监督检查企业数（项目名称、冒号、数字）。" in problem.text
+
+
+async def test_the_check_view_puts_a_full_width_colon_after_who_wrote(start_bot):
+    async with start_bot() as sim:
+        user = sim.user(REPORTER)
+        receipt = await file_tip(user)
+        services = services_of(sim)
+        await services.tips.add_message(receipt.number, "office", "question", "储罐在哪？", services.clock().date())
+        [view] = await check(user, receipt)
+        assert "办理人员的提问：\n储罐在哪？" in view.text and "提问:" not in view.text
+
+
+# -- the catalogue's Chinese, as typeset ---------------------------------------------------------
+
+#: What may hold an ASCII colon or quote inside Chinese text: placeholders and their format specs,
+#: times (08:30), web addresses and commands.
+_ALLOWED = re.compile(r"\{[^{}]*\}|\b\d{1,2}:\d{2}\b|https?://\S+|/[a-z_]+\b")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _zh_texts() -> list[tuple[str, str]]:
+    """(where, text) of every Chinese text a user reads: the catalogue and the domain vocabulary."""
+    with open(catalogue_path("zh"), "rb") as fh:
+        catalogue = read_po(fh)
+    texts = [
+        (repr(m.id), text)
+        for m in catalogue
+        if m.id
+        for text in (m.string if isinstance(m.string, tuple) else (m.string,))
+    ]
+    vocabulary = (*taxonomy.KINDS, *taxonomy.ILLEGAL_SUBTYPES, *taxonomy.INDUSTRIES, *taxonomy.PROBLEM_CLASSES,
+                  *taxonomy.OUTCOMES, *taxonomy.MEASURES, *taxonomy.REVIEW_RESULTS)  # fmt: skip
+    return texts + [(f"taxonomy {t.code}", t.zh) for t in vocabulary]
+
+
+def test_chinese_texts_use_full_width_colons_and_quotes():
+    wrong = [
+        (where, text) for where, text in _zh_texts() if _CJK.search(text) and re.search(r'[:"]', _ALLOWED.sub("", text))
+    ]
+    assert wrong == []
+
+
+#: A number (or a count's placeholder) beside a Chinese character. House style: a space between,
+#: as in "第 1 步 / 共 9 步" and "3 个单位"; document numbers such as 〔2020〕69号 are written as issued.
+_COUNT = (
+    r"(?:\d+|\{(?:count|n|days|total|limit|sent|units|version|left|length|max|min|hours|step|index|low|high|"
+    r"maximum|draft_days|objection_days)\})"
+)
+_NUMBER_BESIDE_CJK = re.compile(rf"[\u4e00-\u9fff]{_COUNT}|{_COUNT}[\u4e00-\u9fff]")
+_AS_ISSUED = re.compile(r"〔\d{4}〕\d+号|第[一二三四五六七八九十百]+条|\d{4}年|\d+月|\d+日")
+
+
+def test_numbers_and_chinese_are_set_apart_by_a_space_everywhere():
+    crowded = [
+        (where, hit.group())
+        for where, text in _zh_texts()
+        for hit in _NUMBER_BESIDE_CJK.finditer(_AS_ISSUED.sub(" ", text))
+    ]
+    assert crowded == []
+
+
+def test_late_figures_are_not_called_by_the_accident_term():
+    """迟报 is the legal term for a late accident report; a unit's late figures are 逾期报送."""
+    zh = translator("zh")
+    for msgid in ("It is marked late: it was due by {date}.", "Late:", "late"):
+        assert "迟报" not in zh(msgid) and "逾期报送" in zh(msgid)
