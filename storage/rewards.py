@@ -166,7 +166,7 @@ class RewardLedger:
         reward = await self.get(number)
         if reward is None or reward.state != "proposed" or (reward.id, reward.amount_fen) != (reward_id, amount_fen):
             raise CaseError("approve")
-        if await self._decided_by(reward.id) == admin:
+        if await self.decided_by(reward.id) == admin:
             raise CaseError("self")
         async with self.db.transaction() as conn:
             if approve:
@@ -181,7 +181,8 @@ class RewardLedger:
                 await self._set_state(conn, reward, "refused", admin, at)
         return await self.get(number)
 
-    async def _decided_by(self, reward_id: int) -> int:
+    async def decided_by(self, reward_id: int) -> int:
+        """Who proposed the reward (the four-eyes rule: they do not approve it)."""
         row = await self.db.fetchone("SELECT decided_by FROM rewards WHERE id = ?", (reward_id,))
         return int(row[0])
 

@@ -65,14 +65,19 @@ async def test_identity_is_shown_only_to_the_requester_after_approval(start_bot,
         [early] = await officer.press(message, f"case:identity:{receipt.number}")  # before approval
         assert "张三" not in early.text
         admin = sim.user(ADMIN)
-        await admin.tap("批准")
+        [question] = await admin.tap("批准")
+        assert "确定批准举报" in question.text
+        await admin.tap("确定")
         [told] = [r for r in sim.api.calls_of("sendMessage") if r.params["chat_id"] == EMERGENCY][-1:]
         assert "已批准" in told.params["text"]
-        [shown] = await officer.tap("👤 查看举报人身份")
+        [question] = await officer.tap("👤 查看举报人身份")
+        assert "每次查看都会记录在案" in question.text and "张三" not in question.text
+        [shown] = await officer.tap("确定")
         assert "张三" in shown.text and "13800138000" in shown.text
-        # nobody else: not the intake officer, not the admin who approved it
+        # nobody else: not the intake officer, not the admin who approved it, not even by a forged confirm
         for other in (INTAKE, ADMIN, AUDITOR):
-            await sim.user(other).press(message, f"case:identity:{receipt.number}")
+            for data in (f"case:identity:{receipt.number}", f"case:ok:identity:{receipt.number}"):
+                await sim.user(other).press(message, data)
         shown_to = [c.params["chat_id"] for c in sim.api.calls_of("sendMessage") if "张三" in c.params["text"]]
         assert shown_to == [EMERGENCY]
         actions = [e.action for e in await services_of(sim).audit.entries(receipt.number)]
@@ -188,8 +193,12 @@ async def test_only_an_admin_decides_requests(start_bot):
         assert (await services_of(sim).tips.facets(receipt.number)).due_on == (
             services_of(sim).clock().date() + timedelta(days=60)
         )
-        await sim.user(ADMIN).press(message, "req:no:1")
+        [question] = await sim.user(ADMIN).press(message, "req:no:1")
+        assert "确定不批准" in question.text
+        await sim.user(ADMIN).tap("req:ok:no:1")
         [again] = await sim.user(ADMIN).press(message, "req:yes:1")  # decided already
+        assert "已处理过" in again.text
+        [again] = await sim.user(ADMIN).press(message, "req:ok:yes:1")  # the confirm, forged: the same
         assert "已处理过" in again.text
         _, card = await open_card(sim, EMERGENCY, receipt.number)
         assert "⏳ 申请延期" in card.labels  # refused: may be asked again

@@ -27,6 +27,7 @@ async def test_the_whole_life_of_a_tip(start_bot, monkeypatch):
         # 受理 by intake
         intake, _card = await open_card(sim, INTAKE, receipt.number)
         await intake.tap(f"case:accept:{receipt.number}")
+        await intake.tap("确定")
         view = await _view(sim, receipt)
         assert "已受理" in view.text and f"{day0 + timedelta(days=60):%Y-%m-%d}" in view.text
 
@@ -57,7 +58,8 @@ async def test_the_whole_life_of_a_tip(start_bot, monkeypatch):
         await officer.send("需要等待第三方检测机构出具检测报告")
         await officer.tap("fv:confirm")
         admin = sim.user(ADMIN)
-        [decided] = await admin.tap("批准")
+        await admin.tap("批准")
+        [decided] = await admin.tap("确定")
         assert "已批准" in decided.text
         facets = await tips.facets(receipt.number)
         assert facets.due_on == day0 + timedelta(days=80)

@@ -116,7 +116,9 @@ async def test_payee_details_are_sealed_shown_to_the_reward_officer_only_and_gon
             replies = await sim.user(other).send("/rewards")
             assert all("6222" not in r.text for r in replies)
         await officer.tap(f"rw:open:{receipt.number}")
-        [details] = await officer.tap(f"rw:payee:{receipt.number}")
+        [question] = await officer.tap(f"rw:payee:{receipt.number}")
+        assert "确定查看" in question.text and "6222" not in question.text
+        [details] = await officer.tap("确定")
         assert "6222 0000 1111 2222" in details.text
         await officer.tap(f"form:pay:{receipt.number}")
         for answer in ("12000", "today"):
@@ -124,8 +126,9 @@ async def test_payee_details_are_sealed_shown_to_the_reward_officer_only_and_gon
         await officer.tap("fv:2:bank")
         await officer.send("转账流水 88")
         await officer.tap("fv:confirm")
-        [gone] = await officer.press(sim.api.messages[(REWARD, details.message_id)], f"rw:payee:{receipt.number}")
-        assert "6222" not in gone.text
+        for data in (f"rw:payee:{receipt.number}", f"rw:ok:payee:{receipt.number}"):  # paid: gone
+            [gone] = await officer.press(sim.api.messages[(REWARD, details.message_id)], data)
+            assert "6222" not in gone.text
         views = [e for e in await services_of(sim).audit.entries(receipt.number) if e.action == "reward.payee_view"]
         assert [e.actor for e in views] == [REWARD]
 
@@ -163,8 +166,11 @@ async def test_above_the_threshold_the_admin_approves_that_very_proposal(start_b
         yes, no = (b["callback_data"] for b in first["reply_markup"]["inline_keyboard"][0])
         for intruder in (REWARD, EMERGENCY, STRANGER):
             await sim.user(intruder).press(first, yes)
+            await sim.user(intruder).press(first, yes.replace("rwa:", "rwa:ok:"))  # a forged confirm
         assert (await rewards.get(receipt.number)).state == "proposed"
-        await sim.user(ADMIN).press(first, no)
+        [question] = await sim.user(ADMIN).press(first, no)
+        assert "确定不批准举报" in question.text and "¥150,000" in question.text
+        await sim.user(ADMIN).tap("确定")
         assert (await rewards.get(receipt.number)).refusal == "admin"
         [view] = await check(sim.user(REPORTER), receipt)
         assert "不予奖励" not in view.text  # the officer decides again; the reporter is not told "no" meanwhile
@@ -173,6 +179,9 @@ async def test_above_the_threshold_the_admin_approves_that_very_proposal(start_b
         assert "已处理过" in stale.text and (await rewards.get(receipt.number)).state == "proposed"
         second = _approval(sim, "¥300,000")
         await sim.user(ADMIN).press(second, second["reply_markup"]["inline_keyboard"][0][0]["callback_data"])
+        [stale] = await sim.user(ADMIN).press(first, yes.replace("rwa:", "rwa:ok:"))  # the old proposal's confirm
+        assert "已处理过" in stale.text
+        await sim.user(ADMIN).tap("确定")
         reward = await rewards.get(receipt.number)
         assert reward.state == "notified" and reward.amount_fen == 30_000_000
 

@@ -1,4 +1,7 @@
-"""Every staff command and button checks the role of the person using it, wherever it is pressed."""
+"""Every staff command and button checks the role of the person using it, wherever it is pressed.
+
+A stranger is told only that it is for the office's staff. A staff member without the role is told
+which role it is for (and an admin, how that role is given), so the reason is never a wrong one."""
 
 from __future__ import annotations
 
@@ -9,26 +12,71 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.error import TelegramError
 
-from core.roles import Role, StaffMember
-from handlers.common import Context, services, tr
+from core.roles import Role, StaffMember, role_name
+from handlers.common import Context, chat_language, services, tr
 
 log = logging.getLogger("tipline.access")
 
+#: Telegram shows at most 200 characters in a button's alert; a longer refusal is a message.
+_ALERT_MAX = 200
 StaffHandler = Callable[[Update, Context, StaffMember], Awaitable[object]]
 
 
-async def refuse(update: Update, context: Context) -> None:
-    """Nothing changes; the person is told plainly, without hints of what the button would do."""
+async def refuse(update: Update, context: Context, text: str | None = None) -> None:
+    """Nothing changes; the person is told plainly (by default, without hints of what the button would do)."""
     _ = tr(context)
-    text = _("This is for the office's staff only.")
-    if update.callback_query:
+    text = text or _("This is for the office's staff only.")
+    query = update.callback_query
+    if query:
         try:
-            await update.callback_query.answer(text, show_alert=True)
-            return
+            if len(text) <= _ALERT_MAX:
+                await query.answer(text, show_alert=True)
+                return
+            await query.answer()
         except TelegramError:  # answered already (a button handler answers first): say it in the chat
             log.info("refusal shown as a message: the button was answered already")
     if update.effective_message:
         await update.effective_message.reply_text(text)
+
+
+def _command(update: Update) -> str | None:
+    """The command typed (/rewards), without a bot's @name; None for a button."""
+    message = update.message
+    if update.callback_query or message is None or not (message.text or "").startswith("/"):
+        return None
+    return message.text.split()[0].split("@")[0]
+
+
+def role_refusal(update: Update, context: Context, member: StaffMember, roles: tuple[Role, ...]) -> str:
+    """Why a staff member may not use this: the roles it is for; for an admin, how to give one."""
+    _ = tr(context)
+    lang = chat_language(context)
+    names = ("、" if lang == "zh" else ", ").join(role_name(r, lang) for r in roles)
+    command = _command(update)
+    if command:
+        text = _("{command} is for: {roles}.").format(command=command, roles=names)
+    else:
+        text = _("This is for: {roles}.").format(roles=names)
+    if member.has(Role.ADMIN):
+        text += "\n" + _(
+            "To give a role (to yourself too): /staff → “Invite a staff member” → {role}; the person sends "
+            "/join with the code. Or on the server: python -m bot staff add USER_ID --role {code}"
+        ).format(role=role_name(roles[0], lang), code=roles[0].value)
+    return text
+
+
+async def refuse_tip(update: Update, context: Context, member: StaffMember | None) -> None:
+    """A staff member pressing an action on a tip they may not work: auditors only read; others' tips
+    are their department's, intake's and the admin's."""
+    _ = tr(context)
+    if member is None:
+        await refuse(update, context)
+    elif member.has(Role.AUDITOR) and not member.has(Role.ADMIN, Role.INTAKE, Role.DEPARTMENT):
+        await refuse(update, context, _("Auditors read the reports; they do not act on them."))
+    else:
+        await refuse(
+            update, context, _("This report is another department's: its department, intake and the admin work it.")
+        )
 
 
 def staff_only(*roles: Role) -> Callable[[StaffHandler], Callable[[Update, Context], Awaitable[object]]]:
@@ -39,9 +87,13 @@ def staff_only(*roles: Role) -> Callable[[StaffHandler], Callable[[Update, Conte
         async def guarded(update: Update, context: Context) -> object:
             user = update.effective_user
             member = await services(context).staff.get(user.id) if user else None
-            if member is None or (roles and not member.has(*roles)):
-                log.info("refused %s to a user without the role", handler.__name__)
+            if member is None:
+                log.info("refused %s to a user who is not staff", handler.__name__)
                 await refuse(update, context)
+                return None
+            if roles and not member.has(*roles):
+                log.info("refused %s to a staff member without the role", handler.__name__)
+                await refuse(update, context, role_refusal(update, context, member, roles))
                 return None
             return await handler(update, context, member)
 

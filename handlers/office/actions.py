@@ -2,7 +2,10 @@
 reporter (by push, if they asked for notices) that there is news.
 
 Actions that need typed input open a staff form (`form:<action>:<number>`, handlers.office.forms);
-the others act at once (`case:<action>[:<arg>]:<number>`).
+the others act on buttons (`case:<action>[:<arg>]:<number>`). Those that cannot be undone (accept,
+not accept for a reason, reassign, close, show the identity) first ask "确定…吗？": the confirm button
+carries the same explicit data behind `case:ok:`, and pressing it checks the role and the tip's
+status again, so a stale or forged confirm changes nothing.
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from core.casework import next_due
 from core.roles import StaffMember
-from core.tips import NOT_ACCEPTED_REASONS, TipFacets
+from core.tips import NOT_ACCEPTED_REASONS, Status, TipFacets
 from handlers.common import Context, chat_language, now, services, today, tr
 from handlers.i18n import N_
 from handlers.notify import notify_all, notify_reporter
-from handlers.office.access import refuse
+from handlers.office.access import refuse_tip
 from storage.casework import CaseError
 
 log = logging.getLogger("tipline.casework")
@@ -35,6 +39,8 @@ _BUTTONS = {
     "close": (N_("🏁 Close (办结)"), "case:close"),
     "disclose": (N_("👤 Request identity disclosure"), "form:disclose"),
 }
+#: Buttons that cannot be undone, asked to confirm: button action → the case action it applies.
+CONFIRMED = {"accept": "accept", "reason": "not_accept", "to": "reassign", "close": "close", "identity": "disclose"}
 
 
 async def action_rows(context: Context, facets: TipFacets, member: StaffMember) -> list[list[InlineKeyboardButton]]:
@@ -58,56 +64,133 @@ async def action_rows(context: Context, facets: TipFacets, member: StaffMember) 
     return [buttons[i : i + 2] for i in range(0, len(buttons), 2)] + rows
 
 
-async def act(update: Update, context: Context, member: StaffMember, action: str, arg: str, number: str) -> None:
-    """case:<action>[:<arg>]:<number> — the role is checked again here, whatever the card showed."""
+def back_to_card(context: Context, number: str) -> InlineKeyboardMarkup:
+    _ = tr(context)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("📂 Back to the report"), callback_data=f"case:open:{number}")]]
+    )
+
+
+async def act(
+    update: Update, context: Context, member: StaffMember, action: str, arg: str, number: str, *, confirmed: bool
+) -> bool:
+    """case:[ok:]<action>[:<arg>]:<number> — the role is checked again here, whatever the card showed.
+    Returns whether the card should be shown again (its next actions)."""
+    svc = services(context)
+    _ = tr(context)
+    facets = await svc.tips.facets(number)
+    message = update.effective_message
+    if facets is None:
+        await message.reply_text(_("This button is no longer valid."))
+        return False
+    if not member.may_work(facets.department):
+        await refuse_tip(update, context, member)
+        return False
+    try:
+        if action in CONFIRMED and not confirmed:
+            await _ask_to_confirm(update, context, member, facets, action, arg)
+            return False
+        return await _apply(update, context, member, facets, action, arg)
+    except CaseError:
+        await message.reply_text(
+            _("That is not possible for this report now."), reply_markup=back_to_card(context, number)
+        )
+        return False
+
+
+async def _possible(context: Context, member: StaffMember, facets: TipFacets, action: str, arg: str) -> bool:
+    """Whether the action (with its argument) fits the tip now, before asking to confirm it."""
+    svc = services(context)
+    if action == "identity":
+        return await svc.requests.may_see_identity(facets.number, member.user_id)
+    if action == "reason" and arg not in NOT_ACCEPTED_REASONS:
+        return False
+    if action == "to" and (arg == facets.department or arg not in {d.code for d in svc.office.departments}):
+        return False
+    return CONFIRMED[action] in await svc.casework.actions(facets, today(context))
+
+
+async def _ask_to_confirm(
+    update: Update, context: Context, member: StaffMember, facets: TipFacets, action: str, arg: str
+) -> None:
     svc = services(context)
     _ = tr(context)
     lang = chat_language(context)
-    facets = await svc.tips.facets(number)
-    if facets is None or not member.may_work(facets.department):
-        await refuse(update, context)
-        return
+    number = facets.number
+    if not await _possible(context, member, facets, action, arg):
+        raise CaseError(action)
+    if action == "accept":
+        due = next_due(Status.ACCEPTED, today(context), svc.office.deadlines)
+        text = _("Accept (受理) report {number}? The verification is then due by {date}.").format(
+            number=number, date=f"{due:%Y-%m-%d}"
+        )
+    elif action == "reason":
+        zh, en = NOT_ACCEPTED_REASONS[arg]
+        text = _("Not accept report {number}, for this reason: {reason}? The reporter is told; it cannot be undone.")
+        text = text.format(number=number, reason=zh if lang == "zh" else en)
+    elif action == "to":
+        text = _("Reassign report {number} to {name}?").format(
+            number=number, name=svc.office.department(arg).label(lang)
+        )
+    elif action == "close":
+        text = _("Close (办结) report {number}? It cannot be undone.").format(number=number)
+    else:
+        text = _("Show the name and phone the reporter of {number} left? This view is recorded.").format(number=number)
+    data = ":".join(["case", "ok", action, *([arg] if arg else []), number])
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(_("Confirm"), callback_data=data),
+        InlineKeyboardButton(_("Back"), callback_data=f"case:open:{number}"),
+    ]])  # fmt: skip
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def _apply(
+    update: Update, context: Context, member: StaffMember, facets: TipFacets, action: str, arg: str
+) -> bool:
+    svc = services(context)
+    _ = tr(context)
+    lang = chat_language(context)
+    number = facets.number
     message = update.effective_message
-    try:
-        if action == "accept":
-            await svc.casework.accept(number, member.user_id, now(context))
-            await message.reply_text(_("Report {number} accepted (受理).").format(number=number))
-            await notify_reporter(context.application, number)
-        elif action == "reject":
-            rows = [
-                [InlineKeyboardButton(zh if lang == "zh" else en, callback_data=f"case:reason:{code}:{number}")]
-                for code, (zh, en) in NOT_ACCEPTED_REASONS.items()
-            ]
-            await message.reply_text(_("Why is it not accepted?"), reply_markup=InlineKeyboardMarkup(rows))
-        elif action == "reason":
-            notices = await svc.casework.not_accept(number, member.user_id, arg, now(context))
-            await message.reply_text(_("Report {number} not accepted.").format(number=number))
-            await notify_all(context.application, notices)
-        elif action == "move":
-            rows = [
-                [InlineKeyboardButton(d.label(lang), callback_data=f"case:to:{d.code}:{number}")]
-                for d in svc.office.departments
-                if d.code != facets.department
-            ]
-            await message.reply_text(_("Reassign to which department?"), reply_markup=InlineKeyboardMarkup(rows))
-        elif action == "to":
-            await svc.casework.reassign(number, member.user_id, arg, now(context))
-            name = svc.office.department(arg).label(lang)
-            await message.reply_text(_("Report {number} reassigned to {name}.").format(number=number, name=name))
-        elif action == "close":
-            notices = await svc.casework.close(number, member.user_id, now(context))
-            await message.reply_text(_("Report {number} closed (办结).").format(number=number))
-            await notify_all(context.application, notices)
-        elif action == "identity":
-            identity = await svc.requests.disclose(number, member.user_id, now(context))
-            await message.reply_text(
-                _("The reporter of {number}: {name}, {phone}. This view is recorded.").format(
-                    number=number, name=identity.name, phone=identity.phone
-                )
+    back = back_to_card(context, number)
+    if action == "accept":
+        await svc.casework.accept(number, member.user_id, now(context))
+        await message.reply_text(_("Report {number} accepted (受理).").format(number=number))
+        await notify_reporter(context.application, number)
+    elif action == "reject":
+        rows = [
+            [InlineKeyboardButton(zh if lang == "zh" else en, callback_data=f"case:reason:{code}:{number}")]
+            for code, (zh, en) in NOT_ACCEPTED_REASONS.items()
+        ]
+        await message.reply_text(_("Why is it not accepted?"), reply_markup=InlineKeyboardMarkup(rows))
+    elif action == "reason":
+        notices = await svc.casework.not_accept(number, member.user_id, arg, now(context))
+        await message.reply_text(_("Report {number} not accepted.").format(number=number), reply_markup=back)
+        await notify_all(context.application, notices)
+    elif action == "move":
+        rows = [
+            [InlineKeyboardButton(d.label(lang), callback_data=f"case:to:{d.code}:{number}")]
+            for d in svc.office.departments
+            if d.code != facets.department
+        ]
+        await message.reply_text(_("Reassign to which department?"), reply_markup=InlineKeyboardMarkup(rows))
+    elif action == "to":
+        await svc.casework.reassign(number, member.user_id, arg, now(context))
+        name = svc.office.department(arg).label(lang)
+        text = _("Report {number} reassigned to {name}.").format(number=number, name=name)
+        await message.reply_text(text, reply_markup=back if member.may_see(arg) else None)
+    elif action == "close":
+        notices = await svc.casework.close(number, member.user_id, now(context))
+        await message.reply_text(_("Report {number} closed (办结).").format(number=number), reply_markup=back)
+        await notify_all(context.application, notices)
+    elif action == "identity":
+        identity = await svc.requests.disclose(number, member.user_id, now(context))
+        await message.reply_text(
+            _("The reporter of {number}: {name}, {phone}. This view is recorded.").format(
+                number=number, name=identity.name, phone=identity.phone
             )
-        else:
-            raise CaseError(action)
-    except CaseError:
-        await message.reply_text(_("That is not possible for this report now."))
-        return
+        )
+    else:
+        raise CaseError(action)
     log.info("tip %s: %s by staff", number, action)
+    return action == "accept"

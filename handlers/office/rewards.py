@@ -126,17 +126,39 @@ async def _card(update: Update, context: Context, member: StaffMember, number: s
 
 @staff_only(Role.REWARD)
 async def reward_button(update: Update, context: Context, member: StaffMember) -> None:
-    """rw:open:<number>, rw:payee:<number> — for reward officers, in a private chat."""
+    """rw:open:<number>, rw:payee:<number> (asks to confirm), rw:ok:payee:<number> — for reward officers,
+    in a private chat."""
     await update.callback_query.answer()
+    _ = tr(context)
     parts = update.callback_query.data.split(":")
+    confirmed = len(parts) == 4 and parts[1] == "ok"
+    if confirmed:
+        parts = [parts[0], *parts[2:]]
     number = parse_tip_number(parts[2]) if len(parts) == 3 else None
-    if number is None or not is_private(update) or parts[1] not in ("open", "payee"):
-        _ = tr(context)
+    valid = parts[1] == "payee" if confirmed else parts[1] in ("open", "payee")
+    if number is None or not is_private(update) or not valid:
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
     if parts[1] == "open":
         await _card(update, context, member, number)
-        return
+    elif confirmed:
+        await _show_payee(update, context, member, number)
+    else:
+        reward = await services(context).rewards.get(number)
+        if reward is None or reward.state != "claimed" or reward.claim_method != "payee":
+            await update.effective_message.reply_text(_("That is not possible for this report now."))
+            return
+        text = _("Show the payee details for report {number}? This view is recorded.").format(number=number)
+        markup = _confirm_markup(f"rw:ok:payee:{number}", f"rw:open:{number}", _)
+        await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+def _confirm_markup(confirm: str, back: str, _: Translate) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("Confirm"), callback_data=confirm),
+                                  InlineKeyboardButton(_("Back"), callback_data=back)]])  # fmt: skip
+
+
+async def _show_payee(update: Update, context: Context, member: StaffMember, number: str) -> None:
     _ = tr(context)
     try:
         payee = await services(context).rewards.payee(number, member.user_id, now(context))
@@ -149,38 +171,92 @@ async def reward_button(update: Update, context: Context, member: StaffMember) -
     )
 
 
+def _approval(reward: Reward, limit_fen: int, _: Translate) -> tuple[str, InlineKeyboardMarkup]:
+    """The admin's approval request: its text and Approve / Refuse for that very proposal."""
+    text = _("💰 A reward of {amount} for report {number} needs your approval (above {limit}).\n{explanation}").format(
+        amount=format_yuan(reward.amount_fen), number=reward.number, limit=format_yuan(limit_fen),
+        explanation=reward.explanation,
+    )  # fmt: skip
+    proposal = f"{reward.number}:{reward.id}:{reward.amount_fen}"
+    markup = InlineKeyboardMarkup([[
+        InlineKeyboardButton(_("Approve"), callback_data=f"rwa:yes:{proposal}"),
+        InlineKeyboardButton(_("Refuse"), callback_data=f"rwa:no:{proposal}"),
+    ]])  # fmt: skip
+    return text, markup
+
+
 async def ask_admin_to_approve(context: Context, reward: Reward) -> None:
     svc = services(context)
-    _ = translator(svc.language)
-    text = _("💰 A reward of {amount} for report {number} needs your approval (above {limit}).\n{explanation}").format(
-        amount=format_yuan(reward.amount_fen), number=reward.number,
-        limit=format_yuan(svc.office.rewards.admin_approval_above_yuan * 100), explanation=reward.explanation,
-    )  # fmt: skip
-    markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(_("Approve"), callback_data=f"rwa:yes:{reward.number}:{reward.id}:{reward.amount_fen}"),
-        InlineKeyboardButton(_("Refuse"), callback_data=f"rwa:no:{reward.number}:{reward.id}:{reward.amount_fen}"),
-    ]])  # fmt: skip
+    text, markup = _approval(reward, svc.office.rewards.admin_approval_above_yuan * 100, translator(svc.language))
     for admin in await svc.staff.with_role(Role.ADMIN):
         await send_to_staff(context.application, admin.user_id, text, markup, "reward approval")
 
 
+def _parse_decision(data: str) -> tuple[bool, str, str, int, int] | None:
+    """rwa:[ok:]<yes|no|back>:<number>:<reward id>:<amount in fen> → its parts; None if malformed."""
+    parts = data.split(":")
+    confirmed = len(parts) == 6 and parts[1] == "ok"
+    if confirmed:
+        parts = [parts[0], *parts[2:]]
+    whats = ("yes", "no") if confirmed else ("yes", "no", "back")
+    valid = len(parts) == 5 and parts[1] in whats and parts[3].isdigit() and parts[4].isdigit()
+    number = parse_tip_number(parts[2]) if valid else None
+    return None if number is None else (confirmed, parts[1], number, int(parts[3]), int(parts[4]))
+
+
+async def _own_proposal(context: Context, member: StaffMember, _: Translate) -> str:
+    """The four-eyes rule, said to an admin pressing on a reward they proposed themselves."""
+    text = _("You proposed this reward yourself: another admin must approve or refuse it.")
+    admins = await services(context).staff.with_role(Role.ADMIN)
+    if not any(a.user_id != member.user_id for a in admins):
+        text += " " + _("The office has no other admin yet: an admin adds one with /staff.")
+    return text
+
+
 @staff_only(Role.ADMIN)
 async def admin_decision(update: Update, context: Context, member: StaffMember) -> None:
-    """rwa:<yes|no>:<number>:<reward id>:<amount in fen> — the decision holds only for that proposal."""
+    """rwa:<yes|no>:<number>:<reward id>:<amount in fen> asks to confirm, rwa:ok:… decides, rwa:back:…
+    shows the request again — the decision holds only for that proposal."""
     await update.callback_query.answer()
     _ = tr(context)
-    parts = update.callback_query.data.split(":")
-    valid = len(parts) == 5 and parts[1] in ("yes", "no") and parts[3].isdigit() and parts[4].isdigit()
-    number = parse_tip_number(parts[2]) if valid else None
-    if number is None:
+    parsed = _parse_decision(update.callback_query.data)
+    if parsed is None:
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
+    confirmed, what, number, reward_id, amount_fen = parsed
     svc = services(context)
+    reward = await svc.rewards.get(number)
+    message = update.effective_message
+    if reward is None or reward.state != "proposed" or (reward.id, reward.amount_fen) != (reward_id, amount_fen):
+        await message.reply_text(_("This request was already decided, or the report moved on."))
+    elif await svc.rewards.decided_by(reward.id) == member.user_id:
+        await message.reply_text(await _own_proposal(context, member, _))
+    elif what == "back":
+        text, markup = _approval(reward, svc.office.rewards.admin_approval_above_yuan * 100, _)
+        await message.reply_text(text, reply_markup=markup)
+    elif not confirmed:
+        question = (
+            _("Approve the reward of {amount} for report {number}? The reporter is told.")
+            if what == "yes"
+            else _("Refuse the reward of {amount} for report {number}? The reward officer decides again.")
+        ).format(amount=format_yuan(amount_fen), number=number)
+        proposal = f"{number}:{reward_id}:{amount_fen}"
+        await message.reply_text(question, reply_markup=_confirm_markup(f"rwa:ok:{what}:{proposal}",
+                                                                         f"rwa:back:{proposal}", _))  # fmt: skip
+    else:
+        await _decide(update, context, member, number, reward_id, amount_fen, what == "yes")
+
+
+async def _decide(update: Update, context: Context, member: StaffMember, number: str, reward_id: int,
+                  amount_fen: int, approve: bool) -> None:  # fmt: skip
+    _ = tr(context)
     try:
-        reward = await svc.rewards.approve(number, member.user_id, now(context), parts[1] == "yes",
-                                           reward_id=int(parts[3]), amount_fen=int(parts[4]))  # fmt: skip
-    except CaseError:
-        await update.effective_message.reply_text(_("This request was already decided, or the report moved on."))
+        reward = await services(context).rewards.approve(number, member.user_id, now(context), approve,
+                                                         reward_id=reward_id, amount_fen=amount_fen)  # fmt: skip
+    except CaseError as error:
+        text = await _own_proposal(context, member, _) if str(error) == "self" else _(
+            "This request was already decided, or the report moved on.")  # fmt: skip
+        await update.effective_message.reply_text(text)
         return
     if reward.state == "notified":
         await update.effective_message.reply_text(_("Approved: request for report {number}.").format(number=number))
