@@ -187,3 +187,14 @@ async def test_a_forged_press_of_an_admins_entry_is_refused(start_bot, who):
             [answer] = [c.params for c in sim.api.calls_of("answerCallbackQuery")][-1:]
             assert answer.get("show_alert") and answer.get("text")
             assert not any("staff:invite" in repr(r.buttons) or "奖励" in r.text for r in replies)
+
+
+async def test_an_entry_pressed_in_a_group_says_nothing_there(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        admin = sim.user(ADMIN)
+        group = sim.group()
+        message = {"message_id": 1, "chat": group.chat, "date": 0}
+        mark = len(sim.api.calls)
+        await admin.press(message, "office:staff")
+        assert sim.replies_in(group.id, mark) == [] and sim.replies_in(ADMIN, mark) == []

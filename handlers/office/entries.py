@@ -7,7 +7,7 @@ import logging
 
 from telegram import Update
 
-from handlers.common import Context, services
+from handlers.common import Context, is_private, services
 from handlers.liaison import monthly, quarter_view, units
 from handlers.office import inbox, rewards, staff_admin, stats
 from handlers.office.commands import BY_NAME
@@ -29,6 +29,10 @@ PATTERN = rf"^office:({'|'.join(HANDLERS)})$"
 async def on_entry(update: Update, context: Context) -> None:
     query = update.callback_query
     name = query.data.split(":", 1)[1]
+    if not is_private(update):  # shown only in private chats: a press elsewhere is forged, and says nothing
+        log.info("office entry %s pressed outside a private chat: ignored", name)
+        await query.answer()
+        return
     member = await services(context).staff.get(update.effective_user.id)
     if member is not None and BY_NAME[name].allowed(member):
         await query.answer()
