@@ -79,3 +79,18 @@ async def test_an_address_without_hours_says_the_office_will_tell_when(start_bot
         await reporter.tap("check:claim")
         [how] = await reporter.tap("claim:no")
         assert "领奖地点：镇政府一楼大厅\n领奖时间：办公室会另行告知" in how.text
+
+
+def test_the_new_keys_are_read_from_the_toml_and_an_empty_one_is_refused(tmp_path):
+    import pytest
+
+    from core.office import OfficeConfigError, load_office
+
+    path = tmp_path / "office.toml"
+    path.write_text('unit_name = "西山镇应急管理办公室"\n[rewards]\npickup_hours = "周三上午"\n', encoding="utf-8")
+    office = load_office(path)
+    assert office.unit("zh") == office.unit("en") == "西山镇应急管理办公室"  # no English name: the Chinese one
+    assert office.rewards.pickup("zh") == office.rewards.pickup("en") == (None, "周三上午")
+    path.write_text('unit_name = ""\n', encoding="utf-8")
+    with pytest.raises(OfficeConfigError, match="unit_name"):
+        load_office(path)
