@@ -3,7 +3,8 @@ and the buttons of /start, all from one table of which roles may use which comma
 
 The menu is set per chat (`BotCommandScopeChat` of the staff member's private chat) in Chinese, in
 English and, for apps in any other language, in the office's language; when someone joins, and for
-every active staff member at start-up (so `python -m bot staff add` takes effect then). Deactivated,
+every active staff member at start-up (so `python -m bot staff add` takes effect then, or at the
+person's first /start if Telegram did not know their chat at start-up). Deactivated,
 their chat's menu is deleted and they see the public one again. Every command still checks the role
 itself (handlers.office.access): the menu only shows the way.
 """
