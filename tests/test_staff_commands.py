@@ -145,8 +145,8 @@ async def test_staff_help_lists_their_commands_after_the_reporters_help(start_bo
     assert "/inbox" not in reporter.text and "/chatid" not in reporter.text
     assert admin.text.startswith(reporter.text)
     office = admin.text[len(reporter.text) :]
-    assert "办公室功能（管理员（负责人））：" in office
-    for line in ("/inbox：您可查看的举报", "/staff：人员：名单、邀请、停用", "/stats [2026]：年度统计",
+    assert "工作人员功能，您的角色为管理员（负责人）：" in office
+    for line in ("/inbox：您可查看的举报", "/staff：人员名单、邀请与停用", "/stats [2026]：年度统计",
                  "/monthly [2026-10]：各单位月报汇总表", "/quarter [2026-Q3]：", "/units：",
                  "/chatid@tipline_bot："):  # fmt: skip
         assert line in office
