@@ -38,12 +38,14 @@ def build_application(
     token: str,
     request: BaseRequest | None = None,
     conversations: Sequence[BaseHandler] = (),
+    scheduled_jobs: bool = True,
 ) -> Application:
     """The Application with its services, persistence and handlers.
 
     `request` replaces the network (the in-memory Bot API); without it both the calls and getUpdates
     go through `bot.network` (TIPLINE_PROXY). `conversations` adds handlers ahead of the menu (tests
-    use it for conversations of their own).
+    use it for conversations of their own). `scheduled_jobs` False: no job at all (the console), so
+    no reminder, prompt or outbox round runs against the data dir.
     """
     services = Services(settings, office, ring)
     builder = (
@@ -65,7 +67,8 @@ def build_application(
     app = builder.build()
     app.bot_data["services"] = services
     handlers.register(app, conversations)
-    jobs.schedule(app)
+    if scheduled_jobs:
+        jobs.schedule(app)
     return app
 
 

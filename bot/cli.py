@@ -76,11 +76,11 @@ def cmd_console(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="tipline-console-") as tmp:
             settings = startup.load_settings(data_dir=Path(tmp), keyring=Path(tmp) / "keyring.json")
             KeyRing.generate().save(settings.keyring_path)
-            return _console(settings, args.persona)
-    return _console(startup.load_settings(), args.persona)
+            return _console(settings, args.persona, temp=True)
+    return _console(startup.load_settings(), args.persona, temp=False)
 
 
-def _console(settings: Settings, persona: str) -> int:
+def _console(settings: Settings, persona: str, *, temp: bool) -> int:
     from bot.console import run_console
 
     configure_logging("WARNING")
@@ -88,7 +88,7 @@ def _console(settings: Settings, persona: str) -> int:
     ring = startup.load_keyring(settings)
     office = startup.load_office_config(settings)
     asyncio.run(_preflight(settings, ring))
-    asyncio.run(run_console(settings, office, ring, persona))
+    asyncio.run(run_console(settings, office, ring, persona, temp=temp))
     return 0
 
 

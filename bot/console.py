@@ -10,30 +10,19 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import sys
-from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TextIO
+
+from telegram.ext import Application
 
 from bot.app import OFFLINE_TOKEN, build_application
 from bot.config import Settings
 from bot.fakeapi import InMemoryBotApi
+from bot.personas import PERSONAS, kept_in, make_real
 from bot.simulator import Reply, SimUser, simulation
 from core.crypto import KeyRing
 from core.office import OfficeConfig
-
-
-@dataclass(frozen=True)
-class Persona:
-    user_id: int
-    name: str
-    description: str
-
-
-PERSONAS = {
-    "reporter": Persona(10_001, "Reporter", "a citizen or employee filing a tip"),
-    "staff": Persona(20_001, "Staff", "a member of the office's staff"),
-    "liaison": Persona(30_001, "Liaison", "a village or department liaison"),
-}
 
 HELP = (
     "Type a message and press Enter. #N presses button N of the last buttons shown.\n"
@@ -100,6 +89,35 @@ class Console:
         return await user.send(line)
 
 
+class SessionUpdates:
+    """The update ids this console session has handled, in memory only.
+
+    The console numbers its updates itself, from 1 in every session: stored in `processed_updates`
+    they would make the next session skip its first inputs, and on a data dir a real bot also uses
+    they would stand for ids Telegram has yet to send it. One session's ids are still handled once."""
+
+    def __init__(self) -> None:
+        self._seen: set[int] = set()
+
+    async def seen(self, update_id: int) -> bool:
+        return update_id in self._seen
+
+    async def mark(self, update_id: int, today: date) -> None:
+        self._seen.add(update_id)
+
+    async def purge(self, before: date) -> None:
+        return None
+
+
+def console_application(settings: Settings, office: OfficeConfig, ring: KeyRing) -> tuple[Application, InMemoryBotApi]:
+    """The production Application on the in-memory Bot API, without scheduled jobs: no reminder,
+    prompt or outbox round runs from a console, so nothing a real bot left waiting in the data dir's
+    outbox is "sent" to the in-memory Bot API and lost."""
+    api = InMemoryBotApi()
+    app = build_application(settings, office, ring, token=OFFLINE_TOKEN, request=api, scheduled_jobs=False)
+    return app, api
+
+
 async def run_console(
     settings: Settings,
     office: OfficeConfig,
@@ -107,14 +125,19 @@ async def run_console(
     persona: str,
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
+    *,
+    temp: bool = False,
 ) -> None:
-    api = InMemoryBotApi()
-    app = build_application(settings, office, ring, token=OFFLINE_TOKEN, request=api)
+    """`temp`: the data dir is a throwaway one, where the persona is made real (see bot.personas)."""
+    app, api = console_application(settings, office, ring)
     chosen = PERSONAS[persona]
     async with simulation(app, api, raise_errors=False) as sim:
+        services = app.bot_data["services"]
+        services.updates = SessionUpdates()
+        who = await make_real(services, persona, chosen.user_id) if temp else kept_in(settings, persona)
         console = Console(sim.user(chosen.user_id, chosen.name, language_code="zh-hans"), out)
         out.write(f"Tipline console: you are {persona} ({chosen.description}), user id {chosen.user_id}.\n")
-        out.write(HELP + "\nTry /start.\n")
+        out.write(f"{who}\n" + HELP + "\nTry /start.\n")
         out.flush()
         while True:
             line = await asyncio.to_thread(stdin.readline)
