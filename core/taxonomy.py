@@ -90,9 +90,9 @@ PROBLEM_CLASSES: tuple[Term, ...] = tuple(
 
 #: What the verification found (docs/DOMAIN.md sections 2.2 and 4.2).
 OUTCOMES: tuple[Term, ...] = (
-    Term("true", "属实", "True"),
-    Term("partly", "部分属实", "Partly true"),
-    Term("false", "不属实", "Not true"),
+    Term("true", "属实", "Substantiated"),
+    Term("partly", "部分属实", "Partly substantiated"),
+    Term("false", "不属实", "Not substantiated"),
 )
 
 #: Measures taken against the enterprise (docs/DOMAIN.md sections 2.2 and 4.2).

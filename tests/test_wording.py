@@ -9,12 +9,14 @@ from datetime import datetime
 from babel.messages.pofile import read_po
 
 from core import taxonomy
+from core.casework import Verification
 from core.figures import TEMPLATE_A
 from core.tips import normalize_phone
 from handlers.i18n import catalogue_path, translator
 from tests.conftest import services_of
 from tests.liaisons import LIAISON, office_with_unit, put_clock
 from tests.media import photo_with_exif
+from tests.office import ADMIN, EMERGENCY, add_staff, open_card
 from tests.reporter import SITE, check, file_tip, to_step
 
 REPORTER = 5551234567
@@ -176,3 +178,24 @@ def test_late_figures_are_not_called_by_the_accident_term():
     zh = translator("zh")
     for msgid in ("It is marked late: it was due by {date}.", "Late:", "late"):
         assert "迟报" not in zh(msgid) and "逾期报送" in zh(msgid)
+
+
+# -- English, without Chinese punctuation or raw values ------------------------------------------
+
+
+async def test_an_english_case_card_lists_problems_with_commas_and_names_the_result(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER))
+        services = services_of(sim)
+        casework, at = services.casework, services.clock()
+        await casework.accept(receipt.number, ADMIN, at)
+        found = Verification(
+            outcome="true", problems=("worksite", "risk"), measures=("rectify", "fine"), fine_fen=500000
+        )
+        await casework.verify(receipt.number, ADMIN, found, at)
+        officer = sim.user(EMERGENCY)
+        await _in_english(officer)
+        _officer, card = await open_card(sim, EMERGENCY, receipt.number)
+        assert "Work site, Risks and hazards" in card.text and "、" not in card.text
+        assert "Substantiated" in card.text and ": True" not in card.text

@@ -14,6 +14,7 @@ from core.media import DOWNLOAD_LIMIT
 from core.periods import current_quarter, parse_quarter, quarter_label, quarterly_schedule
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.files import FILES, attachment, fetch
+from handlers.i18n import join
 from handlers.liaison.figure_views import keyboard
 from handlers.liaison.home import end_flow, stored_reply
 from handlers.report.flow import FLOW
@@ -84,7 +85,7 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
                  "Documents so far: {count}.").format(count=count)  # fmt: skip
         rows.append([(_("Done"), "lq2:done")])
     else:
-        text = _preview(state, _)
+        text = _preview(state, _, chat_language(context))
         rows.append([(_("✅ Send"), "lq2:send")])
     rows.append([(_("✖ Cancel"), "lq2:cancel")])
     body = "\n\n".join(p for p in (notice, head, text) if p)
@@ -92,9 +93,9 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
     return QUARTER
 
 
-def _preview(state: dict, _) -> str:
+def _preview(state: dict, _, lang: str) -> str:
     cases = _shortened(state.get("cases") or _("none"))
-    names = "、".join(d["name"] for d in state["documents"]) or _("none")
+    names = join((d["name"] for d in state["documents"]), lang) or _("none")
     return "\n\n".join([
         _("Please check before sending."),
         _("Summary") + f"\n{_shortened(state['summary'])}",

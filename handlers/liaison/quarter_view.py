@@ -10,6 +10,7 @@ from telegram import Update
 from core.periods import current_quarter, parse_quarter, quarter_label
 from core.roles import Role, StaffMember
 from handlers.common import Context, chat_language, is_private, now, services, tr
+from handlers.i18n import join
 from handlers.office.access import staff_only
 
 log = logging.getLogger("tipline.quarter")
@@ -36,7 +37,7 @@ async def quarter_command(update: Update, context: Context, member: StaffMember)
                         "{quarter}: {sent} of {units} units have sent their summary.", len(units)).format(
         quarter=label, sent=len(units) - len(missing), units=len(units))]  # fmt: skip
     if missing:
-        lines.append(_("Missing:") + " " + "、".join(missing))
+        lines.append(_("Missing:") + " " + join(missing, lang))
     await update.effective_message.reply_text("\n".join(lines))
     await svc.audit.record(actor=member.user_id, action="quarter.read", at=now(context), detail=period)
     for unit in units:

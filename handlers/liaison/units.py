@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from core.liaisons import UNIT_KINDS
 from core.roles import Role, StaffMember
 from handlers.common import Context, chat_language, is_private, now, services, tr
-from handlers.i18n import N_, Translate, colon
+from handlers.i18n import N_, Translate, aside, colon
 from handlers.office.access import staff_only
 from handlers.office.form_fields import Field, Values
 from handlers.office.forms import Form, define
@@ -25,7 +25,7 @@ MESSAGE_LIMIT = 3500
 
 def _unit_lines(unit: Unit, liaison: Liaison | None, lang: str, _: Translate) -> list[str]:
     kind = next(t.label(lang) for t in UNIT_KINDS if t.code == unit.kind)
-    lines = [f"🏘 {unit.name}（{kind}）"]
+    lines = [f"🏘 {unit.name}{aside(kind, lang)}"]
     if liaison is None:
         return [*lines, "   " + _("no liaison yet")]
     c = liaison.contact

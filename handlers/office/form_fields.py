@@ -11,7 +11,7 @@ from core.money import format_yuan, parse_yuan
 from core.taxonomy import Term
 from core.tips import normalize_phone, parse_count, parse_day, parse_tip_number
 from handlers.common import Context, services, today
-from handlers.i18n import Translate
+from handlers.i18n import Translate, join
 
 Values = dict[str, object]
 #: Text shown above a field's question, computed from the answers so far (a suggested amount…).
@@ -38,7 +38,7 @@ def value_text(item: Field, value: object, lang: str, _: Translate) -> str:
     if item.kind == "choice":
         return next(t.label(lang) for t in item.options if t.code == value)
     if item.kind == "multi":
-        return "、".join(t.label(lang) for t in item.options if t.code in value) or _("none")
+        return join((t.label(lang) for t in item.options if t.code in value), lang) or _("none")
     if item.kind == "money":
         return format_yuan(int(value))
     return str(value)

@@ -9,6 +9,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.roles import Role, StaffMember, role_name
 from handlers.common import Context, chat_language, is_private, now, services, tr
+from handlers.i18n import aside, colon
+from handlers.i18n import join as join_list
 from handlers.office.access import staff_only
 from handlers.office.commands import publish_for
 from storage.staff import Invite, InviteError
@@ -23,11 +25,11 @@ def _describe(member: StaffMember, context: Context) -> str:
     roles = []
     for role in sorted(member.roles):
         if role == Role.DEPARTMENT:
-            names = "、".join(office.department(d).label(lang) for d in sorted(member.departments))
-            roles.append(f"{role_name(role, lang)}（{names}）")
+            names = join_list((office.department(d).label(lang) for d in sorted(member.departments)), lang)
+            roles.append(role_name(role, lang) + aside(names, lang))
         else:
             roles.append(role_name(role, lang))
-    return f"{member.name}: {', '.join(roles)}"
+    return member.name + colon(lang) + join_list(roles, lang)
 
 
 async def join(update: Update, context: Context) -> None:

@@ -16,7 +16,7 @@ from core.office import OfficeConfig
 from core.tips import TipContent, TipEvent, TipFacets, TipMessage, status_name
 from handlers import labels
 from handlers.check_view import message_text
-from handlers.i18n import N_, Translate, colon
+from handlers.i18n import N_, Translate, colon, join
 
 #: A dialogue entry's (sender, kind) as staff read it.
 _ENTRIES = {
@@ -124,7 +124,7 @@ def dialogue_line(message: TipMessage, alias: str, lang: str, _: Translate) -> s
 
 def verification_lines(result: Verification, lang: str, _: Translate) -> list[str]:
     def names(codes: tuple[str, ...], index: dict[str, taxonomy.Term]) -> str:
-        return "、".join(index[c].label(lang) for c in codes) or "—"
+        return join((index[c].label(lang) for c in codes), lang) or "—"
 
     lines = [
         _("Verification result: {outcome}").format(outcome=taxonomy.OUTCOME_BY_CODE[result.outcome].label(lang)),
