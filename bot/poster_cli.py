@@ -28,9 +28,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     poster.set_defaults(func=cmd_poster)
 
 
-def poster_text(office: OfficeConfig, link: str, lang: str, village: str | None) -> PosterText:
+def poster_text(
+    office: OfficeConfig, link: str, lang: str, village: str | None, industry: str | None = None
+) -> PosterText:
     _ = translator(lang)
     place = next((v.label(lang) for v in office.villages if v.code == village), None)
+    scope = None
+    if industry:
+        name = INDUSTRY_BY_CODE[industry].label(lang)
+        name = name if lang == "zh" else name[0].lower() + name[1:]  # in the middle of a sentence
+        scope = _("For reports on {industry}").format(industry=name)
     subtitle = _("Seen a safety hazard? Scan to report it.")
     return PosterText(
         title=office.label(lang),
@@ -44,6 +51,7 @@ def poster_text(office: OfficeConfig, link: str, lang: str, village: str | None)
         reward=reward_sentence(office.rewards.rules, lang),
         hotline=_("Rather call? The 12350 work-safety hotline."),
         link=link,
+        scope=scope,
     )
 
 
@@ -69,7 +77,7 @@ def cmd_poster(args: argparse.Namespace) -> int:
         raise StartupError("give the bot's username with --bot, or set TIPLINE_BOT_TOKEN to ask Telegram for it.")
     username = args.bot or _username(settings, settings.bot_token.get_secret_value().strip())
     start = links.payload("report", args.industry, args.village)
-    text = poster_text(office, links.url(username.lstrip("@"), start), args.lang, args.village)
+    text = poster_text(office, links.url(username.lstrip("@"), start), args.lang, args.village, args.industry)
     try:
         pdf, png = render(text)
     except CjkFontMissing as exc:

@@ -34,6 +34,8 @@ class PosterText:
     reward: str
     hotline: str
     link: str
+    #: The industry a poster's link preselects, named under the title ("建筑施工领域专用"); None: any.
+    scope: str | None = None
 
 
 def reward_sentence(rules: RuleSet, lang: str) -> str:
@@ -52,13 +54,18 @@ def qr_matrix(link: str) -> np.ndarray:
     return np.array([list(row) for row in code.matrix_iter(scale=1, border=4)], dtype=np.uint8)
 
 
-def _figure(text: PosterText) -> Figure:
+def layout(text: PosterText) -> Figure:
+    """The page: every line of `text` placed on A4."""
     family = cjk_family()
     figure = Figure(figsize=A4_INCHES)
     put = figure.text
-    put(0.5, 0.93, text.title, ha="center", va="center", fontsize=30, fontfamily=family,
+    put(0.5, 0.94 if text.scope else 0.93, text.title, ha="center", va="center", fontsize=30, fontfamily=family,
         wrap=True)  # fmt: skip
-    put(0.5, 0.875, text.subtitle, ha="center", va="center", fontsize=16, fontfamily=family, wrap=True)
+    if text.scope:
+        put(0.5, 0.897, text.scope, ha="center", va="center", fontsize=18, fontfamily=family, fontweight="bold",
+            color="#1a5276", wrap=True)  # fmt: skip
+    put(0.5, 0.862 if text.scope else 0.875, text.subtitle, ha="center", va="center", fontsize=16,
+        fontfamily=family, wrap=True)  # fmt: skip
     qr = figure.add_axes((0.22, 0.43, 0.56, 0.56 * A4_INCHES[0] / A4_INCHES[1]))
     qr.imshow(1 - qr_matrix(text.link), cmap="gray", interpolation="nearest", vmin=0, vmax=1)
     qr.set_axis_off()
@@ -76,7 +83,7 @@ def _figure(text: PosterText) -> Figure:
 
 def render(text: PosterText) -> tuple[bytes, bytes]:
     """(PDF, PNG) of the poster. Raises core.charts.CjkFontMissing without a Chinese font."""
-    figure = _figure(text)
+    figure = layout(text)
     pdf, png = io.BytesIO(), io.BytesIO()
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message=".*Glyph .* missing from font.*")

@@ -6,11 +6,14 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+import pytest
 from babel.messages.pofile import read_po
 
+from bot.poster_cli import poster_text
 from core import taxonomy
 from core.casework import Verification
 from core.figures import TEMPLATE_A
+from core.poster import layout
 from core.tips import normalize_phone
 from handlers.i18n import catalogue_path, translator
 from tests.conftest import services_of
@@ -199,3 +202,12 @@ async def test_an_english_case_card_lists_problems_with_commas_and_names_the_res
         _officer, card = await open_card(sim, EMERGENCY, receipt.number)
         assert "Work site, Risks and hazards" in card.text and "、" not in card.text
         assert "Substantiated" in card.text and ": True" not in card.text
+
+
+@pytest.mark.parametrize(("lang", "named"), [("zh", "建筑施工领域专用"), ("en", "For reports on construction")])
+def test_a_poster_for_one_industry_names_it_under_the_title(office, lang, named):
+    link = "https://t.me/TiplineTestBot?start=report_construction"
+    text = poster_text(office, link, lang, None, "construction")
+    assert text.scope == named
+    assert named in [t.get_text() for t in layout(text).texts]
+    assert poster_text(office, "https://t.me/TiplineTestBot?start=report", lang, None).scope is None
