@@ -90,8 +90,8 @@ class Casework:
         return notices
 
     async def reassign(self, number: str, actor: int, department: str, at: datetime) -> None:
-        await self._check(number, "reassign", at.date())
-        if department not in {d.code for d in self.office.departments}:
+        facets = await self._check(number, "reassign", at.date())
+        if department == facets.department or department not in {d.code for d in self.office.departments}:
             raise CaseError(department)
         async with self.db.transaction() as conn:
             await conn.execute("UPDATE tips SET department = ? WHERE number = ?", (department, number))

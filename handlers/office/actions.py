@@ -87,8 +87,10 @@ async def act(
         await refuse_tip(update, context, member)
         return False
     try:
+        if action in CONFIRMED and not await _possible(context, member, facets, action, arg):
+            raise CaseError(action)  # checked before asking, and again on confirming
         if action in CONFIRMED and not confirmed:
-            await _ask_to_confirm(update, context, member, facets, action, arg)
+            await _ask_to_confirm(update, context, facets, action, arg)
             return False
         return await _apply(update, context, member, facets, action, arg)
     except CaseError:
@@ -110,15 +112,11 @@ async def _possible(context: Context, member: StaffMember, facets: TipFacets, ac
     return CONFIRMED[action] in await svc.casework.actions(facets, today(context))
 
 
-async def _ask_to_confirm(
-    update: Update, context: Context, member: StaffMember, facets: TipFacets, action: str, arg: str
-) -> None:
+async def _ask_to_confirm(update: Update, context: Context, facets: TipFacets, action: str, arg: str) -> None:
     svc = services(context)
     _ = tr(context)
     lang = chat_language(context)
     number = facets.number
-    if not await _possible(context, member, facets, action, arg):
-        raise CaseError(action)
     if action == "accept":
         due = next_due(Status.ACCEPTED, today(context), svc.office.deadlines)
         text = _("Accept (受理) report {number}? The verification is then due by {date}.").format(
