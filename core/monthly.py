@@ -86,6 +86,7 @@ class UnitFigures:
     month: dict[str, int] | None  # this month's typed values by column code; None = not reported
     ytd: dict[str, int] | None  # 累计数 by column code (core.figures.year_to_date); None = nothing sent this year
     late: bool = False
+    sent_on: date | None = None  # the day the unit sent the month's figures (its latest version)
 
 
 #: What was sent: (unit id, period) → (the month's values, whether it came late).
@@ -215,7 +216,7 @@ def write_monthly_xlsx(path: Path, template: Template, *, period: str, office: s
     if template.unit_sheets:
         from core.unit_sheets import add_unit_sheets  # it reads this module's words and cells
 
-        add_unit_sheets(book, template, period=period, units=units, made_on=made_on, lang=lang)
+        add_unit_sheets(book, template, period=period, units=units, lang=lang)
     book.save(path)
 
 

@@ -2,7 +2,7 @@
 附件1 "行动情况月报表"), beside the consolidated sheet of core.monthly:
 
     row 1      {year}年{month}月{title}, merged across the four columns
-    row 2      填报单位（盖章）：{unit}                     填报时间：…年…月…日
+    row 2      填报单位（盖章）：{unit}          填报时间：the day the unit sent them (blank if it has not)
     row 3      项目 | 单位 | 本月数 | 累计数
     then       one row per item: its name, its unit, the month's figure, the year to date
     last       注：逾期报送。 / 注：未报。 when so
@@ -48,23 +48,22 @@ def sheet_name(unit: str, taken: set[str]) -> str:
     return name
 
 
-def add_unit_sheets(book: Workbook, template: Template, *, period: str, units: Sequence[UnitFigures], made_on: date,
+def add_unit_sheets(book: Workbook, template: Template, *, period: str, units: Sequence[UnitFigures],
                     lang: str) -> None:  # fmt: skip
     """A sheet per unit, after the sheets already in the book, named by the unit."""
     taken = {ws.title.lower() for ws in book.worksheets}
     for unit in units:
         ws = book.create_sheet(sheet_name(unit.unit, taken))
-        write_unit_sheet(ws, template, period=period, unit=unit, made_on=made_on, lang=lang)
+        write_unit_sheet(ws, template, period=period, unit=unit, lang=lang)
 
 
-def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: UnitFigures, made_on: date,
-                     lang: str) -> None:  # fmt: skip
+def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: UnitFigures, lang: str) -> None:
     words = _words(lang)
     heading = ws.cell(row=1, column=1, value=_safe(title(template, period, lang)))
     heading.font = Font(bold=True, size=14)
     heading.alignment = Alignment(horizontal="center", vertical="center")
     ws.merge_cells("A1:D1")
-    day = f"{made_on:%Y年%m月%d日}" if lang == "zh" else made_on.isoformat()
+    day = _day(unit.sent_on, lang)
     ws.cell(row=2, column=1, value=_safe(words["sealed"] + unit.unit))
     ws.merge_cells("A2:B2")
     ws.cell(row=2, column=3, value=words["sent_on"] + day).alignment = Alignment(horizontal="right")
@@ -87,6 +86,12 @@ def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: Un
         ws.cell(row=last + 1, column=1, value=words["form_missing" if unit.month is None else "form_late"])
         ws.merge_cells(start_row=last + 1, start_column=1, end_row=last + 1, end_column=4)
     _finish(ws, last)
+
+
+def _day(sent_on: date | None, lang: str) -> str:
+    if sent_on is None:
+        return "　　年　　月　　日" if lang == "zh" else ""
+    return f"{sent_on:%Y年%m月%d日}" if lang == "zh" else sent_on.isoformat()
 
 
 def _finish(ws: Worksheet, last: int) -> None:

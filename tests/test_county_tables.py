@@ -27,7 +27,10 @@ def full(template: Template, **values: int) -> dict[str, int]:
 
 
 SENT = UnitFigures(
-    "东平村", full(B, actions=3, officers=12, fines=5_000), full(B, actions=20, officers=80, fines=25_000)
+    "东平村",
+    full(B, actions=3, officers=12, fines=5_000),
+    full(B, actions=20, officers=80, fines=25_000),
+    sent_on=date(2026, 10, 28),
 )
 LATE = UnitFigures("西山村", full(B, actions=1), full(B, actions=4), late=True)
 SILENT = UnitFigures("南河村", None, None)  # has sent nothing this year
@@ -74,7 +77,7 @@ def test_template_b_gives_each_unit_its_own_sheet_in_the_form_s_layout(tmp_path)
     assert book.sheetnames == ["2026-10", "东平村", "西山村", "南河村"]
     ws = book["东平村"]
     assert ws["A1"].value == "2026年10月行动情况月报表"
-    assert ws["A2"].value == "填报单位（盖章）：东平村" and ws["C2"].value == "填报时间：2026年10月31日"
+    assert ws["A2"].value == "填报单位（盖章）：东平村" and ws["C2"].value == "填报时间：2026年10月28日"  # when it sent
     assert [c.value for c in ws[3]] == ["项目", "单位", "本月数", "累计数"]
     assert [c.value for c in ws[4]] == ["组织执法活动", "次", 3, 20]
     assert [c.value for c in ws[5]] == ["出动执法人员", "人（次）", 12, 80]
@@ -86,7 +89,7 @@ def test_template_b_gives_each_unit_its_own_sheet_in_the_form_s_layout(tmp_path)
     assert silent["C4"].value == silent["D4"].value == "未报"
     assert {"C4:C14", "D4:D14"} <= {str(r) for r in silent.merged_cells.ranges}
     assert all(silent.cell(row=r, column=c).value is None for r in range(5, 15) for c in (3, 4))
-    assert silent["A15"].value == "注：未报。"
+    assert silent["A15"].value == "注：未报。" and silent["C2"].value == "填报时间：　　年　　月　　日"
 
 
 def test_template_a_has_no_unit_sheets(tmp_path):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -47,6 +47,8 @@ async def write_monthly(units: Units, submissions: Submissions, office: OfficeCo
     latest = await submissions.of_periods(year_months(period))
     sent = {key: (s.values, s.late) for key, s in latest.items()}
     rows = consolidate(template, period, [(u.id, u.name) for u in all_units], sent)
+    days = {unit_id: date.fromisoformat(s.submitted_at[:10]) for (unit_id, p), s in latest.items() if p == period}
+    rows = [replace(row, sent_on=days.get(u.id)) for row, u in zip(rows, all_units, strict=True)]  # 填报时间
     chart = by_month(template, period, sent)
     args = (template, period, rows, chart, folder, office.unit(lang), made_on, lang)  # 填报单位: the formal name
     xlsx, csv, png = await asyncio.to_thread(_write_files, *args)
