@@ -124,7 +124,7 @@ def totals(template: Template, units: Sequence[UnitFigures]) -> tuple[dict[str, 
     def summed(rows: list[dict[str, int]]) -> dict[str, int] | None:
         return {c.code: sum(r.get(c.code, 0) for r in rows) for c in template.typed} if rows else None
 
-    return summed([u.month for u in units if u.month is not None]), summed([u.ytd for u in units if u.ytd])
+    return summed([u.month for u in units if u.month is not None]), summed([u.ytd for u in units if u.ytd is not None])
 
 
 def note(units: Sequence[UnitFigures], lang: str) -> str:
@@ -189,8 +189,8 @@ Block = tuple[str, dict | None, dict | None, str]
 
 
 def _blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list[Block]:
-    """(name as shown, month, year to date, 报送情况) for each unit, then the total ("" status for
-    the total's name: it is the one in bold)."""
+    """(name as shown, month, year to date, 报送情况) for each unit, then 合计 (its 报送情况: how
+    many units it covers). The last block is the total."""
     words = _words(lang)
     blocks = []
     for unit in units:
