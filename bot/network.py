@@ -104,8 +104,13 @@ def _messages(exc: BaseException | None) -> list[str]:
     return messages
 
 
-def _unreachable(settings: Settings, exc: NetworkError) -> BotApiUnreachable:
+def _unreachable(settings: Settings, exc: NetworkError) -> StartupError:
     name = type(exc).__name__
+    if settings.proxy and any("407" in m for m in _messages(exc)):  # a setting to fix: not worth another try
+        return StartupError(
+            f"TIPLINE_PROXY: the proxy {proxy_host(settings)} asks for a user name and password (407); put them "
+            "in TIPLINE_PROXY as http://USER:PASSWORD@HOST:PORT, or check the ones there."
+        )
     if settings.proxy:
         return BotApiUnreachable(
             f"TIPLINE_API_BASE_URL: the Bot API at {server(settings)} cannot be reached through the proxy "

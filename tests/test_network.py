@@ -39,7 +39,7 @@ class FakeServer:
         self.lines.append(request_line)
         length = next((int(h.split(":")[1]) for h in headers if h.lower().startswith("content-length:")), 0)
         await asyncio.wait_for(reader.readexactly(length), 10)
-        reason = {200: "OK", 401: "Unauthorized", 404: "Not Found"}[self.status]
+        reason = {200: "OK", 401: "Unauthorized", 404: "Not Found", 407: "Proxy Authentication Required"}[self.status]
         writer.write(
             f"HTTP/1.1 {self.status} {reason}\r\nContent-Length: {len(self.body)}\r\n"
             f"Content-Type: application/json\r\nConnection: close\r\n\r\n".encode()
@@ -133,6 +133,17 @@ async def test_no_proxy_answering_names_the_proxy(env, monkeypatch, capsys):
     )
     assert "the Bot API at http://bot-api.example:8081 " in err
     assert "s3cret" not in err
+
+
+@pytest.mark.parametrize("base_url", [None, "http://bot-api.example:8081"])  # Telegram's https (CONNECT), plain http
+async def test_a_proxy_that_wants_a_password_says_so(env, monkeypatch, capsys, base_url):
+    async with fake_server(407, b"") as proxy:
+        monkeypatch.setenv("TIPLINE_PROXY", proxy.url)
+        if base_url:
+            use_server(monkeypatch, base_url)
+        err = await fails_with(capsys, ["run"], "TIPLINE_PROXY", "USER:PASSWORD@")  # 2: not tried again
+    assert proxy.lines[0].startswith("CONNECT api.telegram.org:443" if base_url is None else "POST http://bot-api")
+    assert TOKEN not in err
 
 
 async def test_an_unreachable_bot_api_is_worth_another_try(env, monkeypatch, capsys):
