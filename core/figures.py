@@ -199,8 +199,14 @@ def format_value(column: Column, value: int | None) -> str:
 
 
 def form_text(template: Template, lang: str) -> str:
-    """The form to fill in one message: one line per typed column, "name（unit）：" and room for the number."""
-    return "\n".join(f"{c.label(lang)}（{c.unit}）：" for c in template.typed)
+    """The form to fill in one message: one line per typed column, "name（unit）：" and room for the number;
+    in English "name: ", and "Fines (10,000 yuan): " where the unit is not a plain count."""
+    if lang == "zh":
+        return "\n".join(f"{c.label(lang)}（{c.unit}）：" for c in template.typed)
+    return "\n".join(
+        f"{c.label(lang)} ({c.unit_label(lang)}): " if c.kind == "money" else f"{c.label(lang)}: "
+        for c in template.typed
+    )
 
 
 def parse_form(template: Template, text: str) -> tuple[dict[str, int | None], dict[str, str]]:

@@ -48,13 +48,14 @@ async def test_step_by_step_with_last_month_shown_and_the_preview_with_year_to_d
         [home] = (await user.tap("menu:liaison"))[-1:]
         assert "not sent yet" in home.text and "2026-11-03" in home.text
         [first] = await user.tap(f"lf:step:{unit.id}:2026-10")
-        assert "东平村" in first.text and "Enterprises supervised" in first.text and "118 家" in first.text
+        assert "东平村" in first.text and "Enterprises supervised" in first.text and "Last month: 118\n" in first.text
+        assert "家" not in first.text  # no Chinese units in English
         [preview] = await _step_through(user, ANSWERS)
         assert "year to date" in preview.text
-        assert "Hazards found：30 处 · year to date 50 处" in preview.text.replace(": ", "：")
-        assert "Enterprises supervised：120 家 · year to date 120 家" in preview.text.replace(": ", "：")
+        assert "Hazards found: 30 · year to date 50" in preview.text
+        assert "Enterprises supervised: 120 · year to date 120" in preview.text
         assert "25.00 %" in preview.text  # 3 cases of 12 inspected, computed
-        assert "1.2345 万元 · year to date 1.7345 万元" in preview.text
+        assert "Fines: 1.2345 × 10,000 yuan · year to date 1.7345 × 10,000 yuan" in preview.text
         [stored, *_] = await user.tap("lv:send")
         assert "Version 1" in stored.text and "late" not in stored.text
         saved = await services_of(sim).submissions.latest(unit.id, "2026-10")
@@ -87,9 +88,9 @@ async def test_each_wrong_answer_gets_its_message_and_the_question_again(start_b
         assert "Enterprises inspected on site (12) cannot be more than Enterprises supervised (10)" in (
             inspected_too_many.text
         )
-        assert "Enterprises inspected on site（家）" in inspected_too_many.text  # asked again
+        assert "Question 2 of 15\nEnterprises inspected on site\n" in inspected_too_many.text  # asked again
         [money] = await user.send("8")
-        assert "Enterprises inspected on site: 8 家 · year to date 8 家" in money.text
+        assert "Enterprises inspected on site: 8 · year to date 8" in money.text
         assert await services_of(sim).submissions.latest(unit.id, "2026-10") is None
 
 
@@ -100,7 +101,7 @@ async def test_money_with_five_decimals_and_cases_over_inspections_are_refused(s
         await user.tap(f"lf:step:{unit.id}:2026-10")
         await _step_through(user, ANSWERS[:6])
         [fines] = await user.send("1.23456")
-        assert "not an amount in 万元" in fines.text
+        assert "not an amount in units of 10,000 yuan" in fines.text
         await user.send("2")
         [cases] = await _step_through(user, ANSWERS[7:])
         assert "year to date" in cases.text  # all fine so far
@@ -109,7 +110,7 @@ async def test_money_with_five_decimals_and_cases_over_inspections_are_refused(s
         answers[4] = "13"  # 13 cases, 12 enterprises inspected
         [problem] = await _step_through(user, answers)
         assert "Cases opened (13) cannot be more than Enterprises inspected on site (12)" in problem.text
-        assert "Cases opened（件）" in problem.text
+        assert "Question 5 of 15\nCases opened\n" in problem.text
 
 
 async def test_rectified_cannot_exceed_hazards_over_the_year(start_bot, monkeypatch):
@@ -131,11 +132,11 @@ async def test_ten_times_last_month_needs_a_confirmation(start_bot, monkeypatch)
         await user.tap("menu:liaison")
         await user.tap(f"lf:step:{unit.id}:2026-10")
         [question] = await _step_through(user, ANSWERS)
-        assert "more than 10 times" in question.text and "Enterprises inspected on site: 12 家 (last month 1 家)" in (
+        assert "more than 10 times" in question.text and "Enterprises inspected on site: 12 (last month 1)" in (
             question.text
         )
         [again] = await user.tap("lv:jump_no")
-        assert "Enterprises inspected on site（家）" in again.text
+        assert "Question 2 of 15\nEnterprises inspected on site\n" in again.text
         [question] = await user.send("12")
         [preview] = await user.tap("lv:jump_yes")
         assert "year to date" in preview.text
@@ -165,7 +166,8 @@ async def test_one_message_form_with_blanks_confirmed_as_zero(start_bot, monkeyp
         unit, user = await _liaison(sim, monkeypatch)
         await user.tap("menu:liaison")
         [form] = await user.tap(f"lf:text:{unit.id}:2026-10")
-        assert "Enterprises supervised（家）：" in form.text  # English labels in English; Chinese ones parse too
+        assert "\nEnterprises supervised: \n" in form.text and "\nFines (10,000 yuan): \n" in form.text
+        assert "（" not in form.text  # English labels in English, no Chinese units; Chinese ones parse too
         [blanks] = await user.send(FORM)
         assert "empty" in blanks.text and "Seizures and power cuts" in blanks.text
         [preview] = await user.tap("lv:blank_yes")

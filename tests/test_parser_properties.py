@@ -149,8 +149,9 @@ def filled_form(draw: st.DrawFn) -> tuple[Template, list[str], dict[str, int | N
     lang = draw(st.sampled_from(["zh", "en"]))
     lines, expected = [], {}
     for column, line in zip(template.typed, form_text(template, lang).splitlines(), strict=True):
-        assert line.endswith("："), line
-        name = line.removesuffix("：")
+        ending = "：" if lang == "zh" else ": "  # English: no full-width colon, no Chinese unit
+        assert line.endswith(ending), line
+        name = line.removesuffix(ending)
         if draw(st.booleans()):
             name = name.replace("（", "(").replace("）", ")")
         if lang == "en" and draw(st.booleans()):

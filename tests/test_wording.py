@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 import pytest
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.poster_cli import poster_text
@@ -16,7 +17,7 @@ from core.figures import TEMPLATE_A
 from core.poster import layout
 from core.tips import normalize_phone
 from handlers.i18n import catalogue_path, translator
-from tests.conftest import services_of
+from tests.conftest import ROOT, services_of
 from tests.liaisons import LIAISON, office_with_unit, put_clock
 from tests.media import photo_with_exif
 from tests.office import ADMIN, EMERGENCY, add_staff, open_card
@@ -211,3 +212,29 @@ def test_a_poster_for_one_industry_names_it_under_the_title(office, lang, named)
     assert text.scope == named
     assert named in [t.get_text() for t in layout(text).texts]
     assert poster_text(office, "https://t.me/TiplineTestBot?start=report", lang, None).scope is None
+
+
+def test_english_texts_have_no_chinese_punctuation():
+    """Chinese terms may stand in an English text, as (答复) does; Chinese punctuation may not."""
+    found = []
+    for directory in ("bot", "handlers", "core", "storage"):
+        for path, line, message, _, _ in extract_from_dir(ROOT / directory, method_map=[("**.py", "python")]):
+            for text in message if isinstance(message, tuple) else (message,):
+                if re.search(r"[、，：；（）。！？]", text):
+                    found.append(f"{directory}/{path}:{line}: {text[:60]}")
+    vocabulary = (*taxonomy.KINDS, *taxonomy.ILLEGAL_SUBTYPES, *taxonomy.INDUSTRIES, *taxonomy.PROBLEM_CLASSES,
+                  *taxonomy.OUTCOMES, *taxonomy.MEASURES, *taxonomy.REVIEW_RESULTS)  # fmt: skip
+    found += [t.en for t in vocabulary if re.search(r"[\u3000-\u303f\uff00-\uffef\u4e00-\u9fff]", t.en)]
+    assert found == []
+
+
+async def test_an_english_liaisons_form_has_no_chinese_units(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, datetime(2026, 11, 1, 10, 0))
+        unit = await office_with_unit(sim)
+        user = sim.user(LIAISON)
+        await _in_english(user)
+        await user.tap("menu:liaison")
+        [form] = await user.tap(f"lf:text:{unit.id}:2026-10")
+        assert "Fines (10,000 yuan): " in form.text
+        assert not re.search(r"[\u3000-\u303f\uff00-\uffef]|家|万元", form.text.split("\n", 1)[1])

@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.figures import Column, Rule, Template, form_text, format_value, ratio
 from core.periods import month_label
-from handlers.i18n import Translate, colon
+from handlers.i18n import Translate, aside, colon
 
 
 def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -19,19 +19,25 @@ def heading(unit: str, period: str, lang: str) -> str:
     return f"🏘 {unit} · {month_label(period, lang)}"
 
 
-def amount(column: Column, value: int | None, _: Translate) -> str:
+def amount(column: Column, value: int | None, lang: str, _: Translate) -> str:
+    """A value with its unit: "118 家", "1.25 万元"; in English a count alone, money "1.25 × 10,000 yuan"."""
     if value is None:
         return _("not reported")
-    return f"{format_value(column, value)} {column.unit}"
+    if lang == "zh":
+        return f"{format_value(column, value)} {column.unit}"
+    if column.kind == "money":
+        return f"{format_value(column, value)} × {column.unit_label(lang)}"
+    return format_value(column, value)
 
 
 def field_question(template: Template, column: Column, last: dict[str, int] | None, lang: str, _: Translate) -> str:
     typed = template.typed
     position = _("Question {index} of {count}").format(index=typed.index(column) + 1, count=len(typed))
-    lines = [position, f"{column.label(lang)}（{column.unit}）"]
-    lines.append(_("Last month") + colon(lang) + amount(column, (last or {}).get(column.code), _))
+    unit = column.unit if lang == "zh" else column.unit_label(lang) if column.kind == "money" else None
+    lines = [position, column.label(lang) + (aside(unit, lang) if unit else "")]
+    lines.append(_("Last month") + colon(lang) + amount(column, (last or {}).get(column.code), lang, _))
     if column.kind == "money":
-        lines.append(_("In 万元, up to 4 decimals: 1.25 means 12,500 yuan."))
+        lines.append(_("In units of 10,000 yuan, up to 4 decimals: 1.25 means 12,500 yuan."))
     else:
         lines.append(_("A whole number, 0 or more."))
     return "\n".join(lines)
@@ -45,9 +51,9 @@ def value_problem(column: Column, answer: str, lang: str, _: Translate) -> str:
     if not answer.strip():
         return _("{name}: the line is missing. Please add it.").format(name=name)
     if column.kind == "money":
-        return _("{name}: “{answer}” is not an amount in 万元. Type it like 1.25 (at most 4 decimals).").format(
-            name=name, answer=answer[:40]
-        )
+        return _(
+            "{name}: “{answer}” is not an amount in units of 10,000 yuan. Type it like 1.25 (at most 4 decimals)."
+        ).format(name=name, answer=answer[:40])
     return _("{name}: “{answer}” is not a whole number. Type it like 12.").format(name=name, answer=answer[:40])
 
 
@@ -70,7 +76,7 @@ def rule_problem(template: Template, rule: Rule, values: dict[str, int], ytd: di
 
 def jump_line(column: Column, value: int, last: int, lang: str, _: Translate) -> str:
     return "• " + _("{name}: {value} (last month {last})").format(
-        name=column.label(lang), value=amount(column, value, _), last=amount(column, last, _)
+        name=column.label(lang), value=amount(column, value, lang, _), last=amount(column, last, lang, _)
     )
 
 
@@ -89,6 +95,6 @@ def preview(template: Template, values: dict[str, int], ytd: dict[str, int], lan
             month, year = ratio(template, column, values), ratio(template, column, ytd)
             shown = [f"{v} %" if v is not None else "—" for v in (month, year)]
         else:
-            shown = [amount(column, values.get(column.code, 0), _), amount(column, ytd.get(column.code, 0), _)]
+            shown = [amount(column, figures.get(column.code, 0), lang, _) for figures in (values, ytd)]
         lines.append(f"{column.label(lang)}{colon(lang)}{shown[0]} · " + _("year to date") + f" {shown[1]}")
     return "\n".join(lines)

@@ -218,7 +218,9 @@ async def _merge_form(update: Update, context: Context, state: dict, template: T
             state["values"].pop(code, None)
     if shown:
         notice = "\n".join(["⚠ " + p for p in shown])
-        return await _say(update, context, notice + "\n\n" + _("Please send those lines again, like “立案数：3”."))
+        return await _say(
+            update, context, notice + "\n\n" + _("Please send those lines again, like “Cases opened: 3”.")
+        )
     return await _next(update, context)
 
 

@@ -75,7 +75,7 @@ def stats_text(summary: Summary, year: int, today: date, office: OfficeConfig, l
     lines.append(_("Rewards decided: {count} ({amount}); paid: {paid} ({paid_amount})").format(
         count=summary.rewarded, amount=format_yuan(summary.rewarded_fen), paid=summary.paid,
         paid_amount=format_yuan(summary.paid_fen)))  # fmt: skip
-    lines.append(_("Reports, verifications and rewards (举报、查核、奖励兑现量) by month:"))
+    lines.append(_("Reports, verifications and rewards by month:"))
     for key in sorted(summary.monthly):
         tips, verified, rewarded, paid, paid_fen = summary.monthly[key]
         lines.append("  " + _("{month}: {tips} reported · {verified} verified · {rewarded} rewarded · {paid} paid "

@@ -109,7 +109,7 @@ def _intro(_: Translate) -> str:
 
 def _site(_: Translate) -> str:
     return _(
-        "Type the name of the enterprise or site and its address, for example: “XX 化工厂，XX 路 12 号”.\n\n"
+        "Type the name of the enterprise or site and its address, for example: “XX Chemical Works, 12 XX Road”.\n\n"
         "You can also send a location pin (📎 → Location) of the place. Send the place of the problem, "
         "not where you are now."
     )
