@@ -322,9 +322,13 @@ async def on_objection(update: Update, context: Context, number: str) -> object:
     await svc.casework.object(number, text[:4000], now(context))
     log.info("objection to the reply of tip %s", number)
     await alert_reporter_wrote(context.application, number, "objection")
-    return await show_view(
-        update, context, _("Your objection has been recorded. The office reviews the case within 30 days.")
+    days = svc.office.deadlines.review_days
+    recorded = _.ngettext(
+        "Your objection has been recorded. The office reviews the case within {days} day.",
+        "Your objection has been recorded. The office reviews the case within {days} days.",
+        days,
     )
+    return await show_view(update, context, recorded.format(days=days))
 
 
 async def on_voice(update: Update, context: Context) -> object:

@@ -64,11 +64,16 @@ async def publish_profile(app: Application) -> None:
 
 def about_text(office: OfficeConfig, lang: str) -> str:
     _ = translator(lang)
-    how_long = _(
-        "How long: an unfinished draft is destroyed after {draft_days} days without changes. If you asked for "
-        "notices, the link to your chat is destroyed when the case is closed. You may object to the reply "
-        "within {objection_days} days."
-    ).format(draft_days=office.limits.draft_days, objection_days=office.deadlines.objection_days)
+    draft_days, objection_days = office.limits.draft_days, office.deadlines.objection_days
+    how_long = ("" if lang == "zh" else " ").join([
+        _.ngettext("How long: an unfinished draft is destroyed after {draft_days} day without changes.",
+                   "How long: an unfinished draft is destroyed after {draft_days} days without changes.",
+                   draft_days).format(draft_days=draft_days),
+        _("If you asked for notices, the link to your chat is destroyed when the case is closed."),
+        _.ngettext("You may object to the reply within {objection_days} day.",
+                   "You may object to the reply within {objection_days} days.",
+                   objection_days).format(objection_days=objection_days),
+    ])  # fmt: skip
     return "\n\n".join([
         _("ℹ About this bot"),
         _("Who runs it: {unit}. Tips go to the department responsible; only staff whose role allows it can "

@@ -15,12 +15,12 @@ from core import taxonomy
 from core.casework import Verification
 from core.figures import TEMPLATE_A
 from core.poster import layout
-from core.tips import normalize_phone
+from core.tips import Status, normalize_phone
 from handlers.i18n import catalogue_path, translator
 from tests.conftest import ROOT, services_of
 from tests.liaisons import LIAISON, office_with_unit, put_clock
 from tests.media import photo_with_exif
-from tests.office import ADMIN, EMERGENCY, add_staff, open_card
+from tests.office import ADMIN, EMERGENCY, add_staff, open_card, work_to
 from tests.reporter import SITE, check, file_tip, to_step
 
 REPORTER = 5551234567
@@ -238,3 +238,26 @@ async def test_an_english_liaisons_form_has_no_chinese_units(start_bot, monkeypa
         [form] = await user.tap(f"lf:text:{unit.id}:2026-10")
         assert "Fines (10,000 yuan): " in form.text
         assert not re.search(r"[\u3000-\u303f\uff00-\uffef]|家|万元", form.text.split("\n", 1)[1])
+
+
+async def test_an_objection_is_told_the_configured_review_time_in_days(start_bot, office):
+    deadlines = office.deadlines.model_copy(update={"review_days": 1})
+    async with start_bot(config=office.model_copy(update={"deadlines": deadlines})) as sim:
+        user = sim.user(REPORTER)
+        receipt = await file_tip(user)
+        await work_to(sim, receipt.number, Status.REPLIED)
+        await _in_english(user)
+        await check(user, receipt)
+        await user.tap("check:object")
+        [view] = await user.send("Only one of the three tanks was fixed.")
+        assert "The office reviews the case within 1 day." in view.text
+
+
+async def test_about_counts_days_in_english(start_bot, office):
+    limits = office.limits.model_copy(update={"draft_days": 1})
+    async with start_bot(config=office.model_copy(update={"limits": limits})) as sim:
+        user = sim.user(REPORTER)
+        await _in_english(user)
+        [about] = await user.send("/about")
+        assert "destroyed after 1 day without changes. If you asked" in about.text
+        assert "object to the reply within 10 days." in about.text
