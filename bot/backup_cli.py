@@ -142,7 +142,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
     except BaseException:
         _remove(*_database_files(target))
         raise
-    print(f"Restored {args.path} (schema version {version}) into {target}: {tips} tips, each opened with the key "
+    counted = f"{tips} tip" if tips == 1 else f"{tips} tips"
+    print(f"Restored {args.path} (schema version {version}) into {target}: {counted}, each opened with the key "
           f"ring {settings.keyring_path}: content, identity, contact, messages and files.")  # fmt: skip
     if waiting:
         print(f"Messages waiting to be sent when the copy was made (receipts, notices, liaisons' prompts): {waiting};"

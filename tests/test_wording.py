@@ -3,6 +3,7 @@ belongs to the language, a landline's dash kept (issue 14)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import datetime
 
@@ -10,6 +11,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from bot import cli
 from bot.poster_cli import poster_text
 from core import taxonomy
 from core.casework import Verification
@@ -261,3 +263,16 @@ async def test_about_counts_days_in_english(start_bot, office):
         [about] = await user.send("/about")
         assert "destroyed after 1 day without changes. If you asked" in about.text
         assert "object to the reply within 10 days." in about.text
+
+
+async def test_restore_counts_one_tip_as_one_tip(start_bot, settings, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("TIPLINE_KEYRING", str(settings.keyring_path))
+    monkeypatch.setenv("TIPLINE_DATA_DIR", str(settings.data_dir))
+    copy = tmp_path / "copy.sqlite3"
+    async with start_bot() as sim:
+        await file_tip(sim.user(REPORTER))
+        assert await asyncio.to_thread(cli.main, ["backup", str(copy)]) == 0
+    monkeypatch.setenv("TIPLINE_DATA_DIR", str(tmp_path / "restored"))
+    capsys.readouterr()
+    assert await asyncio.to_thread(cli.main, ["restore", str(copy)]) == 0
+    assert ": 1 tip, each opened" in capsys.readouterr().out
