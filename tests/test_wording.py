@@ -276,3 +276,12 @@ async def test_restore_counts_one_tip_as_one_tip(start_bot, settings, monkeypatc
     capsys.readouterr()
     assert await asyncio.to_thread(cli.main, ["restore", str(copy)]) == 0
     assert ": 1 tip, each opened" in capsys.readouterr().out
+
+
+async def test_stats_by_month_name_the_month_in_chinese_without_an_ascii_colon(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        await file_tip(sim.user(REPORTER))
+        today = services_of(sim).clock().date()
+        [text, *_] = await sim.user(ADMIN).send(f"/stats {today.year}")
+        assert f"{today.month}月 1" in text.text and f"{today.month:02d}: 1" not in text.text

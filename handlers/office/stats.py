@@ -57,7 +57,9 @@ def stats_text(summary: Summary, year: int, today: date, office: OfficeConfig, l
     for key, title in titles.items():
         if groups[key]:
             lines.append(title + colon(lang) + " · ".join(f"{name} {count}" for name, count in groups[key]))
-    months = " · ".join(f"{m[5:]}: {summary.by_month.get(m, 0)}" for m in _months(year, today))
+    months = " · ".join(f"{int(m[5:])}月 {summary.by_month.get(m, 0)}" if lang == "zh"
+                        else f"{date(year, int(m[5:]), 1):%b} {summary.by_month.get(m, 0)}"
+                        for m in _months(year, today))  # fmt: skip
     lines.append(_("By month: {months}").format(months=months))
     rate = summary.verified_rate
     lines.append(
