@@ -285,3 +285,18 @@ async def test_stats_by_month_name_the_month_in_chinese_without_an_ascii_colon(s
         today = services_of(sim).clock().date()
         [text, *_] = await sim.user(ADMIN).send(f"/stats {today.year}")
         assert f"{today.month}月 1" in text.text and f"{today.month:02d}: 1" not in text.text
+
+
+async def test_a_form_that_sends_nothing_asks_to_submit_not_to_send(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER))
+        await work_to(sim, receipt.number, Status.ACCEPTED)
+        officer, _card = await open_card(sim, EMERGENCY, receipt.number)
+        await officer.tap(f"form:verify:{receipt.number}")
+        [summary] = await officer.tap("fv:0:false")
+        assert "确认提交吗？" in summary.text and "发送" not in summary.text
+        await officer.tap("fv:cancel")
+        await officer.tap(f"form:ask:{receipt.number}")
+        [question] = await officer.send("储罐离围墙多远？")
+        assert "确认发送吗？" in question.text  # this one is sent to the reporter

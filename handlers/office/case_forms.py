@@ -121,7 +121,8 @@ async def _disclose(update: Update, context: Context, member: StaffMember, numbe
 
 
 define(Form("ask", N_("Ask the reporter of {number}"),
-            (Field("question", N_("Type the question. It is relayed without your name."), "text"),), _ask))  # fmt: skip
+            (Field("question", N_("Type the question. It is relayed without your name."), "text"),), _ask,
+            confirm=N_("Send this?")))  # fmt: skip
 define(Form("merge", N_("Merge {number} as a duplicate"),
             (Field("into", N_("Type the number of the earlier report of the same matter (it keeps reward "
                               "priority):"), "tip"),),
@@ -142,11 +143,11 @@ define(Form("reply", N_("Reply (答复) for {number}"), (
     Field("findings", N_("简要核查情况 — what the verification found, briefly:"), "text"),
     Field("decision", N_("处理决定 — the decision taken:"), "text"),
     Field("reward", N_("符合奖励条件情况 — whether the tip qualifies for a reward:"), "text"),
-), _reply))  # fmt: skip
+), _reply, confirm=N_("Send this?")))  # fmt: skip
 define(Form("review", N_("Review (复查) of {number}"), (
     Field("result", N_("The result of the review:"), "choice", taxonomy.REVIEW_RESULTS),
     Field("opinion", N_("The review's opinion (复查意见), as the reporter will read it:"), "text"),
-), _review))  # fmt: skip
+), _review, confirm=N_("Send this?")))  # fmt: skip
 define(Form("disclose", N_("Identity disclosure for {number}"), (
     Field("reason", N_("Why do you need the reporter's name and phone? The admin decides."), "text", max_len=500),
 ), _disclose))  # fmt: skip

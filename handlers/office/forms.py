@@ -62,7 +62,8 @@ class Form:
     by_button: bool = True  # opened by a `form:` button; False: only by its own command (begin)
     subject: Callable[[str], str | None] = parse_tip_number  # what the button's last part must be
     stepback: bool = False  # a ⬅ Back button under each question after the first, and on the summary
-    confirm: str = N_("Send this?")  # the summary's question: say what confirming does (发送, 登记…)
+    #: The summary's question, saying what confirming does: "Send this?" only where something is sent.
+    confirm: str = N_("Submit this?")
 
 
 FORMS: dict[str, Form] = {}
