@@ -18,7 +18,7 @@ from core.casework import Verification
 from core.figures import TEMPLATE_A
 from core.poster import layout
 from core.tips import Status, normalize_phone
-from handlers.i18n import catalogue_path, translator
+from handlers.i18n import catalogue_path
 from tests.conftest import ROOT, services_of
 from tests.liaisons import LIAISON, office_with_unit, put_clock
 from tests.media import photo_with_exif
@@ -179,11 +179,20 @@ def test_numbers_and_chinese_are_set_apart_by_a_space_everywhere():
     assert crowded == []
 
 
-def test_late_figures_are_not_called_by_the_accident_term():
+async def test_late_figures_are_not_called_by_the_accident_term(start_bot, monkeypatch):
     """迟报 is the legal term for a late accident report; a unit's late figures are 逾期报送."""
-    zh = translator("zh")
-    for msgid in ("It is marked late: it was due by {date}.", "Late:", "late"):
-        assert "迟报" not in zh(msgid) and "逾期报送" in zh(msgid)
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, datetime(2026, 11, 4, 8, 0))
+        unit = await office_with_unit(sim)
+        user = sim.user(LIAISON)
+        await user.send("/start")
+        await user.tap("menu:liaison")
+        await user.tap(f"lf:text:{unit.id}:2026-10")
+        await user.send("\n".join(f"{c.name}：{10 if c.code == 'enterprises' else 0}" for c in TEMPLATE_A.typed))
+        [stored, *_] = await user.tap("lv:send")
+        assert "本次为逾期报送：报送截止日期为 2026-11-03。" in stored.text and "迟报" not in stored.text
+        [summary, *_] = await sim.user(ADMIN).send("/monthly 2026-10")
+        assert "逾期报送：东平村" in summary.text and "迟报" not in summary.text
 
 
 # -- English, without Chinese punctuation or raw values ------------------------------------------

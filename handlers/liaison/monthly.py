@@ -108,9 +108,9 @@ def _summary(files: MonthlyFiles, period: str, lang: str, _) -> str:
                         "{month}: {sent} of {units} units have sent their figures.", files.units).format(
         month=month_label(period, lang), sent=sent, units=files.units)]  # fmt: skip
     if files.missing:
-        lines.append(_("Missing:") + " " + list_separator(lang).join(files.missing))
+        lines.append(_("Missing:") + ("" if lang == "zh" else " ") + list_separator(lang).join(files.missing))
     if files.late:
-        lines.append(_("Late:") + " " + list_separator(lang).join(files.late))
+        lines.append(_("Late:") + ("" if lang == "zh" else " ") + list_separator(lang).join(files.late))
     return "\n".join(lines)
 
 

@@ -37,7 +37,7 @@ async def quarter_command(update: Update, context: Context, member: StaffMember)
                         "{quarter}: {sent} of {units} units have sent their summary.", len(units)).format(
         quarter=label, sent=len(units) - len(missing), units=len(units))]  # fmt: skip
     if missing:
-        lines.append(_("Missing:") + " " + join(missing, lang))
+        lines.append(_("Missing:") + ("" if lang == "zh" else " ") + join(missing, lang))
     await update.effective_message.reply_text("\n".join(lines))
     await svc.audit.record(actor=member.user_id, action="quarter.read", at=now(context), detail=period)
     for unit in units:
