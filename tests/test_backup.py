@@ -298,7 +298,7 @@ async def test_restore_with_another_key_ring_fails_and_restores_nothing(
 
     _configure(monkeypatch, tmp_path / "restored", settings.keyring_path)  # the right ring: nothing in the way
     assert await _cli("restore", str(copy)) == 0
-    assert "1 tips" in capsys.readouterr().out
+    assert "1 tip," in capsys.readouterr().out
 
 
 def _flip_inside_a_photo(copy: Path) -> None:
