@@ -10,7 +10,7 @@ from core.casework import Verification
 from core.roles import Role
 from core.tips import Status
 from tests.conftest import move_clock, services_of
-from tests.office import ADMIN, AUDITOR, EMERGENCY, INTAKE, REPORTER, STRANGER, add_staff, open_card, work_to
+from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REPORTER, STRANGER, add_staff, open_card, work_to
 from tests.reporter import file_tip
 
 SECOND_ADMIN = ADMIN + 100
@@ -217,3 +217,23 @@ async def test_an_admin_deciding_their_own_request_is_told_another_admin_must(st
         await other.tap("批准")
         await other.tap("确定")
         assert await services.requests.may_see_identity(number, ADMIN)
+
+
+async def test_a_form_refused_for_the_role_or_the_department_says_so(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        number = (await file_tip(sim.user(REPORTER))).number  # 危险化学品 → 应急站
+        await work_to(sim, number, Status.ACCEPTED)
+        expected = {
+            (AUDITOR, f"form:verify:{number}"): "审计人员只能查阅举报",
+            (FIRE, f"form:ask:{number}"): "这份举报属于其他部门",
+            (ADMIN, f"form:pay:{number}"): "此功能仅供奖励兑现人员使用",
+            (INTAKE, f"form:reward:{number}"): "此功能仅供奖励兑现人员使用",
+        }
+        for (who, data), reason in expected.items():
+            person = sim.user(who)
+            [menu] = await person.send("/start")
+            replies = await person.press(sim.api.messages[(who, menu.message_id)], data)  # forged: never shown
+            shown = " ".join([r.text for r in replies] + person.callback_answers()[-1:])
+            assert reason in shown and "现在不能这样操作" not in shown
+        assert [e.action for e in await services_of(sim).audit.entries(tip=number)] == ["tip.accept"]

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from core.roles import StaffMember
+from core.roles import Role, StaffMember
 from core.tips import parse_tip_number
 from handlers.common import Context, chat_language, is_private, services, today, tr
 from handlers.i18n import N_, Translate
-from handlers.office.access import refuse
+from handlers.office.access import refuse, refuse_tip, role_refusal
 from handlers.office.form_fields import Field, Intro, Values, check_typed, value_text
 from handlers.report.flow import FLOW
 from storage.casework import CaseError
@@ -64,6 +64,7 @@ class Form:
     stepback: bool = False  # a ⬅ Back button under each question after the first, and on the summary
     #: The summary's question, saying what confirming does: "Send this?" only where something is sent.
     confirm: str = N_("Submit this?")
+    roles: tuple[Role, ...] = ()  # the staff roles it is for: a staff member without one is told which
 
 
 FORMS: dict[str, Form] = {}
@@ -179,11 +180,24 @@ async def start_form(update: Update, context: Context) -> object:
         return ConversationHandler.END
     await query.answer()
     if not await _may(context, member, parts[1], number):
-        _ = tr(context)
-        await update.effective_message.reply_text(_("That is not possible for this report now."))
+        await _cannot(update, context, form, member, number)
         return ConversationHandler.END
     log.info("form %s started for tip %s", parts[1], number)
     return await begin(update, context, form, number)
+
+
+async def _cannot(update: Update, context: Context, form: Form, member: object, number: str) -> None:
+    """Why a form does not open: the role it is for, another department's tip, or the tip moved on."""
+    if isinstance(member, StaffMember) and form.roles and not member.has(*form.roles):
+        await refuse(update, context, role_refusal(update, context, member, form.roles))
+        return
+    if isinstance(member, StaffMember) and form.allowed is None:
+        facets = await services(context).tips.facets(number)
+        if facets is not None and not member.may_work(facets.department):
+            await refuse_tip(update, context, member)
+            return
+    _ = tr(context)
+    await update.effective_message.reply_text(_("That is not possible for this report now."))
 
 
 async def begin(update: Update, context: Context, form: Form, subject: str, *, carry: Values | None = None,
