@@ -23,9 +23,15 @@ DATE_FORMAT = "yyyy-mm-dd"
 HEADER_ROW = 3  # title, subtitle, then the headers
 
 
+#: What a spreadsheet may take as the start of a formula (OWASP's CSV injection list): =, +, -, @, and a
+#: tab or carriage return, which Excel skips before looking at the next character.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _safe(cell: Cell) -> Cell:
-    """Text that a spreadsheet would run as a formula (=, +, -, @) is kept as text."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@"):
+    """Text that a spreadsheet would run as a formula is kept as text, behind a '. Numbers written as
+    numbers (a negative one too) stay numbers: only text is quoted."""
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
         return "'" + cell
     return cell
 
