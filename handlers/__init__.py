@@ -71,7 +71,7 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CommandHandler("units", units.units_command))
     app.add_handler(CallbackQueryHandler(units.units_button, pattern=r"^units:"))
     app.add_handler(CommandHandler("monthly", monthly.monthly_command))
-    app.add_handler(CallbackQueryHandler(monthly.lock_button, pattern=r"^mon:lock:"))
+    app.add_handler(CallbackQueryHandler(monthly.lock_button, pattern=r"^mon:(lock|ok:lock|back):"))
     app.add_handler(CommandHandler("quarter", quarter_view.quarter_command))
     app.add_handler(CallbackQueryHandler(home.on_liaison_button, pattern=r"^menu:liaison$"))
     app.add_handler(CallbackQueryHandler(menu.on_menu, pattern=r"^menu:(help|lang)$"))

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from core.office import OfficeConfig
@@ -81,3 +81,15 @@ def today(context: Context) -> date:
 
 def is_private(update: Update) -> bool:
     return update.effective_chat is not None and update.effective_chat.type == "private"
+
+
+def confirm_markup(confirm: str, back: str, _: Translate) -> InlineKeyboardMarkup:
+    """[Confirm] [Back] under a question about a step that cannot be undone; both carry explicit data."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("Confirm"), callback_data=confirm),
+                InlineKeyboardButton(_("Back"), callback_data=back),
+            ]
+        ]
+    )

@@ -216,8 +216,14 @@ async def test_corrections_keep_every_version_until_the_admin_locks_the_month(st
         await _step_through(user, ANSWERS)  # a third version, at the preview when the month is locked
         admin = sim.user(ADMIN)
         await admin.send("/monthly 2026-10")
-        [locked] = await admin.tap("mon:lock:2026-10")
-        assert "锁定" in locked.text or "locked" in locked.text
+        [question] = await admin.tap("mon:lock:2026-10")
+        assert "确定锁定" in question.text and "2026年10月" in question.text
+        [kept] = await admin.tap("mon:back:2026-10")  # 返回: the month stays open
+        assert "未锁定" in kept.text and not await services.submissions.locked("2026-10")
+        await admin.send("/monthly 2026-10")
+        await admin.tap("mon:lock:2026-10")
+        [locked] = await admin.tap("mon:ok:lock:2026-10")
+        assert "已锁定" in locked.text and await services.submissions.locked("2026-10")
         [refused] = await user.tap("lv:send")
         assert "locked" in refused.text and "Nothing was stored" in refused.text
         [again] = await user.tap(f"lf:step:{unit.id}:2026-10")

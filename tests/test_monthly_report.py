@@ -176,3 +176,20 @@ rules = [ { left = "checked", right = "bottles", scope = "month" } ]
         ws = _rows(xlsx)
         assert ws["A1"].value == "2026年10月燃气安全检查月报" and ws["D3"].value == "在用气瓶（个）"
         assert ws["C5"].value == 12 and ws["D6"].value == 20 and ws["E5"].value == 0
+
+
+async def test_locking_a_month_asks_first_and_only_the_admin_may(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, datetime(2026, 11, 5, 10, 0))
+        await _year_of_figures(sim)
+        submissions = services_of(sim).submissions
+        await sim.user(ADMIN).send("/monthly 2026-10")
+        [question] = await sim.user(ADMIN).tap("mon:lock:2026-10")
+        assert "确定锁定2026年10月吗" in question.text and not await submissions.locked("2026-10")
+        intake = sim.user(INTAKE)
+        assert await press(intake, "mon:ok:lock:2026-10") == []  # a forged confirm: refused in an alert
+        assert "管理员" in intake.callback_answers()[-1] and not await submissions.locked("2026-10")
+        [stale] = await press(sim.user(ADMIN), "mon:ok:lock:2026-13")
+        assert "no longer valid" in stale.text or "已失效" in stale.text
+        [locked] = await sim.user(ADMIN).tap("mon:ok:lock:2026-10")
+        assert "已锁定" in locked.text and await submissions.locked("2026-10")

@@ -49,6 +49,11 @@ async def test_stats_match_a_hand_count(start_bot, monkeypatch):
         assert "目前超期：3" in text  # not accepted in 5 days, not verified in 60, not replied in 10
         assert "中位数）：0" in text
         assert chart.kind == "photo"
+        await admin.send("/language")
+        await admin.tap("lang:en")
+        english = (await admin.send(f"/stats {year}"))[0].text
+        assert "Verified-and-handled rate (verified among accepted): 2/3 = 67% (target 100%)" in english
+        assert "核实查处率" not in english
 
 
 async def test_stats_are_for_the_admin_and_auditors_only(start_bot):

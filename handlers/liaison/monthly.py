@@ -21,7 +21,7 @@ from core.office import OfficeConfig
 from core.periods import current_month, month_label, parse_month, year_months
 from core.roles import Role, StaffMember
 from core.stats import list_separator
-from handlers.common import Context, chat_language, is_private, now, services, tr
+from handlers.common import Context, chat_language, confirm_markup, is_private, now, services, tr
 from handlers.office.access import staff_only
 from storage.figures import Submissions
 from storage.liaisons import Units
@@ -122,15 +122,23 @@ def _lock_button(member: StaffMember, period: str, locked: bool, _) -> InlineKey
 
 @staff_only(Role.ADMIN)
 async def lock_button(update: Update, context: Context, admin: StaffMember) -> None:
-    """mon:lock:<period>: no more corrections for the month."""
+    """mon:lock:<period> asks to confirm; mon:ok:lock:<period> locks the month against corrections; mon:back:<period>
+    leaves it open. Locking cannot be undone in the bot, so it is never one tap."""
     query = update.callback_query
     await query.answer()
     _ = tr(context)
-    period = query.data.split(":")[-1]
+    step, period = query.data.rsplit(":", 1)
     if parse_month(period) is None:
         await query.message.reply_text(_("This button is no longer valid."))
         return
-    done = await services(context).submissions.lock(period, admin.user_id, now(context))
     label = month_label(period, chat_language(context))
-    text = _("{month} is locked: liaisons can no longer change it.") if done else _("{month} was locked already.")
-    await query.message.reply_text(text.format(month=label))
+    if step == "mon:back":
+        await query.message.edit_text(_("{month} stays open: nothing changed.").format(month=label))
+    elif step == "mon:lock":
+        question = _("Lock {month}? Liaisons can then no longer correct its figures, and the bot cannot unlock it.")
+        markup = confirm_markup(f"mon:ok:lock:{period}", f"mon:back:{period}", _)
+        await query.message.reply_text(question.format(month=label), reply_markup=markup)
+    else:
+        done = await services(context).submissions.lock(period, admin.user_id, now(context))
+        text = _("{month} is locked: liaisons can no longer change it.") if done else _("{month} was locked already.")
+        await query.message.edit_text(text.format(month=label))

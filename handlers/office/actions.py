@@ -17,7 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from core.casework import next_due
 from core.roles import StaffMember
 from core.tips import NOT_ACCEPTED_REASONS, Status, TipFacets
-from handlers.common import Context, chat_language, now, services, today, tr
+from handlers.common import Context, chat_language, confirm_markup, now, services, today, tr
 from handlers.i18n import N_
 from handlers.notify import notify_all, notify_reporter
 from handlers.office.access import refuse_tip
@@ -135,11 +135,7 @@ async def _ask_to_confirm(update: Update, context: Context, facets: TipFacets, a
     else:
         text = _("Show the name and phone the reporter of {number} left? This view is recorded.").format(number=number)
     data = ":".join(["case", "ok", action, *([arg] if arg else []), number])
-    markup = InlineKeyboardMarkup([[
-        InlineKeyboardButton(_("Confirm"), callback_data=data),
-        InlineKeyboardButton(_("Back"), callback_data=f"case:open:{number}"),
-    ]])  # fmt: skip
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    await update.effective_message.reply_text(text, reply_markup=confirm_markup(data, f"case:open:{number}", _))
 
 
 async def _apply(

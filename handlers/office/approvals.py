@@ -11,7 +11,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.roles import Role, StaffMember
-from handlers.common import Context, now, services
+from handlers.common import Context, confirm_markup, now, services
 from handlers.i18n import Translate, translator
 from handlers.notify import notify_reporter
 from handlers.office.access import staff_only
@@ -106,10 +106,7 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
     else:
         question = _("Approve this request for report {number}?") if what == "yes" else _(
             "Refuse this request for report {number}?")  # fmt: skip
-        markup = InlineKeyboardMarkup([[
-            InlineKeyboardButton(_("Confirm"), callback_data=f"req:ok:{what}:{request_id}"),
-            InlineKeyboardButton(_("Back"), callback_data=f"req:back:{request_id}"),
-        ]])  # fmt: skip
+        markup = confirm_markup(f"req:ok:{what}:{request_id}", f"req:back:{request_id}", _)
         await update.effective_message.reply_text(question.format(number=req.number), reply_markup=markup)
 
 

@@ -13,7 +13,7 @@ from core.money import format_yuan
 from core.rewards import PAY_METHODS, Reward, refusal_text
 from core.roles import Role, StaffMember
 from core.tips import parse_tip_number, status_name
-from handlers.common import Context, chat_language, is_private, now, services, tr
+from handlers.common import Context, chat_language, confirm_markup, is_private, now, services, tr
 from handlers.i18n import N_, Translate, colon, translator
 from handlers.notify import notify_reporter
 from handlers.office.access import refuse, staff_only
@@ -149,13 +149,8 @@ async def reward_button(update: Update, context: Context, member: StaffMember) -
             await update.effective_message.reply_text(_("That is not possible for this report now."))
             return
         text = _("Show the payee details for report {number}? This view is recorded.").format(number=number)
-        markup = _confirm_markup(f"rw:ok:payee:{number}", f"rw:open:{number}", _)
+        markup = confirm_markup(f"rw:ok:payee:{number}", f"rw:open:{number}", _)
         await update.effective_message.reply_text(text, reply_markup=markup)
-
-
-def _confirm_markup(confirm: str, back: str, _: Translate) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(_("Confirm"), callback_data=confirm),
-                                  InlineKeyboardButton(_("Back"), callback_data=back)]])  # fmt: skip
 
 
 async def _show_payee(update: Update, context: Context, member: StaffMember, number: str) -> None:
@@ -241,7 +236,7 @@ async def admin_decision(update: Update, context: Context, member: StaffMember) 
             else _("Refuse the reward of {amount} for report {number}? The reward officer decides again.")
         ).format(amount=format_yuan(amount_fen), number=number)
         proposal = f"{number}:{reward_id}:{amount_fen}"
-        await message.reply_text(question, reply_markup=_confirm_markup(f"rwa:ok:{what}:{proposal}",
+        await message.reply_text(question, reply_markup=confirm_markup(f"rwa:ok:{what}:{proposal}",
                                                                          f"rwa:back:{proposal}", _))  # fmt: skip
     else:
         await _decide(update, context, member, number, reward_id, amount_fen, what == "yes")

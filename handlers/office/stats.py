@@ -63,7 +63,7 @@ def stats_text(summary: Summary, year: int, today: date, office: OfficeConfig, l
     lines.append(_("By month: {months}").format(months=months))
     rate = summary.verified_rate
     lines.append(
-        _("核实查处率 (verified among accepted): {verified}/{accepted} = {rate} (target 100%)").format(
+        _("Verified-and-handled rate (verified among accepted): {verified}/{accepted} = {rate} (target 100%)").format(
             verified=summary.verified, accepted=summary.accepted, rate="—" if rate is None else f"{rate:.0%}"
         )
     )
