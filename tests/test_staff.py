@@ -110,6 +110,10 @@ async def test_the_admin_deactivates_a_member_and_it_is_audited(start_bot):
         admin = sim.user(ADMIN)
         [panel] = await admin.send("/staff")
         assert "王会计" in panel.text and "奖励兑现人员" in panel.text
+        [question] = await admin.tap(f"staff:remove:{NEWCOMER}")
+        assert "王会计" in question.text and [b[0] for b in question.buttons[0]] == ["确定", "返回"]
+        [kept] = await admin.tap("staff:keep")  # 返回: nobody is deactivated
+        assert "没有任何改动" in kept.text and await sim.app.bot_data["services"].staff.get(NEWCOMER) is not None
         await admin.tap(f"staff:remove:{NEWCOMER}")
         [done] = await admin.tap(f"staff:remove_yes:{NEWCOMER}")
         assert "已停用" in done.text

@@ -8,7 +8,7 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.roles import Role, StaffMember, role_name
-from handlers.common import Context, chat_language, is_private, now, services, tr
+from handlers.common import Context, chat_language, confirm_markup, is_private, now, services, tr
 from handlers.i18n import aside, colon
 from handlers.i18n import join as join_list
 from handlers.office.access import staff_only
@@ -108,9 +108,11 @@ async def staff_button(update: Update, context: Context, admin: StaffMember) -> 
     elif action == "remove" and len(parts) == 3 and parts[2].isdigit():
         member = await services(context).staff.get(int(parts[2]))
         if member is not None and member.user_id != admin.user_id:
-            confirm = InlineKeyboardButton(_("Yes, deactivate"), callback_data=f"staff:remove_yes:{member.user_id}")
             text = _("Deactivate {name}? They lose every role at once.").format(name=member.name)
-            await query.message.reply_text(text, reply_markup=InlineKeyboardMarkup([[confirm]]))
+            markup = confirm_markup(f"staff:remove_yes:{member.user_id}", "staff:keep", _)
+            await query.message.reply_text(text, reply_markup=markup)
+    elif action == "keep":
+        await query.message.edit_text(_("Nothing changed."))
     elif action == "remove_yes" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) != admin.user_id:
         svc = services(context)
         async with svc.db.transaction() as conn:
