@@ -309,3 +309,13 @@ async def test_a_form_that_sends_nothing_asks_to_submit_not_to_send(start_bot):
         await officer.tap(f"form:ask:{receipt.number}")
         [question] = await officer.send("储罐离围墙多远？")
         assert "确认发送吗？" in question.text  # this one is sent to the reporter
+
+
+def test_the_identity_step_says_truly_who_may_see_a_name():
+    """Reward officers never see an identity (only payee details): the promise names the approved request only."""
+    from handlers.i18n import translator
+    from handlers.report.questions import _identity
+
+    zh, en = _identity(translator("zh"), {}), _identity(translator("en"), {})
+    assert "只有经管理员批准查阅的工作人员才能看到" in zh and "奖励兑现" not in zh
+    assert "request to see them an admin approved" in en and "pays rewards" not in en

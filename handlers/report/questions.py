@@ -84,9 +84,9 @@ def question(
             step, _, [(_("Stay anonymous"), "anonymous"), (_("Leave my name and phone"), "named")]
         )
     if step == "id_name":
-        return _("Your real name:"), keyboard(step, _, [])
+        return _("Your real name:") + "\n\n" + _deleted_once_read(_), keyboard(step, _, [])
     if step == "id_phone":
-        return _("Your phone number:"), keyboard(step, _, [])
+        return _("Your phone number:") + "\n\n" + _deleted_once_read(_), keyboard(step, _, [])
     if step == "push":
         return _push(_), keyboard(step, _, [(_("Yes, notify me here"), "yes"), (_("No, I will check myself"), "no")])
     raise KeyError(step)
@@ -156,8 +156,8 @@ def _identity(_: Translate, answers: dict[str, Any]) -> str:
         "Do you want to leave your real name and phone?\n\n"
         "• Stay anonymous: the office never learns who you are. A reward can still be claimed with "
         "your tip number and receipt code.\n"
-        "• Leave them: they are stored encrypted, seen only by the officer who pays rewards or after an "
-        "approved request, and let the office contact you."
+        "• Leave them: they are stored encrypted and seen only by a staff member whose request to see them "
+        "an admin approved (every view is recorded); they let the office contact you."
     )
     if answers.get("who") == "employee":
         text += "\n\n" + _(
@@ -166,6 +166,10 @@ def _identity(_: Translate, answers: dict[str, Any]) -> str:
             "job for reporting (安全生产法 第五十四条)."
         )
     return text
+
+
+def _deleted_once_read(_: Translate) -> str:
+    return _("For your safety, the message with your answer is deleted from this chat once read.")
 
 
 def _push(_: Translate) -> str:
