@@ -20,6 +20,7 @@ from core.crypto import KeyRing
 from core.liaisons import Contact
 from core.office import OfficeConfig
 from core.tips import FINISHED, Status, format_tip_number
+from storage.dialogue import AAD_VERSION, message_aad
 
 S = Status
 YEARS = 3  # tips arrive evenly over the last three years
@@ -59,7 +60,7 @@ COLUMNS = {
     " accept_due, has_identity, wants_push, dek_id, content, identity_dek_id, identity, contact_dek_id, contact,"
     " receipt_hash, draft_hash, due_on, merged_into",
     "tip_events": "id, tip_id, on_date, status",
-    "tip_messages": "id, tip_id, uid, on_date, sender, kind, body",
+    "tip_messages": "id, tip_id, uid, on_date, sender, kind, aad_version, body",
     "verifications": "tip_id, on_date, outcome, problems, measures, fine_fen, recorded_by",
     "rewards": "id, tip_id, state, rule_set, suggested_fen, amount_fen, explanation, refusal, decided_on, decided_by,"
     " approved_on, approved_by, notified_on, claim_due, claim_method, claimed_on, payee_dek_id, payee,"
@@ -175,9 +176,10 @@ class Rows:
             self._verification(tip_id, reached)
         if self.rng.random() < 0.1:
             uid = secrets.token_hex(8)
-            aad = crypto.field_aad("tip_messages", f"{number}/{uid}", "body")
+            aad = message_aad(number, uid, "office", "question", last.isoformat())  # as the bot seals it now
             self.add("tip_messages", tip_id=tip_id, uid=uid, on_date=last.isoformat(), sender="office",
-                     kind="question", body=crypto.seal(dek, "请补充储罐区的照片。".encode(), aad))  # fmt: skip
+                     kind="question", aad_version=AAD_VERSION,
+                     body=crypto.seal(dek, "请补充储罐区的照片。".encode(), aad))  # fmt: skip
 
     def _verification(self, tip_id: int, reached: dict[Status, date]) -> None:
         rng = self.rng

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TypeVar
@@ -11,15 +13,17 @@ from typing import TypeVar
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.config import Settings
+from bot.config import Settings, default_keyring
 from core.crypto import KeyRing, KeyRingError
 from core.office import OfficeConfig, OfficeConfigError, load_office
 from core.validation import sentence
 from storage.db import DB_FILENAME, Database
+from storage.dialogue import reseal_old_messages
 from storage.migrations import MigrationError, SchemaTooNewError
 from storage.vault import Vault
 
 T = TypeVar("T")
+log = logging.getLogger("tipline.startup")
 
 _FIX_HINT = {
     "timezone": "use an IANA name such as Asia/Shanghai",
@@ -61,9 +65,11 @@ def require_token(settings: Settings) -> str:
 
 
 def check_data_dir(settings: Settings) -> Path:
+    """The data dir, made if missing (mode 0700), writable, and neither it nor the database's files
+    (`tipline.sqlite3`, `-wal`, `-shm`) open to other users."""
     path = settings.data_dir
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
         probe = path / f".write-test-{secrets.token_hex(4)}"
         probe.write_bytes(b"")
         probe.unlink()
@@ -72,7 +78,26 @@ def check_data_dir(settings: Settings) -> Path:
             f"TIPLINE_DATA_DIR: {path} cannot be written ({exc.strerror}); choose a directory the bot's "
             "user may write to, or fix its permissions."
         ) from None
+    _refuse_open_to_others(path, database_path(settings))
     return path
+
+
+def _refuse_open_to_others(folder: Path, db: Path) -> None:
+    """As for the key ring: a data dir or database that other users may read stops start-up, with the fix."""
+    if os.name != "posix":
+        return
+    fixes, named = [], []
+    if folder.stat().st_mode & 0o077:
+        fixes.append(f"chmod 700 {folder}")
+        named.append(f"{folder} (mode {folder.stat().st_mode & 0o777:o})")
+    files = [f for f in (db, Path(f"{db}-wal"), Path(f"{db}-shm")) if f.exists() and f.stat().st_mode & 0o077]
+    if files:
+        fixes.append("chmod 600 " + " ".join(str(f) for f in files))
+        named.extend(f"{f.name} (mode {f.stat().st_mode & 0o777:o})" for f in files)
+    if fixes:
+        raise StartupError(
+            f"TIPLINE_DATA_DIR: {', '.join(named)} may be read by other users; run `{' && '.join(fixes)}`."
+        )
 
 
 def load_keyring(settings: Settings) -> KeyRing:
@@ -87,7 +112,33 @@ def load_keyring(settings: Settings) -> KeyRing:
         raise StartupError(f"TIPLINE_KEYRING: {exc}; {fix}.") from None
     if os.name == "posix" and path.stat().st_mode & 0o077:
         raise StartupError(f"TIPLINE_KEYRING: {path} may be read by other users; run `chmod 600 {path}`.")
+    warning = keyring_warning(settings)
+    if warning:
+        warn(warning)
     return ring
+
+
+def keyring_warning(settings: Settings) -> str | None:
+    """A sentence if the key ring is inside the data dir (the old default, or TIPLINE_KEYRING set so),
+    where whoever copies the data dir gets the keys with it; None if it is kept apart."""
+    path, data_dir = settings.keyring_path, settings.data_dir
+    if not path.resolve().is_relative_to(data_dir.resolve()):
+        return None
+    new = default_keyring()
+    return (
+        f"TIPLINE_KEYRING: the key ring {path} is inside the data dir {data_dir}, so whoever copies the data dir "
+        f"gets the keys with it; stop the bot, move it out with `mkdir -p -m 700 {new.parent} && mv {path} {new}` "
+        f"and set TIPLINE_KEYRING={new} (in .env or the environment), or move it to a secrets folder such as "
+        "/etc/tipline/keyring.json and set TIPLINE_KEYRING to that."
+    )
+
+
+def warn(text: str) -> None:
+    """A start-up warning: to the log where logging is set up (the bot), else to stderr (the CLI)."""
+    if logging.getLogger().handlers:
+        log.warning("%s", text)
+    else:
+        print(f"tipline: warning: {text}", file=sys.stderr)
 
 
 def load_office_config(settings: Settings) -> OfficeConfig:
@@ -124,6 +175,7 @@ async def open_database(settings: Settings, ring: KeyRing) -> Database:
             f"TIPLINE_KEYRING: the database holds data wrapped by keys this key ring lacks ({', '.join(missing)}); "
             "point TIPLINE_KEYRING at the key ring this data was made with."
         )
+    await reseal_old_messages(db, Vault(ring))  # dialogue messages from before migration 0011
     return db
 
 

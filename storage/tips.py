@@ -22,6 +22,7 @@ from core.tips import (
     format_tip_number,
 )
 from storage.db import Database
+from storage.dialogue import AAD_VERSION, message_aad, open_message
 from storage.drafts import DraftFiles, EvidenceFile
 from storage.vault import Vault
 
@@ -217,18 +218,13 @@ class TipRepository:
     async def messages(self, number: str) -> list[TipMessage]:
         tip_id, dek = await self.tip_key(number)
         rows = await self.db.fetchall(
-            "SELECT uid, on_date, sender, kind, body FROM tip_messages WHERE tip_id = ? ORDER BY id", (tip_id,)
+            "SELECT uid, on_date, sender, kind, aad_version, body FROM tip_messages WHERE tip_id = ? ORDER BY id",
+            (tip_id,),
         )
+        # Sender, kind and date are bound into each body's associated data: a relabelled row raises.
         return [
-            TipMessage(
-                on=on,
-                sender=sender,
-                kind=kind,
-                text=crypto.open_sealed(
-                    dek, body, crypto.field_aad("tip_messages", f"{number}/{uid}", "body")
-                ).decode(),
-            )
-            for uid, on, sender, kind, body in rows
+            TipMessage(on=on, sender=sender, kind=kind, text=open_message(dek, number, uid, sender, kind, on, v, body))
+            for uid, on, sender, kind, v, body in rows
         ]
 
     async def file_count(self, number: str) -> int:
@@ -271,10 +267,11 @@ class TipRepository:
         """One entry of the dialogue, sealed under the tip's key, inside the caller's transaction."""
         tip_id, dek = await self.tip_key(number)
         uid = secrets.token_hex(8)
-        body = crypto.seal(dek, text.encode(), crypto.field_aad("tip_messages", f"{number}/{uid}", "body"))
+        body = crypto.seal(dek, text.encode(), message_aad(number, uid, sender, kind, on.isoformat()))
         await conn.execute(
-            "INSERT INTO tip_messages (tip_id, uid, on_date, sender, kind, body) VALUES (?, ?, ?, ?, ?, ?)",
-            (tip_id, uid, on.isoformat(), sender, kind, body),
+            "INSERT INTO tip_messages (tip_id, uid, on_date, sender, kind, aad_version, body)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (tip_id, uid, on.isoformat(), sender, kind, AAD_VERSION, body),
         )
 
     async def add_file(self, number: str, file: EvidenceFile, on: date) -> None:
