@@ -319,3 +319,16 @@ def test_the_identity_step_says_truly_who_may_see_a_name():
     zh, en = _identity(translator("zh"), {}), _identity(translator("en"), {})
     assert "只有经管理员批准查阅的工作人员才能看到" in zh and "奖励兑现" not in zh
     assert "request to see them an admin approved" in en and "pays rewards" not in en
+
+
+def test_the_first_screen_names_the_offices_own_deadlines():
+    """An office that verifies within 30 days says 30, not the default's 60."""
+    from core.office import Deadlines, OfficeConfig
+    from handlers.i18n import translator
+    from handlers.report.questions import question
+
+    office = OfficeConfig(deadlines=Deadlines(accept_days=3, verify_days=30))
+    zh, _ = question("intro", {"answers": {}}, office, translator("zh"), "zh")
+    en, _ = question("intro", {"answers": {}}, office, translator("en"), "en")
+    assert "在 3 日内决定是否受理" in zh and "一般在 30 日内" in zh
+    assert "within 3 days whether to accept" in en and "usually within 30 days" in en

@@ -49,7 +49,7 @@ def question(
     """The text and keyboard of a step."""
     answers = draft["answers"]
     if step == "intro":
-        return _intro(_), keyboard("intro", _, [(_("Start"), "start")])
+        return _intro(_, office), keyboard("intro", _, [(_("Start"), "start")])
     if step == "who":
         text = _("Who is reporting?")
         return text, keyboard(step, _, [(_(label), value) for value, label in REPORTER_TYPES])
@@ -92,7 +92,8 @@ def question(
     raise KeyError(step)
 
 
-def _intro(_: Translate) -> str:
+def _intro(_: Translate, office: OfficeConfig) -> str:
+    days = office.deadlines
     return _(
         "Before you start, please read:\n\n"
         "🆘 If someone is in danger right now, call 119 (fire), 110 (police) or 120 (ambulance) first.\n\n"
@@ -101,10 +102,11 @@ def _intro(_: Translate) -> str:
         "send is stored encrypted.\n\n"
         "👁 What is not: Telegram itself carries this chat and can see it, as with any message you send.\n\n"
         "📋 What happens next: you answer 9 short steps, then get a tip number and a secret receipt code. "
-        "The office decides within days whether to accept the report, verifies it (usually within 60 days) "
-        "and replies. With the number and code you can follow it, answer questions and claim a reward.\n\n"
+        "The office decides within {accept} days whether to accept the report, verifies it (usually within "
+        "{verify} days) and replies. With the number and code you can follow it, answer questions and claim a "
+        "reward.\n\n"
         "You can go back at every step, or send /cancel to stop."
-    )
+    ).format(accept=days.accept_days, verify=days.verify_days)
 
 
 def _site(_: Translate) -> str:
