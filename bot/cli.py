@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.console import PERSONAS
 from bot.logs import configure_logging
 from bot.startup import StartupError
+from core.audit import GENESIS, NOTED_MIN
 from core.crypto import PURPOSES, KeyRing
 from core.roles import Role
 from storage.audit import AuditLog
@@ -74,7 +75,7 @@ async def _check_bot_api(settings: Settings, token: str) -> None:
 def cmd_console(args: argparse.Namespace) -> int:
     if args.temp:
         with tempfile.TemporaryDirectory(prefix="tipline-console-") as tmp:
-            settings = startup.load_settings(data_dir=Path(tmp), keyring=Path(tmp) / "keyring.json")
+            settings = startup.load_settings(data_dir=Path(tmp) / "data", keyring=Path(tmp) / "keyring.json")
             KeyRing.generate().save(settings.keyring_path)
             return _console(settings, args.persona, temp=True)
     return _console(startup.load_settings(), args.persona, temp=False)
@@ -128,7 +129,15 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     ring = startup.load_keyring(settings)
     new_ids = ring.rotate(args.purpose or PURPOSES)
     ring.save(settings.keyring_path)  # first the ring, so a crash below leaves everything readable
-    changed = asyncio.run(startup.on_database(settings, ring, Vault(ring).rewrap_all))
+
+    async def rewrap(db: Database) -> int:
+        changed = await Vault(ring).rewrap_all(db)
+        at = datetime.now(settings.tz)  # audited: which keys are new (ids, never key material) and how many moved
+        detail = f"{','.join(new_ids)};rewrapped={changed}"
+        await AuditLog(db, Vault(ring)).record(actor=None, action="keys.rotate", at=at, detail=detail)
+        return changed
+
+    changed = asyncio.run(startup.on_database(settings, ring, rewrap))
     print(f"New primary keys: {', '.join(new_ids)}. Re-wrapped {changed} data keys; payloads untouched.")
     return 0
 
@@ -191,16 +200,38 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    noted = _noted_head(args.head)
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
-    report = asyncio.run(startup.on_database(settings, ring, lambda db: AuditLog(db, Vault(ring)).verify()))
+    report = asyncio.run(startup.on_database(settings, ring, lambda db: AuditLog(db, Vault(ring)).verify(noted)))
     if report.broken_at is not None:
         print(f"The audit log is BROKEN at entry {report.broken_at}: that entry or one before it was edited, "
               "inserted or deleted.")  # fmt: skip
         return 1
+    if noted is not None and report.noted_at is None:
+        print(f"The noted head {noted} is NOT in the audit log: the log was rewritten (its hashes recomputed) "
+              "or cut back since that hash was noted, or the hash was mistyped.")  # fmt: skip
+        return 1
     print(f"The audit log holds {report.entries} entries and its chain is intact. Newest hash: {report.head}")
-    print("Note the newest hash: if a later check shows fewer entries or another hash there, entries were removed.")
+    if noted is not None:
+        print(f"The noted head is entry {report.noted_at}: entries 1 to {report.noted_at} are as they were when it "
+              f"was noted, and the {report.entries - report.noted_at} after it follow from it.")  # fmt: skip
+    else:
+        print("Note the newest hash, and check against it later with --head HASH: a log rewritten since no longer "
+              "holds it.")  # fmt: skip
     return 0
+
+
+def _noted_head(text: str | None) -> str | None:
+    if text is None:
+        return None
+    noted = text.strip().lower()
+    if not NOTED_MIN <= len(noted) <= len(GENESIS) or any(c not in "0123456789abcdef" for c in noted):
+        raise StartupError(
+            f"--head: a head hash is the {len(GENESIS)} hex digits the daily message or `audit verify` gave "
+            f"(or at least its first {NOTED_MIN}), such as {GENESIS[:NOTED_MIN]}…"
+        )
+    return noted
 
 
 # -- parser ------------------------------------------------------------------------------------
@@ -253,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="check the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_sub.add_parser("verify", help="report the first broken link of the audit chain")
+    verify.add_argument(
+        "--head", metavar="HASH", help="a head hash noted earlier (the auditors' daily message): is it still there?"
+    )
     verify.set_defaults(func=cmd_audit_verify)
 
     export.add_parser(sub)

@@ -1,6 +1,8 @@
-"""Scheduled work. The outbox: messages that failed are tried again (handlers.outbox).
+"""Scheduled work. The outbox: messages that failed are tried again (handlers.outbox). Staff
+messages with decrypted content are deleted once their time is up (handlers.office.sensitive).
 Housekeeping: abandoned drafts, old update ids and expired limit counters go.
-Deadlines: the office's daily reminders (handlers.office.reminders). Liaisons: the monthly and
+Deadlines: the office's daily reminders (handlers.office.reminders), and at the same time the audit
+log's head to the auditors and admins (handlers.office.anchor). Liaisons: the monthly and
 quarterly prompts, reminders and missing lists (handlers.liaison.prompts)."""
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from telegram.ext import Application, ContextTypes
 
 from handlers import outbox
 from handlers.liaison.prompts import run_prompts
+from handlers.office import sensitive
+from handlers.office.anchor import send_audit_head
 from handlers.office.reminders import run_deadlines
 from handlers.report.flow import DRAFT
 
@@ -56,15 +60,22 @@ async def _prompts_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     await run_prompts(context.application)
 
 
+async def _audit_head_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await send_audit_head(context.application)
+
+
 def schedule(app: Application) -> None:
     """Housekeeping daily at 03:00 office time, deadlines at the office's reminder time; each also
     once shortly after start-up, catching up after downtime (the deadline run never repeats itself).
     The outbox every few seconds from start-up on."""
     outbox.schedule(app)
+    sensitive.schedule(app)  # staff messages with decrypted content are deleted after card_minutes
     app.job_queue.run_daily(_housekeeping_job, HOUSEKEEPING_AT, name="housekeeping")
     app.job_queue.run_once(_housekeeping_job, 60, name="housekeeping-at-start")
     hour, minute = map(int, app.bot_data["services"].office.reminders.time.split(":"))
     app.job_queue.run_daily(_deadlines_job, time(hour, minute), name="deadlines")
     app.job_queue.run_once(_deadlines_job, 90, name="deadlines-at-start")
+    app.job_queue.run_daily(_audit_head_job, time(hour, minute), name="audit-head")  # to auditors and admins
+    app.job_queue.run_once(_audit_head_job, 100, name="audit-head-at-start")
     app.job_queue.run_daily(_prompts_job, app.bot_data["services"].office.figures.at, name="liaison-prompts")
     app.job_queue.run_once(_prompts_job, 120, name="liaison-prompts-at-start")

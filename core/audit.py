@@ -1,7 +1,9 @@
 """The audit chain: each entry's keyed hash covers the entry and the previous entry's hash.
 
 An edited, inserted or deleted row breaks the chain from that row on; without the key ring
-nobody can recompute the hashes to hide it.
+nobody can recompute the hashes to hide it. Whoever holds the key ring can (drop the triggers, edit,
+rehash every entry after), which is why the head is sent out each day to the auditors, who note it:
+a rewritten chain no longer holds the noted hash (`position_of`), as each hash covers all before it.
 """
 
 from __future__ import annotations
@@ -41,3 +43,17 @@ def first_broken(key: bytes, rows: list[tuple[AuditEntry, str, str]]) -> int | N
             return entry.id
         expected_prev = stored
     return None
+
+
+#: The fewest leading hex digits of a noted head that `position_of` accepts (64 bits: no rehashed chain
+#: can be made to hit them by trying).
+NOTED_MIN = 16
+
+
+def position_of(rows: list[tuple[AuditEntry, str, str]], noted: str) -> int | None:
+    """The id of the entry whose stored hash is `noted` (or starts with it), or None. With the chain
+    intact (`first_broken` None) that entry and every one before it are as they were when noted."""
+    noted = noted.strip().lower()
+    if len(noted) < NOTED_MIN:
+        return None
+    return next((entry.id for entry, _, stored in rows if stored.startswith(noted)), None)

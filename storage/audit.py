@@ -12,7 +12,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from core.audit import GENESIS, AuditEntry, entry_hash, first_broken
+from core.audit import GENESIS, AuditEntry, entry_hash, first_broken, position_of
 from storage.db import Database
 from storage.vault import Vault
 
@@ -23,6 +23,8 @@ class AuditReport:
     broken_at: int | None
     #: The newest entry's hash: an auditor who notes it can later tell if entries were cut off the end.
     head: str
+    #: The entry whose hash is the head noted earlier (`verify(noted=…)`), or None: no entry has it now.
+    noted_at: int | None = None
 
 
 class AuditLog:
@@ -75,9 +77,23 @@ class AuditLog:
         )
         return [AuditEntry(*row) for row in rows]
 
-    async def verify(self) -> AuditReport:
+    async def head(self) -> tuple[int, str]:
+        """How many entries there are and the newest one's hash (what the auditors are sent each day)."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*), (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) FROM audit_log"
+        )
+        return int(row[0]), row[1] or GENESIS
+
+    async def verify(self, noted: str | None = None) -> AuditReport:
+        """Check the whole chain; with `noted` (a head hash noted earlier, or its first digits), also
+        find the entry that has it: a chain rewritten and rehashed since has it nowhere."""
         rows = await self.db.fetchall(
             "SELECT id, at, actor, action, tip, detail, prev_hash, hash FROM audit_log ORDER BY id"
         )
         chain = [(AuditEntry(*row[:6]), row[6], row[7]) for row in rows]
-        return AuditReport(len(chain), first_broken(self._key, chain), chain[-1][2] if chain else GENESIS)
+        return AuditReport(
+            len(chain),
+            first_broken(self._key, chain),
+            chain[-1][2] if chain else GENESIS,
+            None if noted is None else position_of(chain, noted),
+        )
