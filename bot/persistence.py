@@ -3,6 +3,12 @@
 It lives in bot/ rather than storage/ because it subclasses telegram's BasePersistence, and
 storage/ never imports telegram. Only chat data and conversation states are kept: user data,
 bot data and callback data are not used.
+
+What a reporter leaves at rest is only what a live conversation needs (storage.state): the marker
+of the reporter's flow under way ("report", "check") is never written, and the states of checking
+a report are held in memory only, like the check's session they serve (handlers.check): no row
+says that a chat filed or checked a report. A chat's language is looked up when the chat is
+first seen (refresh_chat_data), not loaded for every chat ever seen at start-up.
 """
 
 from __future__ import annotations
@@ -12,6 +18,18 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 
 from bot.services import Services
+from handlers import check
+from handlers.report.flow import FLOW
+from handlers.reporter import NAME as REPORTER
+from storage.state import LANG
+
+#: Values of the flow marker that are never written: the reporter's own flows.
+_REPORTER_FLOWS = ("report", "check")
+
+
+def at_rest(data: dict[str, Any]) -> dict[str, Any]:
+    """The chat data as stored: without the marker of a reporter's flow."""
+    return {key: value for key, value in data.items() if not (key == FLOW and value in _REPORTER_FLOWS)}
 
 
 class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -22,27 +40,36 @@ class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[
             update_interval=30,
         )
         self.services = services
+        #: Conversation states never written, by conversation name (see the module's docstring).
+        self.transient: dict[str, frozenset[object]] = {REPORTER: check.transient_states()}
 
     async def _state(self):
         await self.services.start()
         return self.services.state
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
-        return await (await self._state()).load_chat_data()
+        """The live chats only: a chat without a draft or form under way has no row."""
+        return await (await self._state()).load_chat_data(at_rest)
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
-        await (await self._state()).save_chat_data(chat_id, data)
+        await (await self._state()).save_chat_data(chat_id, at_rest(data))
 
     async def drop_chat_data(self, chat_id: int) -> None:
         await (await self._state()).drop_chat_data(chat_id)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
-        """Chat data is only written by this process: nothing to refresh."""
+        """Before a chat's update is handled: its language, if it chose one (kept apart, found by the
+        chat's keyed hash). The rest is only written by this process and is in memory already."""
+        if LANG not in chat_data and (lang := await (await self._state()).language(chat_id)) is not None:
+            chat_data[LANG] = lang
 
     async def get_conversations(self, name: str) -> dict[tuple[int | str, ...], object]:
-        return await (await self._state()).load_conversations(name)
+        return await (await self._state()).load_conversations(name, self.transient.get(name, frozenset()))
 
     async def update_conversation(self, name: str, key: tuple[int | str, ...], new_state: object | None) -> None:
+        """A transient state is stored as none: the row of the conversation's former state goes."""
+        if new_state in self.transient.get(name, ()):
+            new_state = None
         await (await self._state()).save_conversation(name, tuple(key), new_state)
 
     # Not stored: user data, bot data, callback data (see PersistenceInput above).

@@ -120,6 +120,12 @@ class Limits(_Model):
     tips_per_day: Annotated[int, Field(ge=1, le=100)] = 5
     #: A draft not touched for this many days is destroyed with its files.
     draft_days: Annotated[int, Field(ge=1, le=60)] = 7
+    #: Bytes of files one chat may send in a day (evidence in drafts and to its tips), counted as
+    #: Telegram declares them before downloading; 200 MB by default (ten files at the Bot API's limit).
+    bytes_per_day: Annotated[int, Field(ge=2**20, le=10 * 2**30)] = 200 * 2**20
+    #: Bytes of files one unfinished report may hold (checked with the size Telegram declares, before
+    #: downloading); 100 MB by default.
+    bytes_per_draft: Annotated[int, Field(ge=2**20, le=2**30)] = 100 * 2**20
 
 
 class Rewards(_Model):
@@ -152,6 +158,13 @@ class Rewards(_Model):
     @property
     def rules(self) -> RuleSet:
         return self.custom.get(self.rule_set) or BUILTIN_RULE_SETS[self.rule_set]
+
+
+class Security(_Model):
+    #: Minutes a message with decrypted content (a tip's card, evidence, an identity, payee details)
+    #: stays in a staff chat before the bot deletes it. Telegram lets a bot delete a message only
+    #: within 48 hours of sending it, hence the upper bound (47 hours).
+    card_minutes: Annotated[int, Field(ge=1, le=47 * 60)] = 30
 
 
 def _default_departments() -> list[Department]:
@@ -192,6 +205,7 @@ class OfficeConfig(_Model):
     limits: Limits = Limits()
     rewards: Rewards = Rewards()
     figures: Figures = Figures()
+    security: Security = Security()
 
     @model_validator(mode="after")
     def _consistent(self) -> OfficeConfig:

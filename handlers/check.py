@@ -2,7 +2,9 @@
 
 Wrong codes are limited per chat (storage.limits). A verified session lasts 15 minutes; after it
 the code is asked again. The session (which tip this chat is looking at) lives in memory only, in
-bot_data, which is never persisted: nothing stored links the chat to the tip.
+bot_data, which is never persisted, and so do the conversation's states here (transient_states,
+bot.persistence): nothing stored links the chat to the tip, or says that it checked one. The logs
+name the event, never the tip.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from core import receipts
 from core.tips import open_deadlines, open_question, parse_tip_number, reporter_actions
 from handlers.check_view import render
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
-from handlers.files import FILES, VOICE, receive
+from handlers.erase import delete_read, with_written_down
+from handlers.files import FILES, VOICE, in_background, receive
 from handlers.menu import menu_keyboard
 from handlers.office.alerts import alert_reporter_wrote
 from handlers.report.flow import FLOW
+from handlers.uploads import within_daily_bytes
 
 log = logging.getLogger("tipline.check")
 _SESSIONS = "check_sessions"  # bot_data key: chat id -> {"number", "until"}; memory only
@@ -49,8 +52,14 @@ def check_keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     )
 
 
-async def say(update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+async def say(
+    update: Update, context: Context, text: str, markup: InlineKeyboardMarkup | None = None, *, secret: bool = False
+) -> None:
+    """`secret`: the text holds a code shown once; it cannot be forwarded or saved, and has the button
+    "I have written it down" that deletes it."""
+    if secret:
+        markup = with_written_down(markup, tr(context))
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup, protect_content=secret)
 
 
 def _cancel_row(context: Context) -> list[tuple[str, str]]:
@@ -118,10 +127,7 @@ async def on_code(update: Update, context: Context) -> object:
     _ = tr(context)
     session = _session(update, context)
     typed = update.message.text
-    try:
-        await update.message.delete()
-    except TelegramError:
-        log.info("could not delete a receipt code message")
+    await delete_read(update.message, "receipt code")
     if "number" not in session:
         return await start(update, context)
     if await _locked(update, context):
@@ -159,7 +165,7 @@ async def _tip_now(context: Context, number: str):
     return facets, events, messages, reward, actions
 
 
-async def show_view(update: Update, context: Context, notice: str = "") -> object:
+async def show_view(update: Update, context: Context, notice: str = "", *, secret: bool = False) -> object:
     number = _session_number(update, context)
     if number is None:
         return await _expired(update, context)
@@ -180,7 +186,7 @@ async def show_view(update: Update, context: Context, notice: str = "") -> objec
     if "withdraw" in actions:
         rows.append([(_("Withdraw the report"), "withdraw")])
     rows.append([(_("Refresh"), "refresh"), (_("Leave"), "exit")])
-    await say(update, context, f"{notice}\n\n{text}".strip(), check_keyboard(*rows))
+    await say(update, context, f"{notice}\n\n{text}".strip(), check_keyboard(*rows), secret=secret)
     return VIEW
 
 
@@ -239,7 +245,7 @@ async def on_view_button(update: Update, context: Context) -> object:
     if action != "withdraw_yes" or argument != number:  # an old confirmation, for another tip
         return await show_view(update, context, _("This button is no longer valid."))
     await services(context).casework.withdraw(number, now(context))
-    log.info("tip %s withdrawn by the reporter", number)
+    log.info("a tip withdrawn by its reporter")
     _drop_session(update, context)
     await say(update, context, _("Report {number} has been withdrawn.").format(number=number), menu_keyboard(context))
     return ConversationHandler.END
@@ -276,7 +282,7 @@ async def on_message(update: Update, context: Context, number: str) -> object:
         return WRITE
     kind = "answer" if open_question(await svc.tips.messages(number)) else "message"
     await svc.tips.add_message(number, "reporter", kind, text[:4000], today(context))
-    log.info("reporter %s added to tip %s", kind, number)
+    log.info("reporter %s added to a tip", kind)
     await alert_reporter_wrote(context.application, number, kind)
     await say(
         update,
@@ -287,6 +293,7 @@ async def on_message(update: Update, context: Context, number: str) -> object:
     return WRITE
 
 
+@in_background
 @requires("write")
 async def on_file(update: Update, context: Context, number: str) -> object:
     _ = tr(context)
@@ -300,11 +307,14 @@ async def on_file(update: Update, context: Context, number: str) -> object:
         ).format(limit=limit)
         await say(update, context, notice, check_keyboard([(_("Done"), "refresh")]))
         return WRITE
+    if (over := within_daily_bytes(update, context)) is not None:
+        await say(update, context, over, check_keyboard([(_("Done"), "refresh")]))
+        return WRITE
     received = await receive(update, context)
     notice = received.problem(_)
     if notice is None:
         await svc.tips.add_file(number, received.file, today(context))
-        log.info("reporter evidence added to tip %s", number)
+        log.info("reporter evidence added to a tip")
         await alert_reporter_wrote(context.application, number, "evidence")
         notice = _("File received and added to your report.")
     await say(update, context, notice, check_keyboard([(_("Done"), "refresh")]))
@@ -320,7 +330,7 @@ async def on_objection(update: Update, context: Context, number: str) -> object:
         await say(update, context, _("Please write a little more: what you object to, and why."))
         return OBJECT
     await svc.casework.object(number, text[:4000], now(context))
-    log.info("objection to the reply of tip %s", number)
+    log.info("an objection to a tip's reply")
     await alert_reporter_wrote(context.application, number, "objection")
     days = svc.office.deadlines.review_days
     recorded = _.ngettext(
@@ -366,6 +376,12 @@ def claim_states(buttons, text, tail, stray) -> dict[str, list]:
     return claim.states(buttons, text, tail, stray)
 
 
+def transient_states() -> frozenset[str]:
+    """The states of checking a report (and claiming a reward), never written to the database: they
+    serve the session, which is in memory only, so after a restart the check starts again."""
+    return frozenset(states())
+
+
 def states() -> dict[str, list]:
     buttons = CallbackQueryHandler(on_view_button, pattern=r"^check:")
     text = filters.TEXT & ~filters.COMMAND
@@ -375,7 +391,7 @@ def states() -> dict[str, list]:
         NUMBER: [buttons, MessageHandler(text, on_number), *tail],
         CODE: [buttons, MessageHandler(text, on_code), *tail],
         VIEW: [buttons, *stray],
-        WRITE: [buttons, MessageHandler(text, on_message), MessageHandler(FILES, on_file), *tail],
+        WRITE: [buttons, MessageHandler(text, on_message), MessageHandler(FILES, on_file, block=False), *tail],
         OBJECT: [buttons, MessageHandler(text, on_objection), *tail],
         WITHDRAW: [buttons, *stray],
         **claim_states(buttons, text, tail, stray),

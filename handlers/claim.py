@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from handlers.check import check_keyboard, requires, say, show_view
 from handlers.common import Context, chat_language, now, services, tr
+from handlers.erase import delete_read
 from handlers.i18n import Translate
 from handlers.office.alerts import tell_reward_officers
 from storage.casework import CaseError
@@ -80,10 +80,7 @@ async def on_choice(update: Update, context: Context, number: str) -> object:
 async def on_payee(update: Update, context: Context) -> object:
     """Payment details are deleted from the chat first, whatever happens next (a timed-out check…)."""
     text = (update.message.text or "").strip()
-    try:
-        await update.message.delete()
-    except TelegramError:
-        log.info("could not delete a payee details message")
+    await delete_read(update.message, "payee details")
     return await _payee(update, context, text)
 
 
@@ -108,7 +105,7 @@ async def _claim(update: Update, context: Context, number: str, *, supervisory: 
         )
     except CaseError:
         return await show_view(update, context, _("That is not possible for this report now."))
-    log.info("reward of tip %s claimed (%s)", number, "refused" if supervisory else method)
+    log.info("a reward claimed (%s)", "refused" if supervisory else method)
     if supervisory:
         return await show_view(update, context, _("Recorded: no reward will be paid for this report."))
     await tell_reward_officers(context.application, number)
@@ -118,7 +115,8 @@ async def _claim(update: Update, context: Context, number: str, *, supervisory: 
         "Your claim code: {code}\n\nWrite it down now: it is shown only this once. Bring it to the office; "
         "the reward officer checks it, and it works one time only."
     ).format(code=f"{code[:4]} {code[4:]}")
-    return await show_view(update, context, notice + "\n\n" + pickup_text(context, _))
+    # Shown once: it cannot be forwarded or saved, and "I have written it down" deletes it.
+    return await show_view(update, context, notice + "\n\n" + pickup_text(context, _), secret=True)
 
 
 def pickup_text(context: Context, _: Translate) -> str:
@@ -133,10 +131,7 @@ def pickup_text(context: Context, _: Translate) -> str:
 
 async def on_payee_other(update: Update, context: Context) -> object:
     """A photo of a bank card, a voice note…: deleted too, and the details asked again as text."""
-    try:
-        await update.message.delete()
-    except TelegramError:
-        log.info("could not delete a message in the payee step")
+    await delete_read(update.message, "payee step")
     _ = tr(context)
     notice = _("Please type the details as text; what you sent was deleted from this chat.")
     await say(update, context, notice, check_keyboard([(_("Back"), "refresh")]))

@@ -32,8 +32,9 @@ async def notify_reporter(app: Application, number: str, chat_id: int | None = N
         chat_id = await services.tips.contact(number)
     if chat_id is None:
         return False
-    chat_data = app.chat_data.get(chat_id, {})
-    lang = chat_data.get("lang") if chat_data.get("lang") in LANGUAGES else services.language
+    # A chat not seen since start-up has its language only in the database (storage.state).
+    chosen = app.chat_data.get(chat_id, {}).get("lang") or await services.state.language(chat_id)
+    lang = chosen if chosen in LANGUAGES else services.language
     _ = translator(lang)
     text = _(
         "There is news about your report {number}. To read it, choose “Check a report” in the menu and "

@@ -1,15 +1,20 @@
-"""Limits per chat (tips a day, wrong receipt codes), counted under keyed hashes of the chat.
+"""Limits per chat: tips and uploaded bytes a day, wrong receipt codes.
 
-The daily counter's hash includes the day, so no row links a chat's activity across days. The
-failure counter's hash is stable, so a lock-out can grow; it holds only counts and times.
+The daily counts (tips, bytes) are kept in memory only, under keyed hashes of the chat whose key is
+a random key of the day (DailyTally): nothing at rest counts what a chat did today, and once the
+day is over its key and counts are gone, so nobody, not even with the key ring, can tell which chat
+a count belonged to, or tie it to the tip filed with it. A restart starts the day's counts afresh.
+The wrong-code counter is in the database under a stable keyed hash of the chat, so a lock-out can
+grow across restarts; it holds only counts and times, and names no tip.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-
-import aiosqlite
 
 from storage.db import Database
 from storage.vault import Vault
@@ -30,29 +35,61 @@ class AttemptPolicy:
         return min(wait, self.longest_wait)
 
 
+class DailyTally:
+    """Counts per chat for one day, in memory, under HMAC(key of the day, what | chat id).
+
+    The key is random, made when the day's first count is asked for, and replaced (the old key and
+    every count under it dropped) when another day is asked for: what was counted on a day cannot be
+    traced to a chat once the day is over, and was never written anywhere.
+    """
+
+    def __init__(self) -> None:
+        self._day: date | None = None
+        self._key = b""
+        self._counts: dict[bytes, int] = {}
+
+    def _slot(self, what: str, chat_id: int, day: date) -> bytes:
+        if day != self._day:
+            self._day, self._key, self._counts = day, secrets.token_bytes(32), {}
+        return hmac.new(self._key, f"{what}|{chat_id}".encode(), hashlib.sha256).digest()
+
+    def get(self, what: str, chat_id: int, day: date) -> int:
+        return self._counts.get(self._slot(what, chat_id, day), 0)
+
+    def add(self, what: str, chat_id: int, day: date, amount: int) -> int:
+        slot = self._slot(what, chat_id, day)
+        self._counts[slot] = self._counts.get(slot, 0) + amount
+        return self._counts[slot]
+
+
 class Limits:
     def __init__(self, db: Database, vault: Vault, policy: AttemptPolicy = AttemptPolicy()):
         self.db = db
         self.vault = vault
         self.policy = policy
+        self.daily = DailyTally()
 
     # -- tips a day ----------------------------------------------------------------------------
 
-    def _day_key(self, chat_id: int, day: date) -> bytes:
-        return self.vault.ring.lookup_hash("tips-per-day", f"{chat_id}|{day.isoformat()}")
-
     async def tips_today(self, chat_id: int, day: date) -> int:
-        row = await self.db.fetchone(
-            "SELECT count FROM limit_counters WHERE key_hash = ?", (self._day_key(chat_id, day),)
-        )
-        return int(row[0]) if row else 0
+        return self.daily.get("tips", chat_id, day)
 
-    async def count_tip(self, conn: aiosqlite.Connection, chat_id: int, day: date) -> None:
-        await conn.execute(
-            "INSERT INTO limit_counters (key_hash, window_start, count) VALUES (?, ?, 1)"
-            " ON CONFLICT (key_hash) DO UPDATE SET count = count + 1",
-            (self._day_key(chat_id, day), day.isoformat()),
-        )
+    def count_tip(self, chat_id: int, day: date) -> None:
+        """Count a tip once it is stored (after its transaction: nothing of it is written)."""
+        self.daily.add("tips", chat_id, day, 1)
+
+    # -- bytes uploaded a day ------------------------------------------------------------------
+
+    def bytes_today(self, chat_id: int, day: date) -> int:
+        return self.daily.get("bytes", chat_id, day)
+
+    def take_bytes(self, chat_id: int, day: date, size: int, cap: int) -> bool:
+        """Count an upload of `size` bytes if the chat's day stays within `cap`; False (and nothing
+        counted) if it would not. Ask before downloading, with the size Telegram gives."""
+        if self.bytes_today(chat_id, day) + size > cap:
+            return False
+        self.daily.add("bytes", chat_id, day, size)
+        return True
 
     # -- wrong receipt codes -------------------------------------------------------------------
 
@@ -91,7 +128,8 @@ class Limits:
         return until
 
     async def purge(self, before: date) -> None:
-        """Forget day counters and failure windows that ended before `before`."""
+        """Forget failure windows that ended before `before` (and any day counter an older Tipline
+        left; migration 0009 deleted those it found)."""
         async with self.db.transaction() as conn:
             await conn.execute(
                 "DELETE FROM limit_counters WHERE window_start < ? AND (locked_until IS NULL OR locked_until < ?)",

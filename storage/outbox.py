@@ -5,14 +5,16 @@ the record that it went out), so a crash leaves both or neither; handlers.outbox
 Telegram and retries with backoff. Each message has a key naming its event, stored only as a keyed
 hash: adding the same event again is a no-op, so nobody gets the same message twice. The chat id,
 text and buttons are sealed under the row's data key, shredded once the message is delivered or
-given up; what is left is the key's hash, the kind, the status and dates.
+given up; what is left is the key's hash, the kind, the status and the day it was done (the instant
+it was queued is coarsened to that day too: a receipt's row must not date a tip's submission to the
+second).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import aiosqlite
@@ -30,6 +32,8 @@ class Message:
     text: str
     #: An inline keyboard as Telegram's JSON (InlineKeyboardMarkup.to_dict()), or None.
     markup: dict[str, Any] | None = None
+    #: Sent with protect_content: it cannot be forwarded, saved or copied (the receipt).
+    protect: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ class Outbox:
                 return None
         dek_id, dek = await self.vault.new_key(conn, _PURPOSE)
         payload = {"chat": message.chat_id, "text": message.text, "markup": message.markup}
+        if message.protect:
+            payload["protect"] = True
         sealed = crypto.seal(dek, json.dumps(payload, ensure_ascii=False).encode(), _aad(key_hash))
         cur = await conn.execute(
             "INSERT INTO outbox (key_hash, kind, dek_id, payload, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -110,7 +116,7 @@ class Outbox:
                 return None
             dek = await self.vault.key(conn, int(row[0]), _PURPOSE)
         payload = json.loads(crypto.open_sealed(dek, row[1], _aad(row[2])))
-        return Message(int(payload["chat"]), payload["text"], payload["markup"])
+        return Message(int(payload["chat"]), payload["text"], payload["markup"], bool(payload.get("protect")))
 
     async def delivered(self, row_id: int, on: date) -> None:
         await self._finish(row_id, "sent", on, None)
@@ -133,10 +139,11 @@ class Outbox:
                 row = await cur.fetchone()
             if row is None:
                 return
+            day = datetime.combine(on, time(), UTC).timestamp()
             await conn.execute(
                 "UPDATE outbox SET status = ?, payload = NULL, dek_id = NULL, done_on = ?, attempts = attempts + 1,"
-                " last_error = COALESCE(?, last_error) WHERE id = ?",
-                (status, on.isoformat(), error, row_id),
+                " last_error = COALESCE(?, last_error), created_at = ?, next_at = ? WHERE id = ?",
+                (status, on.isoformat(), error, day, day, row_id),
             )
             await self.vault.shred(conn, int(row[0]))
 

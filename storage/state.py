@@ -2,11 +2,17 @@
 
 A chat is found by a keyed hash of its id; the id itself, the data and the conversation state are
 sealed under a session data key of the row. Values must be JSON: no pickles are ever loaded.
+
+Only live conversations are kept: a chat's row exists while its data holds something (a draft, a
+form) and is deleted, with its data key, once it holds nothing. The language a chat chose is kept
+apart (chat_language: the hash and the language, no date, no data key, no row id), so that a chat
+that filed a tip and left is, at rest, at most "a chat that chose English", never "the chat of tip X".
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +25,9 @@ from storage.vault import Vault
 _PURPOSE = crypto.SESSION
 _CHAT = ("chat_state", "chat_hash = ?")
 _CONVERSATION = ("conversation_state", "name = ? AND key_hash = ?")
+#: The key of chat data kept in chat_language rather than in the chat's sealed row.
+LANG = "lang"
+AtRest = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _dumps(value: Any) -> bytes:
@@ -80,49 +89,107 @@ class StateRepository:
     def _chat_hash(self, chat_id: int) -> bytes:
         return self.vault.ring.lookup_hash("chat", chat_id)
 
-    async def load_chat_data(self) -> dict[int, dict[str, Any]]:
+    async def load_chat_data(self, at_rest: AtRest = dict) -> dict[int, dict[str, Any]]:
+        """The live chats' data (with their language). A row that holds nothing once `at_rest` has
+        dropped what must not stay (an install from before chat_language: a flow marker, a language
+        alone) is cleaned here, once: its language moves to chat_language and the row goes."""
         result: dict[int, dict[str, Any]] = {}
-        for chat_hash, dek_id, chat_id, data in await self.db.fetchall(
-            "SELECT chat_hash, dek_id, chat_id, data FROM chat_state"
+        stale: list[tuple[int, dict[str, Any]]] = []
+        for chat_hash, dek_id, chat_id, data, lang in await self.db.fetchall(
+            "SELECT s.chat_hash, s.dek_id, s.chat_id, s.data, l.lang FROM chat_state s"
+            " LEFT JOIN chat_language l ON l.chat_hash = s.chat_hash"
         ):
             row = await self._open(dek_id, "chat_state", chat_hash, {"chat_id": chat_id, "data": data})
-            result[int(row["chat_id"])] = row["data"]
+            stored, kept = row["data"], at_rest(row["data"])
+            if lang is not None:
+                kept.setdefault(LANG, lang)
+            if LANG in stored or kept.keys() - {LANG} != stored.keys():
+                stale.append((int(row["chat_id"]), kept))
+            if kept.keys() - {LANG}:
+                result[int(row["chat_id"])] = kept
+        if stale:
+            async with self.db.transaction() as conn:
+                for chat_id, kept in stale:
+                    await self._write_chat(conn, chat_id, kept)
         return result
 
+    async def language(self, chat_id: int) -> str | None:
+        """The language the chat chose, if it chose one."""
+        row = await self.db.fetchone("SELECT lang FROM chat_language WHERE chat_hash = ?", (self._chat_hash(chat_id),))
+        return None if row is None else str(row[0])
+
     async def save_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        """Store the chat's data: its language apart, the rest sealed in its row; a chat whose data
+        holds nothing else has no row (it is deleted, its data key shredded)."""
         chat_hash = self._chat_hash(chat_id)
-        async with self.db.transaction() as conn:
-            dek_id, dek, old = await self._fresh_key(conn, _CHAT, (chat_hash,))
-            await conn.execute(
-                "INSERT INTO chat_state (chat_hash, dek_id, chat_id, data, updated_on) VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (chat_hash) DO UPDATE SET dek_id = excluded.dek_id, chat_id = excluded.chat_id,"
-                " data = excluded.data, updated_on = excluded.updated_on",
-                (
-                    chat_hash,
-                    dek_id,
-                    self._seal(dek, "chat_state", chat_hash, "chat_id", chat_id),
-                    self._seal(dek, "chat_state", chat_hash, "data", data),
-                    _today(),
-                ),
+        if not (data.keys() - {LANG}):
+            row = await self.db.fetchone(
+                "SELECT (SELECT 1 FROM chat_state WHERE chat_hash = ?), (SELECT lang FROM chat_language"
+                " WHERE chat_hash = ?)",
+                (chat_hash, chat_hash),
             )
+            if row[0] is None and row[1] == data.get(LANG):
+                return  # nothing stored, nothing to store: no write at all
+        async with self.db.transaction() as conn:
+            await self._write_chat(conn, chat_id, data)
+
+    async def _write_chat(self, conn: aiosqlite.Connection, chat_id: int, data: dict[str, Any]) -> None:
+        chat_hash = self._chat_hash(chat_id)
+        if LANG in data:
+            await conn.execute(
+                "INSERT INTO chat_language (chat_hash, lang) VALUES (?, ?)"
+                " ON CONFLICT (chat_hash) DO UPDATE SET lang = excluded.lang WHERE lang <> excluded.lang",
+                (chat_hash, data[LANG]),
+            )
+        rest = {key: value for key, value in data.items() if key != LANG}
+        if not rest:
+            old = await self._dek_id(conn, _CHAT, (chat_hash,))
             if old is not None:
+                await conn.execute("DELETE FROM chat_state WHERE chat_hash = ?", (chat_hash,))
                 await self.vault.shred(conn, old)
+            return
+        dek_id, dek, old = await self._fresh_key(conn, _CHAT, (chat_hash,))
+        await conn.execute(
+            "INSERT INTO chat_state (chat_hash, dek_id, chat_id, data, updated_on) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (chat_hash) DO UPDATE SET dek_id = excluded.dek_id, chat_id = excluded.chat_id,"
+            " data = excluded.data, updated_on = excluded.updated_on",
+            (
+                chat_hash,
+                dek_id,
+                self._seal(dek, "chat_state", chat_hash, "chat_id", chat_id),
+                self._seal(dek, "chat_state", chat_hash, "data", rest),
+                _today(),
+            ),
+        )
+        if old is not None:
+            await self.vault.shred(conn, old)
 
     async def drop_chat_data(self, chat_id: int) -> None:
-        await self._delete(_CHAT, (self._chat_hash(chat_id),))
+        """Forget the chat: its row, its data key and its language."""
+        chat_hash = self._chat_hash(chat_id)
+        await self._delete(_CHAT, (chat_hash,))
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM chat_language WHERE chat_hash = ?", (chat_hash,))
 
     # -- conversations -----------------------------------------------------------------------
 
     def _conversation_hash(self, name: str, key: tuple[Any, ...]) -> bytes:
         return self.vault.ring.lookup_hash("conversation", f"{name}|{_dumps(list(key)).decode()}")
 
-    async def load_conversations(self, name: str) -> dict[tuple[Any, ...], Any]:
+    async def load_conversations(
+        self, name: str, transient: frozenset[Any] = frozenset()
+    ) -> dict[tuple[Any, ...], Any]:
+        """The conversations' states. A state in `transient` is never kept at rest: a row holding one
+        (written before it was) is destroyed here."""
         result: dict[tuple[Any, ...], Any] = {}
         for key_hash, dek_id, key, state in await self.db.fetchall(
             "SELECT key_hash, dek_id, conv_key, state FROM conversation_state WHERE name = ?", (name,)
         ):
             row = await self._open(dek_id, "conversation_state", key_hash, {"key": key, "state": state})
-            result[tuple(row["key"])] = row["state"]
+            if row["state"] in transient:
+                await self._delete(_CONVERSATION, (name, key_hash))
+            else:
+                result[tuple(row["key"])] = row["state"]
         return result
 
     async def save_conversation(self, name: str, key: tuple[Any, ...], state: Any) -> None:

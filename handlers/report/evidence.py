@@ -10,11 +10,13 @@ import logging
 
 from telegram import Update
 
+from core.media import DOWNLOAD_LIMIT
 from handlers.common import Context, chat_language, services, today, tr
-from handlers.files import receive
+from handlers.files import attachment, in_background, receive
 from handlers.i18n import N_, Translate
 from handlers.report.questions import evidence_keyboard
 from handlers.report.steps import draft_of, needs_draft, show
+from handlers.uploads import within_daily_bytes
 
 log = logging.getLogger("tipline.evidence")
 
@@ -34,6 +36,22 @@ def file_received(_: Translate, lang: str, count: int, kind: str, cleaned: bool,
     return ("" if lang == "zh" else " ").join(parts)
 
 
+async def over_draft_bytes(update: Update, context: Context, draft: dict) -> str | None:
+    """The answer when this file (the size Telegram declares) would take the draft over `[limits]
+    bytes_per_draft`; None when it fits."""
+    svc = services(context)
+    cap = svc.office.limits.bytes_per_draft
+    size = attachment(update)[3]
+    if await svc.drafts.total_size(draft["token"]) + (DOWNLOAD_LIMIT if size is None else size) <= cap:
+        return None
+    _ = tr(context)
+    return _(
+        "With this file your report would hold more than {mb} MB, the most one report can hold. "
+        "Everything else you entered is kept. You can send a smaller copy, or tap “Done”."
+    ).format(mb=cap // 2**20)
+
+
+@in_background
 @needs_draft
 async def on_file(update: Update, context: Context) -> object:
     draft = draft_of(context)
@@ -49,6 +67,10 @@ async def on_file(update: Update, context: Context) -> object:
             limit,
         ).format(limit=limit)
         return await show(update, context, notice)
+    if (over := await over_draft_bytes(update, context, draft)) is not None:
+        return await show(update, context, over)
+    if (over := within_daily_bytes(update, context)) is not None:
+        return await show(update, context, over)
     received = await receive(update, context)
     if (problem := received.problem(_)) is not None:
         return await show(update, context, problem)

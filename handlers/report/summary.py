@@ -16,6 +16,7 @@ from core.office import OfficeConfig
 from core.tips import AccidentDetails, Identity, Location, NewTip, ReporterType, TipContent, accept_due
 from handlers import labels
 from handlers.common import Context, services, today, tr
+from handlers.erase import with_written_down
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
 from handlers.office.alerts import alert_new_tip
@@ -127,7 +128,7 @@ def _receipt_text(context: Context, number: str, code: str) -> str:
         "Write both down now, on paper or somewhere safe. The receipt code is shown only this once; "
         "the office cannot see it and it cannot be recovered. With the number and code you can follow "
         "your report, add evidence and claim a reward.\n\n"
-        "Once you have written them down, you may delete this message."
+        "Once you have written them down, tap “I have written it down”: this message is then deleted from this chat."
     ).format(number=number, code=receipts.format_code(code))
 
 
@@ -154,13 +155,12 @@ async def submit(update: Update, context: Context) -> object:
         context.application.mark_data_for_update_persistence(chat_ids=chat_id)
         await context.application.update_persistence()
     receipt_hash = await asyncio.to_thread(receipts.hash_code, draft["receipt"])
-    markup = menu_keyboard(context).to_dict()
+    markup = _receipt_markup(context).to_dict()
     queued: list[int | None] = []
 
     async def with_the_tip(conn: aiosqlite.Connection, number: str) -> None:
-        # The day's count and the receipt are written with the tip: all of it, or none of it.
-        await svc.limits.count_tip(conn, chat_id, day)
-        receipt = Message(chat_id, _receipt_text(context, number, draft["receipt"]), markup)
+        # The receipt is written with the tip: both, or neither. (The day's count is in memory only.)
+        receipt = Message(chat_id, _receipt_text(context, number, draft["receipt"]), markup, protect=True)
         queued.append(await svc.outbox.add(conn, receipt_key(number), "receipt", receipt, time.time()))
 
     number = await svc.tips.submit(
@@ -173,7 +173,8 @@ async def submit(update: Update, context: Context) -> object:
         contact_chat_id=chat_id,
         in_transaction=with_the_tip,
     )
-    log.info("tip %s submitted", number)
+    svc.limits.count_tip(chat_id, day)
+    log.info("a tip submitted")
     context.chat_data.pop(DRAFT, None)
     await send_now(context.application, queued[-1])  # never raises: if it fails, the outbox retries
     await alert_new_tip(context.application, number)
@@ -199,8 +200,16 @@ async def _submitted_before(update: Update, context: Context, number: str, code:
         ).format(number=number)
     else:  # the receipt never reached this chat (given up, or purged unsent): this is its first delivery
         text = _receipt_text(context, number, code)
+        markup = _receipt_markup(context)
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup, protect_content=True)
+        return END
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=menu_keyboard(context))
     return END
+
+
+def _receipt_markup(context: Context):
+    """The receipt's buttons: "I have written it down" (which deletes it), then the menu."""
+    return with_written_down(menu_keyboard(context), tr(context))
 
 
 def daily_limit_text(_: Translate, limit: int) -> str:

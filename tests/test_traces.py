@@ -1,0 +1,218 @@
+"""Once a reporter's conversation has ended, nothing under the data dir ties their chat to their tip,
+even read with the key ring: every data key unwrapped, every sealed field decrypted under every key,
+every keyed hash of the chat id recomputed under every key of the ring."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import re
+import sqlite3
+from datetime import date, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from bot.jobs import housekeeping
+from core import crypto
+from core.crypto import KeyRing, WrappedKey
+from storage.state import StateRepository
+from tests.conftest import ROOT, every_byte_under, move_clock, row_counts
+from tests.media import photo_with_exif
+from tests.reporter import DESCRIPTION, check, file_tip, to_step
+
+#: The loggers of what reporters do: filing, evidence, checking, claiming, the tips' storage.
+REPORTERS_LOGS = ("tipline.report", "tipline.evidence", "tipline.summary", "tipline.check", "tipline.claim",
+                  "tipline.tips")  # fmt: skip
+CHAT = 7_300_000_015
+OTHER = 7_300_000_016
+TO_OFFICE = "储罐阀门今天又漏了"
+#: Every domain the code hashes values under (lookup_hash("domain", …)), found in the source.
+DOMAINS = sorted(
+    {
+        domain
+        for path in ROOT.glob("[bchs]*/**/*.py")
+        if ".venv" not in path.parts
+        for domain in re.findall(r"lookup_hash\(\s*\"([a-z-]+)\"", path.read_text(encoding="utf-8"))
+    }
+)
+
+
+def _values(chat_id: int) -> set[str]:
+    """Every value a keyed hash could be taken of for this chat: the id, the conversation keys, the
+    id with a day around today."""
+    today = date.today()
+    days = [(today + timedelta(days=d)).isoformat() for d in range(-3, 4)]
+    pair = json.dumps([chat_id, chat_id], separators=(",", ":"))
+    return {str(chat_id), f"reporter|{pair}", *(f"{chat_id}|{day}" for day in days)}
+
+
+def _keyed_hashes(ring: KeyRing, chat_id: int) -> set[bytes]:
+    keys = [ring.get(kek_id).key for kek_id in ring.key_ids] + [ring.derived_key("audit")]
+    return {
+        hmac.new(key, domain.encode() + b"\x00" + value.encode(), hashlib.sha256).digest()
+        for key in keys
+        for domain in DOMAINS
+        for value in _values(chat_id)
+    }
+
+
+def _unsealed(blob: bytes, keys: list[bytes]) -> list[bytes]:
+    """The blob decrypted under every key as AES-GCM's counter mode, tag and associated data unchecked:
+    whatever the record or field it was bound to, its plaintext is among these."""
+    if len(blob) < 29 or blob[:1] != b"\x01":
+        return []
+    nonce, body = blob[1:13], blob[13:-16]
+    return [Cipher(algorithms.AES(k), modes.CTR(nonce + b"\x00\x00\x00\x02")).decryptor().update(body) for k in keys]
+
+
+def _search(db_path: Path, ring: KeyRing, chat_id: int) -> tuple[list[str], list[str], set[str]]:
+    """(cells holding the chat id, in the clear or decrypted; cells holding a keyed hash of it; every
+    plaintext decrypted, for the test to see that decryption works)."""
+    needles = (str(chat_id).encode(), chat_id.to_bytes(8, "big"), chat_id.to_bytes(6, "big"))
+    hashes = _keyed_hashes(ring, chat_id)
+    held, hashed, opened = [], [], set()
+    with sqlite3.connect(db_path) as conn:
+        keys = [
+            crypto.unwrap_key(ring, purpose, WrappedKey(kek_id, wrapped))
+            for purpose, kek_id, wrapped in conn.execute("SELECT purpose, kek_id, wrapped FROM data_keys")
+        ]
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in tables:
+            columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+            for row in conn.execute(f"SELECT * FROM {table}"):  # noqa: S608 - names from the schema
+                for column, cell in zip(columns, row, strict=True):
+                    where = f"{table}.{column}"
+                    if cell == chat_id or (isinstance(cell, str) and str(chat_id) in cell):
+                        held.append(where)
+                    if not isinstance(cell, bytes):
+                        continue
+                    if cell in hashes:
+                        hashed.append(where)
+                    for plain in [cell, *_unsealed(cell, keys)]:
+                        if any(needle in plain for needle in needles):
+                            held.append(where)
+                        opened.add(plain.decode("utf-8", "ignore"))
+    return held, hashed, opened
+
+
+async def test_with_the_key_ring_nothing_ties_the_chat_to_its_tip(start_bot, settings, ring, monkeypatch):
+    async with start_bot() as sim:
+        user = sim.user(CHAT, "王五", username="wangwu_whistle")
+        await user.send("/language")
+        await user.tap("English")
+        receipt = await file_tip(user, photos=(photo_with_exif(),))
+        await check(user, receipt)
+        await user.tap("check:write")
+        await user.send(TO_OFFICE)
+        await user.tap("check:refresh")
+        await user.tap("check:exit")  # checked and left
+        await check(user, receipt)  # checked again, and left open: it times out
+        other = sim.user(OTHER)
+        await to_step(other, "description")  # another chat's live draft stays, and does not matter
+        move_clock(sim, monkeypatch, timedelta(days=1))
+        await housekeeping(sim.app)
+        db_path = settings.data_dir / "tipline.sqlite3"
+        held, hashed, opened = _search(db_path, ring, CHAT)
+    assert any(DESCRIPTION in text for text in opened) and any(TO_OFFICE in text for text in opened)
+    assert held == []
+    # The one row found by the chat's keyed hash: the language it chose, and nothing else.
+    assert hashed == ["chat_language.chat_hash"]
+    with sqlite3.connect(db_path) as conn:
+        assert [r[1:] for r in conn.execute("SELECT * FROM chat_language")] == [("en",)]
+        [(statuses,)] = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").fetchall()
+        assert statuses >= 1
+        for created, next_at in conn.execute("SELECT created_at, next_at FROM outbox WHERE status <> 'pending'"):
+            assert created % 86400 == 0 and next_at % 86400 == 0  # the day, not the instant
+    # The other chat's draft is the only live row.
+    assert row_counts(settings, "chat_state", "conversation_state", "limit_counters") == {
+        "chat_state": 1,
+        "conversation_state": 1,
+        "limit_counters": 0,
+    }
+    raw = every_byte_under(settings.data_dir, skip=[settings.keyring_path])
+    for needle in (str(CHAT).encode(), CHAT.to_bytes(8, "big"), CHAT.to_bytes(6, "big"), receipt.code.encode()):
+        assert needle not in raw
+
+
+async def test_checking_leaves_no_conversation_at_rest(start_bot, settings):
+    async with start_bot() as sim:
+        user = sim.user(CHAT)
+        receipt = await file_tip(user)
+        assert row_counts(settings, "chat_state", "conversation_state") == {"chat_state": 0, "conversation_state": 0}
+        [view] = await check(user, receipt)
+        assert receipt.number in view.text
+        await user.tap("check:write")  # in the middle of writing to the office
+        assert row_counts(settings, "chat_state", "conversation_state") == {"chat_state": 0, "conversation_state": 0}
+    async with start_bot() as sim:  # after a restart the check starts again from the menu
+        replies = await sim.user(CHAT).send(TO_OFFICE)
+        assert TO_OFFICE not in str(await sim.app.bot_data["services"].tips.messages(receipt.number))
+        assert any("查询举报" in label for label in replies[-1].labels)
+
+
+async def test_start_up_loads_the_live_conversations_only(start_bot, settings):
+    async with start_bot() as sim:
+        for n in range(3):
+            await file_tip(sim.user(CHAT + 10 + n))
+        await sim.user(CHAT + 20).send("/start")
+        await to_step(sim.user(OTHER), "site")
+    async with start_bot() as sim:
+        assert set(sim.app.chat_data) == {OTHER}
+    assert row_counts(settings, "chat_state") == {"chat_state": 1}
+
+
+async def test_rows_an_older_tipline_left_are_cleaned_at_start_up(start_bot, settings, ring):
+    """Before: a row per chat ever seen, {"flow": "report"} after a tip, the language inside it."""
+    from storage.db import Database
+    from storage.vault import Vault
+
+    settings.data_dir.mkdir(mode=0o700, parents=True)
+    db = await Database.open(settings.data_dir / "tipline.sqlite3")
+    repo = StateRepository(db, Vault(ring))
+    chat_hash = repo._chat_hash(CHAT)
+    async with db.transaction() as conn:
+        for chat_id, data in ((CHAT, {"flow": "report", "lang": "en"}), (OTHER, {"flow": "check"})):
+            dek_id, dek = await repo.vault.new_key(conn, crypto.SESSION)
+            row_hash = repo._chat_hash(chat_id)
+            await conn.execute(
+                "INSERT INTO chat_state (chat_hash, dek_id, chat_id, data, updated_on) VALUES (?, ?, ?, ?, ?)",
+                (
+                    row_hash,
+                    dek_id,
+                    repo._seal(dek, "chat_state", row_hash, "chat_id", chat_id),
+                    repo._seal(dek, "chat_state", row_hash, "data", data),
+                    "2026-11-01",
+                ),
+            )
+    await db.close()
+    async with start_bot() as sim:
+        assert dict(sim.app.chat_data) == {}
+        [reply] = await sim.user(CHAT).send("/start")
+        assert reply.text.startswith("Welcome")  # the language it chose is kept
+    assert row_counts(settings, "chat_state", "chat_language", "data_keys") == {
+        "chat_state": 0,
+        "chat_language": 1,
+        "data_keys": 0,
+    }
+    with sqlite3.connect(settings.data_dir / "tipline.sqlite3") as conn:
+        assert conn.execute("SELECT chat_hash FROM chat_language").fetchone()[0] == chat_hash
+
+
+async def test_logs_of_reporters_actions_name_no_tip(start_bot, caplog):
+    caplog.set_level(logging.INFO, logger="tipline")
+    async with start_bot() as sim:
+        user = sim.user(CHAT)
+        receipt = await file_tip(user, photos=(photo_with_exif(),))
+        await check(user, receipt)
+        await user.tap("check:write")
+        await user.send(TO_OFFICE)
+        await user.send_photo(photo_with_exif())
+        await user.tap("check:refresh")
+        await user.tap("check:withdraw")
+        await user.tap(f"check:withdraw_yes:{receipt.number}")
+    reporters = [r for r in caplog.records if r.name.startswith(REPORTERS_LOGS) and r.levelno >= logging.INFO]
+    assert any("submitted" in r.getMessage() for r in reporters)
+    digits = receipt.number.split("-")[1]
+    assert [r.getMessage() for r in reporters if digits in r.getMessage() or receipt.number in r.getMessage()] == []
