@@ -35,6 +35,7 @@ class _Failure:
     status: int
     retry_after: int | None = None
     network: bool = False
+    description: str | None = None
 
 
 class InMemoryBotApi(BaseRequest):
@@ -49,6 +50,8 @@ class InMemoryBotApi(BaseRequest):
         self._refusing: dict[int, str] = {}
         #: The command menus set, by (scope type, scope chat id or None, language code or "").
         self.command_menus: dict[tuple[str, int | None, str], list[dict[str, str]]] = {}
+        #: Every message deleteMessage removed, as (chat id, message id), in order.
+        self.deleted: list[tuple[int, int]] = []
 
     # -- BaseRequest -------------------------------------------------------------------------
 
@@ -83,7 +86,7 @@ class InMemoryBotApi(BaseRequest):
         if failure is not None:
             if failure.network:
                 raise NetworkError("in-memory Bot API: connection dropped (simulated)")
-            return self._error(failure.status, failure.retry_after)
+            return self._error(failure.status, failure.retry_after, failure.description)
         handler = getattr(self, f"_api_{api_method}", None)
         if handler is None:
             return self._reply(
@@ -99,11 +102,20 @@ class InMemoryBotApi(BaseRequest):
     # -- control from tests --------------------------------------------------------------------
 
     def fail_next(
-        self, method: str, *, times: int = 1, status: int = 429, retry_after: int | None = 1, network: bool = False
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 429,
+        retry_after: int | None = 1,
+        network: bool = False,
+        description: str | None = None,
     ) -> None:
-        """Make the next `times` calls of `method` fail as Telegram (or the network) would."""
+        """Make the next `times` calls of `method` fail as Telegram (or the network) would; `description`
+        is Telegram's words for the error (e.g. "Bad Request: message can't be deleted for everyone")."""
         for _ in range(times):
-            self._failures[method].append(_Failure(status, retry_after if status == 429 else None, network))
+            failure = _Failure(status, retry_after if status == 429 else None, network, description)
+            self._failures[method].append(failure)
 
     def refuse_chat(self, chat_id: int, description: str = "Forbidden: bot was blocked by the user") -> None:
         """From now on, sending to `chat_id` fails with 403, as for a blocked bot or a group that removed it."""
@@ -131,6 +143,11 @@ class InMemoryBotApi(BaseRequest):
     def calls_of(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
 
+    def sent_to(self, chat_id: int) -> list[ApiCall]:
+        """The calls that put a message into `chat_id` (text, photo or document), in order."""
+        methods = ("sendMessage", "sendPhoto", "sendDocument")
+        return [c for c in self.calls if c.method in methods and int(c.params.get("chat_id", 0)) == chat_id]
+
     def menu_seen(self, chat_id: int, language_code: str = "") -> list[str]:
         """The commands a user whose app speaks `language_code` sees in their private chat with the bot,
         found the way Telegram does: this chat's scope, then all private chats, then the default; each
@@ -151,13 +168,15 @@ class InMemoryBotApi(BaseRequest):
     def _reply(status: int, body: dict[str, Any]) -> tuple[int, bytes]:
         return status, json.dumps(body).encode()
 
-    def _error(self, status: int, retry_after: int | None) -> tuple[int, bytes]:
+    def _error(self, status: int, retry_after: int | None, description: str | None = None) -> tuple[int, bytes]:
         body: dict[str, Any] = {"ok": False, "error_code": status}
         if status == 429:
             body["description"] = f"Too Many Requests: retry after {retry_after}"
             body["parameters"] = {"retry_after": retry_after}
         else:
             body["description"] = "Internal Server Error" if status >= 500 else "Bad Request"
+        if description is not None:
+            body["description"] = description
         return self._reply(status, body)
 
     @staticmethod
@@ -193,6 +212,10 @@ class InMemoryBotApi(BaseRequest):
         }
         if "reply_markup" in params:
             message["reply_markup"] = params["reply_markup"]
+        if params.get("protect_content"):  # Telegram marks such a message: it cannot be forwarded or saved
+            message["has_protected_content"] = True
+        if "link_preview_options" in params:
+            message["link_preview_options"] = params["link_preview_options"]
         self.messages[(chat["id"], message["message_id"])] = message
         return message
 
@@ -248,6 +271,9 @@ class InMemoryBotApi(BaseRequest):
     def _api_sendChatAction(self, params, files):
         return True
 
+    def _api_leaveChat(self, params, files):
+        return True
+
     def _api_answerCallbackQuery(self, params, files):
         return True
 
@@ -294,7 +320,13 @@ class InMemoryBotApi(BaseRequest):
         return self._edit(params)
 
     def _api_deleteMessage(self, params, files):
-        self.messages.pop((int(params["chat_id"]), int(params["message_id"])), None)
+        """A message the bot sent and that is gone already answers as Telegram does; a user's message
+        (not kept here) is taken as deleted."""
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key in self.deleted:
+            return 400, "Bad Request: message to delete not found"
+        self.messages.pop(key, None)
+        self.deleted.append(key)
         return True
 
     def _api_getFile(self, params, files):

@@ -1,7 +1,10 @@
 """Groups: the office learns a group's chat id, for the office's TOML file, without a word in the group.
 
-When the bot is added to a group (or a supergroup), every active admin is told privately the group's
-title and chat id and where to put it; when a group becomes a supergroup (so a new id), its new id.
+When a staff member adds the bot to a group (or a supergroup), every active admin is told privately
+the group's title and chat id and where to put it; when a group becomes a supergroup (so a new id),
+its new id. Anyone else adding the bot gets nothing sent to anyone (else anybody could make the
+office's bot write to every admin a title of their choosing) and the bot leaves the group: the
+office's bot does not sit in strangers' groups, and a staff member can add it again.
 A staff member's `/chatid` in a group gets the same privately; if the bot cannot write to them (they
 never started it), the group gets the bare id and nothing else, since the id is no secret there and
 they asked for it. Anyone else's `/chatid` gets nothing. The log names the event and the group's chat
@@ -72,7 +75,7 @@ async def _tell_admins(context: Context, text: Callable[[str], str]) -> str:
 
 
 async def on_my_chat_member(update: Update, context: Context) -> None:
-    """The bot's own membership changed; added to a group, every admin hears of it privately."""
+    """The bot's own membership changed; added to a group by staff, every admin hears of it privately."""
     change = update.my_chat_member
     if change.chat.type not in GROUPS:
         return  # a private chat: a user blocked or unblocked the bot
@@ -81,8 +84,22 @@ async def on_my_chat_member(update: Update, context: Context) -> None:
         log.info("bot left group %s", change.chat.id)
     if was_in or not is_in:
         return  # left, or promoted and demoted within the group: nothing new to tell
+    adder = change.from_user
+    if adder is None or await services(context).staff.get(adder.id) is None:
+        await _leave(context, change.chat.id)
+        return
     told = await _tell_admins(context, functools.partial(chat_id_text, change.chat))
     log.info("bot added to group %s: %s", change.chat.id, told)
+
+
+async def _leave(context: Context, chat_id: int) -> None:
+    """Added by someone not on the staff: nobody is told and the bot leaves the group."""
+    try:
+        await context.bot.leave_chat(chat_id)
+    except TelegramError as exc:
+        log.warning("bot added to group %s by someone not on the staff: not left: %s", chat_id, type(exc).__name__)
+        return
+    log.info("bot added to group %s by someone not on the staff: left, nobody told", chat_id)
 
 
 async def on_migrate(update: Update, context: Context) -> None:

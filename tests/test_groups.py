@@ -1,5 +1,6 @@
-"""Groups: added to one, the bot tells every admin privately the group's title and chat id and says
-nothing in the group; /chatid in a group answers a staff member privately and nobody else."""
+"""Groups: added to one by staff, the bot tells every admin privately the group's title and chat id and
+says nothing in the group; added by anyone else, it tells nobody and leaves; /chatid in a group answers
+a staff member privately and nobody else."""
 
 from __future__ import annotations
 
@@ -47,6 +48,29 @@ async def test_added_to_a_group_every_admin_hears_privately_and_the_group_hears_
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert f"bot added to group {GROUP_ID}" in logged
     assert TITLE not in logged and str(FIRE) not in logged and str(ADMIN) not in logged
+
+
+async def test_added_to_a_group_by_a_stranger_nobody_is_told_and_the_bot_leaves(start_bot, caplog):
+    caplog.set_level(logging.INFO, logger="tipline")
+    lure = "领奖请点 t.me/phish"
+    async with start_bot() as sim:
+        await add_staff(sim)
+        for user_id in (ADMIN, INTAKE, FIRE, STRANGER):
+            sim.user(user_id)
+        group = sim.group(GROUP_ID, lure)
+        mark = len(sim.api.calls)
+        assert await group.add_bot(by=sim.user(STRANGER)) == []
+        assert [c for c in sim.api.calls[mark:] if c.method.startswith("send")] == []
+        [left] = [c for c in sim.api.calls[mark:] if c.method == "leaveChat"]
+        assert int(left.params["chat_id"]) == GROUP_ID
+
+        mark = len(sim.api.calls)  # a staff member adds it again: the admins hear of it
+        await group.add_bot(by=sim.user(FIRE))
+        assert len(_private(sim, ADMIN, mark)) == 1
+        assert [c for c in sim.api.calls[mark:] if c.method == "leaveChat"] == []
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"bot added to group {GROUP_ID} by someone not on the staff: left" in logged
+    assert lure not in logged and str(STRANGER) not in logged
 
 
 async def test_a_private_chat_blocking_or_unblocking_the_bot_tells_no_one(start_bot):
