@@ -18,17 +18,20 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import groups, menu, profile
+from handlers import erase, groups, menu, profile
 from handlers.common import Context, services, today
 from handlers.errors import on_error
 from handlers.liaison import home, monthly, quarter_view, units
 from handlers.office import approvals, case_forms, entries, inbox, reward_forms, rewards, staff_admin, stats  # noqa: F401
+from handlers.office.access import private_chats_only
 from handlers.reporter import reporter_conversation
 
 #: After every update: write chat data and conversation states through at once, so a crash
 #: loses nothing the user was told was kept.
 PERSIST_GROUP = 100
 DEDUPE_GROUP = -100
+#: Ahead of every handler: outside private chats, staff panels, codes and figures are never shown.
+PRIVATE_GROUP = -50
 log = logging.getLogger("tipline.updates")
 
 
@@ -50,6 +53,9 @@ async def _skip_if_seen(update: Update, context: Context) -> None:
 def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> None:
     """Add every handler. Conversations come first, so their /cancel wins over the menu's."""
     app.add_handler(TypeHandler(Update, _skip_if_seen), group=DEDUPE_GROUP)
+    app.add_handler(TypeHandler(Update, private_chats_only), group=PRIVATE_GROUP)
+    # "I have written it down" works on its own message, inside a conversation or not, after a restart.
+    app.add_handler(CallbackQueryHandler(erase.on_gone, pattern=rf"^{erase.GONE}$"))
     for handler in (reporter_conversation(), *conversations):
         app.add_handler(handler)
     app.add_handler(CommandHandler("start", menu.start))

@@ -21,7 +21,7 @@ from core.office import OfficeConfig
 from core.periods import current_month, month_label, parse_month, year_months
 from core.roles import Role, StaffMember
 from core.stats import list_separator
-from handlers.common import Context, chat_language, confirm_markup, is_private, now, services, tr
+from handlers.common import Context, chat_language, confirm_markup, now, services, tr
 from handlers.office.access import staff_only
 from storage.figures import Submissions
 from storage.liaisons import Units
@@ -76,9 +76,6 @@ def _write_files(template: Template, period: str, rows: list[UnitFigures], chart
 @staff_only(Role.ADMIN, Role.INTAKE)
 async def monthly_command(update: Update, context: Context, member: StaffMember) -> None:
     _ = tr(context)
-    if not is_private(update):
-        await update.effective_message.reply_text(_("Please use this in a private chat with me."))
-        return
     svc = services(context)
     lang = chat_language(context)
     at = now(context)

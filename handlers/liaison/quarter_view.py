@@ -9,7 +9,7 @@ from telegram import Update
 
 from core.periods import current_quarter, parse_quarter, quarter_label
 from core.roles import Role, StaffMember
-from handlers.common import Context, chat_language, is_private, now, services, tr
+from handlers.common import Context, chat_language, now, services, tr
 from handlers.i18n import join
 from handlers.office.access import staff_only
 
@@ -19,9 +19,6 @@ log = logging.getLogger("tipline.quarter")
 @staff_only(Role.ADMIN, Role.INTAKE)
 async def quarter_command(update: Update, context: Context, member: StaffMember) -> None:
     _ = tr(context)
-    if not is_private(update):
-        await update.effective_message.reply_text(_("Please use this in a private chat with me."))
-        return
     svc = services(context)
     lang = chat_language(context)
     latest = current_quarter(now(context), svc.office.figures.at)

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.liaisons import UNIT_KINDS
 from core.roles import Role, StaffMember
-from handlers.common import Context, chat_language, is_private, now, services, tr
+from handlers.common import Context, chat_language, now, services, tr
 from handlers.i18n import N_, Translate, aside, colon
 from handlers.office.access import staff_only
 from handlers.office.form_fields import Field, Values
@@ -51,11 +51,8 @@ def _chunks(lines: list[str]) -> list[str]:
 
 @staff_only()
 async def units_command(update: Update, context: Context, member: StaffMember) -> None:
-    """Phone numbers and invite codes never go to a group: private chats only."""
+    """Phone numbers and invite codes never go to a group: private chats only (access.private_chats_only)."""
     _ = tr(context)
-    if not is_private(update):
-        await update.effective_message.reply_text(_("Please use this in a private chat with me."))
-        return
     lang = chat_language(context)
     svc = services(context)
     liaisons = {item.unit.id: item for item in await svc.units.liaisons()}
@@ -84,9 +81,6 @@ async def units_button(update: Update, context: Context, admin: StaffMember) -> 
     _ = tr(context)
     parts = query.data.split(":")
     svc = services(context)
-    if not is_private(update):
-        await query.message.reply_text(_("Please use this in a private chat with me."))
-        return
     if len(parts) == 3 and parts[1] == "page" and parts[2].isdigit():
         await _invite_page(update, context, int(parts[2]))
         return

@@ -1,25 +1,91 @@
-"""Every staff command and button checks the role of the person using it, wherever it is pressed.
+"""Every staff command and button checks the role of the person using it, and works in a private chat only.
 
 A stranger is told only that it is for the office's staff. A staff member without the role is told
-which role it is for (and an admin, how that role is given), so the reason is never a wrong one."""
+which role it is for (and an admin, how that role is given), so the reason is never a wrong one.
+
+Private chats only: `private_chats_only` runs ahead of every handler (handlers.register gives it a
+group of its own) and stops every update from a group, supergroup or channel, except the bot's own
+membership, service messages (a group's migration) and the commands of `GROUP_COMMANDS`. A command the
+bot answers gets one line in the group ("please use this in your private chat"), a button press the
+same line as an alert to the presser only, anything else silence. So no staff panel, code, name list or
+figure can be shown in a group, and a handler added later is covered without a check of its own."""
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, ConversationHandler, filters
 
 from core.roles import Role, StaffMember, role_name
-from handlers.common import Context, chat_language, services, tr
+from handlers.common import Context, chat_language, services, today, tr
 
 log = logging.getLogger("tipline.access")
 
 #: Telegram shows at most 200 characters in a button's alert; a longer refusal is a message.
 _ALERT_MAX = 200
 StaffHandler = Callable[[Update, Context, StaffMember], Awaitable[object]]
+#: The only commands that do something in a group: /chatid (the group's id, told privately).
+GROUP_COMMANDS = frozenset({"chatid"})
+
+
+def private_only_text(context: Context) -> str:
+    _ = tr(context)
+    return _("Please use this in your private chat with the bot.")
+
+
+def handler_commands(handlers: Iterable[BaseHandler]) -> set[str]:
+    """Every command these handlers answer, conversations' entry points, states and fallbacks included."""
+    found: set[str] = set()
+    for handler in handlers:
+        if isinstance(handler, CommandHandler):
+            found |= set(handler.commands)
+        elif isinstance(handler, ConversationHandler):
+            states = [h for state in handler.states.values() for h in state]
+            found |= handler_commands([*handler.entry_points, *states, *handler.fallbacks])
+    return found
+
+
+def _registered_commands(context: Context) -> set[str]:
+    return handler_commands(h for group in context.application.handlers.values() for h in group)
+
+
+def _command_for_us(update: Update, context: Context) -> str | None:
+    """The command of a message, if it is one addressed to this bot (/staff, /staff@this_bot)."""
+    if not filters.COMMAND.check_update(update):
+        return None
+    name, _at, bot = update.effective_message.text.split()[0][1:].partition("@")
+    if bot and bot.lower() != (context.bot.username or "").lower():
+        return None  # another bot's command
+    return name.lower()
+
+
+async def private_chats_only(update: Update, context: Context) -> None:
+    """Ahead of every handler: outside private chats, only GROUP_COMMANDS, the bot's membership and
+    service messages go on; a known command gets one line, a button an alert, the rest silence."""
+    chat = update.effective_chat
+    if chat is None or chat.type == ChatType.PRIVATE or update.my_chat_member is not None:
+        return
+    if update.callback_query is None and filters.StatusUpdate.ALL.check_update(update):
+        return  # a group's migration, members joining: no one's input
+    command = _command_for_us(update, context)
+    if command in GROUP_COMMANDS:
+        return
+    if update.callback_query is not None:
+        log.info("button pressed outside a private chat: refused")
+        try:
+            await update.callback_query.answer(private_only_text(context), show_alert=True)
+        except TelegramError as exc:
+            log.warning("refusal of a group press not shown: %s", type(exc).__name__)
+    elif command is not None and command in _registered_commands(context):
+        log.info("command /%s sent outside a private chat: refused", command)
+        await update.effective_message.reply_text(private_only_text(context))
+    await services(context).updates.mark(update.update_id, today(context))  # handled: a repeat is skipped
+    raise ApplicationHandlerStop
 
 
 async def refuse(update: Update, context: Context, text: str | None = None) -> None:

@@ -1,5 +1,6 @@
 """The office's buttons on /start (`office:inbox`…): a press does what the command does, and like the
-command checks the presser's role first (its `staff_only`), so a forged or stale press is refused."""
+command checks the presser's role first (its `staff_only`), so a forged or stale press is refused. A
+press outside a private chat never gets here (handlers.office.access.private_chats_only)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 
 from telegram import Update
 
-from handlers.common import Context, is_private, services
+from handlers.common import Context, services
 from handlers.liaison import monthly, quarter_view, units
 from handlers.office import inbox, rewards, staff_admin, stats
 from handlers.office.commands import BY_NAME
@@ -29,10 +30,6 @@ PATTERN = rf"^office:({'|'.join(HANDLERS)})$"
 async def on_entry(update: Update, context: Context) -> None:
     query = update.callback_query
     name = query.data.split(":", 1)[1]
-    if not is_private(update):  # shown only in private chats: a press elsewhere is forged, and says nothing
-        log.info("office entry %s pressed outside a private chat: ignored", name)
-        await query.answer()
-        return
     member = await services(context).staff.get(update.effective_user.id)
     if member is not None and BY_NAME[name].allowed(member):
         await query.answer()
