@@ -1,16 +1,17 @@
 """What a person sees before pressing Start, and /about.
 
-At start-up the bot sets its command menu, description and short description in Chinese and English
-(and the office's default language for everyone else), so someone opening it for the first time
-reads what it is and that it is anonymous. /about says who runs it, what is stored and encrypted,
-what Telegram can see, how long things are kept, and how to report by phone instead.
+At start-up the bot sets its command menu (in groups, /chatid only), description and short
+description in Chinese and English (and the office's default language for everyone else), so
+someone opening it for the first time reads what it is and that it is anonymous. /about says who
+runs it, what is stored and encrypted, what Telegram can see, how long things are kept, and how to
+report by phone instead.
 """
 
 from __future__ import annotations
 
 import logging
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, BotCommandScopeAllGroupChats, Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
@@ -27,6 +28,8 @@ COMMANDS = (
     ("language", N_("中文 / English")),
     ("cancel", N_("Leave what you are doing")),
 )
+#: The menu in groups (BotCommandScopeAllGroupChats): /chatid only; the rest is for private chats.
+GROUP_COMMANDS = (("chatid", N_("Staff: this group's chat id, told to you privately")),)
 
 
 def description(office: OfficeConfig, lang: str) -> str:
@@ -53,6 +56,11 @@ async def publish_profile(app: Application) -> None:
         _ = translator(lang)
         try:
             await app.bot.set_my_commands([BotCommand(c, _(d)) for c, d in COMMANDS], language_code=code)
+            await app.bot.set_my_commands(
+                [BotCommand(c, _(d)) for c, d in GROUP_COMMANDS],
+                scope=BotCommandScopeAllGroupChats(),
+                language_code=code,
+            )
             await app.bot.set_my_description(description(office, lang), language_code=code)
             await app.bot.set_my_short_description(short_description(office, lang), language_code=code)
         except TelegramError as exc:

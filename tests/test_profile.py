@@ -12,7 +12,8 @@ from tests.conftest import EXAMPLE_CONFIG
 
 async def test_commands_and_descriptions_are_set_per_language_at_start(start_bot, office):
     async with start_bot() as sim:
-        commands = {c.params.get("language_code"): c.params["commands"] for c in sim.api.calls_of("setMyCommands")}
+        commands = {c.params.get("language_code"): c.params["commands"] for c in sim.api.calls_of("setMyCommands")
+                    if "scope" not in c.params}  # fmt: skip
         described = {c.params.get("language_code"): c.params["description"]
                      for c in sim.api.calls_of("setMyDescription")}  # fmt: skip
         short = {c.params.get("language_code"): c.params["short_description"]
@@ -26,6 +27,17 @@ async def test_commands_and_descriptions_are_set_per_language_at_start(start_bot
     assert "12350" in short["zh"] and len(short["en"]) <= 120 and len(described["zh"]) <= 512
 
 
+async def test_groups_get_a_menu_of_chatid_alone_in_both_languages(start_bot):
+    async with start_bot() as sim:
+        menus = sim.api.command_menus
+        group = {lang: menus[("all_group_chats", None, lang)] for lang in ("", "zh", "en")}
+        private = sim.api.menu_seen(9000003, "zh")
+    assert [c["command"] for c in group["zh"]] == [c["command"] for c in group["en"]] == ["chatid"]
+    assert group["zh"][0]["description"] == "工作人员：私聊告诉您本群的 chat id" and group[""] == group["zh"]
+    assert group["en"][0]["description"] == "Staff: this group's chat id, told to you privately"
+    assert "chatid" not in private and "start" in private  # private chats keep the public menu
+
+
 async def test_a_failing_profile_call_does_not_stop_the_bot(settings, ring, office):
     api = InMemoryBotApi()
     api.fail_next("setMyDescription", times=3, status=500)
@@ -33,7 +45,7 @@ async def test_a_failing_profile_call_does_not_stop_the_bot(settings, ring, offi
     async with simulation(app, api) as sim:
         [menu] = await sim.user(9000001).send("/start")
         assert "menu:report" in repr(menu.buttons)
-        assert len(sim.api.calls_of("setMyCommands")) == 3  # the other calls were still made
+        assert len(sim.api.calls_of("setMyCommands")) == 6  # the other calls were still made
 
 
 async def test_about_in_both_languages(start_bot, office):
