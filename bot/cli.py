@@ -10,7 +10,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from bot import backup_cli, export, network, poster_cli, startup, units_cli
+from bot import backup_cli, export, network, poster_cli, startup, trial, units_cli
 from bot.config import Settings
 from bot.console import PERSONAS
 from bot.logs import configure_logging
@@ -40,6 +40,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     token = startup.require_token(settings)
     startup.check_data_dir(settings)
+    trial.refuse_trial_data(settings)
     ring = startup.load_keyring(settings)
     office = startup.load_office_config(settings)
     asyncio.run(_preflight(settings, ring))
@@ -78,10 +79,11 @@ def cmd_console(args: argparse.Namespace) -> int:
             settings = startup.load_settings(data_dir=Path(tmp) / "data", keyring=Path(tmp) / "keyring.json")
             KeyRing.generate().save(settings.keyring_path)
             return _console(settings, args.persona, temp=True)
-    return _console(startup.load_settings(), args.persona, temp=False)
+    return _console(trial.trial_settings(startup.load_settings()), args.persona, temp=False)
 
 
 def _console(settings: Settings, persona: str, *, temp: bool) -> int:
+    """In a data dir of the console's own: throwaway (`temp`), or a trial kept for the next session."""
     from bot.console import run_console
 
     configure_logging("WARNING")
@@ -214,12 +216,20 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         return 1
     print(f"The audit log holds {report.entries} entries and its chain is intact. Newest hash: {report.head}")
     if noted is not None:
-        print(f"The noted head is entry {report.noted_at}: entries 1 to {report.noted_at} are as they were when it "
-              f"was noted, and the {report.entries - report.noted_at} after it follow from it.")  # fmt: skip
+        print(_noted_sentence(report.noted_at, report.entries))
     else:
         print("Note the newest hash, and check against it later with --head HASH: a log rewritten since no longer "
               "holds it.")  # fmt: skip
     return 0
+
+
+def _noted_sentence(at: int, entries: int) -> str:
+    after = entries - at
+    if not after:
+        return f"The noted head is the newest entry, {at}: nothing was changed or removed since it was noted."
+    later = "the entry after it follows" if after == 1 else f"the {after} entries after it follow"
+    before = "it is as it was" if at == 1 else f"entries 1 to {at} are as they were"
+    return f"The noted head is entry {at}: {before} when it was noted, and {later} from it."
 
 
 def _noted_head(text: str | None) -> str | None:

@@ -19,7 +19,7 @@ from telegram.ext import Application
 from bot.app import OFFLINE_TOKEN, build_application
 from bot.config import Settings
 from bot.fakeapi import InMemoryBotApi
-from bot.personas import PERSONAS, kept_in, make_real
+from bot.personas import PERSONAS, make_real
 from bot.simulator import Reply, SimUser, simulation
 from core.crypto import KeyRing
 from core.office import OfficeConfig
@@ -128,16 +128,21 @@ async def run_console(
     *,
     temp: bool = False,
 ) -> None:
-    """`temp`: the data dir is a throwaway one, where the persona is made real (see bot.personas)."""
+    """The data dir is the console's own (bot.trial): throwaway (`temp`) or kept for the next session."""
     app, api = console_application(settings, office, ring)
     chosen = PERSONAS[persona]
     async with simulation(app, api, raise_errors=False) as sim:
         services = app.bot_data["services"]
         services.updates = SessionUpdates()
-        who = await make_real(services, persona, chosen.user_id) if temp else kept_in(settings, persona)
+        who = await make_real(services, persona, chosen.user_id)
+        where = (
+            "A throwaway data dir: what you do is gone after :quit."
+            if temp
+            else f"Trial data dir {settings.data_dir.resolve()}: what you do is kept for your next console session."
+        )
         console = Console(sim.user(chosen.user_id, chosen.name, language_code="zh-hans"), out)
         out.write(f"Tipline console: you are {persona} ({chosen.description}), user id {chosen.user_id}.\n")
-        out.write(f"{who}\n" + HELP + "\nTry /start.\n")
+        out.write(f"{where} No scheduled job runs.\n{who}\n" + HELP + "\nTry /start.\n")
         out.flush()
         while True:
             line = await asyncio.to_thread(stdin.readline)

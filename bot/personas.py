@@ -1,8 +1,9 @@
 """Who you are in `python -m bot console`: a reporter, the office's admin, or a unit's liaison.
 
-In a throwaway data dir (`--temp`) the persona is made real: the staff persona is the office's
-admin, the liaison persona is registered as a unit's liaison. In a real data dir nobody is given a
-role: the personas' ids are real Telegram ids, and a role there is the office's business.
+The console runs only on a data dir of its own (throwaway with `--temp`, or a trial one: see
+bot.trial), never on the office's, so the persona is made real there: the staff persona is the
+office's admin, the liaison persona is registered as a unit's liaison. The personas' ids are real
+Telegram ids, so they never get a role in an office's database.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.config import Settings
 from bot.services import Services
 from core.liaisons import Contact
 from core.roles import Role
@@ -38,49 +38,43 @@ CODE_HOURS = 72
 
 
 async def make_real(services: Services, persona: str, user_id: int) -> str:
-    """Give the persona its role in a throwaway data dir; one line saying what it is."""
+    """Give the persona its role in the console's own data dir (once); one line saying what it is."""
     if persona == "staff":
-        now = services.clock()
-        async with services.db.transaction() as conn:
-            for role in (Role.ADMIN, Role.REWARD):
-                await services.staff.add(conn, user_id, PERSONAS[persona].name, role, "", now.date().isoformat())
-                detail = f"{user_id}:{role.value}:"
-                await services.audit.append(conn, actor=None, action="staff.add", at=now, detail=detail)
+        await _admin(services, user_id)
         return (
-            "In this throwaway data dir you are the office's admin and reward officer: /inbox, /staff, /units, "
+            "In this data dir you are the office's admin and reward officer: /inbox, /staff, /units, "
             "/stats, /rewards, /monthly and /quarter work at once."
         )
     if persona == "liaison":
         return await _liaison(services, user_id)
-    return "In this throwaway data dir: what you file is gone after :quit."
+    return "You are a reporter: /start, then 我要举报 (report a problem)."
+
+
+async def _admin(services: Services, user_id: int) -> None:
+    member = await services.staff.get(user_id)
+    now = services.clock()
+    async with services.db.transaction() as conn:
+        for role in (Role.ADMIN, Role.REWARD):
+            if member is not None and member.has(role):
+                continue
+            await services.staff.add(conn, user_id, PERSONAS["staff"].name, role, "", now.date().isoformat())
+            await services.audit.append(conn, actor=None, action="staff.add", at=now, detail=f"{user_id}:{role.value}:")
 
 
 async def _liaison(services: Services, user_id: int) -> str:
     """The liaison of the office's first village, and a code for the second one, to try /register."""
-    names = list(dict.fromkeys(v.name for v in services.office.villages if 2 <= len(v.name) <= 40))[:2]
-    names += [name for name in ("东平村", "西山村") if name not in names][: 2 - len(names)]
     units = services.units
     now = services.clock()
-    mine, other = [await units.add(name, "village", None, now) for name in names]
     expires = now + timedelta(hours=CODE_HOURS)
-    await units.register(await units.invite(mine, None, now, expires), user_id, "zh", SAMPLE_CONTACT, now)
+    mine = await units.of_user(user_id)
+    if mine:
+        return f"You are the registered liaison of {mine[0].unit.name}: /start, then 我是联络员 (I am a liaison)."
+    names = list(dict.fromkeys(v.name for v in services.office.villages if 2 <= len(v.name) <= 40))[:2]
+    names += [name for name in ("东平村", "西山村") if name not in names][: 2 - len(names)]
+    unit, other = [await units.add(name, "village", None, now) for name in names]
+    await units.register(await units.invite(unit, None, now, expires), user_id, "zh", SAMPLE_CONTACT, now)
     code = await units.invite(other, None, now, expires)
     return (
-        f"In this throwaway data dir you are the registered liaison of {mine.name}: /start, then 我是联络员 "
-        f"(I am a liaison) to send its monthly figures; to register for {other.name} as a new liaison does, send: "
-        f"/register {code}"
+        f"You are the registered liaison of {unit.name}: /start, then 我是联络员 (I am a liaison) to send its "
+        f"monthly figures; to register for {other.name} as a new liaison does, send: /register {code}"
     )
-
-
-def kept_in(settings: Settings, persona: str) -> str:
-    """One line for a console on a real data dir: what is kept, and how the persona gets a role there."""
-    user_id = PERSONAS[persona].user_id
-    line = (
-        f"Data dir {settings.data_dir.resolve()}: what you do is kept in its database; the console runs no scheduled "
-        "job and sends nothing the outbox holds."
-    )
-    if persona == "staff":
-        line += f" User {user_id} has a role here only if given one: python -m bot staff add {user_id} --role admin"
-    elif persona == "liaison":
-        line += f" User {user_id} is a liaison here once registered: python -m bot units invite UNIT_ID gives a code"
-    return line

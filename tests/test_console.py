@@ -9,7 +9,6 @@ import sys
 import time
 
 from bot.console import console_application, run_console
-from core.crypto import KeyRing
 from handlers.notify import notify_reporter
 from handlers.outbox import drain
 from tests.conftest import ROOT
@@ -18,11 +17,12 @@ from tests.reporter import file_tip
 REPORTER = 8800000001
 
 
-def _console(tmp_path, script: str, *args: str) -> subprocess.CompletedProcess:
+def _console(tmp_path, script: str, *args: str, temp: bool = True, **env_vars: str) -> subprocess.CompletedProcess:
+    """`python -m bot console`, throwaway (`--temp`) or on a data dir given in env_vars, typed from a script."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TIPLINE_")}
-    env["PYTHONPATH"] = str(ROOT)
+    env.update(PYTHONPATH=str(ROOT), **env_vars)
     return subprocess.run(
-        [sys.executable, "-m", "bot", "console", "--temp", *args],
+        [sys.executable, "-m", "bot", "console", *(["--temp"] if temp else []), *args],
         input=script,
         cwd=tmp_path,
         env=env,
@@ -55,47 +55,37 @@ def test_personas_and_bad_input(tmp_path):
     assert "console:" in result.stdout and "No such file" in result.stdout
 
 
-def test_console_without_a_key_ring_says_how_to_make_one(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPLINE_")}
-    env.update(PYTHONPATH=str(ROOT), TIPLINE_DATA_DIR=str(tmp_path / "data"))
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console"],
-        input="",
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert "python -m bot keys init" in result.stderr
-
-
-def _session(tmp_path, script: str, *args: str) -> subprocess.CompletedProcess:
-    """A console on a real data dir (no --temp), as a trial user runs it day after day."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TIPLINE_")}
-    env.update(PYTHONPATH=str(ROOT), TIPLINE_DATA_DIR=str(tmp_path / "data"))
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "console", *args],
-        input=script,
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def test_every_session_on_a_real_data_dir_answers_its_first_inputs(tmp_path):
-    KeyRing.generate().save(tmp_path / "data" / "keyring.json")
-    first = _session(tmp_path, "/start\n#4\n:quit\n")
+def test_a_console_on_a_new_data_dir_makes_a_trial_of_its_own_and_every_session_answers_at_once(tmp_path):
+    data = tmp_path / "data"
+    first = _console(tmp_path, "/start\n#4\n:quit\n", temp=False, TIPLINE_DATA_DIR=str(data))
     assert first.returncode == 0, first.stderr
-    assert "Data dir" in first.stdout and "runs no scheduled job" in first.stdout
-    again = _session(tmp_path, "/start\n#4\n:quit\n")
+    assert "Trial data dir" in first.stdout and "No scheduled job runs" in first.stdout
+    assert (data / "console-trial.txt").exists() and (data / "trial-keyring.json").exists()
+    again = _console(tmp_path, "/start\n#4\n:quit\n", temp=False, TIPLINE_DATA_DIR=str(data))
     assert again.returncode == 0, again.stderr
-    assert "您好，这里是" in again.stdout and "使用说明" in again.stdout
-    with sqlite3.connect(tmp_path / "data" / "tipline.sqlite3") as conn:
+    assert "您好，这里是" in again.stdout and "使用说明" in again.stdout  # the first inputs are answered
+    with sqlite3.connect(data / "tipline.sqlite3") as conn:
         assert conn.execute("SELECT COUNT(*) FROM processed_updates").fetchone() == (0,)
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TIPLINE_DATA_DIR": str(data),
+             "TIPLINE_KEYRING": str(data / "trial-keyring.json"), "TIPLINE_BOT_TOKEN": "123456:" + "A" * 35},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 2 and "trial data made by `python -m bot console`" in run.stderr
+
+
+async def test_the_console_refuses_the_offices_data_dir(start_bot, settings, tmp_path):
+    async with start_bot() as sim:
+        await file_tip(sim.user(REPORTER))
+    before = (settings.data_dir / "tipline.sqlite3").read_bytes()
+    env = {"TIPLINE_DATA_DIR": str(settings.data_dir), "TIPLINE_KEYRING": str(settings.keyring_path)}
+    result = _console(tmp_path, "/start\n", temp=False, **env)
+    assert result.returncode == 2 and "holds the office's database" in result.stderr and "--temp" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (settings.data_dir / "console-trial.txt").exists()
+    assert (settings.data_dir / "tipline.sqlite3").read_bytes() == before
 
 
 async def test_the_console_runs_no_job_and_leaves_what_waits_in_the_outbox(start_bot, settings, ring, office):
@@ -130,9 +120,9 @@ class _Typist:
         return (line(self.out.getvalue()) if callable(line) else line) + "\n"
 
 
-async def _persona(settings, office, ring, persona: str, *lines) -> str:
+async def _persona(settings, office, ring, persona: str, *lines, temp: bool = True) -> str:
     out = io.StringIO()
-    await run_console(settings, office, ring, persona, stdin=_Typist(out, *lines), out=out, temp=True)
+    await run_console(settings, office, ring, persona, stdin=_Typist(out, *lines), out=out, temp=temp)
     return out.getvalue()
 
 
@@ -143,6 +133,8 @@ async def test_the_staff_persona_is_the_offices_admin(settings, ring, office):
     assert "• Staff" in out and "管理员（负责人）、奖励兑现人员" in out and "➕ 邀请工作人员" in out
     assert "奖励台账" in out
     assert "仅限" not in out and "仅供" not in out
+    again = await _persona(settings, office, ring, "staff", "/staff", temp=False)  # the trial's next session
+    assert again.count("• Staff") == 1 and "管理员（负责人）、奖励兑现人员" in again
 
 
 async def test_the_liaison_persona_is_a_units_liaison_and_gets_a_code_to_try(settings, ring, office):
@@ -150,7 +142,7 @@ async def test_the_liaison_persona_is_a_units_liaison_and_gets_a_code_to_try(set
         return re.search(r"send: (/register [A-Z0-9]{4}-[A-Z0-9]{4})\n", shown)[1]
 
     out = await _persona(settings, office, ring, "liaison", "/start", "#3", register)
-    assert "you are the registered liaison of 东平社区" in out
+    assert "You are the registered liaison of 东平社区" in out
     assert "bot> 🏘 东平社区" in out and "报送 · 逐项填写" in out
     registering = out.split("/register")[-1]
     assert "西山村" in registering and "无效" not in registering
