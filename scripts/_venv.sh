@@ -75,11 +75,17 @@ ensure_venv() {
 
 # Charts need a font that draws Chinese; none ships on PyPI. Install Debian's WenQuanYi Micro Hei
 # when no CJK font is present and we may (root, or passwordless sudo); otherwise say what to do.
-# matplotlib finds a font installed after its cache was built by itself (core/charts.py).
+# Tried once per .venv (the stamp .venv/.cjk-font-tried), so a restart during an outage never waits
+# on apt. matplotlib finds a font installed after its cache was built by itself (core/charts.py).
 ensure_cjk_font() {
     if command -v fc-list >/dev/null 2>&1 && [ -n "$(fc-list :lang=zh family 2>/dev/null)" ]; then
         return 0
     fi
+    if [ -f .venv/.cjk-font-tried ]; then
+        echo "No Chinese font found: charts and posters need one (apt-get install fonts-wqy-microhei)." >&2
+        return 0
+    fi
+    touch .venv/.cjk-font-tried
     local sudo=""
     [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
     if command -v apt-get >/dev/null 2>&1 && { [ -z "$sudo" ] || sudo -n true 2>/dev/null; }; then

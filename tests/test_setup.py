@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -130,3 +131,55 @@ def test_no_font_at_all_names_a_fix(monkeypatch: pytest.MonkeyPatch, fresh_famil
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
     with pytest.raises(charts.CjkFontMissing, match="apt-get install fonts-wqy-microhei"):
         charts.cjk_family()
+
+
+# -- scripts/run ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def logged_venv(project: Path) -> Path:
+    """A .venv whose python logs what it is asked to run (and answers version checks for real)."""
+    shutil.copy(ROOT / "scripts" / "run", project / "scripts" / "run")
+    bin_dir = project / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python").write_text(
+        f'#!/bin/sh\nif [ "$1" = -c ]; then exec {sys.executable} "$@"; fi\necho "$@" >> "{project}/calls"\n',
+        encoding="utf-8",
+    )
+    (bin_dir / "python").chmod(0o755)
+    stamp = _bash(project, "_install_stamp ''").stdout.strip()
+    (project / ".venv" / ".installed-base").write_text(stamp + "\n", encoding="utf-8")
+    (project / ".venv" / ".cjk-font-tried").touch()
+    return project
+
+
+def _run(project: Path, *args: str) -> list[str]:
+    env = {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(project)}
+    result = subprocess.run(["bash", "scripts/run", *args], cwd=project, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return (project / "calls").read_text(encoding="utf-8").splitlines()
+
+
+def test_only_the_bot_itself_makes_a_key_ring(logged_venv: Path):
+    assert _run(logged_venv, "console", "--temp") == ["-m bot console --temp"]
+    (logged_venv / "calls").unlink()
+    assert _run(logged_venv) == ["-m bot keys init --if-missing", "-m bot run"]
+
+
+def test_the_font_is_tried_once_so_a_restart_never_waits_on_apt(project: Path):
+    if os.geteuid() != 0:
+        pytest.skip("the set-up installs the font only as root")
+    fake = project / "fakebin"
+    fake.mkdir()
+    for name, body in (("fc-list", "exit 0"), ("apt-get", f'echo "$@" >> "{project}/apt"; exit 100')):
+        (fake / name).write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+        (fake / name).chmod(0o755)
+    _bare_venv(project)
+    env = {"PATH": f"{fake}:/usr/bin:/bin", "HOME": str(project)}
+    for _ in range(3):
+        result = subprocess.run(["bash", "-c", ". scripts/_venv.sh; ensure_cjk_font"], cwd=project, env=env,
+                                capture_output=True, text=True)  # fmt: skip
+        assert result.returncode == 0
+    calls = (project / "apt").read_text(encoding="utf-8").splitlines()
+    assert calls[0].startswith("install") and len(calls) <= 3  # one attempt: install, update, install
+    assert "apt-get install fonts-wqy-microhei" in result.stderr
