@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import SecretStr, field_validator
+from pydantic import SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+#: Where the key ring was kept by default before it moved out of the data dir: `<data dir>/keyring.json`.
+OLD_KEYRING_NAME = "keyring.json"
+
+
+def default_keyring() -> Path:
+    """The user's config folder: $XDG_CONFIG_HOME/tipline/keyring.json, else ~/.config/tipline/keyring.json
+    (a relative XDG_CONFIG_HOME is ignored, as the XDG spec says). Never the data dir: whoever copies
+    the data dir must not get the keys with it."""
+    xdg = os.environ.get("XDG_CONFIG_HOME", "")
+    folder = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".config"
+    return folder / "tipline" / "keyring.json"
 
 
 class Settings(BaseSettings):
@@ -39,10 +51,15 @@ class Settings(BaseSettings):
 
     @field_validator("api_base_url", "api_file_url")
     @classmethod
-    def _http_url(cls, value: str) -> str:
+    def _http_url(cls, value: str, info: ValidationInfo) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
-        return value.rstrip("/")
+        value = value.rstrip("/")
+        # The token is appended to the address as it is: without /bot every call would go to a wrong URL.
+        ending = "/bot" if info.field_name == "api_base_url" else "/file/bot"
+        if not value.endswith(ending):
+            raise ValueError(f"{value} does not end in {ending}")
+        return value
 
     @field_validator("proxy")
     @classmethod
@@ -52,7 +69,19 @@ class Settings(BaseSettings):
 
     @property
     def keyring_path(self) -> Path:
-        return self.keyring if self.keyring is not None else self.data_dir / "keyring.json"
+        """TIPLINE_KEYRING, else the user's config folder; an install upgraded from the days when the
+        ring lived in the data dir keeps using `<data dir>/keyring.json` while the new place holds none
+        (start-up warns, see bot.startup), so it neither stops nor gets a new empty ring."""
+        if self.keyring is not None:
+            return self.keyring
+        new = default_keyring()
+        if not new.exists() and self.old_keyring_path.exists():
+            return self.old_keyring_path
+        return new
+
+    @property
+    def old_keyring_path(self) -> Path:
+        return self.data_dir / OLD_KEYRING_NAME
 
     @property
     def tz(self) -> ZoneInfo:

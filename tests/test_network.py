@@ -112,11 +112,27 @@ async def test_a_malformed_token_is_named_before_any_call(env, monkeypatch, caps
 )
 async def test_a_404_names_the_base_url_not_the_token(env, monkeypatch, capsys, body):
     async with fake_server(404, body) as api:
-        monkeypatch.setenv("TIPLINE_API_BASE_URL", f"{api.url}/telegram")
+        monkeypatch.setenv("TIPLINE_API_BASE_URL", f"{api.url}/telegram/bot")  # a wrong path on the server
         err = await fails_with(capsys, ["run"], "TIPLINE_API_BASE_URL", "404 Not Found", "ends in /bot")
     assert f"{api.url}/telegram" in err
     assert "refused" not in err and "TIPLINE_BOT_TOKEN" not in err
     assert api.methods() == ["getMe"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "ending"),
+    [
+        ("TIPLINE_API_BASE_URL", "http://127.0.0.1:8081/", "/bot"),  # the commonest slip: the server alone
+        ("TIPLINE_API_BASE_URL", "https://api.telegram.org", "/bot"),
+        ("TIPLINE_API_FILE_URL", "http://127.0.0.1:8081/bot", "/file/bot"),
+    ],
+)
+async def test_a_bot_api_address_without_its_path_is_a_setting_to_fix(env, monkeypatch, capsys, name, value, ending):
+    """Not "cannot be reached" (exit 75, restarted for ever by systemd): the address itself is wrong (exit 2)."""
+    async with fake_server(200, {"ok": True, "result": GET_ME}) as api:
+        monkeypatch.setenv(name, value)
+        err = await fails_with(capsys, ["run"], name, f"does not end in {ending}")
+    assert api.lines == [] and "cannot be reached" not in err
 
 
 async def test_a_401_is_a_refused_token(env, monkeypatch, capsys):
