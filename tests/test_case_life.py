@@ -121,7 +121,8 @@ async def test_the_whole_life_of_a_tip(start_bot, monkeypatch):
         assert history == [Status.RECEIVED, Status.ACCEPTED, Status.VERIFIED, Status.REPLIED,
                            Status.UNDER_REVIEW, Status.CLOSED]  # fmt: skip
         # the reporter was pushed a notice at each step that concerned them
-        assert len(notices(sim, REPORTER)) == 5  # accept, question, extension, reply, review (closing)
+        # accept, question, extension, verification result, reply, review (closing)
+        assert len(notices(sim, REPORTER)) == 6
         actions = [e.action for e in await services_of(sim).audit.entries(receipt.number)]
         for action in ("tip.accept", "tip.ask", "extension.request", "extension.approve", "tip.verify",
                        "tip.reply", "tip.objection", "tip.review", "tip.close"):  # fmt: skip

@@ -9,6 +9,7 @@ from telegram import Update
 from core import taxonomy
 from core.casework import Reply, Verification, may_merge_into
 from core.roles import StaffMember
+from core.tips import Status
 from handlers.common import Context, now, services, tr
 from handlers.i18n import N_, Translate
 from handlers.notify import notify_all, notify_reporter
@@ -59,7 +60,10 @@ async def _verify(update: Update, context: Context, member: StaffMember, number:
         outcome=str(values["outcome"]), problems=tuple(values.get("problems", ())), measures=measures,
         fine_fen=int(values.get("fine", 0)) if "fine" in measures else 0,
     )  # fmt: skip
+    before = await svc.tips.facets(number)
     await svc.casework.verify(number, member.user_id, result, now(context))
+    if before is not None and before.status != Status.VERIFIED:  # a correction changes nothing the reporter sees
+        await notify_reporter(context.application, number)
     if result.substantiated:
         await tell_reward_officers(context.application, number, "verified")
     facets = await svc.tips.facets(number)
