@@ -49,14 +49,7 @@ async def on_choice(update: Update, context: Context, number: str) -> object:
     _ = tr(context)
     choice = update.callback_query.data.removeprefix("claim:")
     if choice == "no":
-        rows = [[(_("Leave payment details"), "payee")], [(_("Collect in person with a claim code"), "person")]]
-        text = _(
-            "How do you want to receive it?\n\n• Payment details: the payee's name and account; only the reward "
-            "officer sees them, and they are deleted once paid.\n• In person: you get a claim code now; bring it "
-            "to the office."
-        )
-        text += "\n\n" + pickup_text(context, _)
-        await say(update, context, text, _claim_buttons(rows, context))
+        await say(update, context, *_methods(context))
         return METHOD
     if choice == "yes":
         text = _("Then the reward cannot be paid, and the report stays as it is. Record that?")
@@ -71,10 +64,35 @@ async def on_choice(update: Update, context: Context, number: str) -> object:
         )
         await say(update, context, text, check_keyboard([(_("Back"), "refresh")]))
         return PAYEE
-    if choice == "person":
+    if choice == "person" and in_person_offered(context):
         return await _claim(update, context, number, method="in_person")
     await say(update, context, _("This button is no longer valid."))
     return None
+
+
+def in_person_offered(context: Context) -> bool:
+    """Collection in person is offered only where the office named a place ([rewards] pickup_address):
+    after the case is closed the bot can no longer write to the reporter, so "the office will tell
+    you where" could never be kept."""
+    return services(context).office.rewards.pickup_address is not None
+
+
+def _methods(context: Context) -> tuple[str, InlineKeyboardMarkup]:
+    """How the reward may be received: payment details, and in person where a place is configured."""
+    _ = tr(context)
+    if not in_person_offered(context):
+        text = _(
+            "The reward is paid to an account: leave the payee's name and account. Only the reward officer sees "
+            "them, and they are deleted once paid."
+        )
+        return text, _claim_buttons([[(_("Leave payment details"), "payee")]], context)
+    rows = [[(_("Leave payment details"), "payee")], [(_("Collect in person with a claim code"), "person")]]
+    text = _(
+        "How do you want to receive it?\n\n• Payment details: the payee's name and account; only the reward "
+        "officer sees them, and they are deleted once paid.\n• In person: you get a claim code now; bring it "
+        "to the office."
+    )
+    return text + "\n\n" + pickup_text(context, _), _claim_buttons(rows, context)
 
 
 async def on_payee(update: Update, context: Context) -> object:
@@ -120,13 +138,10 @@ async def _claim(update: Update, context: Context, number: str, *, supervisory: 
 
 
 def pickup_text(context: Context, _: Translate) -> str:
-    """Where and when to collect in person (the office's [rewards] pickup_address, pickup_hours); what
-    is not configured, the office will say."""
+    """Where and when to collect in person (the office's [rewards] pickup_address, pickup_hours; shown
+    only where the address is configured); without hours, the office's working hours."""
     address, hours = services(context).office.rewards.pickup(chat_language(context))
-    if address is None and hours is None:
-        return _('Where and when to collect: the office will tell you in its messages under "Check a report".')
-    later = _("the office will tell you")
-    return _("Where to collect: {address}\nWhen: {hours}").format(address=address or later, hours=hours or later)
+    return _("Where to collect: {address}\nWhen: {hours}").format(address=address, hours=hours or _("office hours"))
 
 
 async def on_payee_other(update: Update, context: Context) -> object:

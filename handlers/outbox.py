@@ -92,7 +92,9 @@ async def _send(app: Application, row_id: int, now: float | None) -> bool:
             return False
         markup = InlineKeyboardMarkup.de_json(message.markup, app.bot) if message.markup else None
         try:
-            await app.bot.send_message(message.chat_id, message.text, reply_markup=markup)
+            await app.bot.send_message(
+                message.chat_id, message.text, reply_markup=markup, protect_content=message.protect
+            )
         except TelegramError as exc:
             await _failed(app, row_id, exc, now)
             return False

@@ -57,7 +57,7 @@ async def test_a_full_anonymous_tip_with_two_photos(start_bot, settings):
         year = services_of(sim).clock().year
         assert f"JB{year}-000001" in done.text
         assert "只显示这一次" in done.text
-        assert len(done.labels) == 5  # back to the menu
+        assert done.labels[0] == "我已记下" and len(done.labels) == 6  # it deletes the receipt; then the menu
 
         tips = services_of(sim).tips
         facets = await tips.facets(f"JB{year}-000001")

@@ -12,12 +12,15 @@ from core import taxonomy
 from core.office import OfficeConfig
 from core.tips import DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX, SITE_MAX, normalize_phone, parse_count
 from handlers.common import Context, chat_language, services, today, tr
+from handlers.erase import delete_read
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
 from handlers.report.flow import DRAFT, STEP_NUMBERS, edit_target, next_step, previous_step, settle
 from handlers.report.questions import header, question
 
 END = -1  # ConversationHandler.END, without importing the handler machinery here
+#: Steps whose answer identifies the reporter: their message is deleted from the chat once read.
+IDENTITY_STEPS = ("id_name", "id_phone")
 
 
 def draft_of(context: Context) -> dict[str, Any] | None:
@@ -197,6 +200,8 @@ def _text_answer(step: str, text: str, draft: dict[str, Any], _: Translate) -> s
 @needs_draft
 async def on_text(update: Update, context: Context) -> object:
     draft = draft_of(context)
+    if draft["step"] in IDENTITY_STEPS:  # gone from the chat first, valid or not
+        await delete_read(update.message, "identity")
     problem = _text_answer(draft["step"], update.message.text.strip(), draft, tr(context))
     if problem:
         return await show(update, context, problem)
@@ -231,6 +236,8 @@ async def on_voice(update: Update, context: Context) -> object:
 async def on_other(update: Update, context: Context) -> object:
     _ = tr(context)
     draft = draft_of(context)
-    if draft["step"] in ("description", "site", "acc_when", "id_name", "id_phone"):
+    if draft["step"] in IDENTITY_STEPS:  # a photo of an ID card, a shared contact…: deleted too
+        await delete_read(update.message, "identity")
+    if draft["step"] in ("description", "site", "acc_when", *IDENTITY_STEPS):
         return await show(update, context, _("Please type your answer as text."))
     return await show(update, context, _("Please answer this step with the buttons below."))
