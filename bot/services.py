@@ -13,6 +13,7 @@ from storage.audit import AuditLog
 from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
+from storage.expiring import ExpiringMessages
 from storage.figures import Submissions
 from storage.ledger import Ledger
 from storage.liaisons import Units
@@ -49,6 +50,7 @@ class Services:
     rewards: RewardLedger
     units: Units
     submissions: Submissions
+    expiring: ExpiringMessages
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -81,6 +83,7 @@ class Services:
             self.rewards = RewardLedger(db, self.vault, self.tips, self.casework, self.audit)
             self.units = Units(db, self.staff, self.audit)
             self.submissions = Submissions(db, self.audit)
+            self.expiring = ExpiringMessages(db)
             self._db = db
 
     async def stop(self) -> None:

@@ -136,7 +136,8 @@ class Rewards(_Model):
     #: The reward officer approves amounts up to this; above it the admin must approve too (yuan).
     admin_approval_above_yuan: Annotated[int, Field(ge=0)] = 50_000
     #: Where and when a reporter collects a reward in person (领奖地点、时间), as the claim text shows
-    #: them; None: the reporter is told that the office will say.
+    #: them. No address: collection in person is not offered (payment details only), since the bot
+    #: cannot write to the reporter after the case is closed; no hours: "office hours".
     pickup_address: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     pickup_address_en: Annotated[str, Field(min_length=1, max_length=200)] | None = None
     pickup_hours: Annotated[str, Field(min_length=1, max_length=200)] | None = None

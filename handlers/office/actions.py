@@ -20,6 +20,7 @@ from core.tips import NOT_ACCEPTED_REASONS, Status, TipFacets
 from handlers.common import Context, chat_language, confirm_markup, now, services, today, tr
 from handlers.i18n import N_
 from handlers.notify import notify_all, notify_reporter
+from handlers.office import sensitive
 from handlers.office.access import refuse_tip
 from storage.casework import CaseError
 
@@ -179,11 +180,10 @@ async def _apply(
         await notify_all(context.application, notices)
     elif action == "identity":
         identity = await svc.requests.disclose(number, member.user_id, now(context))
-        await message.reply_text(
-            _("The reporter of {number}: {name}, {phone}. This view is recorded.").format(
-                number=number, name=identity.name, phone=identity.phone
-            )
+        text = _("The reporter of {number}: {name}, {phone}. This view is recorded.").format(
+            number=number, name=identity.name, phone=identity.phone
         )
+        await sensitive.send_text(context.application, message.chat_id, text)
     else:
         raise CaseError(action)
     log.info("tip %s: %s by staff", number, action)

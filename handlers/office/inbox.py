@@ -10,9 +10,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from core.roles import StaffMember
 from core.tips import Status, TipFacets, parse_tip_number, status_name
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
+from handlers.files import staff_copy
+from handlers.office import sensitive
 from handlers.office.access import refuse, refuse_tip, staff_only
 from handlers.office.actions import CONFIRMED, act, action_rows
-from handlers.office.views import card_text, inbox_line, pseudonym, send_long
+from handlers.office.views import card_text, inbox_line, pseudonym
 
 log = logging.getLogger("tipline.inbox")
 PAGE = 8
@@ -132,7 +134,7 @@ async def open_card(update: Update, context: Context, member: StaffMember, numbe
     rows = await action_rows(context, facets, member)
     rows += [[InlineKeyboardButton(_("📎 Evidence files"), callback_data=f"case:files:{number}")],
              [InlineKeyboardButton(_("Refresh"), callback_data=f"case:open:{number}")]]  # fmt: skip
-    await send_long(context.bot, update.effective_chat.id, text, InlineKeyboardMarkup(rows))
+    await sensitive.send_text(context.application, update.effective_chat.id, text, InlineKeyboardMarkup(rows))
 
 
 async def send_files(update: Update, context: Context, member: StaffMember, number: str) -> bool:
@@ -148,8 +150,9 @@ async def send_files(update: Update, context: Context, member: StaffMember, numb
     if not files:
         await update.effective_message.reply_text(_("This report has no files."))
     for index, file in enumerate(files, 1):
-        document = InputFile(file.data, filename=f"{number}-{index}-{file.name}")
-        await context.bot.send_document(update.effective_chat.id, document, caption=f"{number} · {index}/{len(files)}")
+        filename, caption = staff_copy(_, number, index, len(files), file)  # not on the allow-list: .bin
+        document = InputFile(file.data, filename=filename)
+        await sensitive.send_document(context.application, update.effective_chat.id, document, caption)
     return True
 
 

@@ -16,6 +16,7 @@ from core.tips import parse_tip_number, status_name
 from handlers.common import Context, chat_language, confirm_markup, is_private, now, services, tr
 from handlers.i18n import N_, Translate, colon, translator
 from handlers.notify import notify_reporter
+from handlers.office import sensitive
 from handlers.office.access import refuse, staff_only
 from handlers.office.alerts import send_to_staff
 from handlers.office.views import verification_lines
@@ -161,9 +162,10 @@ async def _show_payee(update: Update, context: Context, member: StaffMember, num
         await update.effective_message.reply_text(_("That is not possible for this report now."))
         return
     log.info("payee details of tip %s viewed", number)
-    await update.effective_message.reply_text(
-        _("Payee details for report {number} (this view is recorded):\n{details}").format(number=number, details=payee)
+    text = _("Payee details for report {number} (this view is recorded):\n{details}").format(
+        number=number, details=payee
     )
+    await sensitive.send_text(context.application, update.effective_chat.id, text)
 
 
 def _approval(reward: Reward, limit_fen: int, _: Translate) -> tuple[str, InlineKeyboardMarkup]:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import base64
 from datetime import date
 
-from telegram import InlineKeyboardMarkup
-from telegram.ext import ExtBot
-
 from core import taxonomy
 from core.casework import Verification
 from core.crypto import KeyRing
@@ -154,9 +151,3 @@ def chunks(text: str, size: int = _CHUNK) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
-
-
-async def send_long(bot: ExtBot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    pieces = chunks(text)
-    for index, piece in enumerate(pieces):
-        await bot.send_message(chat_id, piece, reply_markup=markup if index == len(pieces) - 1 else None)
