@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -17,12 +18,16 @@ from core.crypto import KeyRing
 from core.office import OfficeConfig
 from handlers.profile import publish_profile
 
+log = logging.getLogger("tipline.app")
+
 #: A token of the right shape for the in-memory Bot API, which never checks it.
 OFFLINE_TOKEN = "123456:offline-in-memory-bot-api"  # noqa: S105 - not a secret
 
 
 async def _post_init(app: Application) -> None:
     await app.bot_data["services"].start()
+    if app.bot_data["services"].office.rewards.pickup_address is None:
+        log.warning("rewards are collected by payment details only: [rewards] pickup_address is not set")
     await publish_profile(app)
 
 

@@ -50,10 +50,9 @@ def reward_text(reward: Reward, _: Translate, lang: str) -> str:
     """The reward as the reporter sees it: the amount, how to claim, by when; or why there is none."""
     amount = format_yuan(reward.amount_fen)
     if reward.state == "notified":
-        return _(
-            "💰 Reward: {amount} ({explanation}). Claim it by {date} with the button below: leave payment "
-            "details, or collect it in person with a claim code."
-        ).format(amount=amount, explanation=reward.explanation, date=f"{reward.claim_due:%Y-%m-%d}")
+        return _("💰 Reward: {amount} ({explanation}). Claim it by {date} with the button below.").format(
+            amount=amount, explanation=reward.explanation, date=f"{reward.claim_due:%Y-%m-%d}"
+        )
     if reward.state == "claimed":
         if reward.claim_method == "in_person":
             return _("💰 Reward: {amount}, claimed. Bring your claim code to the office to collect it.").format(

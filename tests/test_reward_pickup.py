@@ -1,7 +1,10 @@
 """A reporter collecting a reward in person reads where and when ([rewards] pickup_address and
-pickup_hours of the office's TOML), in their language; not configured, that the office will say."""
+pickup_hours of the office's TOML), in their language; without an address, in person is not offered
+(after the case is closed the bot could not tell them where)."""
 
 from __future__ import annotations
+
+import logging
 
 from core.casework import Verification
 from core.office import OfficeConfig
@@ -63,22 +66,29 @@ def _with_pickup(office: OfficeConfig, **pickup: str | None) -> OfficeConfig:
     return office.model_copy(update={"rewards": office.rewards.model_copy(update=keys)})
 
 
-async def test_without_a_configured_place_the_office_will_say(start_bot, office):
-    async with start_bot(config=_with_pickup(office)) as sim:
+async def test_without_a_configured_place_in_person_is_not_offered(start_bot, office, caplog):
+    caplog.set_level(logging.WARNING, logger="tipline")
+    async with start_bot(config=_with_pickup(office, pickup_hours="周三上午")) as sim:
+        assert "[rewards] pickup_address is not set" in caplog.text  # said at start-up
         reporter = await _reward_to_claim(sim)
         await reporter.tap("check:claim")
         [how] = await reporter.tap("claim:no")
-        assert "领奖地点和时间：办公室会另行告知，请留意“查询举报”中办公室的消息。" in how.text
-        [shown] = await reporter.tap("claim:person")
-        assert "办公室会另行告知" in shown.text and "领奖地点：\n" not in shown.text
+        assert "claim:person" not in repr(how.buttons) and "claim:payee" in repr(how.buttons)
+        assert "转账发放" in how.text and "现场领取" not in how.text and "另行告知" not in how.text
+        message = sim.api.messages[(REPORTER, how.message_id)]
+        [refused] = await reporter.press(message, "claim:person")  # a forged (or stale) press
+        assert "按钮已失效" in refused.text and "领奖码" not in refused.text
 
 
-async def test_an_address_without_hours_says_the_office_will_tell_when(start_bot, office):
+async def test_an_address_without_hours_says_office_hours(start_bot, office, caplog):
     async with start_bot(config=_with_pickup(office, pickup_address="镇政府一楼大厅")) as sim:
+        assert "pickup_address" not in caplog.text
         reporter = await _reward_to_claim(sim)
         await reporter.tap("check:claim")
         [how] = await reporter.tap("claim:no")
-        assert "领奖地点：镇政府一楼大厅\n领奖时间：办公室会另行告知" in how.text
+        assert "领奖地点：镇政府一楼大厅\n领奖时间：工作时间" in how.text and "另行告知" not in how.text
+        [shown] = await reporter.tap("claim:person")
+        assert "您的领奖码：" in shown.text
 
 
 def test_the_new_keys_are_read_from_the_toml_and_an_empty_one_is_refused(tmp_path):
