@@ -37,7 +37,9 @@ def message_aad(number: str, uid: str, sender: str, kind: str, on_date: str, ver
     return base + f"|v{version}|{labels}".encode()
 
 
-def open_message(dek: bytes, number: str, uid: str, sender: str, kind: str, on_date: str, version: int, body: bytes):
+def open_message(
+    dek: bytes, number: str, uid: str, sender: str, kind: str, on_date: str, version: int, body: bytes
+) -> str:
     """The message's text; DecryptionError if it was relabelled, moved or altered (or never re-sealed)."""
     if version != AAD_VERSION:
         raise crypto.DecryptionError(f"dialogue message {uid} of tip {number} is of version {version}, not re-sealed")

@@ -84,10 +84,14 @@ async def test_the_head_is_sent_daily_and_shortly_after_start(start_bot):
 
 async def test_verify_finds_the_noted_head_while_the_log_grows(start_bot, env, ring, capsys):
     noted = await _head_noted_by_the_auditor(start_bot)
+    assert await asyncio.to_thread(cli.main, ["audit", "verify", "--head", noted]) == 0
+    assert "The noted head is the newest entry, 1: nothing was changed" in capsys.readouterr().out
     await _append(env, ring, 3)  # the office works on
     assert await asyncio.to_thread(cli.main, ["audit", "verify", "--head", noted]) == 0
     out = capsys.readouterr().out
-    assert "holds 4 entries and its chain is intact" in out and "The noted head is entry 1" in out
+    assert "holds 4 entries and its chain is intact" in out
+    assert "The noted head is entry 1: it is as it was when it was noted" in out
+    assert "and the 3 entries after it follow from it" in out
     assert await asyncio.to_thread(cli.main, ["audit", "verify", "--head", noted[:16].upper()]) == 0
 
 
