@@ -30,7 +30,7 @@ log = logging.getLogger("tipline.sensitive")
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 #: How often the job looks for messages to delete (seconds), and its first run after start-up.
 EVERY = 60.0
-FIRST = 10.0
+FIRST = 30.0
 #: Telegram's limit: a bot deletes a message only within 48 hours of sending it.
 DELETE_WITHIN = int(timedelta(hours=48).total_seconds())
 
