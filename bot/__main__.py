@@ -1,3 +1,4 @@
+import os
 import sys
 
 try:
@@ -12,5 +13,9 @@ except ImportError as exc:  # a Python without Tipline's packages (not .venv/bin
     sys.exit(2)
 
 from bot.cli import main
+
+# Everything the bot and its commands write (database, -wal, -shm, exports, backups) is private to
+# its user, whatever the shell's umask; the systemd unit sets UMask=0077 too.
+os.umask(0o077)
 
 sys.exit(main())

@@ -1,10 +1,20 @@
-"""The SQLite database: one file, WAL mode, foreign keys on, freed pages zeroed."""
+"""The SQLite database: one file (mode 0600), WAL mode, foreign keys on, deleted content zeroed.
+
+What is destroyed leaves the disk at once: `secure_delete` zeroes deleted rows and freed pages in
+the database file, and a TRUNCATE checkpoint right after every transaction that shreds a data key
+(a cancelled or submitted draft, a replaced chat state, a closed tip's contact, a delivered
+message…) empties the `-wal` file, where the rows' and keys' old pages would otherwise stay until
+the nightly checkpoint.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +23,21 @@ import aiosqlite
 from storage.migrations import MIGRATIONS_DIR, migrate
 
 DB_FILENAME = "tipline.sqlite3"
+BUSY_TIMEOUT_MS = 5000
+log = logging.getLogger("tipline.db")
 
 _PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
     # Deleted drafts and shredded keys must not linger in free pages.
     "PRAGMA secure_delete = ON",
-    "PRAGMA busy_timeout = 5000",
+    f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
     "PRAGMA synchronous = FULL",
+)
+#: Every shredding deletes a row of data_keys (storage.vault): this marks the connection for a checkpoint.
+_SHRED_TRIGGER = (
+    "CREATE TEMP TRIGGER IF NOT EXISTS tipline_shredded AFTER DELETE ON main.data_keys"
+    " BEGIN SELECT tipline_shredded(); END"
 )
 
 
@@ -31,18 +48,35 @@ class Database:
         self.conn = conn
         self.path = path
         self._write_lock = asyncio.Lock()
+        #: Something was destroyed since the last complete checkpoint: checkpoint after the next commit.
+        self._wal_dirty = False
+        self._incomplete = False  # the last checkpoint left frames behind (logged once, until one completes)
 
     @classmethod
     async def open(cls, path: Path, migrations_dir: Path = MIGRATIONS_DIR) -> Database:
+        _create_private(Path(path))  # -wal and -shm take the database file's mode
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             for pragma in _PRAGMAS:
                 await conn.execute(pragma)
             await migrate(conn, migrations_dir)
+            db = cls(conn, Path(path))
+            await db._watch_shredding()
         except BaseException:
             await conn.close()
             raise
-        return cls(conn, Path(path))
+        return db
+
+    async def _watch_shredding(self) -> None:
+        await self.conn.create_function("tipline_shredded", 0, self.checkpoint_after_commit)
+        async with self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'data_keys'") as cur:
+            if await cur.fetchone() is not None:
+                await self.conn.execute(_SHRED_TRIGGER)
+
+    def checkpoint_after_commit(self) -> None:
+        """Ask for a TRUNCATE checkpoint once the current (or next) transaction commits. Shredding a data
+        key asks by itself (a trigger); call this where a transaction deletes rows that no data key seals."""
+        self._wal_dirty = True
 
     async def close(self) -> None:
         await self.conn.close()
@@ -58,6 +92,8 @@ class Database:
                 await self.conn.execute("ROLLBACK")
                 raise
             await self.conn.execute("COMMIT")
+            if self._wal_dirty:  # after the commit: a checkpoint cannot run inside a transaction
+                await self._checkpoint(wait=False)
 
     @asynccontextmanager
     async def committed(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -66,11 +102,32 @@ class Database:
         async with self._write_lock:
             yield self.conn
 
-    async def checkpoint(self) -> None:
+    async def checkpoint(self, *, wait: bool = True) -> bool:
         """Copy the WAL into the database and truncate it: shredded keys and deleted rows leave the
-        WAL file too (secure_delete zeroes freed pages of the database file only)."""
+        WAL file too (secure_delete zeroes them in the database file only). True if complete."""
         async with self._write_lock:
-            await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return await self._checkpoint(wait=wait)
+
+    async def _checkpoint(self, *, wait: bool) -> bool:
+        """With the write lock held. `wait` False: never wait for readers (the bot must not stall).
+
+        A reader holding an older snapshot (a backup being taken, a command run beside the bot) keeps the
+        WAL's frames it may need: the checkpoint is then partial, what was destroyed may stay in `-wal`,
+        and it is tried again after the next write transaction, and at the nightly housekeeping."""
+        if not wait:
+            await self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            async with self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
+                busy = (await cur.fetchone())[0]
+        except sqlite3.OperationalError:  # this connection is itself inside a read (a cursor still open)
+            busy = 1
+        finally:
+            if not wait:
+                await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        if busy and not self._incomplete:
+            log.info("WAL checkpoint incomplete (a reader holds the WAL): retried after the next write")
+        self._wal_dirty = self._incomplete = bool(busy)
+        return not busy
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self.conn.execute(sql, tuple(params)) as cur:
@@ -79,3 +136,11 @@ class Database:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
+
+
+def _create_private(path: Path) -> None:
+    """A new database file is made readable by its owner only (mode 0600) before SQLite opens it."""
+    if str(path) == ":memory:":
+        return
+    with suppress(OSError):  # there already, or a folder SQLite will refuse too, in its own words
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

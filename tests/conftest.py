@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -25,7 +25,7 @@ StartBot = Callable[..., AbstractAsyncContextManager[Simulation]]
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """No TIPLINE_ setting and no .env of the developer's leaks into a test."""
     import os
 
@@ -33,6 +33,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("TIPLINE_"):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+    # The default key ring lives in the user's config folder: a test's, never the developer's.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    # As `python -m bot` (bot/__main__.py) and the systemd unit do: what is written is private to its user.
+    previous = os.umask(0o077)
+    yield
+    os.umask(previous)
 
 
 @pytest.fixture

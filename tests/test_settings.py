@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -45,7 +46,8 @@ def test_defaults():
     assert settings.timezone == "Asia/Shanghai"
     assert settings.language == "zh"
     assert str(settings.data_dir) == "data"
-    assert settings.keyring_path == settings.data_dir / "keyring.json"
+    # The user's config folder, never the data dir (the test's XDG_CONFIG_HOME: tests/conftest.py).
+    assert settings.keyring_path == Path(os.environ["XDG_CONFIG_HOME"]) / "tipline" / "keyring.json"
     assert settings.api_base_url == "https://api.telegram.org/bot"
     assert settings.api_file_url == "https://api.telegram.org/file/bot"
 
