@@ -46,7 +46,7 @@ FIRST_USER = 6_100_000_000
 #: Stages timed inside the pipeline, for the breakdown under the throughput figure.
 STAGES = (
     (core.receipts, "hash_code", "receipt code scrypt hash (submit)"),
-    (handlers.files, "strip_image_metadata", "EXIF removal (photo re-encoded)"),
+    (handlers.files, "clean_image", "EXIF removal (photo re-encoded in a worker process)"),
     (DraftFiles, "add", "photo sealed into the draft (DraftFiles.add)"),
     (TipRepository, "submit", "submission transaction (TipRepository.submit)"),
     (StateRepository, "save_chat_data", "write-through: chat data"),

@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes
 
 from bot.fakeapi import BOT_USER, ApiCall, InMemoryBotApi
+from handlers.files import settle
 
 #: Telegram's update ids only grow, across restarts of the bot too: one counter for the process.
 _UPDATE_IDS = itertools.count(1)
@@ -87,7 +88,10 @@ class Simulation:
     async def deliver(self, update: dict[str, Any]) -> None:
         """Process one raw update, exactly as Telegram would deliver it (again, if repeated)."""
         self.errors.clear()
-        await self.app.process_update(Update.de_json(update, self.app.bot))
+        parsed = Update.de_json(update, self.app.bot)
+        await self.app.process_update(parsed)
+        if parsed.effective_chat is not None:  # files received in the background (handlers.files)
+            await settle(self.app, parsed.effective_chat.id)
         if self.raise_errors and self.errors:
             error = self.errors[0]
             raise HandlerRaised(f"a handler raised {type(error).__name__}: {error}") from error

@@ -3,35 +3,89 @@
 Pillow re-encodes an image from its pixels only, so EXIF (GPS position, camera serial number,
 owner name, time taken), XMP, IPTC and text chunks are all left behind. The orientation is applied
 to the pixels first, so the photo still stands the right way up.
+
+A hostile file must not take the bot down: a 17 KB PNG can claim 20,000 × 20,000 pixels and cost a
+gigabyte to decode. So an image is opened only with the formats below (never EPS, which Pillow
+hands to Ghostscript), its size is read from the header before any pixel is decoded and refused
+above `MAX_PIXELS`, and Pillow's DecompressionBombWarning is an error. The decoding itself runs in
+a worker process bounded in time and memory (core.image_worker).
 """
 
 from __future__ import annotations
 
 import io
+import warnings
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import (
+    BmpImagePlugin,  # noqa: F401 - the plugins of FORMATS, registered by their import; no other is loaded
+    GifImagePlugin,  # noqa: F401
+    Image,
+    ImageOps,
+    JpegImagePlugin,  # noqa: F401
+    MpoImagePlugin,  # noqa: F401 - JPEG's opener returns multi-picture files with it
+    PngImagePlugin,  # noqa: F401
+    TiffImagePlugin,  # noqa: F401
+    UnidentifiedImageError,
+    WebPImagePlugin,  # noqa: F401
+)
 
 #: The Bot API lets bots download files up to this size.
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
-#: Image formats we re-encode; the value is the format written back.
+#: The most pixels an image may have (40 megapixels: a phone's photo has 12 to 50; a 50 MP one is
+#: refused, to be sent as a photo, which Telegram scales down).
+MAX_PIXELS = 40_000_000
+#: Image formats we open and re-encode; the value is the format written back. Only these are ever tried.
 _REENCODE = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "TIFF": "PNG", "BMP": "PNG", "GIF": "PNG"}
+FORMATS = tuple(f for f in _REENCODE if f != "MPO")  # a multi-picture JPEG is opened as JPEG
 IMAGE_MIME_TYPES = {"image/jpeg", "image/png", "image/webp", "image/tiff", "image/bmp", "image/gif"}
-# A decompression bomb must not take the bot down: refuse images above ~80 megapixels.
-Image.MAX_IMAGE_PIXELS = 80_000_000
+# Pillow's own guard, at the same budget: it warns above it (an error here) and refuses above twice it.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+_PILLOW_ERRORS = (UnidentifiedImageError, OSError, Image.DecompressionBombError, Image.DecompressionBombWarning,
+                  SyntaxError, ValueError, MemoryError, EOFError)  # fmt: skip
 
 
 class UnreadableImage(ValueError):
-    """The bytes are not an image Pillow can decode."""
+    """The bytes are not an image we can decode (or the decoding ran out of time or memory)."""
+
+
+class OversizedImage(UnreadableImage):
+    """The image has more pixels than `MAX_PIXELS`: refused before decoding."""
+
+
+def _open(data: bytes) -> Image.Image:
+    """The image, lazily: only its header is read. Raises what Pillow raises."""
+    return Image.open(io.BytesIO(data), formats=FORMATS)
+
+
+def check_size(data: bytes) -> None:
+    """Raise OversizedImage when the header claims more than `MAX_PIXELS`, UnreadableImage when it
+    is no image of `FORMATS`. Reads the header only: no pixel is decoded."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with _open(data) as image:
+                width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise OversizedImage("pixels") from None
+    except _PILLOW_ERRORS as exc:
+        raise UnreadableImage(type(exc).__name__) from None
+    if width * height > MAX_PIXELS:
+        raise OversizedImage("pixels")
 
 
 def strip_image_metadata(data: bytes) -> tuple[bytes, str]:
-    """The image re-encoded from its pixels alone, and its MIME type."""
+    """The image re-encoded from its pixels alone, and its MIME type (in this process: see core.image_worker)."""
+    check_size(data)
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            source_format = image.format or ""
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with _open(data) as image:
+                source_format = image.format or ""
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise OversizedImage("pixels") from None
+    except _PILLOW_ERRORS as exc:
         raise UnreadableImage(type(exc).__name__) from None
     target = _REENCODE.get(source_format, "PNG")
     if upright.mode not in ("RGB", "RGBA", "L", "LA"):
@@ -52,11 +106,16 @@ def is_image(mime_type: str | None) -> bool:
 
 
 def looks_like_image(data: bytes) -> bool:
-    """Whether Pillow recognises the bytes as an image, whatever name or type the sender gave."""
+    """Whether the bytes begin as an image of `FORMATS`, whatever name or type the sender gave (a
+    too-large one too, so that it is refused as such). Reads the header only."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            return bool(image.format)
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with _open(data) as image:
+                return bool(image.format)
+    except Image.DecompressionBombError:
+        return True
+    except _PILLOW_ERRORS:
         return False
 
 
@@ -68,9 +127,3 @@ def is_uncleanable_image(data: bytes, mime_type: str | None) -> bool:
     if (mime_type or "").lower() in ("image/heic", "image/heif", "image/avif"):
         return True
     return len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
-
-
-def safe_extension(name: str) -> str:
-    """The extension of a file name, if it is short and plain; the name itself is not kept (it can hold a date)."""
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return ext if 1 <= len(ext) <= 5 and ext.isalnum() and ext.isascii() else "bin"

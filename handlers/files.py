@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 from telegram import Update
 from telegram.error import BadRequest
-from telegram.ext import filters
+from telegram.ext import Application, BaseHandler, MessageHandler, TypeHandler, filters
 
+from core.filetypes import Verdict, classify, extension_of
+from core.image_worker import clean_image
 from core.media import (
     DOWNLOAD_LIMIT,
+    OversizedImage,
     UnreadableImage,
     is_image,
     is_uncleanable_image,
     looks_like_image,
-    safe_extension,
-    strip_image_metadata,
 )
-from handlers.common import Context
+from handlers.common import Context, tr
 from handlers.i18n import Translate
 from storage.drafts import EvidenceFile
 
+log = logging.getLogger("tipline.files")
+
 FILES = filters.PHOTO | filters.VIDEO | filters.Document.ALL
 VOICE = filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE
+#: Names a picture goes by: such a file is decoded as an image, and refused if it is none.
+IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "jpe", "png", "webp", "gif", "bmp", "tif", "tiff"})
+#: bot_data key: chat id -> the files of that chat being received in the background, in arrival order.
+_PENDING = "files_pending"
 
 __all__ = [
     "FILES",
@@ -33,22 +43,30 @@ __all__ = [
     "UnreadableImage",
     "attachment",
     "fetch",
+    "in_background",
     "receive",
+    "settle",
+    "staff_copy",
     "too_large_text",
     "uncleanable_text",
     "unreadable_text",
+    "waiting_handlers",
 ]
 
 
 @dataclass(frozen=True)
 class Received:
-    """What became of a file: stored (`file`), too large for the Bot API, or not a readable image."""
+    """What became of a file: stored (`file`), or why not."""
 
     file: EvidenceFile | None = None
     too_large: bool = False
     unreadable: bool = False
     #: An image format whose metadata we cannot remove (HEIC): refused, to be sent as a photo.
     uncleanable: bool = False
+    #: An image of more pixels than core.media.MAX_PIXELS: refused before decoding.
+    oversized: bool = False
+    #: Refused by core.filetypes: active content or macros.
+    refused: Verdict | None = None
 
     @property
     def cleaned(self) -> bool:
@@ -58,10 +76,16 @@ class Received:
         """What to tell the sender when the file was not stored."""
         if self.too_large:
             return too_large_text(_)
+        if self.oversized:
+            return oversized_text(_)
         if self.unreadable:
             return unreadable_text(_)
         if self.uncleanable:
             return uncleanable_text(_)
+        if self.refused is Verdict.MACRO:
+            return macro_text(_)
+        if self.refused is Verdict.ACTIVE:
+            return active_text(_)
         return None
 
 
@@ -104,7 +128,8 @@ async def fetch(context: Context, file_id: str) -> bytes | None:
 
 
 async def receive(update: Update, context: Context) -> Received:
-    """Download the message's file; images lose their metadata (in a thread: decoding is CPU work)."""
+    """Download the message's file. Images lose their metadata (re-encoded in a worker process,
+    core.image_worker); other files are checked against core.filetypes' allow-list."""
     kind, telegram_file, name, mime = _attachment(update)
     data = await _download(context, telegram_file)
     if data is None:
@@ -112,14 +137,96 @@ async def receive(update: Update, context: Context) -> Received:
     # Original names are not kept: a phone's "IMG_20261123_1430.jpg" tells when and with what.
     if is_uncleanable_image(data, mime):
         return Received(uncleanable=True)
-    if kind == "photo" or is_image(mime) or await asyncio.to_thread(looks_like_image, data):
+    if kind == "photo" or is_image(mime) or extension_of(name) in IMAGE_EXTENSIONS or looks_like_image(data):
         try:
-            clean, clean_mime = await asyncio.to_thread(strip_image_metadata, data)
+            clean, clean_mime = await clean_image(data)
+        except OversizedImage:
+            log.info("an image over the pixel budget refused")
+            return Received(oversized=True)
         except UnreadableImage:
             return Received(unreadable=True)
         extension = clean_mime.split("/")[1].replace("jpeg", "jpg")
         return Received(EvidenceFile(kind, f"{kind}.{extension}", clean_mime, clean))
-    return Received(EvidenceFile(kind, f"{kind}.{safe_extension(name)}", mime, data))
+    filetype = classify(name, data)
+    if filetype.verdict.refused:
+        log.info("a file refused (%s)", filetype.verdict.value)
+        return Received(refused=filetype.verdict)
+    stored_mime = mime if filetype.verdict is Verdict.ALLOWED else "application/octet-stream"
+    return Received(EvidenceFile(kind, f"{kind}.{filetype.extension}", stored_mime, data))
+
+
+def staff_copy(_: Translate, number: str, index: int, total: int, file: EvidenceFile) -> tuple[str, str]:
+    """(file name, caption) of an evidence file sent to staff. Its type is checked again (files kept
+    before core.filetypes, too): one not on the allow-list goes as .bin, with a warning."""
+    filetype = classify(file.name, file.data)
+    stem = file.name.rsplit(".", 1)[0]
+    caption = f"{number} · {index}/{total}"
+    if filetype.verdict is not Verdict.ALLOWED:
+        caption += "\n" + _("⚠ Unknown file type, sent as .bin: do not open it on an office computer.")
+    return f"{number}-{index}-{stem}.{filetype.extension}", caption
+
+
+# -- receiving in the background ----------------------------------------------------------------
+#
+# python-telegram-bot handles one update at a time. A file's download and decoding take seconds, so
+# the reporter's file handlers run with block=False: the bot goes on with other chats' updates, and
+# the conversation waits (ConversationHandler.WAITING) until the file is stored. Meanwhile more files
+# of the same chat (an album) are queued behind it, and anything else is answered "one moment".
+
+Handler = Callable[[Update, Context], Awaitable[object]]
+
+
+def in_background(handler: Handler) -> Handler:
+    """Run a file handler after the chat's earlier files, and save the chat's data when it is done
+    (the update's own save ran when the handler was started)."""
+
+    @functools.wraps(handler)
+    async def queued(update: Update, context: Context) -> object:
+        chat_id = update.effective_chat.id
+        pending = context.application.bot_data.setdefault(_PENDING, {})
+        earlier = list(pending.get(chat_id, ()))
+        me = asyncio.current_task()
+        pending.setdefault(chat_id, []).append(me)
+        me.add_done_callback(functools.partial(_forget, pending, chat_id))
+        if earlier:
+            await asyncio.wait(earlier)
+        try:
+            return await handler(update, context)
+        finally:
+            context.application.mark_data_for_update_persistence(chat_ids=chat_id)
+            await context.application.update_persistence()
+
+    return queued
+
+
+def _forget(pending: dict[int, list[asyncio.Task]], chat_id: int, task: asyncio.Task) -> None:
+    """A chat's file task is done (the conversation can resolve its state): it leaves the queue."""
+    mine = pending.get(chat_id, [])
+    if task in mine:
+        mine.remove(task)
+    if not mine:
+        pending.pop(chat_id, None)
+
+
+async def settle(app: Application, chat_id: int) -> None:
+    """Wait until the chat's files started by the updates so far are stored (tests, the console)."""
+    await asyncio.sleep(0)  # let tasks created for the last update start and queue themselves
+    while tasks := list(app.bot_data.get(_PENDING, {}).get(chat_id, ())):
+        await asyncio.wait(tasks)
+
+
+def waiting_handlers(on_file: Handler) -> list[BaseHandler]:
+    """The conversation's WAITING state, while a file is being received: files queue, the rest waits."""
+    return [MessageHandler(FILES, on_file, block=False), TypeHandler(Update, _busy)]
+
+
+async def _busy(update: Update, context: Context) -> None:
+    _ = tr(context)
+    text = _("One moment: your file is still being received. Then send or tap that again.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text)
+    elif update.effective_chat is not None:
+        await context.bot.send_message(update.effective_chat.id, text)
 
 
 def too_large_text(_: Translate) -> str:
@@ -138,3 +245,24 @@ def uncleanable_text(_: Translate) -> str:
 
 def unreadable_text(_: Translate) -> str:
     return _("This picture could not be read. Please send it again as a photo.")
+
+
+def oversized_text(_: Translate) -> str:
+    return _(
+        "This picture has too many pixels for the bot to read. Everything else you entered is kept. "
+        "Please send it as a photo instead of as a file (Telegram then makes it smaller), or send a smaller copy."
+    )
+
+
+def active_text(_: Translate) -> str:
+    return _(
+        "This kind of file (a program, script, shortcut or web page) is not accepted: it could harm the "
+        "office's computers. Please send a photo or a PDF of what it shows instead."
+    )
+
+
+def macro_text(_: Translate) -> str:
+    return _(
+        "Office files with macros (such as .docm or .xlsm) are not accepted: macros could harm the office's "
+        "computers. Please save it without macros (as .docx, .xlsx or PDF), or send a photo of it."
+    )

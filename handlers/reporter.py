@@ -12,11 +12,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler
 
-from handlers import check, deeplinks, report
+from handlers import check, deeplinks, files, report
 from handlers.common import Context
 from handlers.conversation import conversation
 from handlers.liaison import figures, quarter, register
 from handlers.office import forms
+from handlers.report import evidence
 from handlers.report.flow import FLOW
 from handlers.report.summary import cancel as cancel_report
 
@@ -37,6 +38,13 @@ async def cancel(update: Update, context: Context) -> object:
     return await cancel_report(update, context)
 
 
+async def on_file_waiting(update: Update, context: Context) -> object:
+    """A file sent while an earlier one is still being received (an album): queued behind it."""
+    if context.chat_data.get(FLOW) == "check":
+        return await check.on_file(update, context)
+    return await evidence.on_file(update, context)
+
+
 def reporter_conversation() -> ConversationHandler:
     flows = (report.states(), check.states(), forms.states(), figures.states(), quarter.states())
     names = [name for states in flows for name in states]
@@ -53,6 +61,7 @@ def reporter_conversation() -> ConversationHandler:
             CommandHandler("register", register.register),
             *deeplinks.entry_points(),
         ],
-        {name: handlers for states in flows for name, handlers in states.items()},
+        {name: handlers for states in flows for name, handlers in states.items()}
+        | {ConversationHandler.WAITING: files.waiting_handlers(on_file_waiting)},
         cancel=cancel,
     )

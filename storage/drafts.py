@@ -56,6 +56,13 @@ class DraftFiles:
             )
             return int(cur.lastrowid)
 
+    async def total_size(self, token: str) -> int:
+        """The bytes the draft's files hold (as stored: images after cleaning)."""
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(size), 0) FROM draft_files WHERE draft_hash = ?", (self.draft_hash(token),)
+        )
+        return int(row[0])
+
     async def take(self, conn: aiosqlite.Connection, token: str) -> list[EvidenceFile]:
         """Open and delete the draft's files, inside the caller's transaction (the submission)."""
         async with conn.execute(

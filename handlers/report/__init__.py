@@ -44,7 +44,7 @@ def states() -> dict[str, list]:
         CallbackQueryHandler(steps.on_button, pattern=r"^tip:"),
         MessageHandler(filters.TEXT & ~filters.COMMAND, steps.on_text),
         MessageHandler(filters.LOCATION, steps.on_location),
-        MessageHandler(FILES, evidence.on_file),
+        MessageHandler(FILES, evidence.on_file, block=False),  # handlers.files: in the background
         MessageHandler(VOICE, steps.on_voice),
         MessageHandler(~filters.COMMAND, steps.on_other),
     ]
