@@ -151,4 +151,3 @@ def _is_text(data: bytes) -> bool:
             continue
         return True
     return False
-
