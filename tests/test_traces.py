@@ -216,3 +216,61 @@ async def test_logs_of_reporters_actions_name_no_tip(start_bot, caplog):
     assert any("submitted" in r.getMessage() for r in reporters)
     digits = receipt.number.split("-")[1]
     assert [r.getMessage() for r in reporters if digits in r.getMessage() or receipt.number in r.getMessage()] == []
+
+
+async def test_the_days_counts_are_in_memory_only_under_a_key_of_the_day(start_bot, office, settings, monkeypatch):
+    strict = office.model_copy(update={"limits": office.limits.model_copy(update={"tips_per_day": 1})})
+    async with start_bot(config=strict) as sim:
+        user = sim.user(CHAT)
+        await file_tip(user)
+        await user.send("/start")
+        [refused] = await user.tap("menu:report")
+        assert "今天已提交 1 份举报" in refused.text
+        assert row_counts(settings, "limit_counters") == {"limit_counters": 0}  # nothing at rest
+        daily = sim.app.bot_data["services"].limits.daily
+        todays_key = daily._key
+        move_clock(sim, monkeypatch, timedelta(days=1))
+        await user.send("/start")
+        [intro] = await user.tap("menu:report")
+        assert "开始之前" in intro.text
+        assert daily._key != todays_key and len(daily._counts) == 0  # yesterday's key and counts are gone
+
+
+def _pdf(size: int) -> bytes:
+    return b"%PDF-1.4\n" + b"0" * (size - 9)
+
+
+async def test_what_one_chat_may_send_in_a_day_is_capped_in_bytes(start_bot, office, monkeypatch):
+    capped = office.model_copy(update={"limits": office.limits.model_copy(update={"bytes_per_day": 2**20})})
+    async with start_bot(config=capped) as sim:
+        user = sim.user(CHAT)
+        await to_step(user, "evidence")
+        [first] = await user.send_document(_pdf(600_000), "a.pdf")
+        assert "已收到第 1 个文件" in first.text
+        [refused] = await user.send_document(_pdf(600_000), "b.pdf")
+        assert "超过 1 MB" in refused.text and "已填写的其他内容都会保留" in refused.text
+        assert user.find_button("tip:evidence:done")  # still at the evidence step
+        receipt = await file_tip(sim.user(OTHER))  # another chat is not capped by this one
+        await check(sim.user(OTHER), receipt)
+        await sim.user(OTHER).tap("check:write")
+        [added] = await sim.user(OTHER).send_document(_pdf(600_000), "c.pdf")
+        assert "已加入您的举报" in added.text
+        [again] = await sim.user(OTHER).send_document(_pdf(600_000), "d.pdf")  # adding to a tip counts too
+        assert "超过 1 MB" in again.text
+        move_clock(sim, monkeypatch, timedelta(days=1))  # a new day
+        [next_day] = await user.send_document(_pdf(600_000), "b.pdf")
+        assert "已收到第 2 个文件" in next_day.text
+
+
+async def test_a_notice_is_in_the_language_the_reporter_chose_after_a_restart(start_bot):
+    from handlers.notify import notify_reporter
+
+    async with start_bot() as sim:
+        user = sim.user(CHAT)
+        await user.send("/language")
+        await user.tap("English")
+        receipt = await file_tip(user, push=True)
+    async with start_bot() as sim:  # the chat is not loaded at start-up: its language is looked up
+        await notify_reporter(sim.app, receipt.number)
+        notice = sim.replies_in(CHAT)[-1]
+    assert notice.text.startswith("There is news about your report")
