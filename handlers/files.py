@@ -178,41 +178,56 @@ Handler = Callable[[Update, Context], Awaitable[object]]
 
 def in_background(handler: Handler) -> Handler:
     """Run a file handler after the chat's earlier files, and save the chat's data when it is done
-    (the update's own save ran when the handler was started)."""
+    (the update's own save ran when the handler was started). The task returns only once the files
+    queued behind it are stored too: the first file's task is the one the conversation waits for, so
+    a "Done" tapped while an album is being received is answered after its last photo."""
 
     @functools.wraps(handler)
     async def queued(update: Update, context: Context) -> object:
         chat_id = update.effective_chat.id
-        pending = context.application.bot_data.setdefault(_PENDING, {})
-        earlier = list(pending.get(chat_id, ()))
-        me = asyncio.current_task()
-        pending.setdefault(chat_id, []).append(me)
-        me.add_done_callback(functools.partial(_forget, pending, chat_id))
-        if earlier:
-            await asyncio.wait(earlier)
+        queue = context.application.bot_data.setdefault(_PENDING, {}).setdefault(chat_id, [])
+        mine = _Queued(asyncio.current_task(), asyncio.Event())
+        earlier = [entry.stored for entry in queue]
+        queue.append(mine)
+        mine.task.add_done_callback(functools.partial(_forget, context.application, chat_id, mine))
+        for stored in earlier:
+            await stored.wait()
         try:
             return await handler(update, context)
         finally:
-            context.application.mark_data_for_update_persistence(chat_ids=chat_id)
-            await context.application.update_persistence()
+            try:
+                context.application.mark_data_for_update_persistence(chat_ids=chat_id)
+                await context.application.update_persistence()
+            finally:
+                mine.stored.set()
+            while later := [entry for entry in queue[queue.index(mine) + 1 :] if not entry.stored.is_set()]:
+                await later[0].stored.wait()
 
     return queued
 
 
-def _forget(pending: dict[int, list[asyncio.Task]], chat_id: int, task: asyncio.Task) -> None:
+@dataclass(frozen=True)
+class _Queued:
+    task: asyncio.Task
+    #: Set once the file is stored (or refused): the next file of the chat may go.
+    stored: asyncio.Event
+
+
+def _forget(app: Application, chat_id: int, entry: _Queued, _task: asyncio.Task) -> None:
     """A chat's file task is done (the conversation can resolve its state): it leaves the queue."""
-    mine = pending.get(chat_id, [])
-    if task in mine:
-        mine.remove(task)
-    if not mine:
+    pending = app.bot_data.get(_PENDING, {})
+    queue = pending.get(chat_id, [])
+    if entry in queue:
+        queue.remove(entry)
+    if not queue:
         pending.pop(chat_id, None)
 
 
 async def settle(app: Application, chat_id: int) -> None:
     """Wait until the chat's files started by the updates so far are stored (tests, the console)."""
     await asyncio.sleep(0)  # let tasks created for the last update start and queue themselves
-    while tasks := list(app.bot_data.get(_PENDING, {}).get(chat_id, ())):
-        await asyncio.wait(tasks)
+    while queue := list(app.bot_data.get(_PENDING, {}).get(chat_id, ())):
+        await asyncio.wait([entry.task for entry in queue])
 
 
 def waiting_handlers(on_file: Handler) -> list[BaseHandler]:

@@ -140,19 +140,32 @@ def _photo(sim) -> list[dict]:
 
 
 class SlowWorker:
-    """The image worker held until the test lets it go: a decode that takes as long as the test wants."""
+    """The image worker held until the test lets it go: a decode that takes as long as the test wants.
+    `go` lets every decode go; `let(n)` the n-th alone (from 1), `started_n(n)` waits for it to start."""
 
     def __init__(self, monkeypatch):
         self.started = asyncio.Event()
         self.go = asyncio.Event()
+        self.calls: list[tuple[asyncio.Event, asyncio.Event]] = [(asyncio.Event(), asyncio.Event()) for _ in range(9)]
+        self.count = 0
         real = image_worker.run_worker
 
         async def held(data: bytes):
+            begun, allowed = self.calls[self.count]
+            self.count += 1
             self.started.set()
-            await self.go.wait()
+            begun.set()
+            await asyncio.wait([asyncio.ensure_future(self.go.wait()), asyncio.ensure_future(allowed.wait())],
+                               return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
             return await real(data)
 
         monkeypatch.setattr(image_worker, "run_worker", held)
+
+    def let(self, n: int) -> None:
+        self.calls[n - 1][1].set()
+
+    async def started_n(self, n: int) -> None:
+        await self.calls[n - 1][0].wait()
 
     def __enter__(self) -> SlowWorker:
         return self
@@ -202,4 +215,30 @@ async def test_an_album_queues_behind_the_first_photo_and_other_input_waits(star
             await files.settle(sim.app, REPORTER)
             texts = [r.text for r in sim.replies_in(REPORTER, mark)][1:]
             assert ["已收到第 1 个文件" in texts[0], "已收到第 2 个文件" in texts[1]] == [True, True]
+            assert "2 个文件" in await _summary(user)
+
+
+def _press(sim, user, data: str) -> Update:
+    message, _ = user.find_button(data)
+    query = {"id": str(sim.next_update_id()), "from": user.user, "chat_instance": "ci", "message": message,
+             "data": data}  # fmt: skip
+    return Update.de_json({"update_id": sim.next_update_id(), "callback_query": query}, sim.app.bot)
+
+
+async def test_done_tapped_before_the_albums_last_photo_is_stored_waits_for_it(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        with SlowWorker(monkeypatch) as worker:
+            user = sim.user(REPORTER)
+            await to_step(user, "evidence")
+            mark = len(sim.api.calls)
+            await _queue(sim, _update(sim, user, photo=_photo(sim)))
+            await worker.started_n(1)
+            await _queue(sim, _update(sim, user, photo=_photo(sim)))
+            worker.let(1)
+            await worker.started_n(2)  # the first photo is stored, the second is being decoded
+            await _queue(sim, _press(sim, user, "tip:evidence:done"))
+            assert "文件还在接收中" in user.callback_answers()[-1]
+            assert [("已收到第 1 个" in r.text) for r in sim.replies_in(REPORTER, mark)] == [True]
+            worker.let(2)
+            await files.settle(sim.app, REPORTER)
             assert "2 个文件" in await _summary(user)
