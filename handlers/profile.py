@@ -84,8 +84,7 @@ def about_text(office: OfficeConfig, lang: str) -> str:
     ])  # fmt: skip
     return "\n\n".join([
         _("ℹ About this bot"),
-        _("Who runs it: {unit}. Tips go to the department responsible; only staff whose role allows it can "
-          "read them, and every reading is recorded.").format(unit=office.unit(lang)),
+        _who_runs_it(office, lang),
         _("What is stored: what you report (text, place, photos, documents) and the office's work on it, "
           "under a tip number. Not your Telegram account, name or username. Your receipt code is kept only "
           "as a one-way fingerprint, so nobody can read it back. A name and phone are stored only if you "
@@ -94,10 +93,36 @@ def about_text(office: OfficeConfig, lang: str) -> str:
           "each with its own key. Photos lose their location and camera details before they are stored."),
         _("What Telegram can see: Telegram carries every message, so it can see that you talk to this bot and "
           "what you write. The bot cannot hide that from Telegram. If that worries you, call instead."),
+        _chat_traces(lang),
         how_long,
         _("By phone instead: the 12350 work-safety hotline. In an emergency: 119 (fire), 110 (police), "
           "120 (ambulance)."),
     ])  # fmt: skip
+
+
+def _chat_traces(lang: str) -> str:
+    """What is kept about the chat itself, and how long (storage.state, storage.limits, bot.persistence)."""
+    _ = translator(lang)
+    return _(
+        "What is kept about your chat: while you fill in a report, its draft, sealed, until you submit or cancel "
+        "it (or leave it untouched too long: see below). Once you submit, cancel or leave a check, nothing "
+        "stored links your chat to a report; if you asked for notices, only the sealed address to send them to, "
+        "until the case is closed. Also kept: the language you chose, without a date, until you choose again; "
+        "wrong receipt codes, counted without naming any report and forgotten two days later. What you send in "
+        "a day is counted in memory only and forgotten when the day ends."
+    )
+
+
+def _who_runs_it(office: OfficeConfig, lang: str) -> str:
+    """Who runs the bot (运营单位), where the office's formal name is configured; without it, no name:
+    the bot's display name is not a unit's."""
+    _ = translator(lang)
+    unit = office.unit(lang)
+    if unit is None:
+        return _("Tips go to the department responsible; only staff whose role allows it can read them, and every "
+                 "reading is recorded.")  # fmt: skip
+    return _("Who runs it: {unit}. Tips go to the department responsible; only staff whose role allows it can "
+             "read them, and every reading is recorded.").format(unit=unit)  # fmt: skip
 
 
 async def about(update: Update, context: Context) -> None:

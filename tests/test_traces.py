@@ -274,3 +274,16 @@ async def test_a_notice_is_in_the_language_the_reporter_chose_after_a_restart(st
         await notify_reporter(sim.app, receipt.number)
         notice = sim.replies_in(CHAT)[-1]
     assert notice.text.startswith("There is news about your report")
+
+
+async def test_about_says_what_is_kept_about_the_chat(start_bot):
+    async with start_bot() as sim:
+        user = sim.user(CHAT)
+        [zh] = await user.send("/about")
+        await user.send("/language")
+        await user.tap("lang:en")
+        [en] = await user.send("/about")
+    assert "提交、取消或退出查询后，所存数据中没有任何内容能把您的聊天与某份举报联系起来" in zh.text
+    assert "您选择的语言（不记日期" in zh.text and "只在内存中计数" in zh.text
+    assert "nothing stored links your chat to a report" in en.text
+    assert "the language you chose, without a date" in en.text and "counted in memory only" in en.text
