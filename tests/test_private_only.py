@@ -187,3 +187,17 @@ async def test_group_chatter_and_other_bots_commands_get_silence(start_bot):
         for text in ("今天开会", "/staff@some_other_bot", "/weather", "JB2026-000001"):
             assert await group.send(admin, text) == [], text
         assert await sim.user(ADMIN).send("/staff") != []  # in the private chat it works as ever
+
+
+async def test_a_press_without_a_chat_is_refused_too(start_bot):
+    """A press on no message of a chat (an inline message's button) is never taken for a private chat."""
+    async with start_bot() as sim:
+        await _office(sim)
+        admin, invites, mark = sim.user(ADMIN), await _invites(sim), len(sim.api.calls)
+        for data in ("staff:role:admin", "units:invite:1"):
+            query = {"id": str(sim.next_update_id()), "from": admin.user, "chat_instance": "ci",
+                     "inline_message_id": "inline-1", "data": data}  # fmt: skip
+            await sim.deliver({"update_id": sim.next_update_id(), "callback_query": query})
+        answers = [c.params.get("text", "") for c in sim.api.calls[mark:] if c.method == "answerCallbackQuery"]
+        assert answers == [LINE, LINE] and await _invites(sim) == invites
+        assert [c.method for c in sim.api.calls[mark:] if c.method != "answerCallbackQuery"] == []

@@ -67,18 +67,20 @@ def _command_for_us(update: Update, context: Context) -> str | None:
 async def private_chats_only(update: Update, context: Context) -> None:
     """Ahead of every handler: outside private chats, only GROUP_COMMANDS, the bot's membership and
     service messages go on; a known command gets one line, a button an alert, the rest silence."""
-    chat = update.effective_chat
-    if chat is None or chat.type == ChatType.PRIVATE or update.my_chat_member is not None:
+    chat, query = update.effective_chat, update.callback_query
+    if (chat is not None and chat.type == ChatType.PRIVATE) or update.my_chat_member is not None:
         return
-    if update.callback_query is None and filters.StatusUpdate.ALL.check_update(update):
+    if chat is None and query is None:
+        return  # no chat and no button (an inline query): nothing is shown anywhere
+    if query is None and filters.StatusUpdate.ALL.check_update(update):
         return  # a group's migration, members joining: no one's input
     command = _command_for_us(update, context)
     if command in GROUP_COMMANDS:
         return
-    if update.callback_query is not None:
+    if query is not None:
         log.info("button pressed outside a private chat: refused")
         try:
-            await update.callback_query.answer(private_only_text(context), show_alert=True)
+            await query.answer(private_only_text(context), show_alert=True)
         except TelegramError as exc:
             log.warning("refusal of a group press not shown: %s", type(exc).__name__)
     elif command is not None and command in _registered_commands(context):
