@@ -38,6 +38,7 @@ BENCHMARKS: tuple[str, ...] = (
     "fanout",  # 3. the monthly prompt to 1,000 liaisons through a Bot API enforcing 30 messages/s
     "memory",  # 4. resident memory per open conversation
     "crypto",  # 5. AES-GCM of a 20 MB file, receipt verification, the attempt limit
+    "startup",  # 6. start-up with many chats ever seen against few
 )
 
 __all__ = ["BENCHMARKS", "Figure", "Options", "Target"]

@@ -23,7 +23,7 @@ from bench import BENCHMARKS
 from bench.report import Figure, Options, lines, summary
 
 ROOT = Path(__file__).resolve().parent.parent
-_SIZES = ("reporters", "growth_reporters", "tips", "units", "conversations", "repeats")
+_SIZES = ("reporters", "growth_reporters", "tips", "units", "conversations", "repeats", "chats_seen")
 
 
 def _parser() -> argparse.ArgumentParser:

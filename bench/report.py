@@ -81,10 +81,12 @@ class Options:
     units: int = 1_000  # growth: units with liaisons and a year of monthly figures
     conversations: int = 10_000  # memory: open tip conversations
     repeats: int = 3  # timed repetitions of short measurements (commands, receipt checks)
+    chats_seen: int = 200_000  # start-up: chats that have used the bot, against a database few have
 
     @classmethod
     def quick_run(cls) -> Options:
-        return cls(quick=True, reporters=30, growth_reporters=10, tips=5_000, units=100, conversations=500, repeats=1)
+        return cls(quick=True, reporters=30, growth_reporters=10, tips=5_000, units=100, conversations=500, repeats=1,
+                   chats_seen=5_000)  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
