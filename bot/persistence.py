@@ -5,7 +5,7 @@ storage/ never imports telegram. Only chat data and conversation states are kept
 bot data and callback data are not used.
 
 What a reporter leaves at rest is only what a live conversation needs (storage.state): the marker
-of the reporter's flow under way ("report", "check") is never written, and the states of checking
+of the flow under way ("report", "check", a form…) is never written, and the states of checking
 a report are held in memory only, like the check's session they serve (handlers.check): no row
 says that a chat filed or checked a report. A chat's language is looked up when the chat is
 first seen (refresh_chat_data), not loaded for every chat ever seen at start-up.
@@ -23,13 +23,11 @@ from handlers.report.flow import FLOW
 from handlers.reporter import NAME as REPORTER
 from storage.state import LANG
 
-#: Values of the flow marker that are never written: the reporter's own flows.
-_REPORTER_FLOWS = ("report", "check")
-
 
 def at_rest(data: dict[str, Any]) -> dict[str, Any]:
-    """The chat data as stored: without the marker of a reporter's flow."""
-    return {key: value for key, value in data.items() if not (key == FLOW and value in _REPORTER_FLOWS)}
+    """The chat data as stored: without the marker of the flow under way (handlers.reporter.cancel
+    tells the flow after a restart from the flow's own entry)."""
+    return {key: value for key, value in data.items() if key != FLOW}
 
 
 class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):

@@ -24,9 +24,16 @@ from handlers.report.summary import cancel as cancel_report
 NAME = "reporter"
 
 
+#: Flows whose entry in chat data has the flow's name: after a restart it tells which flow is under way.
+_KEPT_FLOWS = ("form", "figures", "quarter")
+
+
 async def cancel(update: Update, context: Context) -> object:
-    """/cancel leaves the flow under way: a check simply ends; a form is dropped; a draft is destroyed."""
-    flow = context.chat_data.pop(FLOW, None)
+    """/cancel leaves the flow under way: a check simply ends; a form is dropped; a draft is destroyed.
+
+    The flow marker is held in memory only (bot.persistence.at_rest); after a restart the flow's own
+    entry in chat data tells (a check does not survive a restart; a draft is the default)."""
+    flow = context.chat_data.pop(FLOW, None) or next((f for f in _KEPT_FLOWS if f in context.chat_data), None)
     if flow == "check":
         return await check.leave(update, context)
     if flow == "form":

@@ -287,3 +287,29 @@ async def test_about_says_what_is_kept_about_the_chat(start_bot):
     assert "您选择的语言（不记日期" in zh.text and "只在内存中计数" in zh.text
     assert "nothing stored links your chat to a report" in en.text
     assert "the language you chose, without a date" in en.text and "counted in memory only" in en.text
+
+
+async def test_no_flow_marker_at_rest_and_cancel_still_knows_the_flow_after_a_restart(start_bot, settings, ring):
+    from storage.db import Database
+    from storage.vault import Vault
+    from tests.office import EMERGENCY, add_staff, open_card
+
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(CHAT))
+        await to_step(sim.user(OTHER), "site")
+        officer, _card = await open_card(sim, EMERGENCY, receipt.number)
+        await officer.tap(f"form:ask:{receipt.number}")
+    db = await Database.open(settings.data_dir / "tipline.sqlite3")
+    try:
+        stored = await StateRepository(db, Vault(ring)).load_chat_data()
+    finally:
+        await db.close()
+    assert set(stored) == {OTHER, EMERGENCY}
+    assert all("flow" not in data for data in stored.values())
+    assert "tip" in stored[OTHER] and "form" in stored[EMERGENCY]
+    async with start_bot() as sim:
+        [left] = await sim.user(EMERGENCY).send("/cancel")
+        assert left.text == "已取消，没有发送任何内容。"
+        [dropped] = await sim.user(OTHER).send("/cancel")
+        assert dropped.text.startswith("已取消，您刚才填写的内容已删除")
