@@ -51,7 +51,7 @@ async def clean_image(data: bytes) -> tuple[bytes, str]:
 async def run_worker(data: bytes) -> tuple[str, bytes]:
     """(status line, cleaned bytes) from a fresh worker process; ("timeout", b"") when it ran over."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "core.image_worker",
+        sys.executable, "-m", "core.image_worker", str(MEMORY_BYTES), str(int(SECONDS) + 1),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, cwd=_ROOT,
     )  # fmt: skip
     try:
@@ -70,15 +70,15 @@ async def run_worker(data: bytes) -> tuple[str, bytes]:
     return status, body
 
 
-def _limit_self() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
-    seconds = int(SECONDS) + 1
+def _limit_self(memory: int, seconds: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
 
 
 def main() -> None:
-    """The worker: limit itself, read the image, write the status line and the cleaned image."""
-    _limit_self()
+    """The worker: limit itself (address space in bytes, CPU seconds: its arguments), read the image,
+    write the status line and the cleaned image."""
+    _limit_self(int(sys.argv[1]), int(sys.argv[2]))
     data = sys.stdin.buffer.read()
     try:
         clean, mime = strip_image_metadata(data)

@@ -143,3 +143,14 @@ async def test_a_worker_that_runs_over_its_time_is_killed(monkeypatch):
     monkeypatch.setattr(image_worker, "SECONDS", 0.0)  # no worker can answer in no time: killed at once
     with pytest.raises(UnreadableImage):
         await image_worker.clean_image(photo_with_exif())
+
+
+async def test_a_worker_over_its_memory_stops_with_the_image_refused(monkeypatch):
+    """30 megapixels are within the pixel budget, but not within 200 MB: the worker's own limit stops it."""
+    monkeypatch.setattr(image_worker, "MEMORY_BYTES", 200 * 2**20)
+    clean, _mime = await image_worker.clean_image(photo_with_exif())  # a photo fits
+    assert exif_of(clean) == {}
+    big = io.BytesIO()
+    Image.new("RGB", (6000, 5000), (90, 90, 90)).save(big, "PNG", compress_level=1)
+    with pytest.raises(UnreadableImage):
+        await image_worker.clean_image(big.getvalue())
