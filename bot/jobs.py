@@ -1,6 +1,7 @@
 """Scheduled work. The outbox: messages that failed are tried again (handlers.outbox). Staff
 messages with decrypted content are deleted once their time is up (handlers.office.sensitive).
-Housekeeping: abandoned drafts, old update ids and expired limit counters go.
+Housekeeping: abandoned drafts, old update ids and expired limit counters go, and checks' sessions
+that timed out (memory only).
 Deadlines: the office's daily reminders (handlers.office.reminders), and at the same time the audit
 log's head to the auditors and admins (handlers.office.anchor). Liaisons: the monthly and
 quarterly prompts, reminders and missing lists (handlers.liaison.prompts)."""
@@ -13,6 +14,7 @@ from datetime import time, timedelta
 from telegram.ext import Application, ContextTypes
 
 from handlers import outbox
+from handlers.check import forget_ended_sessions
 from handlers.liaison.prompts import run_prompts
 from handlers.office import sensitive
 from handlers.office.anchor import send_audit_head
@@ -43,6 +45,7 @@ async def housekeeping(app: Application) -> None:
     await services.tips.forget_drafts(received_before=two_days_ago)
     await services.reminders.purge(before=today - timedelta(days=400))
     await services.outbox.purge(before=today - timedelta(days=30))
+    forget_ended_sessions(app.bot_data, services.clock())
     await app.update_persistence()
     await services.db.checkpoint()
     log.info("housekeeping: %d abandoned drafts and %d orphaned draft files destroyed", dropped, orphans)

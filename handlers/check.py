@@ -46,6 +46,16 @@ def _drop_session(update: Update, context: Context) -> None:
     context.bot_data.setdefault(_SESSIONS, {}).pop(update.effective_chat.id, None)
 
 
+def forget_ended_sessions(bot_data: dict, at: datetime) -> int:
+    """Drop the sessions that timed out (or never got a right code): even in memory, no chat stays
+    tied to a tip after its check. Returns how many went (housekeeping)."""
+    sessions = bot_data.setdefault(_SESSIONS, {})
+    ended = [chat for chat, s in sessions.items() if "until" not in s or datetime.fromisoformat(s["until"]) < at]
+    for chat in ended:
+        del sessions[chat]
+    return len(ended)
+
+
 def check_keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=f"check:{v}") for label, v in row] for row in rows]

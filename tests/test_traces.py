@@ -114,6 +114,7 @@ async def test_with_the_key_ring_nothing_ties_the_chat_to_its_tip(start_bot, set
         await to_step(other, "description")  # another chat's live draft stays, and does not matter
         move_clock(sim, monkeypatch, timedelta(days=1))
         await housekeeping(sim.app)
+        assert sim.app.bot_data["check_sessions"] == {}  # even in memory, the timed-out check is gone
         db_path = settings.data_dir / "tipline.sqlite3"
         held, hashed, opened = _search(db_path, ring, CHAT)
     assert any(DESCRIPTION in text for text in opened) and any(TO_OFFICE in text for text in opened)
