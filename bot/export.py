@@ -134,7 +134,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     async def export(db: Database) -> int:
         headers, rows = await _rows(db, args, office)
-        unit = office.unit(args.lang)  # 运营单位: the office's formal name
+        unit = office.unit(args.lang) or office.label(args.lang)  # the formal name, else just the office's
         title = f"{unit}{zh}" if args.lang == "zh" else f"{en.capitalize()}: {unit}"
         made = datetime.now(settings.tz)
         subtitle = f"{args.first} – {args.last} · " + (f"导出时间 {made:%Y-%m-%d %H:%M}" if args.lang == "zh"

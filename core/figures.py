@@ -50,6 +50,11 @@ class Column(_Model):
     def label(self, lang: str) -> str:
         return self.name if lang == "zh" or not self.name_en else self.name_en
 
+    def bracketed(self) -> str:
+        """The Chinese name with its unit in brackets, as headers and forms write it: 监管企业总数（家）;
+        a unit with brackets of its own loses them there, so none are nested: 出动执法人员（人次）."""
+        return f"{self.name}（{re.sub(r'[()（）]', '', self.unit)}）"
+
     def unit_label(self, lang: str) -> str | None:
         """The unit as written in the language: 家 / businesses; None for a unit with no English."""
         if lang == "zh":
@@ -140,12 +145,12 @@ TEMPLATE_A = Template(
 
 TEMPLATE_B = Template(
     code="b",
-    title="行动情况月报表",
-    title_en="Enforcement action: monthly report",
+    title="安全监管“强执法防事故”行动情况月报表",
+    title_en="Work-safety campaign 'Strict enforcement, no accidents': monthly report",
     due_day=0,
     unit_sheets=True,
     columns=(
-        _col("actions", "组织执法活动", "次", name_en="Enforcement actions organised"),
+        _col("actions", "组织（包括日常、集中、联合、专项等）执法活动", "次", name_en="Enforcement actions organised"),
         _col("officers", "出动执法人员", "人（次）", name_en="Enforcement officers deployed"),
         _col("checked", "检查生产经营单位", "家", name_en="Businesses inspected"),
         _col("investigations", "立案调查", "起", name_en="Cases investigated"),
@@ -167,6 +172,8 @@ BUILTIN_TEMPLATES = {"a": TEMPLATE_A, "b": TEMPLATE_B}
 _MONEY = re.compile(r"^(\d+)(?:\.(\d{1,4}))?$")
 #: The unit the form puts after a column's name, NFKC'd: (家), and (人(次)) with its inner brackets.
 _UNIT_AFTER_NAME = re.compile(r"\((?:[^()]|\([^()]*\))*\)$")
+#: A remark in brackets inside a name, NFKC'd: 组织（包括日常、集中、联合、专项等）执法活动 is also typed 组织执法活动.
+_ASIDE = re.compile(r"\([^()]*\)")
 
 
 def parse_value(column: Column, text: str) -> int | None:
@@ -202,7 +209,7 @@ def form_text(template: Template, lang: str) -> str:
     """The form to fill in one message: one line per typed column, "name（unit）：" and room for the number;
     in English "name: ", and "Fines (10,000 yuan): " where the unit is not a plain count."""
     if lang == "zh":
-        return "\n".join(f"{c.label(lang)}（{c.unit}）：" for c in template.typed)
+        return "\n".join(f"{c.bracketed()}：" for c in template.typed)
     return "\n".join(
         f"{c.label(lang)} ({c.unit_label(lang)}): " if c.kind == "money" else f"{c.label(lang)}: "
         for c in template.typed
@@ -218,6 +225,7 @@ def parse_form(template: Template, text: str) -> tuple[dict[str, int | None], di
     by_name = {}
     for column in template.typed:
         by_name[_key(column.name)] = column
+        by_name[_key(_ASIDE.sub("", unicodedata.normalize("NFKC", column.name)))] = column  # 组织执法活动
         if column.name_en:
             by_name[_key(column.name_en)] = column
     for line in unicodedata.normalize("NFKC", text).splitlines():

@@ -40,7 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core.charts import Panel, bar_panels
 from core.figures import YUAN_PER_WAN, Column, Template, format_value, ratio, year_to_date
 from core.periods import parse_month, year_months
-from core.sheets import Cell, _safe, print_setup, write_csv
+from core.sheets import Cell, print_setup, safe_cell, write_csv
 
 HEADER_ROWS = 4  # title, office and date, then the two-level header
 FIRST_COLUMN = 3  # the template's columns start after 单位 and 项目
@@ -129,7 +129,7 @@ def totals(template: Template, units: Sequence[UnitFigures]) -> tuple[dict[str, 
 
 def note(units: Sequence[UnitFigures], lang: str) -> str:
     """The line under the table: how many units the month's total covers, and which did not report."""
-    words = _words(lang)
+    words = form_words(lang)
     missing = [u.unit for u in units if u.month is None]
     if not missing:
         return words["note_all"].format(units=len(units))
@@ -139,7 +139,7 @@ def note(units: Sequence[UnitFigures], lang: str) -> str:
 
 def status(unit: UnitFigures, lang: str) -> str:
     """报送情况: reported, late, or not reported."""
-    words = _words(lang)
+    words = form_words(lang)
     return words["not_reported"] if unit.month is None else words["was_late"] if unit.late else words["reported"]
 
 
@@ -161,7 +161,7 @@ def header(column: Column, lang: str) -> str:
     """A column's header: its name and unit, 监管企业总数（家）; in English with an English unit in
     ASCII brackets, or none: Enterprises supervised (businesses)."""
     if lang == "zh":
-        return f"{column.label(lang)}（{column.unit}）"
+        return column.bracketed()
     unit = column.unit_label(lang)
     return f"{column.label(lang)} ({unit})" if unit else column.label(lang)
 
@@ -181,7 +181,12 @@ def title(template: Template, period: str, lang: str) -> str:
     return f"{template.heading(lang)}, {_MONTH_NAMES_EN[month - 1]} {year}"
 
 
-def _words(lang: str) -> dict[str, str]:
+def form_date(day: date, lang: str) -> str:
+    """A date on a form, as the paper writes it: 2026年3月1日 (no leading zeros); in English ISO."""
+    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
+
+
+def form_words(lang: str) -> dict[str, str]:
     return _WORDS["zh" if lang == "zh" else "en"]
 
 
@@ -191,7 +196,7 @@ Block = tuple[str, dict | None, dict | None, str]
 def _blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list[Block]:
     """(name as shown, month, year to date, 报送情况) for each unit, then 合计 (its 报送情况: how
     many units it covers). The last block is the total."""
-    words = _words(lang)
+    words = form_words(lang)
     blocks = []
     for unit in units:
         mark = words["missing"] if unit.month is None else words["late"] if unit.late else ""
@@ -205,10 +210,11 @@ def _blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list
 # -- the .xlsx ---------------------------------------------------------------------------------
 
 
-def write_monthly_xlsx(path: Path, template: Template, *, period: str, office: str, units: Sequence[UnitFigures],
+def write_monthly_xlsx(path: Path, template: Template, *, period: str, office: str | None, units: Sequence[UnitFigures],
                        made_on: date, lang: str = "zh") -> None:  # fmt: skip
     """The month's table laid out like the seed form (see the module's docstring); `office` is the
-    填报单位, the office's formal name. A template with `unit_sheets` adds a sheet per unit."""
+    填报单位, the office's formal name (None: left blank, to fill in by hand). A template with
+    `unit_sheets` adds a sheet per unit."""
     book = Workbook()
     ws = book.active
     ws.title = period[:31]
@@ -220,23 +226,23 @@ def write_monthly_xlsx(path: Path, template: Template, *, period: str, office: s
     book.save(path)
 
 
-def _consolidated(ws: Worksheet, template: Template, *, period: str, office: str, units: Sequence[UnitFigures],
+def _consolidated(ws: Worksheet, template: Template, *, period: str, office: str | None, units: Sequence[UnitFigures],
                   made_on: date, lang: str) -> None:  # fmt: skip
     width = FIRST_COLUMN - 1 + len(template.columns)
-    words = _words(lang)
-    day = f"{made_on:%Y年%m月%d日}" if lang == "zh" else made_on.isoformat()
-    heading = ws.cell(row=1, column=1, value=_safe(title(template, period, lang)))
+    words = form_words(lang)
+    day = form_date(made_on, lang)
+    heading = ws.cell(row=1, column=1, value=safe_cell(title(template, period, lang)))
     heading.font = Font(bold=True, size=14)
     heading.alignment = Alignment(horizontal="center", vertical="center")
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    _left_right(ws, 2, width, words["office"] + office, words["date"] + day)
+    _left_right(ws, 2, width, words["office"] + (office or ""), words["date"] + day)
     _write_header(ws, template, lang)
     row = HEADER_ROWS + 1
     blocks = _blocks(template, units, lang)
     for index, (name, month, ytd, _status) in enumerate(blocks):
         _write_unit(ws, row, template, name, (month, ytd), lang, bold=index == len(blocks) - 1)
         row += 2
-    ws.cell(row=row, column=1, value=_safe(note(units, lang)))
+    ws.cell(row=row, column=1, value=safe_cell(note(units, lang)))
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
     _left_right(ws, row + 1, width, words["signed"], words["blank_date"])
     _finish(ws, template, row - 1)
@@ -245,28 +251,28 @@ def _consolidated(ws: Worksheet, template: Template, *, period: str, office: str
 def _left_right(ws: Worksheet, row: int, width: int, left: str, right: str) -> None:
     """Text on the left of the row and on the right (over the last four columns), like the form."""
     split = max(width - 3, 2)
-    ws.cell(row=row, column=1, value=_safe(left))
+    ws.cell(row=row, column=1, value=safe_cell(left))
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=split - 1)
-    ws.cell(row=row, column=split, value=_safe(right)).alignment = Alignment(horizontal="right")
+    ws.cell(row=row, column=split, value=safe_cell(right)).alignment = Alignment(horizontal="right")
     ws.merge_cells(start_row=row, start_column=split, end_row=row, end_column=width)
 
 
 def _write_header(ws: Worksheet, template: Template, lang: str) -> None:
-    words = _words(lang)
+    words = form_words(lang)
     for index, text in ((1, words["unit"]), (2, words["item"])):
         ws.cell(row=3, column=index, value=text)
         ws.merge_cells(start_row=3, start_column=index, end_row=4, end_column=index)
     for group, first, last in _runs(template):
         if group is None:
             column = template.columns[first]
-            ws.cell(row=3, column=FIRST_COLUMN + first, value=_safe(header(column, lang)))
+            ws.cell(row=3, column=FIRST_COLUMN + first, value=safe_cell(header(column, lang)))
             ws.merge_cells(start_row=3, start_column=FIRST_COLUMN + first, end_row=4, end_column=FIRST_COLUMN + first)
             continue
-        ws.cell(row=3, column=FIRST_COLUMN + first, value=_safe(_group(group, lang)))
+        ws.cell(row=3, column=FIRST_COLUMN + first, value=safe_cell(_group(group, lang)))
         if last > first:
             ws.merge_cells(start_row=3, start_column=FIRST_COLUMN + first, end_row=3, end_column=FIRST_COLUMN + last)
         for index in range(first, last + 1):
-            ws.cell(row=4, column=FIRST_COLUMN + index, value=_safe(header(template.columns[index], lang)))
+            ws.cell(row=4, column=FIRST_COLUMN + index, value=safe_cell(header(template.columns[index], lang)))
 
 
 def _runs(template: Template) -> list[tuple[str | None, int, int]]:
@@ -294,8 +300,8 @@ def _write_unit(ws: Worksheet, row: int, template: Template, name: str, values: 
                 *, bold: bool) -> None:  # fmt: skip
     """A unit's two rows, 本月数 and 累计数, its name merged over both. A row the unit did not report
     has no figures: its cells are one merged cell saying 未报."""
-    words = _words(lang)
-    ws.cell(row=row, column=1, value=_safe(name))
+    words = form_words(lang)
+    ws.cell(row=row, column=1, value=safe_cell(name))
     ws.merge_cells(start_row=row, start_column=1, end_row=row + 1, end_column=1)
     last = FIRST_COLUMN - 1 + len(template.columns)
     for offset, (item, row_values) in enumerate(zip((words["month"], words["ytd"]), values, strict=True)):
@@ -306,13 +312,13 @@ def _write_unit(ws: Worksheet, row: int, template: Template, name: str, values: 
             continue
         for index, column in enumerate(template.columns):
             target = ws.cell(row=row + offset, column=FIRST_COLUMN + index, value=cell(template, column, row_values))
-            target.number_format = _number_format(column, target.value)
+            target.number_format = cell_format(column, target.value)
     for line in ws.iter_rows(min_row=row, max_row=row + 1, max_col=FIRST_COLUMN - 1 + len(template.columns)):
         for target in line:
             target.font = Font(bold=bold)
 
 
-def _number_format(column: Column, value: Cell) -> str:
+def cell_format(column: Column, value: Cell) -> str:
     """Counts whole; ratios to 2 decimals; money in 万元 with the decimals it has (1.5, 1.2345, 2)."""
     if column.ratio_of:
         return "0.00"
@@ -352,7 +358,7 @@ def write_monthly_csv(path: Path, template: Template, *, period: str, units: Seq
     as 万元 text, "" where there is nothing, and 报送情况 last (未报 for a unit that has not
     reported; for 合计, how many units it covers). The period is checked; the file's name carries it."""
     parse_period(period)
-    words = _words(lang)
+    words = form_words(lang)
     headers = [words["unit"], words["item"], *(header(c, lang) for c in template.columns), words["status"]]
     rows = []
     for name, month, ytd, state in _blocks(template, units, lang):

@@ -90,7 +90,8 @@ class Reminders(_Model):
 class Figures(_Model):
     """Liaisons' monthly figures: which report template (docs/DOMAIN.md section 7.2) the county asks for."""
 
-    #: "a" (执法攻坚年活动执法情况统计表, the default), "b" (行动情况月报表), or one under [figures.custom.NAME].
+    #: "a" (执法攻坚年活动执法情况统计表, the default), "b" (安全监管“强执法防事故”行动情况月报表), or
+    #: one under [figures.custom.NAME].
     template: str = "a"
     custom: dict[str, Template] = {}
     #: Office-local time (HH:MM) of the prompts and reminders to liaisons; the 1st for the monthly prompt.
@@ -192,7 +193,8 @@ class OfficeConfig(_Model):
     name: Annotated[str, Field(min_length=1, max_length=80)] = "安全生产举报平台"
     name_en: str = "Work-safety tip line"
     #: The office's formal name, as it stamps documents: 填报单位 on the county's monthly table, 运营单位
-    #: on /about and the ledgers (e.g. 东平镇安全生产委员会办公室). None: `name` stands in.
+    #: on /about and the ledgers (e.g. 东平镇安全生产委员会办公室). None: the table's 填报单位 is left
+    #: blank to fill in by hand, /about names no 运营单位, and the ledgers' titles use `name`.
     unit_name: Annotated[str, Field(min_length=1, max_length=80)] | None = None
     unit_name_en: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     #: The department that takes in every tip and gets what the routing table does not match.
@@ -229,11 +231,12 @@ class OfficeConfig(_Model):
     def label(self, lang: str) -> str:
         return self.name if lang == "zh" else self.name_en
 
-    def unit(self, lang: str) -> str:
-        """The formal name (填报单位, 运营单位); the office's name where none is configured."""
+    def unit(self, lang: str) -> str | None:
+        """The formal name (填报单位, 运营单位); None where none is configured: the bot's display name
+        is no unit's name, and a table stamped with it is what the county would send back."""
         if lang == "zh":
-            return self.unit_name or self.name
-        return self.unit_name_en or self.unit_name or self.name_en
+            return self.unit_name
+        return self.unit_name_en or self.unit_name
 
     def department(self, code: str) -> Department:
         for dep in self.departments:

@@ -28,7 +28,7 @@ HEADER_ROW = 3  # title, subtitle, then the headers
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _safe(cell: Cell) -> Cell:
+def safe_cell(cell: Cell) -> Cell:
     """Text that a spreadsheet would run as a formula is kept as text, behind a '. Numbers written as
     numbers (a negative one too) stay numbers: only text is quoted."""
     if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
@@ -61,7 +61,7 @@ def write_xlsx(path: Path, *, title: str, subtitle: str, headers: Sequence[str],
     ws.append([subtitle])
     ws.append(list(headers))
     for row in rows:
-        ws.append([_safe(c) for c in row])
+        ws.append([safe_cell(c) for c in row])
         for target, value in zip(ws[ws.max_row], row, strict=False):
             if isinstance(value, date):
                 target.number_format = DATE_FORMAT
@@ -85,7 +85,7 @@ def write_xlsx(path: Path, *, title: str, subtitle: str, headers: Sequence[str],
 def _text(cell: Cell) -> Cell:
     if cell is None:
         return ""
-    return cell.isoformat() if isinstance(cell, date) else _safe(cell)
+    return cell.isoformat() if isinstance(cell, date) else safe_cell(cell)
 
 
 def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:

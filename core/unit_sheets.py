@@ -22,8 +22,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.figures import Template
-from core.monthly import UnitFigures, _number_format, _words, cell, title
-from core.sheets import _safe, print_setup
+from core.monthly import UnitFigures, cell, cell_format, form_date, form_words, title
+from core.sheets import print_setup, safe_cell
 
 FIRST_ITEM_ROW = 4
 _THIN = Side(style="thin")
@@ -58,13 +58,13 @@ def add_unit_sheets(book: Workbook, template: Template, *, period: str, units: S
 
 
 def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: UnitFigures, lang: str) -> None:
-    words = _words(lang)
-    heading = ws.cell(row=1, column=1, value=_safe(title(template, period, lang)))
+    words = form_words(lang)
+    heading = ws.cell(row=1, column=1, value=safe_cell(title(template, period, lang)))
     heading.font = Font(bold=True, size=14)
     heading.alignment = Alignment(horizontal="center", vertical="center")
     ws.merge_cells("A1:D1")
     day = _day(unit.sent_on, lang)
-    ws.cell(row=2, column=1, value=_safe(words["sealed"] + unit.unit))
+    ws.cell(row=2, column=1, value=safe_cell(words["sealed"] + unit.unit))
     ws.merge_cells("A2:B2")
     ws.cell(row=2, column=3, value=words["sent_on"] + day).alignment = Alignment(horizontal="right")
     ws.merge_cells("C2:D2")
@@ -72,12 +72,12 @@ def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: Un
         ws.cell(row=3, column=index, value=text).font = Font(bold=True)
     last = FIRST_ITEM_ROW + len(template.columns) - 1
     for row, column in enumerate(template.columns, FIRST_ITEM_ROW):
-        ws.cell(row=row, column=1, value=_safe(column.label(lang))).alignment = _LEFT
+        ws.cell(row=row, column=1, value=safe_cell(column.label(lang))).alignment = _LEFT
         ws.cell(row=row, column=2, value=column.unit_label(lang))
         for index, values in ((3, unit.month), (4, unit.ytd)):
             if values is not None:
                 target = ws.cell(row=row, column=index, value=cell(template, column, values))
-                target.number_format = _number_format(column, target.value)
+                target.number_format = cell_format(column, target.value)
     for index, values in ((3, unit.month), (4, unit.ytd)):
         if values is None:
             ws.cell(row=FIRST_ITEM_ROW, column=index, value=words["not_reported"])
@@ -91,7 +91,7 @@ def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: Un
 def _day(sent_on: date | None, lang: str) -> str:
     if sent_on is None:
         return "　　年　　月　　日" if lang == "zh" else ""
-    return f"{sent_on:%Y年%m月%d日}" if lang == "zh" else sent_on.isoformat()
+    return form_date(sent_on, lang)
 
 
 def _finish(ws: Worksheet, last: int) -> None:

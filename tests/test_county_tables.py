@@ -76,10 +76,10 @@ def test_template_b_gives_each_unit_its_own_sheet_in_the_form_s_layout(tmp_path)
     book = load_workbook(path)
     assert book.sheetnames == ["2026-10", "东平村", "西山村", "南河村"]
     ws = book["东平村"]
-    assert ws["A1"].value == "2026年10月行动情况月报表"
+    assert ws["A1"].value == "2026年10月安全监管“强执法防事故”行动情况月报表"
     assert ws["A2"].value == "填报单位（盖章）：东平村" and ws["C2"].value == "填报时间：2026年10月28日"  # when it sent
     assert [c.value for c in ws[3]] == ["项目", "单位", "本月数", "累计数"]
-    assert [c.value for c in ws[4]] == ["组织执法活动", "次", 3, 20]
+    assert [c.value for c in ws[4]] == ["组织（包括日常、集中、联合、专项等）执法活动", "次", 3, 20]
     assert [c.value for c in ws[5]] == ["出动执法人员", "人（次）", 12, 80]
     assert [c.value for c in ws[8]] == ["经济处罚", "万元", 0.5, 2.5] and ws["C8"].number_format == "0.0"
     assert ws["A14"].value == "抓捕涉嫌犯罪人员" and ws.max_row == 14  # eleven items, nothing after
@@ -90,6 +90,32 @@ def test_template_b_gives_each_unit_its_own_sheet_in_the_form_s_layout(tmp_path)
     assert {"C4:C14", "D4:D14"} <= {str(r) for r in silent.merged_cells.ranges}
     assert all(silent.cell(row=r, column=c).value is None for r in range(5, 15) for c in (3, 4))
     assert silent["A15"].value == "注：未报。" and silent["C2"].value == "填报时间：　　年　　月　　日"
+
+
+#: Seed 002 附件1, as printed: the title and each item with its unit, in order.
+SEED_B_TITLE = "安全监管“强执法防事故”行动情况月报表"
+SEED_B_ITEMS = [
+    ("组织（包括日常、集中、联合、专项等）执法活动", "次"), ("出动执法人员", "人（次）"), ("检查生产经营单位", "家"),
+    ("立案调查", "起"), ("经济处罚", "万元"), ("责令停产停业", "家"), ("暂扣或者吊销许可证照", "个"),
+    ("取缔关闭", "处"), ("问责领导干部", "人"), ("行政拘留", "人"), ("抓捕涉嫌犯罪人员", "人"),
+]  # fmt: skip
+
+
+def test_template_b_is_written_in_the_seed_s_own_words(tmp_path):
+    from core.figures import form_text, parse_form
+
+    path = tmp_path / "b.xlsx"
+    write_monthly_xlsx(path, B, period="2026-10", office="东平镇安委办", units=UNITS, made_on=date(2026, 10, 31))
+    book = load_workbook(path)
+    form, table = book["东平村"], book["2026-10"]
+    assert form["A1"].value == table["A1"].value == "2026年10月" + SEED_B_TITLE
+    assert [(r[0].value, r[1].value) for r in form.iter_rows(min_row=4, max_row=14)] == SEED_B_ITEMS
+    headers = [table.cell(row=3, column=c).value for c in range(3, 14)]
+    assert headers == [f"{name}（{unit.replace('（', '').replace('）', '')}）" for name, unit in SEED_B_ITEMS]
+    assert "出动执法人员（人次）" in headers and not any("）（" in h or "（人（" in h for h in headers)
+    assert "出动执法人员（人次）：" in form_text(B, "zh")  # the liaison's form: no nested brackets either
+    values, problems = parse_form(B, form_text(B, "zh").replace("：", "：1") + "\n组织执法活动：3")
+    assert values["actions"] == 3 and values["officers"] == 1 and problems == {}  # the short name is understood
 
 
 def test_template_a_has_no_unit_sheets(tmp_path):
@@ -167,4 +193,4 @@ def test_the_csv_marks_are_in_the_table_s_language(tmp_path, lang):
             and table[0][3] == "Enforcement officers deployed (person-times)"
         )
     else:
-        assert "南河村（未报）" in marks and table[0][3] == "出动执法人员（人（次））"
+        assert "南河村（未报）" in marks and table[0][3] == "出动执法人员（人次）"

@@ -93,7 +93,11 @@ def test_a_tenfold_jump_needs_confirming():
 
 
 def test_template_b_and_a_custom_template():
-    assert [c.name for c in TEMPLATE_B.typed][:3] == ["组织执法活动", "出动执法人员", "检查生产经营单位"]
+    assert [c.name for c in TEMPLATE_B.typed][:3] == [
+        "组织（包括日常、集中、联合、专项等）执法活动",
+        "出动执法人员",
+        "检查生产经营单位",
+    ]
     assert TEMPLATE_B.due_day == 0 and len(TEMPLATE_B.columns) == 11
     custom = Template.model_validate({
         "code": "mine", "title": "燃气安全检查月报",

@@ -136,11 +136,14 @@ async def test_template_b_and_a_custom_template_from_toml(start_bot, monkeypatch
         replies = await sim.user(ADMIN).send("/monthly 2026-10")
         [xlsx] = [b for c in sim.api.calls_of("sendDocument") for b in c.files.values() if b[:2] == b"PK"]
         ws = _rows(xlsx)
-        assert ws["A1"].value == "2026年10月行动情况月报表" and ws["C3"].value == "组织执法活动（次）"
+        assert (
+            ws["A1"].value == "2026年10月安全监管“强执法防事故”行动情况月报表"
+            and ws["C3"].value == "组织（包括日常、集中、联合、专项等）执法活动（次）"
+        )
         assert ws["C5"].value == 2 and ws["G5"].value == 0.5 and replies[0].text
         form = load_workbook(io.BytesIO(xlsx))["东平村"]  # template B: the unit's own form beside the table
         assert form["A2"].value == "填报单位（盖章）：东平村" and form["C2"].value == "填报时间：2026年10月26日"
-        assert [c.value for c in form[4]] == ["组织执法活动", "次", 2, 2]
+        assert [c.value for c in form[4]] == ["组织（包括日常、集中、联合、专项等）执法活动", "次", 2, 2]
 
     custom = (
         EXAMPLE_CONFIG.read_text(encoding="utf-8").replace('template = "a"', 'template = "gas"')

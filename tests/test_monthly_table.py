@@ -84,7 +84,7 @@ def test_title_office_and_date_rows(sheet_a):
     assert ws["A1"].value == "2026年10月执法攻坚年活动执法情况统计表" and ws["A1"].font.bold
     assert ws["A1"].alignment.horizontal == "center"
     assert ws["A2"].value == "填报单位：东平镇安委办"
-    assert ws["O2"].value == "填报日期：2026年11月03日"
+    assert ws["O2"].value == "填报日期：2026年11月3日"  # as the paper form writes it, no leading zeros
     assert {"A1:R1", "A2:N2", "O2:R2"} <= merged(ws)
 
 
@@ -181,10 +181,11 @@ def test_template_b_has_no_groups_so_every_header_spans_both_rows(tmp_path):
     units = [UnitFigures("北村", month, full(B, actions=20, officers=80, checked=50, investigations=4, fines=25_000))]
     write_monthly_xlsx(path, B, period="2026-03", office="东平镇", units=units, made_on=date(2026, 3, 31))
     ws = load_workbook(path).active
-    assert ws["A1"].value == "2026年3月行动情况月报表"
-    assert ws["A2"].value == "填报单位：东平镇" and ws["J2"].value == "填报日期：2026年03月31日"
+    assert ws["A1"].value == "2026年3月安全监管“强执法防事故”行动情况月报表"
+    assert ws["A2"].value == "填报单位：东平镇" and ws["J2"].value == "填报日期：2026年3月31日"
     assert [ws.cell(row=3, column=c).value for c in (3, 4, 7, 13)] == [
-        "组织执法活动（次）", "出动执法人员（人（次））", "经济处罚（万元）", "抓捕涉嫌犯罪人员（人）",
+        "组织（包括日常、集中、联合、专项等）执法活动（次）", "出动执法人员（人次）", "经济处罚（万元）",
+        "抓捕涉嫌犯罪人员（人）",
     ]  # fmt: skip
     assert all(ws.cell(row=4, column=c).value is None for c in range(1, 14))
     columns = "ABCDEFGHIJKLM"

@@ -65,9 +65,9 @@ async def test_about_in_both_languages(start_bot, office):
     assert about_text(office, "en") == en.text and EXAMPLE_CONFIG.exists()
 
 
-def test_about_names_the_office_s_name_when_no_formal_name_is_configured():
+def test_about_names_no_operator_when_no_formal_name_is_configured():
     from core.office import OfficeConfig
 
     default = OfficeConfig()
-    assert "运营单位：安全生产举报平台。" in about_text(default, "zh")
-    assert "Who runs it: Work-safety tip line." in about_text(default, "en")
+    assert "运营单位" not in about_text(default, "zh") and "安全生产举报平台" not in about_text(default, "zh")
+    assert "Who runs it" not in about_text(default, "en")

@@ -56,8 +56,8 @@ async def write_monthly(units: Units, submissions: Submissions, office: OfficeCo
                         [r.unit for r in rows if r.late])  # fmt: skip
 
 
-def _write_files(template: Template, period: str, rows: list[UnitFigures], chart: dict, folder: Path, office: str,
-                 made_on: date, lang: str) -> tuple[Path, Path, Path | None]:  # fmt: skip
+def _write_files(template: Template, period: str, rows: list[UnitFigures], chart: dict, folder: Path,
+                 office: str | None, made_on: date, lang: str) -> tuple[Path, Path, Path | None]:  # fmt: skip
     stem = folder / f"monthly-{period}-{lang}"  # the language too: an English export never overwrites the Chinese
     xlsx, csv, png = stem.with_suffix(".xlsx"), stem.with_suffix(".csv"), stem.with_suffix(".png")
     write_monthly_xlsx(xlsx, template, period=period, office=office, units=rows, made_on=made_on, lang=lang)
