@@ -152,7 +152,7 @@ async def _attempts() -> list[Figure]:
             details=[
                 rule,
                 f"simulated over {SIMULATED_DAYS}"
-                " days with the real Limits and database; the number is not in the office's TOML",
+                " days with the real Limits (counting in memory); the number is not in the office's TOML",
             ],
         ),
         Figure(

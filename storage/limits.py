@@ -4,8 +4,11 @@ The daily counts (tips, bytes) are kept in memory only, under keyed hashes of th
 a random key of the day (DailyTally): nothing at rest counts what a chat did today, and once the
 day is over its key and counts are gone, so nobody, not even with the key ring, can tell which chat
 a count belonged to, or tie it to the tip filed with it. A restart starts the day's counts afresh.
-The wrong-code counter is in the database under a stable keyed hash of the chat, so a lock-out can
-grow across restarts; it holds only counts and times, and names no tip.
+
+Wrong receipt codes are counted in memory too, under a keyed hash of the chat whose key lives as
+long as the process: their times are instants (a lock-out is minutes), and an instant kept beside
+the chat could be matched to the audit log's instant of what the reporter did next (withdrawing
+their tip). A restart ends lock-outs under way; guessing a 16-digit code stays out of reach.
 """
 
 from __future__ import annotations
@@ -68,6 +71,9 @@ class Limits:
         self.vault = vault
         self.policy = policy
         self.daily = DailyTally()
+        #: Wrong codes by chat, under HMAC(a key of this process's life): in memory only (see above).
+        self._attempt_key = secrets.token_bytes(32)
+        self._attempts: dict[bytes, _Attempts] = {}
 
     # -- tips a day ----------------------------------------------------------------------------
 
@@ -93,45 +99,43 @@ class Limits:
 
     # -- wrong receipt codes -------------------------------------------------------------------
 
-    def _attempt_key(self, chat_id: int) -> bytes:
-        return self.vault.ring.lookup_hash("receipt-attempts", chat_id)
+    def _attempt_slot(self, chat_id: int) -> bytes:
+        return hmac.new(self._attempt_key, str(chat_id).encode(), hashlib.sha256).digest()
 
     async def locked_until(self, chat_id: int, now: datetime) -> datetime | None:
-        row = await self.db.fetchone(
-            "SELECT locked_until FROM limit_counters WHERE key_hash = ?", (self._attempt_key(chat_id),)
-        )
-        if row is None or row[0] is None:
+        entry = self._attempts.get(self._attempt_slot(chat_id))
+        if entry is None or entry.locked_until is None:
             return None
-        until = datetime.fromisoformat(row[0])
-        return until if until > now else None
+        return entry.locked_until if entry.locked_until > now else None
 
     async def record_failure(self, chat_id: int, now: datetime) -> datetime | None:
         """Count a wrong code; returns until when further tries must wait, if they must."""
-        key = self._attempt_key(chat_id)
-        async with self.db.transaction() as conn:
-            async with conn.execute("SELECT window_start, count FROM limit_counters WHERE key_hash = ?", (key,)) as cur:
-                row = await cur.fetchone()
-            start, failures = (datetime.fromisoformat(row[0]), int(row[1])) if row else (now, 0)
-            locked_before = failures >= self.policy.free_failures
-            # A new window after an hour without a lock-out, or a day after one.
-            if now - start > (self.policy.longest_wait if locked_before else self.policy.window):
-                start, failures = now, 0
-            failures += 1
-            wait = self.policy.wait_after(failures)
-            until = now + wait if wait else None
-            await conn.execute(
-                "INSERT INTO limit_counters (key_hash, window_start, count, locked_until) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (key_hash) DO UPDATE SET window_start = excluded.window_start,"
-                " count = excluded.count, locked_until = excluded.locked_until",
-                (key, start.isoformat(), failures, until.isoformat() if until else None),
-            )
+        slot = self._attempt_slot(chat_id)
+        entry = self._attempts.get(slot) or _Attempts(now, 0, None)
+        start, failures = entry.window_start, entry.failures
+        locked_before = failures >= self.policy.free_failures
+        # A new window after an hour without a lock-out, or a day after one.
+        if now - start > (self.policy.longest_wait if locked_before else self.policy.window):
+            start, failures = now, 0
+        failures += 1
+        wait = self.policy.wait_after(failures)
+        until = now + wait if wait else None
+        self._attempts[slot] = _Attempts(start, failures, until)
         return until
 
     async def purge(self, before: date) -> None:
-        """Forget failure windows that ended before `before` (and any day counter an older Tipline
-        left; migration 0009 deleted those it found)."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "DELETE FROM limit_counters WHERE window_start < ? AND (locked_until IS NULL OR locked_until < ?)",
-                (before.isoformat(), before.isoformat()),
-            )
+        """Forget failure windows that started, and lock-outs that ended, before `before`."""
+        edge = before.isoformat()
+        self._attempts = {
+            slot: entry
+            for slot, entry in self._attempts.items()
+            if entry.window_start.date().isoformat() >= edge
+            or (entry.locked_until is not None and entry.locked_until.date().isoformat() >= edge)
+        }
+
+
+@dataclass(frozen=True)
+class _Attempts:
+    window_start: datetime
+    failures: int
+    locked_until: datetime | None

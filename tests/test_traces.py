@@ -104,6 +104,7 @@ async def test_with_the_key_ring_nothing_ties_the_chat_to_its_tip(start_bot, set
         await user.send("/language")
         await user.tap("English")
         receipt = await file_tip(user, photos=(photo_with_exif(),))
+        await check(user, receipt, f"{(int(receipt.code) + 1) % 10**16:016d}")  # a wrong code first
         await check(user, receipt)
         await user.tap("check:write")
         await user.send(TO_OFFICE)

@@ -10,9 +10,10 @@ CREATE TABLE chat_language (
 ) WITHOUT ROWID;
 
 -- Tips a day were counted under a keyed hash of (chat id, day) that the key ring recomputes, written
--- with the tip: they are now counted in memory under a random key of the day (storage.limits).
--- The old rows go; what is left here is the wrong-code counter (its window starts at an instant).
-DELETE FROM limit_counters WHERE length(window_start) = 10;
+-- with the tip; wrong receipt codes under a keyed hash of the chat, with instants that the audit
+-- log's instant of the reporter's next action could match. Both are now counted in memory only
+-- (storage.limits): the rows go, and the table stays empty.
+DELETE FROM limit_counters;
 
 -- A delivered or abandoned message keeps the day it was done, not the instant it was queued.
 UPDATE outbox SET created_at = CAST(strftime('%s', done_on) AS REAL), next_at = CAST(strftime('%s', done_on) AS REAL)
