@@ -188,7 +188,7 @@ async def test_locking_a_month_asks_first_and_only_the_admin_may(start_bot, monk
         submissions = services_of(sim).submissions
         await sim.user(ADMIN).send("/monthly 2026-10")
         [question] = await sim.user(ADMIN).tap("mon:lock:2026-10")
-        assert "确定锁定2026年10月吗" in question.text and not await submissions.locked("2026-10")
+        assert "确定锁定 2026年10月吗" in question.text and not await submissions.locked("2026-10")
         intake = sim.user(INTAKE)
         assert await press(intake, "mon:ok:lock:2026-10") == []  # a forged confirm: refused in an alert
         assert "管理员" in intake.callback_answers()[-1] and not await submissions.locked("2026-10")

@@ -179,6 +179,16 @@ def test_numbers_and_chinese_are_set_apart_by_a_space_everywhere():
     assert crowded == []
 
 
+#: A month or a quarter ({month} is 2026年10月, {quarter} 2026年第三季度) begins with a number: a space
+#: sets it apart from a Chinese word or a name before it ("补报 {month}", "{unit} {month}").
+_PERIOD_AFTER_A_WORD = re.compile(r"(?:[\u4e00-\u9fff]|\})\{(?:month|quarter|period)\}")
+
+
+def test_a_month_is_set_apart_from_the_word_before_it():
+    crowded = [(where, hit.group()) for where, text in _zh_texts() for hit in _PERIOD_AFTER_A_WORD.finditer(text)]
+    assert crowded == []
+
+
 async def test_late_figures_are_not_called_by_the_accident_term(start_bot, monkeypatch):
     """迟报 is the legal term for a late accident report; a unit's late figures are 逾期报送."""
     async with start_bot() as sim:
