@@ -28,34 +28,33 @@ def _expected(ctx: dict[str, Any]) -> str:
     return str(ctx.get("expected", "")).replace("'", "")
 
 
+#: Error types that are one problem to a person (a number typed as text, or not a number at all) ->
+#: the one sentence that says it.
+_FIXED: dict[tuple[str, ...], str] = {
+    ("missing",): "is required but missing",
+    ("int_parsing", "int_type"): "must be a whole number, such as 5 (without quotes)",
+    ("int_from_float",): "must be a whole number, without a decimal part",
+    ("float_parsing", "float_type", "decimal_parsing", "decimal_type"): "must be a number, such as 2.5",
+    ("bool_parsing", "bool_type"): "must be true or false",
+    ("string_type",): 'must be text in quotes, such as "东平村"',
+    ("list_type",): 'must be a list in square brackets, such as ["a", "b"]',
+    ("dict_type", "model_type", "model_attributes_type"): "must be a table: [name] with keys under it",
+}
+
 #: Error type -> the sentence (from the error's context). What is not here falls back to pydantic's words.
 _SENTENCES: dict[str, Callable[[dict[str, Any]], str]] = {
-    "missing": lambda ctx: "is required but missing",
+    **{kind: (lambda ctx, text=text: text) for kinds, text in _FIXED.items() for kind in kinds},
     "string_pattern_mismatch": lambda ctx: PATTERNS.get(ctx.get("pattern", ""), "does not have the expected form"),
     "greater_than_equal": lambda ctx: f"must be {ctx['ge']} or more",
     "greater_than": lambda ctx: f"must be more than {ctx['gt']}",
     "less_than_equal": lambda ctx: f"must be {ctx['le']} or less",
     "less_than": lambda ctx: f"must be less than {ctx['lt']}",
-    "int_parsing": lambda ctx: "must be a whole number, such as 5 (without quotes)",
-    "int_type": lambda ctx: "must be a whole number, such as 5 (without quotes)",
-    "int_from_float": lambda ctx: "must be a whole number, without a decimal part",
-    "float_parsing": lambda ctx: "must be a number, such as 2.5",
-    "float_type": lambda ctx: "must be a number, such as 2.5",
-    "decimal_parsing": lambda ctx: "must be a number, such as 2.5",
-    "decimal_type": lambda ctx: "must be a number, such as 2.5",
-    "bool_parsing": lambda ctx: "must be true or false",
-    "bool_type": lambda ctx: "must be true or false",
-    "string_type": lambda ctx: 'must be text in quotes, such as "东平村"',
     "string_too_short": lambda ctx: (
         "must not be empty" if ctx["min_length"] == 1 else f"needs at least {_plural(ctx['min_length'], 'character')}"
     ),
     "string_too_long": lambda ctx: f"may have at most {_plural(ctx['max_length'], 'character')}",
     "too_short": lambda ctx: f"needs at least {_plural(ctx['min_length'], 'item')}",
     "too_long": lambda ctx: f"may have at most {_plural(ctx['max_length'], 'item')}",
-    "list_type": lambda ctx: 'must be a list in square brackets, such as ["a", "b"]',
-    "dict_type": lambda ctx: "must be a table: [name] with keys under it",
-    "model_type": lambda ctx: "must be a table: [name] with keys under it",
-    "model_attributes_type": lambda ctx: "must be a table: [name] with keys under it",
     "literal_error": lambda ctx: f"must be {_expected(ctx)}",
     "enum": lambda ctx: f"must be {_expected(ctx)}",
     "value_error": lambda ctx: str(ctx.get("error", "is not valid")),

@@ -22,6 +22,17 @@ async def _fill_contact(user, answers=ANSWERS, qq: str | None = "12345678"):
     return replies
 
 
+async def _registering_in_english(sim, name: str = "西湖社区"):
+    """A unit `name` with a code, and its liaison-to-be, who chose English and sent /register CODE."""
+    unit = await office_with_unit(sim, name)
+    code = await code_for(sim, unit)
+    user = sim.user(OTHER_LIAISON)
+    await user.send("/language")
+    await user.tap("lang:en")
+    await user.send(f"/register {code}")
+    return unit, user
+
+
 async def test_admin_adds_a_unit_and_a_liaison_registers_with_its_code(start_bot):
     async with start_bot() as sim:
         await add_staff(sim)
@@ -55,12 +66,7 @@ async def test_admin_adds_a_unit_and_a_liaison_registers_with_its_code(start_bot
 
 async def test_bad_phone_and_qq_are_asked_again_and_nothing_is_lost(start_bot):
     async with start_bot() as sim:
-        unit = await office_with_unit(sim, "西湖社区")
-        code = await code_for(sim, unit)
-        user = sim.user(OTHER_LIAISON)
-        await user.send("/language")
-        await user.tap("lang:en")
-        await user.send(f"/register {code}")
+        unit, user = await _registering_in_english(sim)
         await user.send("王主任")
         await user.send("主任")
         [again] = await user.send("call me")
@@ -211,12 +217,7 @@ async def test_back_goes_to_the_previous_question_and_the_summary_asks_to_regist
 
 async def test_registration_ends_with_registered_in_english(start_bot):
     async with start_bot() as sim:
-        unit = await office_with_unit(sim, "西湖社区")
-        code = await code_for(sim, unit)
-        user = sim.user(OTHER_LIAISON)
-        await user.send("/language")
-        await user.tap("lang:en")
-        await user.send(f"/register {code}")
+        _unit, user = await _registering_in_english(sim)
         [summary] = await _fill_contact(user)
         assert "Register with these details?" in summary.text and "Send" not in summary.text
         [done, _home] = await user.tap("fv:confirm")
