@@ -45,12 +45,20 @@ class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[
         await self.services.start()
         return self.services.state
 
+    def _at_rest(self, data: dict[str, Any]) -> dict[str, Any]:
+        """`at_rest`, and the office's own language is no choice to keep: no row says this chat used
+        the bot only because it tapped the language it would have had anyway."""
+        kept = at_rest(data)
+        if kept.get(LANG) == self.services.language:
+            kept[LANG] = None
+        return kept
+
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
         """The live chats only: a chat without a draft or form under way has no row."""
-        return await (await self._state()).load_chat_data(at_rest)
+        return await (await self._state()).load_chat_data(self._at_rest)
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
-        await (await self._state()).save_chat_data(chat_id, at_rest(data))
+        await (await self._state()).save_chat_data(chat_id, self._at_rest(data))
 
     async def drop_chat_data(self, chat_id: int) -> None:
         await (await self._state()).drop_chat_data(chat_id)

@@ -107,7 +107,8 @@ def _chat_traces(lang: str) -> str:
         "What is kept about your chat: while you fill in a report, its draft, sealed, until you submit or cancel "
         "it (or leave it untouched too long: see below). Once you submit, cancel or leave a check, nothing "
         "stored links your chat to a report; if you asked for notices, only the sealed address to send them to, "
-        "until the case is closed. Also kept: the language you chose, without a date, until you choose again. "
+        "until the case is closed. Also kept: a language you chose other than the bot's own, without a date, until "
+        "you choose again. "
         "Wrong receipt codes, and what you send in a day, are counted in memory only, never stored, and "
         "forgotten when the lock-out or the day ends."
     )

@@ -25,7 +25,8 @@ from storage.vault import Vault
 _PURPOSE = crypto.SESSION
 _CHAT = ("chat_state", "chat_hash = ?")
 _CONVERSATION = ("conversation_state", "name = ? AND key_hash = ?")
-#: The key of chat data kept in chat_language rather than in the chat's sealed row.
+#: The key of chat data kept in chat_language rather than in the chat's sealed row; None there
+#: means "no choice to keep" (the office's own language) and deletes any row kept before.
 LANG = "lang"
 AtRest = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -106,7 +107,7 @@ class StateRepository:
             if LANG in stored or kept.keys() - {LANG} != stored.keys():
                 stale.append((int(row["chat_id"]), kept))
             if kept.keys() - {LANG}:
-                result[int(row["chat_id"])] = kept
+                result[int(row["chat_id"])] = {k: v for k, v in kept.items() if v is not None or k != LANG}
         if stale:
             async with self.db.transaction() as conn:
                 for chat_id, kept in stale:
@@ -135,12 +136,14 @@ class StateRepository:
 
     async def _write_chat(self, conn: aiosqlite.Connection, chat_id: int, data: dict[str, Any]) -> None:
         chat_hash = self._chat_hash(chat_id)
-        if LANG in data:
+        if data.get(LANG) is not None:
             await conn.execute(
                 "INSERT INTO chat_language (chat_hash, lang) VALUES (?, ?)"
                 " ON CONFLICT (chat_hash) DO UPDATE SET lang = excluded.lang WHERE lang <> excluded.lang",
                 (chat_hash, data[LANG]),
             )
+        elif LANG in data:
+            await conn.execute("DELETE FROM chat_language WHERE chat_hash = ?", (chat_hash,))
         rest = {key: value for key, value in data.items() if key != LANG}
         if not rest:
             old = await self._dek_id(conn, _CHAT, (chat_hash,))

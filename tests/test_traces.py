@@ -286,9 +286,10 @@ async def test_about_says_what_is_kept_about_the_chat(start_bot):
         await user.tap("lang:en")
         [en] = await user.send("/about")
     assert "提交、取消或退出查询后，所存数据中没有任何内容能把您的聊天与某份举报联系起来" in zh.text
-    assert "您选择的语言（不记日期" in zh.text and "只在内存中计数" in zh.text
+    assert "您选择的非默认语言（不记日期" in zh.text and "只在内存中计数" in zh.text
     assert "nothing stored links your chat to a report" in en.text
-    assert "the language you chose, without a date" in en.text and "counted in memory only" in en.text
+    assert "a language you chose other than the bot's own, without a date" in en.text
+    assert "counted in memory only" in en.text
 
 
 async def test_no_flow_marker_at_rest_and_cancel_still_knows_the_flow_after_a_restart(start_bot, settings, ring):
@@ -315,3 +316,20 @@ async def test_no_flow_marker_at_rest_and_cancel_still_knows_the_flow_after_a_re
         assert left.text == "已取消，没有发送任何内容。"
         [dropped] = await sim.user(OTHER).send("/cancel")
         assert dropped.text.startswith("已取消，您刚才填写的内容已删除")
+
+
+async def test_only_a_language_other_than_the_offices_is_kept(start_bot, settings):
+    async with start_bot() as sim:
+        user = sim.user(CHAT)
+        await user.send("/language")
+        await user.tap("lang:zh")  # the office's own language: nothing to keep
+        assert row_counts(settings, "chat_language") == {"chat_language": 0}
+        await user.send("/language")
+        await user.tap("lang:en")
+        assert row_counts(settings, "chat_language") == {"chat_language": 1}
+        await user.send("/language")
+        await user.tap("lang:zh")  # back to the office's: the row goes
+        assert row_counts(settings, "chat_language") == {"chat_language": 0}
+    async with start_bot() as sim:
+        [reply] = await sim.user(CHAT).send("/start")
+    assert not reply.text.startswith("Welcome")
