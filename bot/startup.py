@@ -121,9 +121,11 @@ def load_keyring(settings: Settings) -> KeyRing:
 def keyring_warning(settings: Settings) -> str | None:
     """A sentence if the key ring is inside the data dir (the old default, or TIPLINE_KEYRING set so),
     where whoever copies the data dir gets the keys with it; None if it is kept apart."""
+    from bot.trial import MARKER  # bot.trial imports this module
+
     path, data_dir = settings.keyring_path, settings.data_dir
-    if not path.resolve().is_relative_to(data_dir.resolve()):
-        return None
+    if not path.resolve().is_relative_to(data_dir.resolve()) or (data_dir / MARKER).exists():
+        return None  # apart, or the console's trial data dir, whose own ring holds no office's keys
     new = default_keyring()
     return (
         f"TIPLINE_KEYRING: the key ring {path} is inside the data dir {data_dir}, so whoever copies the data dir "

@@ -130,6 +130,17 @@ def test_a_ring_set_inside_the_data_dir_is_warned_about_and_one_outside_is_not(t
             assert warned == []
 
 
+def test_the_consoles_trial_data_dir_keeps_its_own_ring_without_a_warning(tmp_path, monkeypatch):
+    from bot import startup, trial
+
+    monkeypatch.setenv("TIPLINE_DATA_DIR", str(tmp_path / "trial"))
+    settings = trial.trial_settings(startup.load_settings())
+    assert settings.keyring_path.is_relative_to(tmp_path / "trial")
+    assert startup.keyring_warning(settings) is None
+    (tmp_path / "trial" / trial.MARKER).unlink()
+    assert "is inside the data dir" in startup.keyring_warning(settings)
+
+
 async def test_a_backup_holds_no_key_material(start_bot, settings, ring, tmp_path):
     async with start_bot() as sim:
         await file_tip(sim.user(7300000001), photos=(photo_with_exif(),), identity=("张三", "13800000000"))
