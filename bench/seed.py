@@ -98,4 +98,8 @@ def copy_of(folder: Path, dest: Path) -> Path:
     """A private copy of a seeded folder (the benchmark writes to it; the cache stays as built)."""
     shutil.copytree(folder, dest, dirs_exist_ok=True)
     os.chmod(dest / "keyring.json", 0o600)
+    # The bot refuses a data dir or database others may read (bot.startup): as `python -m bot` makes them.
+    os.chmod(dest / "data", 0o700)
+    for path in (dest / "data").iterdir():
+        os.chmod(path, 0o600)
     return dest

@@ -100,8 +100,9 @@ def ranked(delta: dict[str, tuple[int, float]]) -> list[tuple[str, int, float]]:
 
 
 def scans(plan: list[str]) -> list[str]:
-    """The plan's lines that read a whole table or index ("SCAN t", "SCAN t USING [COVERING] INDEX i")."""
-    return [step for step in plan if step.startswith("SCAN ")]
+    """The plan's lines that read a whole table or index ("SCAN t", "SCAN t USING [COVERING] INDEX i");
+    not "SCAN CONSTANT ROW", the one row of a SELECT without FROM (its subqueries are listed apart)."""
+    return [step for step in plan if step.startswith("SCAN ") and step != "SCAN CONSTANT ROW"]
 
 
 def short(sql: str, width: int = 120) -> str:
