@@ -82,11 +82,7 @@ class Received:
             return unreadable_text(_)
         if self.uncleanable:
             return uncleanable_text(_)
-        if self.refused is Verdict.MACRO:
-            return macro_text(_)
-        if self.refused is Verdict.ACTIVE:
-            return active_text(_)
-        return None
+        return verdict_text(_, self.refused)
 
 
 def _attachment(update: Update) -> tuple[str, object, str, str]:
@@ -156,14 +152,33 @@ async def receive(update: Update, context: Context) -> Received:
 
 
 def staff_copy(_: Translate, number: str, index: int, total: int, file: EvidenceFile) -> tuple[str, str]:
-    """(file name, caption) of an evidence file sent to staff. Its type is checked again (files kept
-    before core.filetypes, too): one not on the allow-list goes as .bin, with a warning."""
-    filetype = classify(file.name, file.data)
-    stem = file.name.rsplit(".", 1)[0]
-    caption = f"{number} · {index}/{total}"
-    if filetype.verdict is not Verdict.ALLOWED:
-        caption += "\n" + _("⚠ Unknown file type, sent as .bin: do not open it on an office computer.")
-    return f"{number}-{index}-{stem}.{filetype.extension}", caption
+    """(file name, caption) of an evidence file sent to staff."""
+    name, warning = staff_file(_, file.name, file.data)
+    caption = f"{number} · {index}/{total}" + (f"\n{warning}" if warning else "")
+    return f"{number}-{index}-{name}", caption
+
+
+def staff_file(_: Translate, name: str, data: bytes) -> tuple[str, str | None]:
+    """(file name, warning or None) of any file sent to staff. Its type is checked again (files kept
+    before core.filetypes, too): one not on the allow-list goes as .bin, with the warning."""
+    filetype = classify(name, data)
+    stem = name.rsplit(".", 1)[0]
+    if filetype.verdict is Verdict.ALLOWED:
+        return f"{stem}.{filetype.extension}", None
+    return f"{stem}.bin", _("⚠ Unknown file type, sent as .bin: do not open it on an office computer.")
+
+
+def refusal_text(_: Translate, name: str, data: bytes = b"") -> str | None:
+    """Why a file is not accepted (active content or macros, by its name and bytes), or None."""
+    return verdict_text(_, classify(name, data).verdict)
+
+
+def verdict_text(_: Translate, verdict: Verdict | None) -> str | None:
+    if verdict is Verdict.MACRO:
+        return macro_text(_)
+    if verdict is Verdict.ACTIVE:
+        return active_text(_)
+    return None
 
 
 # -- receiving in the background ----------------------------------------------------------------

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from telegram import Message
+
 from tests.conftest import services_of
 from tests.liaisons import LIAISON, office_with_unit, press, put_clock
 from tests.office import AUDITOR, INTAKE
@@ -106,3 +108,34 @@ async def test_long_texts_still_fit_the_preview_and_reach_the_office_whole(start
         await user.tap("lq2:send")
         replies = await sim.user(INTAKE).send("/quarter 2026-Q3")
         assert any(long_summary in r.text for r in replies) and any(long_cases in r.text for r in replies)
+
+
+async def test_documents_that_could_harm_the_offices_computers_never_reach_it(start_bot, monkeypatch):
+    """Liaisons' documents pass the same type checks as reporters' evidence (core.filetypes)."""
+    sent = []
+    real = Message.reply_document
+
+    async def recorded(self, document, *args, filename=None, caption=None, **kwargs):
+        sent.append((filename, caption))
+        return await real(self, document, *args, filename=filename, caption=caption, **kwargs)
+
+    monkeypatch.setattr(Message, "reply_document", recorded)
+    async with start_bot() as sim:
+        unit, user = await _liaison(sim, monkeypatch)
+        await user.tap("menu:liaison")
+        await user.tap(f"lq:{unit.id}:2026-Q3")
+        await user.send(SUMMARY)
+        await user.send(CASES)
+        [exe] = await user.send_document(b"MZ\x90\x00 a program", "整改通知.exe")
+        assert "not accepted" in exe.text and "Documents so far: 0" in exe.text
+        await user.send_document(b"MZ\x90\x00 a program", "整改通知.pdf")  # a program behind a harmless name
+        await user.tap("lq2:done")
+        [again] = await user.tap("lq2:send")
+        assert "not accepted" in again.text and "send the documents again" in again.text
+        assert await services_of(sim).submissions.quarter(unit.id, "2026-Q3") is None
+        await user.send_document(b"PK\x03\x04 an archive", "照片.zip")
+        await user.tap("lq2:done")
+        await user.tap("lq2:send")
+        await sim.user(INTAKE).send("/quarter 2026-Q3")
+        [(name, caption)] = sent
+        assert name == "照片.bin" and caption.startswith("⚠")

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 from core.media import DOWNLOAD_LIMIT
 from core.periods import current_quarter, parse_quarter, quarter_label, quarterly_schedule
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
-from handlers.files import FILES, attachment, fetch
+from handlers.files import FILES, attachment, fetch, refusal_text
 from handlers.i18n import join
 from handlers.liaison.figure_views import keyboard
 from handlers.liaison.home import end_flow, stored_reply
@@ -141,6 +141,9 @@ async def on_file(update: Update, context: Context) -> object:
     if size is not None and size > DOWNLOAD_LIMIT:
         return await _ask(update, context, _("This file is larger than 20 MB, which the bot cannot receive. "
                                              "Please send a smaller copy."))  # fmt: skip
+    refused = refusal_text(_, name)
+    if refused is not None:
+        return await _ask(update, context, refused)
     state["documents"].append({"name": name[:100], "mime": mime, "file_id": file_id})
     return await _ask(update, context)
 
@@ -178,6 +181,10 @@ async def _send(update: Update, context: Context, state: dict) -> object:
         state["documents"], state["stage"] = [], "documents"
         return await _ask(update, context, _("A document could not be fetched from Telegram. Please send the "
                                              "documents again."))  # fmt: skip
+    refused = next(filter(None, (refusal_text(_, d.name, d.body) for d in documents)), None)
+    if refused is not None:  # a program or macros behind a harmless name
+        state["documents"], state["stage"] = [], "documents"
+        return await _ask(update, context, refused + "\n" + _("Please send the documents again."))
     late = quarterly_schedule(state["period"]).is_late(today(context))
     try:
         stored = await services(context).submissions.submit_quarter(

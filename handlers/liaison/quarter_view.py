@@ -10,6 +10,7 @@ from telegram import Update
 from core.periods import current_quarter, parse_quarter, quarter_label
 from core.roles import Role, StaffMember
 from handlers.common import Context, chat_language, now, services, tr
+from handlers.files import staff_file
 from handlers.i18n import join
 from handlers.office.access import staff_only
 
@@ -49,5 +50,6 @@ async def quarter_command(update: Update, context: Context, member: StaffMember)
         await update.effective_message.reply_text(head + "\n\n" + _("Summary") + f"\n{report.summary}")
         await update.effective_message.reply_text(_("Typical cases") + f"\n{report.cases or '—'}")
         for document in await svc.submissions.documents(report.id):
-            await update.effective_message.reply_document(document.body, filename=document.name)
+            name, warning = staff_file(_, document.name, document.body)
+            await update.effective_message.reply_document(document.body, filename=name, caption=warning)
     log.info("quarter summaries sent for %s", period)
