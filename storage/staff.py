@@ -133,6 +133,14 @@ class StaffRepository:
         async with self.db.transaction() as conn:
             return await self.check(conn, code, now)
 
+    async def revoke(self, conn: aiosqlite.Connection, code: str, now: datetime) -> bool:
+        """Make an unused, unexpired code (staff or liaison) expire now; whether there was one."""
+        cur = await conn.execute(
+            "UPDATE invites SET expires_at = ? WHERE code_hash = ? AND used_by IS NULL AND expires_at > ?",
+            (now.isoformat(), self._code_hash(code), now.isoformat()),
+        )
+        return cur.rowcount == 1
+
     async def redeem(self, conn: aiosqlite.Connection, code: str, user_id: int, now: datetime) -> Invite:
         """Use a code once; InviteError('unknown' | 'used' | 'expired') otherwise."""
         invite = await self.check(conn, code, now)

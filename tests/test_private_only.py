@@ -9,16 +9,18 @@ import re
 from datetime import timedelta
 from re import _parser as sre  # the regex parser, to make a press that each button pattern matches
 
+import pytest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from core.roles import Role
-from storage.staff import Invite
+from storage.staff import Invite, InviteError
 from tests.conftest import services_of
 from tests.liaisons import CONTACT, add_unit, code_for, register_directly
 from tests.office import ADMIN, STAFF, add_staff
 from tests.reporter import file_tip
 
 LINE = "请在与机器人的私聊中使用此功能。"
+CANCELLED = "这个邀请码已在群里发出，因此已作废。请重新索取一个新的邀请码，并在与机器人的私聊中发送。"
 REPORTER, NEWCOMER = 8400000301, 8400000302
 GROUP_ID = -1001000000777
 CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}")
@@ -138,13 +140,17 @@ async def test_every_command_in_a_group_says_one_line_and_uses_no_code(start_bot
                 if command == "chatid":
                     assert said == [] and len(private) == 1 and str(GROUP_ID) in private[0]
                     continue
-                assert [(r.text, r.buttons) for r in said] == [(LINE, [])], text
+                line = CANCELLED if command in ("join", "register") and " " in text else LINE
+                assert [(r.text, r.buttons) for r in said] == [(line, [])], text
                 assert private == [] and _files_sent(sim, mark) == [], text
         assert await _invites(sim) == invites
-        # the codes sent in the group were not used: they still work in a private chat
-        [welcome] = await sim.user(NEWCOMER).send(f"/join {staff_code}")
-        assert welcome.text.startswith("欢迎。")
-        assert (await services_of(sim).units.invited_unit(liaison_code, services_of(sim).clock())).id == unit.id
+        # the codes sent in the group are known to it: cancelled (audited), never used
+        [refused] = await sim.user(NEWCOMER).send(f"/join {staff_code}")
+        assert "欢迎" not in refused.text and await services_of(sim).staff.get(NEWCOMER) is None
+        with pytest.raises(InviteError):
+            await services_of(sim).units.invited_unit(liaison_code, services_of(sim).clock())
+        revoked = [e for e in await services_of(sim).audit.entries() if e.action == "invite.revoke"]
+        assert [e.detail for e in revoked] == ["sent in a group"] * 2
 
 
 async def test_every_button_pressed_in_a_group_shows_nothing(start_bot):

@@ -22,7 +22,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, ConversationHandler, filters
 
 from core.roles import Role, StaffMember, role_name
-from handlers.common import Context, chat_language, services, today, tr
+from handlers.common import Context, chat_language, now, services, today, tr
 
 log = logging.getLogger("tipline.access")
 
@@ -31,6 +31,27 @@ _ALERT_MAX = 200
 StaffHandler = Callable[[Update, Context, StaffMember], Awaitable[object]]
 #: The only commands that do something in a group: /chatid (the group's id, told privately).
 GROUP_COMMANDS = frozenset({"chatid"})
+#: Commands that carry a one-time code: sent in a group, the code is cancelled.
+CODE_COMMANDS = frozenset({"join", "register"})
+
+
+async def _revoke_shown_code(update: Update, context: Context, code: str) -> None:
+    """A one-time code sent in a group is known to the group: it is cancelled (audited), never used."""
+    svc = services(context)
+    at = now(context)
+    async with svc.db.transaction() as conn:
+        revoked = await svc.staff.revoke(conn, code, at)
+        if revoked:
+            await svc.audit.append(conn, actor=None, action="invite.revoke", at=at, detail="sent in a group")
+    _ = tr(context)
+    text = private_only_text(context)
+    if revoked:
+        log.info("an invite code sent in a group was cancelled")
+        text = _(
+            "This code was sent in a group, so it is cancelled: ask for a new one, and send it in your private "
+            "chat with the bot."
+        )
+    await update.effective_message.reply_text(text)
 
 
 def private_only_text(context: Context) -> str:
@@ -83,6 +104,8 @@ async def private_chats_only(update: Update, context: Context) -> None:
             await query.answer(private_only_text(context), show_alert=True)
         except TelegramError as exc:
             log.warning("refusal of a group press not shown: %s", type(exc).__name__)
+    elif command in CODE_COMMANDS and len(words := (update.effective_message.text or "").split()) == 2:
+        await _revoke_shown_code(update, context, words[1])
     elif command is not None and command in _registered_commands(context):
         log.info("command /%s sent outside a private chat: refused", command)
         await update.effective_message.reply_text(private_only_text(context))
