@@ -18,7 +18,7 @@ from bot import startup
 from core import rewards
 from core.office import OfficeConfig
 from core.periods import parse_month
-from core.sheets import write_csv, write_xlsx
+from core.sheets import csv_bytes, xlsx_bytes
 from core.stats import ledger_headers, ledger_row
 from handlers.liaison.monthly import MonthlyFiles, write_monthly
 from storage.audit import AuditLog
@@ -139,9 +139,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         made = datetime.now(settings.tz)
         subtitle = f"{args.first} – {args.last} · " + (f"导出时间 {made:%Y-%m-%d %H:%M}" if args.lang == "zh"
                                                        else f"exported {made:%Y-%m-%d %H:%M}")  # fmt: skip
-        write_xlsx(stem.with_suffix(".xlsx"), title=title, subtitle=subtitle, headers=headers, rows=rows,
-                   sheet=zh if args.lang == "zh" else en)  # fmt: skip
-        write_csv(stem.with_suffix(".csv"), headers, rows)
+        sheet = zh if args.lang == "zh" else en
+        book = xlsx_bytes(title=title, subtitle=subtitle, headers=headers, rows=rows, sheet=sheet)
+        stem.with_suffix(".xlsx").write_bytes(book)
+        stem.with_suffix(".csv").write_bytes(csv_bytes(headers, rows))
         await AuditLog(db, Vault(ring)).record(
             actor=None, action=f"export.{args.what}", at=made, detail=f"{args.first}..{args.last};rows={len(rows)}"
         )

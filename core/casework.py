@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core import taxonomy
 from core.money import MAX_FEN
-from core.office import Deadlines
 from core.tips import Status, TipFacets
 
 TEXT_MAX = 1500
@@ -69,6 +68,18 @@ class Reply(_Model):
                 f"符合奖励条件情况：{self.reward}",
             )
         )
+
+
+class Deadlines(_Model):
+    """Days, per docs/DOMAIN.md section 4.1."""
+
+    accept_days: Annotated[int, Field(ge=1, le=60)] = 5
+    verify_days: Annotated[int, Field(ge=1, le=365)] = 60
+    extension_max_days: Annotated[int, Field(ge=0, le=90)] = 30
+    reply_days: Annotated[int, Field(ge=1, le=60)] = 10
+    objection_days: Annotated[int, Field(ge=1, le=60)] = 10
+    review_days: Annotated[int, Field(ge=1, le=90)] = 30
+    reward_claim_days: Annotated[int, Field(ge=1, le=365)] = 60
 
 
 def next_due(status: Status, on: date, deadlines: Deadlines) -> date | None:

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.tips import parse_count
+from core.parsing import parse_count
 
 YUAN_PER_WAN = 10_000
 MAX_VALUE = 10**12

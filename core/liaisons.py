@@ -13,8 +13,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.parsing import normalize_phone
 from core.taxonomy import Term
-from core.tips import normalize_phone
 
 UNIT_KINDS = (
     Term("village", "村", "Village"),

@@ -20,7 +20,8 @@ The .xlsx copies the paper form so the county can file it as it is:
 Money is kept as whole yuan and shown in 万元 with only the decimals it needs (exact: 4 at most).
 The CSV has the header row (单位, 项目, one column each, 报送情况) and the same rows, for machines: a
 unit that has not reported has empty cells and 未报 in the last column. A template whose form lists
-its items as rows (template B) also gets one sheet per unit in that layout (core.unit_sheets).
+its items as rows (template B) also gets one sheet per unit in that layout (core.unit_sheets; the
+workbook is put together in core.monthly_book).
 English tables and charts use English units and punctuation only.
 """
 
@@ -30,9 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -40,7 +39,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core.charts import Panel, bar_panels
 from core.figures import YUAN_PER_WAN, Column, Template, format_value, ratio, year_to_date
 from core.periods import parse_month, year_months
-from core.sheets import Cell, print_setup, safe_cell, write_csv
+from core.sheets import Cell, csv_bytes, print_setup, safe_cell
 
 HEADER_ROWS = 4  # title, office and date, then the two-level header
 FIRST_COLUMN = 3  # the template's columns start after 单位 and 项目
@@ -210,24 +209,8 @@ def _blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list
 # -- the .xlsx ---------------------------------------------------------------------------------
 
 
-def write_monthly_xlsx(path: Path, template: Template, *, period: str, office: str | None, units: Sequence[UnitFigures],
-                       made_on: date, lang: str = "zh") -> None:  # fmt: skip
-    """The month's table laid out like the seed form (see the module's docstring); `office` is the
-    填报单位, the office's formal name (None: left blank, to fill in by hand). A template with
-    `unit_sheets` adds a sheet per unit."""
-    book = Workbook()
-    ws = book.active
-    ws.title = period[:31]
-    _consolidated(ws, template, period=period, office=office, units=units, made_on=made_on, lang=lang)
-    if template.unit_sheets:
-        from core.unit_sheets import add_unit_sheets  # it reads this module's words and cells
-
-        add_unit_sheets(book, template, period=period, units=units, lang=lang)
-    book.save(path)
-
-
-def _consolidated(ws: Worksheet, template: Template, *, period: str, office: str | None, units: Sequence[UnitFigures],
-                  made_on: date, lang: str) -> None:  # fmt: skip
+def consolidated_sheet(ws: Worksheet, template: Template, *, period: str, office: str | None,
+                       units: Sequence[UnitFigures], made_on: date, lang: str) -> None:  # fmt: skip
     width = FIRST_COLUMN - 1 + len(template.columns)
     words = form_words(lang)
     day = form_date(made_on, lang)
@@ -352,8 +335,7 @@ def _finish(ws: Worksheet, template: Template, last_row: int) -> None:
 # -- the CSV and the chart ---------------------------------------------------------------------
 
 
-def write_monthly_csv(path: Path, template: Template, *, period: str, units: Sequence[UnitFigures],
-                      lang: str = "zh") -> None:  # fmt: skip
+def monthly_csv(template: Template, *, period: str, units: Sequence[UnitFigures], lang: str = "zh") -> bytes:
     """The same rows as the .xlsx under one header row; the unit's name on both of its rows, money
     as 万元 text, "" where there is nothing, and 报送情况 last (未报 for a unit that has not
     reported; for 合计, how many units it covers). The period is checked; the file's name carries it."""
@@ -364,7 +346,7 @@ def write_monthly_csv(path: Path, template: Template, *, period: str, units: Seq
     for name, month, ytd, state in _blocks(template, units, lang):
         for item, values in ((words["month"], month), (words["ytd"], ytd)):
             rows.append([name, item, *(_text(template, c, values) for c in template.columns), state])
-    write_csv(path, headers, rows)
+    return csv_bytes(headers, rows)
 
 
 def _text(template: Template, column: Column, values: dict[str, int] | None) -> str:

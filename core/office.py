@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from core import taxonomy
+from core.casework import Deadlines
 from core.figures import BUILTIN_TEMPLATES, Template
 from core.rewards import BUILTIN as BUILTIN_RULE_SETS
 from core.rewards import RuleSet
@@ -64,18 +65,6 @@ class Department(Named):
 
 class Village(Named):
     """A village or community (村/社区) reporters choose from."""
-
-
-class Deadlines(_Model):
-    """Days, per docs/DOMAIN.md section 4.1."""
-
-    accept_days: Annotated[int, Field(ge=1, le=60)] = 5
-    verify_days: Annotated[int, Field(ge=1, le=365)] = 60
-    extension_max_days: Annotated[int, Field(ge=0, le=90)] = 30
-    reply_days: Annotated[int, Field(ge=1, le=60)] = 10
-    objection_days: Annotated[int, Field(ge=1, le=60)] = 10
-    review_days: Annotated[int, Field(ge=1, le=90)] = 30
-    reward_claim_days: Annotated[int, Field(ge=1, le=365)] = 60
 
 
 class Reminders(_Model):

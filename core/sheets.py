@@ -8,10 +8,10 @@ them as dates) and as ISO text in the CSV. Every sheet prints on A4, landscape, 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -50,10 +50,10 @@ def _width(cell: Cell) -> int:
     return 10 if isinstance(cell, date) else len(str(cell))
 
 
-def write_xlsx(path: Path, *, title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]],
-               sheet: str = "Sheet1") -> None:  # fmt: skip
+def xlsx_bytes(*, title: str, subtitle: str, headers: Sequence[str], rows: Sequence[Sequence[Cell]],
+               sheet: str = "Sheet1") -> bytes:  # fmt: skip
     """A title row, a subtitle row (who, when), bold headers with an autofilter, the rows; columns
-    sized to their text; dates as date cells."""
+    sized to their text; dates as date cells. Returns the file's bytes."""
     book = Workbook()
     ws = book.active
     ws.title = sheet[:31]
@@ -79,7 +79,14 @@ def write_xlsx(path: Path, *, title: str, subtitle: str, headers: Sequence[str],
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     print_setup(ws)
-    book.save(path)
+    return book_bytes(book)
+
+
+def book_bytes(book: Workbook) -> bytes:
+    """The .xlsx file of a workbook, written in memory."""
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def _text(cell: Cell) -> Cell:
@@ -88,8 +95,10 @@ def _text(cell: Cell) -> Cell:
     return cell.isoformat() if isinstance(cell, date) else safe_cell(cell)
 
 
-def write_csv(path: Path, headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(headers)
-        writer.writerows([_text(c) for c in row] for row in rows)
+def csv_bytes(headers: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """The CSV file's bytes: UTF-8 with a byte-order mark, rows ended by CRLF."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(headers)
+    writer.writerows([_text(c) for c in row] for row in rows)
+    return text.getvalue().encode("utf-8-sig")

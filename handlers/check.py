@@ -19,7 +19,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from core import receipts
-from core.tips import open_deadlines, open_question, parse_tip_number, reporter_actions
+from core.parsing import parse_tip_number
+from core.tips import open_deadlines, open_question, reporter_actions
 from handlers.check_view import render
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.erase import delete_read, with_written_down

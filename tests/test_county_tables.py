@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 
 import core.monthly
 from core.figures import TEMPLATE_A, TEMPLATE_B, Template
-from core.monthly import UnitFigures, header, monthly_chart, totals, write_monthly_csv, write_monthly_xlsx
+from core.monthly import UnitFigures, header, monthly_chart, monthly_csv, totals
+from core.monthly_book import monthly_xlsx
 from core.stats import TipRecord, ledger_row
 from core.tips import Status
 
@@ -43,8 +44,8 @@ def _read_csv(path) -> list[list[str]]:
 
 
 def test_a_unit_that_sent_nothing_is_blank_and_marked_never_zeros(tmp_path):
-    write_monthly_xlsx(tmp_path / "b.xlsx", B, period="2026-10", office="东平镇安委办", units=UNITS,
-                       made_on=date(2026, 10, 31))  # fmt: skip
+    (tmp_path / "b.xlsx").write_bytes(monthly_xlsx(B, period="2026-10", office="东平镇安委办", units=UNITS,
+                       made_on=date(2026, 10, 31)))  # fmt: skip
     ws = load_workbook(tmp_path / "b.xlsx")["2026-10"]
     assert ws["A9"].value == "南河村（未报）"
     for row in (9, 10):  # 本月数 and 累计数: one merged cell saying 未报, nothing else
@@ -53,7 +54,7 @@ def test_a_unit_that_sent_nothing_is_blank_and_marked_never_zeros(tmp_path):
         assert f"C{row}:M{row}" in {str(r) for r in ws.merged_cells.ranges}
     assert ws["A11"].value == "合计" and ws["C11"].value == 4 and ws["C12"].value == 24
     assert ws["A13"].value == "注：本月数合计为已报送的 2 个单位之和（共 3 个单位）；未报：南河村。"
-    write_monthly_csv(tmp_path / "b.csv", B, period="2026-10", units=UNITS)
+    (tmp_path / "b.csv").write_bytes(monthly_csv(B, period="2026-10", units=UNITS))
     rows = _read_csv(tmp_path / "b.csv")
     assert rows[0][-1] == "报送情况"
     assert rows[5] == ["南河村（未报）", "本月数", *[""] * 11, "未报"]
@@ -64,7 +65,9 @@ def test_a_unit_that_sent_nothing_is_blank_and_marked_never_zeros(tmp_path):
 
 def test_when_no_unit_reported_the_total_is_not_reported_rather_than_zero(tmp_path):
     assert totals(B, [SILENT]) == (None, None)
-    write_monthly_xlsx(tmp_path / "b.xlsx", B, period="2026-10", office="x", units=[SILENT], made_on=date(2026, 10, 31))
+    (tmp_path / "b.xlsx").write_bytes(
+        monthly_xlsx(B, period="2026-10", office="x", units=[SILENT], made_on=date(2026, 10, 31))
+    )
     ws = load_workbook(tmp_path / "b.xlsx")["2026-10"]
     assert ws["A7"].value == "合计" and ws["C7"].value == "未报" and ws["C8"].value == "未报"
     assert ws["A9"].value == "注：本月数合计为已报送的 0 个单位之和（共 1 个单位）；未报：南河村。"
@@ -72,7 +75,7 @@ def test_when_no_unit_reported_the_total_is_not_reported_rather_than_zero(tmp_pa
 
 def test_template_b_gives_each_unit_its_own_sheet_in_the_form_s_layout(tmp_path):
     path = tmp_path / "b.xlsx"
-    write_monthly_xlsx(path, B, period="2026-10", office="东平镇安委办", units=UNITS, made_on=date(2026, 10, 31))
+    path.write_bytes(monthly_xlsx(B, period="2026-10", office="东平镇安委办", units=UNITS, made_on=date(2026, 10, 31)))
     book = load_workbook(path)
     assert book.sheetnames == ["2026-10", "东平村", "西山村", "南河村"]
     ws = book["东平村"]
@@ -105,7 +108,7 @@ def test_template_b_is_written_in_the_seed_s_own_words(tmp_path):
     from core.figures import form_text, parse_form
 
     path = tmp_path / "b.xlsx"
-    write_monthly_xlsx(path, B, period="2026-10", office="东平镇安委办", units=UNITS, made_on=date(2026, 10, 31))
+    path.write_bytes(monthly_xlsx(B, period="2026-10", office="东平镇安委办", units=UNITS, made_on=date(2026, 10, 31)))
     book = load_workbook(path)
     form, table = book["东平村"], book["2026-10"]
     assert form["A1"].value == table["A1"].value == "2026年10月" + SEED_B_TITLE
@@ -120,19 +123,25 @@ def test_template_b_is_written_in_the_seed_s_own_words(tmp_path):
 
 def test_template_a_has_no_unit_sheets(tmp_path):
     units = [UnitFigures("东平村", full(A, inspected=1, enterprises=2), full(A, inspected=1, enterprises=2))]
-    write_monthly_xlsx(tmp_path / "a.xlsx", A, period="2026-10", office="x", units=units, made_on=date(2026, 11, 3))
+    (tmp_path / "a.xlsx").write_bytes(
+        monthly_xlsx(A, period="2026-10", office="x", units=units, made_on=date(2026, 11, 3))
+    )
     assert load_workbook(tmp_path / "a.xlsx").sheetnames == ["2026-10"]
 
 
 def test_unit_sheet_names_are_names_excel_accepts(tmp_path):
     units = [UnitFigures(name, full(B), full(B)) for name in ("东平村/西区", "东平村_西区", "x" * 40, "2026-10")]
-    write_monthly_xlsx(tmp_path / "b.xlsx", B, period="2026-10", office="x", units=units, made_on=date(2026, 10, 31))
+    (tmp_path / "b.xlsx").write_bytes(
+        monthly_xlsx(B, period="2026-10", office="x", units=units, made_on=date(2026, 10, 31))
+    )
     names = load_workbook(tmp_path / "b.xlsx").sheetnames
     assert names == ["2026-10", "东平村_西区", "东平村_西区 (2)", "x" * 31, "2026-10 (2)"]
 
 
 def test_the_monthly_table_prints_on_a4_landscape_fitted_to_the_width(tmp_path):
-    write_monthly_xlsx(tmp_path / "b.xlsx", B, period="2026-10", office="x", units=UNITS, made_on=date(2026, 10, 31))
+    (tmp_path / "b.xlsx").write_bytes(
+        monthly_xlsx(B, period="2026-10", office="x", units=UNITS, made_on=date(2026, 10, 31))
+    )
     ws = load_workbook(tmp_path / "b.xlsx")["2026-10"]
     assert ws.page_setup.paperSize == A4_PAPER and ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
@@ -142,14 +151,14 @@ def test_the_monthly_table_prints_on_a4_landscape_fitted_to_the_width(tmp_path):
 def test_english_tables_and_charts_have_english_units_and_punctuation(tmp_path, monkeypatch):
     assert header(B.column("officers"), "en") == "Enforcement officers deployed (person-times)"
     assert header(A.column("enterprises"), "en") == "Enterprises supervised (businesses)"
-    write_monthly_xlsx(tmp_path / "b.xlsx", B, period="2026-10", office="Dongping", units=UNITS,
-                       made_on=date(2026, 10, 31), lang="en")  # fmt: skip
+    (tmp_path / "b.xlsx").write_bytes(monthly_xlsx(B, period="2026-10", office="Dongping", units=UNITS,
+                       made_on=date(2026, 10, 31), lang="en"))  # fmt: skip
     book = load_workbook(tmp_path / "b.xlsx")
     assert book["东平村"]["A2"].value == "Reporting unit (seal): 东平村"
     assert [c.value for c in book["东平村"][5]] == ["Enforcement officers deployed", "person-times", 12, 80]
     texts = [c for ws in book for row in ws.iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert [t for t in texts if CHINESE_PUNCTUATION.search(t)] == []
-    write_monthly_csv(tmp_path / "b.csv", B, period="2026-10", units=UNITS, lang="en")
+    (tmp_path / "b.csv").write_bytes(monthly_csv(B, period="2026-10", units=UNITS, lang="en"))
     table = _read_csv(tmp_path / "b.csv")
     assert table[5][-1] == "Not reported" and table[7][-1] == "2 of 3 reported"
     drawn = {}
@@ -183,7 +192,7 @@ def test_the_english_tip_ledger_joins_lists_with_commas():
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_csv_marks_are_in_the_table_s_language(tmp_path, lang):
-    write_monthly_csv(tmp_path / "x.csv", B, period="2026-10", units=UNITS, lang=lang)
+    (tmp_path / "x.csv").write_bytes(monthly_csv(B, period="2026-10", units=UNITS, lang=lang))
     table = _read_csv(tmp_path / "x.csv")
     marks = [c for row in table for c in row if CHINESE_PUNCTUATION.search(c)]
     if lang == "en":

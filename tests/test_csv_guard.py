@@ -12,8 +12,8 @@ import pytest
 from openpyxl import load_workbook
 
 from core.figures import TEMPLATE_B
-from core.monthly import UnitFigures, write_monthly_csv
-from core.sheets import write_csv, write_xlsx
+from core.monthly import UnitFigures, monthly_csv
+from core.sheets import csv_bytes, xlsx_bytes
 
 HOSTILE = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=HYPERLINK(1)", "\r=cmd|'/c calc'!A0", "\t\r=1", "\r\n=1"]
 
@@ -26,7 +26,7 @@ def _csv_rows(path) -> list[list[str]]:
 @pytest.mark.parametrize("text", HOSTILE, ids=repr)
 def test_formula_like_text_is_quoted_in_the_csv(tmp_path, text):
     path = tmp_path / "t.csv"
-    write_csv(path, ["a", "b"], [[text, "plain"]])
+    path.write_bytes(csv_bytes(["a", "b"], [[text, "plain"]]))
     [_, row] = _csv_rows(path)
     assert row == ["'" + text, "plain"]
 
@@ -34,7 +34,7 @@ def test_formula_like_text_is_quoted_in_the_csv(tmp_path, text):
 @pytest.mark.parametrize("text", HOSTILE, ids=repr)
 def test_formula_like_text_is_quoted_in_the_xlsx(tmp_path, text):
     path = tmp_path / "t.xlsx"
-    write_xlsx(path, title="T", subtitle="S", headers=["a"], rows=[[text]])
+    path.write_bytes(xlsx_bytes(title="T", subtitle="S", headers=["a"], rows=[[text]]))
     cell = load_workbook(path).active["A4"]
     written = "'" + text.replace("\r\n", "\n").replace("\r", "\n")  # XML reads a CR back as a line feed
     assert cell.value == written and cell.data_type == "s"
@@ -43,10 +43,10 @@ def test_formula_like_text_is_quoted_in_the_xlsx(tmp_path, text):
 def test_numbers_stay_numbers(tmp_path):
     rows = [[-5, Decimal("-1.50"), -0.25, 0, date(2026, 11, 30), "text with - and = inside", None]]
     path = tmp_path / "t.csv"
-    write_csv(path, list("abcdefg"), rows)
+    path.write_bytes(csv_bytes(list("abcdefg"), rows))
     assert _csv_rows(path)[1] == ["-5", "-1.50", "-0.25", "0", "2026-11-30", "text with - and = inside", ""]
     book = tmp_path / "t.xlsx"
-    write_xlsx(book, title="T", subtitle="S", headers=list("abcdefg"), rows=rows)
+    book.write_bytes(xlsx_bytes(title="T", subtitle="S", headers=list("abcdefg"), rows=rows))
     values = [c.value for c in load_workbook(book).active[4]]
     assert values[:4] == [-5, -1.5, -0.25, 0] and values[5] == "text with - and = inside"
 
@@ -54,6 +54,6 @@ def test_numbers_stay_numbers(tmp_path):
 def test_a_unit_named_like_a_formula_stays_text_in_the_monthly_csv(tmp_path):
     path = tmp_path / "m.csv"
     values = {c.code: 0 for c in TEMPLATE_B.columns}
-    write_monthly_csv(path, TEMPLATE_B, period="2026-10", units=[UnitFigures("\t=1+1", values, values)])
+    path.write_bytes(monthly_csv(TEMPLATE_B, period="2026-10", units=[UnitFigures("\t=1+1", values, values)]))
     names = {row[0] for row in _csv_rows(path)[1:]}
     assert "'\t=1+1" in names and "\t=1+1" not in names

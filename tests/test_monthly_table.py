@@ -16,7 +16,8 @@ from PIL import Image
 import core.charts
 from core.charts import CjkFontMissing
 from core.figures import TEMPLATE_A, TEMPLATE_B, Template
-from core.monthly import UnitFigures, cell, monthly_chart, totals, write_monthly_csv, write_monthly_xlsx
+from core.monthly import UnitFigures, cell, monthly_chart, monthly_csv, totals
+from core.monthly_book import monthly_xlsx
 
 A = TEMPLATE_A
 B = TEMPLATE_B
@@ -53,7 +54,7 @@ COL = {c.code: index for index, c in enumerate(A.columns, 3)}
 @pytest.fixture
 def sheet_a(tmp_path):
     path = tmp_path / "a.xlsx"
-    write_monthly_xlsx(path, A, period="2026-10", office="东平镇安委办", units=UNITS, made_on=date(2026, 11, 3))
+    path.write_bytes(monthly_xlsx(A, period="2026-10", office="东平镇安委办", units=UNITS, made_on=date(2026, 11, 3)))
     return load_workbook(path).active
 
 
@@ -179,7 +180,7 @@ def test_template_b_has_no_groups_so_every_header_spans_both_rows(tmp_path):
     path = tmp_path / "b.xlsx"
     month = full(B, actions=3, officers=12, checked=9, investigations=1, fines=5_000, detained=2)
     units = [UnitFigures("北村", month, full(B, actions=20, officers=80, checked=50, investigations=4, fines=25_000))]
-    write_monthly_xlsx(path, B, period="2026-03", office="东平镇", units=units, made_on=date(2026, 3, 31))
+    path.write_bytes(monthly_xlsx(B, period="2026-03", office="东平镇", units=units, made_on=date(2026, 3, 31)))
     ws = load_workbook(path).active
     assert ws["A1"].value == "2026年3月安全监管“强执法防事故”行动情况月报表"
     assert ws["A2"].value == "填报单位：东平镇" and ws["J2"].value == "填报日期：2026年3月31日"
@@ -201,7 +202,9 @@ def test_template_b_has_no_groups_so_every_header_spans_both_rows(tmp_path):
 
 def test_the_english_table(tmp_path):
     path = tmp_path / "en.xlsx"
-    write_monthly_xlsx(path, A, period="2026-10", office="Dongping", units=UNITS, made_on=date(2026, 11, 3), lang="en")
+    path.write_bytes(
+        monthly_xlsx(A, period="2026-10", office="Dongping", units=UNITS, made_on=date(2026, 11, 3), lang="en")
+    )
     ws = load_workbook(path).active
     assert ws["A1"].value == "Enforcement campaign: enforcement statistics, October 2026"
     assert ws["A2"].value == "Reporting unit: Dongping" and ws["O2"].value == "Date: 2026-11-03"
@@ -221,14 +224,14 @@ def test_the_english_table(tmp_path):
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     path = tmp_path / "f.xlsx"
     units = [UnitFigures("=HYPERLINK(1)", full(B), full(B))]
-    write_monthly_xlsx(path, B, period="2026-03", office="=1+1", units=units, made_on=date(2026, 3, 31))
+    path.write_bytes(monthly_xlsx(B, period="2026-03", office="=1+1", units=units, made_on=date(2026, 3, 31)))
     ws = load_workbook(path).active
     assert ws["A5"].value == "'=HYPERLINK(1)" and ws["A2"].value == "填报单位：=1+1"
 
 
 def test_the_csv_has_the_same_rows(tmp_path):
     path = tmp_path / "a.csv"
-    write_monthly_csv(path, A, period="2026-10", units=UNITS)
+    path.write_bytes(monthly_csv(A, period="2026-10", units=UNITS))
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     with open(path, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -247,7 +250,7 @@ def test_the_csv_has_the_same_rows(tmp_path):
 
 def test_the_period_must_be_a_month(tmp_path):
     with pytest.raises(ValueError, match="YYYY-MM"):
-        write_monthly_csv(tmp_path / "x.csv", A, period="2026-13", units=UNITS)
+        (tmp_path / "x.csv").write_bytes(monthly_csv(A, period="2026-13", units=UNITS))
 
 
 def test_the_chart_is_a_png_with_every_chinese_glyph():

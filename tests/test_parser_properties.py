@@ -39,9 +39,10 @@ from core.figures import MAX_VALUE, TEMPLATE_A, TEMPLATE_B, Column, Template, fo
 from core.figures import parse_value as figure_value
 from core.liaisons import Contact, parse_qq
 from core.money import MAX_FEN, format_yuan, parse_yuan
+from core.parsing import normalize_phone, parse_count, parse_day, parse_tip_number
 from core.periods import month_label, month_of, parse_month, parse_quarter, quarter_label
 from core.taxonomy import INDUSTRY_BY_CODE
-from core.tips import Identity, format_tip_number, normalize_phone, parse_count, parse_day, parse_tip_number
+from core.tips import Identity, format_tip_number
 
 TEMPLATES = (TEMPLATE_A, TEMPLATE_B)
 COLUMNS = tuple({(t.code, c.code): c for t in TEMPLATES for c in t.typed}.values())

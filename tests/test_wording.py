@@ -16,8 +16,9 @@ from bot.poster_cli import poster_text
 from core import taxonomy
 from core.casework import Verification
 from core.figures import TEMPLATE_A
+from core.parsing import normalize_phone
 from core.poster import layout
-from core.tips import Status, normalize_phone
+from core.tips import Status
 from handlers.i18n import catalogue_path
 from tests.conftest import ROOT, services_of
 from tests.liaisons import LIAISON, office_with_unit, put_clock
@@ -333,7 +334,8 @@ def test_the_identity_step_says_truly_who_may_see_a_name():
 
 def test_the_first_screen_names_the_offices_own_deadlines():
     """An office that verifies within 30 days says 30, not the default's 60."""
-    from core.office import Deadlines, OfficeConfig
+    from core.casework import Deadlines
+    from core.office import OfficeConfig
     from handlers.i18n import translator
     from handlers.report.questions import question
 

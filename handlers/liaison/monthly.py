@@ -16,7 +16,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.charts import CjkFontMissing
 from core.figures import Template
-from core.monthly import UnitFigures, by_month, consolidate, monthly_chart, title, write_monthly_csv, write_monthly_xlsx
+from core.monthly import UnitFigures, by_month, consolidate, monthly_chart, monthly_csv, title
+from core.monthly_book import monthly_xlsx
 from core.office import OfficeConfig
 from core.periods import current_month, month_label, parse_month, year_months
 from core.roles import Role, StaffMember
@@ -60,8 +61,8 @@ def _write_files(template: Template, period: str, rows: list[UnitFigures], chart
                  office: str | None, made_on: date, lang: str) -> tuple[Path, Path, Path | None]:  # fmt: skip
     stem = folder / f"monthly-{period}-{lang}"  # the language too: an English export never overwrites the Chinese
     xlsx, csv, png = stem.with_suffix(".xlsx"), stem.with_suffix(".csv"), stem.with_suffix(".png")
-    write_monthly_xlsx(xlsx, template, period=period, office=office, units=rows, made_on=made_on, lang=lang)
-    write_monthly_csv(csv, template, period=period, units=rows, lang=lang)
+    xlsx.write_bytes(monthly_xlsx(template, period=period, office=office, units=rows, made_on=made_on, lang=lang))
+    csv.write_bytes(monthly_csv(template, period=period, units=rows, lang=lang))
     try:
         year = parse_month(period)[0]
         png.write_bytes(

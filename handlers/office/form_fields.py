@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from core.liaisons import parse_qq
 from core.money import format_yuan, parse_yuan
+from core.parsing import normalize_phone, parse_count, parse_day, parse_tip_number
 from core.taxonomy import Term
-from core.tips import normalize_phone, parse_count, parse_day, parse_tip_number
 from handlers.common import Context, services, today
 from handlers.i18n import Translate, join
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
+from core.parsing import parse_tip_number
 from core.roles import Role, StaffMember
-from core.tips import parse_tip_number
 from handlers.common import Context, chat_language, is_private, services, today, tr
 from handlers.i18n import N_, Translate
 from handlers.office.access import refuse, refuse_tip, role_refusal

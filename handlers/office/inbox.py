@@ -7,8 +7,9 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
+from core.parsing import parse_tip_number
 from core.roles import StaffMember
-from core.tips import Status, TipFacets, parse_tip_number, status_name
+from core.tips import Status, TipFacets, status_name
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.files import staff_copy
 from handlers.office import sensitive

@@ -10,9 +10,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core import taxonomy
 from core.money import format_yuan
+from core.parsing import parse_tip_number
 from core.rewards import PAY_METHODS, Reward, refusal_text
 from core.roles import Role, StaffMember
-from core.tips import parse_tip_number, status_name
+from core.tips import status_name
 from handlers.common import Context, chat_language, confirm_markup, is_private, now, services, tr
 from handlers.i18n import N_, Translate, colon, translator
 from handlers.notify import notify_reporter

@@ -10,7 +10,8 @@ from telegram import Update
 
 from core import taxonomy
 from core.office import OfficeConfig
-from core.tips import DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX, SITE_MAX, normalize_phone, parse_count
+from core.parsing import normalize_phone, parse_count
+from core.tips import DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX, SITE_MAX
 from handlers.common import Context, chat_language, services, today, tr
 from handlers.erase import delete_read
 from handlers.i18n import Translate

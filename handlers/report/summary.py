@@ -12,8 +12,9 @@ from pydantic import ValidationError
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core import receipts, taxonomy
+from core.casework import next_due
 from core.office import OfficeConfig
-from core.tips import AccidentDetails, Identity, Location, NewTip, ReporterType, TipContent, accept_due
+from core.tips import AccidentDetails, Identity, Location, NewTip, ReporterType, Status, TipContent
 from handlers import labels
 from handlers.common import Context, services, today, tr
 from handlers.erase import with_written_down
@@ -167,7 +168,7 @@ async def submit(update: Update, context: Context) -> object:
         tip,
         department=svc.office.route(tip.industry).code,
         received_on=day,
-        accept_due=accept_due(day, svc.office.deadlines),
+        accept_due=next_due(Status.RECEIVED, day, svc.office.deadlines),
         receipt_hash=receipt_hash,
         draft_token=draft["token"],
         contact_chat_id=chat_id,
