@@ -20,9 +20,9 @@ from bench.harness import office, say, settings_in
 from bench.report import Figure, Options, Target
 from bot.app import OFFLINE_TOKEN, build_application, running
 from bot.fakeapi import InMemoryBotApi
-from core.crypto import KeyRing
 from core.liaisons import Contact
 from handlers.liaison.prompts import run_prompts
+from storage.keyring import load_ring
 
 TITLE = "3. Monthly prompt fan-out through a Bot API enforcing 30 messages/s"
 LIMIT, WINDOW = 30, 1.0
@@ -71,9 +71,7 @@ async def run(opts: Options) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="tipline-bench-fanout-") as tmp:
         settings = settings_in(Path(tmp))
         api = RateLimitedBotApi()
-        app = build_application(
-            settings, office(), KeyRing.load(settings.keyring_path), token=OFFLINE_TOKEN, request=api
-        )
+        app = build_application(settings, office(), load_ring(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
         async with running(app):
             app.job_queue.scheduler.pause()  # the run below is the daily job's, timed on its own
             users = await _liaisons(app.bot_data["services"], count)

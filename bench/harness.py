@@ -30,6 +30,7 @@ from bot.fakeapi import InMemoryBotApi
 from bot.simulator import Simulation, SimUser
 from core.crypto import KeyRing
 from core.office import OfficeConfig, load_office
+from storage.keyring import load_ring, save_ring
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config" / "office.example.toml"
@@ -88,7 +89,7 @@ def settings_in(folder: Path) -> Settings:
     """Settings for a data dir and key ring inside `folder`; a new key ring if there is none yet."""
     settings = Settings(_env_file=None, data_dir=folder / "data", keyring=folder / "keyring.json")
     if not settings.keyring_path.exists():
-        KeyRing.generate().save(settings.keyring_path)
+        save_ring(KeyRing.generate(), settings.keyring_path)
     return settings
 
 
@@ -107,7 +108,7 @@ async def tipline(folder: Path, *, rate_limiter: bool = False, jobs: bool = Fals
     """
     settings = settings_in(folder)
     api = InMemoryBotApi()
-    app = build_application(settings, office(), KeyRing.load(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
+    app = build_application(settings, office(), load_ring(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
     if not rate_limiter:
         app.bot._rate_limiter = None
     sim = TimedSimulation(app, api)

@@ -31,8 +31,8 @@ from pathlib import Path
 
 from bench.harness import ROOT, office, say, settings_in
 from bench.seedrows import COLUMNS, Rows
-from core.crypto import KeyRing
 from storage.db import DB_FILENAME, Database
+from storage.keyring import load_ring
 from storage.migrations import MIGRATIONS_DIR
 
 SEED_VERSION = 5
@@ -75,7 +75,7 @@ async def _migrate(folder: Path) -> None:
 
 def _fill(folder: Path, tips: int, units: int, today: date) -> None:
     settings = settings_in(folder)
-    rows = Rows(KeyRing.load(settings.keyring_path), office(), today, random.Random(20261123))
+    rows = Rows(load_ring(settings.keyring_path), office(), today, random.Random(20261123))
     rows.tips(tips)
     rows.chats(int(tips * CHATS_PER_TIP))
     rows.units(units)

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from bench.harness import ROOT, median, rss_bytes, say, settings_in, tipline
 from bench.report import Figure, Options, Target
-from core.crypto import KeyRing
 from storage.db import DB_FILENAME, Database
+from storage.keyring import load_ring
 from storage.state import StateRepository
 from storage.vault import Vault
 
@@ -39,7 +39,7 @@ async def _prepare(folder: Path, seen: int) -> None:
     """A database at the latest schema with `seen` chats ever seen and LIVE live drafts."""
     settings = settings_in(folder)
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    ring = KeyRing.load(settings.keyring_path)
+    ring = load_ring(settings.keyring_path)
     db = await Database.open(settings.data_dir / DB_FILENAME)
     try:
         state = StateRepository(db, Vault(ring))

@@ -20,6 +20,7 @@ from core.crypto import PURPOSES, KeyRing
 from core.roles import Role
 from storage.audit import AuditLog
 from storage.db import Database
+from storage.keyring import save_ring
 from storage.staff import StaffRepository
 from storage.vault import Vault
 
@@ -77,7 +78,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     if args.temp:
         with tempfile.TemporaryDirectory(prefix="tipline-console-") as tmp:
             settings = startup.load_settings(data_dir=Path(tmp) / "data", keyring=Path(tmp) / "keyring.json")
-            KeyRing.generate().save(settings.keyring_path)
+            save_ring(KeyRing.generate(), settings.keyring_path)
             return _console(settings, args.persona, temp=True)
     return _console(trial.trial_settings(startup.load_settings()), args.persona, temp=False)
 
@@ -116,7 +117,7 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
         )
     ring = KeyRing.generate()
     try:
-        ring.save(path)
+        save_ring(ring, path)
     except OSError as exc:
         raise StartupError(
             f"TIPLINE_KEYRING: {path} cannot be written ({exc.strerror}); choose another path."
@@ -130,7 +131,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
     new_ids = ring.rotate(args.purpose or PURPOSES)
-    ring.save(settings.keyring_path)  # first the ring, so a crash below leaves everything readable
+    save_ring(ring, settings.keyring_path)  # first the ring, so a crash below leaves everything readable
 
     async def rewrap(db: Database) -> int:
         changed = await Vault(ring).rewrap_all(db)

@@ -15,6 +15,7 @@ from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.expiring import ExpiringMessages
 from storage.figures import Submissions
+from storage.keyring import load_ring
 from storage.ledger import Ledger
 from storage.liaisons import Units
 from storage.limits import Limits
@@ -59,7 +60,7 @@ class Services:
         self.tz = settings.tz
         #: Now, in the office's time zone. Tests replace it to move the clock.
         self.clock = lambda: datetime.now(self.tz)
-        self.vault = Vault(ring, reload=lambda: KeyRing.load(settings.keyring_path))
+        self.vault = Vault(ring, reload=lambda: load_ring(settings.keyring_path))
         self._db: Database | None = None
         self._lock = asyncio.Lock()
 

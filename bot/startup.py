@@ -19,6 +19,7 @@ from core.office import OfficeConfig, OfficeConfigError, load_office
 from core.validation import sentence
 from storage.db import DB_FILENAME, Database
 from storage.dialogue import reseal_old_messages
+from storage.keyring import load_ring
 from storage.migrations import MigrationError, SchemaTooNewError
 from storage.vault import Vault
 
@@ -103,7 +104,7 @@ def _refuse_open_to_others(folder: Path, db: Path) -> None:
 def load_keyring(settings: Settings) -> KeyRing:
     path = settings.keyring_path
     try:
-        ring = KeyRing.load(path)
+        ring = load_ring(path)
     except KeyRingError as exc:
         if not path.exists():
             fix = "create it with `python -m bot keys init`, or point TIPLINE_KEYRING at the existing key ring"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.config import Settings
 from bot.startup import StartupError, database_path, load_settings
 from core.crypto import KeyRing
+from storage.keyring import save_ring
 
 MARKER = "console-trial.txt"
 MARKER_TEXT = "Made by `python -m bot console`: trial data, not an office's. The bot refuses to run on it.\n"
@@ -37,7 +38,7 @@ def trial_settings(settings: Settings) -> Settings:
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     marker.write_text(MARKER_TEXT, encoding="utf-8")
     if not settings.keyring_path.exists():
-        KeyRing.generate().save(settings.keyring_path)
+        save_ring(KeyRing.generate(), settings.keyring_path)
     return settings
 
 

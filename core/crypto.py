@@ -4,8 +4,8 @@
   AES-256-GCM under that DEK; the associated data names the table, the record and the field, so a
   ciphertext moved to another row or column fails to open.
 - The DEK is stored only wrapped (AES-256-GCM again) by the current key-encryption key (KEK) of
-  its purpose; the KEK's id is stored beside it. KEKs live in the key ring file, never in the
-  database, so a stolen database without its key ring reveals no content.
+  its purpose; the KEK's id is stored beside it. KEKs live in the key ring file (read and written by
+  storage/keyring.py), never in the database, so a stolen database without its key ring reveals no content.
 - Purposes are kept apart: content, reporter identity, push contact, per-chat session state.
   A DEK wrapped for one purpose cannot be unwrapped as another.
 - Rotation adds a new KEK per purpose and re-wraps DEKs; payloads are untouched and old KEKs stay
@@ -19,14 +19,10 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -186,32 +182,6 @@ class KeyRing:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise KeyRingError(f"the key ring file is malformed ({type(exc).__name__})") from None
 
-    @classmethod
-    def load(cls, path: Path) -> KeyRing:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise KeyRingError(f"{path} does not exist") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise KeyRingError(f"{path} cannot be read ({exc.strerror or type(exc).__name__})") from None
-        return cls.from_json(text)
-
-    def save(self, path: Path) -> None:
-        """Write atomically, readable by the owner only (mode 0600)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".keyring-", dir=path.parent)
-        try:
-            os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(self.to_json())
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
 
 def _new_kek(purpose: str) -> Kek:
     now = datetime.now(UTC)
@@ -233,7 +203,7 @@ def new_data_key(ring: KeyRing, purpose: str) -> tuple[bytes, WrappedKey]:
 
 def wrap_key(ring: KeyRing, purpose: str, dek: bytes) -> WrappedKey:
     kek = ring.primary(purpose)
-    nonce = os.urandom(_NONCE_BYTES)
+    nonce = secrets.token_bytes(_NONCE_BYTES)
     wrapped = nonce + AESGCM(kek.key).encrypt(nonce, dek, _wrap_aad(purpose, kek.id))
     return WrappedKey(kek.id, wrapped)
 
@@ -275,7 +245,7 @@ _TAG_BYTES = 16
 
 def seal(dek: bytes, plaintext: bytes, aad: bytes) -> bytes:
     """version byte ‖ nonce ‖ AES-256-GCM ciphertext and tag (a bytearray where it saves a copy)."""
-    nonce = os.urandom(_NONCE_BYTES)
+    nonce = secrets.token_bytes(_NONCE_BYTES)
     if not _ENCRYPT_INTO:
         return _SEAL_VERSION + nonce + AESGCM(dek).encrypt(nonce, plaintext, aad)
     out = bytearray(_HEADER + len(plaintext) + _TAG_BYTES)

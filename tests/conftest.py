@@ -17,6 +17,7 @@ from bot.fakeapi import InMemoryBotApi
 from bot.simulator import Simulation, simulation
 from core.crypto import KeyRing
 from core.office import OfficeConfig, load_office
+from storage.keyring import load_ring, save_ring
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = ROOT / "config" / "office.example.toml"
@@ -49,7 +50,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def ring(settings: Settings) -> KeyRing:
     ring = KeyRing.generate()
-    ring.save(settings.keyring_path)
+    save_ring(ring, settings.keyring_path)
     return ring
 
 
@@ -70,7 +71,7 @@ def start_bot(settings: Settings, ring: KeyRing, office: OfficeConfig) -> StartB
         app = build_application(
             settings,
             config or office,
-            KeyRing.load(settings.keyring_path),
+            load_ring(settings.keyring_path),
             token=OFFLINE_TOKEN,
             request=api,
             conversations=conversations,

@@ -28,8 +28,8 @@ from bot.app import OFFLINE_TOKEN, build_application
 from bot.config import Settings
 from bot.fakeapi import InMemoryBotApi
 from bot.simulator import simulation
-from core.crypto import KeyRing
 from core.office import load_office
+from storage.keyring import load_ring
 from tests.liaisons import LIAISON, office_with_unit
 from tests.media import photo_with_exif
 from tests.office import REPORTER
@@ -97,7 +97,7 @@ async def main(kind: str, data_dir: str, keyring: str, moment: str) -> None:
     settings = Settings(_env_file=None, data_dir=Path(data_dir), keyring=Path(keyring))
     api = InMemoryBotApi()
     app = build_application(
-        settings, load_office(ROOT / "config" / "office.example.toml"), KeyRing.load(settings.keyring_path),
+        settings, load_office(ROOT / "config" / "office.example.toml"), load_ring(settings.keyring_path),
         token=OFFLINE_TOKEN, request=api,
     )  # fmt: skip
     async with simulation(app, api) as sim:

@@ -14,11 +14,11 @@ import pytest
 
 from bot import cli
 from core.audit import AuditEntry, entry_hash
-from core.crypto import KeyRing
 from core.tips import Status
 from handlers.office.anchor import send_audit_head
 from storage.audit import AuditLog
 from storage.db import Database
+from storage.keyring import load_ring
 from storage.vault import Vault
 from tests.conftest import move_clock, services_of
 from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REPORTER, add_staff, work_to
@@ -113,7 +113,7 @@ async def test_a_head_that_is_no_hash_is_refused(env, ring, capsys):
 async def test_keys_rotate_is_audited_without_key_material(env, capsys):
     assert await asyncio.to_thread(cli.main, ["staff", "add", "424242", "--role", "admin"]) == 0
     assert await asyncio.to_thread(cli.main, ["keys", "rotate", "--purpose", "content"]) == 0
-    ring = KeyRing.load(env.keyring_path)
+    ring = load_ring(env.keyring_path)
     db = await Database.open(env.data_dir / "tipline.sqlite3")
     try:
         *_, entry = await AuditLog(db, Vault(ring)).entries()

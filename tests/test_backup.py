@@ -22,6 +22,7 @@ from core.tips import Status
 from handlers.notify import notify_reporter
 from storage.audit import AuditLog
 from storage.drafts import DraftFiles
+from storage.keyring import save_ring
 from storage.tips import TipRepository
 from storage.vault import Vault
 from tests.conftest import EXAMPLE_CONFIG, services_of
@@ -289,7 +290,7 @@ async def test_restore_with_another_key_ring_fails_and_restores_nothing(
     copy = tmp_path / "copy.sqlite3"
     await _a_database_with_a_tip(start_bot, monkeypatch, settings, copy)
     other = tmp_path / "other" / "keyring.json"
-    KeyRing.generate().save(other)
+    save_ring(KeyRing.generate(), other)
     _configure(monkeypatch, tmp_path / "restored", other)
     assert await _cli("restore", str(copy)) == 2
     err = capsys.readouterr().err

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from core import crypto
 from core.crypto import DecryptionError, KeyRing, KeyRingError, UnknownKeyError
 from storage.db import Database
+from storage.keyring import load_ring, save_ring
 from storage.vault import Vault
 
 RING = KeyRing.generate()
@@ -103,9 +104,9 @@ def test_lookup_hash_is_keyed():
 
 def test_key_ring_file_is_private_and_round_trips(tmp_path):
     path = tmp_path / "ring" / "keyring.json"
-    RING.save(path)
+    save_ring(RING, path)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    loaded = KeyRing.load(path)
+    loaded = load_ring(path)
     wrapped, blob = _sealed_record(RING, b"payload", "r")
     assert _open(loaded, wrapped, blob, "r") == b"payload"
 
@@ -123,7 +124,7 @@ def test_a_bad_key_ring_file_says_what_is_wrong(tmp_path, content, message):
     path = tmp_path / "keyring.json"
     path.write_text(content)
     with pytest.raises(KeyRingError, match=message):
-        KeyRing.load(path)
+        load_ring(path)
 
 
 async def test_rotation_rewraps_data_keys_and_keeps_everything_readable(tmp_path):
@@ -168,14 +169,14 @@ async def test_a_shredded_data_key_destroys_its_record(tmp_path):
 async def test_the_vault_picks_up_a_ring_rotated_by_another_process(tmp_path):
     path = tmp_path / "keyring.json"
     ring = KeyRing.generate()
-    ring.save(path)
+    save_ring(ring, path)
     db = await Database.open(tmp_path / "db.sqlite3")
-    running = Vault(KeyRing.load(path), reload=lambda: KeyRing.load(path))
+    running = Vault(load_ring(path), reload=lambda: load_ring(path))
     async with db.transaction() as conn:
         dek_id, dek = await running.new_key(conn, crypto.SESSION)
     # `python -m bot keys rotate` in another process:
     ring.rotate()
-    ring.save(path)
+    save_ring(ring, path)
     await Vault(ring).rewrap_all(db)
     assert await running.key(db.conn, dek_id, crypto.SESSION) == dek
     await db.close()

@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.fakeapi import InMemoryBotApi
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from storage.keyring import load_ring
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -50,7 +51,7 @@ def _walk(handler: BaseHandler) -> set[str]:
 def registered_commands(settings: Settings, ring: KeyRing, office: OfficeConfig) -> set[str]:
     """Every command some handler of the production Application answers, in any group or state."""
     app = build_application(
-        settings, office, KeyRing.load(settings.keyring_path), token=OFFLINE_TOKEN, request=InMemoryBotApi()
+        settings, office, load_ring(settings.keyring_path), token=OFFLINE_TOKEN, request=InMemoryBotApi()
     )
     return set().union(*(_walk(h) for group in app.handlers.values() for h in group))
 

@@ -7,8 +7,8 @@ import pytest
 
 from bot import cli
 from core import crypto
-from core.crypto import KeyRing
 from storage.db import Database
+from storage.keyring import load_ring
 from storage.state import StateRepository
 from storage.vault import Vault
 
@@ -24,7 +24,7 @@ def test_init_creates_a_private_key_ring_once(env, capsys):
     _, ring_path = env
     assert cli.main(["keys", "init"]) == 0
     assert stat.S_IMODE(os.stat(ring_path).st_mode) == 0o600
-    KeyRing.load(ring_path)
+    load_ring(ring_path)
     assert cli.main(["keys", "init"]) == 2
     assert "already exists" in capsys.readouterr().err
     assert cli.main(["keys", "init", "--if-missing"]) == 0
@@ -40,7 +40,7 @@ def test_init_refuses_when_data_exists_without_its_ring(env, capsys):
 
 async def _store_chat(data_dir, ring_path):
     db = await Database.open(data_dir / "tipline.sqlite3")
-    repo = StateRepository(db, Vault(KeyRing.load(ring_path)))
+    repo = StateRepository(db, Vault(load_ring(ring_path)))
     await repo.save_chat_data(4242, {"lang": "en", "draft": {"text": "隐患"}})
     await db.close()
 
@@ -48,7 +48,7 @@ async def _store_chat(data_dir, ring_path):
 async def _load_chats(data_dir, ring_path):
     db = await Database.open(data_dir / "tipline.sqlite3")
     try:
-        return await StateRepository(db, Vault(KeyRing.load(ring_path))).load_chat_data(), await Vault.usage(db)
+        return await StateRepository(db, Vault(load_ring(ring_path))).load_chat_data(), await Vault.usage(db)
     finally:
         await db.close()
 
@@ -57,11 +57,11 @@ async def test_rotate_rewraps_and_old_data_stays_readable(env, capsys):
     data_dir, ring_path = env
     assert cli.main(["keys", "init"]) == 0
     await _store_chat(data_dir, ring_path)
-    old = KeyRing.load(ring_path).primary(crypto.SESSION).id
+    old = load_ring(ring_path).primary(crypto.SESSION).id
 
     assert await _to_thread(cli.main, ["keys", "rotate"]) == 0
     assert "Re-wrapped 1 data keys" in capsys.readouterr().out
-    ring = KeyRing.load(ring_path)
+    ring = load_ring(ring_path)
     assert ring.primary(crypto.SESSION).id != old and old in ring
     chats, usage = await _load_chats(data_dir, ring_path)
     assert chats == {4242: {"lang": "en", "draft": {"text": "隐患"}}}

@@ -17,6 +17,7 @@ from bot import backup_cli, cli
 from bot.config import Settings
 from core.crypto import KeyRing
 from storage.db import Database
+from storage.keyring import save_ring
 from tests.conftest import ROOT
 from tests.media import photo_with_exif
 from tests.reporter import file_tip, to_step
@@ -42,7 +43,7 @@ def old_install(tmp_path, monkeypatch) -> tuple[Path, Path]:
     database made with it; TIPLINE_KEYRING unset."""
     data = tmp_path / "data"
     ring = data / "keyring.json"
-    KeyRing.generate().save(ring)
+    save_ring(KeyRing.generate(), ring)
     monkeypatch.setenv("TIPLINE_DATA_DIR", str(data))
     assert cli.main(["staff", "list"]) == 0  # makes the database with that ring
     return data, ring
@@ -115,7 +116,7 @@ def test_a_ring_set_inside_the_data_dir_is_warned_about_and_one_outside_is_not(t
     outside = tmp_path / "secrets" / "keyring.json"
     monkeypatch.setenv("TIPLINE_DATA_DIR", str(tmp_path / "data"))
     for ring in (inside, outside):
-        KeyRing.generate().save(ring)
+        save_ring(KeyRing.generate(), ring)
         monkeypatch.setenv("TIPLINE_KEYRING", str(ring))
         caplog.clear()
         with caplog.at_level(logging.WARNING, logger="tipline.startup"):
@@ -173,7 +174,7 @@ async def test_a_new_data_dir_and_database_are_readable_by_the_owner_only(start_
 
 def test_python_m_bot_writes_private_files_whatever_the_shells_umask(tmp_path):
     env = {**os.environ, "TIPLINE_DATA_DIR": str(tmp_path / "data"), "TIPLINE_KEYRING": str(tmp_path / "k.json")}
-    KeyRing.generate().save(tmp_path / "k.json")
+    save_ring(KeyRing.generate(), tmp_path / "k.json")
     command = [sys.executable, "-m", "bot", "export", "tips", "--from", "2026-01-01", "--to", "2026-01-31"]
     command += ["--out", str(tmp_path / "out")]
     done = subprocess.run(
@@ -188,7 +189,7 @@ def test_python_m_bot_writes_private_files_whatever_the_shells_umask(tmp_path):
 
 def test_a_data_dir_or_database_open_to_others_stops_start_up_with_the_fix(tmp_path, monkeypatch, capsys):
     data = tmp_path / "data"
-    KeyRing.generate().save(tmp_path / "k.json")
+    save_ring(KeyRing.generate(), tmp_path / "k.json")
     monkeypatch.setenv("TIPLINE_DATA_DIR", str(data))
     monkeypatch.setenv("TIPLINE_KEYRING", str(tmp_path / "k.json"))
     assert cli.main(["staff", "list"]) == 0

@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.app import OFFLINE_TOKEN, build_application
 from bot.fakeapi import InMemoryBotApi
 from bot.simulator import simulation
-from core.crypto import KeyRing
 from handlers.profile import about_text
+from storage.keyring import load_ring
 from tests.conftest import EXAMPLE_CONFIG
 
 
@@ -41,7 +41,7 @@ async def test_groups_get_a_menu_of_chatid_alone_in_both_languages(start_bot):
 async def test_a_failing_profile_call_does_not_stop_the_bot(settings, ring, office):
     api = InMemoryBotApi()
     api.fail_next("setMyDescription", times=3, status=500)
-    app = build_application(settings, office, KeyRing.load(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
+    app = build_application(settings, office, load_ring(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
     async with simulation(app, api) as sim:
         [menu] = await sim.user(9000001).send("/start")
         assert "menu:report" in repr(menu.buttons)

@@ -13,6 +13,7 @@ import pytest
 from bot import cli
 from bot.config import Settings
 from core.crypto import KeyRing
+from storage.keyring import save_ring
 from tests.conftest import ROOT
 
 
@@ -20,7 +21,7 @@ from tests.conftest import ROOT
 def env(monkeypatch, tmp_path):
     """A complete, valid environment; each test breaks one thing."""
     ring_path = tmp_path / "secrets" / "keyring.json"
-    KeyRing.generate().save(ring_path)
+    save_ring(KeyRing.generate(), ring_path)
     values = {
         "TIPLINE_BOT_TOKEN": "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawZ",  # BotFather's shape, not a real one
         "TIPLINE_DATA_DIR": str(tmp_path / "data"),

@@ -11,11 +11,11 @@ import handlers.office.access as access
 from bot.app import OFFLINE_TOKEN, build_application
 from bot.fakeapi import InMemoryBotApi
 from bot.simulator import simulation
-from core.crypto import KeyRing
 from core.roles import Role
 from handlers.menu import MENU_ITEMS
 from handlers.office.commands import OFFICE_COMMANDS
 from handlers.office.entries import HANDLERS
+from storage.keyring import load_ring
 from tests.conftest import services_of
 from tests.office import ADMIN, AUDITOR, FIRE, INTAKE, STRANGER, add_staff
 
@@ -89,12 +89,12 @@ async def test_at_start_up_every_active_member_gets_the_menu_of_their_roles(star
 async def test_a_member_the_bot_cannot_reach_holds_up_no_one(settings, ring, office):
     """Someone added on the server who never started the bot: Telegram refuses their chat's menu."""
     api = InMemoryBotApi()
-    app = build_application(settings, office, KeyRing.load(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
+    app = build_application(settings, office, load_ring(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
     async with simulation(app, api) as sim:
         await add_staff(sim)
     api = InMemoryBotApi()
     api.refuse_chat(FIRE, "Bad Request: chat not found")
-    app = build_application(settings, office, KeyRing.load(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
+    app = build_application(settings, office, load_ring(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
     async with simulation(app, api) as sim:
         assert sim.api.menu_seen(FIRE, "zh") == PUBLIC
         assert sim.api.menu_seen(ADMIN, "zh")[0] == "inbox" and sim.api.menu_seen(AUDITOR, "zh")[0] == "inbox"

@@ -7,6 +7,7 @@ import pytest
 from bot import cli
 from core.crypto import KeyRing
 from core.office import OfficeConfigError, load_office
+from storage.keyring import save_ring
 
 PYDANTIC_WORDS = ("Value error", "Extra inputs", "String should", "Input should", "Field required", "^[", "pydantic")
 
@@ -14,7 +15,7 @@ PYDANTIC_WORDS = ("Value error", "Extra inputs", "String should", "Input should"
 @pytest.fixture
 def env(monkeypatch, tmp_path):
     ring_path = tmp_path / "secrets" / "keyring.json"
-    KeyRing.generate().save(ring_path)
+    save_ring(KeyRing.generate(), ring_path)
     monkeypatch.setenv("TIPLINE_BOT_TOKEN", "123456:abcdef")
     monkeypatch.setenv("TIPLINE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("TIPLINE_KEYRING", str(ring_path))

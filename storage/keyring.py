@@ -1,0 +1,41 @@
+"""The key ring file: read, and written atomically, readable by its owner only (mode 0600).
+
+core.crypto holds the ring and its JSON form; this is the file it lives in (TIPLINE_KEYRING).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+from core.crypto import KeyRing, KeyRingError
+
+
+def load_ring(path: Path) -> KeyRing:
+    """The ring in the file; KeyRingError naming the file when it is missing, unreadable or malformed."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyRingError(f"{path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyRingError(f"{path} cannot be read ({exc.strerror or type(exc).__name__})") from None
+    return KeyRing.from_json(text)
+
+
+def save_ring(ring: KeyRing, path: Path) -> None:
+    """Write atomically, readable by the owner only (mode 0600)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".keyring-", dir=path.parent)
+    try:
+        os.fchmod(fd, stat.S_IRUSR | stat.S_IWUSR)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(ring.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
