@@ -25,11 +25,11 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bench.report import Figure
 from bot.app import OFFLINE_TOKEN, build_application, running
-from bot.config import Settings
+from bot.config import Settings, load_office
 from bot.fakeapi import InMemoryBotApi
 from bot.simulator import Simulation, SimUser
 from core.crypto import KeyRing
-from core.office import OfficeConfig, load_office
+from core.office import OfficeConfig
 from storage.keyring import load_ring, save_ring
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.office import OfficeConfig, OfficeConfigError, parse_office
+
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
 #: Where the key ring was kept by default before it moved out of the data dir: `<data dir>/keyring.json`.
@@ -104,3 +106,18 @@ def check_proxy_url(value: str) -> str:
     except ValueError:
         raise ValueError("the proxy's port must be a number from 1 to 65535, as in http://10.0.0.1:3128") from None
     return value
+
+
+def load_office(path: Path | None) -> OfficeConfig:
+    """Read, parse and validate the office's TOML file (TIPLINE_CONFIG); None gives the built-in defaults."""
+    if path is None:
+        return OfficeConfig()
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise OfficeConfigError(f"{path} does not exist") from None
+    except OSError as exc:
+        raise OfficeConfigError(f"{path} cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise OfficeConfigError(f"{path} is not valid TOML: it is not UTF-8 text") from None
+    return parse_office(text, str(path))

@@ -13,9 +13,9 @@ from typing import TypeVar
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.config import Settings, default_keyring
+from bot.config import Settings, default_keyring, load_office
 from core.crypto import KeyRing, KeyRingError
-from core.office import OfficeConfig, OfficeConfigError, load_office
+from core.office import OfficeConfig, OfficeConfigError
 from core.validation import sentence
 from storage.db import DB_FILENAME, Database
 from storage.dialogue import reseal_old_messages

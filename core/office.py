@@ -10,7 +10,6 @@ import re
 import tomllib
 from collections.abc import Sequence
 from datetime import time
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -241,26 +240,20 @@ class OfficeConfig(_Model):
         return self.department(self.intake_department)
 
 
-def load_office(path: Path | None) -> OfficeConfig:
-    """Parse and validate the office's TOML file; None gives the built-in defaults."""
-    if path is None:
-        return OfficeConfig()
+def parse_office(text: str, source: str) -> OfficeConfig:
+    """Parse and validate the office's TOML, as read from `source` (the file's name, which each
+    problem starts with)."""
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise OfficeConfigError(f"{path} does not exist") from None
-    except OSError as exc:
-        raise OfficeConfigError(f"{path} cannot be read ({exc.strerror})") from None
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise OfficeConfigError(f"{path} is not valid TOML: {_syntax(exc)}") from None
+        raise OfficeConfigError(f"{source} is not valid TOML: {_syntax(exc)}") from None
     try:
         return OfficeConfig.model_validate(data)
     except ValidationError as exc:
         found = problems(exc)
         if len(found) == 1:
-            raise OfficeConfigError(f"{path}: {found[0]}") from None
-        raise OfficeConfigError(f"{path} has {len(found)} problems", found) from None
+            raise OfficeConfigError(f"{source}: {found[0]}") from None
+        raise OfficeConfigError(f"{source} has {len(found)} problems", found) from None
 
 
 def _syntax(exc: tomllib.TOMLDecodeError) -> str:

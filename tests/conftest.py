@@ -12,11 +12,11 @@ import pytest
 from telegram.ext import BaseHandler
 
 from bot.app import OFFLINE_TOKEN, build_application
-from bot.config import Settings
+from bot.config import Settings, load_office
 from bot.fakeapi import InMemoryBotApi
 from bot.simulator import Simulation, simulation
 from core.crypto import KeyRing
-from core.office import OfficeConfig, load_office
+from core.office import OfficeConfig
 from storage.keyring import load_ring, save_ring
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,10 +25,9 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.app import OFFLINE_TOKEN, build_application
-from bot.config import Settings
+from bot.config import Settings, load_office
 from bot.fakeapi import InMemoryBotApi
 from bot.simulator import simulation
-from core.office import load_office
 from storage.keyring import load_ring
 from tests.liaisons import LIAISON, office_with_unit
 from tests.media import photo_with_exif

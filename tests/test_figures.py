@@ -114,7 +114,8 @@ def test_template_b_and_a_custom_template():
 
 
 def test_the_office_picks_a_template_in_its_toml(tmp_path):
-    from core.office import OfficeConfigError, load_office
+    from bot.config import load_office
+    from core.office import OfficeConfigError
 
     path = tmp_path / "office.toml"
     path.write_text('[figures]\ntemplate = "b"\n', encoding="utf-8")

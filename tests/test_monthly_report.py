@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from PIL import Image
 
 from bot import cli
-from core.office import load_office
+from bot.config import load_office
 from tests.conftest import EXAMPLE_CONFIG, services_of
 from tests.liaisons import LIAISON, OTHER_LIAISON, add_unit, press, put_clock, register_directly
 from tests.office import ADMIN, AUDITOR, INTAKE, add_staff

@@ -2,8 +2,9 @@
 
 import pytest
 
+from bot.config import load_office
 from core import taxonomy
-from core.office import OfficeConfig, OfficeConfigError, load_office
+from core.office import OfficeConfig, OfficeConfigError
 from tests.conftest import EXAMPLE_CONFIG
 
 DOMAIN_TABLE = {

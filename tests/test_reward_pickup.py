@@ -94,7 +94,8 @@ async def test_an_address_without_hours_says_office_hours(start_bot, office, cap
 def test_the_new_keys_are_read_from_the_toml_and_an_empty_one_is_refused(tmp_path):
     import pytest
 
-    from core.office import OfficeConfigError, load_office
+    from bot.config import load_office
+    from core.office import OfficeConfigError
 
     path = tmp_path / "office.toml"
     path.write_text('unit_name = "西山镇应急管理办公室"\n[rewards]\npickup_hours = "周三上午"\n', encoding="utf-8")

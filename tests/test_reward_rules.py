@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import load_office
 from core.casework import Verification
-from core.office import OfficeConfigError, load_office
+from core.office import OfficeConfigError
 from core.rewards import NATIONAL, SHANDONG_2021, AccidentFacts, accident_grade, suggest
 
 YUAN = 100

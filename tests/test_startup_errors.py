@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot import cli
+from bot.config import load_office
 from core.crypto import KeyRing
-from core.office import OfficeConfigError, load_office
+from core.office import OfficeConfigError
 from storage.keyring import save_ring
 
 PYDANTIC_WORDS = ("Value error", "Extra inputs", "String should", "Input should", "Field required", "^[", "pydantic")
