@@ -12,6 +12,7 @@ from telegram.request import BaseRequest
 import handlers
 from bot import jobs, network
 from bot.config import Settings
+from bot.fonts import find_cjk_fonts
 from bot.persistence import EncryptedPersistence
 from bot.services import Services
 from core.crypto import KeyRing
@@ -52,6 +53,7 @@ def build_application(
     use it for conversations of their own). `scheduled_jobs` False: no job at all (the console), so
     no reminder, prompt or outbox round runs against the data dir.
     """
+    find_cjk_fonts()  # /stats and /monthly draw charts
     services = Services(settings, office, ring)
     builder = (
         Application.builder()

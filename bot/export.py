@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from bot import startup
+from bot.fonts import find_cjk_fonts
 from core import rewards
 from core.office import OfficeConfig
 from core.periods import parse_month
@@ -88,6 +89,7 @@ def cmd_export_monthly(args: argparse.Namespace) -> int:
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
     office = startup.load_office_config(settings)
+    find_cjk_fonts()  # the month's chart
 
     async def export(db: Database) -> MonthlyFiles:
         vault = Vault(ring)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot import network, startup
 from bot.config import Settings
+from bot.fonts import find_cjk_fonts
 from bot.startup import StartupError
 from core import links
 from core.charts import CjkFontMissing
@@ -78,6 +79,7 @@ def cmd_poster(args: argparse.Namespace) -> int:
     username = args.bot or _username(settings, settings.bot_token.get_secret_value().strip())
     start = links.payload("report", args.industry, args.village)
     text = poster_text(office, links.url(username.lstrip("@"), start), args.lang, args.village, args.industry)
+    find_cjk_fonts()
     try:
         pdf, png = render(text)
     except CjkFontMissing as exc:

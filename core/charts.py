@@ -7,13 +7,11 @@ it when missing. Without one, `CjkFontMissing` says what to install rather than 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import matplotlib
 
@@ -40,32 +38,22 @@ class CjkFontMissing(RuntimeError):
     """No font that draws Chinese is installed."""
 
 
-#: File names of those fonts as Debian and others install them, for a font cache built before them.
-#: (Compared in lower case without "-" or "_".)
+#: File names of those fonts as Debian and others install them, for a font cache built before them
+#: (bot.fonts). Compared in lower case without "-" or "_".
 CJK_FILES = ("wqymicrohei", "wqyzenhei", "notosanscjk", "notosanssc", "sourcehansans", "uming", "simhei", "msyh")
 
 
-def _installed_family() -> str | None:
+def installed_family() -> str | None:
+    """The most preferred CJK family matplotlib's font cache knows, if any."""
     installed = {f.name for f in font_manager.fontManager.ttflist}
     return next((family for family in CJK_FAMILIES if family in installed), None)
 
 
-def _register_font_files() -> None:
-    """Add CJK font files on disk that matplotlib's font cache does not know (installed after it was built)."""
-    for name in font_manager.findSystemFonts():
-        path = Path(name)
-        if not path.name.lower().replace("-", "").replace("_", "").startswith(CJK_FILES):
-            continue
-        with contextlib.suppress(Exception):  # a file FreeType cannot read is not ours to fix
-            font_manager.fontManager.addfont(str(path))
-
-
 @cache
 def cjk_family() -> str:
-    family = _installed_family()
-    if family is None:
-        _register_font_files()
-        family = _installed_family()
+    """The CJK family to draw with. A font installed after matplotlib built its cache is added by
+    bot.fonts.find_cjk_fonts at start-up (core reads no files)."""
+    family = installed_family()
     if family is None:
         raise CjkFontMissing(
             "No Chinese font is installed, so charts cannot show their labels. "

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from matplotlib import font_manager
 
+from bot.fonts import find_cjk_fonts
 from core import charts
 from tests.conftest import ROOT
 
@@ -120,7 +121,8 @@ def _cache_without_cjk(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_font_installed_after_matplotlibs_cache_is_found(monkeypatch: pytest.MonkeyPatch, fresh_family):
     _cache_without_cjk(monkeypatch)
-    assert charts._installed_family() is None
+    assert charts.installed_family() is None
+    find_cjk_fonts()  # at start-up
     assert charts.cjk_family() in charts.CJK_FAMILIES
     png = charts.bar_panels("举报统计", [charts.Panel("按行业", [("建筑施工", 3), ("消防", 1)])])
     assert png.startswith(b"\x89PNG")
@@ -129,6 +131,7 @@ def test_a_font_installed_after_matplotlibs_cache_is_found(monkeypatch: pytest.M
 def test_no_font_at_all_names_a_fix(monkeypatch: pytest.MonkeyPatch, fresh_family):
     _cache_without_cjk(monkeypatch)
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *a, **k: [])
+    find_cjk_fonts()
     with pytest.raises(charts.CjkFontMissing, match="apt-get install fonts-wqy-microhei"):
         charts.cjk_family()
 
