@@ -8,7 +8,7 @@ A hostile file must not take the bot down: a 17 KB PNG can claim 20,000 × 20,00
 gigabyte to decode. So an image is opened only with the formats below (never EPS, which Pillow
 hands to Ghostscript), its size is read from the header before any pixel is decoded and refused
 above `MAX_PIXELS`, and Pillow's DecompressionBombWarning is an error. The decoding itself runs in
-a worker process bounded in time and memory (core.image_worker).
+a worker process bounded in time and memory (storage.image_worker).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def check_size(data: bytes) -> None:
 
 
 def strip_image_metadata(data: bytes) -> tuple[bytes, str]:
-    """The image re-encoded from its pixels alone, and its MIME type (in this process: see core.image_worker)."""
+    """The image re-encoded from its pixels alone, and its MIME type (in this process: see storage.image_worker)."""
     check_size(data)
     try:
         with warnings.catch_warnings():

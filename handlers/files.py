@@ -14,7 +14,6 @@ from telegram.error import BadRequest
 from telegram.ext import Application, BaseHandler, MessageHandler, TypeHandler, filters
 
 from core.filetypes import Verdict, classify, extension_of
-from core.image_worker import clean_image
 from core.media import (
     DOWNLOAD_LIMIT,
     OversizedImage,
@@ -26,6 +25,7 @@ from core.media import (
 from handlers.common import Context, tr
 from handlers.i18n import Translate
 from storage.drafts import EvidenceFile
+from storage.image_worker import clean_image
 
 log = logging.getLogger("tipline.files")
 
@@ -125,7 +125,7 @@ async def fetch(context: Context, file_id: str) -> bytes | None:
 
 async def receive(update: Update, context: Context) -> Received:
     """Download the message's file. Images lose their metadata (re-encoded in a worker process,
-    core.image_worker); other files are checked against core.filetypes' allow-list."""
+    storage.image_worker); other files are checked against core.filetypes' allow-list."""
     kind, telegram_file, name, mime = _attachment(update)
     data = await _download(context, telegram_file)
     if data is None:

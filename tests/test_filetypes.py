@@ -7,9 +7,9 @@ import io
 import pytest
 from PIL import EpsImagePlugin, Image
 
-from core import image_worker
 from core.filetypes import Verdict, classify
 from core.media import MAX_PIXELS, OversizedImage, UnreadableImage, check_size, looks_like_image, strip_image_metadata
+from storage import image_worker
 from tests.hostile import EPS, EXE, HTA, LNK, MP4, PDF, SVG, jar, office_zip, ole_doc, png_bomb
 from tests.media import exif_of, photo_with_exif
 

@@ -8,10 +8,10 @@ import time
 
 from telegram import InputFile, Update
 
-from core import image_worker
 from core.roles import Role
 from handlers import files
 from handlers.office import inbox
+from storage import image_worker
 from tests.conftest import services_of
 from tests.hostile import EPS, EXE, HTA, LNK, PDF, SVG, office_zip, png_bomb
 from tests.media import photo_with_exif

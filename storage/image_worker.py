@@ -6,6 +6,10 @@ that first limits its own address space (`MEMORY_BYTES`) and CPU time; the bot w
 pool: a decode that runs over is killed alone, without failing other chats' images in the same
 pool. At most `WORKERS` run at once, so a burst of files cannot take all the server's memory.
 
+It lives in storage/, the layer that touches the machine (the database, the key ring file, and
+these processes), rather than in core/, which does no I/O: the worker itself runs core code alone
+(core.media), without telegram or the database (storage/__init__ imports nothing).
+
 The protocol: the image's bytes on stdin; on stdout one line (`ok <mime>`, `oversized`, or
 `unreadable`) and, after `ok`, the cleaned bytes.
 """
@@ -51,7 +55,7 @@ async def clean_image(data: bytes) -> tuple[bytes, str]:
 async def run_worker(data: bytes) -> tuple[str, bytes]:
     """(status line, cleaned bytes) from a fresh worker process; ("timeout", b"") when it ran over."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "core.image_worker", str(MEMORY_BYTES), str(int(SECONDS) + 1),
+        sys.executable, "-m", "storage.image_worker", str(MEMORY_BYTES), str(int(SECONDS) + 1),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, cwd=_ROOT,
     )  # fmt: skip
     try:
