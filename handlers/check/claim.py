@@ -10,7 +10,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
-from handlers.check import check_keyboard, requires, say, show_view
+from handlers.check.session import check_keyboard, requires, say, show_view
 from handlers.common import Context, chat_language, now, services, tr
 from handlers.erase import delete_read
 from handlers.i18n import Translate

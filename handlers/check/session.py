@@ -1,10 +1,7 @@
-"""Check a report: tip number + receipt code, then the status, deadlines and dialogue, and actions.
-
-Wrong codes are limited per chat (storage.limits). A verified session lasts 15 minutes; after it
-the code is asked again. The session (which tip this chat is looking at) lives in memory only, in
-bot_data, which is never persisted, and so do the conversation's states here (transient_states,
-bot.persistence): nothing stored links the chat to the tip, or says that it checked one. The logs
-name the event, never the tip.
+"""The kernel of checking a report: the session (which tip this chat may look at, in memory only),
+the number and the receipt code, the view, and `requires`, which runs an action only while the tip
+allows it. The conversation's other steps (handlers.check) and the reward claim
+(handlers.check.claim) build on this module; it imports neither.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import ConversationHandler
 
 from core import receipts
 from core.parsing import parse_tip_number
@@ -24,11 +21,8 @@ from core.tips import open_deadlines, open_question, reporter_actions
 from handlers.check_view import render
 from handlers.common import Context, chat_language, is_private, now, services, today, tr
 from handlers.erase import delete_read, with_written_down
-from handlers.files import FILES, VOICE, in_background, receive
 from handlers.menu import menu_keyboard
-from handlers.office.alerts import alert_reporter_wrote
 from handlers.report.flow import FLOW
-from handlers.uploads import within_daily_bytes
 
 log = logging.getLogger("tipline.check")
 _SESSIONS = "check_sessions"  # bot_data key: chat id -> {"number", "until"}; memory only
@@ -43,7 +37,7 @@ def _session(update: Update, context: Context) -> dict:
     return context.bot_data.setdefault(_SESSIONS, {}).setdefault(update.effective_chat.id, {})
 
 
-def _drop_session(update: Update, context: Context) -> None:
+def drop_session(update: Update, context: Context) -> None:
     context.bot_data.setdefault(_SESSIONS, {}).pop(update.effective_chat.id, None)
 
 
@@ -85,7 +79,7 @@ async def _locked(update: Update, context: Context) -> bool:
     _ = tr(context)
     await say(update, context, _("Too many wrong codes. Please try again after {time}.").format(time=f"{until:%H:%M}"),
                menu_keyboard(context))  # fmt: skip
-    _drop_session(update, context)
+    drop_session(update, context)
     return True
 
 
@@ -99,7 +93,7 @@ async def start(update: Update, context: Context) -> object:
     context.chat_data[FLOW] = "check"
     if await _locked(update, context):
         return ConversationHandler.END
-    _drop_session(update, context)
+    drop_session(update, context)
     _ = tr(context)
     await say(
         update,
@@ -117,7 +111,7 @@ async def on_number(update: Update, context: Context) -> object:
         await say(update, context, _("That is not a tip number. It looks like JB2026-000123. Please type it again:"),
                    check_keyboard(_cancel_row(context)))  # fmt: skip
         return NUMBER
-    _drop_session(update, context)
+    drop_session(update, context)
     _session(update, context)["number"] = number
     return await _ask_code(update, context)
 
@@ -208,7 +202,7 @@ async def _expired(update: Update, context: Context) -> object:
     return await start(update, context)
 
 
-async def _allowed(update: Update, context: Context, action: str) -> str | None:
+async def allowed(update: Update, context: Context, action: str) -> str | None:
     """The session's tip number if `action` is allowed now; None after showing why not (or the view)."""
     number = _session_number(update, context)
     if number is None:
@@ -222,48 +216,8 @@ async def _allowed(update: Update, context: Context, action: str) -> str | None:
     return number
 
 
-async def on_view_button(update: Update, context: Context) -> object:
-    query = update.callback_query
-    await query.answer()
-    action, _sep, argument = query.data.removeprefix("check:").partition(":")
-    if action == "exit":
-        return await leave(update, context)
-    if action == "again":
-        return await start(update, context)
-    if action == "refresh":
-        return await show_view(update, context)
-    number = await _allowed(update, context, action.removesuffix("_yes"))
-    if number is None:
-        return _state_after_refusal(update, context)
-    _ = tr(context)
-    if action == "write":
-        prompt = _("Type your message to the office, or send photos or files. Tap Done when finished.")
-        await say(update, context, prompt, check_keyboard([(_("Done"), "refresh")]))
-        return WRITE
-    if action == "claim":
-        from handlers import claim  # claim builds on this module
-
-        return await claim.ask_duty(update, context)
-    if action == "object":
-        prompt = _("Please write what you object to in the reply, and why:")
-        await say(update, context, prompt, check_keyboard([(_("Back"), "refresh")]))
-        return OBJECT
-    if action == "withdraw":
-        text = _("Withdraw report {number}? The office stops working on it and you get no reply.").format(number=number)
-        confirm = [(_("Yes, withdraw it"), f"withdraw_yes:{number}"), (_("No"), "refresh")]
-        await say(update, context, text, check_keyboard(confirm))
-        return WITHDRAW
-    if action != "withdraw_yes" or argument != number:  # an old confirmation, for another tip
-        return await show_view(update, context, _("This button is no longer valid."))
-    await services(context).casework.withdraw(number, now(context))
-    log.info("a tip withdrawn by its reporter")
-    _drop_session(update, context)
-    await say(update, context, _("Report {number} has been withdrawn.").format(number=number), menu_keyboard(context))
-    return ConversationHandler.END
-
-
-def _state_after_refusal(update: Update, context: Context) -> object:
-    """After _allowed said no: the view if the session holds, else the code is being asked."""
+def state_after_refusal(update: Update, context: Context) -> object:
+    """After allowed said no: the view if the session holds, else the code is being asked."""
     return VIEW if _session_number(update, context) else CODE
 
 
@@ -273,137 +227,11 @@ def requires(action: str) -> Callable[[ActionHandler], Callable[[Update, Context
     def wrap(handler: ActionHandler) -> Callable[[Update, Context], Awaitable[object]]:
         @functools.wraps(handler)
         async def guarded(update: Update, context: Context, *args: object) -> object:
-            number = await _allowed(update, context, action)
+            number = await allowed(update, context, action)
             if number is None:
-                return _state_after_refusal(update, context)
+                return state_after_refusal(update, context)
             return await handler(update, context, number, *args)
 
         return guarded
 
     return wrap
-
-
-@requires("write")
-async def on_message(update: Update, context: Context, number: str) -> object:
-    _ = tr(context)
-    svc = services(context)
-    text = update.message.text.strip()
-    if not text:
-        await say(update, context, _("The message is empty. Please type your answer."))
-        return WRITE
-    kind = "answer" if open_question(await svc.tips.messages(number)) else "message"
-    await svc.tips.add_message(number, "reporter", kind, text[:4000], today(context))
-    log.info("reporter %s added to a tip", kind)
-    await alert_reporter_wrote(context.application, number, kind)
-    await say(
-        update,
-        context,
-        _("Sent to the office. You can send more, or tap Done."),
-        check_keyboard([(_("Done"), "refresh")]),
-    )
-    return WRITE
-
-
-@in_background
-@requires("write")
-async def on_file(update: Update, context: Context, number: str) -> object:
-    _ = tr(context)
-    svc = services(context)
-    limit = svc.office.limits.max_files_per_tip
-    if await svc.tips.file_count(number) >= limit:
-        notice = _.ngettext(
-            "This report already holds {limit} file, the most one report can hold.",
-            "This report already holds {limit} files, the most one report can hold.",
-            limit,
-        ).format(limit=limit)
-        await say(update, context, notice, check_keyboard([(_("Done"), "refresh")]))
-        return WRITE
-    if (over := within_daily_bytes(update, context)) is not None:
-        await say(update, context, over, check_keyboard([(_("Done"), "refresh")]))
-        return WRITE
-    received = await receive(update, context)
-    notice = received.problem(_)
-    if notice is None:
-        await svc.tips.add_file(number, received.file, today(context))
-        log.info("reporter evidence added to a tip")
-        await alert_reporter_wrote(context.application, number, "evidence")
-        notice = _("File received and added to your report.")
-    await say(update, context, notice, check_keyboard([(_("Done"), "refresh")]))
-    return WRITE
-
-
-@requires("object")
-async def on_objection(update: Update, context: Context, number: str) -> object:
-    _ = tr(context)
-    svc = services(context)
-    text = update.message.text.strip()
-    if len(text) < 5:
-        await say(update, context, _("Please write a little more: what you object to, and why."))
-        return OBJECT
-    await svc.casework.object(number, text[:4000], now(context))
-    log.info("an objection to a tip's reply")
-    await alert_reporter_wrote(context.application, number, "objection")
-    days = svc.office.deadlines.review_days
-    recorded = _.ngettext(
-        "Your objection has been recorded. The office reviews the case within {days} day.",
-        "Your objection has been recorded. The office reviews the case within {days} days.",
-        days,
-    )
-    return await show_view(update, context, recorded.format(days=days))
-
-
-async def on_voice(update: Update, context: Context) -> object:
-    _ = tr(context)
-    await say(update, context, _("Voice messages are not accepted: a voice can identify you. Please type instead."))
-    return None  # stay in the current state
-
-
-async def on_other(update: Update, context: Context) -> object:
-    _ = tr(context)
-    await say(update, context, _("Please type your answer as text."))
-    return None
-
-
-async def on_stray(update: Update, context: Context) -> object:
-    _ = tr(context)
-    await say(update, context, _("Please answer this step with the buttons below."))
-    return None
-
-
-async def leave(update: Update, context: Context) -> object:
-    _drop_session(update, context)
-    _ = tr(context)
-    await say(update, context, _("You have left the report. Choose below:"), menu_keyboard(context))
-    return ConversationHandler.END
-
-
-def entry_points() -> list[CallbackQueryHandler]:
-    return [CallbackQueryHandler(start, pattern=r"^menu:check$")]
-
-
-def claim_states(buttons, text, tail, stray) -> dict[str, list]:
-    from handlers import claim  # claim builds on this module
-
-    return claim.states(buttons, text, tail, stray)
-
-
-def transient_states() -> frozenset[str]:
-    """The states of checking a report (and claiming a reward), never written to the database: they
-    serve the session, which is in memory only, so after a restart the check starts again."""
-    return frozenset(states())
-
-
-def states() -> dict[str, list]:
-    buttons = CallbackQueryHandler(on_view_button, pattern=r"^check:")
-    text = filters.TEXT & ~filters.COMMAND
-    tail = [MessageHandler(VOICE, on_voice), MessageHandler(~filters.COMMAND, on_other)]
-    stray = [MessageHandler(VOICE, on_voice), MessageHandler(~filters.COMMAND, on_stray)]
-    return {
-        NUMBER: [buttons, MessageHandler(text, on_number), *tail],
-        CODE: [buttons, MessageHandler(text, on_code), *tail],
-        VIEW: [buttons, *stray],
-        WRITE: [buttons, MessageHandler(text, on_message), MessageHandler(FILES, on_file, block=False), *tail],
-        OBJECT: [buttons, MessageHandler(text, on_objection), *tail],
-        WITHDRAW: [buttons, *stray],
-        **claim_states(buttons, text, tail, stray),
-    }
