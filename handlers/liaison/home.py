@@ -99,14 +99,19 @@ async def _quarter_block(context: Context, item: Liaison, lines: list[str], rows
     rows.append([InlineKeyboardButton(text, callback_data=f"lq:{item.unit.id}:{quarter.period}")])
 
 
+def how_to_register(_: Translate) -> str:
+    return _(
+        "To register as your unit's liaison (联络员), send the code the office gave you with the command, "
+        "like this: /register K7QX-M3PA"
+    )
+
+
 async def send_home(update: Update, context: Context) -> None:
     _ = tr(context)
     svc = services(context)
     chat = update.effective_chat.id
     mine = await svc.units.of_user(update.effective_user.id)
     if not mine:
-        from handlers.liaison.register import how_to_register
-
         await context.bot.send_message(chat, how_to_register(_))
         return
     month = current_month(svc.office.figures.chosen, now(context), svc.office.figures.at)

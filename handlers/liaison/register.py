@@ -14,6 +14,7 @@ from telegram.ext import ConversationHandler
 from core.liaisons import Contact
 from handlers.common import Context, chat_language, is_private, now, services, tr
 from handlers.i18n import N_, Translate, translator
+from handlers.liaison.home import how_to_register, send_home
 from handlers.office.form_fields import Field, Values
 from handlers.office.forms import Form, begin, define
 from storage.staff import InviteError
@@ -27,13 +28,6 @@ def invite_problem(reason: str, _: Translate) -> str:
         "used": _("That code has been used already. Please ask the office for a new one."),
         "expired": _("That code has expired. Please ask the office for a new one."),
     }[reason]
-
-
-def how_to_register(_: Translate) -> str:
-    return _(
-        "To register as your unit's liaison (联络员), send the code the office gave you with the command, "
-        "like this: /register K7QX-M3PA"
-    )
 
 
 async def _anyone(context: Context, user_id: int) -> int:
@@ -58,8 +52,6 @@ async def _submit(update: Update, context: Context, user_id: int, unit_id: str, 
     log.info("liaison registered for unit %s%s", unit_id, " (handover)" if before else "")
     if before is not None:
         await _tell_previous(context, before.user_id, before.lang, unit.name, fields["name"])
-    from handlers.liaison.home import send_home  # the home view needs the registration done first
-
     done = _("✅ Registered: you are now the liaison of {unit}.")
     await context.bot.send_message(update.effective_chat.id, done.format(unit=unit.name))
     await send_home(update, context)

@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from handlers.common import Context, is_private, services, today, tr
 from handlers.files import FILES, VOICE
-from handlers.report import evidence, steps
+from handlers.report import buttons, evidence, steps
 from handlers.report.flow import DRAFT, FLOW, STEP_NUMBERS, new_draft
 from handlers.report.summary import daily_limit_text
 
@@ -41,7 +41,7 @@ def entry_points() -> list[CallbackQueryHandler]:
 
 def states() -> dict[str, list]:
     inputs = [
-        CallbackQueryHandler(steps.on_button, pattern=r"^tip:"),
+        CallbackQueryHandler(buttons.on_button, pattern=r"^tip:"),
         MessageHandler(filters.TEXT & ~filters.COMMAND, steps.on_text),
         MessageHandler(filters.LOCATION, steps.on_location),
         MessageHandler(FILES, evidence.on_file, block=False),  # handlers.files: in the background

@@ -8,16 +8,15 @@ from typing import Any
 
 from telegram import Update
 
-from core import taxonomy
-from core.office import OfficeConfig
 from core.parsing import normalize_phone, parse_count
 from core.tips import DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX, SITE_MAX
 from handlers.common import Context, chat_language, services, today, tr
 from handlers.erase import delete_read
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
-from handlers.report.flow import DRAFT, STEP_NUMBERS, edit_target, next_step, previous_step, settle
+from handlers.report.flow import DRAFT, next_step, settle
 from handlers.report.questions import header, question
+from handlers.report.review import summary
 
 END = -1  # ConversationHandler.END, without importing the handler machinery here
 #: Steps whose answer identifies the reporter: their message is deleted from the chat once read.
@@ -50,8 +49,6 @@ def needs_draft(handler: Handler) -> Handler:
 
 async def show(update: Update, context: Context, notice: str | None = None) -> str:
     """Send the current step's question (after `notice`); returns the step, the new state."""
-    from handlers.report.summary import summary  # the summary needs the steps' vocabulary, not vice versa
-
     draft = draft_of(context)
     _ = tr(context)
     office = services(context).office
@@ -73,84 +70,6 @@ async def advance(update: Update, context: Context, notice: str | None = None) -
     draft = draft_of(context)
     draft["step"] = next_step(draft, services(context).office)
     return await show(update, context, notice)
-
-
-# -- buttons -----------------------------------------------------------------------------------
-
-
-def _button_answer(step: str, value: str, draft: dict[str, Any], office: OfficeConfig) -> bool:
-    """Record a button's answer; False if the value is not one this step offers (a forged press)."""
-    answers = draft["answers"]
-    choices: dict[str, Any] = {
-        "intro": {"start"},
-        "who": {"public", "employee", "other"},
-        "kind": taxonomy.KIND_BY_CODE,
-        "subtype": taxonomy.SUBTYPE_BY_CODE,
-        "acc_dead": {"unknown"},
-        "acc_injured": {"unknown"},
-        "industry": taxonomy.INDUSTRY_BY_CODE,
-        "village": {v.code for v in office.villages} | {"none"},
-        "site": {"skip"} if answers.get("location") else set(),
-        "evidence": {"done"},
-        "identity": {"anonymous", "named"},
-        "push": {"yes", "no"},
-    }
-    if value not in choices.get(step, ()):
-        return False
-    if step == "kind" and answers.get("kind") != value:
-        for stale in ("subtype", "acc_when", "acc_dead", "acc_injured"):
-            answers.pop(stale, None)
-    if step == "identity" and value == "anonymous":
-        answers.pop("name", None)
-        answers.pop("phone", None)
-    if step in ("acc_dead", "acc_injured"):
-        answers[step.removeprefix("acc_")] = None  # not known
-    elif step not in ("intro", "site", "evidence"):
-        answers[step] = value
-    return True
-
-
-@needs_draft
-async def on_button(update: Update, context: Context) -> object:
-    from handlers.report.summary import cancel, submit
-
-    query = update.callback_query
-    draft = draft_of(context)
-    _ = tr(context)
-    parts = query.data.split(":", 2)
-    if parts == ["tip", "cancel"]:
-        await query.answer()
-        return await cancel(update, context)
-    if draft is None or len(parts) != 3 or parts[1] != draft["step"]:
-        await query.answer(_("This button is no longer valid."))
-        return await show(update, context) if draft else END
-    await query.answer()
-    step, value = parts[1], parts[2]
-    office = services(context).office
-    if value == "back":
-        return await _back(update, context, draft, office)
-    if step == "summary":
-        if value == "submit":
-            return await submit(update, context)
-        target = edit_target(value.removeprefix("edit:"), office) if value.startswith("edit:") else None
-        if target is None:
-            return await show(update, context, _("This button is no longer valid."))
-        draft["editing"], draft["step"] = target, target
-        if target in draft.get("preset", []):
-            draft["preset"].remove(target)  # asked again, so it is in the sequence again
-        return await show(update, context)
-    if not _button_answer(step, value, draft, office):
-        return await show(update, context, _("This button is no longer valid."))
-    return await advance(update, context)
-
-
-async def _back(update: Update, context: Context, draft: dict[str, Any], office: OfficeConfig) -> str:
-    previous = previous_step(draft, office)
-    editing = draft.get("editing")
-    if editing and STEP_NUMBERS.get(previous) != STEP_NUMBERS[editing]:
-        draft["editing"], previous = None, "summary"
-    draft["step"] = previous
-    return await show(update, context)
 
 
 # -- text --------------------------------------------------------------------------------------
