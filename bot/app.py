@@ -17,6 +17,7 @@ from bot.persistence import EncryptedPersistence
 from bot.services import Services
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from handlers.office.commands import publish_all
 from handlers.profile import publish_profile
 
 log = logging.getLogger("tipline.app")
@@ -30,6 +31,7 @@ async def _post_init(app: Application) -> None:
     if app.bot_data["services"].office.rewards.pickup_address is None:
         log.warning("rewards are collected by payment details only: [rewards] pickup_address is not set")
     await publish_profile(app)
+    await publish_all(app)  # each staff member's own menu, as their roles are now
 
 
 async def _post_shutdown(app: Application) -> None:

@@ -17,6 +17,8 @@ TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
 #: Where the key ring was kept by default before it moved out of the data dir: `<data dir>/keyring.json`.
 OLD_KEYRING_NAME = "keyring.json"
+#: The file `python -m bot console` leaves in a trial data dir of its own (bot.trial).
+TRIAL_MARKER = "console-trial.txt"
 
 
 def default_keyring() -> Path:

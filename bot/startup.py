@@ -13,7 +13,7 @@ from typing import TypeVar
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from bot.config import Settings, default_keyring, load_office
+from bot.config import TRIAL_MARKER, Settings, default_keyring, load_office
 from core.crypto import KeyRing, KeyRingError
 from core.office import OfficeConfig, OfficeConfigError
 from core.validation import sentence
@@ -122,10 +122,8 @@ def load_keyring(settings: Settings) -> KeyRing:
 def keyring_warning(settings: Settings) -> str | None:
     """A sentence if the key ring is inside the data dir (the old default, or TIPLINE_KEYRING set so),
     where whoever copies the data dir gets the keys with it; None if it is kept apart."""
-    from bot.trial import MARKER  # bot.trial imports this module
-
     path, data_dir = settings.keyring_path, settings.data_dir
-    if not path.resolve().is_relative_to(data_dir.resolve()) or (data_dir / MARKER).exists():
+    if not path.resolve().is_relative_to(data_dir.resolve()) or (data_dir / TRIAL_MARKER).exists():
         return None  # apart, or the console's trial data dir, whose own ring holds no office's keys
     new = default_keyring()
     return (

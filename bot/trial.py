@@ -9,12 +9,12 @@ the in-memory Bot API, marked as delivered and lost), and `run` refuses a data d
 
 from __future__ import annotations
 
-from bot.config import Settings
+from bot.config import TRIAL_MARKER, Settings
 from bot.startup import StartupError, database_path, load_settings
 from core.crypto import KeyRing
 from storage.keyring import save_ring
 
-MARKER = "console-trial.txt"
+MARKER = TRIAL_MARKER
 MARKER_TEXT = "Made by `python -m bot console`: trial data, not an office's. The bot refuses to run on it.\n"
 #: A trial's own key ring, in its data dir unless TIPLINE_KEYRING names one: nothing of the office's is made or used.
 KEYRING = "trial-keyring.json"

@@ -48,8 +48,9 @@ def short_description(office: OfficeConfig, lang: str) -> str:
 
 
 async def publish_profile(app: Application) -> None:
-    """Set the command menu and the descriptions, per language, and each staff member's own menu
-    (handlers.office.commands); a failure is logged, never fatal."""
+    """Set the command menu and the descriptions, per language; a failure is logged, never fatal.
+    (Each staff member's own menu builds on this one: handlers.office.commands.publish_all, which
+    post_init calls next.)"""
     office = app.bot_data["services"].office
     default = app.bot_data["services"].language
     for code, lang in ((None, default), *((code, code) for code in LANGUAGES)):
@@ -65,9 +66,6 @@ async def publish_profile(app: Application) -> None:
             await app.bot.set_my_short_description(short_description(office, lang), language_code=code)
         except TelegramError as exc:
             log.warning("bot profile (%s) not set: %s", code or "default", type(exc).__name__)
-    from handlers.office.commands import publish_all  # the office's layer sits beside this one
-
-    await publish_all(app)  # each staff member's own menu, as their roles are now
 
 
 def about_text(office: OfficeConfig, lang: str) -> str:

@@ -1,0 +1,255 @@
+"""The layers hold: no import cycle, no upward import, no file I/O in core/.
+
+A small AST check over every .py file of bot/, handlers/, core/ and storage/ (no dependency):
+every import counts, at module level, under TYPE_CHECKING or inside a function. Layers, top to
+bottom: bot → handlers → storage → core. core/ imports nothing of ours above it, nor telegram,
+aiosqlite or sqlite3; storage/ never imports telegram or handlers; handlers/ never import bot.
+core/ does no file I/O: a deny-list of calls (open(), Path's reads and writes, os., shutil.,
+subprocess., tomllib.load …); writing into an in-memory buffer (io.BytesIO) is not I/O.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ("core", "storage", "handlers", "bot")  # bottom to top
+FORBIDDEN = {
+    "core": {"telegram", "aiosqlite", "sqlite3"},
+    "storage": {"telegram"},
+}
+
+# Calls that read or write the file system, or start a process: module.function, any function of a
+# module, builtins, and methods by name (Path's, a workbook's or a figure's .save).
+DENIED_MODULES = {"os", "shutil", "subprocess", "tempfile", "socket", "glob", "pathlib", "resource"}
+DENIED_FUNCTIONS = {
+    "tomllib.load",
+    "json.load",
+    "json.dump",
+    "pickle.load",
+    "pickle.dump",
+    "asyncio.create_subprocess_exec",
+    "asyncio.create_subprocess_shell",
+    "io.open",
+}
+DENIED_BUILTINS = {"open", "input", "print"}
+DENIED_METHODS = {
+    "read_text",
+    "read_bytes",
+    "write_text",
+    "write_bytes",
+    "open",
+    "save",
+    "savefig",
+    "mkdir",
+    "rmdir",
+    "unlink",
+    "touch",
+    "chmod",
+    "rename",
+    "iterdir",
+    "glob",
+    "rglob",
+    "exists",
+    "is_file",
+    "is_dir",
+    "stat",
+    "addfont",
+    "findSystemFonts",
+}
+BUFFERS = {"BytesIO", "StringIO"}
+
+
+def _sources() -> Iterator[tuple[str, Path]]:
+    for layer in LAYERS:
+        for path in sorted((ROOT / layer).rglob("*.py")):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            yield ".".join(parts), path
+
+
+MODULES = dict(_sources())
+
+
+def _resolve(module: str, path: Path, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    package = module.split(".")
+    if path.name != "__init__.py":
+        package.pop()
+    base = package[: len(package) - node.level + 1]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _imports(module: str, path: Path) -> Iterator[tuple[str, int]]:
+    """Every name imported, as the module it names (ours, when `from X import Y` names one)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom):
+            base = _resolve(module, path, node)
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                yield (full if full in MODULES else base), node.lineno
+
+
+def _ours(name: str) -> str | None:
+    """The module of ours an import reaches (its longest known prefix), if any."""
+    parts = name.split(".")
+    while parts:
+        if ".".join(parts) in MODULES:
+            return ".".join(parts)
+        parts.pop()
+    return None
+
+
+def _graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {m: set() for m in MODULES}
+    for module, path in MODULES.items():
+        for name, _line in _imports(module, path):
+            target = _ours(name)
+            if target and target != module:
+                graph[module].add(target)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def _buffers(tree: ast.AST) -> set[str]:
+    """Names bound to an in-memory buffer (x = io.BytesIO(), with io.BytesIO() as x)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            pairs = [(t, node.value) for t in node.targets]
+            pairs += [
+                pair
+                for t in node.targets
+                if isinstance(t, ast.Tuple) and isinstance(node.value, ast.Tuple)
+                for pair in zip(t.elts, node.value.elts, strict=False)
+            ]
+            names |= {t.id for t, value in pairs if isinstance(t, ast.Name) and _is_buffer(value)}
+        elif (
+            isinstance(node, ast.withitem)
+            and _is_buffer(node.context_expr)
+            and isinstance(node.optional_vars, ast.Name)
+        ):
+            names.add(node.optional_vars.id)
+    return names
+
+
+def _is_buffer(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and _dotted(node.func).split(".")[-1] in BUFFERS
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else node.attr
+    return ""
+
+
+def _in_memory(call: ast.Call, buffers: set[str]) -> bool:
+    if not call.args:
+        return False
+    first = call.args[0]
+    return _is_buffer(first) or (isinstance(first, ast.Name) and first.id in buffers)
+
+
+def _io_calls(source: str) -> Iterator[tuple[int, str]]:
+    """The denied calls of a module's source, with their lines."""
+    tree = ast.parse(source)
+    buffers = _buffers(tree)
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _dotted(node.func)
+        denied = (
+            name in DENIED_FUNCTIONS
+            or name.split(".")[0] in DENIED_MODULES
+            or name in DENIED_BUILTINS
+            or (isinstance(node.func, ast.Attribute) and node.func.attr in DENIED_METHODS)
+        )
+        if denied and not _in_memory(node, buffers):
+            yield node.lineno, name or getattr(node.func, "attr", "?")
+
+
+def test_no_import_cycle():
+    assert _cycles(_graph()) == []
+
+
+def test_imports_go_down_only():
+    upward = []
+    for module, path in MODULES.items():
+        layer = module.split(".")[0]
+        for name, line in _imports(module, path):
+            top = name.split(".")[0]
+            above = top in LAYERS and LAYERS.index(top) > LAYERS.index(layer)
+            if above or top in FORBIDDEN.get(layer, set()):
+                upward.append(f"{path.relative_to(ROOT)}:{line}: {name}")
+    assert upward == []
+
+
+def test_core_does_no_file_io():
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {name}("
+        for path in sorted((ROOT / "core").rglob("*.py"))
+        for line, name in _io_calls(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_check_sees_what_it_must():
+    """The checks themselves find a cycle, and file I/O but not writing into a buffer."""
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    source = (
+        "import io\nb = io.BytesIO()\nwb.save(b)\nwb.save('x.xlsx')\nopen('f')\n"
+        "Path('k').read_text()\nos.replace(a, b)\ntomllib.loads(s)\ntomllib.load(f)\n"
+        "pdf, png = io.BytesIO(), io.BytesIO()\nfig.savefig(png)\nfig.savefig('p.png')\n"
+    )
+    assert [line for line, _name in _io_calls(source)] == [4, 5, 6, 7, 9, 12]
