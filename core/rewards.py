@@ -9,14 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.casework import Verification
 from core.money import format_yuan
-
-if TYPE_CHECKING:  # core.office reads rule sets from here; core.casework reads core.office
-    from core.casework import Verification
 
 YUAN = 100  # fen
 _Yuan = Annotated[int, Field(ge=0, le=10_000_000)]
