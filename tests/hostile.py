@@ -32,15 +32,57 @@ def png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zeros) + _chunk(b"IEND", b"")
 
 
-def office_zip(kind: str = "word", *, macros: bool = False) -> bytes:
-    """A minimal Office Open XML file (docx, xlsx, pptx by `kind`), with a VBA project if `macros`."""
+def office_zip(kind: str = "word", *, macros: bool = False, types: str = "", parts: dict | None = None) -> bytes:
+    """A minimal Office Open XML file (docx, xlsx, pptx by `kind`), with a VBA project if `macros`,
+    `types` inside its `[Content_Types].xml` and more `parts` (name -> text or bytes)."""
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", f'<?xml version="1.0"?><Types>{types}</Types>')
         archive.writestr(f"{kind}/document.xml", '<?xml version="1.0"?><document/>')
         if macros:
             archive.writestr(f"{kind}/vbaProject.bin", OLE + b"\x00" * 32)
+        for name, body in (parts or {}).items():
+            archive.writestr(name, body)
     return out.getvalue()
+
+
+def relationship(kind: str, target: str, external: bool) -> str:
+    """A `.rels` part with one relationship of `kind` (attachedTemplate, hyperlink...) to `target`."""
+    mode = ' TargetMode="External"' if external else ""
+    return ('<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}"'
+            f' Target="{target}"{mode}/></Relationships>')  # fmt: skip
+
+
+def crowded_zip(entries: int) -> bytes:
+    """A ZIP named like a .docx with `entries` empty members (written byte by byte: zipfile would take
+    seconds): parsing its directory three times took the bot seconds."""
+    local, central, offset = [], [], 0
+    for i in range(entries):
+        name = f"word/{i:06x}.xml".encode()
+        head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0) + name
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, 0, 0, 0, 0, 0, 0, len(name), 0, 0, 0, 0,
+                                   0, offset) + name)  # fmt: skip
+        local.append(head)
+        offset += len(head)
+    directory = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, entries & 0xFFFF, entries & 0xFFFF, len(directory), offset, 0)
+    return b"".join(local) + directory + end
+
+
+def chunky_png(chunks: int) -> bytes:
+    """A small real PNG with `chunks` empty ancillary chunks between its header and its pixels (each 12
+    bytes: 1.6 million fill 19 MB), which Pillow walks one by one before finding the image's data."""
+    header = struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\0" + b"\x80" * 48 for _ in range(16)))
+    filler = _chunk(b"tEXt", b"") * chunks
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + filler + _chunk(b"IDAT", pixels) + _chunk(b"IEND", b"")
+
+
+def png_header_late(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A PNG whose IHDR is not its first chunk (Pillow looks for it past other chunks)."""
+    bomb = png_bomb(width, height)
+    return bomb[:8] + _chunk(b"tEXt", b"a\x00b") + bomb[8:]
 
 
 def ole_doc(*, macros: bool = False) -> bytes:

@@ -7,10 +7,25 @@ import io
 import pytest
 from PIL import EpsImagePlugin, Image
 
-from core.filetypes import Verdict, classify
+from core.filetypes import MAX_ENTRIES, Verdict, classify
 from core.media import MAX_PIXELS, OversizedImage, UnreadableImage, check_size, looks_like_image, strip_image_metadata
 from storage import image_worker
-from tests.hostile import EPS, EXE, HTA, LNK, MP4, PDF, SVG, jar, office_zip, ole_doc, png_bomb
+from tests.hostile import (
+    EPS,
+    EXE,
+    HTA,
+    LNK,
+    MP4,
+    OLE,
+    PDF,
+    SVG,
+    crowded_zip,
+    jar,
+    office_zip,
+    ole_doc,
+    png_bomb,
+    relationship,
+)
 from tests.media import exif_of, photo_with_exif
 
 
@@ -23,7 +38,18 @@ from tests.media import exif_of, photo_with_exif
         ("台账.docx", office_zip("word"), "docx"),
         ("台账.xlsx", office_zip("xl"), "xlsx"),
         ("汇报.pptx", office_zip("ppt"), "pptx"),
-        ("旧台账.doc", ole_doc(), "doc"),
+        (
+            "台账.docx",
+            office_zip(
+                "word",
+                parts={
+                    "word/_rels/document.xml.rels": relationship("image", "media/image1.png", external=False),
+                    "word/media/image1.png": b"\x89PNG",
+                },
+            ),
+            "docx",
+        ),
+        ("说明.txt", "工人说：<b>危险</b> 3 > 2".encode(), "txt"),
         ("说明.txt", "工人每天在罐旁抽烟".encode(), "txt"),
         ("说明.txt", "工人每天在罐旁抽烟".encode("gb18030"), "txt"),
     ],
@@ -57,6 +83,10 @@ def test_allowed_types_keep_their_extension(name, data, extension):
         ("setup.msi", ole_doc()),
         ("disk.iso", b"\x00" * 0x8001 + b"CD001" + b"\x00" * 10),
         ("drawing.eps", EPS),
+        ("说明.txt", b"<!-- x --><svg onload=alert(1)>"),  # markup after a comment
+        ("说明.txt", "现场情况如下。\n".encode() * 100 + b"<SCRIPT>alert(1)</SCRIPT>"),
+        ("合同.pdf", b"<!-- %PDF-1.4 --><html><script>alert(1)</script>"),
+        ("说明.txt", "<html><script>x</script>".encode("utf-16")),
     ],
 )
 def test_active_content_is_refused_by_name_or_by_content(name, data):
@@ -75,6 +105,38 @@ def test_active_content_is_refused_by_name_or_by_content(name, data):
         ("台账.zip", office_zip("xl", macros=True)),
         ("旧台账.doc", ole_doc(macros=True)),
         ("旧台账.xls", ole_doc(macros=True)),
+        # a macro-enabled content type with the VBA part renamed
+        (
+            "台账.docx",
+            office_zip(
+                "word",
+                types='<Override PartName="/word/document.xml" ContentType='
+                '"application/vnd.ms-word.document.macroEnabled.main+xml"/>',
+            ),
+        ),
+        (
+            "台账.docx",
+            office_zip(
+                "word",
+                types='<Default Extension="dat" ContentType="application/vnd.ms-office.vbaProject"/>',
+                parts={"word/x.dat": OLE},
+            ),
+        ),
+        # a template fetched from elsewhere when opened (remote template injection)
+        (
+            "台账.docx",
+            office_zip(
+                "word",
+                parts={
+                    "word/_rels/settings.xml.rels": relationship(
+                        "attachedTemplate", "http://203.0.113.9/t.dotm", external=True
+                    )
+                },
+            ),
+        ),
+        ("台账.xlsx", office_zip("xl", parts={"xl/macrosheets/sheet1.xml": "<xm:macrosheet/>"})),
+        ("台账.docx", office_zip("word", parts={"word/activeX/activeX1.xml": "<ax:ocx/>"})),
+        ("汇报.pptx", office_zip("ppt", parts={"ppt/embeddings/oleObject1.bin": OLE})),
     ],
 )
 def test_macro_enabled_office_files_are_refused_whatever_their_name(name, data):
@@ -91,6 +153,18 @@ def test_macro_enabled_office_files_are_refused_whatever_their_name(name, data):
         ("data.csv", b"a,b\n=1+1,2\n"),
         ("noname", b"\x01\x02\x03"),
         ("说明.txt", b"\x00\x01binary"),
+        ("旧台账.doc", ole_doc()),  # old binary office files: Excel 4.0 macros need no VBA storage
+        ("旧台账.xls", ole_doc()),
+        ("旧汇报.ppt", ole_doc()),
+        ("合同.pdf", b"<!-- %PDF-1.4 -->" + PDF),  # %PDF- must come first
+        (
+            "台账.docx",
+            office_zip(
+                "word",
+                parts={"word/_rels/document.xml.rels": relationship("hyperlink", "http://example.com/", external=True)},
+            ),
+        ),  # it links outside itself: not vouched for
+        ("台账.docx", crowded_zip(MAX_ENTRIES + 1)),  # too many entries to parse
     ],
 )
 def test_anything_else_goes_to_staff_as_bin(name, data):
