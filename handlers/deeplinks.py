@@ -11,7 +11,7 @@ from telegram.ext import CommandHandler, ConversationHandler, filters
 
 from core.links import parse
 from handlers import check, report
-from handlers.common import Context, is_private, services, tr
+from handlers.common import Context, services
 from handlers.liaison.home import send_home
 
 log = logging.getLogger("tipline.links")
@@ -21,12 +21,6 @@ async def open_link(update: Update, context: Context) -> object:
     office = services(context).office
     link = parse(context.args[0], frozenset(v.code for v in office.villages)) if context.args else None
     if link is None:
-        return ConversationHandler.END
-    if not is_private(update):
-        _ = tr(context)
-        await update.effective_message.reply_text(
-            _("For your safety, please talk to me in a private chat, not in a group.")
-        )
         return ConversationHandler.END
     log.info("deep link opened: %s", link.action)  # the action only: which poster is not logged
     if link.action == "check":

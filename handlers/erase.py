@@ -20,7 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from handlers.common import Context, is_private, tr
+from handlers.common import Context, tr
 from handlers.i18n import Translate
 
 log = logging.getLogger("tipline.erase")
@@ -89,7 +89,7 @@ async def on_gone(update: Update, context: Context) -> None:
     query = update.callback_query
     _ = tr(context)
     message = query.message
-    rest = _without_gone(message) if is_private(update) and isinstance(message, Message) else None
+    rest = _without_gone(message) if isinstance(message, Message) else None
     if rest is None:
         await query.answer(_("This button is no longer valid."))
         return

@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from core.roles import StaffMember
-from handlers.common import Context, chat_language, is_private, services, tr
+from handlers.common import Context, chat_language, services, tr
 from handlers.i18n import N_, translator
 from handlers.office.commands import ensure_menu, entry_rows, staff_help
 
@@ -27,8 +27,8 @@ def menu_keyboard(context: Context) -> InlineKeyboardMarkup:
 
 
 async def _staff_member(update: Update, context: Context) -> StaffMember | None:
-    """The staff member in a private chat, for their part of /start and /help; None for anyone else."""
-    if not is_private(update) or update.effective_user is None:
+    """The staff member using the bot, for their part of /start and /help; None for anyone else."""
+    if update.effective_user is None:
         return None
     return await services(context).staff.get(update.effective_user.id)
 
@@ -82,23 +82,16 @@ def help_text(context: Context) -> str:
 
 
 async def start(update: Update, context: Context) -> None:
-    if context.args and context.args[0].startswith("tip_") and is_private(update):
+    if context.args and context.args[0].startswith("tip_"):
         from handlers.office.inbox import open_from_link  # the office's layer sits beside this one
 
         if await open_from_link(update, context, context.args[0]):
             return
-    if not is_private(update):
-        _ = tr(context)
-        await update.effective_message.reply_text(
-            _("For your safety, please talk to me in a private chat, not in a group.")
-        )
-        return
     await update.effective_message.reply_text(welcome_text(context), reply_markup=await home_keyboard(update, context))
 
 
 async def help_command(update: Update, context: Context) -> None:
-    markup = menu_keyboard(context) if is_private(update) else None  # no reporter buttons in groups
-    await update.effective_message.reply_text(await full_help(update, context), reply_markup=markup)
+    await update.effective_message.reply_text(await full_help(update, context), reply_markup=menu_keyboard(context))
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
@@ -134,8 +127,6 @@ async def on_menu(update: Update, context: Context) -> None:
 async def cancel(update: Update, context: Context) -> None:
     """/cancel with no conversation under way."""
     _ = tr(context)
-    if not is_private(update):
-        return
     await update.effective_message.reply_text(
         _("There is nothing to cancel. Choose below:"), reply_markup=menu_keyboard(context)
     )
@@ -154,10 +145,9 @@ async def stale_button(update: Update, context: Context) -> None:
     """A button the bot does not (or no longer) know: an old message, or a forged press."""
     _ = tr(context)
     await update.callback_query.answer(_("This button is no longer valid."), show_alert=False)
-    if is_private(update):
-        await update.effective_message.reply_text(
-            _("That button has expired. Choose below:"), reply_markup=menu_keyboard(context)
-        )
+    await update.effective_message.reply_text(
+        _("That button has expired. Choose below:"), reply_markup=menu_keyboard(context)
+    )
 
 
 async def unknown_message(update: Update, context: Context) -> None:

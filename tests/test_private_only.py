@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Conv
 
 from core.roles import Role
 from storage.staff import Invite, InviteError
-from tests.conftest import services_of
+from tests.conftest import ROOT, services_of
 from tests.liaisons import CONTACT, add_unit, code_for, register_directly
 from tests.office import ADMIN, STAFF, add_staff
 from tests.reporter import file_tip
@@ -207,3 +207,19 @@ async def test_a_press_without_a_chat_is_refused_too(start_bot):
         answers = [c.params.get("text", "") for c in sim.api.calls[mark:] if c.method == "answerCallbackQuery"]
         assert answers == [LINE, LINE] and await _invites(sim) == invites
         assert [c.method for c in sim.api.calls[mark:] if c.method != "answerCallbackQuery"] == []
+
+
+#: The only handler modules that ask a chat's type: the gate itself, and what it lets through from groups.
+ASK_THE_CHAT = {"common.py", "office/access.py", "groups.py", "errors.py"}
+ASKS = re.compile(r"is_private\(|(?<!filters\.)ChatType\.PRIVATE|\.type [!=]= .private.")
+
+
+def test_the_gate_is_the_one_way_no_handler_checks_the_chat_again():
+    """A group never reaches a handler (the tests above), so a handler's own "in a private chat?" check,
+    and the text it would say, is dead: none is kept, so none drifts from the gate's one line."""
+    asking = {
+        str(path.relative_to(ROOT / "handlers"))
+        for path in (ROOT / "handlers").rglob("*.py")
+        if ASKS.search(path.read_text(encoding="utf-8"))
+    }
+    assert asking <= ASK_THE_CHAT

@@ -19,7 +19,7 @@ from core import receipts
 from core.parsing import parse_tip_number
 from core.tips import open_deadlines, open_question, reporter_actions
 from handlers.check_view import render
-from handlers.common import Context, chat_language, is_private, now, services, today, tr
+from handlers.common import Context, chat_language, now, services, today, tr
 from handlers.erase import delete_read, with_written_down
 from handlers.menu import menu_keyboard
 from handlers.report.flow import FLOW
@@ -86,10 +86,6 @@ async def _locked(update: Update, context: Context) -> bool:
 async def start(update: Update, context: Context) -> object:
     if update.callback_query:
         await update.callback_query.answer()
-    if not is_private(update):
-        _ = tr(context)
-        await say(update, context, _("For your safety, please talk to me in a private chat, not in a group."))
-        return ConversationHandler.END
     context.chat_data[FLOW] = "check"
     if await _locked(update, context):
         return ConversationHandler.END

@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from core.figures import Template, jumps, parse_form, parse_value, violations, year_to_date
 from core.periods import current_month, monthly_schedule, parse_month, year_months
-from handlers.common import Context, chat_language, is_private, now, services, today, tr
+from handlers.common import Context, chat_language, now, services, today, tr
 from handlers.i18n import Translate, join
 from handlers.liaison import figure_views as views
 from handlers.liaison.home import end_flow, stored_reply
@@ -77,7 +77,7 @@ async def start(update: Update, context: Context) -> object:
     await query.answer()
     _ = tr(context)
     parts = query.data.split(":")
-    if len(parts) != 4 or parts[1] not in ("step", "text") or not parts[2].isdigit() or not is_private(update):
+    if len(parts) != 4 or parts[1] not in ("step", "text") or not parts[2].isdigit():
         await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
         return ConversationHandler.END
     unit_id, period = int(parts[2]), parts[3]

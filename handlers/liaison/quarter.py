@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from core.media import DOWNLOAD_LIMIT
 from core.periods import current_quarter, parse_quarter, quarter_label, quarterly_schedule
-from handlers.common import Context, chat_language, is_private, now, services, today, tr
+from handlers.common import Context, chat_language, now, services, today, tr
 from handlers.files import FILES, attachment, fetch, refusal_text
 from handlers.i18n import join
 from handlers.liaison.figure_views import keyboard
@@ -52,7 +52,7 @@ async def start(update: Update, context: Context) -> object:
     await query.answer()
     _ = tr(context)
     parts = query.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or not is_private(update):
+    if len(parts) != 3 or not parts[1].isdigit():
         await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
         return ConversationHandler.END
     unit_id, period = int(parts[1]), parts[2]

@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
 from core.liaisons import Contact
-from handlers.common import Context, chat_language, is_private, now, services, tr
+from handlers.common import Context, chat_language, now, services, tr
 from handlers.i18n import N_, Translate, translator
 from handlers.liaison.home import how_to_register, send_home
 from handlers.office.form_fields import Field, Values
@@ -95,9 +95,6 @@ REGISTRATION = define(
 async def register(update: Update, context: Context) -> object:
     """/register CODE: check the code, then ask for the contact table."""
     _ = tr(context)
-    if not is_private(update):
-        await update.effective_message.reply_text(_("Please send /register in a private chat with me."))
-        return ConversationHandler.END
     if not context.args:
         await update.effective_message.reply_text(how_to_register(_))
         return ConversationHandler.END

@@ -22,7 +22,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from core.parsing import parse_tip_number
 from core.roles import Role, StaffMember
-from handlers.common import Context, chat_language, is_private, services, today, tr
+from handlers.common import Context, chat_language, services, today, tr
 from handlers.i18n import N_, Translate
 from handlers.office.access import refuse, refuse_tip, role_refusal
 from handlers.office.form_fields import Field, Intro, Values, check_typed, value_text
@@ -175,7 +175,7 @@ async def start_form(update: Update, context: Context) -> object:
     form = form if form is not None and form.by_button else None
     number = form.subject(parts[2]) if form is not None else None
     member = await form.actor(context, update.effective_user.id) if form else None
-    if member is None or number is None or not is_private(update):
+    if member is None or number is None:
         await refuse(update, context)
         return ConversationHandler.END
     await query.answer()

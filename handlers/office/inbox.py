@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from core.parsing import parse_tip_number
 from core.roles import StaffMember
 from core.tips import Status, TipFacets, status_name
-from handlers.common import Context, chat_language, is_private, now, services, today, tr
+from handlers.common import Context, chat_language, now, services, today, tr
 from handlers.files import staff_copy
 from handlers.office import sensitive
 from handlers.office.access import refuse, refuse_tip, staff_only
@@ -88,10 +88,6 @@ async def _show(
 
 @staff_only()
 async def inbox(update: Update, context: Context, member: StaffMember) -> None:
-    if not is_private(update):
-        _ = tr(context)
-        await update.effective_message.reply_text(_("Please open the inbox in a private chat with me."))
-        return
     await _show(update, context, member, "-", "-", "-", 0)
 
 
@@ -99,7 +95,7 @@ async def inbox(update: Update, context: Context, member: StaffMember) -> None:
 async def inbox_button(update: Update, context: Context, member: StaffMember) -> None:
     await update.callback_query.answer()
     filters = _filters(update.callback_query.data)
-    if filters is None or not is_private(update):
+    if filters is None:
         _ = tr(context)
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
@@ -108,7 +104,7 @@ async def inbox_button(update: Update, context: Context, member: StaffMember) ->
 
 async def _may_see(update: Update, context: Context, member: StaffMember, facets: TipFacets | None) -> bool:
     """Whether this staff member may read the tip here; if not, they are told why."""
-    if facets is None or not is_private(update):
+    if facets is None:
         await refuse(update, context)
         return False
     if not member.may_see(facets.department):
@@ -166,7 +162,7 @@ async def case_button(update: Update, context: Context, member: StaffMember) -> 
     if confirmed:
         parts = [parts[0], *parts[2:]]
     number = parse_tip_number(parts[-1]) if len(parts) in (3, 4) else None
-    if number is None or not is_private(update) or (confirmed and parts[1] not in CONFIRMED):
+    if number is None or (confirmed and parts[1] not in CONFIRMED):
         _ = tr(context)
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return

@@ -14,7 +14,7 @@ from core.parsing import parse_tip_number
 from core.rewards import PAY_METHODS, Reward, refusal_text
 from core.roles import Role, StaffMember
 from core.tips import status_name
-from handlers.common import Context, chat_language, confirm_markup, is_private, now, services, tr
+from handlers.common import Context, chat_language, confirm_markup, now, services, tr
 from handlers.i18n import N_, Translate, colon, translator
 from handlers.notify import notify_reporter
 from handlers.office import sensitive
@@ -62,9 +62,6 @@ def reward_lines(reward: Reward, lang: str, _: Translate) -> list[str]:
 @staff_only(Role.REWARD)
 async def rewards_command(update: Update, context: Context, member: StaffMember) -> None:
     _ = tr(context)
-    if not is_private(update):
-        await update.effective_message.reply_text(_("Please open the rewards in a private chat with me."))
-        return
     svc = services(context)
     sections = [
         (_("To decide"), await svc.rewards.to_decide()),
@@ -138,7 +135,7 @@ async def reward_button(update: Update, context: Context, member: StaffMember) -
         parts = [parts[0], *parts[2:]]
     number = parse_tip_number(parts[2]) if len(parts) == 3 else None
     valid = parts[1] == "payee" if confirmed else parts[1] in ("open", "payee")
-    if number is None or not is_private(update) or not valid:
+    if number is None or not valid:
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
     if parts[1] == "open":

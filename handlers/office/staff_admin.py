@@ -8,7 +8,7 @@ from datetime import timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.roles import Role, StaffMember, role_name
-from handlers.common import Context, chat_language, confirm_markup, is_private, now, services, tr
+from handlers.common import Context, chat_language, confirm_markup, now, services, tr
 from handlers.i18n import aside, colon
 from handlers.i18n import join as join_list
 from handlers.office.access import staff_only
@@ -34,9 +34,6 @@ def _describe(member: StaffMember, context: Context) -> str:
 
 async def join(update: Update, context: Context) -> None:
     _ = tr(context)
-    if not is_private(update):
-        await update.effective_message.reply_text(_("Please send /join in a private chat with me."))
-        return
     if not context.args:
         await update.effective_message.reply_text(
             _("Please send the code with the command, like this: /join K7QX-M3PA")

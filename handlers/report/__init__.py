@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from handlers.common import Context, is_private, services, today, tr
+from handlers.common import Context, services, today, tr
 from handlers.files import FILES, VOICE
 from handlers.report import buttons, evidence, steps
 from handlers.report.flow import DRAFT, FLOW, STEP_NUMBERS, new_draft
@@ -19,8 +19,6 @@ async def start(update: Update, context: Context, preset: dict[str, str] | None 
     query = update.callback_query
     if query is not None:
         await query.answer()
-    if not is_private(update):
-        return ConversationHandler.END
     _ = tr(context)
     svc = services(context)
     limit = svc.office.limits.tips_per_day
