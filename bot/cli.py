@@ -248,17 +248,9 @@ def _noted_head(text: str | None) -> str | None:
 # -- parser ------------------------------------------------------------------------------------
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot",
-        description="Tipline: anonymous work-safety tips for a township or county office, as a Telegram bot. "
-        "Settings come from the environment or .env (see .env.example).",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def _add_run_and_console(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="start the bot (long polling); the default")
     run.set_defaults(func=cmd_run)
-
     console = sub.add_parser("console", help="chat with the bot in this terminal, no Telegram needed")
     console.add_argument(
         "--persona", choices=sorted(PERSONAS), default="reporter", help="who you are in the chat (default: reporter)"
@@ -268,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     console.set_defaults(func=cmd_console)
 
+
+def _add_keys(sub: argparse._SubParsersAction) -> None:
     keys = sub.add_parser("keys", help="create, rotate and inspect the key ring")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     init = keys_sub.add_parser("init", help="create the key ring (refuses to overwrite one)")
@@ -281,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     status = keys_sub.add_parser("status", help="list the keys and how many data keys each wraps")
     status.set_defaults(func=cmd_keys_status)
 
+
+def _add_staff(sub: argparse._SubParsersAction) -> None:
     staff = sub.add_parser("staff", help="add and list the office's staff")
     staff_sub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
     add = staff_sub.add_parser("add", help="give a Telegram user a role (the first admin is made this way)")
@@ -292,6 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     listing = staff_sub.add_parser("list", help="list active staff and their roles")
     listing.set_defaults(func=cmd_staff_list)
 
+
+def _add_audit(sub: argparse._SubParsersAction) -> None:
     audit = sub.add_parser("audit", help="check the audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     verify = audit_sub.add_parser("verify", help="report the first broken link of the audit chain")
@@ -300,10 +298,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.set_defaults(func=cmd_audit_verify)
 
-    export.add_parser(sub)
-    units_cli.add_parser(sub)
-    poster_cli.add_parser(sub)
-    backup_cli.add_parser(sub)
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Tipline: anonymous work-safety tips for a township or county office, as a Telegram bot. "
+        "Settings come from the environment or .env (see .env.example).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_run_and_console, _add_keys, _add_staff, _add_audit):
+        add(sub)
+    for module in (export, units_cli, poster_cli, backup_cli):
+        module.add_parser(sub)
     return parser
 
 
