@@ -1,11 +1,14 @@
-"""The office's side in tests: staff with their roles, opening a card, a tip worked to a status."""
+"""The office's side in tests: staff with their roles, opening a card, a tip worked to a status, a
+reward decided."""
 
 from __future__ import annotations
 
+from bot.simulator import SimUser
 from core.casework import Reply, Verification
 from core.roles import Role
 from core.tips import Status
 from tests.conftest import services_of
+from tests.reporter import Receipt, check, file_tip
 
 REPORTER = 8400000001
 #: Staff by role: user id → (name, role, department).
@@ -18,6 +21,7 @@ STAFF = {
 }
 INTAKE, EMERGENCY, FIRE, AUDITOR, ADMIN = STAFF
 STRANGER = 8400000006
+REWARD = 8400000008  # the reward officer (奖励专员), added by reward_to_claim
 REPLY = Reply(conclusion="属实", findings="储罐区无防火堤属实", decision="责令限期整改", reward="符合奖励条件")
 
 
@@ -59,3 +63,20 @@ async def work_to(sim, number: str, status: Status) -> None:
         if reached == status:
             return
     raise ValueError(f"work_to does not go to {status}")
+
+
+async def reward_to_claim(sim) -> tuple[SimUser, Receipt]:
+    """A tip verified true with a ¥80,000 fine and its ¥12,000 reward decided by the reward officer
+    (REWARD); the reporter's chat opened on it in "check a report"."""
+    services = services_of(sim)
+    await add_staff(sim)
+    async with services.db.transaction() as conn:
+        await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
+    receipt = await file_tip(sim.user(REPORTER))
+    await work_to(sim, receipt.number, Status.ACCEPTED)
+    verified = Verification(outcome="true", problems=("facilities",), measures=("fine",), fine_fen=8_000_000)
+    await services.casework.verify(receipt.number, ADMIN, verified, services.clock())
+    await services.rewards.decide(receipt.number, REWARD, services.clock(), choice="take")
+    reporter = sim.user(REPORTER)
+    await check(reporter, receipt)
+    return reporter, receipt

@@ -6,37 +6,13 @@ from __future__ import annotations
 
 import logging
 
-from core.casework import Verification
 from core.office import OfficeConfig
-from core.roles import Role
-from core.tips import Status
-from tests.conftest import services_of
-from tests.office import ADMIN, REPORTER, add_staff, work_to
-from tests.reporter import check, file_tip
-
-REWARD = 8400000008
-
-
-async def _reward_to_claim(sim):
-    """A tip verified true with a ¥80,000 fine and its ¥12,000 reward decided; the reporter's chat
-    opened on it in "check a report"."""
-    services = services_of(sim)
-    await add_staff(sim)
-    async with services.db.transaction() as conn:
-        await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
-    receipt = await file_tip(sim.user(REPORTER))
-    await work_to(sim, receipt.number, Status.ACCEPTED)
-    verified = Verification(outcome="true", problems=("facilities",), measures=("fine",), fine_fen=8_000_000)
-    await services.casework.verify(receipt.number, ADMIN, verified, services.clock())
-    await services.rewards.decide(receipt.number, REWARD, services.clock(), choice="take")
-    reporter = sim.user(REPORTER)
-    await check(reporter, receipt)
-    return reporter
+from tests.office import REPORTER, reward_to_claim
 
 
 async def test_the_claim_says_where_and_when_to_collect(start_bot):
     async with start_bot() as sim:
-        reporter = await _reward_to_claim(sim)
+        reporter, _ = await reward_to_claim(sim)
         await reporter.tap("check:claim")
         [how] = await reporter.tap("claim:no")
         place = "领奖地点：东平镇人民政府二楼应急办（东平路1号）\n领奖时间：工作日 9:00-11:30，14:30-17:00"
@@ -50,7 +26,7 @@ async def test_in_english_the_english_address_and_hours(start_bot):
         reporter = sim.user(REPORTER)
         await reporter.send("/language")
         await reporter.tap("lang:en")
-        reporter = await _reward_to_claim(sim)
+        reporter, _ = await reward_to_claim(sim)
         await reporter.tap("check:claim")
         await reporter.tap("claim:no")
         [shown] = await reporter.tap("claim:person")
@@ -70,7 +46,7 @@ async def test_without_a_configured_place_in_person_is_not_offered(start_bot, of
     caplog.set_level(logging.WARNING, logger="tipline")
     async with start_bot(config=_with_pickup(office, pickup_hours="周三上午")) as sim:
         assert "[rewards] pickup_address is not set" in caplog.text  # said at start-up
-        reporter = await _reward_to_claim(sim)
+        reporter, _ = await reward_to_claim(sim)
         await reporter.tap("check:claim")
         [how] = await reporter.tap("claim:no")
         assert "claim:person" not in repr(how.buttons) and "claim:payee" in repr(how.buttons)
@@ -83,7 +59,7 @@ async def test_without_a_configured_place_in_person_is_not_offered(start_bot, of
 async def test_an_address_without_hours_says_office_hours(start_bot, office, caplog):
     async with start_bot(config=_with_pickup(office, pickup_address="镇政府一楼大厅")) as sim:
         assert "pickup_address" not in caplog.text
-        reporter = await _reward_to_claim(sim)
+        reporter, _ = await reward_to_claim(sim)
         await reporter.tap("check:claim")
         [how] = await reporter.tap("claim:no")
         assert "领奖地点：镇政府一楼大厅\n领奖时间：工作时间" in how.text and "另行告知" not in how.text

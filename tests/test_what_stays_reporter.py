@@ -5,14 +5,8 @@ after a restart; the button does nothing on a message that does not carry it, or
 from __future__ import annotations
 
 from bot.fakeapi import BOT_USER
-from core.casework import Verification
-from core.roles import Role
-from core.tips import Status
-from tests.conftest import services_of
-from tests.office import ADMIN, REPORTER, add_staff, work_to
+from tests.office import REPORTER, reward_to_claim
 from tests.reporter import check, file_tip, to_step
-
-REWARD = 8400000008
 
 
 def _sent_id(user) -> int:
@@ -109,17 +103,7 @@ async def test_a_receipt_too_old_to_delete_has_its_text_removed(start_bot):
 
 async def test_the_claim_code_is_protected_and_written_down_deletes_it(start_bot):
     async with start_bot() as sim:
-        services = services_of(sim)
-        await add_staff(sim)
-        async with services.db.transaction() as conn:
-            await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
-        receipt = await file_tip(sim.user(REPORTER))
-        await work_to(sim, receipt.number, Status.ACCEPTED)
-        verified = Verification(outcome="true", problems=("facilities",), measures=("fine",), fine_fen=8_000_000)
-        await services.casework.verify(receipt.number, ADMIN, verified, services.clock())
-        await services.rewards.decide(receipt.number, REWARD, services.clock(), choice="take")
-        reporter = sim.user(REPORTER)
-        await check(reporter, receipt)
+        reporter, _ = await reward_to_claim(sim)
         await reporter.tap("check:claim")
         await reporter.tap("claim:no")
         [shown] = await reporter.tap("claim:person")

@@ -9,17 +9,14 @@ from datetime import timedelta
 
 import pytest
 
-from core.casework import Verification
 from core.office import OfficeConfig, Security
-from core.roles import Role
 from core.tips import Status
 from handlers.office.sensitive import expire
 from tests.conftest import move_clock, services_of
 from tests.media import photo_with_exif
-from tests.office import ADMIN, EMERGENCY, REPORTER, add_staff, notices, open_card, work_to
-from tests.reporter import check, file_tip
+from tests.office import ADMIN, EMERGENCY, REPORTER, REWARD, add_staff, notices, open_card, reward_to_claim, work_to
+from tests.reporter import file_tip
 
-REWARD = 8400000008
 PHOTO = photo_with_exif()
 
 
@@ -62,17 +59,7 @@ async def test_the_identity_cannot_be_forwarded(start_bot):
 
 async def test_payee_details_cannot_be_forwarded(start_bot):
     async with start_bot() as sim:
-        services = services_of(sim)
-        await add_staff(sim)
-        async with services.db.transaction() as conn:
-            await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
-        receipt = await file_tip(sim.user(REPORTER))
-        await work_to(sim, receipt.number, Status.ACCEPTED)
-        verified = Verification(outcome="true", problems=("facilities",), measures=("fine",), fine_fen=8_000_000)
-        await services.casework.verify(receipt.number, ADMIN, verified, services.clock())
-        await services.rewards.decide(receipt.number, REWARD, services.clock(), choice="take")
-        reporter = sim.user(REPORTER)
-        await check(reporter, receipt)
+        reporter, receipt = await reward_to_claim(sim)
         await reporter.tap("check:claim")
         await reporter.tap("claim:no")
         await reporter.tap("claim:payee")
