@@ -14,6 +14,7 @@ a worker process bounded in time and memory (storage.image_worker).
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 
 from PIL import (
@@ -57,9 +58,41 @@ def _open(data: bytes) -> Image.Image:
     return Image.open(io.BytesIO(data), formats=FORMATS)
 
 
-def check_size(data: bytes) -> None:
-    """Raise OversizedImage when the header claims more than `MAX_PIXELS`, UnreadableImage when it
-    is no image of `FORMATS`. Reads the header only: no pixel is decoded."""
+_PNG = b"\x89PNG\r\n\x1a\n"
+#: The most chunks a PNG may have before its image data.
+MAX_PNG_CHUNKS = 1_000
+
+
+def check_png_header(data: bytes) -> int | None:
+    """For a PNG, its pixels, from fixed offsets (no chunk is walked): UnreadableImage when its IHDR
+    is not its first chunk, OversizedImage when IHDR claims more than `MAX_PIXELS`. None for other bytes."""
+    if not data.startswith(_PNG):
+        return None
+    if len(data) < 33 or data[8:16] != b"\x00\x00\x00\x0dIHDR":
+        raise UnreadableImage("IHDR")
+    width, height = struct.unpack_from(">II", data, 16)
+    if width * height > MAX_PIXELS:
+        raise OversizedImage("pixels")
+    _count_png_chunks(data)
+    return width * height
+
+
+def _count_png_chunks(data: bytes) -> None:
+    """UnreadableImage when more than `MAX_PNG_CHUNKS` chunks come before the image data (a phone's
+    PNG has a handful; millions of empty ones would have Pillow walk them for seconds)."""
+    at = 8
+    for _ in range(MAX_PNG_CHUNKS):
+        if at + 8 > len(data) or data[at + 4 : at + 8] == b"IDAT":
+            return
+        at += 12 + int.from_bytes(data[at : at + 4], "big")
+    raise UnreadableImage("chunks")
+
+
+def check_size(data: bytes) -> int:
+    """The image's pixels; raise OversizedImage when the header claims more than `MAX_PIXELS`,
+    UnreadableImage when it is no image of `FORMATS`. Reads the header only: no pixel is decoded."""
+    if (pixels := check_png_header(data)) is not None:
+        return pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -71,6 +104,7 @@ def check_size(data: bytes) -> None:
         raise UnreadableImage(type(exc).__name__) from None
     if width * height > MAX_PIXELS:
         raise OversizedImage("pixels")
+    return width * height
 
 
 def strip_image_metadata(data: bytes) -> tuple[bytes, str]:
@@ -108,6 +142,8 @@ def is_image(mime_type: str | None) -> bool:
 def looks_like_image(data: bytes) -> bool:
     """Whether the bytes begin as an image of `FORMATS`, whatever name or type the sender gave (a
     too-large one too, so that it is refused as such). Reads the header only."""
+    if data.startswith(_PNG):
+        return True  # whatever its chunks: refused as a picture when they are wrong
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -13,19 +14,12 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import Application, BaseHandler, MessageHandler, TypeHandler, filters
 
-from core.filetypes import Verdict, classify, extension_of
-from core.media import (
-    DOWNLOAD_LIMIT,
-    OversizedImage,
-    UnreadableImage,
-    is_image,
-    is_uncleanable_image,
-    looks_like_image,
-)
-from handlers.common import Context, tr
+from core.filetypes import ALLOWED, Verdict, classify, extension_of
+from core.media import DOWNLOAD_LIMIT, OversizedImage, UnreadableImage, is_image, is_uncleanable_image
+from handlers.common import Context, services, today, tr
 from handlers.i18n import Translate
 from storage.drafts import EvidenceFile
-from storage.image_worker import clean_image
+from storage.image_worker import UncheckedFile, examine
 
 log = logging.getLogger("tipline.files")
 
@@ -42,6 +36,7 @@ __all__ = [
     "Received",
     "UnreadableImage",
     "attachment",
+    "content_refusal",
     "fetch",
     "in_background",
     "receive",
@@ -67,6 +62,8 @@ class Received:
     oversized: bool = False
     #: Refused by core.filetypes: active content or macros.
     refused: Verdict | None = None
+    #: A file (no image) whose check ran out of time: refused.
+    unchecked: bool = False
 
     @property
     def cleaned(self) -> bool:
@@ -82,6 +79,8 @@ class Received:
             return unreadable_text(_)
         if self.uncleanable:
             return uncleanable_text(_)
+        if self.unchecked:
+            return unchecked_text(_)
         return verdict_text(_, self.refused)
 
 
@@ -124,8 +123,10 @@ async def fetch(context: Context, file_id: str) -> bytes | None:
 
 
 async def receive(update: Update, context: Context) -> Received:
-    """Download the message's file. Images lose their metadata (re-encoded in a worker process,
-    storage.image_worker); other files are checked against core.filetypes' allow-list."""
+    """Download the message's file and check it in a worker process (storage.image_worker), off the
+    event loop: images lose their metadata (re-encoded; their decoded pixels count against the chat's
+    `[limits] bytes_per_day`, a pixel as a byte), other files are checked against core.filetypes'
+    allow-list. The verdict is kept with the file (its name's extension), so staff get it unchecked."""
     kind, telegram_file, name, mime = _attachment(update)
     data = await _download(context, telegram_file)
     if data is None:
@@ -133,44 +134,72 @@ async def receive(update: Update, context: Context) -> Received:
     # Original names are not kept: a phone's "IMG_20261123_1430.jpg" tells when and with what.
     if is_uncleanable_image(data, mime):
         return Received(uncleanable=True)
-    if kind == "photo" or is_image(mime) or extension_of(name) in IMAGE_EXTENSIONS or looks_like_image(data):
-        try:
-            clean, clean_mime = await clean_image(data)
-        except OversizedImage:
-            log.info("an image over the pixel budget refused")
-            return Received(oversized=True)
-        except UnreadableImage:
-            return Received(unreadable=True)
+    as_image = kind == "photo" or is_image(mime) or extension_of(name) in IMAGE_EXTENSIONS
+    try:
+        examined = await examine(name, data, image=as_image, chat=update.effective_chat.id)
+    except OversizedImage:
+        log.info("an image over the pixel budget refused")
+        return Received(oversized=True)
+    except UnreadableImage:
+        return Received(unreadable=True)
+    except UncheckedFile:
+        log.info("a file could not be checked in time")
+        return Received(unchecked=True)
+    if examined.image is not None:
+        clean, clean_mime = examined.image
+        services(context).limits.charge_bytes(update.effective_chat.id, today(context), examined.pixels)
         extension = clean_mime.split("/")[1].replace("jpeg", "jpg")
-        return Received(EvidenceFile(kind, f"{kind}.{extension}", clean_mime, clean))
-    filetype = classify(name, data)
+        return Received(EvidenceFile(kind, f"{kind}.{extension}", clean_mime, clean, checked=True))
+    filetype = examined.filetype
     if filetype.verdict.refused:
         log.info("a file refused (%s)", filetype.verdict.value)
         return Received(refused=filetype.verdict)
     stored_mime = mime if filetype.verdict is Verdict.ALLOWED else "application/octet-stream"
-    return Received(EvidenceFile(kind, f"{kind}.{filetype.extension}", stored_mime, data))
+    return Received(EvidenceFile(kind, f"{kind}.{filetype.extension}", stored_mime, data, checked=True))
 
 
 def staff_copy(_: Translate, number: str, index: int, total: int, file: EvidenceFile) -> tuple[str, str]:
     """(file name, caption) of an evidence file sent to staff."""
-    name, warning = staff_file(_, file.name, file.data)
+    name, warning = staff_file(_, file.name, file.data, checked=file.checked)
     caption = f"{number} · {index}/{total}" + (f"\n{warning}" if warning else "")
     return f"{number}-{index}-{name}", caption
 
 
-def staff_file(_: Translate, name: str, data: bytes) -> tuple[str, str | None]:
-    """(file name, warning or None) of any file sent to staff. Its type is checked again (files kept
-    before core.filetypes, too): one not on the allow-list goes as .bin, with the warning."""
-    filetype = classify(name, data)
-    stem = name.rsplit(".", 1)[0]
-    if filetype.verdict is Verdict.ALLOWED:
-        return f"{stem}.{filetype.extension}", None
+def staff_file(_: Translate, name: str, data: bytes, *, checked: bool = False) -> tuple[str, str | None]:
+    """(file name, warning or None) of any file sent to staff. A file `checked` when received keeps
+    the extension of its verdict; any other (kept before the checks, a liaison's document) is checked
+    now (core.filetypes: bounded, a ZIP's directory is parsed once and capped). One not on the
+    allow-list goes as .bin, with the warning. The stem loses control and format characters (a
+    right-to-left override could show "exe.pdf" as "fdp.exe"), path separators, and is cut to 60."""
+    extension = extension_of(name) if checked else classify(name, data).extension
+    stem = clean_stem(name.rsplit(".", 1)[0])
+    if extension != "bin" and extension in ALLOWED:
+        return f"{stem}.{extension}", None
     return f"{stem}.bin", _("⚠ Unknown file type, sent as .bin: do not open it on an office computer.")
 
 
-def refusal_text(_: Translate, name: str, data: bytes = b"") -> str | None:
-    """Why a file is not accepted (active content or macros, by its name and bytes), or None."""
-    return verdict_text(_, classify(name, data).verdict)
+def clean_stem(stem: str) -> str:
+    """A file name's stem without control or format characters (Unicode Cc, Cf), path separators or
+    reserved characters, at most 60 characters; "file" when nothing is left."""
+    kept = "".join(c for c in stem if unicodedata.category(c) not in ("Cc", "Cf") and c not in '/\\:*?"<>|')
+    return kept.strip(" .")[:60].strip() or "file"
+
+
+def refusal_text(_: Translate, name: str) -> str | None:
+    """Why a file is not accepted by its name alone (active content or macros), or None."""
+    return verdict_text(_, classify(name, b"").verdict)
+
+
+async def content_refusal(_: Translate, name: str, data: bytes, chat: int) -> str | None:
+    """Why a file is not accepted by its name and bytes, checked in a worker process off the event
+    loop (storage.image_worker), or None."""
+    try:
+        examined = await examine(name, data, image=False, chat=chat)
+    except UncheckedFile:
+        return unchecked_text(_)
+    except UnreadableImage:  # bytes that begin as a picture but are none
+        return unreadable_text(_)
+    return None if examined.filetype is None else verdict_text(_, examined.filetype.verdict)
 
 
 def verdict_text(_: Translate, verdict: Verdict | None) -> str | None:
@@ -275,6 +304,13 @@ def uncleanable_text(_: Translate) -> str:
 
 def unreadable_text(_: Translate) -> str:
     return _("This picture could not be read. Please send it again as a photo.")
+
+
+def unchecked_text(_: Translate) -> str:
+    return _(
+        "This file could not be checked in time, so it is not accepted. Everything else you entered is kept. "
+        "Please send a photo or a PDF of what it shows instead."
+    )
 
 
 def oversized_text(_: Translate) -> str:

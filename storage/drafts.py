@@ -19,15 +19,19 @@ class EvidenceFile:
     name: str
     mime_type: str
     data: bytes
+    #: The name's extension is the type check's verdict (handlers.files, when the file was received):
+    #: staff are sent it as named, without checking the bytes again. False for files kept before.
+    checked: bool = False
 
     @property
     def meta(self) -> bytes:
-        return json.dumps({"name": self.name, "mime_type": self.mime_type}, ensure_ascii=False).encode()
+        described = {"name": self.name, "mime_type": self.mime_type} | ({"checked": True} if self.checked else {})
+        return json.dumps(described, ensure_ascii=False).encode()
 
     @classmethod
     def from_meta(cls, kind: str, meta: bytes, data: bytes) -> EvidenceFile:
         described = json.loads(meta)
-        return cls(kind, described["name"], described["mime_type"], data)
+        return cls(kind, described["name"], described["mime_type"], data, bool(described.get("checked")))
 
 
 class DraftFiles:

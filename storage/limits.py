@@ -97,6 +97,11 @@ class Limits:
         self.daily.add("bytes", chat_id, day, size)
         return True
 
+    def charge_bytes(self, chat_id: int, day: date, amount: int) -> None:
+        """Count `amount` more against the chat's day after the fact (an image's decoded pixels, a pixel
+        as a byte): the next file is refused once the day's cap is passed."""
+        self.daily.add("bytes", chat_id, day, amount)
+
     # -- wrong receipt codes -------------------------------------------------------------------
 
     def _attempt_slot(self, chat_id: int) -> bytes:

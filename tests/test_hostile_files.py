@@ -32,7 +32,7 @@ async def test_a_decompression_bomb_is_refused_at_once_and_the_draft_keeps_its_f
         await to_step(user, "evidence")
         await user.send_photo(photo_with_exif())
         started = []
-        monkeypatch.setattr(image_worker, "run_worker", lambda data: started.append(data))  # never reached
+        monkeypatch.setattr(image_worker, "run_worker", lambda *args: started.append(args))  # never reached
         [reply] = await user.send_document(png_bomb(), "现场.png", "image/png")
         assert "像素太多" in reply.text and "以“照片”方式发送" in reply.text and "其他内容都已保留" in reply.text
         assert started == []  # refused from its header: no worker, no decoding
@@ -150,14 +150,14 @@ class SlowWorker:
         self.count = 0
         real = image_worker.run_worker
 
-        async def held(data: bytes):
+        async def held(data: bytes, *request):
             begun, allowed = self.calls[self.count]
             self.count += 1
             self.started.set()
             begun.set()
             await asyncio.wait([asyncio.ensure_future(self.go.wait()), asyncio.ensure_future(allowed.wait())],
                                return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
-            return await real(data)
+            return await real(data, *request)
 
         monkeypatch.setattr(image_worker, "run_worker", held)
 

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 from core.media import DOWNLOAD_LIMIT
 from core.periods import current_quarter, parse_quarter, quarter_label, quarterly_schedule
 from handlers.common import Context, chat_language, now, services, today, tr
-from handlers.files import FILES, attachment, fetch, refusal_text
+from handlers.files import FILES, attachment, content_refusal, fetch, refusal_text
 from handlers.i18n import join
 from handlers.liaison.figure_views import keyboard
 from handlers.liaison.home import end_flow, stored_reply
@@ -181,7 +181,8 @@ async def _send(update: Update, context: Context, state: dict) -> object:
         state["documents"], state["stage"] = [], "documents"
         return await _ask(update, context, _("A document could not be fetched from Telegram. Please send the "
                                              "documents again."))  # fmt: skip
-    refused = next(filter(None, (refusal_text(_, d.name, d.body) for d in documents)), None)
+    chat = update.effective_chat.id  # each checked in a worker process, off the event loop
+    refused = next(filter(None, [await content_refusal(_, d.name, d.body, chat) for d in documents]), None)
     if refused is not None:  # a program or macros behind a harmless name
         state["documents"], state["stage"] = [], "documents"
         return await _ask(update, context, refused + "\n" + _("Please send the documents again."))
