@@ -72,7 +72,7 @@ async def send_now(app: Application, row_id: int | None) -> bool:
     except _Stop:
         return False
     except Exception as exc:
-        log.error("outbox %d: %s while sending at once; the job will retry", row_id, type(exc).__name__)
+        log.error("outbox: %s while sending at once; the job will retry", type(exc).__name__)
         return False
 
 
@@ -110,7 +110,7 @@ async def _mark(app: Application, row_id: int) -> None:
     try:
         await services.outbox.delivered(row_id, services.clock().date())
     except sqlite3.Error as exc:
-        log.error("outbox %d delivered but not marked (%s): marked later, not sent again", row_id, type(exc).__name__)
+        log.error("outbox: delivered but not marked (%s): marked later, not sent again", type(exc).__name__)
         return
     _state(app, "unmarked").discard(row_id)
 
@@ -122,11 +122,11 @@ async def _failed(app: Application, row_id: int, exc: TelegramError, now: float 
         wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
         app.bot_data["outbox_paused_until"] = moment + float(wait)
         await services.outbox.retry(row_id, moment + float(wait), "RetryAfter")
-        log.info("outbox %d: Telegram asked to wait %s s; the outbox pauses", row_id, wait)
+        log.info("outbox: Telegram asked to wait %s s; the outbox pauses", wait)
         raise _Stop from None
     if isinstance(exc, Forbidden | BadRequest):
         await services.outbox.give_up(row_id, services.clock().date(), type(exc).__name__)
-        log.warning("outbox %d not deliverable (%s): given up", row_id, type(exc).__name__)
+        log.warning("an outbox message was not deliverable (%s): given up", type(exc).__name__)
         return
     await _later(app, row_id, moment, type(exc).__name__)
 
@@ -138,16 +138,16 @@ async def _later(app: Application, row_id: int, now: float, error: str) -> None:
         return
     if now - row.created_at > GIVE_UP_AFTER:
         await services.outbox.give_up(row_id, services.clock().date(), error)
-        log.warning("outbox %d (%s) given up after a week of failures (%s)", row_id, row.kind, error)
+        log.warning("an outbox message (%s) given up after a week of failures (%s)", row.kind, error)
         return
     wait = backoff(row.attempts + 1)
     await services.outbox.retry(row_id, now + wait, error)
-    log.info("outbox %d (%s) failed (%s): next try in %.0f s", row_id, row.kind, error, wait)
+    log.info("an outbox message (%s) failed (%s): next try in %.0f s", row.kind, error, wait)
 
 
 async def _unexpected(app: Application, row_id: int, exc: Exception, now: float | None) -> None:
     """A row that broke something other than Telegram: given up if it cannot be opened, else backed off."""
-    log.error("outbox %d: %s", row_id, type(exc).__name__)
+    log.error("outbox: %s", type(exc).__name__)
     services = app.bot_data["services"]
     try:
         if isinstance(exc, CryptoError):
@@ -155,7 +155,7 @@ async def _unexpected(app: Application, row_id: int, exc: Exception, now: float 
         else:
             await _later(app, row_id, time.time() if now is None else now, type(exc).__name__)
     except sqlite3.Error as again:
-        log.error("outbox %d: not rescheduled either (%s)", row_id, type(again).__name__)
+        log.error("outbox: not rescheduled either (%s)", type(again).__name__)
 
 
 async def drain(app: Application, now: float | None = None) -> int:

@@ -67,7 +67,7 @@ async def alert_new_tip(app: Application, number: str) -> None:
     await _department(app, facets.department, text, open_button(app, number, lang), with_intake=True)
     if facets.involves_death:
         await _alert_death(app, facets, lang)
-    log.info("alerts sent for tip %s", number)
+    log.info("alerts sent for a new tip")  # no number: the moment a reporter acted
 
 
 async def _department(
@@ -101,7 +101,7 @@ async def alert_reporter_wrote(app: Application, number: str, what: str) -> None
     facets = await services.tips.facets(number)
     text = texts[what].format(number=number)
     await _department(app, facets.department, text, open_button(app, number, lang), with_intake=False)
-    log.info("department told that the reporter of tip %s wrote (%s)", number, what)
+    log.info("department told that a reporter wrote (%s)", what)  # no number, as above
 
 
 async def _alert_death(app: Application, facets: TipFacets, lang: str) -> None:
