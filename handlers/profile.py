@@ -76,6 +76,9 @@ def about_text(office: OfficeConfig, lang: str) -> str:
                    "How long: an unfinished draft is destroyed after {draft_days} days without changes.",
                    draft_days).format(draft_days=draft_days),
         _("If you asked for notices, the link to your chat is destroyed when the case is closed."),
+        _("A report, its files and messages, and a name and phone if you left them, are kept as the office's case "
+          "record, as long as the office keeps its case files: the bot deletes none of them by itself. The record "
+          "that your receipt was sent is kept 30 days, dated by the day only."),
         _.ngettext("You may object to the reply within {objection_days} day.",
                    "You may object to the reply within {objection_days} days.",
                    objection_days).format(objection_days=objection_days),
@@ -107,8 +110,8 @@ def _chat_traces(lang: str) -> str:
         "stored links your chat to a report; if you asked for notices, only the sealed address to send them to, "
         "until the case is closed. Also kept: a language you chose other than the bot's own, without a date, until "
         "you choose again. "
-        "Wrong receipt codes, and what you send in a day, are counted in memory only, never stored, and "
-        "forgotten when the lock-out or the day ends."
+        "How many wrong receipt codes a chat tried, and how many reports and bytes of files it sent today, are "
+        "counted in memory only, never stored, and forgotten each night or when the bot restarts."
     )
 
 

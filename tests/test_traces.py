@@ -290,6 +290,10 @@ async def test_about_says_what_is_kept_about_the_chat(start_bot):
     assert "nothing stored links your chat to a report" in en.text
     assert "a language you chose other than the bot's own, without a date" in en.text
     assert "counted in memory only" in en.text
+    # what is counted is numbers, not what the reporter sent; and how long a report itself is kept
+    assert "当天提交的举报份数和发送文件的大小" in zh.text and "您当天发送的内容" not in zh.text
+    assert "作为办理单位的案卷保存" in zh.text and "回执已发送的记录保存 30 天" in zh.text
+    assert "kept as the office's case record" in en.text and "kept 30 days, dated by the day only" in en.text
 
 
 async def test_no_flow_marker_at_rest_and_cancel_still_knows_the_flow_after_a_restart(start_bot, settings, ring):
