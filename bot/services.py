@@ -9,8 +9,9 @@ from bot.config import Settings
 from bot.startup import open_database
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from services.casework import CaseService
 from storage.audit import AuditLog
-from storage.casework import Casework
+from storage.casework import CaseRecords
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.expiring import ExpiringMessages
@@ -43,7 +44,8 @@ class Services:
     updates: ProcessedUpdates
     staff: StaffRepository
     audit: AuditLog
-    casework: Casework
+    cases: CaseRecords
+    casework: CaseService
     requests: CaseRequests
     reminders: SentReminders
     outbox: Outbox
@@ -76,12 +78,13 @@ class Services:
             self.updates = ProcessedUpdates(db)
             self.staff = StaffRepository(db, self.vault)
             self.audit = AuditLog(db, self.vault)
-            self.casework = Casework(db, self.tips, self.audit, self.office)
-            self.requests = CaseRequests(db, self.tips, self.casework, self.audit)
+            self.cases = CaseRecords(db, self.tips, self.office)
+            self.casework = CaseService(db, self.tips, self.audit, self.cases, self.office)
+            self.requests = CaseRequests(db, self.tips, self.cases, self.audit)
             self.reminders = SentReminders(db)
             self.outbox = Outbox(db, self.vault)
             self.ledger = Ledger(db)
-            self.rewards = RewardLedger(db, self.vault, self.tips, self.casework, self.audit)
+            self.rewards = RewardLedger(db, self.vault, self.tips, self.cases, self.audit)
             self.units = Units(db, self.staff, self.audit)
             self.submissions = Submissions(db, self.audit)
             self.expiring = ExpiringMessages(db)

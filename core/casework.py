@@ -6,6 +6,7 @@ Pure rules; storage.casework applies them, handlers.office shows them as buttons
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -134,3 +135,9 @@ def reminder_key(facets: TipFacets, today: date) -> str:
     if facets.due_on < today:
         return f"overdue:{facets.number}:{facets.due_on}:{today}"
     return f"soon:{facets.number}:{facets.due_on}"
+
+
+def status_before_merge(history: Iterable[Status]) -> Status:
+    """The unmerge rule: a report merged into a tip that is then withdrawn is worked on its own again, in
+    the status it had before the merge (the last of its statuses that is not MERGED)."""
+    return [status for status in history if status != Status.MERGED][-1]

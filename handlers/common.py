@@ -12,8 +12,8 @@ from telegram.ext import ContextTypes
 
 from core.office import OfficeConfig
 from handlers.i18n import LANGUAGES, Translate, translator
+from services.casework import CaseService
 from storage.audit import AuditLog
-from storage.casework import Casework
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.figures import Submissions
@@ -43,7 +43,7 @@ class AppServices(Protocol):
     updates: ProcessedUpdates
     staff: StaffRepository
     audit: AuditLog
-    casework: Casework
+    casework: CaseService
     requests: CaseRequests
     reminders: SentReminders
     outbox: Outbox

@@ -2,7 +2,7 @@
 
 A notice goes through the outbox (handlers.outbox): tried at once, and again with backoff if
 Telegram or the network fails. It is queued right after the change it tells of has committed (the
-case actions commit in storage.casework, which knows nothing of notices), so a crash in that instant
+case actions commit in services.casework, which knows nothing of notices), so a crash in that instant
 loses the notice: the reporter still sees the change at the next check.
 """
 

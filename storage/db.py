@@ -10,6 +10,8 @@ the nightly checkpoint.
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import logging
 import os
 import sqlite3
@@ -96,6 +98,14 @@ class Database:
                 await self._checkpoint(wait=False)
 
     @asynccontextmanager
+    async def unit_of_work(self, **repositories: Any) -> AsyncIterator[UnitOfWork]:
+        """One use case's unit of work: `transaction()` (BEGIN IMMEDIATE on the one connection), yielding
+        the named repositories bound to it (`uow.tips.change_status(number, …)`: the `conn` is filled in).
+        Every check-then-write of a use case reads and writes through it, so no other write comes between."""
+        async with self.transaction() as conn:
+            yield UnitOfWork(conn, repositories)
+
+    @asynccontextmanager
     async def committed(self) -> AsyncIterator[aiosqlite.Connection]:
         """The connection for reads that must see committed data only: the one connection would show
         another task's open transaction half-done, so this waits for it to end."""
@@ -136,6 +146,33 @@ class Database:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
+
+
+class UnitOfWork:
+    """The connection of one open transaction and repositories bound to it (attributes by name)."""
+
+    def __init__(self, conn: aiosqlite.Connection, repositories: dict[str, Any]):
+        self.conn = conn
+        for name, repository in repositories.items():
+            setattr(self, name, _Bound(repository, conn))
+
+    def __getattr__(self, name: str) -> Any:  # the repositories, set in __init__ (for type checkers)
+        raise AttributeError(name)
+
+
+class _Bound:
+    """A repository whose methods taking `conn` first get the unit of work's; its reads (which use the
+    one connection) see the transaction's own writes."""
+
+    def __init__(self, repository: Any, conn: aiosqlite.Connection):
+        self._repository = repository
+        self._conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._repository, name)
+        if callable(attribute) and next(iter(inspect.signature(attribute).parameters), None) == "conn":
+            return functools.partial(attribute, self._conn)
+        return attribute
 
 
 def _create_private(path: Path) -> None:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 from core import crypto
 from core.tips import Identity, Status
 from storage.audit import AuditLog
-from storage.casework import CaseError, Casework
+from storage.casework import CaseError, CaseRecords
 from storage.db import Database
 from storage.tips import TipRepository
 
@@ -33,7 +33,7 @@ class CaseRequest(BaseModel):
 
 
 class CaseRequests:
-    def __init__(self, db: Database, tips: TipRepository, casework: Casework, audit: AuditLog):
+    def __init__(self, db: Database, tips: TipRepository, casework: CaseRecords, audit: AuditLog):
         self.db = db
         self.tips = tips
         self.casework = casework

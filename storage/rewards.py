@@ -14,7 +14,7 @@ import aiosqlite
 from core import crypto
 from core.rewards import AccidentFacts, Reward, Suggestion, suggest
 from storage.audit import AuditLog
-from storage.casework import CaseError, Casework
+from storage.casework import CaseError, CaseRecords
 from storage.db import Database
 from storage.tips import TipRepository
 from storage.vault import Vault
@@ -47,7 +47,7 @@ async def rewards_touching(db: Database, first: date, last: date) -> list[Reward
 
 
 class RewardLedger:
-    def __init__(self, db: Database, vault: Vault, tips: TipRepository, casework: Casework, audit: AuditLog):
+    def __init__(self, db: Database, vault: Vault, tips: TipRepository, casework: CaseRecords, audit: AuditLog):
         self.db = db
         self.vault = vault
         self.tips = tips

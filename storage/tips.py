@@ -280,15 +280,28 @@ class TipRepository:
             await self._store_file(conn, tip_id, number, dek, file, on)
 
     async def change_status(
-        self, conn: aiosqlite.Connection, number: str, status: Status, on: date, *, due_on: date | None = ...
-    ) -> None:
+        self,
+        conn: aiosqlite.Connection,
+        number: str,
+        status: Status,
+        on: date,
+        *,
+        due_on: date | None = ...,
+        expect: Status | None = None,
+    ) -> bool:
         """Record a new status (and next deadline, if given) inside the caller's transaction; a finished
-        tip has no deadline and forgets its push contact (shredding its key)."""
+        tip has no deadline and forgets its push contact (shredding its key). With `expect`, a
+        compare-and-set: only a tip still in that status changes; False (nothing written) otherwise."""
         async with conn.execute("SELECT id, contact_dek_id FROM tips WHERE number = ?", (number,)) as cur:
             row = await cur.fetchone()
         if row is None:
             raise KeyError(number)
-        await conn.execute("UPDATE tips SET status = ? WHERE id = ?", (status.value, row[0]))
+        sql, params = "UPDATE tips SET status = ? WHERE id = ?", (status.value, row[0])
+        if expect is not None:
+            sql, params = sql + " AND status = ?", (*params, expect.value)
+        async with conn.execute(sql, params) as cur:
+            if cur.rowcount == 0:
+                return False
         await self._event(conn, row[0], status, on)
         if status in FINISHED:
             due_on = None
@@ -299,6 +312,7 @@ class TipRepository:
         if status in FINISHED and row[1] is not None:
             await conn.execute("UPDATE tips SET contact_dek_id = NULL, contact = NULL WHERE id = ?", (row[0],))
             await self.vault.shred(conn, row[1])
+        return True
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """The layers hold: no import cycle, no upward import, no file I/O in core/.
 
-A small AST check over every .py file of bot/, handlers/, core/ and storage/ (no dependency):
+A small AST check over every .py file of bot/, handlers/, services/, storage/ and core/ (no dependency):
 every import counts, at module level, under TYPE_CHECKING or inside a function. Layers, top to
-bottom: bot → handlers → storage → core. core/ imports nothing of ours above it, nor telegram,
-aiosqlite or sqlite3; storage/ never imports telegram or handlers; handlers/ never import bot.
+bottom: bot → handlers → services → storage → core. core/ imports nothing of ours above it, nor
+telegram, aiosqlite or sqlite3; storage/ never imports telegram, services or handlers; services/
+never imports telegram or handlers; handlers/ never import bot.
 core/ does no file I/O: a deny-list of calls (open(), Path's reads and writes, os., shutil.,
 subprocess., tomllib.load …); writing into an in-memory buffer (io.BytesIO) is not I/O.
 """
@@ -15,10 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("core", "storage", "handlers", "bot")  # bottom to top
+LAYERS = ("core", "storage", "services", "handlers", "bot")  # bottom to top
 FORBIDDEN = {
     "core": {"telegram", "aiosqlite", "sqlite3"},
     "storage": {"telegram"},
+    "services": {"telegram"},
 }
 
 # Calls that read or write the file system, or start a process: module.function, any function of a
@@ -257,6 +259,8 @@ def test_the_check_sees_what_it_must():
     assert _upward("core.tips", "storage.db") and _upward("core.crypto", "sqlite3")
     assert _upward("storage.db", "telegram.ext") and _upward("handlers.menu", "bot.services")
     assert not _upward("handlers.menu", "storage.tips") and not _upward("bot.app", "telegram")
+    assert _upward("storage.casework", "services.casework") and _upward("services.casework", "handlers.common")
+    assert _upward("services.casework", "telegram") and not _upward("handlers.office.actions", "services.casework")
     source = (
         "import io\nb = io.BytesIO()\nwb.save(b)\nwb.save('x.xlsx')\nopen('f')\n"
         "Path('k').read_text()\nos.replace(a, b)\ntomllib.loads(s)\ntomllib.load(f)\n"

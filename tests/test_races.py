@@ -1,0 +1,74 @@
+"""Two use cases racing on the same tip: each checks the tip's status inside its own unit of work, so
+the one that comes second sees the first one's result and is refused; the tip records one action."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from core.tips import Status
+from services.casework import StaleAction
+from storage.casework import CaseError
+from tests.conftest import services_of
+from tests.office import ADMIN, INTAKE, add_staff
+from tests.reporter import file_tip
+
+
+async def _audited(services, number: str) -> list[str]:
+    rows = await services.db.fetchall("SELECT action FROM audit_log WHERE tip = ? ORDER BY id", (number,))
+    return [row[0] for row in rows]
+
+
+async def test_accept_and_not_accept_at_once_one_wins_the_other_is_refused(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        receipt = await file_tip(sim.user(7100))
+        number, at = receipt.number, services.clock()
+        paused, release, second_at_door = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+        change_status = services.tips.change_status
+
+        async def pausing(conn, *args, **kwargs):  # the first write waits, inside its transaction
+            if not paused.is_set():
+                paused.set()
+                await release.wait()
+            return await change_status(conn, *args, **kwargs)
+
+        transaction, opened = services.db.transaction, []
+
+        def door():  # the second use case reaches its transaction (it waits there for the first)
+            opened.append(True)
+            if len(opened) == 2:
+                second_at_door.set()
+            return transaction()
+
+        monkeypatch.setattr(services.tips, "change_status", pausing)
+        monkeypatch.setattr(services.db, "transaction", door)
+        accepting = asyncio.create_task(services.casework.accept(number, INTAKE, at))
+        await paused.wait()
+        refusing = asyncio.create_task(services.casework.not_accept(number, ADMIN, "duplicate", at))
+        await second_at_door.wait()
+        release.set()
+        accepted, refused = await asyncio.gather(accepting, refusing, return_exceptions=True)
+
+        assert accepted is None and isinstance(refused, CaseError)
+        assert (await services.tips.facets(number)).status == Status.ACCEPTED
+        assert [e.status for e in await services.tips.events(number)] == [Status.RECEIVED, Status.ACCEPTED]
+        assert [a for a in await _audited(services, number) if a.startswith("tip.")] == ["tip.accept"]
+        assert await services.tips.messages(number) == []  # no "not accepted" entry in the dialogue
+
+
+async def test_a_status_write_from_a_stale_read_changes_nothing(start_bot):
+    """The compare-and-set under every status change: a write expecting a status the tip has left is refused."""
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        receipt = await file_tip(sim.user(7101))
+        number, at = receipt.number, services.clock()
+        await services.casework.accept(number, INTAKE, at)
+        with pytest.raises(StaleAction):
+            async with services.casework._work() as uow:
+                await services.casework._move(uow, number, Status.RECEIVED, Status.NOT_ACCEPTED, at.date())
+        assert [e.status for e in await services.tips.events(number)] == [Status.RECEIVED, Status.ACCEPTED]
