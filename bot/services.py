@@ -10,6 +10,7 @@ from bot.startup import open_database
 from core.crypto import KeyRing
 from core.office import OfficeConfig
 from services.casework import CaseService
+from services.requests import RequestService
 from storage.audit import AuditLog
 from storage.casework import CaseRecords
 from storage.db import Database
@@ -22,7 +23,7 @@ from storage.liaisons import Units
 from storage.limits import Limits
 from storage.outbox import Outbox
 from storage.reminders import SentReminders
-from storage.requests import CaseRequests
+from storage.requests import RequestRecords
 from storage.rewards import RewardLedger
 from storage.staff import StaffRepository
 from storage.state import StateRepository
@@ -46,7 +47,7 @@ class Services:
     audit: AuditLog
     cases: CaseRecords
     casework: CaseService
-    requests: CaseRequests
+    requests: RequestService
     reminders: SentReminders
     outbox: Outbox
     ledger: Ledger
@@ -80,7 +81,7 @@ class Services:
             self.audit = AuditLog(db, self.vault)
             self.cases = CaseRecords(db, self.tips, self.office)
             self.casework = CaseService(db, self.tips, self.audit, self.cases, self.office)
-            self.requests = CaseRequests(db, self.tips, self.cases, self.audit)
+            self.requests = RequestService(db, self.tips, self.audit, self.cases, RequestRecords(db, self.tips))
             self.reminders = SentReminders(db)
             self.outbox = Outbox(db, self.vault)
             self.ledger = Ledger(db)

@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from core.office import OfficeConfig
 from handlers.i18n import LANGUAGES, Translate, translator
 from services.casework import CaseService
+from services.requests import RequestService
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.drafts import DraftFiles
@@ -22,7 +23,6 @@ from storage.liaisons import Units
 from storage.limits import Limits
 from storage.outbox import Outbox
 from storage.reminders import SentReminders
-from storage.requests import CaseRequests
 from storage.rewards import RewardLedger
 from storage.staff import StaffRepository
 from storage.tips import TipRepository
@@ -44,7 +44,7 @@ class AppServices(Protocol):
     staff: StaffRepository
     audit: AuditLog
     casework: CaseService
-    requests: CaseRequests
+    requests: RequestService
     reminders: SentReminders
     outbox: Outbox
     ledger: Ledger

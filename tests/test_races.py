@@ -4,6 +4,7 @@ the one that comes second sees the first one's result and is refused; the tip re
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 
 import pytest
 
@@ -11,7 +12,7 @@ from core.tips import Status
 from services.casework import StaleAction
 from storage.casework import CaseError
 from tests.conftest import services_of
-from tests.office import ADMIN, INTAKE, add_staff
+from tests.office import ADMIN, INTAKE, add_staff, work_to
 from tests.reporter import file_tip
 
 
@@ -72,3 +73,41 @@ async def test_a_status_write_from_a_stale_read_changes_nothing(start_bot):
             async with services.casework._work() as uow:
                 await services.casework._move(uow, number, Status.RECEIVED, Status.NOT_ACCEPTED, at.date())
         assert [e.status for e in await services.tips.events(number)] == [Status.RECEIVED, Status.ACCEPTED]
+
+
+async def test_one_request_decided_twice_at_once_is_decided_once(start_bot, monkeypatch):
+    """An admin approves an extension while (on another device) refusing it: the approval waits at its
+    transaction's door while the refusal goes through; the approval then finds it decided."""
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        receipt = await file_tip(sim.user(7102))
+        number, at = receipt.number, services.clock()
+        await work_to(sim, number, Status.ACCEPTED)
+        due = (await services.tips.facets(number)).due_on
+        request_id = await services.requests.request(number, "extension", INTAKE, "需要检测报告", at, days=10)
+        release, second_at_door = asyncio.Event(), asyncio.Event()
+        transaction, opened = services.db.transaction, []
+
+        @asynccontextmanager
+        async def door():  # the first waits at its transaction's door until the second has gone through it
+            opened.append(True)
+            if len(opened) == 1:
+                await release.wait()
+            else:
+                second_at_door.set()
+            async with transaction() as conn:
+                yield conn
+
+        monkeypatch.setattr(services.db, "transaction", door)
+        approving = asyncio.create_task(services.requests.decide(request_id, ADMIN, True, at))
+        refusing = asyncio.create_task(services.requests.decide(request_id, ADMIN, False, at))
+        await second_at_door.wait()
+        release.set()
+        approved, refused = await asyncio.gather(approving, refusing, return_exceptions=True)
+
+        assert refused.state == "refused" and isinstance(approved, CaseError)  # the second through the door won
+        assert (await services.requests.get(request_id)).state == "refused"
+        assert (await services.tips.facets(number)).due_on == due  # not extended by the loser
+        decisions = [a for a in await _audited(services, number) if a.startswith("extension.")]
+        assert decisions == ["extension.request", "extension.refuse"]
