@@ -46,6 +46,18 @@ class CaseService:
     async def verification(self, number: str) -> Verification | None:
         return await self.cases.verification(number)
 
+    async def fits(self, facets: TipFacets, action: str, arg: str, today: date) -> bool:
+        """Whether the action with its argument (a reason, a department) fits the tip now: asked before
+        a confirm is offered; the action itself checks again inside its unit of work."""
+        if action == "not_accept" and arg not in NOT_ACCEPTED_REASONS:
+            return False
+        if action == "reassign" and not self._may_move(facets, arg):
+            return False
+        return action in await self.actions(facets, today)
+
+    def _may_move(self, facets: TipFacets, department: str) -> bool:
+        return department != facets.department and department in {d.code for d in self.office.departments}
+
     # -- the unit of work ------------------------------------------------------------------------
 
     @asynccontextmanager
@@ -93,7 +105,7 @@ class CaseService:
     async def reassign(self, number: str, actor: int, department: str, at: datetime) -> None:
         async with self._work() as uow:
             facets = await self._check(uow, number, "reassign", at.date())
-            if department == facets.department or department not in {d.code for d in self.office.departments}:
+            if not self._may_move(facets, department):
                 raise CaseError(department)
             if not await uow.cases.set_department(number, department, expect=facets.department):
                 raise StaleAction(number)

@@ -106,11 +106,7 @@ async def _possible(context: Context, member: StaffMember, facets: TipFacets, ac
     svc = services(context)
     if action == "identity":
         return await svc.requests.may_see_identity(facets.number, member.user_id)
-    if action == "reason" and arg not in NOT_ACCEPTED_REASONS:
-        return False
-    if action == "to" and (arg == facets.department or arg not in {d.code for d in svc.office.departments}):
-        return False
-    return CONFIRMED[action] in await svc.casework.actions(facets, today(context))
+    return await svc.casework.fits(facets, CONFIRMED[action], arg, today(context))
 
 
 async def _ask_to_confirm(update: Update, context: Context, facets: TipFacets, action: str, arg: str) -> None:
