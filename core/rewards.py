@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -191,6 +192,37 @@ PAY_METHODS = (("bank", "银行转账", "Bank transfer"), ("cash", "现金", "Ca
 def refusal_text(code: str | None, lang: str) -> str:
     zh, en = REFUSALS.get(code or "", ("—", "—"))
     return zh if lang == "zh" else en
+
+
+class RewardState(StrEnum):
+    """A reward's states: decided → (proposed, for the admin above the threshold) → approved →
+    notified → claimed → paid; or refused, or lapsed after the claim window (and reopened)."""
+
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    NOTIFIED = "notified"
+    CLAIMED = "claimed"
+    PAID = "paid"
+    REFUSED = "refused"
+    LAPSED = "lapsed"
+
+
+_S = RewardState
+#: Which state a reward may go to from which: the ledger's compare-and-set writes only these.
+TRANSITIONS: dict[RewardState, frozenset[RewardState]] = {
+    _S.PROPOSED: frozenset({_S.APPROVED, _S.REFUSED}),
+    _S.APPROVED: frozenset({_S.NOTIFIED}),
+    _S.NOTIFIED: frozenset({_S.CLAIMED, _S.REFUSED, _S.LAPSED}),
+    _S.CLAIMED: frozenset({_S.PAID}),
+    _S.PAID: frozenset(),
+    _S.REFUSED: frozenset({_S.PROPOSED, _S.APPROVED, _S.REFUSED}),  # the admin's refusal, decided again
+    _S.LAPSED: frozenset({_S.APPROVED}),  # reopened, with a reason on the record
+}
+
+
+def may_move(state: str, to: str) -> bool:
+    """Whether a reward in `state` may go to `to`."""
+    return RewardState(to) in TRANSITIONS[RewardState(state)]
 
 
 class Reward(_Model):

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import aiosqlite
 
 from core import crypto
-from core.rewards import AccidentFacts, Reward, Suggestion, suggest
+from core.rewards import AccidentFacts, Reward, Suggestion, may_move, suggest
 from storage.audit import AuditLog
 from storage.casework import CaseError, CaseRecords
 from storage.db import Database
@@ -125,8 +125,10 @@ class RewardLedger:
             raise CaseError(choice)
         amount = 0 if refusal else (suggestion.amount_fen if choice == "take" else amount_fen)
         state = "refused" if refusal else "proposed" if amount > self._threshold else "approved"
-        previous = await self.get(number)
         async with self.db.transaction() as conn:
+            previous = await self.get(number)  # re-read inside: a decision made meanwhile refuses this one
+            if (previous is not None and not may_move(previous.state, state)) or not await self.decidable(number):
+                raise CaseError("decide")
             tip_id, _dek = await self.tips.tip_key(number)
             fields = (state, self.office.rewards.rules.name, suggestion.amount_fen, amount, suggestion.explanation,
                       refusal, at.date().isoformat(), officer)  # fmt: skip
@@ -140,8 +142,8 @@ class RewardLedger:
             else:  # one the admin refused, decided again: the row and its notes stay
                 await conn.execute(
                     "UPDATE rewards SET state = ?, rule_set = ?, suggested_fen = ?, amount_fen = ?, explanation = ?,"
-                    " refusal = ?, decided_on = ?, decided_by = ? WHERE id = ?",
-                    (*fields, previous.id),
+                    " refusal = ?, decided_on = ?, decided_by = ? WHERE id = ? AND state = ?",
+                    (*fields, previous.id, previous.state),
                 )
                 reward_id = previous.id
             if choice == "change":
@@ -198,7 +200,16 @@ class RewardLedger:
 
     async def _set_state(self, conn: aiosqlite.Connection, reward: Reward, state: str, actor: int | None,
                          at: datetime, detail: str = "") -> None:  # fmt: skip
-        await conn.execute("UPDATE rewards SET state = ? WHERE id = ?", (state, reward.id))
+        """Compare-and-set: the move must be one core.rewards allows, and the row must still be in the
+        state (and amount) it was read in; otherwise nothing is written and CaseError("stale")."""
+        if not may_move(reward.state, state):
+            raise CaseError("stale")
+        cur = await conn.execute(
+            "UPDATE rewards SET state = ? WHERE id = ? AND state = ? AND amount_fen = ?",
+            (state, reward.id, reward.state, reward.amount_fen),
+        )
+        if cur.rowcount != 1:
+            raise CaseError("stale")  # another decision came first: this one is refused whole
         detail = f"{reward.state}->{state};amount_fen={reward.amount_fen}" + (f";{detail}" if detail else "")
         await self.audit.append(conn, actor=actor, action=f"reward.{state}", at=at, tip=reward.number, detail=detail)
 

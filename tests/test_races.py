@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from core.casework import Verification
+from core.roles import Role
 from core.tips import Status
 from services.casework import StaleAction
 from storage.casework import CaseError
 from tests.conftest import services_of
-from tests.office import ADMIN, INTAKE, add_staff, work_to
+from tests.office import ADMIN, INTAKE, REWARD, add_staff, work_to
 from tests.reporter import file_tip
 
 
@@ -111,3 +113,49 @@ async def test_one_request_decided_twice_at_once_is_decided_once(start_bot, monk
         assert (await services.tips.facets(number)).due_on == due  # not extended by the loser
         decisions = [a for a in await _audited(services, number) if a.startswith("extension.")]
         assert decisions == ["extension.request", "extension.refuse"]
+
+
+async def test_one_reward_approved_and_refused_at_once_is_decided_once(start_bot, monkeypatch):
+    """The admin approves a ¥150,000 reward while (on another device) refusing it: the approval pauses
+    inside its transaction, the refusal read the same proposal and waits at the door; it is then refused."""
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        async with services.db.transaction() as conn:
+            await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
+        number, at = (await file_tip(sim.user(7102))).number, services.clock()
+        await work_to(sim, number, Status.ACCEPTED)
+        verified = Verification(outcome="true", problems=("facilities",), measures=("fine",), fine_fen=100_000_000)
+        await services.casework.verify(number, ADMIN, verified, at)
+        proposal = await services.rewards.decide(number, REWARD, at, choice="take")
+        assert proposal.state == "proposed"
+        paused, release, second_at_door = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        set_state, transaction, opened = services.rewards._set_state, services.db.transaction, []
+
+        async def pausing(*args, **kwargs):  # the first decision's state write waits, inside its transaction
+            if not paused.is_set():
+                paused.set()
+                await release.wait()
+            return await set_state(*args, **kwargs)
+
+        def door():
+            opened.append(True)
+            if len(opened) == 2:
+                second_at_door.set()
+            return transaction()
+
+        monkeypatch.setattr(services.rewards, "_set_state", pausing)
+        monkeypatch.setattr(services.db, "transaction", door)
+        ids = {"reward_id": proposal.id, "amount_fen": proposal.amount_fen}
+        approving = asyncio.create_task(services.rewards.approve(number, ADMIN, at, True, **ids))
+        await paused.wait()
+        refusing = asyncio.create_task(services.rewards.approve(number, ADMIN, at, False, **ids))
+        await second_at_door.wait()
+        release.set()
+        approved, refused = await asyncio.gather(approving, refusing, return_exceptions=True)
+
+        assert approved.state == "notified" and isinstance(refused, CaseError)
+        reward = await services.rewards.get(number)
+        assert reward.state == "notified" and reward.refusal is None
+        decisions = [a for a in await _audited(services, number) if a in ("reward.approved", "reward.refused")]
+        assert decisions == ["reward.approved"]

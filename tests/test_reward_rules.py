@@ -141,3 +141,11 @@ def test_the_grade_is_the_whole_accidents_and_the_reward_counts_concealed_deaths
     suggestion = suggest("concealed", fined(0), NATIONAL, accident=facts)
     assert suggestion.amount_fen == 80_000 * YUAN
     assert suggestion.explanation == "较大事故（死亡 5 人）：查实瞒报死亡 2 人 × ¥40,000 = ¥80,000"
+
+
+def test_the_reward_state_machine_is_data_in_core():
+    from core.rewards import TRANSITIONS, RewardState, may_move
+
+    assert set(TRANSITIONS) == set(RewardState)
+    assert may_move("proposed", "approved") and may_move("lapsed", "approved") and may_move("claimed", "paid")
+    assert not may_move("paid", "approved") and not may_move("notified", "paid") and not may_move("proposed", "claimed")
