@@ -59,9 +59,9 @@ async def _liaisons(services: Any, count: int) -> list[int]:
     users = []
     for index in range(count):
         unit = await services.units.add(f"第{index + 1}村", "village", ADMIN, at)
-        code = await services.units.invite(unit, ADMIN, at, at.replace(day=3))
+        code = await services.people.invite_liaison(unit, ADMIN, at)
         user = 8600000000 + index
-        await services.units.register(code, user, "zh", CONTACT, at)
+        await services.people.register_liaison(code, user, "zh", CONTACT, at)
         users.append(user)
     return users
 

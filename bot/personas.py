@@ -9,7 +9,6 @@ Telegram ids, so they never get a role in an office's database.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from bot.services import Services
 from core.liaisons import Contact
@@ -33,8 +32,6 @@ PERSONAS = {
 SAMPLE_CONTACT = Contact(
     head="张书记", head_title="村支书", head_phone="13800000001", name="李会计", title="会计", phone="13800000002"
 )
-#: Hours a liaison code printed by the console stays valid, as one from /units.
-CODE_HOURS = 72
 
 
 async def make_real(services: Services, persona: str, user_id: int) -> str:
@@ -65,15 +62,15 @@ async def _liaison(services: Services, user_id: int) -> str:
     """The liaison of the office's first village, and a code for the second one, to try /register."""
     units = services.units
     now = services.clock()
-    expires = now + timedelta(hours=CODE_HOURS)
     mine = await units.of_user(user_id)
     if mine:
         return f"You are the registered liaison of {mine[0].unit.name}: /start, then 我是联络员 (I am a liaison)."
     names = list(dict.fromkeys(v.name for v in services.office.villages if 2 <= len(v.name) <= 40))[:2]
     names += [name for name in ("东平村", "西山村") if name not in names][: 2 - len(names)]
     unit, other = [await units.add(name, "village", None, now) for name in names]
-    await units.register(await units.invite(unit, None, now, expires), user_id, "zh", SAMPLE_CONTACT, now)
-    code = await units.invite(other, None, now, expires)
+    people = services.people
+    await people.register_liaison(await people.invite_liaison(unit, None, now), user_id, "zh", SAMPLE_CONTACT, now)
+    code = await people.invite_liaison(other, None, now)
     return (
         f"You are the registered liaison of {unit.name}: /start, then 我是联络员 (I am a liaison) to send its "
         f"monthly figures; to register for {other.name} as a new liaison does, send: /register {code}"

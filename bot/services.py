@@ -10,6 +10,7 @@ from bot.startup import open_database
 from core.crypto import KeyRing
 from core.office import OfficeConfig
 from services.casework import CaseService
+from services.people import PeopleService
 from services.requests import RequestService
 from storage.audit import AuditLog
 from storage.casework import CaseRecords
@@ -53,6 +54,7 @@ class Services:
     ledger: Ledger
     rewards: RewardLedger
     units: Units
+    people: PeopleService
     submissions: Submissions
     expiring: ExpiringMessages
 
@@ -87,6 +89,7 @@ class Services:
             self.ledger = Ledger(db)
             self.rewards = RewardLedger(db, self.vault, self.tips, self.cases, self.audit)
             self.units = Units(db, self.staff, self.audit)
+            self.people = PeopleService(db, self.staff, self.units, self.audit)
             self.submissions = Submissions(db, self.audit)
             self.expiring = ExpiringMessages(db)
             self._db = db

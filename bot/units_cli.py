@@ -6,18 +6,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot import startup
 from bot.startup import StartupError
 from core.liaisons import UNIT_KIND_CODES
+from core.roles import INVITE_HOURS
+from services.people import PeopleService
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.liaisons import UnitError, Units
 from storage.staff import StaffRepository
 from storage.vault import Vault
 
-INVITE_HOURS = 72
 #: What is done from the server's command line has no actor in the audit log (whoever holds the server).
 CLI_ACTOR = None
 
@@ -81,7 +82,8 @@ def cmd_units_invite(args: argparse.Namespace) -> int:
         unit = await units.get(args.unit_id)
         if unit is None:
             return None
-        return unit.name, await units.invite(unit, CLI_ACTOR, at, at + timedelta(hours=INVITE_HOURS))
+        people = PeopleService(units.db, units.staff, units, units.audit)
+        return unit.name, await people.invite_liaison(unit, CLI_ACTOR, at)
 
     made = _on_units(invite)
     if made is None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+#: How long an invite code (a staff member's for /join, a liaison's for /register) works, once.
+INVITE_HOURS = 72
+
 
 class Role(StrEnum):
     ADMIN = "admin"

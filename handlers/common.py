@@ -13,6 +13,7 @@ from telegram.ext import ContextTypes
 from core.office import OfficeConfig
 from handlers.i18n import LANGUAGES, Translate, translator
 from services.casework import CaseService
+from services.people import PeopleService
 from services.requests import RequestService
 from storage.audit import AuditLog
 from storage.db import Database
@@ -45,6 +46,7 @@ class AppServices(Protocol):
     audit: AuditLog
     casework: CaseService
     requests: RequestService
+    people: PeopleService
     reminders: SentReminders
     outbox: Outbox
     ledger: Ledger

@@ -10,7 +10,7 @@ import aiosqlite
 from core.liaisons import UNIT_KIND_CODES, Contact
 from storage.audit import AuditLog
 from storage.db import Database
-from storage.staff import Invite, InviteError, StaffRepository
+from storage.staff import InviteError, StaffRepository
 
 
 @dataclass(frozen=True)
@@ -80,13 +80,6 @@ class Units:
         rows = await self.db.fetchall("SELECT id, name, kind FROM units WHERE active = 1 ORDER BY id")
         return [Unit(*r) for r in rows]
 
-    async def invite(self, unit: Unit, actor: int | None, at: datetime, expires_at: datetime) -> str:
-        async with self.db.transaction() as conn:
-            invite = Invite("liaison", None, "", unit.id)
-            code = await self.staff.create_invite(conn, invite, actor or 0, expires_at)
-            await self.audit.append(conn, actor=actor, action="liaison.invite", at=at, detail=str(unit.id))
-        return code
-
     async def invited_unit(self, code: str, now: datetime) -> Unit:
         """The unit a liaison code is for; InviteError if it is not one that may be used now."""
         invite = await self.staff.peek(code, now)
@@ -95,25 +88,19 @@ class Units:
             raise InviteError("unknown")
         return unit
 
-    async def register(self, code: str, user_id: int, lang: str, contact: Contact, at: datetime) -> Liaison | None:
-        """Use the code and make this person the unit's liaison; returns the liaison handed over from
-        (None if the unit had none, or it was this person already). InviteError if the code is bad."""
-        async with self.db.transaction() as conn:
-            invite = await self.staff.redeem(conn, code, user_id, at)
-            if invite.kind != "liaison" or invite.unit_id is None:
-                raise InviteError("unknown")
-            before = await self._current(conn, invite.unit_id)
-            stamp = at.isoformat(timespec="seconds")
-            await conn.execute(
-                "UPDATE liaisons SET until = ? WHERE unit_id = ? AND until IS NULL", (stamp, invite.unit_id)
-            )
-            await conn.execute(
-                "INSERT INTO liaisons (unit_id, user_id, lang, contact, since) VALUES (?, ?, ?, ?, ?)",
-                (invite.unit_id, user_id, lang, contact.model_dump_json(), stamp),
-            )
-            detail = f"{invite.unit_id}:handover" if before and before.user_id != user_id else str(invite.unit_id)
-            await self.audit.append(conn, actor=user_id, action="liaison.register", at=at, detail=detail)
-        return before if before and before.user_id != user_id else None
+    async def hand_over(
+        self, conn: aiosqlite.Connection, unit_id: int, user_id: int, lang: str, contact: Contact, at: datetime
+    ) -> Liaison | None:
+        """Make this person the unit's liaison, in the caller's transaction; returns the liaison before
+        (None if the unit had none)."""
+        before = await self._current(conn, unit_id)
+        stamp = at.isoformat(timespec="seconds")
+        await conn.execute("UPDATE liaisons SET until = ? WHERE unit_id = ? AND until IS NULL", (stamp, unit_id))
+        await conn.execute(
+            "INSERT INTO liaisons (unit_id, user_id, lang, contact, since) VALUES (?, ?, ?, ?, ?)",
+            (unit_id, user_id, lang, contact.model_dump_json(), stamp),
+        )
+        return before
 
     async def _current(self, conn: aiosqlite.Connection, unit_id: int) -> Liaison | None:
         async with conn.execute(f"{_LIAISON} AND u.id = ?", (unit_id,)) as cur:

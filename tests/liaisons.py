@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from core.liaisons import Contact
 from tests.conftest import services_of
@@ -29,12 +29,12 @@ async def add_unit(sim, name: str = "东平村", kind: str = "village"):
 async def code_for(sim, unit) -> str:
     services = services_of(sim)
     at = services.clock()
-    return await services.units.invite(unit, ADMIN, at, at + timedelta(hours=72))
+    return await services.people.invite_liaison(unit, ADMIN, at)
 
 
 async def register_directly(sim, unit, user_id: int = LIAISON, contact: Contact = CONTACT, lang: str = "zh") -> None:
     services = services_of(sim)
-    await services.units.register(await code_for(sim, unit), user_id, lang, contact, services.clock())
+    await services.people.register_liaison(await code_for(sim, unit), user_id, lang, contact, services.clock())
 
 
 async def office_with_unit(sim, name: str = "东平村"):

@@ -92,7 +92,7 @@ async def test_used_expired_and_unknown_codes_are_refused(start_bot, monkeypatch
         unit = await add_unit(sim)
         used = await code_for(sim, unit)
         services = services_of(sim)
-        await services.units.register(used, LIAISON, "zh", CONTACT, services.clock())
+        await services.people.register_liaison(used, LIAISON, "zh", CONTACT, services.clock())
         user = sim.user(OTHER_LIAISON)
         await user.send("/language")
         await user.tap("lang:en")
@@ -135,7 +135,7 @@ async def test_a_code_used_meanwhile_registers_nothing(start_bot):
         await user.send(f"/register {code}")
         await _fill_contact(user)
         services = services_of(sim)
-        await services.units.register(code, LIAISON, "zh", CONTACT, services.clock())
+        await services.people.register_liaison(code, LIAISON, "zh", CONTACT, services.clock())
         [refused] = await user.tap("fv:confirm")
         assert "used already" in refused.text and "Nothing was registered" in refused.text
         assert (await services.units.liaison(unit.id)).user_id == LIAISON

@@ -43,7 +43,7 @@ async def _submit(update: Update, context: Context, user_id: int, unit_id: str, 
     svc = services(context)
     fields = {k: v for k, v in values.items() if k != "code"}
     try:
-        before = await svc.units.register(
+        before = await svc.people.register_liaison(
             values["code"], user_id, chat_language(context), Contact(**fields), now(context)
         )
     except InviteError as exc:

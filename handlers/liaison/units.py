@@ -4,12 +4,11 @@ numbers (any staff member); the admin adds units and issues one-time liaison cod
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.liaisons import UNIT_KINDS
-from core.roles import Role, StaffMember
+from core.roles import INVITE_HOURS, Role, StaffMember
 from handlers.common import Context, chat_language, now, services, tr
 from handlers.i18n import N_, Translate, aside, colon
 from handlers.office.access import staff_only
@@ -18,7 +17,6 @@ from handlers.office.forms import Form, define
 from storage.liaisons import Liaison, Unit, UnitError
 
 log = logging.getLogger("tipline.units")
-INVITE_HOURS = 72
 PAGE = 20
 MESSAGE_LIMIT = 3500
 
@@ -91,7 +89,7 @@ async def units_button(update: Update, context: Context, admin: StaffMember) -> 
         await query.message.reply_text(_("This button is no longer valid."))
         return
     at = now(context)
-    code = await svc.units.invite(unit, admin.user_id, at, at + timedelta(hours=INVITE_HOURS))
+    code = await svc.people.invite_liaison(unit, admin.user_id, at)
     log.info("liaison invite issued for unit %s", unit.id)
     text = _(
         "Liaison code for {unit}: {code}\n\nIt works once, for {hours} hours. The liaison sends, in a private chat "

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from core.roles import Role, StaffMember, role_name
+from core.roles import INVITE_HOURS, Role, StaffMember, role_name
 from handlers.common import Context, chat_language, confirm_markup, now, services, tr
 from handlers.i18n import aside, colon
 from handlers.i18n import join as join_list
@@ -16,7 +15,6 @@ from handlers.office.commands import publish_for
 from storage.staff import Invite, InviteError
 
 log = logging.getLogger("tipline.staff")
-INVITE_HOURS = 72
 
 
 def _describe(member: StaffMember, context: Context) -> str:
@@ -43,14 +41,7 @@ async def join(update: Update, context: Context) -> None:
     user = update.effective_user
     at = now(context)
     try:
-        async with svc.db.transaction() as conn:
-            invite = await svc.staff.redeem(conn, context.args[0], user.id, at)
-            if invite.kind != "staff" or invite.role is None:
-                raise InviteError("unknown")
-            await svc.staff.add(conn, user.id, user.full_name, invite.role, invite.department, at.date().isoformat())
-            await svc.audit.append(
-                conn, actor=user.id, action="staff.join", at=at, detail=f"{invite.role.value}:{invite.department}"
-            )
+        invite = await svc.people.join(context.args[0], user.id, user.full_name, at)
     except InviteError as exc:
         reasons = {
             "unknown": _("That invite code is not right. Please check it, or ask the admin for a new one."),
@@ -125,13 +116,7 @@ async def staff_button(update: Update, context: Context, admin: StaffMember) -> 
 
 async def _invite(update: Update, context: Context, admin: StaffMember, invite: Invite) -> None:
     _ = tr(context)
-    svc = services(context)
-    at = now(context)
-    async with svc.db.transaction() as conn:
-        code = await svc.staff.create_invite(conn, invite, admin.user_id, at + timedelta(hours=INVITE_HOURS))
-        await svc.audit.append(
-            conn, actor=admin.user_id, action="staff.invite", at=at, detail=f"{invite.role.value}:{invite.department}"
-        )
+    code = await services(context).people.invite_staff(invite, admin.user_id, now(context))
     text = _(
         "Invite code: {code}\n\nIt works once, for {hours} hours. The new colleague sends, in a private chat with "
         "this bot: /join {code}"
