@@ -12,6 +12,7 @@ from core.office import OfficeConfig
 from services.casework import CaseService
 from services.people import PeopleService
 from services.requests import RequestService
+from services.rewards import RewardService
 from storage.audit import AuditLog
 from storage.casework import CaseRecords
 from storage.db import Database
@@ -25,7 +26,7 @@ from storage.limits import Limits
 from storage.outbox import Outbox
 from storage.reminders import SentReminders
 from storage.requests import RequestRecords
-from storage.rewards import RewardLedger
+from storage.rewards import RewardRecords
 from storage.staff import StaffRepository
 from storage.state import StateRepository
 from storage.tips import TipRepository
@@ -52,7 +53,7 @@ class Services:
     reminders: SentReminders
     outbox: Outbox
     ledger: Ledger
-    rewards: RewardLedger
+    rewards: RewardService
     units: Units
     people: PeopleService
     submissions: Submissions
@@ -87,7 +88,9 @@ class Services:
             self.reminders = SentReminders(db)
             self.outbox = Outbox(db, self.vault)
             self.ledger = Ledger(db)
-            self.rewards = RewardLedger(db, self.vault, self.tips, self.cases, self.audit)
+            self.rewards = RewardService(
+                db, self.tips, self.audit, self.cases, RewardRecords(db, self.vault, self.tips)
+            )
             self.units = Units(db, self.staff, self.audit)
             self.people = PeopleService(db, self.staff, self.units, self.audit)
             self.submissions = Submissions(db, self.audit)

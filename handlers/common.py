@@ -15,6 +15,7 @@ from handlers.i18n import LANGUAGES, Translate, translator
 from services.casework import CaseService
 from services.people import PeopleService
 from services.requests import RequestService
+from services.rewards import RewardService
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.drafts import DraftFiles
@@ -24,7 +25,6 @@ from storage.liaisons import Units
 from storage.limits import Limits
 from storage.outbox import Outbox
 from storage.reminders import SentReminders
-from storage.rewards import RewardLedger
 from storage.staff import StaffRepository
 from storage.tips import TipRepository
 from storage.updates import ProcessedUpdates
@@ -50,7 +50,7 @@ class AppServices(Protocol):
     reminders: SentReminders
     outbox: Outbox
     ledger: Ledger
-    rewards: RewardLedger
+    rewards: RewardService
     units: Units
     submissions: Submissions
     clock: Callable[[], datetime]

@@ -130,7 +130,7 @@ async def test_one_reward_approved_and_refused_at_once_is_decided_once(start_bot
         proposal = await services.rewards.decide(number, REWARD, at, choice="take")
         assert proposal.state == "proposed"
         paused, release, second_at_door = asyncio.Event(), asyncio.Event(), asyncio.Event()
-        set_state, transaction, opened = services.rewards._set_state, services.db.transaction, []
+        set_state, transaction, opened = services.rewards._move, services.db.transaction, []
 
         async def pausing(*args, **kwargs):  # the first decision's state write waits, inside its transaction
             if not paused.is_set():
@@ -144,7 +144,7 @@ async def test_one_reward_approved_and_refused_at_once_is_decided_once(start_bot
                 second_at_door.set()
             return transaction()
 
-        monkeypatch.setattr(services.rewards, "_set_state", pausing)
+        monkeypatch.setattr(services.rewards, "_move", pausing)
         monkeypatch.setattr(services.db, "transaction", door)
         ids = {"reward_id": proposal.id, "amount_fen": proposal.amount_fen}
         approving = asyncio.create_task(services.rewards.approve(number, ADMIN, at, True, **ids))
