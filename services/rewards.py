@@ -109,21 +109,23 @@ class RewardService:
                 await self._notify(uow, number, officer, at)
         return await self.records.get(number)
 
+    async def approvable(self, number: str, admin: int, *, reward_id: int, amount_fen: int) -> Reward:
+        """The very proposal the admin was shown (its id and amount), if they may decide on it: CaseError
+        "approve" if it was decided or changed meanwhile, "self" if they proposed it (four eyes)."""
+        reward = await self.records.get(number)
+        if reward is None or reward.state != "proposed" or (reward.id, reward.amount_fen) != (reward_id, amount_fen):
+            raise CaseError("approve")
+        if await self.records.decided_by(reward.id) == admin:
+            raise CaseError("self")
+        return reward
+
     async def approve(
         self, number: str, admin: int, at: datetime, approve: bool, *, reward_id: int, amount_fen: int
     ) -> Reward:
         """The admin's decision on an amount above the threshold: on the very proposal they were shown
         (its id and amount), never on a later one. Nobody decides on a reward they proposed."""
-        async with self._work() as uow:
-            reward = await uow.records.get(number)
-            if (
-                reward is None
-                or reward.state != "proposed"
-                or (reward.id, reward.amount_fen) != (reward_id, amount_fen)
-            ):
-                raise CaseError("approve")
-            if await uow.records.decided_by(reward.id) == admin:
-                raise CaseError("self")
+        async with self._work() as uow:  # checked again inside: the reads share the unit's connection
+            reward = await self.approvable(number, admin, reward_id=reward_id, amount_fen=amount_fen)
             if approve:
                 await uow.records.set_approved(reward.id, at.date(), admin)
                 await self._move(uow, reward, "approved", admin, at)

@@ -220,13 +220,14 @@ async def admin_decision(update: Update, context: Context, member: StaffMember) 
         return
     confirmed, what, number, reward_id, amount_fen = parsed
     svc = services(context)
-    reward = await svc.rewards.get(number)
     message = update.effective_message
-    if reward is None or reward.state != "proposed" or (reward.id, reward.amount_fen) != (reward_id, amount_fen):
-        await message.reply_text(_("This request was already decided, or the report moved on."))
-    elif await svc.rewards.decided_by(reward.id) == member.user_id:
-        await message.reply_text(await _own_proposal(context, member, _))
-    elif what == "back":
+    try:  # checked before asking, and again (inside its unit of work) on deciding
+        reward = await svc.rewards.approvable(number, member.user_id, reward_id=reward_id, amount_fen=amount_fen)
+    except CaseError as error:
+        await message.reply_text(await _own_proposal(context, member, _) if str(error) == "self" else _(
+            "This request was already decided, or the report moved on."))  # fmt: skip
+        return
+    if what == "back":
         text, markup = _approval(reward, svc.office.rewards.admin_approval_above_yuan * 100, _)
         await message.reply_text(text, reply_markup=markup)
     elif not confirmed:
