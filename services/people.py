@@ -47,6 +47,20 @@ class PeopleService:
             await uow.audit.append(actor=user_id, action="staff.join", at=at, detail=detail)
         return invite
 
+    async def revoke(self, code: str, at: datetime) -> bool:
+        """A code sent in a group is known to the group: cancelled (audited) if unused; whether it was."""
+        async with self._work() as uow:
+            revoked = await uow.staff.revoke(code, at)
+            if revoked:
+                await uow.audit.append(actor=None, action="invite.revoke", at=at, detail="sent in a group")
+        return revoked
+
+    async def deactivate(self, user_id: int, admin: int, at: datetime) -> None:
+        """The admin takes every role from a member at once (audited)."""
+        async with self._work() as uow:
+            await uow.staff.deactivate(user_id)
+            await uow.audit.append(actor=admin, action="staff.deactivate", at=at, detail=str(user_id))
+
     async def invite_liaison(self, unit: Unit, actor: int | None, at: datetime) -> str:
         """A one-time liaison code for this unit, valid INVITE_HOURS (actor None: the command line)."""
         async with self._work() as uow:

@@ -5,6 +5,7 @@ defined once, in core."""
 from __future__ import annotations
 
 import ast
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 async def _actions(services) -> list[str]:
     rows = await services.db.fetchall("SELECT action FROM audit_log ORDER BY id")
-    return [row[0] for row in rows if row[0].startswith(("staff.", "liaison."))]
+    return [row[0] for row in rows if row[0].startswith(("staff.", "liaison.", "invite."))]
 
 
 async def test_join_is_one_unit_of_work_and_a_failure_leaves_the_code_unused(start_bot, monkeypatch):
@@ -74,3 +75,19 @@ def test_invite_hours_are_defined_once_in_core():
                 if any((name.endswith("_HOURS") and "INVITE" in name) or name == "CODE_HOURS" for name in names):
                     defined.append(str(path.relative_to(ROOT)))
     assert defined == ["core/roles.py"] and INVITE_HOURS == 72
+
+
+async def test_a_code_revoked_and_a_member_deactivated_are_audited_use_cases(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services, at = services_of(sim), services_of(sim).clock()
+        code = await services.people.invite_staff(Invite("staff", Role.INTAKE, ""), ADMIN, at)
+        assert await services.people.revoke(code, at) is True
+        assert await services.people.revoke(code, at) is False  # once
+        with pytest.raises(InviteError, match="expired"):
+            await services.people.join(code, NEWCOMER, "新同事", at + timedelta(seconds=1))
+        other = await services.people.invite_staff(Invite("staff", Role.INTAKE, ""), ADMIN, at)
+        await services.people.join(other, NEWCOMER, "新同事", at)
+        await services.people.deactivate(NEWCOMER, ADMIN, at)
+        assert await services.staff.get(NEWCOMER) is None or not (await services.staff.get(NEWCOMER)).roles
+        assert (await _actions(services))[-4:] == ["invite.revoke", "staff.invite", "staff.join", "staff.deactivate"]

@@ -37,12 +37,7 @@ CODE_COMMANDS = frozenset({"join", "register"})
 
 async def _revoke_shown_code(update: Update, context: Context, code: str) -> None:
     """A one-time code sent in a group is known to the group: it is cancelled (audited), never used."""
-    svc = services(context)
-    at = now(context)
-    async with svc.db.transaction() as conn:
-        revoked = await svc.staff.revoke(conn, code, at)
-        if revoked:
-            await svc.audit.append(conn, actor=None, action="invite.revoke", at=at, detail="sent in a group")
+    revoked = await services(context).people.revoke(code, now(context))
     _ = tr(context)
     text = private_only_text(context)
     if revoked:

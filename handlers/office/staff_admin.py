@@ -102,12 +102,7 @@ async def staff_button(update: Update, context: Context, admin: StaffMember) -> 
     elif action == "keep":
         await query.message.edit_text(_("Nothing changed."))
     elif action == "remove_yes" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) != admin.user_id:
-        svc = services(context)
-        async with svc.db.transaction() as conn:
-            await svc.staff.deactivate(conn, int(parts[2]))
-            await svc.audit.append(
-                conn, actor=admin.user_id, action="staff.deactivate", at=now(context), detail=parts[2]
-            )
+        await services(context).people.deactivate(int(parts[2]), admin.user_id, now(context))
         await publish_for(context.application, int(parts[2]), None)  # back to the public menu
         await query.message.reply_text(_("Deactivated."))
     else:
