@@ -44,6 +44,16 @@ async def office_with_unit(sim, name: str = "东平村"):
     return unit
 
 
+async def office_with_october(sim):
+    """The office's staff and one unit whose liaison sent October 2026's figures (template A, two of them)."""
+    unit = await office_with_unit(sim)
+    services = services_of(sim)
+    await services.submissions.submit(
+        unit.id, "2026-10", "a", {"enterprises": 3, "inspected": 2}, LIAISON, services.clock(), False
+    )
+    return unit
+
+
 def code_in(text: str) -> str:
     return re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", text)[0]
 

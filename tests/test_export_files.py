@@ -16,7 +16,7 @@ from core.casework import Verification
 from core.roles import Role
 from core.tips import Status
 from tests.conftest import EXAMPLE_CONFIG, services_of
-from tests.liaisons import LIAISON, add_unit, register_directly
+from tests.liaisons import add_unit, office_with_october
 from tests.office import ADMIN, REPORTER, add_staff, work_to
 from tests.reporter import file_tip
 
@@ -123,12 +123,7 @@ async def test_monthly_in_both_languages_names_the_office_as_its_formal_name(
     start_bot, settings, ring, monkeypatch, tmp_path
 ):
     async with start_bot() as sim:
-        await add_staff(sim)
-        unit = await add_unit(sim, "东平村")
-        await register_directly(sim, unit, LIAISON)
-        services = services_of(sim)
-        await services.submissions.submit(unit.id, "2026-10", "a", {"enterprises": 3, "inspected": 2}, LIAISON,
-                                          services.clock(), False)  # fmt: skip
+        await office_with_october(sim)
     _environment(monkeypatch, settings)
     out = tmp_path / "out"
     for lang in ("zh", "en"):

@@ -12,8 +12,7 @@ from openpyxl import load_workbook
 
 from bot import cli
 from core.office import OfficeConfig
-from tests.conftest import services_of
-from tests.liaisons import LIAISON, add_unit, put_clock, register_directly
+from tests.liaisons import office_with_october, put_clock
 from tests.office import INTAKE, add_staff
 
 
@@ -24,12 +23,7 @@ def _unnamed(office: OfficeConfig) -> OfficeConfig:
 async def test_the_monthly_table_leaves_the_reporting_unit_blank(start_bot, office, monkeypatch):
     async with start_bot(config=_unnamed(office)) as sim:
         put_clock(sim, monkeypatch, datetime(2026, 11, 5, 10, 0))
-        await add_staff(sim)
-        unit = await add_unit(sim, "东平村")
-        await register_directly(sim, unit, LIAISON)
-        services = services_of(sim)
-        await services.submissions.submit(unit.id, "2026-10", "a", {"enterprises": 3, "inspected": 2}, LIAISON,
-                                          services.clock(), False)  # fmt: skip
+        await office_with_october(sim)
         await sim.user(INTAKE).send("/monthly 2026-10")
         [xlsx] = [b for c in sim.api.calls_of("sendDocument") for b in c.files.values() if b[:2] == b"PK"]
     ws = load_workbook(io.BytesIO(xlsx)).active
