@@ -55,6 +55,14 @@ def ring(settings: Settings) -> KeyRing:
 
 
 @pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, settings: Settings, ring: KeyRing) -> Settings:
+    """`python -m bot …` in this test reads the test's data dir and key ring (a file may override `env`)."""
+    monkeypatch.setenv("TIPLINE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TIPLINE_KEYRING", str(settings.keyring_path))
+    return settings
+
+
+@pytest.fixture
 def office() -> OfficeConfig:
     return load_office(EXAMPLE_CONFIG)
 

@@ -13,13 +13,6 @@ from storage.vault import Vault
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def env(monkeypatch, settings, ring):
-    monkeypatch.setenv("TIPLINE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("TIPLINE_KEYRING", str(settings.keyring_path))
-    return settings
-
-
 async def _log_five(settings, ring) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = await Database.open(settings.data_dir / "tipline.sqlite3")

@@ -10,8 +10,6 @@ import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot import cli
 from core.audit import AuditEntry, entry_hash
 from core.tips import Status
@@ -29,13 +27,6 @@ HEAD = re.compile(
     r"（请记录，核对时用 python -m bot audit verify --head HASH）$"
 )
 LATER = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def env(monkeypatch, settings, ring):
-    monkeypatch.setenv("TIPLINE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("TIPLINE_KEYRING", str(settings.keyring_path))
-    return settings
 
 
 def _heads(sim, chat_id: int) -> list[re.Match]:

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot import cli
-
-
-@pytest.fixture
-def env(settings, ring, monkeypatch):
-    monkeypatch.setenv("TIPLINE_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("TIPLINE_KEYRING", str(settings.keyring_path))
 
 
 def test_a_second_role_keeps_the_persons_name(env, capsys):
