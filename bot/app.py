@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from telegram.ext import AIORateLimiter, Application, BaseHandler, Defaults
+from telegram.ext import AIORateLimiter, Application, BaseHandler, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 import handlers
@@ -17,6 +17,7 @@ from bot.persistence import EncryptedPersistence
 from bot.services import Services
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from handlers.context import Context, app_services
 from handlers.office.commands import publish_all
 from handlers.profile import publish_profile
 
@@ -27,15 +28,15 @@ OFFLINE_TOKEN = "123456:offline-in-memory-bot-api"  # noqa: S105 - not a secret
 
 
 async def _post_init(app: Application) -> None:
-    await app.bot_data["services"].start()
-    if app.bot_data["services"].office.rewards.pickup_address is None:
+    await app_services(app).start()
+    if app_services(app).office.rewards.pickup_address is None:
         log.warning("rewards are collected by payment details only: [rewards] pickup_address is not set")
     await publish_profile(app)
     await publish_all(app)  # each staff member's own menu, as their roles are now
 
 
 async def _post_shutdown(app: Application) -> None:
-    await app.bot_data["services"].stop()
+    await app_services(app).stop()
 
 
 def build_application(
@@ -63,6 +64,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
         .persistence(EncryptedPersistence(services))
+        .context_types(ContextTypes(context=Context))
         .defaults(Defaults(tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=2))
         .post_init(_post_init)

@@ -23,6 +23,7 @@ from bot.personas import PERSONAS, make_real
 from bot.simulator import Reply, SimUser, simulation
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from handlers.context import app_services
 
 HELP = (
     "Type a message and press Enter. #N presses button N of the last buttons shown.\n"
@@ -132,7 +133,7 @@ async def run_console(
     app, api = console_application(settings, office, ring)
     chosen = PERSONAS[persona]
     async with simulation(app, api, raise_errors=False) as sim:
-        services = app.bot_data["services"]
+        services = app_services(app)
         services.updates = SessionUpdates()
         who = await make_real(services, persona, chosen.user_id)
         where = (

@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 from datetime import time, timedelta
 
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from handlers import outbox
 from handlers.check import forget_ended_sessions
+from handlers.context import Context, app_services
 from handlers.liaison.prompts import run_prompts
 from handlers.office import sensitive
 from handlers.office.anchor import send_audit_head
@@ -26,7 +27,7 @@ HOUSEKEEPING_AT = time(3, 0)
 
 
 async def housekeeping(app: Application) -> None:
-    services = app.bot_data["services"]
+    services = app_services(app)
     today = services.clock().date()
     cutoff = today - timedelta(days=services.office.limits.draft_days)
     dropped = 0
@@ -51,19 +52,19 @@ async def housekeeping(app: Application) -> None:
     log.info("housekeeping: %d abandoned drafts and %d orphaned draft files destroyed", dropped, orphans)
 
 
-async def _housekeeping_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _housekeeping_job(context: Context) -> None:
     await housekeeping(context.application)
 
 
-async def _deadlines_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _deadlines_job(context: Context) -> None:
     await run_deadlines(context.application)
 
 
-async def _prompts_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _prompts_job(context: Context) -> None:
     await run_prompts(context.application)
 
 
-async def _audit_head_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _audit_head_job(context: Context) -> None:
     await send_audit_head(context.application)
 
 
@@ -75,10 +76,10 @@ def schedule(app: Application) -> None:
     sensitive.schedule(app)  # staff messages with decrypted content are deleted after card_minutes
     app.job_queue.run_daily(_housekeeping_job, HOUSEKEEPING_AT, name="housekeeping")
     app.job_queue.run_once(_housekeeping_job, 60, name="housekeeping-at-start")
-    hour, minute = map(int, app.bot_data["services"].office.reminders.time.split(":"))
+    hour, minute = map(int, app_services(app).office.reminders.time.split(":"))
     app.job_queue.run_daily(_deadlines_job, time(hour, minute), name="deadlines")
     app.job_queue.run_once(_deadlines_job, 90, name="deadlines-at-start")
     app.job_queue.run_daily(_audit_head_job, time(hour, minute), name="audit-head")  # to auditors and admins
     app.job_queue.run_once(_audit_head_job, 100, name="audit-head-at-start")
-    app.job_queue.run_daily(_prompts_job, app.bot_data["services"].office.figures.at, name="liaison-prompts")
+    app.job_queue.run_daily(_prompts_job, app_services(app).office.figures.at, name="liaison-prompts")
     app.job_queue.run_once(_prompts_job, 120, name="liaison-prompts-at-start")

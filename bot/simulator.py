@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot.fakeapi import BOT_USER, ApiCall, InMemoryBotApi
+from handlers.context import Context
 from handlers.files import settle
 
 #: Telegram's update ids only grow, across restarts of the bot too: one counter for the process.
@@ -53,7 +54,7 @@ class Simulation:
         self.errors: list[BaseException] = []
         app.add_error_handler(self._collect)
 
-    async def _collect(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def _collect(self, update: object, context: Context) -> None:
         if context.error is not None:
             self.errors.append(context.error)
 

@@ -19,7 +19,7 @@ from telegram.ext import (
 )
 
 from handlers import erase, groups, menu, profile
-from handlers.common import Context, services, today
+from handlers.context import Context
 from handlers.errors import on_error
 from handlers.liaison import home, monthly, quarter_view, units
 from handlers.office import approvals, case_forms, entries, inbox, reward_forms, rewards, staff_admin, stats  # noqa: F401
@@ -40,12 +40,12 @@ async def _write_through(update: Update, context: Context) -> None:
     if update.effective_chat is not None:
         context.application.mark_data_for_update_persistence(chat_ids=update.effective_chat.id)
     await context.application.update_persistence()
-    await services(context).updates.mark(update.update_id, today(context))
+    await context.services.updates.mark(update.update_id, context.today)
 
 
 async def _skip_if_seen(update: Update, context: Context) -> None:
     """The same update delivered twice (Telegram retries after a crash) is handled once."""
-    if await services(context).updates.seen(update.update_id):
+    if await context.services.updates.seen(update.update_id):
         log.info("update %s delivered again: skipped", update.update_id)
         raise ApplicationHandlerStop
 

@@ -1,17 +1,17 @@
-"""What every handler needs: the services, the chat's language, its translator."""
+"""What handlers share: the services they may use (AppServices), whether a chat is private, the
+confirm keyboard. The context itself (services, language, translator, clock) is handlers.context."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from core.office import OfficeConfig
-from handlers.i18n import LANGUAGES, Translate, translator
+from handlers.i18n import Translate
 from services.casework import CaseService
 from services.people import PeopleService
 from services.requests import RequestService
@@ -28,8 +28,6 @@ from storage.reminders import SentReminders
 from storage.staff import StaffRepository
 from storage.tips import TipRepository
 from storage.updates import ProcessedUpdates
-
-Context = ContextTypes.DEFAULT_TYPE
 
 
 class AppServices(Protocol):
@@ -57,28 +55,6 @@ class AppServices(Protocol):
 
     @property
     def db(self) -> Database: ...
-
-
-def services(context: Context) -> AppServices:
-    return context.bot_data["services"]
-
-
-def chat_language(context: Context) -> str:
-    chosen = context.chat_data.get("lang") if context.chat_data is not None else None
-    return chosen if chosen in LANGUAGES else services(context).language
-
-
-def tr(context: Context) -> Translate:
-    return translator(chat_language(context))
-
-
-def now(context: Context) -> datetime:
-    """The office's local time (TIPLINE_TIMEZONE); tests move it with `Services.clock`."""
-    return services(context).clock()
-
-
-def today(context: Context) -> date:
-    return now(context).date()
 
 
 def is_private(update: Update) -> bool:

@@ -9,7 +9,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
-from handlers.common import Context
+from handlers.context import Context
 from handlers.menu import cancel_conversation
 
 Cancel = Callable[[Update, Context], Awaitable[object]]

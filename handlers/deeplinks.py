@@ -11,14 +11,14 @@ from telegram.ext import CommandHandler, ConversationHandler, filters
 
 from core.links import parse
 from handlers import check, report
-from handlers.common import Context, services
+from handlers.context import Context
 from handlers.liaison.home import send_home
 
 log = logging.getLogger("tipline.links")
 
 
 async def open_link(update: Update, context: Context) -> object:
-    office = services(context).office
+    office = context.services.office
     link = parse(context.args[0], frozenset(v.code for v in office.villages)) if context.args else None
     if link is None:
         return ConversationHandler.END

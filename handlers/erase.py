@@ -20,7 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
-from handlers.common import Context, tr
+from handlers.context import Context
 from handlers.i18n import Translate
 
 log = logging.getLogger("tipline.erase")
@@ -87,7 +87,7 @@ def _without_gone(message: Message) -> list[list[InlineKeyboardButton]] | None:
 async def on_gone(update: Update, context: Context) -> None:
     """The button "I have written it down": its message goes; the other buttons it carried come back."""
     query = update.callback_query
-    _ = tr(context)
+    _ = context.tr
     message = query.message
     rest = _without_gone(message) if isinstance(message, Message) else None
     if rest is None:

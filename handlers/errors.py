@@ -20,7 +20,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from core.roles import Role
-from handlers.common import Context, tr
+from handlers.context import Context, app_services
 from handlers.i18n import translator
 from handlers.office.alerts import send_to_staff
 
@@ -57,7 +57,7 @@ def storage_problem(error: BaseException | None) -> str | None:
 
 
 def _answer(context: Context, problem: str | None) -> str:
-    _ = tr(context)
+    _ = context.tr
     if problem == "busy":
         return _(
             "The office's system is busy for a moment and could not save your last step. Nothing you entered "
@@ -80,7 +80,7 @@ async def _tell_admins_disk_full(app: Application) -> None:
     if last is not None and time.monotonic() - last < FULL_ALERT_EVERY:
         return
     app.bot_data["disk_full_alert_at"] = time.monotonic()
-    services = app.bot_data["services"]
+    services = app_services(app)
     _ = translator(services.language)
     text = _(
         "⚠️ The bot cannot save anything: the disk of its server is full. Reports and figures are refused "

@@ -16,7 +16,7 @@ from telegram.ext import Application, BaseHandler, MessageHandler, TypeHandler, 
 
 from core.filetypes import ALLOWED, Verdict, classify, extension_of
 from core.media import DOWNLOAD_LIMIT, OversizedImage, UnreadableImage, is_image, is_uncleanable_image
-from handlers.common import Context, services, today, tr
+from handlers.context import Context
 from handlers.i18n import Translate
 from storage.drafts import EvidenceFile
 from storage.image_worker import UncheckedFile, examine
@@ -147,7 +147,7 @@ async def receive(update: Update, context: Context) -> Received:
         return Received(unchecked=True)
     if examined.image is not None:
         clean, clean_mime = examined.image
-        services(context).limits.charge_bytes(update.effective_chat.id, today(context), examined.pixels)
+        context.services.limits.charge_bytes(update.effective_chat.id, context.today, examined.pixels)
         extension = clean_mime.split("/")[1].replace("jpeg", "jpg")
         return Received(EvidenceFile(kind, f"{kind}.{extension}", clean_mime, clean, checked=True))
     filetype = examined.filetype
@@ -280,7 +280,7 @@ def waiting_handlers(on_file: Handler) -> list[BaseHandler]:
 
 
 async def _busy(update: Update, context: Context) -> None:
-    _ = tr(context)
+    _ = context.tr
     text = _("One moment: your file is still being received. Then send or tap that again.")
     if update.callback_query is not None:
         await update.callback_query.answer(text)

@@ -22,7 +22,8 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 
 from core.roles import Role
-from handlers.common import Context, is_private, services, tr
+from handlers.common import is_private
+from handlers.context import Context
 from handlers.i18n import LANGUAGES, translator
 
 log = logging.getLogger("tipline.groups")
@@ -54,8 +55,8 @@ async def _language(context: Context, chat_id: int) -> str:
     """The language a person chose in their private chat with the bot, or the office's."""
     chosen = context.application.chat_data.get(chat_id, {}).get("lang")
     if chosen is None:  # a chat not seen since start-up: its language is in the database only
-        chosen = await services(context).state.language(chat_id)
-    return chosen if chosen in LANGUAGES else services(context).language
+        chosen = await context.services.state.language(chat_id)
+    return chosen if chosen in LANGUAGES else context.services.language
 
 
 async def _tell(context: Context, user_id: int, text: Callable[[str], str]) -> bool:
@@ -69,7 +70,7 @@ async def _tell(context: Context, user_id: int, text: Callable[[str], str]) -> b
 
 
 async def _tell_admins(context: Context, text: Callable[[str], str]) -> str:
-    admins = await services(context).staff.with_role(Role.ADMIN)
+    admins = await context.services.staff.with_role(Role.ADMIN)
     told = [await _tell(context, admin.user_id, text) for admin in admins]
     return f"{sum(told)} of {len(admins)} admins told"
 
@@ -85,7 +86,7 @@ async def on_my_chat_member(update: Update, context: Context) -> None:
     if was_in or not is_in:
         return  # left, or promoted and demoted within the group: nothing new to tell
     adder = change.from_user
-    if adder is None or await services(context).staff.get(adder.id) is None:
+    if adder is None or await context.services.staff.get(adder.id) is None:
         await _leave(context, change.chat.id)
         return
     told = await _tell_admins(context, functools.partial(chat_id_text, change.chat))
@@ -116,14 +117,14 @@ async def on_migrate(update: Update, context: Context) -> None:
 async def chatid(update: Update, context: Context) -> None:
     """/chatid: in a group, the group's id privately to a staff member; nothing to anyone else."""
     chat, user = update.effective_chat, update.effective_user
-    member = await services(context).staff.get(user.id) if user else None
+    member = await context.services.staff.get(user.id) if user else None
     if is_private(update):
         from handlers.menu import unknown_message  # the menu sits beside this module
 
         if member is None:
             await unknown_message(update, context)  # as any unknown command: nothing to learn here
             return
-        _ = tr(context)
+        _ = context.tr
         await update.effective_message.reply_text(
             _("Send /chatid in the group whose id you need; I answer you here, privately.")
         )

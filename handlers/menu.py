@@ -6,7 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from core.roles import StaffMember
-from handlers.common import Context, chat_language, services, tr
+from handlers.context import Context
 from handlers.i18n import N_, translator
 from handlers.office.commands import ensure_menu, entry_rows, staff_help
 
@@ -21,7 +21,7 @@ LANGUAGE_BUTTONS = (("lang:zh", "中文"), ("lang:en", "English"))
 
 
 def menu_keyboard(context: Context) -> InlineKeyboardMarkup:
-    _ = tr(context)
+    _ = context.tr
     rows = [[InlineKeyboardButton(_(label), callback_data=data)] for data, label in MENU_ITEMS]
     return InlineKeyboardMarkup(rows)
 
@@ -30,7 +30,7 @@ async def _staff_member(update: Update, context: Context) -> StaffMember | None:
     """The staff member using the bot, for their part of /start and /help; None for anyone else."""
     if update.effective_user is None:
         return None
-    return await services(context).staff.get(update.effective_user.id)
+    return await context.services.staff.get(update.effective_user.id)
 
 
 async def home_keyboard(update: Update, context: Context) -> InlineKeyboardMarkup:
@@ -40,7 +40,7 @@ async def home_keyboard(update: Update, context: Context) -> InlineKeyboardMarku
     if member is None:
         return markup
     await ensure_menu(context.application, member)
-    return InlineKeyboardMarkup([*markup.inline_keyboard, *entry_rows(member, tr(context))])
+    return InlineKeyboardMarkup([*markup.inline_keyboard, *entry_rows(member, context.tr)])
 
 
 async def full_help(update: Update, context: Context) -> str:
@@ -48,13 +48,13 @@ async def full_help(update: Update, context: Context) -> str:
     member = await _staff_member(update, context)
     if member is None:
         return help_text(context)
-    office = staff_help(member, chat_language(context), context.bot.username)
+    office = staff_help(member, context.lang, context.bot.username)
     return help_text(context) + "\n\n" + office
 
 
 def welcome_text(context: Context) -> str:
-    _ = tr(context)
-    name = services(context).office.label(chat_language(context))
+    _ = context.tr
+    name = context.services.office.label(context.lang)
     return _(
         "Welcome to {office}.\n\n"
         "Here you can report work-safety hazards, illegal production and concealed accidents, "
@@ -65,7 +65,7 @@ def welcome_text(context: Context) -> str:
 
 
 def help_text(context: Context) -> str:
-    _ = tr(context)
+    _ = context.tr
     return _(
         "How this bot works:\n\n"
         "📝 Report a problem: tell the office about a hazard, illegal production or a concealed accident. "
@@ -99,7 +99,7 @@ def language_keyboard() -> InlineKeyboardMarkup:
 
 
 async def language_command(update: Update, context: Context) -> None:
-    _ = tr(context)
+    _ = context.tr
     await update.effective_message.reply_text(_("Choose your language:"), reply_markup=language_keyboard())
 
 
@@ -120,13 +120,13 @@ async def on_menu(update: Update, context: Context) -> None:
     if choice == "help":
         await query.message.reply_text(await full_help(update, context), reply_markup=menu_keyboard(context))
     else:
-        _ = tr(context)
+        _ = context.tr
         await query.message.reply_text(_("Choose your language:"), reply_markup=language_keyboard())
 
 
 async def cancel(update: Update, context: Context) -> None:
     """/cancel with no conversation under way."""
-    _ = tr(context)
+    _ = context.tr
     await update.effective_message.reply_text(
         _("There is nothing to cancel. Choose below:"), reply_markup=menu_keyboard(context)
     )
@@ -134,7 +134,7 @@ async def cancel(update: Update, context: Context) -> None:
 
 async def cancel_conversation(update: Update, context: Context) -> int:
     """/cancel inside a conversation that keeps nothing of its own: end it, show the menu."""
-    _ = tr(context)
+    _ = context.tr
     await update.effective_message.reply_text(
         _("Cancelled. What you entered has been discarded."), reply_markup=menu_keyboard(context)
     )
@@ -143,7 +143,7 @@ async def cancel_conversation(update: Update, context: Context) -> int:
 
 async def stale_button(update: Update, context: Context) -> None:
     """A button the bot does not (or no longer) know: an old message, or a forged press."""
-    _ = tr(context)
+    _ = context.tr
     await update.callback_query.answer(_("This button is no longer valid."), show_alert=False)
     await update.effective_message.reply_text(
         _("That button has expired. Choose below:"), reply_markup=menu_keyboard(context)
@@ -152,7 +152,7 @@ async def stale_button(update: Update, context: Context) -> None:
 
 async def unknown_message(update: Update, context: Context) -> None:
     """Anything else in a private chat: a sticker, a photo, stray text."""
-    _ = tr(context)
+    _ = context.tr
     await update.effective_message.reply_text(
         _("I did not understand that. Please use the menu below, or send /help."),
         reply_markup=menu_keyboard(context),

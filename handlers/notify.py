@@ -14,7 +14,8 @@ import uuid
 
 from telegram.ext import Application
 
-from handlers.i18n import LANGUAGES, translator
+from handlers.context import app_services, language_of
+from handlers.i18n import translator
 from handlers.outbox import send_now
 from storage.outbox import Message
 
@@ -27,14 +28,14 @@ async def notify_reporter(app: Application, number: str, chat_id: int | None = N
 
     `chat_id` is the contact captured before a change that destroyed it (a tip not accepted).
     """
-    services = app.bot_data["services"]
+    services = app_services(app)
     if chat_id is None:
         chat_id = await services.tips.contact(number)
     if chat_id is None:
         return False
     # A chat not seen since start-up has its language only in the database (storage.state).
     chosen = app.chat_data.get(chat_id, {}).get("lang") or await services.state.language(chat_id)
-    lang = chosen if chosen in LANGUAGES else services.language
+    lang = language_of(chosen, services.language)
     _ = translator(lang)
     text = _(
         "There is news about your report {number}. To read it, choose “Check a report” in the menu and "

@@ -26,9 +26,10 @@ import time
 
 from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from core.crypto import CryptoError
+from handlers.context import Context, app_services
 
 log = logging.getLogger("tipline.outbox")
 
@@ -83,7 +84,7 @@ async def _send(app: Application, row_id: int, now: float | None) -> bool:
         return False
     in_flight.add(row_id)
     try:
-        outbox = app.bot_data["services"].outbox
+        outbox = app_services(app).outbox
         if row_id in unmarked:  # Telegram has it: only the mark is missing
             await _mark(app, row_id)
             return False
@@ -106,7 +107,7 @@ async def _send(app: Application, row_id: int, now: float | None) -> bool:
 
 
 async def _mark(app: Application, row_id: int) -> None:
-    services = app.bot_data["services"]
+    services = app_services(app)
     try:
         await services.outbox.delivered(row_id, services.clock().date())
     except sqlite3.Error as exc:
@@ -116,7 +117,7 @@ async def _mark(app: Application, row_id: int) -> None:
 
 
 async def _failed(app: Application, row_id: int, exc: TelegramError, now: float | None) -> None:
-    services = app.bot_data["services"]
+    services = app_services(app)
     moment = time.time() if now is None else now
     if isinstance(exc, RetryAfter):
         wait = exc.retry_after.total_seconds() if hasattr(exc.retry_after, "total_seconds") else exc.retry_after
@@ -132,7 +133,7 @@ async def _failed(app: Application, row_id: int, exc: TelegramError, now: float 
 
 
 async def _later(app: Application, row_id: int, now: float, error: str) -> None:
-    services = app.bot_data["services"]
+    services = app_services(app)
     row = await services.outbox.pending_row(row_id)
     if row is None:
         return
@@ -148,7 +149,7 @@ async def _later(app: Application, row_id: int, now: float, error: str) -> None:
 async def _unexpected(app: Application, row_id: int, exc: Exception, now: float | None) -> None:
     """A row that broke something other than Telegram: given up if it cannot be opened, else backed off."""
     log.error("outbox: %s", type(exc).__name__)
-    services = app.bot_data["services"]
+    services = app_services(app)
     try:
         if isinstance(exc, CryptoError):
             await services.outbox.give_up(row_id, services.clock().date(), type(exc).__name__)
@@ -166,7 +167,7 @@ async def drain(app: Application, now: float | None = None) -> int:
         if _paused(app, at):
             return 0
         delivered, tried, last = 0, set(), -PACE
-        while batch := [p for p in await app.bot_data["services"].outbox.due(at) if p.id not in tried]:
+        while batch := [p for p in await app_services(app).outbox.due(at) if p.id not in tried]:
             for pending in batch:
                 tried.add(pending.id)
                 await asyncio.sleep(max(0.0, last + PACE - time.monotonic()))
@@ -180,7 +181,7 @@ async def drain(app: Application, now: float | None = None) -> int:
         return delivered
 
 
-async def _drain_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _drain_job(context: Context) -> None:
     lock = context.application.bot_data.setdefault("outbox_round", asyncio.Lock())
     if not lock.locked():  # a long round (a fan-out) is under way: it takes what is due
         await drain(context.application)

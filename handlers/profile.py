@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from core.office import OfficeConfig
-from handlers.common import Context, chat_language, services
+from handlers.context import Context, app_services
 from handlers.i18n import LANGUAGES, N_, translator
 
 log = logging.getLogger("tipline.profile")
@@ -51,8 +51,8 @@ async def publish_profile(app: Application) -> None:
     """Set the command menu and the descriptions, per language; a failure is logged, never fatal.
     (Each staff member's own menu builds on this one: handlers.office.commands.publish_all, which
     post_init calls next.)"""
-    office = app.bot_data["services"].office
-    default = app.bot_data["services"].language
+    office = app_services(app).office
+    default = app_services(app).language
     for code, lang in ((None, default), *((code, code) for code in LANGUAGES)):
         _ = translator(lang)
         try:
@@ -128,4 +128,4 @@ def _who_runs_it(office: OfficeConfig, lang: str) -> str:
 
 
 async def about(update: Update, context: Context) -> None:
-    await update.effective_message.reply_text(about_text(services(context).office, chat_language(context)))
+    await update.effective_message.reply_text(about_text(context.services.office, context.lang))

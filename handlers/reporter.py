@@ -1,5 +1,5 @@
 """The chat's one conversation: filing a tip (handlers.report), checking one (handlers.check), for
-staff a case form (handlers.office.forms), for liaisons registering (a form too), the monthly figures
+staff a case form (handlers.forms), for liaisons registering (a form too), the monthly figures
 and the quarter's summary (handlers.liaison).
 
 They are one ConversationHandler with disjoint state names, so starting any ends the others:
@@ -13,10 +13,10 @@ from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler
 
 from handlers import check, deeplinks, files, report
-from handlers.common import Context
+from handlers.context import Context
 from handlers.conversation import conversation
+from handlers.forms import engine as forms
 from handlers.liaison import figures, quarter, register
-from handlers.office import forms
 from handlers.report import evidence
 from handlers.report.flow import FLOW
 from handlers.report.summary import cancel as cancel_report

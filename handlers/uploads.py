@@ -7,7 +7,7 @@ from __future__ import annotations
 from telegram import Update
 
 from core.media import DOWNLOAD_LIMIT
-from handlers.common import Context, services, today, tr
+from handlers.context import Context
 from handlers.files import attachment
 from handlers.i18n import Translate
 
@@ -16,12 +16,12 @@ def within_daily_bytes(update: Update, context: Context) -> str | None:
     """None when the message's file fits in what the chat may still send today (it is then
     counted); else the answer to give. A file whose size Telegram does not give counts as the most
     the bot can download."""
-    svc = services(context)
+    svc = context.services
     size = attachment(update)[3]
     cap = svc.office.limits.bytes_per_day
-    if svc.limits.take_bytes(update.effective_chat.id, today(context), DOWNLOAD_LIMIT if size is None else size, cap):
+    if svc.limits.take_bytes(update.effective_chat.id, context.today, DOWNLOAD_LIMIT if size is None else size, cap):
         return None
-    return daily_bytes_text(tr(context), cap)
+    return daily_bytes_text(context.tr, cap)
 
 
 def daily_bytes_text(_: Translate, cap: int) -> str:

@@ -37,7 +37,7 @@ from handlers.check.session import (
     start,
     state_after_refusal,
 )
-from handlers.common import Context, now, services, today, tr
+from handlers.context import Context
 from handlers.files import FILES, VOICE, in_background, receive
 from handlers.menu import menu_keyboard
 from handlers.office.alerts import alert_reporter_wrote
@@ -57,7 +57,7 @@ async def on_view_button(update: Update, context: Context) -> object:
     number = await allowed(update, context, action.removesuffix("_yes"))
     if number is None:
         return state_after_refusal(update, context)
-    _ = tr(context)
+    _ = context.tr
     if action == "write":
         prompt = _("Type your message to the office, or send photos or files. Tap Done when finished.")
         await say(update, context, prompt, check_keyboard([(_("Done"), "refresh")]))
@@ -75,7 +75,7 @@ async def on_view_button(update: Update, context: Context) -> object:
         return WITHDRAW
     if action != "withdraw_yes" or argument != number:  # an old confirmation, for another tip
         return await show_view(update, context, _("This button is no longer valid."))
-    await services(context).casework.withdraw(number, now(context))
+    await context.services.casework.withdraw(number, context.now)
     log.info("a tip withdrawn by its reporter")
     drop_session(update, context)
     await say(update, context, _("Report {number} has been withdrawn.").format(number=number), menu_keyboard(context))
@@ -84,14 +84,14 @@ async def on_view_button(update: Update, context: Context) -> object:
 
 @requires("write")
 async def on_message(update: Update, context: Context, number: str) -> object:
-    _ = tr(context)
-    svc = services(context)
+    _ = context.tr
+    svc = context.services
     text = update.message.text.strip()
     if not text:
         await say(update, context, _("The message is empty. Please type your answer."))
         return WRITE
     kind = "answer" if open_question(await svc.tips.messages(number)) else "message"
-    await svc.tips.add_message(number, "reporter", kind, text[:4000], today(context))
+    await svc.tips.add_message(number, "reporter", kind, text[:4000], context.today)
     log.info("reporter %s added to a tip", kind)
     await alert_reporter_wrote(context.application, number, kind)
     await say(
@@ -106,8 +106,8 @@ async def on_message(update: Update, context: Context, number: str) -> object:
 @in_background
 @requires("write")
 async def on_file(update: Update, context: Context, number: str) -> object:
-    _ = tr(context)
-    svc = services(context)
+    _ = context.tr
+    svc = context.services
     limit = svc.office.limits.max_files_per_tip
     if await svc.tips.file_count(number) >= limit:
         notice = _.ngettext(
@@ -123,7 +123,7 @@ async def on_file(update: Update, context: Context, number: str) -> object:
     received = await receive(update, context)
     notice = received.problem(_)
     if notice is None:
-        await svc.tips.add_file(number, received.file, today(context))
+        await svc.tips.add_file(number, received.file, context.today)
         log.info("reporter evidence added to a tip")
         await alert_reporter_wrote(context.application, number, "evidence")
         notice = _("File received and added to your report.")
@@ -133,13 +133,13 @@ async def on_file(update: Update, context: Context, number: str) -> object:
 
 @requires("object")
 async def on_objection(update: Update, context: Context, number: str) -> object:
-    _ = tr(context)
-    svc = services(context)
+    _ = context.tr
+    svc = context.services
     text = update.message.text.strip()
     if len(text) < 5:
         await say(update, context, _("Please write a little more: what you object to, and why."))
         return OBJECT
-    await svc.casework.object(number, text[:4000], now(context))
+    await svc.casework.object(number, text[:4000], context.now)
     log.info("an objection to a tip's reply")
     await alert_reporter_wrote(context.application, number, "objection")
     days = svc.office.deadlines.review_days
@@ -152,26 +152,26 @@ async def on_objection(update: Update, context: Context, number: str) -> object:
 
 
 async def on_voice(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     await say(update, context, _("Voice messages are not accepted: a voice can identify you. Please type instead."))
     return None  # stay in the current state
 
 
 async def on_other(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     await say(update, context, _("Please type your answer as text."))
     return None
 
 
 async def on_stray(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     await say(update, context, _("Please answer this step with the buttons below."))
     return None
 
 
 async def leave(update: Update, context: Context) -> object:
     drop_session(update, context)
-    _ = tr(context)
+    _ = context.tr
     await say(update, context, _("You have left the report. Choose below:"), menu_keyboard(context))
     return ConversationHandler.END
 

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from handlers.check.session import check_keyboard, requires, say, show_view
-from handlers.common import Context, chat_language, now, services, tr
+from handlers.context import Context
 from handlers.erase import delete_read
 from handlers.i18n import Translate
 from handlers.office.alerts import tell_reward_officers
@@ -23,7 +23,7 @@ PAYEE_MIN, PAYEE_MAX = 6, 300
 
 
 async def ask_duty(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     text = _(
         "Before you claim: do you, or a close relative of yours, hold a work-safety supervisory duty "
         "(负有安全生产监督管理职责) over this matter? The rules give such persons no reward."
@@ -34,7 +34,7 @@ async def ask_duty(update: Update, context: Context) -> object:
 
 
 def _claim_buttons(rows: list[list[tuple[str, str]]], context: Context):
-    _ = tr(context)
+    _ = context.tr
     markup = check_keyboard([(_("Back"), "refresh")])
     claim_rows = [[(label, f"claim:{value}") for label, value in row] for row in rows]
 
@@ -46,7 +46,7 @@ def _claim_buttons(rows: list[list[tuple[str, str]]], context: Context):
 async def on_choice(update: Update, context: Context, number: str) -> object:
     """claim:<no|yes|refuse|payee|person>"""
     await update.callback_query.answer()
-    _ = tr(context)
+    _ = context.tr
     choice = update.callback_query.data.removeprefix("claim:")
     if choice == "no":
         await say(update, context, *_methods(context))
@@ -74,12 +74,12 @@ def in_person_offered(context: Context) -> bool:
     """Collection in person is offered only where the office named a place ([rewards] pickup_address):
     after the case is closed the bot can no longer write to the reporter, so "the office will tell
     you where" could never be kept."""
-    return services(context).office.rewards.pickup_address is not None
+    return context.services.office.rewards.pickup_address is not None
 
 
 def _methods(context: Context) -> tuple[str, InlineKeyboardMarkup]:
     """How the reward may be received: payment details, and in person where a place is configured."""
-    _ = tr(context)
+    _ = context.tr
     if not in_person_offered(context):
         text = _(
             "The reward is paid to an account: leave the payee's name and account. Only the reward officer sees "
@@ -104,7 +104,7 @@ async def on_payee(update: Update, context: Context) -> object:
 
 @requires("claim")
 async def _payee(update: Update, context: Context, number: str, text: str = "") -> object:
-    _ = tr(context)
+    _ = context.tr
     if not PAYEE_MIN <= len(text) <= PAYEE_MAX:
         notice = _("Please give the name and the account, in {low} to {high} characters.").format(
             low=PAYEE_MIN, high=PAYEE_MAX
@@ -116,10 +116,10 @@ async def _payee(update: Update, context: Context, number: str, text: str = "") 
 
 async def _claim(update: Update, context: Context, number: str, *, supervisory: bool = False,
                  method: str | None = None, payee: str | None = None) -> object:  # fmt: skip
-    _ = tr(context)
+    _ = context.tr
     try:
-        code = await services(context).rewards.claim(
-            number, now(context), supervisory=supervisory, method=method, payee=payee
+        code = await context.services.rewards.claim(
+            number, context.now, supervisory=supervisory, method=method, payee=payee
         )
     except CaseError:
         return await show_view(update, context, _("That is not possible for this report now."))
@@ -140,14 +140,14 @@ async def _claim(update: Update, context: Context, number: str, *, supervisory: 
 def pickup_text(context: Context, _: Translate) -> str:
     """Where and when to collect in person (the office's [rewards] pickup_address, pickup_hours; shown
     only where the address is configured); without hours, the office's working hours."""
-    address, hours = services(context).office.rewards.pickup(chat_language(context))
+    address, hours = context.services.office.rewards.pickup(context.lang)
     return _("Where to collect: {address}\nWhen: {hours}").format(address=address, hours=hours or _("office hours"))
 
 
 async def on_payee_other(update: Update, context: Context) -> object:
     """A photo of a bank card, a voice note…: deleted too, and the details asked again as text."""
     await delete_read(update.message, "payee step")
-    _ = tr(context)
+    _ = context.tr
     notice = _("Please type the details as text; what you sent was deleted from this chat.")
     await say(update, context, notice, check_keyboard([(_("Back"), "refresh")]))
     return PAYEE

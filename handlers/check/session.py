@@ -19,7 +19,7 @@ from core import receipts
 from core.parsing import parse_tip_number
 from core.tips import open_deadlines, open_question, reporter_actions
 from handlers.check_view import render
-from handlers.common import Context, chat_language, now, services, today, tr
+from handlers.context import Context
 from handlers.erase import delete_read, with_written_down
 from handlers.menu import menu_keyboard
 from handlers.report.flow import FLOW
@@ -63,20 +63,20 @@ async def say(
     """`secret`: the text holds a code shown once; it cannot be forwarded or saved, and has the button
     "I have written it down" that deletes it."""
     if secret:
-        markup = with_written_down(markup, tr(context))
+        markup = with_written_down(markup, context.tr)
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup, protect_content=secret)
 
 
 def _cancel_row(context: Context) -> list[tuple[str, str]]:
-    _ = tr(context)
+    _ = context.tr
     return [(_("✖ Cancel"), "exit")]
 
 
 async def _locked(update: Update, context: Context) -> bool:
-    until = await services(context).limits.locked_until(update.effective_chat.id, now(context))
+    until = await context.services.limits.locked_until(update.effective_chat.id, context.now)
     if until is None:
         return False
-    _ = tr(context)
+    _ = context.tr
     await say(update, context, _("Too many wrong codes. Please try again after {time}.").format(time=f"{until:%H:%M}"),
                menu_keyboard(context))  # fmt: skip
     drop_session(update, context)
@@ -90,7 +90,7 @@ async def start(update: Update, context: Context) -> object:
     if await _locked(update, context):
         return ConversationHandler.END
     drop_session(update, context)
-    _ = tr(context)
+    _ = context.tr
     await say(
         update,
         context,
@@ -101,7 +101,7 @@ async def start(update: Update, context: Context) -> object:
 
 
 async def on_number(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     number = parse_tip_number(update.message.text)
     if number is None:
         await say(update, context, _("That is not a tip number. It looks like JB2026-000123. Please type it again:"),
@@ -113,7 +113,7 @@ async def on_number(update: Update, context: Context) -> object:
 
 
 async def _ask_code(update: Update, context: Context, notice: str = "") -> object:
-    _ = tr(context)
+    _ = context.tr
     text = _("Now type the 16-digit receipt code. For your safety, the message with the code is deleted after reading.")
     await say(
         update,
@@ -125,7 +125,7 @@ async def _ask_code(update: Update, context: Context, notice: str = "") -> objec
 
 
 async def on_code(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     session = _session(update, context)
     typed = update.message.text
     await delete_read(update.message, "receipt code")
@@ -133,35 +133,35 @@ async def on_code(update: Update, context: Context) -> object:
         return await start(update, context)
     if await _locked(update, context):
         return ConversationHandler.END
-    svc = services(context)
+    svc = context.services
     stored = await svc.tips.receipt_hash(session["number"])
     valid = await asyncio.to_thread(receipts.verify_code, typed, stored or _DUMMY_HASH)
     if not (valid and stored):
-        until = await svc.limits.record_failure(update.effective_chat.id, now(context))
+        until = await svc.limits.record_failure(update.effective_chat.id, context.now)
         log.info("wrong receipt code")
         if until is not None:
             await _locked(update, context)
             return ConversationHandler.END
         return await _ask_code(update, context, _("The tip number or the receipt code is not right."))
-    session["until"] = (now(context) + SESSION_LENGTH).isoformat()
+    session["until"] = (context.now + SESSION_LENGTH).isoformat()
     return await show_view(update, context)
 
 
 def _session_number(update: Update, context: Context) -> str | None:
     session = _session(update, context)
     until = session.get("until")
-    if until is None or datetime.fromisoformat(until) < now(context):
+    if until is None or datetime.fromisoformat(until) < context.now:
         return None
     return session["number"]
 
 
 async def _tip_now(context: Context, number: str):
-    svc = services(context)
+    svc = context.services
     facets = await svc.tips.facets(number)
     events, messages = await svc.tips.events(number), await svc.tips.messages(number)
     reward = await svc.rewards.get(number)
-    actions = reporter_actions(facets, today(context))
-    if reward is not None and reward.claimable(today(context)):
+    actions = reporter_actions(facets, context.today)
+    if reward is not None and reward.claimable(context.today):
         actions.add("claim")
     return facets, events, messages, reward, actions
 
@@ -170,10 +170,10 @@ async def show_view(update: Update, context: Context, notice: str = "", *, secre
     number = _session_number(update, context)
     if number is None:
         return await _expired(update, context)
-    _ = tr(context)
+    _ = context.tr
     facets, events, messages, reward, actions = await _tip_now(context, number)
     deadlines = open_deadlines(facets)
-    text = render(facets, events, messages, deadlines, _, chat_language(context), reward)
+    text = render(facets, events, messages, deadlines, _, context.lang, reward)
     rows: list[list[tuple[str, str]]] = []
     if "write" in actions:
         question = open_question(messages)
@@ -192,7 +192,7 @@ async def show_view(update: Update, context: Context, notice: str = "", *, secre
 
 
 async def _expired(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     if _session(update, context).get("number"):
         return await _ask_code(update, context, _("For your safety the check has timed out."))
     return await start(update, context)
@@ -206,7 +206,7 @@ async def allowed(update: Update, context: Context, action: str) -> str | None:
         return None
     *_, actions = await _tip_now(context, number)
     if action not in actions:
-        _ = tr(context)
+        _ = context.tr
         await show_view(update, context, _("That is not possible for this report now."))
         return None
     return number

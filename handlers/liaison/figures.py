@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from core.figures import Template, jumps, parse_form, parse_value, violations, year_to_date
 from core.periods import current_month, monthly_schedule, parse_month, year_months
-from handlers.common import Context, chat_language, now, services, today, tr
+from handlers.context import Context
 from handlers.i18n import Translate, join
 from handlers.liaison import figure_views as views
 from handlers.liaison.home import end_flow, stored_reply
@@ -30,7 +30,7 @@ _KEY = "figures"
 
 
 def _template(context: Context) -> Template:
-    return services(context).office.figures.chosen
+    return context.services.office.figures.chosen
 
 
 def _state(context: Context) -> dict | None:
@@ -40,11 +40,11 @@ def _state(context: Context) -> dict | None:
 
 async def _may_enter(context: Context, user_id: int, unit_id: int, period: str) -> str | None:
     """None if this person may send this unit's figures for this period now, else why not."""
-    _ = tr(context)
-    svc = services(context)
+    _ = context.tr
+    svc = context.services
     if not await svc.units.is_liaison(user_id, unit_id):
         return _("You are not the liaison of this unit (any more).")
-    latest = current_month(_template(context), now(context), services(context).office.figures.at).period
+    latest = current_month(_template(context), context.now, context.services.office.figures.at).period
     if parse_month(period) is None or period > latest:
         return _("That month cannot be reported yet.")
     if await svc.submissions.locked(period):
@@ -56,14 +56,14 @@ async def _last_month(context: Context, unit_id: int, period: str) -> dict[str, 
     """Last month's values (None if not sent): shown with each question, and the base of the jump check."""
     year, month = parse_month(period)
     previous = f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
-    sent = await services(context).submissions.latest(unit_id, previous)
+    sent = await context.services.submissions.latest(unit_id, previous)
     return sent.values if sent else None
 
 
 async def _year_around(context: Context, unit_id: int, period: str) -> tuple[list[dict], list[dict]]:
     """The year's months sent before this one and after it (a correction of an earlier month), oldest first."""
     months = year_months(f"{period[:4]}-12")
-    sent = await services(context).submissions.of_periods(months)
+    sent = await context.services.submissions.of_periods(months)
     values = [(p, sent[(unit_id, p)].values) for p in months if (unit_id, p) in sent]
     return [v for p, v in values if p < period], [v for p, v in values if p > period]
 
@@ -75,7 +75,7 @@ async def start(update: Update, context: Context) -> object:
     """lf:<step|text>:<unit>:<period>, from the prompt or the liaison's page."""
     query = update.callback_query
     await query.answer()
-    _ = tr(context)
+    _ = context.tr
     parts = query.data.split(":")
     if len(parts) != 4 or parts[1] not in ("step", "text") or not parts[2].isdigit():
         await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
@@ -85,14 +85,14 @@ async def start(update: Update, context: Context) -> object:
     if problem is not None:
         await context.bot.send_message(update.effective_chat.id, problem)
         return ConversationHandler.END
-    unit = await services(context).units.get(unit_id)
+    unit = await context.services.units.get(unit_id)
     last = await _last_month(context, unit_id, period)
     context.chat_data[FLOW] = "figures"
     context.chat_data[_KEY] = {"unit": unit_id, "unit_name": unit.name, "period": period, "mode": parts[1],
                                "values": {}, "last": last, "blank_ok": False, "jumps_ok": []}  # fmt: skip
     log.info("figures started for unit %s, %s (%s)", unit_id, period, parts[1])
     if parts[1] == "text":
-        lang = chat_language(context)
+        lang = context.lang
         text = views.heading(unit.name, period, lang) + "\n\n" + views.one_message_form(_template(context), lang, _)
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=_cancel_markup(_))
         return FIGURES
@@ -104,7 +104,7 @@ def _cancel_markup(_: Translate):
 
 
 async def _say(update: Update, context: Context, text: str, rows: list[list[tuple[str, str]]] | None = None) -> object:
-    _ = tr(context)
+    _ = context.tr
     markup = views.keyboard([*(rows or []), [(_("✖ Cancel"), "lv:cancel")]])
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
     return FIGURES
@@ -118,8 +118,8 @@ async def _next(update: Update, context: Context, notice: str = "", *, again: bo
     taken back because they broke a rule (the notice says which), so they are to be corrected."""
     state = _state(context)
     template = _template(context)
-    _ = tr(context)
-    lang = chat_language(context)
+    _ = context.tr
+    lang = context.lang
     missing = [c for c in template.typed if c.code not in state["values"]]
     head = views.heading(state["unit_name"], state["period"], lang)
     if missing and state["mode"] == "step":
@@ -140,12 +140,12 @@ async def _next(update: Update, context: Context, notice: str = "", *, again: bo
 
 
 async def _review(update: Update, context: Context, state: dict, template: Template, notice: str = "") -> object:
-    _ = tr(context)
+    _ = context.tr
 
     async def say(text: str, rows: list | None = None) -> object:
         return await _say(update, context, f"{notice}\n\n{text}" if notice else text, rows)
 
-    lang = chat_language(context)
+    lang = context.lang
     values = state["values"]
     blanks = [c for c in template.typed if values.get(c.code) is None]
     if blanks and not state["blank_ok"]:
@@ -196,7 +196,7 @@ async def on_text(update: Update, context: Context) -> object:
         value = parse_value(missing[0], text)
         if value is None:
             return await _next(
-                update, context, views.value_problem(missing[0], text, chat_language(context), tr(context))
+                update, context, views.value_problem(missing[0], text, context.lang, context.tr)
             )
         state["values"][missing[0].code] = value
         return await _next(update, context)
@@ -207,8 +207,8 @@ async def _merge_form(update: Update, context: Context, state: dict, template: T
     """The one-message form, or some of its lines sent again: what is understood is kept."""
     values, problems = parse_form(template, text)
     state["values"].update(values)
-    lang = chat_language(context)
-    _ = tr(context)
+    lang = context.lang
+    _ = context.tr
     shown = [views.value_problem(template.column(code), answer, lang, _) for code, answer in problems.items()
              if answer or code not in state["values"]]  # fmt: skip
     if not values and not any(answer for answer in problems.values()):
@@ -228,7 +228,7 @@ async def on_button(update: Update, context: Context) -> object:
     query = update.callback_query
     await query.answer()
     state = _state(context)
-    _ = tr(context)
+    _ = context.tr
     if state is None:
         await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
         return ConversationHandler.END
@@ -280,17 +280,17 @@ def _apply_button(state: dict, template: Template, action: str) -> bool | None:
 
 
 async def _send(update: Update, context: Context, state: dict) -> object:
-    _ = tr(context)
+    _ = context.tr
     template = _template(context)
     user = update.effective_user.id
     problem = await _may_enter(context, user, state["unit"], state["period"])
     if problem is not None:
         return await _end(update, context, problem + "\n" + _("Nothing was stored."))
     month = {c.code: state["values"].get(c.code) or 0 for c in template.typed}
-    late = monthly_schedule(template, state["period"]).is_late(today(context))
+    late = monthly_schedule(template, state["period"]).is_late(context.today)
     try:
-        stored = await services(context).submissions.submit(
-            state["unit"], state["period"], template.code, month, user, now(context), late
+        stored = await context.services.submissions.submit(
+            state["unit"], state["period"], template.code, month, user, context.now, late
         )
     except PeriodLocked:
         return await _end(update, context, _("The office has just locked this month. Nothing was stored."))
@@ -305,13 +305,13 @@ async def _end(update: Update, context: Context, text: str) -> object:
 
 
 async def cancel(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     return await _end(update, context, _("Cancelled. Nothing was stored."))
 
 
 async def on_other(update: Update, context: Context) -> object:
     """A sticker, photo, voice… where numbers are wanted."""
-    _ = tr(context)
+    _ = context.tr
     if _state(context) is None:
         return ConversationHandler.END
     return await _next(update, context, _("Please type the numbers as text, or use the buttons."))

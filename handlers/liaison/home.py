@@ -7,7 +7,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label, year_months
-from handlers.common import Context, chat_language, now, services, tr
+from handlers.context import Context
 from handlers.i18n import Translate
 from handlers.report.flow import FLOW
 from storage.figures import Stored
@@ -26,7 +26,7 @@ async def stored_reply(
 ) -> object:
     """What a liaison is told once figures or a summary are stored (`unchanged`: found stored
     already, with a {version} placeholder), lateness included; then the flow ends and home shows."""
-    _ = tr(context)
+    _ = context.tr
     text = unchanged if stored.unchanged else _("Received, thank you. Version {version} is stored.")
     text = text.format(version=stored.version)
     if stored.late:
@@ -37,8 +37,8 @@ async def stored_reply(
 
 
 async def _unit_block(context: Context, item: Liaison, month: Schedule, _: Translate):
-    svc = services(context)
-    lang = chat_language(context)
+    svc = context.services
+    lang = context.lang
     unit = item.unit
     latest = await svc.submissions.latest(unit.id, month.period)
     label = month_label(month.period, lang)
@@ -66,7 +66,7 @@ async def _unit_block(context: Context, item: Liaison, month: Schedule, _: Trans
 async def _earlier_months(context: Context, unit_id: int, period: str, lang: str, _: Translate) -> list:
     """Buttons for the year's earlier months not locked, the latest first: to send one that was
     missed (late) or to correct one that was sent."""
-    svc = services(context)
+    svc = context.services
     rows = []
     for earlier in reversed(year_months(period)[:-1]):
         if len(rows) == EARLIER_SHOWN:
@@ -82,13 +82,13 @@ async def _earlier_months(context: Context, unit_id: int, period: str, lang: str
 
 
 async def _quarter_block(context: Context, item: Liaison, lines: list[str], rows: list, _: Translate) -> None:
-    svc = services(context)
+    svc = context.services
     if not svc.office.figures.quarterly:
         return
-    quarter = current_quarter(now(context), svc.office.figures.at)
+    quarter = current_quarter(context.now, svc.office.figures.at)
     if quarter is None or await svc.submissions.locked(quarter.period):
         return
-    lang = chat_language(context)
+    lang = context.lang
     label = quarter_label(quarter.period, lang)
     sent = await svc.submissions.quarter(item.unit.id, quarter.period)
     if sent is None:
@@ -107,14 +107,14 @@ def how_to_register(_: Translate) -> str:
 
 
 async def send_home(update: Update, context: Context) -> None:
-    _ = tr(context)
-    svc = services(context)
+    _ = context.tr
+    svc = context.services
     chat = update.effective_chat.id
     mine = await svc.units.of_user(update.effective_user.id)
     if not mine:
         await context.bot.send_message(chat, how_to_register(_))
         return
-    month = current_month(svc.office.figures.chosen, now(context), svc.office.figures.at)
+    month = current_month(svc.office.figures.chosen, context.now, svc.office.figures.at)
     for item in mine:
         lines, rows = await _unit_block(context, item, month, _)
         await context.bot.send_message(

@@ -22,7 +22,8 @@ from core.office import OfficeConfig
 from core.periods import current_month, month_label, parse_month, year_months
 from core.roles import Role, StaffMember
 from core.stats import list_separator
-from handlers.common import Context, chat_language, confirm_markup, now, services, tr
+from handlers.common import confirm_markup
+from handlers.context import Context
 from handlers.office.access import staff_only
 from storage.figures import Submissions
 from storage.liaisons import Units
@@ -76,10 +77,10 @@ def _write_files(template: Template, period: str, rows: list[UnitFigures], chart
 
 @staff_only(Role.ADMIN, Role.INTAKE)
 async def monthly_command(update: Update, context: Context, member: StaffMember) -> None:
-    _ = tr(context)
-    svc = services(context)
-    lang = chat_language(context)
-    at = now(context)
+    _ = context.tr
+    svc = context.services
+    lang = context.lang
+    at = context.now
     period = (
         context.args[0] if context.args else current_month(svc.office.figures.chosen, at, svc.office.figures.at).period
     )
@@ -124,12 +125,12 @@ async def lock_button(update: Update, context: Context, admin: StaffMember) -> N
     leaves it open. Locking cannot be undone in the bot, so it is never one tap."""
     query = update.callback_query
     await query.answer()
-    _ = tr(context)
+    _ = context.tr
     step, period = query.data.rsplit(":", 1)
     if parse_month(period) is None:
         await query.message.reply_text(_("This button is no longer valid."))
         return
-    label = month_label(period, chat_language(context))
+    label = month_label(period, context.lang)
     if step == "mon:back":
         await query.message.edit_text(_("{month} stays open: nothing changed.").format(month=label))
     elif step == "mon:lock":
@@ -137,6 +138,6 @@ async def lock_button(update: Update, context: Context, admin: StaffMember) -> N
         markup = confirm_markup(f"mon:ok:lock:{period}", f"mon:back:{period}", _)
         await query.message.reply_text(question.format(month=label), reply_markup=markup)
     else:
-        done = await services(context).submissions.lock(period, admin.user_id, now(context))
+        done = await context.services.submissions.lock(period, admin.user_id, context.now)
         text = _("{month} is locked: liaisons can no longer change it.") if done else _("{month} was locked already.")
         await query.message.edit_text(text.format(month=label))

@@ -21,6 +21,7 @@ from telegram.ext import Application
 
 from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label
 from core.roles import Role
+from handlers.context import app_services
 from handlers.i18n import translator
 from handlers.office.views import chunks
 from handlers.outbox import drain
@@ -78,7 +79,7 @@ def _due_events(schedule: Schedule, now: datetime, at) -> tuple[list[str], bool]
 
 async def _fan_out(app: Application, kind: str, schedule: Schedule, sent_units: set[int], now: datetime) -> int:
     """Prompt (or remind) every liaison whose unit has not sent; returns messages queued."""
-    services = app.bot_data["services"]
+    services = app_services(app)
     events, missing_due = _due_events(schedule, now, services.office.figures.at)
     if not events or now.date() > schedule.missing_on + STALE_AFTER:
         return 0
@@ -117,7 +118,7 @@ async def _queue(services, kind: str, queue: list[tuple[list[str], Message]], no
 
 
 async def _missing_list(app: Application, kind: str, schedule: Schedule, sent: set[int], now: datetime) -> int:
-    services = app.bot_data["services"]
+    services = app_services(app)
     key = f"{kind}:{schedule.period}:missing"
     if not await services.reminders.unsent([key]):
         return 0
@@ -148,7 +149,7 @@ async def run_prompts(app: Application) -> int:
 
 
 async def _run(app: Application) -> int:
-    services = app.bot_data["services"]
+    services = app_services(app)
     now = services.clock()
     at = services.office.figures.at
     figures = services.office.figures

@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from core.media import DOWNLOAD_LIMIT
 from core.periods import current_quarter, parse_quarter, quarter_label, quarterly_schedule
-from handlers.common import Context, chat_language, now, services, today, tr
+from handlers.context import Context
 from handlers.files import FILES, attachment, content_refusal, fetch, refusal_text
 from handlers.i18n import join
 from handlers.liaison.figure_views import keyboard
@@ -34,11 +34,11 @@ def _state(context: Context) -> dict | None:
 
 
 async def _may_enter(context: Context, user_id: int, unit_id: int, period: str) -> str | None:
-    _ = tr(context)
-    svc = services(context)
+    _ = context.tr
+    svc = context.services
     if not await svc.units.is_liaison(user_id, unit_id):
         return _("You are not the liaison of this unit (any more).")
-    latest = current_quarter(now(context), services(context).office.figures.at)
+    latest = current_quarter(context.now, context.services.office.figures.at)
     if parse_quarter(period) is None or latest is None or period > latest.period:
         return _("That quarter cannot be reported yet.")
     if await svc.submissions.locked(period):
@@ -50,7 +50,7 @@ async def start(update: Update, context: Context) -> object:
     """lq:<unit>:<period>"""
     query = update.callback_query
     await query.answer()
-    _ = tr(context)
+    _ = context.tr
     parts = query.data.split(":")
     if len(parts) != 3 or not parts[1].isdigit():
         await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
@@ -60,7 +60,7 @@ async def start(update: Update, context: Context) -> object:
     if problem is not None:
         await context.bot.send_message(update.effective_chat.id, problem)
         return ConversationHandler.END
-    unit = await services(context).units.get(unit_id)
+    unit = await context.services.units.get(unit_id)
     context.chat_data[FLOW] = "quarter"
     context.chat_data[_KEY] = {"unit": unit_id, "unit_name": unit.name, "period": period, "stage": "summary",
                                "documents": []}  # fmt: skip
@@ -70,8 +70,8 @@ async def start(update: Update, context: Context) -> object:
 
 async def _ask(update: Update, context: Context, notice: str = "") -> object:
     state = _state(context)
-    _ = tr(context)
-    head = f"🏘 {state['unit_name']} · {quarter_label(state['period'], chat_language(context))}"
+    _ = context.tr
+    head = f"🏘 {state['unit_name']} · {quarter_label(state['period'], context.lang)}"
     stage = state["stage"]
     rows: list[list[tuple[str, str]]] = []
     if stage == "summary":
@@ -85,7 +85,7 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
                  "Documents so far: {count}.").format(count=count)  # fmt: skip
         rows.append([(_("Done"), "lq2:done")])
     else:
-        text = _preview(state, _, chat_language(context))
+        text = _preview(state, _, context.lang)
         rows.append([(_("✅ Send"), "lq2:send")])
     rows.append([(_("✖ Cancel"), "lq2:cancel")])
     body = "\n\n".join(p for p in (notice, head, text) if p)
@@ -113,7 +113,7 @@ async def on_text(update: Update, context: Context) -> object:
     state = _state(context)
     if state is None:
         return ConversationHandler.END
-    _ = tr(context)
+    _ = context.tr
     text = update.message.text.strip()
     if state["stage"] not in ("summary", "cases"):
         return await _ask(update, context, _("Please use the buttons below."))
@@ -131,7 +131,7 @@ async def on_file(update: Update, context: Context) -> object:
     state = _state(context)
     if state is None:
         return ConversationHandler.END
-    _ = tr(context)
+    _ = context.tr
     if state["stage"] != "documents":
         return await _ask(update, context, _("Documents come after the text: please answer the question first."))
     if len(state["documents"]) >= MAX_DOCUMENTS:
@@ -152,7 +152,7 @@ async def on_button(update: Update, context: Context) -> object:
     query = update.callback_query
     await query.answer()
     state = _state(context)
-    _ = tr(context)
+    _ = context.tr
     if state is None:
         await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
         return ConversationHandler.END
@@ -171,7 +171,7 @@ async def on_button(update: Update, context: Context) -> object:
 
 
 async def _send(update: Update, context: Context, state: dict) -> object:
-    _ = tr(context)
+    _ = context.tr
     user = update.effective_user.id
     problem = await _may_enter(context, user, state["unit"], state["period"])
     if problem is not None:
@@ -186,16 +186,16 @@ async def _send(update: Update, context: Context, state: dict) -> object:
     if refused is not None:  # a program or macros behind a harmless name
         state["documents"], state["stage"] = [], "documents"
         return await _ask(update, context, refused + "\n" + _("Please send the documents again."))
-    late = quarterly_schedule(state["period"]).is_late(today(context))
+    late = quarterly_schedule(state["period"]).is_late(context.today)
     try:
-        stored = await services(context).submissions.submit_quarter(
+        stored = await context.services.submissions.submit_quarter(
             state["unit"],
             state["period"],
             state["summary"],
             state.get("cases", ""),
             documents,
             user,
-            now(context),
+            context.now,
             late,
         )
     except PeriodLocked:
@@ -225,12 +225,12 @@ async def _end(update: Update, context: Context, text: str) -> object:
 
 
 async def cancel(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     return await _end(update, context, _("Cancelled. Nothing was stored."))
 
 
 async def on_other(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     if _state(context) is None:
         return ConversationHandler.END
     return await _ask(update, context, _("Please type the text, send a document, or use the buttons."))

@@ -9,7 +9,7 @@ from telegram import Update
 
 from core.periods import current_quarter, parse_quarter, quarter_label
 from core.roles import Role, StaffMember
-from handlers.common import Context, chat_language, now, services, tr
+from handlers.context import Context
 from handlers.files import staff_file
 from handlers.i18n import join
 from handlers.office.access import staff_only
@@ -19,10 +19,10 @@ log = logging.getLogger("tipline.quarter")
 
 @staff_only(Role.ADMIN, Role.INTAKE)
 async def quarter_command(update: Update, context: Context, member: StaffMember) -> None:
-    _ = tr(context)
-    svc = services(context)
-    lang = chat_language(context)
-    latest = current_quarter(now(context), svc.office.figures.at)
+    _ = context.tr
+    svc = context.services
+    lang = context.lang
+    latest = current_quarter(context.now, svc.office.figures.at)
     period = context.args[0].upper() if context.args else (latest.period if latest else "")
     if parse_quarter(period) is None:
         await update.effective_message.reply_text(_("Please give the quarter like this: /quarter 2026-Q3"))
@@ -37,7 +37,7 @@ async def quarter_command(update: Update, context: Context, member: StaffMember)
     if missing:
         lines.append(_("Missing:") + ("" if lang == "zh" else " ") + join(missing, lang))
     await update.effective_message.reply_text("\n".join(lines))
-    await svc.audit.record(actor=member.user_id, action="quarter.read", at=now(context), detail=period)
+    await svc.audit.record(actor=member.user_id, action="quarter.read", at=context.now, detail=period)
     for unit in units:
         report = reports.get(unit.id)
         if report is None:

@@ -1,5 +1,5 @@
 """A liaison registers: `/register CODE` (or "I am a liaison", then the code), then the contact table of
-docs/DOMAIN.md section 7.1, a field at a time (the staff-form engine, handlers.office.forms). The code is
+docs/DOMAIN.md section 7.1, a field at a time (the staff-form engine, handlers.forms). The code is
 checked on entering and used only on confirming, so a form left half-way burns nothing. A unit has
 one current liaison: registering with a new code hands it over, and the old liaison is told."""
 
@@ -12,11 +12,11 @@ from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
 from core.liaisons import Contact
-from handlers.common import Context, chat_language, now, services, tr
+from handlers.context import Context
+from handlers.forms.engine import Form, begin, define
+from handlers.forms.fields import Field, Values
 from handlers.i18n import N_, Translate, translator
 from handlers.liaison.home import how_to_register, send_home
-from handlers.office.form_fields import Field, Values
-from handlers.office.forms import Form, begin, define
 from storage.staff import InviteError
 
 log = logging.getLogger("tipline.liaisons")
@@ -39,12 +39,12 @@ async def _always(context: Context, user_id: int, subject: str) -> bool:
 
 
 async def _submit(update: Update, context: Context, user_id: int, unit_id: str, values: Values) -> str:
-    _ = tr(context)
-    svc = services(context)
+    _ = context.tr
+    svc = context.services
     fields = {k: v for k, v in values.items() if k != "code"}
     try:
         before = await svc.people.register_liaison(
-            values["code"], user_id, chat_language(context), Contact(**fields), now(context)
+            values["code"], user_id, context.lang, Contact(**fields), context.now
         )
     except InviteError as exc:
         return invite_problem(exc.reason, _) + "\n" + _("Nothing was registered.")
@@ -94,13 +94,13 @@ REGISTRATION = define(
 
 async def register(update: Update, context: Context) -> object:
     """/register CODE: check the code, then ask for the contact table."""
-    _ = tr(context)
+    _ = context.tr
     if not context.args:
         await update.effective_message.reply_text(how_to_register(_))
         return ConversationHandler.END
     code = "".join(context.args)
     try:
-        unit = await services(context).units.invited_unit(code, now(context))
+        unit = await context.services.units.invited_unit(code, context.now)
     except InviteError as exc:
         await update.effective_message.reply_text(invite_problem(exc.reason, _))
         return ConversationHandler.END

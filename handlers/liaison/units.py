@@ -9,11 +9,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.liaisons import UNIT_KINDS
 from core.roles import INVITE_HOURS, Role, StaffMember
-from handlers.common import Context, chat_language, now, services, tr
+from handlers.context import Context
+from handlers.forms.engine import Form, define
+from handlers.forms.fields import Field, Values
 from handlers.i18n import N_, Translate, aside, colon
 from handlers.office.access import staff_only
-from handlers.office.form_fields import Field, Values
-from handlers.office.forms import Form, define
 from storage.liaisons import Liaison, Unit, UnitError
 
 log = logging.getLogger("tipline.units")
@@ -50,9 +50,9 @@ def _chunks(lines: list[str]) -> list[str]:
 @staff_only()
 async def units_command(update: Update, context: Context, member: StaffMember) -> None:
     """Phone numbers and invite codes never go to a group: private chats only (access.private_chats_only)."""
-    _ = tr(context)
-    lang = chat_language(context)
-    svc = services(context)
+    _ = context.tr
+    lang = context.lang
+    svc = context.services
     liaisons = {item.unit.id: item for item in await svc.units.liaisons()}
     units = await svc.units.all()
     lines = [_("Units and their liaisons ({count}):").format(count=len(units))]
@@ -76,9 +76,9 @@ async def units_button(update: Update, context: Context, admin: StaffMember) -> 
     """units:page:<n> (which unit to invite for) and units:invite:<unit id>."""
     query = update.callback_query
     await query.answer()
-    _ = tr(context)
+    _ = context.tr
     parts = query.data.split(":")
-    svc = services(context)
+    svc = context.services
     if len(parts) == 3 and parts[1] == "page" and parts[2].isdigit():
         await _invite_page(update, context, int(parts[2]))
         return
@@ -88,7 +88,7 @@ async def units_button(update: Update, context: Context, admin: StaffMember) -> 
     if unit is None:
         await query.message.reply_text(_("This button is no longer valid."))
         return
-    at = now(context)
+    at = context.now
     code = await svc.people.invite_liaison(unit, admin.user_id, at)
     log.info("liaison invite issued for unit %s", unit.id)
     text = _(
@@ -99,8 +99,8 @@ async def units_button(update: Update, context: Context, admin: StaffMember) -> 
 
 
 async def _invite_page(update: Update, context: Context, page: int) -> None:
-    _ = tr(context)
-    units = await services(context).units.all()
+    _ = context.tr
+    units = await context.services.units.all()
     shown = units[page * PAGE : (page + 1) * PAGE]
     rows = [[InlineKeyboardButton(u.name, callback_data=f"units:invite:{u.id}")] for u in shown]
     if (page + 1) * PAGE < len(units):
@@ -114,9 +114,9 @@ async def _is_admin(context: Context, member: StaffMember, subject: str) -> bool
 
 
 async def _add_unit(update: Update, context: Context, admin: StaffMember, subject: str, values: Values) -> str:
-    _ = tr(context)
+    _ = context.tr
     try:
-        unit = await services(context).units.add(str(values["name"]), str(values["kind"]), admin.user_id, now(context))
+        unit = await context.services.units.add(str(values["name"]), str(values["kind"]), admin.user_id, context.now)
     except UnitError as exc:
         return {
             "taken": _("A unit of that name exists already. Nothing was added."),

@@ -22,7 +22,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, ConversationHandler, filters
 
 from core.roles import Role, StaffMember, role_name
-from handlers.common import Context, chat_language, now, services, today, tr
+from handlers.context import Context
 
 log = logging.getLogger("tipline.access")
 
@@ -37,8 +37,8 @@ CODE_COMMANDS = frozenset({"join", "register"})
 
 async def _revoke_shown_code(update: Update, context: Context, code: str) -> None:
     """A one-time code sent in a group is known to the group: it is cancelled (audited), never used."""
-    revoked = await services(context).people.revoke(code, now(context))
-    _ = tr(context)
+    revoked = await context.services.people.revoke(code, context.now)
+    _ = context.tr
     text = private_only_text(context)
     if revoked:
         log.info("an invite code sent in a group was cancelled")
@@ -50,7 +50,7 @@ async def _revoke_shown_code(update: Update, context: Context, code: str) -> Non
 
 
 def private_only_text(context: Context) -> str:
-    _ = tr(context)
+    _ = context.tr
     return _("Please use this in your private chat with the bot.")
 
 
@@ -104,13 +104,13 @@ async def private_chats_only(update: Update, context: Context) -> None:
     elif command is not None and command in _registered_commands(context):
         log.info("command /%s sent outside a private chat: refused", command)
         await update.effective_message.reply_text(private_only_text(context))
-    await services(context).updates.mark(update.update_id, today(context))  # handled: a repeat is skipped
+    await context.services.updates.mark(update.update_id, context.today)  # handled: a repeat is skipped
     raise ApplicationHandlerStop
 
 
 async def refuse(update: Update, context: Context, text: str | None = None) -> None:
     """Nothing changes; the person is told plainly (by default, without hints of what the button would do)."""
-    _ = tr(context)
+    _ = context.tr
     text = text or _("This is for the office's staff only.")
     query = update.callback_query
     if query:
@@ -135,8 +135,8 @@ def _command(update: Update) -> str | None:
 
 def role_refusal(update: Update, context: Context, member: StaffMember, roles: tuple[Role, ...]) -> str:
     """Why a staff member may not use this: the roles it is for; for an admin, how to give one."""
-    _ = tr(context)
-    lang = chat_language(context)
+    _ = context.tr
+    lang = context.lang
     names = ("、" if lang == "zh" else ", ").join(role_name(r, lang) for r in roles)
     command = _command(update)
     if command:
@@ -154,7 +154,7 @@ def role_refusal(update: Update, context: Context, member: StaffMember, roles: t
 async def refuse_tip(update: Update, context: Context, member: StaffMember | None) -> None:
     """A staff member pressing an action on a tip they may not work: auditors only read; others' tips
     are their department's, intake's and the admin's."""
-    _ = tr(context)
+    _ = context.tr
     if member is None:
         await refuse(update, context)
     elif member.has(Role.AUDITOR) and not member.has(Role.ADMIN, Role.INTAKE, Role.DEPARTMENT):
@@ -172,7 +172,7 @@ def staff_only(*roles: Role) -> Callable[[StaffHandler], Callable[[Update, Conte
         @functools.wraps(handler)
         async def guarded(update: Update, context: Context) -> object:
             user = update.effective_user
-            member = await services(context).staff.get(user.id) if user else None
+            member = await context.services.staff.get(user.id) if user else None
             if member is None:
                 log.info("refused %s to a user who is not staff", handler.__name__)
                 await refuse(update, context)

@@ -1,7 +1,7 @@
 """The office's actions on a tip card, as buttons: each re-checks the role, is audited, and tells the
 reporter (by push, if they asked for notices) that there is news.
 
-Actions that need typed input open a staff form (`form:<action>:<number>`, handlers.office.forms);
+Actions that need typed input open a staff form (`form:<action>:<number>`, handlers.forms);
 the others act on buttons (`case:<action>[:<arg>]:<number>`). Those that cannot be undone (accept,
 not accept for a reason, reassign, close, show the identity) first ask "确定…吗？": the confirm button
 carries the same explicit data behind `case:ok:`, and pressing it checks the role and the tip's
@@ -17,7 +17,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from core.casework import next_due
 from core.roles import StaffMember
 from core.tips import NOT_ACCEPTED_REASONS, Status, TipFacets
-from handlers.common import Context, chat_language, confirm_markup, now, services, today, tr
+from handlers.common import confirm_markup
+from handlers.context import Context
 from handlers.i18n import N_
 from handlers.notify import notify_all, notify_reporter
 from handlers.office import sensitive
@@ -48,9 +49,9 @@ async def action_rows(context: Context, facets: TipFacets, member: StaffMember) 
     """The card's action buttons that this person may press for this tip now."""
     if not member.may_work(facets.department):
         return []
-    svc = services(context)
-    _ = tr(context)
-    allowed = await svc.casework.actions(facets, today(context))
+    svc = context.services
+    _ = context.tr
+    allowed = await svc.casework.actions(facets, context.today)
     if "disclose" in allowed and await svc.requests.may_see_identity(facets.number, member.user_id):
         allowed.discard("disclose")
         show = InlineKeyboardButton(_("👤 Show identity"), callback_data=f"case:identity:{facets.number}")
@@ -66,7 +67,7 @@ async def action_rows(context: Context, facets: TipFacets, member: StaffMember) 
 
 
 def back_to_card(context: Context, number: str) -> InlineKeyboardMarkup:
-    _ = tr(context)
+    _ = context.tr
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(_("📂 Back to the report"), callback_data=f"case:open:{number}")]]
     )
@@ -77,8 +78,8 @@ async def act(
 ) -> bool:
     """case:[ok:]<action>[:<arg>]:<number> — the role is checked again here, whatever the card showed.
     Returns whether the card should be shown again (its next actions)."""
-    svc = services(context)
-    _ = tr(context)
+    svc = context.services
+    _ = context.tr
     facets = await svc.tips.facets(number)
     message = update.effective_message
     if facets is None:
@@ -103,19 +104,19 @@ async def act(
 
 async def _possible(context: Context, member: StaffMember, facets: TipFacets, action: str, arg: str) -> bool:
     """Whether the action (with its argument) fits the tip now, before asking to confirm it."""
-    svc = services(context)
+    svc = context.services
     if action == "identity":
         return await svc.requests.may_see_identity(facets.number, member.user_id)
-    return await svc.casework.fits(facets, CONFIRMED[action], arg, today(context))
+    return await svc.casework.fits(facets, CONFIRMED[action], arg, context.today)
 
 
 async def _ask_to_confirm(update: Update, context: Context, facets: TipFacets, action: str, arg: str) -> None:
-    svc = services(context)
-    _ = tr(context)
-    lang = chat_language(context)
+    svc = context.services
+    _ = context.tr
+    lang = context.lang
     number = facets.number
     if action == "accept":
-        due = next_due(Status.ACCEPTED, today(context), svc.office.deadlines)
+        due = next_due(Status.ACCEPTED, context.today, svc.office.deadlines)
         text = _("Accept (受理) report {number}? The verification is then due by {date}.").format(
             number=number, date=f"{due:%Y-%m-%d}"
         )
@@ -138,14 +139,14 @@ async def _ask_to_confirm(update: Update, context: Context, facets: TipFacets, a
 async def _apply(
     update: Update, context: Context, member: StaffMember, facets: TipFacets, action: str, arg: str
 ) -> bool:
-    svc = services(context)
-    _ = tr(context)
-    lang = chat_language(context)
+    svc = context.services
+    _ = context.tr
+    lang = context.lang
     number = facets.number
     message = update.effective_message
     back = back_to_card(context, number)
     if action == "accept":
-        await svc.casework.accept(number, member.user_id, now(context))
+        await svc.casework.accept(number, member.user_id, context.now)
         await message.reply_text(_("Report {number} accepted (受理).").format(number=number))
         await notify_reporter(context.application, number)
     elif action == "reject":
@@ -155,7 +156,7 @@ async def _apply(
         ]
         await message.reply_text(_("Why is it not accepted?"), reply_markup=InlineKeyboardMarkup(rows))
     elif action == "reason":
-        notices = await svc.casework.not_accept(number, member.user_id, arg, now(context))
+        notices = await svc.casework.not_accept(number, member.user_id, arg, context.now)
         await message.reply_text(_("Report {number} not accepted.").format(number=number), reply_markup=back)
         await notify_all(context.application, notices)
     elif action == "move":
@@ -166,16 +167,16 @@ async def _apply(
         ]
         await message.reply_text(_("Reassign to which department?"), reply_markup=InlineKeyboardMarkup(rows))
     elif action == "to":
-        await svc.casework.reassign(number, member.user_id, arg, now(context))
+        await svc.casework.reassign(number, member.user_id, arg, context.now)
         name = svc.office.department(arg).label(lang)
         text = _("Report {number} reassigned to {name}.").format(number=number, name=name)
         await message.reply_text(text, reply_markup=back if member.may_see(arg) else None)
     elif action == "close":
-        notices = await svc.casework.close(number, member.user_id, now(context))
+        notices = await svc.casework.close(number, member.user_id, context.now)
         await message.reply_text(_("Report {number} closed (办结).").format(number=number), reply_markup=back)
         await notify_all(context.application, notices)
     elif action == "identity":
-        identity = await svc.requests.disclose(number, member.user_id, now(context))
+        identity = await svc.requests.disclose(number, member.user_id, context.now)
         text = _("The reporter of {number}: {name}, {phone}. This view is recorded.").format(
             number=number, name=identity.name, phone=identity.phone
         )

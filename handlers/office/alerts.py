@@ -17,6 +17,7 @@ from core import taxonomy
 from core.office import OfficeConfig
 from core.roles import Role
 from core.tips import TipFacets
+from handlers.context import app_services
 from handlers.i18n import translator
 from handlers.office.views import chunks
 
@@ -59,7 +60,7 @@ async def send_to_staff(
 
 async def alert_new_tip(app: Application, number: str) -> None:
     """Tell the responsible department (its group, or its officers and intake in private)."""
-    services = app.bot_data["services"]
+    services = app_services(app)
     office = services.office
     lang = services.language
     facets = await services.tips.facets(number)
@@ -75,7 +76,7 @@ async def _department(
 ) -> None:
     """To the department's group if it has one that takes the message, else in private to its
     officers (and intake officers: always `with_intake`, or when the department has no officer)."""
-    services = app.bot_data["services"]
+    services = app_services(app)
     chat_id = services.office.department(department).chat_id
     if chat_id is not None and await send_to_staff(app, chat_id, text, markup, "group alert"):
         return
@@ -89,7 +90,7 @@ async def _department(
 async def alert_reporter_wrote(app: Application, number: str, what: str) -> None:
     """The reporter answered, wrote, added evidence or objected: the tip's department is told (the
     number only; the content is in the card)."""
-    services = app.bot_data["services"]
+    services = app_services(app)
     lang = services.language
     _ = translator(lang)
     texts = {
@@ -105,7 +106,7 @@ async def alert_reporter_wrote(app: Application, number: str, what: str) -> None
 
 
 async def _alert_death(app: Application, facets: TipFacets, lang: str) -> None:
-    services = app.bot_data["services"]
+    services = app_services(app)
     _ = translator(lang)
     text = _(
         "⚠ Report {number} involves a death. By the Work Safety Law (安全生产法 第七十三条) it must be "
@@ -124,7 +125,7 @@ async def _alert_death(app: Application, facets: TipFacets, lang: str) -> None:
 
 async def tell_reward_officers(app: Application, number: str, what: str = "claimed") -> None:
     """A reward may be due (a tip verified true) or was claimed: the reward officers are told."""
-    services = app.bot_data["services"]
+    services = app_services(app)
     _ = translator(services.language)
     texts = {
         "verified": _("💰 Report {number} was verified true: a reward may be due. See /rewards."),

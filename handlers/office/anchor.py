@@ -18,6 +18,7 @@ import time
 from telegram.ext import Application
 
 from core.roles import Role
+from handlers.context import app_services
 from handlers.i18n import translator
 from handlers.outbox import drain
 from storage.outbox import Message
@@ -39,7 +40,7 @@ def head_text(day: str, entries: int, head: str, lang: str) -> str:
 
 async def send_audit_head(app: Application) -> int:
     """Queue today's head for every auditor and admin not told today; returns how many were queued."""
-    services = app.bot_data["services"]
+    services = app_services(app)
     entries, head = await services.audit.head()
     if not entries:
         return 0

@@ -11,7 +11,8 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.roles import Role, StaffMember
-from handlers.common import Context, confirm_markup, now, services
+from handlers.common import confirm_markup
+from handlers.context import Context
 from handlers.i18n import Translate, translator
 from handlers.notify import notify_reporter
 from handlers.office.access import staff_only
@@ -46,7 +47,7 @@ def _buttons(request_id: int, _: Translate) -> InlineKeyboardMarkup:
 
 async def ask_admins(context: Context, request_id: int) -> int:
     """Send the request to every admin; returns how many got it."""
-    svc = services(context)
+    svc = context.services
     req = await svc.requests.get(request_id)
     requester = await svc.staff.get(req.requested_by)
     lang = svc.language
@@ -81,7 +82,7 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
     """req:<yes|no>:<id> asks to confirm; req:ok:<yes|no>:<id> decides; req:back:<id> shows the request again."""
     query = update.callback_query
     await query.answer()
-    svc = services(context)
+    svc = context.services
     _ = translator(svc.language)
     parsed = _parse(query.data)
     if parsed is None:
@@ -111,10 +112,10 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
 
 
 async def _decide(update: Update, context: Context, member: StaffMember, req: CaseRequest, approve: bool) -> None:
-    svc = services(context)
+    svc = context.services
     _ = translator(svc.language)
     try:
-        req = await svc.requests.decide(req.id, member.user_id, approve, now(context))
+        req = await svc.requests.decide(req.id, member.user_id, approve, context.now)
     except CaseError as error:
         text = (
             _("You made this request yourself: another admin must decide it.")
@@ -134,7 +135,7 @@ async def _decide(update: Update, context: Context, member: StaffMember, req: Ca
 
 
 async def _tell_requester(context: Context, req: CaseRequest, approved: bool) -> None:
-    _ = translator(services(context).language)
+    _ = translator(context.services.language)
     markup = None
     if req.kind == "extension":
         text = (

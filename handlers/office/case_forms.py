@@ -1,4 +1,4 @@
-"""The case actions that need typed input, as staff forms (handlers.office.forms): ask the reporter,
+"""The case actions that need typed input, as staff forms (handlers.forms): ask the reporter,
 merge as a duplicate, record the verification result, request an extension, write the reply,
 record the review, request identity disclosure."""
 
@@ -10,26 +10,26 @@ from core import taxonomy
 from core.casework import Reply, Verification, may_merge_into
 from core.roles import StaffMember
 from core.tips import Status
-from handlers.common import Context, now, services, tr
+from handlers.context import Context
+from handlers.forms.engine import Field, Form, Values, define
 from handlers.i18n import N_, Translate
 from handlers.notify import notify_all, notify_reporter
 from handlers.office.alerts import tell_reward_officers
 from handlers.office.approvals import ask_admins
-from handlers.office.forms import Field, Form, Values, define
 
 _SUBSTANTIATED = lambda values: values.get("outcome") in ("true", "partly")  # noqa: E731
 
 
 async def _ask(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
-    await services(context).casework.ask(number, member.user_id, str(values["question"]), now(context))
+    await context.services.casework.ask(number, member.user_id, str(values["question"]), context.now)
     await notify_reporter(context.application, number)
-    _ = tr(context)
+    _ = context.tr
     return _("Question sent to the reporter of {number}. Their answer will appear in the card.").format(number=number)
 
 
 async def _check_earlier(value: object, update: Update, context: Context, _: Translate) -> tuple[object, str | None]:
     """The tip to merge into must exist, be earlier, still be worked, and be this person's to see."""
-    svc = services(context)
+    svc = context.services
     state = context.chat_data["form"]
     later, earlier = await svc.tips.facets(state["number"]), await svc.tips.facets(str(value))
     member = await svc.staff.get(update.effective_user.id)
@@ -45,59 +45,59 @@ async def _check_earlier(value: object, update: Update, context: Context, _: Tra
 
 async def _merge(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
     into = str(values["into"])
-    await services(context).casework.merge(number, member.user_id, into, now(context))
+    await context.services.casework.merge(number, member.user_id, into, context.now)
     await notify_reporter(context.application, number)
-    _ = tr(context)
+    _ = context.tr
     return _("Report {number} is merged into {into}; it gets that report's reply and closes with it.").format(
         number=number, into=into
     )
 
 
 async def _verify(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
-    svc = services(context)
+    svc = context.services
     measures = tuple(values.get("measures", ()))
     result = Verification(
         outcome=str(values["outcome"]), problems=tuple(values.get("problems", ())), measures=measures,
         fine_fen=int(values.get("fine", 0)) if "fine" in measures else 0,
     )  # fmt: skip
     before = await svc.tips.facets(number)
-    await svc.casework.verify(number, member.user_id, result, now(context))
+    await svc.casework.verify(number, member.user_id, result, context.now)
     if before is not None and before.status != Status.VERIFIED:  # a correction changes nothing the reporter sees
         await notify_reporter(context.application, number)
     if result.substantiated:
         await tell_reward_officers(context.application, number, "verified")
     facets = await svc.tips.facets(number)
-    _ = tr(context)
+    _ = context.tr
     return _("Verification result recorded for {number}. The reply (答复) is due by {date}.").format(
         number=number, date=f"{facets.due_on:%Y-%m-%d}"
     )
 
 
 async def _extend(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
-    svc = services(context)
+    svc = context.services
     request_id = await svc.requests.request(
-        number, "extension", member.user_id, str(values["reason"]), now(context), days=int(values["days"])
+        number, "extension", member.user_id, str(values["reason"]), context.now, days=int(values["days"])
     )
     await ask_admins(context, request_id)
-    _ = tr(context)
+    _ = context.tr
     return _("Extension requested for {number}. The admin decides; you will be told.").format(number=number)
 
 
 async def _reply(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
-    svc = services(context)
+    svc = context.services
     reply = Reply(conclusion=str(values["conclusion"]), findings=str(values["findings"]),
                   decision=str(values["decision"]), reward=str(values["reward"]))  # fmt: skip
-    notices = await svc.casework.reply(number, member.user_id, reply, now(context))
+    notices = await svc.casework.reply(number, member.user_id, reply, context.now)
     await notify_all(context.application, notices)
     facets = await svc.tips.facets(number)
-    _ = tr(context)
+    _ = context.tr
     return _("Reply sent for {number}. The reporter may object until {date}.").format(
         number=number, date=f"{facets.due_on:%Y-%m-%d}"
     )
 
 
 async def _merged_readers(context: Context, number: str, values: Values, _: Translate) -> str:
-    merged = await services(context).tips.merged_from(number)
+    merged = await context.services.tips.merged_from(number)
     if not merged:
         return _("The reporter reads this reply word for word.")
     return _.ngettext("The reporter, and the reporter of the {count} report merged into this one, read this "
@@ -107,20 +107,20 @@ async def _merged_readers(context: Context, number: str, values: Values, _: Tran
 
 
 async def _review(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
-    notices = await services(context).casework.review(
-        number, member.user_id, str(values["result"]), str(values["opinion"]), now(context)
+    notices = await context.services.casework.review(
+        number, member.user_id, str(values["result"]), str(values["opinion"]), context.now
     )
     await notify_all(context.application, notices)
-    _ = tr(context)
+    _ = context.tr
     return _("Review recorded and sent to the reporter; report {number} is closed (办结).").format(number=number)
 
 
 async def _disclose(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
-    request_id = await services(context).requests.request(
-        number, "disclosure", member.user_id, str(values["reason"]), now(context)
+    request_id = await context.services.requests.request(
+        number, "disclosure", member.user_id, str(values["reason"]), context.now
     )
     await ask_admins(context, request_id)
-    _ = tr(context)
+    _ = context.tr
     return _("Your request to see the identity of the reporter of {number} went to the admin.").format(number=number)
 
 

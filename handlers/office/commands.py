@@ -19,6 +19,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from core.roles import Role, StaffMember, role_name
+from handlers.context import app_services
 from handlers.i18n import LANGUAGES, N_, Translate, colon, translator
 from handlers.profile import COMMANDS
 
@@ -72,7 +73,7 @@ async def publish_for(app: Application, user_id: int, member: StaffMember | None
     """Set the menu of `user_id`'s private chat for `member`, or delete it (None: no longer staff).
     A failure (they never started the bot, Telegram is down) is logged, never an error."""
     scope = BotCommandScopeChat(user_id)
-    default = app.bot_data["services"].language
+    default = app_services(app).language
     done: set[int] = app.bot_data.setdefault(MENUS_SET, set())
     done.discard(user_id)
     try:
@@ -91,7 +92,7 @@ async def publish_for(app: Application, user_id: int, member: StaffMember | None
 
 async def publish_all(app: Application) -> int:
     """At start-up: every active staff member's menu, as their roles are now. Returns how many were set."""
-    members = await app.bot_data["services"].staff.all()
+    members = await app_services(app).staff.all()
     done = [await publish_for(app, m.user_id, m) for m in members]
     log.info("staff command menus set: %s of %s", sum(done), len(members))
     return sum(done)

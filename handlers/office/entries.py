@@ -8,7 +8,7 @@ import logging
 
 from telegram import Update
 
-from handlers.common import Context, services
+from handlers.context import Context
 from handlers.liaison import monthly, quarter_view, units
 from handlers.office import inbox, rewards, staff_admin, stats
 from handlers.office.commands import BY_NAME
@@ -30,7 +30,7 @@ PATTERN = rf"^office:({'|'.join(HANDLERS)})$"
 async def on_entry(update: Update, context: Context) -> None:
     query = update.callback_query
     name = query.data.split(":", 1)[1]
-    member = await services(context).staff.get(update.effective_user.id)
+    member = await context.services.staff.get(update.effective_user.id)
     if member is not None and BY_NAME[name].allowed(member):
         await query.answer()
     else:

@@ -10,7 +10,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 from core.parsing import parse_tip_number
 from core.roles import StaffMember
 from core.tips import Status, TipFacets, status_name
-from handlers.common import Context, chat_language, now, services, today, tr
+from handlers.context import Context
 from handlers.files import staff_copy
 from handlers.office import sensitive
 from handlers.office.access import refuse, refuse_tip, staff_only
@@ -33,9 +33,9 @@ def _filters(data: str) -> tuple[str, str, str, int] | None:
 async def _show(
     update: Update, context: Context, member: StaffMember, status: str, due: str, dep: str, page: int
 ) -> None:
-    svc = services(context)
-    _ = tr(context)
-    lang = chat_language(context)
+    svc = context.services
+    _ = context.tr
+    lang = context.lang
     office = svc.office
     valid_statuses = {s.value for s in Status} | {"-"}
     valid_deps = {d.code for d in office.departments} | {"-"}
@@ -45,7 +45,7 @@ async def _show(
     departments = None if member.sees_all_tips() else member.departments
     if dep != "-":
         departments = frozenset({dep}) if departments is None or dep in departments else frozenset()
-    day = today(context)
+    day = context.today
     due_before = {"overdue": day, "week": day + timedelta(days=7), "-": None}[due]
     tips, total = await svc.tips.page(
         departments=departments, status=None if status == "-" else status, due_before=due_before,
@@ -96,7 +96,7 @@ async def inbox_button(update: Update, context: Context, member: StaffMember) ->
     await update.callback_query.answer()
     filters = _filters(update.callback_query.data)
     if filters is None:
-        _ = tr(context)
+        _ = context.tr
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
     await _show(update, context, member, *filters)
@@ -115,18 +115,18 @@ async def _may_see(update: Update, context: Context, member: StaffMember, facets
 
 async def open_card(update: Update, context: Context, member: StaffMember, number: str) -> None:
     """Decrypt and show a tip to a staff member whose role allows it; the view is audited first."""
-    svc = services(context)
-    _ = tr(context)
+    svc = context.services
+    _ = context.tr
     facets = await svc.tips.facets(number)
     if not await _may_see(update, context, member, facets):
         return
-    await svc.audit.record(actor=member.user_id, action="tip.view", at=now(context), tip=number)
+    await svc.audit.record(actor=member.user_id, action="tip.view", at=context.now, tip=number)
     log.info("tip %s opened by staff", number)
     text = card_text(
         facets, await svc.tips.content(number), await svc.tips.events(number), await svc.tips.messages(number),
         await svc.tips.file_count(number), verification=await svc.casework.verification(number),
         merged_from=await svc.tips.merged_from(number), office=svc.office,
-        alias=pseudonym(svc.vault.ring, number), lang=chat_language(context), _=_,
+        alias=pseudonym(svc.vault.ring, number), lang=context.lang, _=_,
     )  # fmt: skip
     rows = await action_rows(context, facets, member)
     rows += [[InlineKeyboardButton(_("📎 Evidence files"), callback_data=f"case:files:{number}")],
@@ -136,14 +136,14 @@ async def open_card(update: Update, context: Context, member: StaffMember, numbe
 
 async def send_files(update: Update, context: Context, member: StaffMember, number: str) -> bool:
     """The tip's evidence files as documents; False if refused."""
-    svc = services(context)
+    svc = context.services
     if not await _may_see(update, context, member, await svc.tips.facets(number)):
         return False
     files = await svc.tips.files(number)
     await svc.audit.record(
-        actor=member.user_id, action="tip.files", at=now(context), tip=number, detail=str(len(files))
+        actor=member.user_id, action="tip.files", at=context.now, tip=number, detail=str(len(files))
     )
-    _ = tr(context)
+    _ = context.tr
     if not files:
         await update.effective_message.reply_text(_("This report has no files."))
     for index, file in enumerate(files, 1):
@@ -163,7 +163,7 @@ async def case_button(update: Update, context: Context, member: StaffMember) -> 
         parts = [parts[0], *parts[2:]]
     number = parse_tip_number(parts[-1]) if len(parts) in (3, 4) else None
     if number is None or (confirmed and parts[1] not in CONFIRMED):
-        _ = tr(context)
+        _ = context.tr
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
     if parts[1] == "open":
@@ -180,7 +180,7 @@ async def case_button(update: Update, context: Context, member: StaffMember) -> 
 async def open_from_link(update: Update, context: Context, payload: str) -> bool:
     """`/start tip_JB…` from an alert's button: the card for staff who may see it; False for anyone else."""
     number = parse_tip_number(payload.removeprefix("tip_"))
-    member = await services(context).staff.get(update.effective_user.id) if update.effective_user else None
+    member = await context.services.staff.get(update.effective_user.id) if update.effective_user else None
     if number is None or member is None:
         return False
     await open_card(update, context, member, number)

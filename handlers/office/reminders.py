@@ -18,6 +18,7 @@ from telegram.ext import Application
 from core.casework import OFFICE_OWES, reminder_key
 from core.roles import Role
 from core.tips import Status, TipFacets, open_deadlines
+from handlers.context import app_services
 from handlers.i18n import N_, Translate, translator
 from handlers.notify import notify_all, notify_reporter
 from handlers.office.alerts import send_to_staff
@@ -66,7 +67,7 @@ async def _assignees(services, facets: TipFacets) -> set[int]:
 
 async def run_deadlines(app: Application) -> int:
     """The daily run; returns how many reminder messages went out."""
-    services = app.bot_data["services"]
+    services = app_services(app)
     at = services.clock()
     today = at.date()
     await notify_all(app, await services.casework.close_expired(at))
@@ -99,7 +100,7 @@ async def run_deadlines(app: Application) -> int:
 
 
 async def _admin_list(app: Application, overdue: list[TipFacets], today: date, delivered: set[str]) -> int:
-    services = app.bot_data["services"]
+    services = app_services(app)
     key = f"admin-overdue:{today}"
     if not overdue or not await services.reminders.unsent([key]):
         return 0

@@ -11,10 +11,10 @@ from core.money import format_yuan
 from core.rewards import PAY_METHODS, AccidentFacts
 from core.roles import Role, StaffMember
 from core.taxonomy import Term
-from handlers.common import Context, now, services, tr
+from handlers.context import Context
+from handlers.forms.engine import Field, Form, Values, define
 from handlers.i18n import N_, Translate
 from handlers.notify import notify_reporter
-from handlers.office.forms import Field, Form, Values, define
 from handlers.office.rewards import ask_admin_to_approve
 
 CHOICES = (
@@ -27,7 +27,7 @@ METHODS = tuple(Term(code, zh, en) for code, zh, en in PAY_METHODS)
 
 async def _start(context: Context, number: str) -> Values:
     """Accident facts are asked only for a concealed accident."""
-    facets = await services(context).tips.facets(number)
+    facets = await context.services.tips.facets(number)
     return {"_concealed": True} if facets is not None and facets.kind == "concealed" else {}
 
 
@@ -38,8 +38,8 @@ def _accident(values: Values) -> AccidentFacts | None:
 
 
 async def _suggestion_text(context: Context, number: str, values: Values, _: Translate) -> str:
-    suggestion = await services(context).rewards.suggestion(number, _accident(values))
-    rule = services(context).office.rewards.rules.name
+    suggestion = await context.services.rewards.suggestion(number, _accident(values))
+    rule = context.services.office.rewards.rules.name
     if not suggestion.eligible:
         return _("Not eligible under {rule}: {why}. Taking the suggestion records that.").format(
             rule=rule, why=suggestion.explanation
@@ -50,18 +50,18 @@ async def _suggestion_text(context: Context, number: str, values: Values, _: Tra
 
 
 async def _may_decide(context: Context, member: StaffMember, number: str) -> bool:
-    return member.has(Role.REWARD) and await services(context).rewards.decidable(number)
+    return member.has(Role.REWARD) and await context.services.rewards.decidable(number)
 
 
 async def _decide(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
-    svc = services(context)
+    svc = context.services
     choice = str(values["choice"])
     reward = await svc.rewards.decide(
-        number, member.user_id, now(context), choice=choice, accident=_accident(values),
+        number, member.user_id, context.now, choice=choice, accident=_accident(values),
         amount_fen=int(values["amount"]) if choice == "change" else None,
         reason=str(values["reason"]) if choice == "change" else None,
     )  # fmt: skip
-    _ = tr(context)
+    _ = context.tr
     if reward.state == "proposed":
         await ask_admin_to_approve(context, reward)
         return _("The reward of {amount} for {number} is above the limit: the admin was asked to approve it.").format(
@@ -76,38 +76,38 @@ async def _decide(update: Update, context: Context, member: StaffMember, number:
 
 
 async def _reward_in(context: Context, member: StaffMember, number: str, state: str) -> bool:
-    reward = await services(context).rewards.get(number)
+    reward = await context.services.rewards.get(number)
     return member.has(Role.REWARD) and reward is not None and reward.state == state
 
 
 async def _may_check(context: Context, member: StaffMember, number: str) -> bool:
-    reward = await services(context).rewards.get(number)
+    reward = await context.services.rewards.get(number)
     claimed = await _reward_in(context, member, number, "claimed")
     return claimed and reward.claim_method == "in_person" and not reward.code_checked
 
 
 async def _check_code(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
-    right = await services(context).rewards.check_code(number, member.user_id, str(values["code"]), now(context))
-    _ = tr(context)
+    right = await context.services.rewards.check_code(number, member.user_id, str(values["code"]), context.now)
+    _ = context.tr
     if right:
         return _("The claim code is right. You can pay and record the payment.")
     return _("The claim code is NOT right. Do not pay; check the person's code again.")
 
 
 async def _may_pay(context: Context, member: StaffMember, number: str) -> bool:
-    reward = await services(context).rewards.get(number)
+    reward = await context.services.rewards.get(number)
     return await _reward_in(context, member, number, "claimed") and (
         reward.claim_method == "payee" or reward.code_checked
     )
 
 
 async def _pay(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
-    reward = await services(context).rewards.pay(
-        number, member.user_id, now(context), amount_fen=int(values["amount"]),
+    reward = await context.services.rewards.pay(
+        number, member.user_id, context.now, amount_fen=int(values["amount"]),
         paid_on=date.fromisoformat(str(values["on"])), method=str(values["method"]), reference=str(values["ref"]),
     )  # fmt: skip
     await notify_reporter(context.application, number)
-    _ = tr(context)
+    _ = context.tr
     return _("Payment of {amount} for {number} recorded.").format(amount=format_yuan(reward.paid_fen), number=number)
 
 
@@ -116,16 +116,16 @@ async def _may_reopen(context: Context, member: StaffMember, number: str) -> boo
 
 
 async def _reopen(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
-    reward = await services(context).rewards.reopen(number, member.user_id, now(context), str(values["reason"]))
+    reward = await context.services.rewards.reopen(number, member.user_id, context.now, str(values["reason"]))
     await notify_reporter(context.application, number)
-    _ = tr(context)
+    _ = context.tr
     return _("Reward for {number} reopened; the reporter can claim it until {date}.").format(
         number=number, date=f"{reward.claim_due:%Y-%m-%d}"
     )
 
 
 async def _check_amount(value: object, update: Update, context: Context, _: Translate) -> tuple[object, str | None]:
-    reward = await services(context).rewards.get(context.chat_data["form"]["number"])
+    reward = await context.services.rewards.get(context.chat_data["form"]["number"])
     if reward is not None and int(value) != reward.amount_fen:
         return None, _(
             "The approved amount is {amount}. Type that amount; a different one needs a new decision."

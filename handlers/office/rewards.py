@@ -14,7 +14,8 @@ from core.parsing import parse_tip_number
 from core.rewards import PAY_METHODS, Reward, refusal_text
 from core.roles import Role, StaffMember
 from core.tips import status_name
-from handlers.common import Context, chat_language, confirm_markup, now, services, tr
+from handlers.common import confirm_markup
+from handlers.context import Context
 from handlers.i18n import N_, Translate, colon, translator
 from handlers.notify import notify_reporter
 from handlers.office import sensitive
@@ -61,8 +62,8 @@ def reward_lines(reward: Reward, lang: str, _: Translate) -> list[str]:
 
 @staff_only(Role.REWARD)
 async def rewards_command(update: Update, context: Context, member: StaffMember) -> None:
-    _ = tr(context)
-    svc = services(context)
+    _ = context.tr
+    svc = context.services
     sections = [
         (_("To decide"), await svc.rewards.to_decide()),
         (_("Awaiting the admin"), [r.number for r in await svc.rewards.in_states("proposed")]),
@@ -74,7 +75,7 @@ async def rewards_command(update: Update, context: Context, member: StaffMember)
     buttons = []
     for title, numbers in sections:
         lines.append(
-            f"{title}{colon(chat_language(context))}{len(numbers)}"
+            f"{title}{colon(context.lang)}{len(numbers)}"
             + (" · " + ", ".join(numbers[:20]) if numbers else "")
         )
         buttons += [InlineKeyboardButton(n, callback_data=f"rw:open:{n}") for n in numbers[:10]]
@@ -85,9 +86,9 @@ async def rewards_command(update: Update, context: Context, member: StaffMember)
 
 
 async def _card(update: Update, context: Context, member: StaffMember, number: str) -> None:
-    svc = services(context)
-    _ = tr(context)
-    lang = chat_language(context)
+    svc = context.services
+    _ = context.tr
+    lang = context.lang
     facets = await svc.tips.facets(number)
     if facets is None:
         await refuse(update, context)
@@ -128,7 +129,7 @@ async def reward_button(update: Update, context: Context, member: StaffMember) -
     """rw:open:<number>, rw:payee:<number> (asks to confirm), rw:ok:payee:<number> — for reward officers,
     in a private chat."""
     await update.callback_query.answer()
-    _ = tr(context)
+    _ = context.tr
     parts = update.callback_query.data.split(":")
     confirmed = len(parts) == 4 and parts[1] == "ok"
     if confirmed:
@@ -143,7 +144,7 @@ async def reward_button(update: Update, context: Context, member: StaffMember) -
     elif confirmed:
         await _show_payee(update, context, member, number)
     else:
-        reward = await services(context).rewards.get(number)
+        reward = await context.services.rewards.get(number)
         if reward is None or reward.state != "claimed" or reward.claim_method != "payee":
             await update.effective_message.reply_text(_("That is not possible for this report now."))
             return
@@ -153,9 +154,9 @@ async def reward_button(update: Update, context: Context, member: StaffMember) -
 
 
 async def _show_payee(update: Update, context: Context, member: StaffMember, number: str) -> None:
-    _ = tr(context)
+    _ = context.tr
     try:
-        payee = await services(context).rewards.payee(number, member.user_id, now(context))
+        payee = await context.services.rewards.payee(number, member.user_id, context.now)
     except CaseError:
         await update.effective_message.reply_text(_("That is not possible for this report now."))
         return
@@ -181,7 +182,7 @@ def _approval(reward: Reward, limit_fen: int, _: Translate) -> tuple[str, Inline
 
 
 async def ask_admin_to_approve(context: Context, reward: Reward) -> None:
-    svc = services(context)
+    svc = context.services
     text, markup = _approval(reward, svc.office.rewards.admin_approval_above_yuan * 100, translator(svc.language))
     for admin in await svc.staff.with_role(Role.ADMIN):
         await send_to_staff(context.application, admin.user_id, text, markup, "reward approval")
@@ -202,7 +203,7 @@ def _parse_decision(data: str) -> tuple[bool, str, str, int, int] | None:
 async def _own_proposal(context: Context, member: StaffMember, _: Translate) -> str:
     """The four-eyes rule, said to an admin pressing on a reward they proposed themselves."""
     text = _("You proposed this reward yourself: another admin must approve or refuse it.")
-    admins = await services(context).staff.with_role(Role.ADMIN)
+    admins = await context.services.staff.with_role(Role.ADMIN)
     if not any(a.user_id != member.user_id for a in admins):
         text += " " + _("The office has no other admin yet: an admin adds one with /staff.")
     return text
@@ -213,13 +214,13 @@ async def admin_decision(update: Update, context: Context, member: StaffMember) 
     """rwa:<yes|no>:<number>:<reward id>:<amount in fen> asks to confirm, rwa:ok:… decides, rwa:back:…
     shows the request again — the decision holds only for that proposal."""
     await update.callback_query.answer()
-    _ = tr(context)
+    _ = context.tr
     parsed = _parse_decision(update.callback_query.data)
     if parsed is None:
         await update.effective_message.reply_text(_("This button is no longer valid."))
         return
     confirmed, what, number, reward_id, amount_fen = parsed
-    svc = services(context)
+    svc = context.services
     message = update.effective_message
     try:  # checked before asking, and again (inside its unit of work) on deciding
         reward = await svc.rewards.approvable(number, member.user_id, reward_id=reward_id, amount_fen=amount_fen)
@@ -245,9 +246,9 @@ async def admin_decision(update: Update, context: Context, member: StaffMember) 
 
 async def _decide(update: Update, context: Context, member: StaffMember, number: str, reward_id: int,
                   amount_fen: int, approve: bool) -> None:  # fmt: skip
-    _ = tr(context)
+    _ = context.tr
     try:
-        reward = await services(context).rewards.approve(number, member.user_id, now(context), approve,
+        reward = await context.services.rewards.approve(number, member.user_id, context.now, approve,
                                                          reward_id=reward_id, amount_fen=amount_fen)  # fmt: skip
     except CaseError as error:
         text = await _own_proposal(context, member, _) if str(error) == "self" else _(

@@ -19,8 +19,9 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
 from telegram.error import RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
+from handlers.context import Context, app_services
 from handlers.erase import Erased, erase
 from handlers.i18n import LANGUAGES, translator
 from handlers.office.views import chunks
@@ -36,7 +37,7 @@ DELETE_WITHIN = int(timedelta(hours=48).total_seconds())
 
 
 async def _remember(app: Application, chat_id: int, messages: list[Message]) -> None:
-    services = app.bot_data["services"]
+    services = app_services(app)
     sent_at = int(services.clock().timestamp())
     delete_after = sent_at + services.office.security.card_minutes * 60
     await services.expiring.add(chat_id, [m.message_id for m in messages], sent_at, delete_after)
@@ -64,7 +65,7 @@ async def send_document(app: Application, chat_id: int, document: InputFile, cap
 
 
 def _placeholder(app: Application, chat_id: int) -> str:
-    services = app.bot_data["services"]
+    services = app_services(app)
     lang = app.chat_data.get(chat_id, {}).get("lang")
     _ = translator(lang if lang in LANGUAGES else services.language)
     return _("This message held a decrypted report and was removed. Open the report again from /inbox.")
@@ -77,7 +78,7 @@ async def expire(app: Application) -> int:
     row goes. Telegram asking to wait → the round ends, the rest waits for the next. A network error
     or 5xx → the row stays for the next round, until 48 hours after sending, when no deletion can
     work any more."""
-    services = app.bot_data["services"]
+    services = app_services(app)
     done = 0
     async with app.bot_data.setdefault("expire_round", asyncio.Lock()):
         now = int(services.clock().timestamp())
@@ -101,7 +102,7 @@ async def expire(app: Application) -> int:
     return done
 
 
-async def _expire_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _expire_job(context: Context) -> None:
     await expire(context.application)
 
 

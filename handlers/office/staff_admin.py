@@ -7,7 +7,8 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.roles import INVITE_HOURS, Role, StaffMember, role_name
-from handlers.common import Context, chat_language, confirm_markup, now, services, tr
+from handlers.common import confirm_markup
+from handlers.context import Context
 from handlers.i18n import aside, colon
 from handlers.i18n import join as join_list
 from handlers.office.access import staff_only
@@ -18,8 +19,8 @@ log = logging.getLogger("tipline.staff")
 
 
 def _describe(member: StaffMember, context: Context) -> str:
-    lang = chat_language(context)
-    office = services(context).office
+    lang = context.lang
+    office = context.services.office
     roles = []
     for role in sorted(member.roles):
         if role == Role.DEPARTMENT:
@@ -31,15 +32,15 @@ def _describe(member: StaffMember, context: Context) -> str:
 
 
 async def join(update: Update, context: Context) -> None:
-    _ = tr(context)
+    _ = context.tr
     if not context.args:
         await update.effective_message.reply_text(
             _("Please send the code with the command, like this: /join K7QX-M3PA")
         )
         return
-    svc = services(context)
+    svc = context.services
     user = update.effective_user
-    at = now(context)
+    at = context.now
     try:
         invite = await svc.people.join(context.args[0], user.id, user.full_name, at)
     except InviteError as exc:
@@ -62,8 +63,8 @@ async def join(update: Update, context: Context) -> None:
 
 @staff_only(Role.ADMIN)
 async def staff_panel(update: Update, context: Context, admin: StaffMember) -> None:
-    _ = tr(context)
-    members = await services(context).staff.all()
+    _ = context.tr
+    members = await context.services.staff.all()
     lines = [_("Staff:")] + [f"• {_describe(m, context)}" for m in members]
     rows = [[InlineKeyboardButton(_("➕ Invite a staff member"), callback_data="staff:invite")]]
     rows += [
@@ -78,9 +79,9 @@ async def staff_panel(update: Update, context: Context, admin: StaffMember) -> N
 async def staff_button(update: Update, context: Context, admin: StaffMember) -> None:
     query = update.callback_query
     await query.answer()
-    _ = tr(context)
-    lang = chat_language(context)
-    office = services(context).office
+    _ = context.tr
+    lang = context.lang
+    office = context.services.office
     parts = query.data.split(":")
     action = parts[1]
     if action == "invite":
@@ -94,7 +95,7 @@ async def staff_button(update: Update, context: Context, admin: StaffMember) -> 
     elif action == "dep" and parts[2] in {d.code for d in office.departments}:
         await _invite(update, context, admin, Invite("staff", Role.DEPARTMENT, parts[2]))
     elif action == "remove" and len(parts) == 3 and parts[2].isdigit():
-        member = await services(context).staff.get(int(parts[2]))
+        member = await context.services.staff.get(int(parts[2]))
         if member is not None and member.user_id != admin.user_id:
             text = _("Deactivate {name}? They lose every role at once.").format(name=member.name)
             markup = confirm_markup(f"staff:remove_yes:{member.user_id}", "staff:keep", _)
@@ -102,7 +103,7 @@ async def staff_button(update: Update, context: Context, admin: StaffMember) -> 
     elif action == "keep":
         await query.message.edit_text(_("Nothing changed."))
     elif action == "remove_yes" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) != admin.user_id:
-        await services(context).people.deactivate(int(parts[2]), admin.user_id, now(context))
+        await context.services.people.deactivate(int(parts[2]), admin.user_id, context.now)
         await publish_for(context.application, int(parts[2]), None)  # back to the public menu
         await query.message.reply_text(_("Deactivated."))
     else:
@@ -110,8 +111,8 @@ async def staff_button(update: Update, context: Context, admin: StaffMember) -> 
 
 
 async def _invite(update: Update, context: Context, admin: StaffMember, invite: Invite) -> None:
-    _ = tr(context)
-    code = await services(context).people.invite_staff(invite, admin.user_id, now(context))
+    _ = context.tr
+    code = await context.services.people.invite_staff(invite, admin.user_id, context.now)
     text = _(
         "Invite code: {code}\n\nIt works once, for {hours} hours. The new colleague sends, in a private chat with "
         "this bot: /join {code}"

@@ -18,7 +18,7 @@ from core.office import OfficeConfig
 from core.roles import Role, StaffMember
 from core.stats import Summary, summarize
 from core.tips import Status, status_name
-from handlers.common import Context, chat_language, now, services, tr
+from handlers.context import Context
 from handlers.i18n import Translate, colon
 from handlers.office.access import staff_only
 
@@ -106,10 +106,10 @@ def stats_chart(summary: Summary, year: int, today: date, office: OfficeConfig, 
 
 @staff_only(Role.ADMIN, Role.AUDITOR)
 async def stats(update: Update, context: Context, member: StaffMember) -> None:
-    svc = services(context)
-    _ = tr(context)
-    lang = chat_language(context)
-    at = now(context)
+    svc = context.services
+    _ = context.tr
+    lang = context.lang
+    at = context.now
     year = _year(context.args or [], at.date())
     if year is None:
         await update.effective_message.reply_text(_("Please give a year, for example /stats 2026."))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from handlers.common import Context, services, today, tr
+from handlers.context import Context
 from handlers.files import FILES, VOICE
 from handlers.report import buttons, evidence, steps
 from handlers.report.flow import DRAFT, FLOW, STEP_NUMBERS, new_draft
@@ -19,10 +19,10 @@ async def start(update: Update, context: Context, preset: dict[str, str] | None 
     query = update.callback_query
     if query is not None:
         await query.answer()
-    _ = tr(context)
-    svc = services(context)
+    _ = context.tr
+    svc = context.services
     limit = svc.office.limits.tips_per_day
-    if await svc.limits.tips_today(update.effective_chat.id, today(context)) >= limit:
+    if await svc.limits.tips_today(update.effective_chat.id, context.today) >= limit:
         await context.bot.send_message(update.effective_chat.id, daily_limit_text(_, limit))
         return ConversationHandler.END
     context.chat_data[FLOW] = "report"

@@ -9,7 +9,7 @@ from telegram import Update
 
 from core import taxonomy
 from core.office import OfficeConfig
-from handlers.common import Context, services, tr
+from handlers.context import Context
 from handlers.report.flow import STEP_NUMBERS, edit_target, previous_step
 from handlers.report.steps import END, advance, draft_of, needs_draft, show
 from handlers.report.summary import cancel, submit
@@ -51,7 +51,7 @@ def _button_answer(step: str, value: str, draft: dict[str, Any], office: OfficeC
 async def on_button(update: Update, context: Context) -> object:
     query = update.callback_query
     draft = draft_of(context)
-    _ = tr(context)
+    _ = context.tr
     parts = query.data.split(":", 2)
     if parts == ["tip", "cancel"]:
         await query.answer()
@@ -61,7 +61,7 @@ async def on_button(update: Update, context: Context) -> object:
         return await show(update, context) if draft else END
     await query.answer()
     step, value = parts[1], parts[2]
-    office = services(context).office
+    office = context.services.office
     if value == "back":
         return await _back(update, context, draft, office)
     if step == "summary":

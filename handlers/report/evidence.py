@@ -11,7 +11,7 @@ import logging
 from telegram import Update
 
 from core.media import DOWNLOAD_LIMIT
-from handlers.common import Context, chat_language, services, today, tr
+from handlers.context import Context
 from handlers.files import attachment, in_background, receive
 from handlers.i18n import N_, Translate
 from handlers.report.questions import evidence_keyboard
@@ -39,12 +39,12 @@ def file_received(_: Translate, lang: str, count: int, kind: str, cleaned: bool,
 async def over_draft_bytes(update: Update, context: Context, draft: dict) -> str | None:
     """The answer when this file (the size Telegram declares) would take the draft over `[limits]
     bytes_per_draft`; None when it fits."""
-    svc = services(context)
+    svc = context.services
     cap = svc.office.limits.bytes_per_draft
     size = attachment(update)[3]
     if await svc.drafts.total_size(draft["token"]) + (DOWNLOAD_LIMIT if size is None else size) <= cap:
         return None
-    _ = tr(context)
+    _ = context.tr
     return _(
         "With this file your report would hold more than {mb} MB, the most one report can hold. "
         "Everything else you entered is kept. You can send a smaller copy, or tap “Done”."
@@ -55,10 +55,10 @@ async def over_draft_bytes(update: Update, context: Context, draft: dict) -> str
 @needs_draft
 async def on_file(update: Update, context: Context) -> object:
     draft = draft_of(context)
-    _ = tr(context)
+    _ = context.tr
     if draft["step"] != "evidence":
         return await show(update, context, _("Files can be sent at step 6 (evidence). Please answer this step first."))
-    svc = services(context)
+    svc = context.services
     limit = svc.office.limits.max_files_per_tip
     if draft["files"] >= limit:
         notice = _.ngettext(
@@ -74,11 +74,11 @@ async def on_file(update: Update, context: Context) -> object:
     received = await receive(update, context)
     if (problem := received.problem(_)) is not None:
         return await show(update, context, problem)
-    await svc.drafts.add(draft["token"], received.file, today(context))
+    await svc.drafts.add(draft["token"], received.file, context.today)
     draft["files"] += 1
     log.info("evidence file added to a draft (%s)", received.file.kind)
-    draft["updated"] = today(context).isoformat()  # as show() does: housekeeping destroys drafts left for days
+    draft["updated"] = context.today.isoformat()  # as show() does: housekeeping destroys drafts left for days
     left = limit - draft["files"]
-    text = file_received(_, chat_language(context), draft["files"], received.file.kind, received.cleaned, left)
+    text = file_received(_, context.lang, draft["files"], received.file.kind, received.cleaned, left)
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=evidence_keyboard(_, draft["files"]))
     return draft["step"]

@@ -10,7 +10,7 @@ from telegram import Update
 
 from core.parsing import normalize_phone, parse_count
 from core.tips import DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX, SITE_MAX
-from handlers.common import Context, chat_language, services, today, tr
+from handlers.context import Context
 from handlers.erase import delete_read
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
@@ -39,7 +39,7 @@ def needs_draft(handler: Handler) -> Handler:
             return await handler(update, context)
         if update.callback_query:
             await update.callback_query.answer()
-        _ = tr(context)
+        _ = context.tr
         text = _("Your unfinished report was deleted after some days without changes. Please start again.")
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=menu_keyboard(context))
         return END
@@ -50,15 +50,15 @@ def needs_draft(handler: Handler) -> Handler:
 async def show(update: Update, context: Context, notice: str | None = None) -> str:
     """Send the current step's question (after `notice`); returns the step, the new state."""
     draft = draft_of(context)
-    _ = tr(context)
-    office = services(context).office
+    _ = context.tr
+    office = context.services.office
     settle(draft, office)
     step = draft["step"]
-    draft["updated"] = today(context).isoformat()  # housekeeping destroys drafts left for days
+    draft["updated"] = context.today.isoformat()  # housekeeping destroys drafts left for days
     if step == "summary":
-        text, markup = summary(draft, office, _, chat_language(context))
+        text, markup = summary(draft, office, _, context.lang)
     else:
-        text, markup = question(step, draft, office, _, chat_language(context))
+        text, markup = question(step, draft, office, _, context.lang)
     text = header(step, _) + text
     if notice:
         text = f"{notice}\n\n{text}"
@@ -68,7 +68,7 @@ async def show(update: Update, context: Context, notice: str | None = None) -> s
 
 async def advance(update: Update, context: Context, notice: str | None = None) -> str:
     draft = draft_of(context)
-    draft["step"] = next_step(draft, services(context).office)
+    draft["step"] = next_step(draft, context.services.office)
     return await show(update, context, notice)
 
 
@@ -122,7 +122,7 @@ async def on_text(update: Update, context: Context) -> object:
     draft = draft_of(context)
     if draft["step"] in IDENTITY_STEPS:  # gone from the chat first, valid or not
         await delete_read(update.message, "identity")
-    problem = _text_answer(draft["step"], update.message.text.strip(), draft, tr(context))
+    problem = _text_answer(draft["step"], update.message.text.strip(), draft, context.tr)
     if problem:
         return await show(update, context, problem)
     return await advance(update, context)
@@ -134,7 +134,7 @@ async def on_text(update: Update, context: Context) -> object:
 @needs_draft
 async def on_location(update: Update, context: Context) -> object:
     draft = draft_of(context)
-    _ = tr(context)
+    _ = context.tr
     if draft["step"] != "site":
         return await show(update, context, _("A location is only needed at step 4 (where). Please answer this step."))
     location = update.message.location
@@ -146,7 +146,7 @@ async def on_location(update: Update, context: Context) -> object:
 
 @needs_draft
 async def on_voice(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     return await show(
         update, context, _("Voice messages are not accepted: a voice can identify you. Please type instead.")
     )
@@ -154,7 +154,7 @@ async def on_voice(update: Update, context: Context) -> object:
 
 @needs_draft
 async def on_other(update: Update, context: Context) -> object:
-    _ = tr(context)
+    _ = context.tr
     draft = draft_of(context)
     if draft["step"] in IDENTITY_STEPS:  # a photo of an ID card, a shared contact…: deleted too
         await delete_read(update.message, "identity")

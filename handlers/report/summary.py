@@ -14,7 +14,7 @@ from telegram import Update
 from core import receipts
 from core.casework import next_due
 from core.tips import AccidentDetails, Identity, Location, NewTip, ReporterType, Status, TipContent
-from handlers.common import Context, services, today, tr
+from handlers.context import Context
 from handlers.erase import with_written_down
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
@@ -59,7 +59,7 @@ def receipt_key(number: str) -> str:
 
 
 def _receipt_text(context: Context, number: str, code: str) -> str:
-    _ = tr(context)
+    _ = context.tr
     return _(
         "✅ Your report has been submitted.\n\n"
         "Tip number: {number}\n"
@@ -73,13 +73,13 @@ def _receipt_text(context: Context, number: str, code: str) -> str:
 
 async def submit(update: Update, context: Context) -> object:
     draft = draft_of(context)
-    svc = services(context)
-    _ = tr(context)
+    svc = context.services
+    _ = context.tr
     chat_id = update.effective_chat.id
     done = await svc.tips.number_for_draft(draft["token"])
     if done is not None:  # submitted before a crash, the conversation not yet ended
         return await _submitted_before(update, context, done, draft.get("receipt"))
-    day = today(context)
+    day = context.today
     limit = svc.office.limits.tips_per_day
     if await svc.limits.tips_today(chat_id, day) >= limit:
         return await show(update, context, daily_limit_text(_, limit))
@@ -123,9 +123,9 @@ async def submit(update: Update, context: Context) -> object:
 async def _submitted_before(update: Update, context: Context, number: str, code: str | None) -> object:
     """Submit pressed again for a draft that became tip `number` before a crash: its receipt goes out
     if it has not yet (once), and is not repeated if it has."""
-    queued = await services(context).outbox.status(receipt_key(number))
+    queued = await context.services.outbox.status(receipt_key(number))
     context.chat_data.pop(DRAFT, None)
-    _ = tr(context)
+    _ = context.tr
     if queued is not None and queued[1] == "pending":
         if not await send_now(context.application, queued[0]):
             text = _("Your report was submitted as {number}. Its receipt code is on its way: it will reach you in "
@@ -148,7 +148,7 @@ async def _submitted_before(update: Update, context: Context, number: str, code:
 
 def _receipt_markup(context: Context):
     """The receipt's buttons: "I have written it down" (which deletes it), then the menu."""
-    return with_written_down(menu_keyboard(context), tr(context))
+    return with_written_down(menu_keyboard(context), context.tr)
 
 
 def daily_limit_text(_: Translate, limit: int) -> str:
@@ -165,8 +165,8 @@ async def cancel(update: Update, context: Context) -> object:
     """/cancel or ✖ at any step: the draft and its files are destroyed."""
     draft = context.chat_data.pop(DRAFT, None)
     if draft is not None:
-        await services(context).drafts.discard(draft["token"])
-    _ = tr(context)
+        await context.services.drafts.discard(draft["token"])
+    _ = context.tr
     await context.bot.send_message(
         update.effective_chat.id,
         _("Cancelled. What you entered has been discarded."),
