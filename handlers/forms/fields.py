@@ -1,4 +1,4 @@
-"""The fields of a staff form (handlers.office.forms): what each kind of field accepts, the message
+"""The fields of a staff form (handlers.forms): what each kind of field accepts, the message
 when it is not that, and how a value reads back in the summary."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from core.liaisons import parse_qq
 from core.money import format_yuan, parse_yuan
 from core.parsing import normalize_phone, parse_count, parse_day, parse_tip_number
 from core.taxonomy import Term
-from handlers.common import Context, services, today
+from handlers.context import Context
 from handlers.i18n import Translate, join
 
 Values = dict[str, object]
@@ -57,13 +57,13 @@ async def check_typed(item: Field, text: str, context: Context, _: Translate) ->
             return None, _("Please type a whole number, 0 or more.")
         return count, None
     if item.kind == "date":
-        day = parse_day(text, today(context))
+        day = parse_day(text, context.today)
         if day is None:
             return None, _("Please type a date like 2026-11-23, or “today”, not in the future.")
         return day.isoformat(), None
     if item.kind == "days":
         days = parse_count(text)
-        maximum = services(context).office.deadlines.extension_max_days
+        maximum = context.services.office.deadlines.extension_max_days
         if days is None or not 1 <= days <= maximum:
             return None, _("Please type a number of days from 1 to {maximum}.").format(maximum=maximum)
         return days, None

@@ -22,10 +22,10 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandl
 
 from core.parsing import parse_tip_number
 from core.roles import Role, StaffMember
-from handlers.common import Context, chat_language, services, today, tr
+from handlers.context import Context
+from handlers.forms.fields import Field, Intro, Values, check_typed, value_text
 from handlers.i18n import N_, Translate
 from handlers.office.access import refuse, refuse_tip, role_refusal
-from handlers.office.form_fields import Field, Intro, Values, check_typed, value_text
 from handlers.report.flow import FLOW
 from storage.casework import CaseError
 
@@ -44,7 +44,7 @@ Actor = Callable[[Context, int], Awaitable[object | None]]
 
 
 async def _staff(context: Context, user_id: int) -> StaffMember | None:
-    return await services(context).staff.get(user_id)
+    return await context.services.staff.get(user_id)
 
 
 @dataclass(frozen=True)
@@ -128,8 +128,8 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
     """Show the next question, or the summary when every field is filled."""
     state = _state(context)
     form = FORMS[state["action"]]
-    _ = tr(context)
-    lang = chat_language(context)
+    _ = context.tr
+    lang = context.lang
     index = _current(form, state)
     chat = update.effective_chat.id
     if index is None:
@@ -148,8 +148,8 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
 
 
 async def _summary(update: Update, context: Context, form: Form, state: dict) -> object:
-    _ = tr(context)
-    lang = chat_language(context)
+    _ = context.tr
+    lang = context.lang
     lines = [_title(form, state, _), ""]
     for item in form.fields:
         if item.when(state["values"]) and item.key in state["values"]:
@@ -192,11 +192,11 @@ async def _cannot(update: Update, context: Context, form: Form, member: object, 
         await refuse(update, context, role_refusal(update, context, member, form.roles))
         return
     if isinstance(member, StaffMember) and form.allowed is None:
-        facets = await services(context).tips.facets(number)
+        facets = await context.services.tips.facets(number)
         if facets is not None and not member.may_work(facets.department):
             await refuse_tip(update, context, member)
             return
-    _ = tr(context)
+    _ = context.tr
     await update.effective_message.reply_text(_("That is not possible for this report now."))
 
 
@@ -222,21 +222,21 @@ async def _start_values(context: Context, action: str, number: str) -> Values:
 
 
 async def _may(context: Context, member: StaffMember, action: str, number: str) -> bool:
-    svc = services(context)
+    svc = context.services
     if FORMS[action].allowed is not None:
         return await FORMS[action].allowed(context, member, number)
     facets = await svc.tips.facets(number)
     return (
         facets is not None
         and member.may_work(facets.department)
-        and action in await svc.casework.actions(facets, today(context))
+        and action in await svc.casework.actions(facets, context.today)
     )
 
 
 async def cancel(update: Update, context: Context) -> object:
     context.chat_data.pop(_KEY, None)
     context.chat_data.pop(FLOW, None)
-    _ = tr(context)
+    _ = context.tr
     await context.bot.send_message(update.effective_chat.id, _("Cancelled. Nothing was sent."))
     return ConversationHandler.END
 
@@ -250,7 +250,7 @@ async def on_text(update: Update, context: Context) -> object:
         return ConversationHandler.END
     form = FORMS[state["action"]]
     index = _current(form, state)
-    _ = tr(context)
+    _ = context.tr
     if index is None:
         return await _ask(update, context, _("Please confirm or cancel with the buttons."))
     item = form.fields[index]
@@ -269,7 +269,7 @@ async def on_button(update: Update, context: Context) -> object:
     query = update.callback_query
     await query.answer()
     state = _state(context)
-    _ = tr(context)
+    _ = context.tr
     if state is None:
         await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
         return ConversationHandler.END
@@ -287,7 +287,7 @@ async def on_button(update: Update, context: Context) -> object:
 async def _pick(update: Update, context: Context, state: dict, data: str) -> object:
     form = FORMS[state["action"]]
     index = _current(form, state)
-    _ = tr(context)
+    _ = context.tr
     step, _sep, code = data.partition(":")
     item = form.fields[index] if index is not None else None
     if form.stepback and code == "back" and step == ("summary" if index is None else str(index)):
@@ -318,14 +318,14 @@ async def _pick(update: Update, context: Context, state: dict, data: str) -> obj
         picked.remove(code)
     else:
         picked.append(code)
-    markup = _field_markup(form, item, index, state, chat_language(context), _)
+    markup = _field_markup(form, item, index, state, context.lang, _)
     await update.callback_query.edit_message_reply_markup(reply_markup=markup)
     return FORM
 
 
 async def _confirm(update: Update, context: Context, state: dict) -> object:
     form = FORMS[state["action"]]
-    _ = tr(context)
+    _ = context.tr
     if _current(form, state) is not None:
         return await _ask(update, context, _("Please answer the question first."))
     member = await form.actor(context, update.effective_user.id)
@@ -354,7 +354,7 @@ async def _confirm(update: Update, context: Context, state: dict) -> object:
 
 async def on_other(update: Update, context: Context) -> object:
     """A sticker, photo, voice… where the form wants text or a button."""
-    _ = tr(context)
+    _ = context.tr
     if _state(context) is None:
         return ConversationHandler.END
     return await _ask(update, context, _("Please type the answer as text, or use the buttons."))
