@@ -1,6 +1,6 @@
 """The chat's one conversation: filing a tip (handlers.report), checking one (handlers.check), for
 staff a case form (handlers.forms), for liaisons registering (a form too), the monthly figures
-and the quarter's summary (handlers.liaison).
+and the quarter's summary (handlers.liaison; the summary is a form too).
 
 They are one ConversationHandler with disjoint state names, so starting any ends the others:
 two conversations active at once would both want the same text, and a receipt code typed for a
@@ -25,7 +25,7 @@ NAME = "reporter"
 
 
 #: Flows whose entry in chat data has the flow's name: after a restart it tells which flow is under way.
-_KEPT_FLOWS = ("form", "figures", "quarter")
+_KEPT_FLOWS = ("form", "figures")
 
 
 async def cancel(update: Update, context: Context) -> object:
@@ -40,8 +40,6 @@ async def cancel(update: Update, context: Context) -> object:
         return await forms.cancel(update, context)
     if flow == "figures":
         return await figures.cancel(update, context)
-    if flow == "quarter":
-        return await quarter.cancel(update, context)
     return await cancel_report(update, context)
 
 
@@ -53,7 +51,7 @@ async def on_file_waiting(update: Update, context: Context) -> object:
 
 
 def reporter_conversation() -> ConversationHandler:
-    flows = (report.states(), check.states(), forms.states(), figures.states(), quarter.states())
+    flows = (report.states(), check.states(), forms.states(), figures.states())
     names = [name for states in flows for name in states]
     if len(set(names)) != len(names):
         raise RuntimeError(f"the flows share states: {sorted(n for n in set(names) if names.count(n) > 1)}")

@@ -41,11 +41,11 @@ async def test_a_summary_with_cases_and_documents_reaches_the_office(start_bot, 
         await user.send_document(b"%PDF-1.4 case file", "处罚决定书.pdf")
         [two] = await user.send_photo(b"\xff\xd8\xff\xe0 not really a jpeg")
         assert "Documents so far: 2" in two.text
-        [preview] = await user.tap("lq2:done")
+        [preview] = await user.tap("Done")
         assert SUMMARY in preview.text and "处罚决定书.pdf" in preview.text
-        [stored, *_] = await user.tap("lq2:send")
+        [stored, *_] = await user.tap("✅ Send")
         assert "Version 1" in stored.text and "late" not in stored.text
-        [stale] = await press(user, "lq2:send")
+        [stale] = await press(user, "fv:confirm")
         assert "expired" in stale.text
 
         replies = await sim.user(INTAKE).send("/quarter 2026-Q3")
@@ -65,9 +65,9 @@ async def test_no_case_and_a_late_correction_keep_both_versions(start_bot, monke
         for text in (SUMMARY, SUMMARY + "（更正）"):
             await press(user, f"lq:{unit.id}:2026-Q3")
             await user.send(text)
-            await user.tap("lq2:nocase")
-            await user.tap("lq2:done")
-            [stored, *_] = await user.tap("lq2:send")
+            await user.tap("No typical case this quarter")
+            await user.tap("Done")
+            [stored, *_] = await user.tap("✅ Send")
             assert "marked late" in stored.text
         report = await services_of(sim).submissions.quarter(unit.id, "2026-Q3")
         assert report.version == 2 and report.summary.endswith("（更正）") and report.cases == "" and report.late
@@ -79,9 +79,9 @@ async def test_the_same_summary_sent_again_is_not_a_new_version(start_bot, monke
         for _ in range(2):
             await press(user, f"lq:{unit.id}:2026-Q3")
             await user.send(SUMMARY)
-            await user.tap("lq2:nocase")
-            await user.tap("lq2:done")
-            [stored, *_] = await user.tap("lq2:send")
+            await user.tap("No typical case this quarter")
+            await user.tap("Done")
+            [stored, *_] = await user.tap("✅ Send")
         assert "version 1, stored already: nothing changed" in stored.text
         assert (await services_of(sim).submissions.quarter(unit.id, "2026-Q3")).version == 1
 
@@ -103,9 +103,9 @@ async def test_long_texts_still_fit_the_preview_and_reach_the_office_whole(start
         long_summary, long_cases = "检" * 3400, "案" * 3400
         await user.send(long_summary)
         await user.send(long_cases)
-        [preview] = await user.tap("lq2:done")
+        [preview] = await user.tap("Done")
         assert len(preview.text) < 4096 and "…" in preview.text
-        await user.tap("lq2:send")
+        await user.tap("✅ Send")
         replies = await sim.user(INTAKE).send("/quarter 2026-Q3")
         assert any(long_summary in r.text for r in replies) and any(long_cases in r.text for r in replies)
 
@@ -129,13 +129,13 @@ async def test_documents_that_could_harm_the_offices_computers_never_reach_it(st
         [exe] = await user.send_document(b"MZ\x90\x00 a program", "整改通知.exe")
         assert "not accepted" in exe.text and "Documents so far: 0" in exe.text
         await user.send_document(b"MZ\x90\x00 a program", "整改通知.pdf")  # a program behind a harmless name
-        await user.tap("lq2:done")
-        [again] = await user.tap("lq2:send")
+        await user.tap("Done")
+        [again] = await user.tap("✅ Send")
         assert "not accepted" in again.text and "send the documents again" in again.text
         assert await services_of(sim).submissions.quarter(unit.id, "2026-Q3") is None
         await user.send_document(b"PK\x03\x04 an archive", "照片.zip")
-        await user.tap("lq2:done")
-        await user.tap("lq2:send")
+        await user.tap("Done")
+        await user.tap("✅ Send")
         await sim.user(INTAKE).send("/quarter 2026-Q3")
         [(name, caption)] = sent
         assert name == "照片.bin" and caption.startswith("⚠")

@@ -1,5 +1,6 @@
-"""Staff forms: a case action that needs typed input (a question, a reply, a verification result…)
-as a persistent conversation, a field at a time, then a summary to confirm.
+"""The form engine: a form (handlers.forms.form) as a persistent conversation, a field at a time, then
+a summary to confirm. Case actions that need typed input and the reward officer's forms (handlers.office),
+a liaison's registration and quarter summary (handlers.liaison) are forms.
 
 A form is a state of the chat's one conversation (handlers.reporter), beside filing and checking
 a tip: starting one of them ends the others, so text meant for a check (a receipt code) never
@@ -7,79 +8,37 @@ lands in a form left open, nor a form's answer in a draft.
 
 The form lives in chat data (sealed at rest) and survives a restart. Every step accepts only what
 it asks for: a button of another step, a sticker where text is wanted, an amount that is not one,
-each gets a plain answer and the same question again. On confirming, the role and the tip's state
-are checked once more before anything is written.
+each gets a plain answer and the same question again. The engine knows no role: each form's gate
+says who is filling it in and whether they may, asked on entering and again on confirming, before
+anything is written.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from core.parsing import parse_tip_number
-from core.roles import Role, StaffMember
 from handlers.context import Context
-from handlers.forms.fields import Field, Intro, Values, check_typed, value_text
-from handlers.i18n import N_, Translate
-from handlers.office.access import refuse, refuse_tip, role_refusal
+from handlers.files import FILES
+from handlers.forms.fields import Field, Values, check_file, check_typed, value_text
+from handlers.forms.form import FORMS, AskAgain, Form, Gate, define
+from handlers.i18n import Translate
 from handlers.report.flow import FLOW
-from storage.casework import CaseError
+
+__all__ = ["FORM", "KEY", "AskAgain", "Field", "Form", "Gate", "Values", "begin", "define", "keyboard"]
 
 log = logging.getLogger("tipline.forms")
 FORM = "staff_form"  # the one state; chat_data["form"] says which form and step
-_KEY = "form"
-
-#: Checks a typed value: (the value to keep, None) or (None, the message saying what to type).
-Check = Callable[[object, Update, Context, Translate], Awaitable[tuple[object, str | None]]]
-#: Writes the form's result; returns the text to show. Raises CaseError if the tip moved on.
-Submit = Callable[[Update, Context, StaffMember, str, Values], Awaitable[str]]
-#: Whether this person may fill this form for this tip now (checked on entering and on confirming).
-Allowed = Callable[[Context, StaffMember, str], Awaitable[bool]]
-#: Who is filling the form in: a staff member by default; None refuses.
-Actor = Callable[[Context, int], Awaitable[object | None]]
-
-
-async def _staff(context: Context, user_id: int) -> StaffMember | None:
-    return await context.services.staff.get(user_id)
-
-
-@dataclass(frozen=True)
-class Form:
-    action: str
-    title: str  # msgid, with {number}
-    fields: tuple[Field, ...]
-    submit: Submit
-    checks: dict[str, Check] = field(default_factory=dict)  # extra checks of typed fields, by key
-    allowed: Allowed | None = None  # default: a case action the tip's status allows, for its workers
-    recap: Intro | None = None  # more text for the summary (what confirming will do)
-    start: Callable[[Context, str], Awaitable[Values]] | None = None  # values known before the first question
-    back: str | None = "case:open"  # the button after confirming: back to the tip's card (or the reward's)
-    actor: Actor = _staff
-    by_button: bool = True  # opened by a `form:` button; False: only by its own command (begin)
-    subject: Callable[[str], str | None] = parse_tip_number  # what the button's last part must be
-    stepback: bool = False  # a ⬅ Back button under each question after the first, and on the summary
-    #: The summary's question, saying what confirming does: "Send this?" only where something is sent.
-    confirm: str = N_("Submit this?")
-    roles: tuple[Role, ...] = ()  # the staff roles it is for: a staff member without one is told which
-
-
-FORMS: dict[str, Form] = {}
-
-
-def define(form: Form) -> Form:
-    FORMS[form.action] = form
-    return form
+KEY = "form"  # chat_data[KEY]: which form, its subject, the answers so far
 
 
 # -- rendering ---------------------------------------------------------------------------------
 
 
 def _state(context: Context) -> dict | None:
-    state = context.chat_data.get(_KEY)
+    state = context.chat_data.get(KEY)
     return state if isinstance(state, dict) and state.get("action") in FORMS else None
 
 
@@ -100,11 +59,15 @@ def _previous(form: Form, state: dict, before: int | None) -> int | None:
     return answered[-1] if answered else None
 
 
-def _title(form: Form, state: dict, _: Translate) -> str:
-    return _(form.title).format(number=state["number"], **state.get("args", {}))
+def _title(form: Form, state: dict, lang: str, _: Translate) -> str:
+    args = state.get("args", {})
+    if callable(form.title):
+        return form.title(args, lang, _)
+    return _(form.title).format(number=state["number"], **args)
 
 
-def _keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Buttons from rows of (label, callback data)."""
     return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
 
 
@@ -116,12 +79,14 @@ def _field_markup(form: Form, item: Field, index: int, state: dict, lang: str, _
         rows += [labels[i : i + 2] for i in range(0, len(labels), 2)]
         if item.kind == "multi":
             rows.append([(_("Done choosing"), f"fv:{index}:done")])
+    if item.kind == "documents":
+        rows.append([(_("Done"), f"fv:{index}:done")])
     if item.optional:
-        rows.append([(_("Skip"), f"fv:{index}:skip")])
+        rows.append([(_(item.skip), f"fv:{index}:skip")])
     if form.stepback and _previous(form, state, index) is not None:
         rows.append([(_("⬅ Back"), f"fv:{index}:back")])
     rows.append([(_("✖ Cancel"), "fv:cancel")])
-    return _keyboard(rows)
+    return keyboard(rows)
 
 
 async def _ask(update: Update, context: Context, notice: str = "") -> object:
@@ -131,35 +96,40 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
     _ = context.tr
     lang = context.lang
     index = _current(form, state)
-    chat = update.effective_chat.id
     if index is None:
-        return await _summary(update, context, form, state)
+        return await _summary(update, context, form, state, notice)
     item = form.fields[index]
-    parts = [_title(form, state, _)]
+    parts = [_title(form, state, lang, _)]
     if item.intro is not None:
         parts.append(await item.intro(context, state["number"], state["values"], _))
-    text = "\n\n".join([*parts, _(item.prompt)])
+    prompt = _(item.prompt)
+    if item.kind == "documents":
+        prompt = prompt.format(count=len(state.get("files", [])))
+    text = "\n\n".join([*parts, prompt])
     if item.kind == "multi" and item.at_least:
         text += "\n" + _("Choose at least {count}, then tap “Done choosing”.").format(count=item.at_least)
-    await context.bot.send_message(
-        chat, f"{notice}\n\n{text}".strip(), reply_markup=_field_markup(form, item, index, state, lang, _)
-    )
+    markup = _field_markup(form, item, index, state, lang, _)
+    await context.bot.send_message(update.effective_chat.id, f"{notice}\n\n{text}".strip(), reply_markup=markup)
     return FORM
 
 
-async def _summary(update: Update, context: Context, form: Form, state: dict) -> object:
+async def _summary(update: Update, context: Context, form: Form, state: dict, notice: str) -> object:
     _ = context.tr
     lang = context.lang
-    lines = [_title(form, state, _), ""]
-    for item in form.fields:
+    lines = [notice, ""] if notice else []
+    lines += [_title(form, state, lang, _), ""]
+    if form.summary is not None:
+        lines.append(await form.summary(context, state["number"], state["values"], _))
+    for item in form.fields if form.summary is None else ():
         if item.when(state["values"]) and item.key in state["values"]:
             lines.append(f"{_(item.prompt)}\n→ {value_text(item, state['values'][item.key], lang, _)}")
     if form.recap is not None:
         lines += ["", await form.recap(context, state["number"], state["values"], _)]
-    lines += ["", _(form.confirm)]
-    back = [[(_("⬅ Back"), "fv:summary:back")]] if form.stepback else []
-    markup = _keyboard([[(_("✅ Confirm"), "fv:confirm"), (_("✏ Start again"), "fv:restart")], *back,
-                        [(_("✖ Cancel"), "fv:cancel")]])  # fmt: skip
+    if form.confirm:
+        lines += ["", _(form.confirm)]
+    rows = [[(_(form.send), "fv:confirm")] + ([(_("✏ Start again"), "fv:restart")] if form.restart else [])]
+    rows += [[(_("⬅ Back"), "fv:summary:back")]] if form.stepback else []
+    markup = keyboard([*rows, [(_("✖ Cancel"), "fv:cancel")]])
     await context.bot.send_message(update.effective_chat.id, "\n".join(lines), reply_markup=markup)
     return FORM
 
@@ -168,45 +138,35 @@ async def _summary(update: Update, context: Context, form: Form, state: dict) ->
 
 
 async def start_form(update: Update, context: Context) -> object:
-    """form:<action>:<number>, from a tip card's button."""
+    """form:<action>:<subject>, from a button (a tip card's…)."""
     query = update.callback_query
     parts = query.data.split(":")
     form = FORMS.get(parts[1]) if len(parts) == 3 else None
-    form = form if form is not None and form.by_button else None
-    number = form.subject(parts[2]) if form is not None else None
-    member = await form.actor(context, update.effective_user.id) if form else None
-    if member is None or number is None:
-        await refuse(update, context)
+    if form is None or not form.by_button:
+        await query.answer()
+        _ = context.tr
+        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
+        return ConversationHandler.END
+    subject = form.subject(parts[2])
+    actor = await form.gate.actor(context, update.effective_user.id)
+    if actor is None or subject is None:
+        await form.gate.refused(update, context, actor, form.action, subject, False)
         return ConversationHandler.END
     await query.answer()
-    if not await _may(context, member, parts[1], number):
-        await _cannot(update, context, form, member, number)
+    if not await form.gate.allowed(context, actor, form.action, subject):
+        await form.gate.refused(update, context, actor, form.action, subject, False)
         return ConversationHandler.END
-    log.info("form %s started for tip %s", parts[1], number)
-    return await begin(update, context, form, number)
-
-
-async def _cannot(update: Update, context: Context, form: Form, member: object, number: str) -> None:
-    """Why a form does not open: the role it is for, another department's tip, or the tip moved on."""
-    if isinstance(member, StaffMember) and form.roles and not member.has(*form.roles):
-        await refuse(update, context, role_refusal(update, context, member, form.roles))
-        return
-    if isinstance(member, StaffMember) and form.allowed is None:
-        facets = await context.services.tips.facets(number)
-        if facets is not None and not member.may_work(facets.department):
-            await refuse_tip(update, context, member)
-            return
-    _ = context.tr
-    await update.effective_message.reply_text(_("That is not possible for this report now."))
+    log.info("form %s started for %s", form.action, subject)
+    return await begin(update, context, form, subject)
 
 
 async def begin(update: Update, context: Context, form: Form, subject: str, *, carry: Values | None = None,
                 args: dict[str, str] | None = None) -> object:  # fmt: skip
     """Open a form on a subject (a tip number, or what the form is about), once the caller has checked
-    that this person may fill it. `carry` goes to submit with the answers, never shown; `args` fill
-    the title."""
+    with its gate that this person may fill it. `carry` goes to submit with the answers, never shown;
+    `args` fill the title."""
     context.chat_data[FLOW] = "form"
-    context.chat_data[_KEY] = {
+    context.chat_data[KEY] = {
         "action": form.action,
         "number": subject,
         "values": await _start_values(context, form.action, subject),
@@ -221,23 +181,17 @@ async def _start_values(context: Context, action: str, number: str) -> Values:
     return await start(context, number) if start is not None else {}
 
 
-async def _may(context: Context, member: StaffMember, action: str, number: str) -> bool:
-    svc = context.services
-    if FORMS[action].allowed is not None:
-        return await FORMS[action].allowed(context, member, number)
-    facets = await svc.tips.facets(number)
-    return (
-        facets is not None
-        and member.may_work(facets.department)
-        and action in await svc.casework.actions(facets, context.today)
-    )
+def _leave(context: Context) -> None:
+    context.chat_data.pop(KEY, None)
+    context.chat_data.pop(FLOW, None)
 
 
 async def cancel(update: Update, context: Context) -> object:
-    context.chat_data.pop(_KEY, None)
-    context.chat_data.pop(FLOW, None)
+    state = _state(context)
+    _leave(context)
     _ = context.tr
-    await context.bot.send_message(update.effective_chat.id, _("Cancelled. Nothing was sent."))
+    text = FORMS[state["action"]].cancelled if state is not None else Form.cancelled
+    await context.bot.send_message(update.effective_chat.id, _(text))
     return ConversationHandler.END
 
 
@@ -256,6 +210,8 @@ async def on_text(update: Update, context: Context) -> object:
     item = form.fields[index]
     if item.kind in ("choice", "multi"):
         return await _ask(update, context, _("Please answer with the buttons below."))
+    if item.kind == "documents":
+        return await _ask(update, context, _("Please use the buttons below."))
     value, problem = await check_typed(item, update.message.text, context, _)
     if problem is None and item.key in form.checks:
         value, problem = await form.checks[item.key](value, update, context, _)
@@ -277,11 +233,18 @@ async def on_button(update: Update, context: Context) -> object:
     if data == "cancel":
         return await cancel(update, context)
     if data == "restart":
-        state["values"], state["picked"] = await _start_values(context, state["action"], state["number"]), []
+        state["values"] = await _start_values(context, state["action"], state["number"])
+        _unpick(state)
         return await _ask(update, context)
     if data == "confirm":
         return await _confirm(update, context, state)
     return await _pick(update, context, state, data)
+
+
+def _unpick(state: dict) -> None:
+    """Forget the choices and files of a question not answered yet."""
+    state["picked"] = []
+    state.pop("files", None)
 
 
 async def _pick(update: Update, context: Context, state: dict, data: str) -> object:
@@ -294,10 +257,13 @@ async def _pick(update: Update, context: Context, state: dict, data: str) -> obj
         previous = _previous(form, state, index)
         if previous is not None:  # the answer before is asked again
             state["values"].pop(form.fields[previous].key)
-            state["picked"] = []
+            _unpick(state)
         return await _ask(update, context)
     if item is not None and step == str(index) and item.optional and code == "skip":
         state["values"][item.key] = ""
+        return await _ask(update, context)
+    if item is not None and step == str(index) and item.kind == "documents" and code == "done":
+        state["values"][item.key] = state.pop("files", [])
         return await _ask(update, context)
     if item is None or step != str(index) or item.kind not in ("choice", "multi"):
         return await _ask(update, context, _("This button is no longer valid."))
@@ -325,38 +291,64 @@ async def _pick(update: Update, context: Context, state: dict, data: str) -> obj
 
 async def _confirm(update: Update, context: Context, state: dict) -> object:
     form = FORMS[state["action"]]
+    gate = form.gate
     _ = context.tr
     if _current(form, state) is not None:
         return await _ask(update, context, _("Please answer the question first."))
-    member = await form.actor(context, update.effective_user.id)
+    actor = await gate.actor(context, update.effective_user.id)
     number = state["number"]
-    if member is None:
-        context.chat_data.pop(_KEY, None)
-        await refuse(update, context)
-        return ConversationHandler.END
     try:
-        if not await _may(context, member, form.action, number):
-            raise CaseError(form.action)
-        done = await form.submit(update, context, member, number, {**state["carry"], **state["values"]})
-    except CaseError:
-        context.chat_data.pop(_KEY, None)
-        await context.bot.send_message(
-            update.effective_chat.id, _("That is not possible for this report now. Nothing was sent.")
-        )
+        if actor is None or not await gate.allowed(context, actor, form.action, number):
+            raise _NotNow
+        done = await form.submit(update, context, actor, number, {**state["carry"], **state["values"]})
+    except AskAgain as again:
+        state["values"].pop(again.key, None)
+        _unpick(state)
+        return await _ask(update, context, again.notice)
+    except (_NotNow, *gate.moved_on):
+        _leave(context)
+        await gate.refused(update, context, actor, form.action, number, True)
         return ConversationHandler.END
-    context.chat_data.pop(_KEY, None)
+    _leave(context)
     log.info("form %s done for %s", form.action, number)
-    back = _keyboard([[(_("📂 Back to the report"), f"{form.back}:{number}")]]) if form.back else None
+    back = keyboard([[(_("📂 Back to the report"), f"{form.back}:{number}")]]) if form.back else None
     if done:
         await context.bot.send_message(update.effective_chat.id, done, reply_markup=back)
     return ConversationHandler.END
 
 
+class _NotNow(Exception):
+    """The gate refuses on confirming."""
+
+
+async def on_file(update: Update, context: Context) -> object:
+    """A file: kept for a documents field (checked by name and size now, by content on confirming)."""
+    state = _state(context)
+    if state is None:
+        return ConversationHandler.END
+    form = FORMS[state["action"]]
+    index = _current(form, state)
+    if not form.takes_files:
+        return await on_other(update, context)
+    _ = context.tr
+    if index is None or form.fields[index].kind != "documents":
+        return await _ask(update, context, _("Documents come after the text: please answer the question first."))
+    files = state.setdefault("files", [])
+    document, problem = check_file(form.fields[index], update, len(files), _)
+    if problem is not None:
+        return await _ask(update, context, problem)
+    files.append(document)
+    return await _ask(update, context)
+
+
 async def on_other(update: Update, context: Context) -> object:
     """A sticker, photo, voice… where the form wants text or a button."""
     _ = context.tr
-    if _state(context) is None:
+    state = _state(context)
+    if state is None:
         return ConversationHandler.END
+    if FORMS[state["action"]].takes_files:
+        return await _ask(update, context, _("Please type the text, send a document, or use the buttons."))
     return await _ask(update, context, _("Please type the answer as text, or use the buttons."))
 
 
@@ -370,6 +362,7 @@ def states() -> dict[str, list]:
         FORM: [
             CallbackQueryHandler(on_button, pattern=r"^fv:"),
             MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
+            MessageHandler(FILES, on_file),
             MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
         ]
     }

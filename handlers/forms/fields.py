@@ -1,19 +1,30 @@
-"""The fields of a staff form (handlers.forms): what each kind of field accepts, the message
-when it is not that, and how a value reads back in the summary."""
+"""The fields of a form (handlers.forms): what each kind of field accepts, the message when it is
+not that, and how a value reads back in the summary. A "documents" field takes files: each is checked
+by its name and size when sent (handlers.files), and by its content in a worker process on confirming
+(receive_documents), as a reporter's evidence is."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from telegram import Update
+from telegram.error import TelegramError
+
 from core.liaisons import parse_qq
+from core.media import DOWNLOAD_LIMIT
 from core.money import format_yuan, parse_yuan
 from core.parsing import normalize_phone, parse_count, parse_day, parse_tip_number
 from core.taxonomy import Term
 from handlers.context import Context
-from handlers.i18n import Translate, join
+from handlers.files import attachment, content_refusal, fetch, refusal_text
+from handlers.i18n import N_, Translate, join
 
+log = logging.getLogger("tipline.forms")
 Values = dict[str, object]
+#: A document as the form keeps it until confirming: its file id to fetch it then, never its bytes.
+Listed = dict[str, str]
 #: Text shown above a field's question, computed from the answers so far (a suggested amount…).
 Intro = Callable[[Context, str, Values, Translate], Awaitable[str]]
 
@@ -22,14 +33,18 @@ Intro = Callable[[Context, str, Values, Translate], Awaitable[str]]
 class Field:
     key: str
     prompt: str  # msgid
-    kind: str  # "text", "choice", "multi", "money", "count", "days", "date", "tip", "phone", "qq"
+    kind: str  # "text", "choice", "multi", "money", "count", "days", "date", "tip", "phone", "qq", "documents"
     options: tuple[Term, ...] = ()
     when: Callable[[Values], bool] = lambda values: True
     at_least: int = 0  # for "multi": how many to choose
     max_len: int = 1500
+    min_len: int = 2
     intro: Intro | None = None
     zero: bool = False  # for "money": whether 0 is an answer
     optional: bool = False  # a "Skip" button leaves it empty
+    skip: str = N_("Skip")  # that button's label
+    at_most: int = 10  # for "documents": how many files one answer takes
+    full: str = N_("That is the most documents one answer can take ({count}).")  # for "documents"
 
 
 def value_text(item: Field, value: object, lang: str, _: Translate) -> str:
@@ -41,6 +56,8 @@ def value_text(item: Field, value: object, lang: str, _: Translate) -> str:
         return join((t.label(lang) for t in item.options if t.code in value), lang) or _("none")
     if item.kind == "money":
         return format_yuan(int(value))
+    if item.kind == "documents":
+        return join((d["name"] for d in value), lang) or _("none")
     return str(value)
 
 
@@ -84,10 +101,46 @@ async def check_typed(item: Field, text: str, context: Context, _: Translate) ->
         if number is None:
             return None, _("That is not a tip number. It looks like JB2026-000123.")
         return number, None
-    if len(text) < 2:
+    if len(text) < item.min_len:
         return None, _("Please write a little more.")
     if len(text) > item.max_len:
         return None, _("That is {length} characters; please keep it under {limit}.").format(
             length=len(text), limit=item.max_len
         )
     return text, None
+
+
+def check_file(item: Field, update: Update, count: int, _: Translate) -> tuple[Listed | None, str | None]:
+    """A file sent for a documents field that holds `count`: (the document to keep, None) or (None,
+    why not). By its name and declared size only: the content is checked on confirming."""
+    if count >= item.at_most:
+        return None, _(item.full).format(count=item.at_most)
+    file_id, name, mime, size = attachment(update)
+    if size is not None and size > DOWNLOAD_LIMIT:
+        return None, _("This file is larger than 20 MB, which the bot cannot receive. Please send a smaller copy.")
+    refused = refusal_text(_, name)
+    if refused is not None:
+        return None, refused
+    return {"name": name[:100], "mime": mime, "file_id": file_id}, None
+
+
+async def receive_documents(
+    context: Context, chat: int, listed: list[Listed], _: Translate
+) -> tuple[list[tuple[str, str, bytes]], str | None]:
+    """Fetch the documents and check each one's content in a worker process, off the event loop (a
+    program or macros behind a harmless name): ([(name, MIME type, bytes)…], None) or ([], why not)."""
+    documents = []
+    for item in listed:
+        try:
+            body = await fetch(context, item["file_id"])
+        except TelegramError as exc:
+            log.warning("a document could not be fetched: %s", type(exc).__name__)
+            body = None
+        if body is None:
+            return [], _("A document could not be fetched from Telegram. Please send the documents again.")
+        documents.append((item["name"], item["mime"], body))
+    for name, _mime, body in documents:
+        refused = await content_refusal(_, name, body, chat)
+        if refused is not None:
+            return [], refused + "\n" + _("Please send the documents again.")
+    return documents, None

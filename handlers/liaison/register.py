@@ -16,6 +16,7 @@ from handlers.context import Context
 from handlers.forms.engine import Form, begin, define
 from handlers.forms.fields import Field, Values
 from handlers.i18n import N_, Translate, translator
+from handlers.liaison.gates import ANYONE
 from handlers.liaison.home import how_to_register, send_home
 from storage.staff import InviteError
 
@@ -28,14 +29,6 @@ def invite_problem(reason: str, _: Translate) -> str:
         "used": _("That code has been used already. Please ask the office for a new one."),
         "expired": _("That code has expired. Please ask the office for a new one."),
     }[reason]
-
-
-async def _anyone(context: Context, user_id: int) -> int:
-    return user_id
-
-
-async def _always(context: Context, user_id: int, subject: str) -> bool:
-    return True
 
 
 async def _submit(update: Update, context: Context, user_id: int, unit_id: str, values: Values) -> str:
@@ -82,9 +75,7 @@ REGISTRATION = define(
             Field("note", N_("Anything to note (备注)?"), "text", max_len=200, optional=True),
         ),
         submit=_submit,
-        allowed=_always,
-        actor=_anyone,
-        back=None,
+        gate=ANYONE,
         by_button=False,
         stepback=True,
         confirm=N_("Register with these details?"),

@@ -14,6 +14,7 @@ from handlers.forms.engine import Form, define
 from handlers.forms.fields import Field, Values
 from handlers.i18n import N_, Translate, aside, colon
 from handlers.office.access import staff_only
+from handlers.office.gates import staff_gate
 from storage.liaisons import Liaison, Unit, UnitError
 
 log = logging.getLogger("tipline.units")
@@ -141,8 +142,7 @@ ADD_UNIT = define(
             Field("kind", N_("What kind of unit is it?"), "choice", options=UNIT_KINDS),
         ),
         submit=_add_unit,
-        allowed=_is_admin,
-        back=None,
+        gate=staff_gate(_is_admin),
         subject=lambda text: text if text == "new" else None,
     )
 )

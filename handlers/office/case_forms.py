@@ -11,11 +11,12 @@ from core.casework import Reply, Verification, may_merge_into
 from core.roles import StaffMember
 from core.tips import Status
 from handlers.context import Context
-from handlers.forms.engine import Field, Form, Values, define
+from handlers.forms.engine import Field, Values
 from handlers.i18n import N_, Translate
 from handlers.notify import notify_all, notify_reporter
 from handlers.office.alerts import tell_reward_officers
 from handlers.office.approvals import ask_admins
+from handlers.office.gates import case_form
 
 _SUBSTANTIATED = lambda values: values.get("outcome") in ("true", "partly")  # noqa: E731
 
@@ -124,34 +125,34 @@ async def _disclose(update: Update, context: Context, member: StaffMember, numbe
     return _("Your request to see the identity of the reporter of {number} went to the admin.").format(number=number)
 
 
-define(Form("ask", N_("Ask the reporter of {number}"),
-            (Field("question", N_("Type the question. It is relayed without your name."), "text"),), _ask,
-            confirm=N_("Send this?")))  # fmt: skip
-define(Form("merge", N_("Merge {number} as a duplicate"),
-            (Field("into", N_("Type the number of the earlier report of the same matter (it keeps reward "
-                              "priority):"), "tip"),),
-            _merge, checks={"into": _check_earlier}))  # fmt: skip
-define(Form("verify", N_("Verification result (核查结果) for {number}"), (
+case_form("ask", N_("Ask the reporter of {number}"),
+          (Field("question", N_("Type the question. It is relayed without your name."), "text"),), _ask,
+          confirm=N_("Send this?"))  # fmt: skip
+case_form("merge", N_("Merge {number} as a duplicate"),
+          (Field("into", N_("Type the number of the earlier report of the same matter (it keeps reward "
+                            "priority):"), "tip"),),
+          _merge, checks={"into": _check_earlier})  # fmt: skip
+case_form("verify", N_("Verification result (核查结果) for {number}"), (
     Field("outcome", N_("What did the verification find?"), "choice", taxonomy.OUTCOMES),
     Field("problems", N_("Which problems were found (问题类别)?"), "multi", taxonomy.PROBLEM_CLASSES,
           when=_SUBSTANTIATED, at_least=1),
     Field("measures", N_("Which measures were taken (处理措施)?"), "multi", taxonomy.MEASURES, when=_SUBSTANTIATED),
     Field("fine", N_("The fine (罚款) in yuan:"), "money", when=lambda v: "fine" in v.get("measures", ())),
-), _verify))  # fmt: skip
-define(Form("extend", N_("Extension of the verification deadline for {number}"), (
+), _verify)  # fmt: skip
+case_form("extend", N_("Extension of the verification deadline for {number}"), (
     Field("days", N_("By how many days?"), "days"),
     Field("reason", N_("Why? The reporter is told this reason."), "text", max_len=500),
-), _extend))  # fmt: skip
-define(Form("reply", N_("Reply (答复) for {number}"), (
+), _extend)  # fmt: skip
+case_form("reply", N_("Reply (答复) for {number}"), (
     Field("conclusion", N_("核查结论 — the conclusion of the verification:"), "text", intro=_merged_readers),
     Field("findings", N_("简要核查情况 — what the verification found, briefly:"), "text"),
     Field("decision", N_("处理决定 — the decision taken:"), "text"),
     Field("reward", N_("符合奖励条件情况 — whether the tip qualifies for a reward:"), "text"),
-), _reply, confirm=N_("Send this?")))  # fmt: skip
-define(Form("review", N_("Review (复查) of {number}"), (
+), _reply, confirm=N_("Send this?"))  # fmt: skip
+case_form("review", N_("Review (复查) of {number}"), (
     Field("result", N_("The result of the review:"), "choice", taxonomy.REVIEW_RESULTS),
     Field("opinion", N_("The review's opinion (复查意见), as the reporter will read it:"), "text"),
-), _review, confirm=N_("Send this?")))  # fmt: skip
-define(Form("disclose", N_("Identity disclosure for {number}"), (
+), _review, confirm=N_("Send this?"))  # fmt: skip
+case_form("disclose", N_("Identity disclosure for {number}"), (
     Field("reason", N_("Why do you need the reporter's name and phone? The admin decides."), "text", max_len=500),
-), _disclose))  # fmt: skip
+), _disclose)  # fmt: skip

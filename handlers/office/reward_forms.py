@@ -15,6 +15,7 @@ from handlers.context import Context
 from handlers.forms.engine import Field, Form, Values, define
 from handlers.i18n import N_, Translate
 from handlers.notify import notify_reporter
+from handlers.office.gates import staff_gate
 from handlers.office.rewards import ask_admin_to_approve
 
 CHOICES = (
@@ -151,16 +152,16 @@ define(Form("reward", N_("Reward for report {number}"), (
     Field("amount", N_("The amount in yuan:"), "money", when=lambda v: v.get("choice") == "change"),
     Field("reason", N_("Why this amount? (kept on the file)"), "text", when=lambda v: v.get("choice") == "change",
           max_len=500),
-), _decide, allowed=_may_decide, recap=_recap, start=_start, back="rw:open", roles=(Role.REWARD,)))  # fmt: skip
+), _decide, gate=staff_gate(_may_decide, Role.REWARD), recap=_recap, start=_start, back="rw:open"))  # fmt: skip
 define(Form("code", N_("Claim code for report {number}"), (
     Field("code", N_("Type the claim code the person shows you:"), "text", max_len=20),
-), _check_code, allowed=_may_check, back="rw:open", roles=(Role.REWARD,)))  # fmt: skip
+), _check_code, gate=staff_gate(_may_check, Role.REWARD), back="rw:open"))  # fmt: skip
 define(Form("pay", N_("Payment of the reward for {number}"), (
     Field("amount", N_("The amount paid, in yuan:"), "money"),
     Field("on", N_("The date paid (2026-11-23, or “today”):"), "date"),
     Field("method", N_("How was it paid?"), "choice", METHODS),
     Field("ref", N_("The reference (voucher or transfer number):"), "text", max_len=100),
-), _pay, checks={"amount": _check_amount}, allowed=_may_pay, back="rw:open", roles=(Role.REWARD,)))  # fmt: skip
+), _pay, checks={"amount": _check_amount}, gate=staff_gate(_may_pay, Role.REWARD), back="rw:open"))  # fmt: skip
 define(Form("reopen", N_("Reopen the lapsed reward for {number}"), (
     Field("reason", N_("Why is it reopened? (kept on the file)"), "text", max_len=500),
-), _reopen, allowed=_may_reopen, back="rw:open", roles=(Role.REWARD,)))  # fmt: skip
+), _reopen, gate=staff_gate(_may_reopen, Role.REWARD), back="rw:open"))  # fmt: skip

@@ -1,0 +1,57 @@
+"""The form engine (handlers.forms) knows no role: each form's gate says who may fill it. The office's
+forms keep their staff gate in handlers/office/, the liaisons' forms theirs in handlers/liaison/; the
+quarter's summary is a form with a documents field."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from handlers.forms.form import FORMS
+from handlers.liaison import gates as liaison_gates
+from handlers.office import gates as office_gates
+from tests.office import EMERGENCY, REPORTER, add_staff, open_card
+from tests.reporter import file_tip
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    return found | {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+
+
+def test_the_form_engine_imports_no_role_and_no_office():
+    for path in (ROOT / "handlers" / "forms").glob("*.py"):
+        roles = [m for m in _imports(path) if m.startswith(("handlers.office", "handlers.liaison", "core.roles"))]
+        assert roles == [], path.name
+
+
+def test_the_liaisons_forms_take_nothing_from_the_office():
+    for name in ("register", "quarter", "gates"):
+        office = [m for m in _imports(ROOT / "handlers" / "liaison" / f"{name}.py") if m.startswith("handlers.office")]
+        assert office == [], name
+
+
+def test_each_form_has_the_gate_of_those_it_is_for():
+    import handlers  # noqa: F401 (every form is defined on import)
+
+    staff = {"ask", "merge", "verify", "extend", "reply", "review", "disclose", "reward", "code", "pay", "reopen"}
+    assert all(FORMS[action].gate.actor is office_gates.CASE_ACTION.actor for action in staff)
+    assert FORMS["liaison"].gate is liaison_gates.ANYONE
+    quarter = FORMS["quarter"]
+    assert quarter.gate.actor is liaison_gates.ANYONE.actor and not quarter.by_button
+    assert [field.kind for field in quarter.fields] == ["text", "text", "documents"]
+
+
+async def test_text_typed_at_the_summary_is_answered_with_the_summary_again(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        receipt = await file_tip(sim.user(REPORTER))
+        officer, _ = await open_card(sim, EMERGENCY, receipt.number)
+        await officer.tap(f"form:ask:{receipt.number}")
+        await officer.send("储罐离围墙多远？")
+        [again] = await officer.send("还有一个问题")
+        assert again.text.startswith("请用按钮确认或取消。") and "储罐离围墙多远？" in again.text
+        assert "确认发送吗" in again.text and "✅ 确认" in again.labels
