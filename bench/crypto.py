@@ -6,7 +6,7 @@ storage.tips.TipRepository._store_file on submission): version ‖ nonce ‖ AES
 is `AESGCM(key).encrypt(nonce, data, aad)` on the same bytes and associated data. The two alternate,
 and the best of several runs of each is kept (the least disturbed by the noisy machine).
 
-The attempt limit is not a setting of the office's TOML: it is storage.limits.AttemptPolicy (per
+The attempt limit is not a setting of the office's TOML: it is core.attempts.AttemptPolicy (per
 chat: free wrong codes in an hour, then doubling lock-outs). It is measured by driving the real
 Limits against a real database with a simulated clock, an attacker trying again the moment a
 lock-out ends.
@@ -25,9 +25,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from bench.harness import median, say
 from bench.report import Figure, Options, Target
 from core import crypto, receipts
+from core.attempts import AttemptPolicy
 from core.crypto import KeyRing
 from storage.db import Database
-from storage.limits import AttemptPolicy, Limits
+from storage.limits import Limits
 from storage.vault import Vault
 
 TITLE = "Crypto: AES-GCM of a 20 MB file, receipt verification, the wrong-code limit"
@@ -141,7 +142,7 @@ async def _attempts() -> list[Figure]:
         per_day, policy = await _tries_per_day(Path(tmp))
     years = 10**receipts.DIGITS / 2 / per_day / 365.25
     rule = (
-        f"storage.limits.AttemptPolicy: {policy.free_failures} wrong codes free per {_span(policy.window)}, then "
+        f"core.attempts.AttemptPolicy: {policy.free_failures} wrong codes free per {_span(policy.window)}, then "
         f"lock-outs from {_span(policy.first_wait)}, doubling, up to {_span(policy.longest_wait)}; per chat"
     )
     return [

@@ -5,10 +5,11 @@ a random key of the day (DailyTally): nothing at rest counts what a chat did tod
 day is over its key and counts are gone, so nobody, not even with the key ring, can tell which chat
 a count belonged to, or tie it to the tip filed with it. A restart starts the day's counts afresh.
 
-Wrong receipt codes are counted in memory too, under a keyed hash of the chat whose key lives as
-long as the process: their times are instants (a lock-out is minutes), and an instant kept beside
-the chat could be matched to the audit log's instant of what the reporter did next (withdrawing
-their tip). A restart ends lock-outs under way; guessing a 16-digit code stays out of reach.
+Wrong receipt codes are counted in memory too (their lock-out's rule: core.attempts.AttemptPolicy),
+under a keyed hash of the chat whose key lives as long as the process: their times are instants (a
+lock-out is minutes), and an instant kept beside the chat could be matched to the audit log's
+instant of what the reporter did next (withdrawing their tip). A restart ends lock-outs under way;
+guessing a 16-digit code stays out of reach.
 """
 
 from __future__ import annotations
@@ -16,26 +17,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from core.attempts import DEFAULT_POLICY, AttemptPolicy, Failures
 from storage.db import Database
 from storage.vault import Vault
-
-
-@dataclass(frozen=True)
-class AttemptPolicy:
-    free_failures: int = 5
-    window: timedelta = timedelta(hours=1)
-    first_wait: timedelta = timedelta(minutes=1)
-    longest_wait: timedelta = timedelta(hours=24)
-
-    def wait_after(self, failures: int) -> timedelta | None:
-        """How long to wait after this many failures in the window: doubling past the free ones."""
-        if failures < self.free_failures:
-            return None
-        wait = self.first_wait * (2 ** (failures - self.free_failures))
-        return min(wait, self.longest_wait)
 
 
 class DailyTally:
@@ -66,14 +52,14 @@ class DailyTally:
 
 
 class Limits:
-    def __init__(self, db: Database, vault: Vault, policy: AttemptPolicy = AttemptPolicy()):
+    def __init__(self, db: Database, vault: Vault, policy: AttemptPolicy = DEFAULT_POLICY):
         self.db = db
         self.vault = vault
         self.policy = policy
         self.daily = DailyTally()
         #: Wrong codes by chat, under HMAC(a key of this process's life): in memory only (see above).
         self._attempt_key = secrets.token_bytes(32)
-        self._attempts: dict[bytes, _Attempts] = {}
+        self._attempts: dict[bytes, Failures] = {}
 
     # -- tips a day ----------------------------------------------------------------------------
 
@@ -114,19 +100,10 @@ class Limits:
         return entry.locked_until if entry.locked_until > now else None
 
     async def record_failure(self, chat_id: int, now: datetime) -> datetime | None:
-        """Count a wrong code; returns until when further tries must wait, if they must."""
+        """Count a wrong code; returns until when further tries must wait, if they must (the policy's rule)."""
         slot = self._attempt_slot(chat_id)
-        entry = self._attempts.get(slot) or _Attempts(now, 0, None)
-        start, failures = entry.window_start, entry.failures
-        locked_before = failures >= self.policy.free_failures
-        # A new window after an hour without a lock-out, or a day after one.
-        if now - start > (self.policy.longest_wait if locked_before else self.policy.window):
-            start, failures = now, 0
-        failures += 1
-        wait = self.policy.wait_after(failures)
-        until = now + wait if wait else None
-        self._attempts[slot] = _Attempts(start, failures, until)
-        return until
+        self._attempts[slot] = self.policy.after_failure(self._attempts.get(slot), now)
+        return self._attempts[slot].locked_until
 
     async def purge(self, before: date) -> None:
         """Forget failure windows that started, and lock-outs that ended, before `before`."""
@@ -137,10 +114,3 @@ class Limits:
             if entry.window_start.date().isoformat() >= edge
             or (entry.locked_until is not None and entry.locked_until.date().isoformat() >= edge)
         }
-
-
-@dataclass(frozen=True)
-class _Attempts:
-    window_start: datetime
-    failures: int
-    locked_until: datetime | None
