@@ -21,6 +21,7 @@ from core.office import OfficeConfig
 from core.periods import parse_month
 from core.sheets import csv_bytes, xlsx_bytes
 from core.stats import ledger_headers, ledger_row
+from core.taxonomy import Term
 from handlers.liaison.monthly import MonthlyFiles, write_monthly
 from storage.audit import AuditLog
 from storage.db import Database
@@ -39,10 +40,10 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-01-31") from None
 
 
-#: what → (file stem, zh title, en title, how many of what).
+#: what → (file stem, the ledger's name, how many of what).
 _WHAT = {
-    "tips": ("tips", "举报台账", "tip ledger", "tips"),
-    "rewards": ("rewards", "奖励台账", "reward ledger", "rewards"),
+    "tips": ("tips", Term("tips", "举报台账", "tip ledger"), "tips"),
+    "rewards": ("rewards", Term("rewards", "奖励台账", "reward ledger"), "rewards"),
 }
 
 
@@ -96,7 +97,7 @@ def cmd_export_monthly(args: argparse.Namespace) -> int:
         audit = AuditLog(db, vault)
         made = datetime.now(settings.tz)
         units = Units(db, StaffRepository(db, vault), audit)
-        submissions = Submissions(db, audit)
+        submissions = Submissions(db)
         files = await write_monthly(units, submissions, office, args.period, args.out, made.date(), args.lang)
         await audit.record(actor=None, action="export.monthly", at=made, detail=args.period)
         return files
@@ -117,8 +118,8 @@ async def _rows(db: Database, args: argparse.Namespace, office: OfficeConfig) ->
     if args.what == "tips":
         records = await Ledger(db).records(args.first, args.last)
         return ledger_headers(args.lang), [ledger_row(r, office, args.lang) for r in records]
-    headers = [zh if args.lang == "zh" else en for zh, en in rewards.LEDGER_COLUMNS]
-    return headers, [rewards.ledger_row(r, args.lang) for r in await rewards_touching(db, args.first, args.last)]
+    touched = await rewards_touching(db, args.first, args.last)
+    return rewards.ledger_headers(args.lang), [rewards.ledger_row(r, args.lang) for r in touched]
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -131,17 +132,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
     office = startup.load_office_config(settings)
-    stem_name, zh, en, noun = _WHAT[args.what]
+    stem_name, ledger, noun = _WHAT[args.what]
     stem = args.out / f"{stem_name}-{args.first}-{args.last}-{args.lang}"
 
     async def export(db: Database) -> int:
         headers, rows = await _rows(db, args, office)
         unit = office.unit(args.lang) or office.label(args.lang)  # the formal name, else just the office's
-        title = f"{unit}{zh}" if args.lang == "zh" else f"{en.capitalize()}: {unit}"
+        title = Term("title", f"{unit}{ledger.zh}", f"{ledger.en.capitalize()}: {unit}").label(args.lang)
         made = datetime.now(settings.tz)
-        subtitle = f"{args.first} – {args.last} · " + (f"导出时间 {made:%Y-%m-%d %H:%M}" if args.lang == "zh"
-                                                       else f"exported {made:%Y-%m-%d %H:%M}")  # fmt: skip
-        sheet = zh if args.lang == "zh" else en
+        exported = Term("exported", "导出时间", "exported").label(args.lang)
+        subtitle = f"{args.first} – {args.last} · {exported} {made:%Y-%m-%d %H:%M}"
+        sheet = ledger.label(args.lang)
         book = xlsx_bytes(title=title, subtitle=subtitle, headers=headers, rows=rows, sheet=sheet)
         stem.with_suffix(".xlsx").write_bytes(book)
         stem.with_suffix(".csv").write_bytes(csv_bytes(headers, rows))

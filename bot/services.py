@@ -10,6 +10,8 @@ from bot.startup import open_database
 from core.crypto import KeyRing
 from core.office import OfficeConfig
 from services.casework import CaseService
+from services.figures import FiguresService
+from services.notices import NoticeService
 from services.people import PeopleService
 from services.requests import RequestService
 from services.rewards import RewardService
@@ -57,6 +59,8 @@ class Services:
     units: Units
     people: PeopleService
     submissions: Submissions
+    figures: FiguresService
+    notices: NoticeService
     expiring: ExpiringMessages
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
@@ -93,7 +97,9 @@ class Services:
             )
             self.units = Units(db, self.staff, self.audit)
             self.people = PeopleService(db, self.staff, self.units, self.audit)
-            self.submissions = Submissions(db, self.audit)
+            self.submissions = Submissions(db)
+            self.figures = FiguresService(db, self.submissions, self.units, self.audit)
+            self.notices = NoticeService(db, self.outbox, self.reminders)
             self.expiring = ExpiringMessages(db)
             self._db = db
 

@@ -1,6 +1,9 @@
 """Liaisons' monthly figures (docs/DOMAIN.md section 7): report templates as data, what a liaison types
 parsed and checked, and the year-to-date 累计数 computed.
 
+The correction rule (`next_version`) says what a new submission of a unit's report for a period
+becomes: a new version, the latest one again, or nothing once the admin has locked the period.
+
 A template is a list of columns: a count (a whole number) or money (万元 with up to 4 decimals,
 kept as whole yuan: 1 万元 = 10,000 yuan, so 4 decimals of 万元 are exact), a flow (累计数 is the
 sum of the year's months) or a stock (累计数 is the latest value, e.g. 监管企业总数), or a ratio
@@ -12,12 +15,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.parsing import parse_count
+from core.taxonomy import Term, chinese
 
 YUAN_PER_WAN = 10_000
 MAX_VALUE = 10**12
@@ -48,7 +53,7 @@ class Column(_Model):
     ratio_of: tuple[str, str] | None = None
 
     def label(self, lang: str) -> str:
-        return self.name if lang == "zh" or not self.name_en else self.name_en
+        return Term(self.code, self.name, self.name_en or self.name).label(lang)
 
     def bracketed(self) -> str:
         """The Chinese name with its unit in brackets, as headers and forms write it: 监管企业总数（家）;
@@ -57,9 +62,7 @@ class Column(_Model):
 
     def unit_label(self, lang: str) -> str | None:
         """The unit as written in the language: 家 / businesses; None for a unit with no English."""
-        if lang == "zh":
-            return self.unit
-        return self.unit_en or UNITS_EN.get(self.unit)
+        return Term(self.code, self.unit, self.unit_en or UNITS_EN.get(self.unit) or "").label(lang) or None
 
 
 class Rule(_Model):
@@ -83,7 +86,7 @@ class Template(_Model):
     unit_sheets: bool = False
 
     def heading(self, lang: str) -> str:
-        return self.title if lang == "zh" or not self.title_en else self.title_en
+        return Term(self.code, self.title, self.title_en or self.title).label(lang)
 
     @model_validator(mode="after")
     def _consistent(self) -> Template:
@@ -208,7 +211,7 @@ def format_value(column: Column, value: int | None) -> str:
 def form_text(template: Template, lang: str) -> str:
     """The form to fill in one message: one line per typed column, "name（unit）：" and room for the number;
     in English "name: ", and "Fines (10,000 yuan): " where the unit is not a plain count."""
-    if lang == "zh":
+    if chinese(lang):  # the form's own layout, not a label
         return "\n".join(f"{c.bracketed()}：" for c in template.typed)
     return "\n".join(
         f"{c.label(lang)} ({c.unit_label(lang)}): " if c.kind == "money" else f"{c.label(lang)}: "
@@ -293,3 +296,36 @@ def jumps(template: Template, month: dict[str, int], last: dict[str, int] | None
     if not last:
         return []
     return [c.code for c in template.typed if last.get(c.code) and month.get(c.code, 0) > factor * last[c.code]]
+
+
+# -- versions: the correction rule -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a submission stored: its version, and whether the unit's report for the period is late."""
+
+    version: int
+    late: bool
+    #: The content was that of the latest version already: nothing new was stored.
+    unchanged: bool = False
+
+
+def next_version(latest: Stored | None, same: bool, locked: bool, late: bool) -> Stored | None:
+    """The correction rule, for the monthly figures and the quarter's summary alike: every submission
+    is kept as a new version and the latest counts. `latest` is the latest version stored (its `late`
+    that of the first version), `same` whether this content is exactly that version's, `late` whether
+    a first version would be late today.
+
+    - The same content sent again (a press repeated after a crash) is the latest version, not a new
+      one: it is answered as stored, whether the period was locked since or not.
+    - A period the admin has locked takes no new version (None: refused).
+    - A correction keeps the first version's lateness: corrected after the due day, a report sent in
+      time stays in time, and a late one stays late however it is corrected."""
+    if latest is not None and same:
+        return Stored(latest.version, latest.late, unchanged=True)
+    if locked:
+        return None
+    if latest is None:
+        return Stored(1, late)
+    return Stored(latest.version + 1, latest.late)

@@ -1,5 +1,6 @@
-"""What handlers share: the services they may use (AppServices), whether a chat is private, the
-confirm keyboard. The context itself (services, language, translator, clock) is handlers.context."""
+"""What handlers share: the services they may use (AppServices), whether a chat is private. The
+context itself (services, language, translator, clock) is handlers.context; keyboards and callback
+data are handlers.callbacks."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from datetime import datetime
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from core.office import OfficeConfig
-from handlers.i18n import Translate
 from services.casework import CaseService
+from services.figures import FiguresService
+from services.notices import NoticeService
 from services.people import PeopleService
 from services.requests import RequestService
 from services.rewards import RewardService
@@ -51,6 +53,8 @@ class AppServices(Protocol):
     rewards: RewardService
     units: Units
     submissions: Submissions
+    figures: FiguresService
+    notices: NoticeService
     clock: Callable[[], datetime]
 
     @property
@@ -63,14 +67,3 @@ def is_private(update: Update) -> bool:
     commands it lets through from groups (groups.chatid) ask, to answer each kind of chat."""
     return update.effective_chat is not None and update.effective_chat.type == "private"
 
-
-def confirm_markup(confirm: str, back: str, _: Translate) -> InlineKeyboardMarkup:
-    """[Confirm] [Back] under a question about a step that cannot be undone; both carry explicit data."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(_("Confirm"), callback_data=confirm),
-                InlineKeyboardButton(_("Back"), callback_data=back),
-            ]
-        ]
-    )

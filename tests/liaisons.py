@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from core.figures import TEMPLATE_A
 from core.liaisons import Contact
 from tests.conftest import services_of
 from tests.office import ADMIN, add_staff
@@ -48,8 +49,8 @@ async def office_with_october(sim):
     """The office's staff and one unit whose liaison sent October 2026's figures (template A, two of them)."""
     unit = await office_with_unit(sim)
     services = services_of(sim)
-    await services.submissions.submit(
-        unit.id, "2026-10", "a", {"enterprises": 3, "inspected": 2}, LIAISON, services.clock(), False
+    await services.figures.submit_month(
+        unit.id, "2026-10", TEMPLATE_A, {"enterprises": 3, "inspected": 2}, LIAISON, services.clock(), late=False
     )
     return unit
 

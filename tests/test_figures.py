@@ -10,10 +10,12 @@ from pydantic import ValidationError
 from core.figures import (
     TEMPLATE_A,
     TEMPLATE_B,
+    Stored,
     Template,
     form_text,
     format_value,
     jumps,
+    next_version,
     parse_form,
     parse_value,
     ratio,
@@ -144,3 +146,16 @@ def test_names_and_units_as_people_write_them():
     assert values == {"visits": 5, "lpg": 2} and problems == {}
     values, problems = parse_form(custom, "入户检查(户次)：7\n 检查ＬＰＧ站 ： 3 家")
     assert values == {"visits": 7, "lpg": 3} and problems == {}
+
+
+def test_the_correction_rule():
+    """A first version takes today's lateness; a correction is the next version with the first one's;
+    the same content again is the latest version; a locked period takes no new version."""
+    assert next_version(None, same=False, locked=False, late=True) == Stored(1, True)
+    on_time = Stored(1, False)
+    assert next_version(on_time, same=False, locked=False, late=True) == Stored(2, False)
+    assert next_version(Stored(2, True), same=False, locked=False, late=False) == Stored(3, True)
+    assert next_version(on_time, same=True, locked=False, late=True) == Stored(1, False, unchanged=True)
+    assert next_version(on_time, same=True, locked=True, late=True) == Stored(1, False, unchanged=True)
+    assert next_version(on_time, same=False, locked=True, late=False) is None
+    assert next_version(None, same=False, locked=True, late=False) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.figures import TEMPLATE_A
 from tests.conftest import services_of
 from tests.liaisons import LIAISON, OTHER_LIAISON, add_unit, office_with_unit, press, put_clock, register_directly
 from tests.office import ADMIN
@@ -31,7 +32,7 @@ async def _liaison(sim, monkeypatch, when: datetime = NOV_1, user_id: int = LIAI
 async def _previous(sim, unit, period: str, **values: int) -> None:
     services = services_of(sim)
     figures = {code: values.get(code, 0) for code in TYPED}
-    await services.submissions.submit(unit.id, period, "a", figures, LIAISON, services.clock(), False)
+    await services.figures.submit_month(unit.id, period, TEMPLATE_A, figures, LIAISON, services.clock(), late=False)
 
 
 async def _step_through(user, answers) -> list:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, time
 
+from core.figures import TEMPLATE_A
 from core.office import Figures
 from handlers.liaison.prompts import run_prompts
 from tests.conftest import services_of
@@ -40,8 +41,12 @@ async def _run_at(sim, monkeypatch, when: datetime) -> int:
 
 
 async def _submit(sim, unit, period="2026-10"):
+    """The unit's liaison sends the month's figures."""
     services = services_of(sim)
-    await services.submissions.submit(unit.id, period, "a", {"cases": 1}, LIAISON, services.clock(), False)
+    liaison = (await services.units.liaison(unit.id)).user_id
+    await services.figures.submit_month(
+        unit.id, period, TEMPLATE_A, {"cases": 1}, liaison, services.clock(), late=False
+    )
 
 
 async def test_prompt_reminders_and_missing_list_each_once(start_bot, monkeypatch):

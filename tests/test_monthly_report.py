@@ -15,6 +15,7 @@ from PIL import Image
 
 from bot import cli
 from bot.config import load_office
+from core.figures import BUILTIN_TEMPLATES
 from tests.conftest import EXAMPLE_CONFIG, services_of
 from tests.liaisons import LIAISON, OTHER_LIAISON, add_unit, press, put_clock, register_directly
 from tests.office import ADMIN, AUDITOR, INTAKE, add_staff
@@ -28,14 +29,14 @@ async def _year_of_figures(sim, template: str = "a"):
     await register_directly(sim, east, LIAISON)
     await register_directly(sim, west, OTHER_LIAISON)
     services = services_of(sim)
-    at = services.clock()
+    at, chosen = services.clock(), BUILTIN_TEMPLATES[template]
     for month in range(1, 11):
         values = {"enterprises": 100 + month, "inspected": 10, "hazards": 4, "rectified": 3, "cases": month % 3,
                   "fines": 2500 * month}  # fmt: skip
-        await services.submissions.submit(east.id, f"2026-{month:02d}", template, values, LIAISON, at, month == 10)
-    await services.submissions.submit(west.id, "2026-01", template, {"enterprises": 50, "inspected": 5, "hazards": 2,
+        await services.figures.submit_month(east.id, f"2026-{month:02d}", chosen, values, LIAISON, at, late=month == 10)
+    await services.figures.submit_month(west.id, "2026-01", chosen, {"enterprises": 50, "inspected": 5, "hazards": 2,
                                                                     "rectified": 2, "cases": 1}, OTHER_LIAISON, at,
-                                      False)  # fmt: skip
+                                        late=False)  # fmt: skip
     return east, west
 
 

@@ -1,5 +1,7 @@
 """Two use cases racing on the same tip: each checks the tip's status inside its own unit of work, so
-the one that comes second sees the first one's result and is refused; the tip records one action."""
+the one that comes second sees the first one's result and is refused; the tip records one action.
+Likewise a month's figures and the admin's lock on that month: one order or the other, never figures
+stored into a locked month."""
 
 from __future__ import annotations
 
@@ -9,13 +11,18 @@ from contextlib import asynccontextmanager
 import pytest
 
 from core.casework import Verification
+from core.figures import TEMPLATE_A
 from core.roles import Role
 from core.tips import Status
 from services.casework import StaleAction
+from services.figures import PeriodLocked
 from storage.casework import CaseError
 from tests.conftest import services_of
+from tests.liaisons import LIAISON, office_with_unit
 from tests.office import ADMIN, INTAKE, REWARD, add_staff, work_to
 from tests.reporter import file_tip
+
+OCTOBER = {"enterprises": 3, "inspected": 2}
 
 
 async def _audited(services, number: str) -> list[str]:
@@ -159,3 +166,83 @@ async def test_one_reward_approved_and_refused_at_once_is_decided_once(start_bot
         assert reward.state == "notified" and reward.refusal is None
         decisions = [a for a in await _audited(services, number) if a in ("reward.approved", "reward.refused")]
         assert decisions == ["reward.approved"]
+
+
+async def test_a_month_locked_while_figures_for_it_are_on_their_way_takes_none(start_bot, monkeypatch):
+    """The liaison presses Send while the admin locks October: the submission waits at its unit of
+    work's door while the lock goes through; inside, it then finds October locked and stores nothing."""
+    async with start_bot() as sim:
+        unit = await office_with_unit(sim)
+        services = services_of(sim)
+        at = services.clock()
+        release, submission_at_door, lock_at_door = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        transaction, opened = services.db.transaction, []
+
+        @asynccontextmanager
+        async def door():  # the submission waits at the door until the lock has gone through it
+            opened.append(True)
+            if len(opened) == 1:
+                submission_at_door.set()
+                await release.wait()
+            else:
+                lock_at_door.set()
+            async with transaction() as conn:
+                yield conn
+
+        monkeypatch.setattr(services.db, "transaction", door)
+        submitting = asyncio.create_task(
+            services.figures.submit_month(unit.id, "2026-10", TEMPLATE_A, OCTOBER, LIAISON, at, late=False)
+        )
+        await submission_at_door.wait()
+        locked = await services.figures.lock("2026-10", ADMIN, at)
+        release.set()
+        [submitted] = await asyncio.gather(submitting, return_exceptions=True)
+
+        assert lock_at_door.is_set() and locked is True and isinstance(submitted, PeriodLocked)
+        assert await services.submissions.versions(unit.id, "2026-10") == []
+        assert await _figures_audited(services) == ["figures.lock"]
+
+
+async def test_figures_stored_before_the_lock_count_and_the_lock_follows(start_bot, monkeypatch):
+    """The other order: the submission is inside its unit of work (checked, about to write) when the
+    admin locks; the lock waits at the door, then locks the month with the figures in it."""
+    async with start_bot() as sim:
+        unit = await office_with_unit(sim)
+        services = services_of(sim)
+        at = services.clock()
+        paused, release, lock_at_door = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        add, transaction, opened = services.submissions.add, services.db.transaction, []
+
+        async def pausing(conn, *args, **kwargs):  # the submission's write waits, inside its transaction
+            paused.set()
+            await release.wait()
+            return await add(conn, *args, **kwargs)
+
+        def door():
+            opened.append(True)
+            if len(opened) == 2:
+                lock_at_door.set()
+            return transaction()
+
+        monkeypatch.setattr(services.submissions, "add", pausing)
+        monkeypatch.setattr(services.db, "transaction", door)
+        submitting = asyncio.create_task(
+            services.figures.submit_month(unit.id, "2026-10", TEMPLATE_A, OCTOBER, LIAISON, at, late=False)
+        )
+        await paused.wait()
+        locking = asyncio.create_task(services.figures.lock("2026-10", ADMIN, at))
+        await lock_at_door.wait()
+        release.set()
+        submitted, locked = await asyncio.gather(submitting, locking, return_exceptions=True)
+
+        assert submitted.version == 1 and not submitted.unchanged and locked is True
+        [stored] = await services.submissions.versions(unit.id, "2026-10")
+        assert stored.values == OCTOBER and await services.submissions.locked("2026-10")
+        assert await _figures_audited(services) == ["figures.submit", "figures.lock"]
+        with pytest.raises(PeriodLocked):  # a correction after the lock is refused
+            await services.figures.submit_month(unit.id, "2026-10", TEMPLATE_A, {"cases": 1}, LIAISON, at)
+
+
+async def _figures_audited(services) -> list[str]:
+    rows = await services.db.fetchall("SELECT action FROM audit_log WHERE action LIKE 'figures.%' ORDER BY id")
+    return [row[0] for row in rows]

@@ -20,22 +20,22 @@ from core.periods import current_month, monthly_schedule, parse_month, year_mont
 from handlers.context import Context
 from handlers.i18n import Translate, join
 from handlers.liaison import figure_views as views
-from handlers.liaison.home import end_flow, stored_reply
-from handlers.report.flow import FLOW
-from storage.figures import PeriodLocked
+from handlers.liaison.home import leave_flow, stored_reply
+from handlers.state import MonthFigures, save_state, state_of
+from services.figures import NotLiaison, PeriodLocked
 
 log = logging.getLogger("tipline.figures")
-FIGURES = "liaison_figures"  # the state; chat_data["figures"] holds the entry
-_KEY = "figures"
+FIGURES = "liaison_figures"  # the state; the entry is the chat's state (handlers.state.MonthFigures)
+NAME = "figures"
+KIND = MonthFigures
 
 
 def _template(context: Context) -> Template:
     return context.services.office.figures.chosen
 
 
-def _state(context: Context) -> dict | None:
-    state = context.chat_data.get(_KEY)
-    return state if isinstance(state, dict) and "unit" in state else None
+def _state(context: Context) -> MonthFigures | None:
+    return state_of(context, MonthFigures)
 
 
 async def _may_enter(context: Context, user_id: int, unit_id: int, period: str) -> str | None:
@@ -87,9 +87,7 @@ async def start(update: Update, context: Context) -> object:
         return ConversationHandler.END
     unit = await context.services.units.get(unit_id)
     last = await _last_month(context, unit_id, period)
-    context.chat_data[FLOW] = "figures"
-    context.chat_data[_KEY] = {"unit": unit_id, "unit_name": unit.name, "period": period, "mode": parts[1],
-                               "values": {}, "last": last, "blank_ok": False, "jumps_ok": []}  # fmt: skip
+    save_state(context, MonthFigures(unit=unit_id, unit_name=unit.name, period=period, mode=parts[1], last=last))
     log.info("figures started for unit %s, %s (%s)", unit_id, period, parts[1])
     if parts[1] == "text":
         lang = context.lang
@@ -120,13 +118,13 @@ async def _next(update: Update, context: Context, notice: str = "", *, again: bo
     template = _template(context)
     _ = context.tr
     lang = context.lang
-    missing = [c for c in template.typed if c.code not in state["values"]]
-    head = views.heading(state["unit_name"], state["period"], lang)
-    if missing and state["mode"] == "step":
+    missing = [c for c in template.typed if c.code not in state.values]
+    head = views.heading(state.unit_name, state.period, lang)
+    if missing and state.mode == "step":
         column = missing[0]
         index = template.typed.index(column)
         rows = [[("0", f"lv:zero:{index}")]] + ([[(_("⬅ Back"), f"lv:back:{index}")]] if index else [])
-        question = views.field_question(template, column, state["last"], lang, _)
+        question = views.field_question(template, column, state.last, lang, _)
         return await _say(update, context, "\n\n".join(p for p in (notice, head, question) if p), rows)
     if missing:
         names = join((c.label(lang) for c in missing), lang)
@@ -139,23 +137,25 @@ async def _next(update: Update, context: Context, notice: str = "", *, again: bo
     return await _review(update, context, state, template, notice)
 
 
-async def _review(update: Update, context: Context, state: dict, template: Template, notice: str = "") -> object:
+async def _review(
+    update: Update, context: Context, state: MonthFigures, template: Template, notice: str = ""
+) -> object:
     _ = context.tr
 
     async def say(text: str, rows: list | None = None) -> object:
         return await _say(update, context, f"{notice}\n\n{text}" if notice else text, rows)
 
     lang = context.lang
-    values = state["values"]
+    values = state.values
     blanks = [c for c in template.typed if values.get(c.code) is None]
-    if blanks and not state["blank_ok"]:
+    if blanks and not state.blank_ok:
         names = join((c.label(lang) for c in blanks), lang)
         text = _("These lines are empty: {names}. Do they mean 0?").format(names=names)
-        state["stage"] = "blanks"
+        state.stage = "blanks"
         return await say(text, [[(_("Yes, they are 0"), "lv:blank_yes"),
                                                    (_("No, I will fill them in"), "lv:blank_no")]])  # fmt: skip
     month = {c.code: values.get(c.code) or 0 for c in template.typed}
-    earlier, later = await _year_around(context, state["unit"], state["period"])
+    earlier, later = await _year_around(context, state.unit, state.period)
     ytd = year_to_date(template, [*earlier, month])
     broken = violations(template, month, ytd)
     for index in range(1, len(later) + 1):  # a correction must keep the later months' year to date right
@@ -166,15 +166,15 @@ async def _review(update: Update, context: Context, state: dict, template: Templ
         for rule in broken:
             values.pop(rule.left, None)
         return await _next(update, context, "\n".join(["⚠ " + p for p in problems]), again=True)
-    jumped = [code for code in jumps(template, month, state["last"]) if code not in state["jumps_ok"]]
+    jumped = [code for code in jumps(template, month, state.last) if code not in state.jumps_ok]
     if jumped:
         lines = [_("These are more than 10 times last month's. Are they right?")]
-        lines += [views.jump_line(template.column(c), month[c], state["last"][c], lang, _) for c in jumped]
-        state["stage"] = "jumps"
+        lines += [views.jump_line(template.column(c), month[c], state.last[c], lang, _) for c in jumped]
+        state.stage = "jumps"
         return await say("\n".join(lines), [[(_("Yes, they are right"), "lv:jump_yes"),
                                                                (_("No, change them"), "lv:jump_no")]])  # fmt: skip
-    state["stage"] = "preview"
-    head = views.heading(state["unit_name"], state["period"], lang)
+    state.stage = "preview"
+    head = views.heading(state.unit_name, state.period, lang)
     text = head + "\n\n" + views.preview(template, month, ytd, lang, _)
     return await say(text, [[(_("✅ Send"), "lv:send"), (_("✏ Start again"), "lv:restart")]])
 
@@ -186,36 +186,34 @@ async def on_text(update: Update, context: Context) -> object:
     state = _state(context)
     if state is None:
         return ConversationHandler.END
-    state.pop("stage", None)
+    state.stage = None
     template = _template(context)
     text = update.message.text
-    if state["mode"] == "step":
-        missing = [c for c in template.typed if c.code not in state["values"]]
+    if state.mode == "step":
+        missing = [c for c in template.typed if c.code not in state.values]
         if not missing:
             return await _next(update, context)
         value = parse_value(missing[0], text)
         if value is None:
-            return await _next(
-                update, context, views.value_problem(missing[0], text, context.lang, context.tr)
-            )
-        state["values"][missing[0].code] = value
+            return await _next(update, context, views.value_problem(missing[0], text, context.lang, context.tr))
+        state.values[missing[0].code] = value
         return await _next(update, context)
     return await _merge_form(update, context, state, template, text)
 
 
-async def _merge_form(update: Update, context: Context, state: dict, template: Template, text: str) -> object:
+async def _merge_form(update: Update, context: Context, state: MonthFigures, template: Template, text: str) -> object:
     """The one-message form, or some of its lines sent again: what is understood is kept."""
     values, problems = parse_form(template, text)
-    state["values"].update(values)
+    state.values.update(values)
     lang = context.lang
     _ = context.tr
     shown = [views.value_problem(template.column(code), answer, lang, _) for code, answer in problems.items()
-             if answer or code not in state["values"]]  # fmt: skip
+             if answer or code not in state.values]  # fmt: skip
     if not values and not any(answer for answer in problems.values()):
         return await _next(update, context, _("I could not find the form's lines in that message."))
     for code, answer in problems.items():
         if answer:
-            state["values"].pop(code, None)
+            state.values.pop(code, None)
     if shown:
         notice = "\n".join(["⚠ " + p for p in shown])
         return await _say(
@@ -235,73 +233,72 @@ async def on_button(update: Update, context: Context) -> object:
     action = query.data.removeprefix("lv:")
     if action == "cancel":
         return await cancel(update, context)
-    if action == "send" and state.get("stage") == "preview":
+    if action == "send" and state.stage == "preview":
         return await _send(update, context, state)
     handled = _apply_button(state, _template(context), action)
     if handled is None:
         return await _next(update, context, _("This button is no longer valid."))
-    state.pop("stage", None)
+    state.stage = None
     return await _next(update, context)
 
 
-def _apply_button(state: dict, template: Template, action: str) -> bool | None:
+def _apply_button(state: MonthFigures, template: Template, action: str) -> bool | None:
     """Change the entry for a button; None when the button does not fit where the entry is."""
-    values = state["values"]
+    values = state.values
     missing = [c for c in template.typed if c.code not in values]
     name, _sep, argument = action.partition(":")
-    if name == "zero" and state["mode"] == "step" and missing and argument == str(template.typed.index(missing[0])):
+    if name == "zero" and state.mode == "step" and missing and argument == str(template.typed.index(missing[0])):
         values[missing[0].code] = 0
     elif (
-        name == "back"
-        and state["mode"] == "step"
-        and missing
-        and argument == str(template.typed.index(missing[0])) != "0"
+        name == "back" and state.mode == "step" and missing and argument == str(template.typed.index(missing[0])) != "0"
     ):
         values.pop(template.typed[template.typed.index(missing[0]) - 1].code)
-    elif name in ("blank_yes", "blank_no") and state.get("stage") == "blanks":
+    elif name in ("blank_yes", "blank_no") and state.stage == "blanks":
         if name == "blank_yes":
-            state["blank_ok"] = True
+            state.blank_ok = True
         else:
             for code in [c for c, v in values.items() if v is None]:
                 values.pop(code)
-    elif name in ("jump_yes", "jump_no") and state.get("stage") == "jumps":
+    elif name in ("jump_yes", "jump_no") and state.stage == "jumps":
         month = {c: v or 0 for c, v in values.items()}
-        jumped = jumps(template, month, state["last"])
+        jumped = jumps(template, month, state.last)
         if name == "jump_yes":
-            state["jumps_ok"] = jumped
+            state.jumps_ok = jumped
         else:
             for code in jumped:
                 values.pop(code)
-    elif name == "restart" and state.get("stage") == "preview":
-        state.update(values={}, blank_ok=False, jumps_ok=[])
+    elif name == "restart" and state.stage == "preview":
+        state.values, state.blank_ok, state.jumps_ok = {}, False, []
     else:
         return None
     return True
 
 
-async def _send(update: Update, context: Context, state: dict) -> object:
+async def _send(update: Update, context: Context, state: MonthFigures) -> object:
     _ = context.tr
     template = _template(context)
     user = update.effective_user.id
-    problem = await _may_enter(context, user, state["unit"], state["period"])
+    problem = await _may_enter(context, user, state.unit, state.period)
     if problem is not None:
         return await _end(update, context, problem + "\n" + _("Nothing was stored."))
-    month = {c.code: state["values"].get(c.code) or 0 for c in template.typed}
-    late = monthly_schedule(template, state["period"]).is_late(context.today)
+    month = {c.code: state.values.get(c.code) or 0 for c in template.typed}
     try:
-        stored = await context.services.submissions.submit(
-            state["unit"], state["period"], template.code, month, user, context.now, late
+        stored = await context.services.figures.submit_month(
+            state.unit, state.period, template, month, user, context.now
         )
+    except NotLiaison:
+        return await _end(update, context, _("You are not the liaison of this unit (any more).") + "\n"
+                          + _("Nothing was stored."))  # fmt: skip
     except PeriodLocked:
         return await _end(update, context, _("The office has just locked this month. Nothing was stored."))
     log.info("figures %s for unit %s, %s, version %d", "unchanged" if stored.unchanged else "stored",
-             state["unit"], state["period"], stored.version)  # fmt: skip
+             state.unit, state.period, stored.version)  # fmt: skip
     unchanged = _("These figures are version {version}, stored already: nothing changed.")
-    return await stored_reply(update, context, _KEY, stored, monthly_schedule(template, state["period"]), unchanged)
+    return await stored_reply(update, context, stored, monthly_schedule(template, state.period), unchanged)
 
 
 async def _end(update: Update, context: Context, text: str) -> object:
-    return await end_flow(update, context, _KEY, text)
+    return await leave_flow(update, context, text)
 
 
 async def cancel(update: Update, context: Context) -> object:
@@ -329,3 +326,8 @@ def states() -> dict[str, list]:
             MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
         ]
     }
+
+
+def transient_states() -> frozenset[str]:
+    """None: the entry resumes where it stopped after a restart."""
+    return frozenset()

@@ -6,11 +6,11 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
+from core.figures import Stored
 from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label, year_months
 from handlers.context import Context
 from handlers.i18n import Translate
-from handlers.report.flow import FLOW
-from storage.figures import Stored
+from handlers.state import end_flow
 from storage.liaisons import Liaison
 
 #: Earlier months of the year offered on the page (to correct, or to send late), the latest first.
@@ -21,9 +21,7 @@ def due_text(schedule: Schedule) -> str:
     return f"{schedule.due:%Y-%m-%d}"
 
 
-async def stored_reply(
-    update: Update, context: Context, key: str, stored: Stored, schedule: Schedule, unchanged: str
-) -> object:
+async def stored_reply(update: Update, context: Context, stored: Stored, schedule: Schedule, unchanged: str) -> object:
     """What a liaison is told once figures or a summary are stored (`unchanged`: found stored
     already, with a {version} placeholder), lateness included; then the flow ends and home shows."""
     _ = context.tr
@@ -31,7 +29,7 @@ async def stored_reply(
     text = text.format(version=stored.version)
     if stored.late:
         text += "\n" + _("It is marked late: it was due by {date}.").format(date=due_text(schedule))
-    await end_flow(update, context, key, text)
+    await leave_flow(update, context, text)
     await send_home(update, context)
     return ConversationHandler.END
 
@@ -122,10 +120,9 @@ async def send_home(update: Update, context: Context) -> None:
         )
 
 
-async def end_flow(update: Update, context: Context, key: str, text: str) -> object:
+async def leave_flow(update: Update, context: Context, text: str) -> object:
     """Leave a liaison's flow (the monthly figures or the quarter's summary): its entry is dropped."""
-    context.chat_data.pop(key, None)
-    context.chat_data.pop(FLOW, None)
+    end_flow(context)
     await context.bot.send_message(update.effective_chat.id, text)
     return ConversationHandler.END
 

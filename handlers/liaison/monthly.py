@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from core.charts import CjkFontMissing
 from core.figures import Template
@@ -21,9 +21,9 @@ from core.monthly_book import monthly_xlsx
 from core.office import OfficeConfig
 from core.periods import current_month, month_label, parse_month, year_months
 from core.roles import Role, StaffMember
-from core.stats import list_separator
-from handlers.common import confirm_markup
+from handlers.callbacks import MonthLock, button_expired, confirm_markup, keyboard
 from handlers.context import Context
+from handlers.i18n import join, sentences
 from handlers.office.access import staff_only
 from storage.figures import Submissions
 from storage.liaisons import Units
@@ -107,16 +107,16 @@ def _summary(files: MonthlyFiles, period: str, lang: str, _) -> str:
                         "{month}: {sent} of {units} units have sent their figures.", files.units).format(
         month=month_label(period, lang), sent=sent, units=files.units)]  # fmt: skip
     if files.missing:
-        lines.append(_("Missing:") + ("" if lang == "zh" else " ") + list_separator(lang).join(files.missing))
+        lines.append(sentences([_("Missing:"), join(files.missing, lang)], lang))
     if files.late:
-        lines.append(_("Late:") + ("" if lang == "zh" else " ") + list_separator(lang).join(files.late))
+        lines.append(sentences([_("Late:"), join(files.late, lang)], lang))
     return "\n".join(lines)
 
 
 def _lock_button(member: StaffMember, period: str, locked: bool, _) -> InlineKeyboardMarkup | None:
     if locked or not member.has(Role.ADMIN):
         return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(_("🔒 Lock this month"), callback_data=f"mon:lock:{period}")]])
+    return keyboard([[(_("🔒 Lock this month"), MonthLock(what="lock", period=period))]])
 
 
 @staff_only(Role.ADMIN)
@@ -124,20 +124,22 @@ async def lock_button(update: Update, context: Context, admin: StaffMember) -> N
     """mon:lock:<period> asks to confirm; mon:ok:lock:<period> locks the month against corrections; mon:back:<period>
     leaves it open. Locking cannot be undone in the bot, so it is never one tap."""
     query = update.callback_query
+    button = MonthLock.parse(query.data)
+    if button is None:
+        await query.message.reply_text(await button_expired(update, context))
+        return
     await query.answer()
     _ = context.tr
-    step, period = query.data.rsplit(":", 1)
-    if parse_month(period) is None:
-        await query.message.reply_text(_("This button is no longer valid."))
-        return
+    period = button.period
     label = month_label(period, context.lang)
-    if step == "mon:back":
+    if button.what == "back":
         await query.message.edit_text(_("{month} stays open: nothing changed.").format(month=label))
-    elif step == "mon:lock":
+    elif not button.ok:
         question = _("Lock {month}? Liaisons can then no longer correct its figures, and the bot cannot unlock it.")
-        markup = confirm_markup(f"mon:ok:lock:{period}", f"mon:back:{period}", _)
+        back = MonthLock(what="back", period=period)
+        markup = confirm_markup(MonthLock(ok=True, what="lock", period=period), back, _)
         await query.message.reply_text(question.format(month=label), reply_markup=markup)
     else:
-        done = await context.services.submissions.lock(period, admin.user_id, context.now)
+        done = await context.services.figures.lock(period, admin.user_id, context.now)
         text = _("{month} is locked: liaisons can no longer change it.") if done else _("{month} was locked already.")
         await query.message.edit_text(text.format(month=label))

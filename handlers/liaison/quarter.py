@@ -20,7 +20,8 @@ from handlers.forms.fields import receive_documents, value_text
 from handlers.i18n import N_, Translate
 from handlers.liaison.gates import person_gate
 from handlers.liaison.home import stored_reply
-from storage.figures import Document, PeriodLocked
+from services.figures import NotLiaison, PeriodLocked
+from storage.figures import Document
 
 log = logging.getLogger("tipline.quarter")
 MAX_TEXT = 3500
@@ -92,13 +93,13 @@ async def _send(update: Update, context: Context, user_id: object, subject: str,
     received, problem = await receive_documents(context, update.effective_chat.id, values["documents"], _)
     if problem is not None:
         raise AskAgain("documents", problem)
-    late = quarterly_schedule(period).is_late(context.today)
     documents = [Document(*document) for document in received]
     try:
-        stored = await context.services.submissions.submit_quarter(
-            unit_id, period, str(values["summary"]), str(values.get("cases") or ""), documents, user_id,
-            context.now, late,
-        )  # fmt: skip
+        stored = await context.services.figures.submit_quarter(
+            unit_id, period, str(values["summary"]), str(values.get("cases") or ""), documents, user_id, context.now
+        )
+    except NotLiaison:
+        return _("You are not the liaison of this unit (any more).") + "\n" + _("Nothing was stored.")
     except PeriodLocked:
         return _("The office has just locked this quarter. Nothing was stored.")
     log.info("quarter summary %s for unit %s, %s, version %d", "unchanged" if stored.unchanged else "stored",
