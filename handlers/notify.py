@@ -9,7 +9,6 @@ loses the notice: the reporter still sees the change at the next check.
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 
 from telegram.ext import Application
@@ -17,6 +16,7 @@ from telegram.ext import Application
 from handlers.context import app_services, language_of
 from handlers.i18n import translator
 from handlers.outbox import send_now
+from services.notices import Notice
 from storage.outbox import Message
 
 log = logging.getLogger("tipline.notify")
@@ -42,8 +42,8 @@ async def notify_reporter(app: Application, number: str, chat_id: int | None = N
         "enter the tip number and your receipt code."
     ).format(number=number)
     # Each change is its own event: the key only has to be unique.
-    row_id = await services.outbox.add_now(f"notice:{number}:{uuid.uuid4().hex}", "notice", Message(chat_id, text),
-                                           time.time())  # fmt: skip
+    notice = Notice(f"notice:{number}:{uuid.uuid4().hex}", Message(chat_id, text))
+    [row_id] = await services.notices.queue("notice", [notice], services.clock().date())
     delivered = await send_now(app, row_id)
     log.info("notice for tip %s %s", number, "sent" if delivered else "queued")
     return delivered

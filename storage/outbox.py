@@ -1,8 +1,8 @@
 """The outbox: messages that must reach someone, kept until Telegram has taken them.
 
 A message is added in the same transaction as what it tells of (a tip and its receipt, a prompt and
-the record that it went out), so a crash leaves both or neither; handlers.outbox hands it to
-Telegram and retries with backoff. Each message has a key naming its event, stored only as a keyed
+the record that it went out: services.notices), so a crash leaves both or neither; handlers.outbox
+hands it to Telegram and retries with backoff. Each message has a key naming its event, stored only as a keyed
 hash: adding the same event again is a no-op, so nobody gets the same message twice. The chat id,
 text and buttons are sealed under the row's data key, shredded once the message is delivered or
 given up; what is left is the key's hash, the kind, the status and the day it was done (the instant
@@ -69,11 +69,6 @@ class Outbox:
             (key_hash, kind, dek_id, sealed, now, now),
         )
         return int(cur.lastrowid)
-
-    async def add_now(self, key: str, kind: str, message: Message, now: float) -> int | None:
-        """`add` in a transaction of its own."""
-        async with self.db.transaction() as conn:
-            return await self.add(conn, key, kind, message, now)
 
     # Reads wait for any open transaction (Database.committed): a message is never seen, let alone
     # sent, before the transaction that queued it has committed.

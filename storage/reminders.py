@@ -28,13 +28,10 @@ class SentReminders:
             sent |= {r[0] for r in rows}
         return set(wanted) - sent
 
-    async def mark_sent(self, keys: Iterable[str], on: date) -> None:
-        async with self.db.transaction() as conn:
-            await self.mark(conn, keys, on)
-
     @staticmethod
     async def mark(conn: aiosqlite.Connection, keys: Iterable[str], on: date) -> None:
-        """`mark_sent` inside the caller's transaction (with the message queued in the outbox)."""
+        """Record these reminders as sent `on` that day, in the caller's transaction (with the message
+        queued in the outbox: services.notices)."""
         await conn.executemany(
             "INSERT OR IGNORE INTO reminders_sent (key, sent_on) VALUES (?, ?)", [(k, on.isoformat()) for k in keys]
         )

@@ -7,6 +7,7 @@ telegram, aiosqlite or sqlite3; storage/ never imports telegram, services or han
 never imports telegram or handlers; handlers/ never import bot.
 core/ does no file I/O: a deny-list of calls (open(), Path's reads and writes, os., shutil.,
 subprocess., tomllib.load …); writing into an in-memory buffer (io.BytesIO) is not I/O.
+No module of handlers/ opens a transaction (`.transaction(` or `.unit_of_work(`): a use case does.
 """
 
 from __future__ import annotations
@@ -268,3 +269,40 @@ def test_the_check_sees_what_it_must():
         "archive.open(info)\nPath('k').open()\n"  # a member of an in-memory zip; a file
     )
     assert [line for line, _name in _io_calls(source)] == [4, 5, 6, 7, 9, 12, 14]
+
+
+# -- no handler opens a transaction ------------------------------------------------------------
+
+#: What opens a transaction: a use case (services/) does, through its unit of work; handlers call it.
+TRANSACTION_METHODS = {"transaction", "unit_of_work"}
+
+
+def _transactions(source: str) -> list[tuple[int, str]]:
+    """The calls `x.transaction(…)` and `x.unit_of_work(…)` in a module, by line."""
+    return [
+        (node.lineno, node.func.attr)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in TRANSACTION_METHODS
+    ]
+
+
+def test_no_handler_opens_a_transaction():
+    """Handlers parse, call a use case and render: every check-then-write is a use case's unit of work."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: .{name}("
+        for path in sorted((ROOT / "handlers").rglob("*.py"))
+        for line, name in _transactions(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_transaction_check_sees_both_ways_in():
+    source = (
+        "async def f(services, db):\n"
+        "    async with services.db.transaction() as conn:\n"
+        "        pass\n"
+        "    async with db.unit_of_work(tips=tips) as uow:\n"
+        "        pass\n"
+        "    services.transactions.append(1)\n"
+    )
+    assert _transactions(source) == [(2, "transaction"), (4, "unit_of_work")]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -25,6 +24,7 @@ from handlers.context import app_services
 from handlers.i18n import translator
 from handlers.office.views import chunks
 from handlers.outbox import drain
+from services.notices import Notice
 from storage.liaisons import Liaison
 from storage.outbox import Message
 
@@ -108,12 +108,9 @@ async def _fan_out(app: Application, kind: str, schedule: Schedule, sent_units: 
 
 
 async def _queue(services, kind: str, queue: list[tuple[list[str], Message]], now: datetime) -> int:
-    """Queue the messages and mark their keys sent, in one transaction: a crash half-way leaves all or
-    none, and the outbox delivers them (retrying what Telegram refuses for now)."""
-    async with services.db.transaction() as conn:
-        for keys, message in queue:
-            await services.reminders.mark(conn, keys, now.date())
-            await services.outbox.add(conn, keys[-1], kind, message, time.time())
+    """Queue the messages and mark their keys sent, in one unit of work (services.notices): a crash
+    half-way leaves all or none, and the outbox delivers them (retrying what Telegram refuses for now)."""
+    await services.notices.queue(kind, [Notice(keys[-1], message, tuple(keys)) for keys, message in queue], now.date())
     return len(queue)
 
 

@@ -13,7 +13,6 @@ refuses for now is retried.
 from __future__ import annotations
 
 import logging
-import time
 
 from telegram.ext import Application
 
@@ -21,6 +20,7 @@ from core.roles import Role
 from handlers.context import app_services
 from handlers.i18n import translator
 from handlers.outbox import drain
+from services.notices import Notice
 from storage.outbox import Message
 
 log = logging.getLogger("tipline.anchor")
@@ -47,12 +47,9 @@ async def send_audit_head(app: Application) -> int:
     day = f"{services.clock():%Y-%m-%d}"
     people = {m.user_id for role in (Role.AUDITOR, Role.ADMIN) for m in await services.staff.with_role(role)}
     text = head_text(day, entries, head, services.language)
-    queued = 0
-    async with services.db.transaction() as conn:
-        for user_id in sorted(people):
-            row = await services.outbox.add(conn, f"audit-head:{day}@{user_id}", "audit head", Message(user_id, text),
-                                            time.time())  # fmt: skip
-            queued += row is not None
+    notices = [Notice(f"audit-head:{day}@{user_id}", Message(user_id, text)) for user_id in sorted(people)]
+    rows = await services.notices.queue("audit head", notices, services.clock().date())
+    queued = sum(row is not None for row in rows)
     log.info("audit head of %s: %d entries, sent to %d people", day, entries, queued)
     if queued:
         await drain(app)

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
 from core.casework import OFFICE_OWES, reminder_key
 from core.roles import Role
 from core.tips import Status, TipFacets, open_deadlines
+from handlers.callbacks import CaseButton, keyboard
 from handlers.context import app_services
 from handlers.i18n import N_, Translate, translator
 from handlers.notify import notify_all, notify_reporter
@@ -50,8 +51,8 @@ def task_line(facets: TipFacets, today: date, office, lang: str, _: Translate) -
 def _digest(title: str, tips: list[TipFacets], today: date, office, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     _ = translator(lang)
     lines = [title, *(task_line(f, today, office, lang, _) for f in tips)]
-    buttons = [[InlineKeyboardButton(f.number, callback_data=f"case:open:{f.number}")] for f in tips[:_BUTTONS_MAX]]
-    return "\n".join(lines), InlineKeyboardMarkup(buttons)
+    buttons = [[(f.number, CaseButton(action="open", number=f.number))] for f in tips[:_BUTTONS_MAX]]
+    return "\n".join(lines), keyboard(buttons)
 
 
 async def _assignees(services, facets: TipFacets) -> set[int]:
@@ -94,7 +95,7 @@ async def run_deadlines(app: Application) -> int:
             delivered |= {keys[(f.number, user_id)] for f in tips}
             sent += 1
     sent += await _admin_list(app, [f for f in due if f.due_on < today], today, delivered)
-    await services.reminders.mark_sent(delivered, today)
+    await services.notices.record_sent(delivered, today)
     log.info("deadline run: %d tips due or overdue, %d reminders sent", len(due), sent)
     return sent
 
