@@ -21,8 +21,8 @@ from pathlib import Path
 
 from bench.harness import TimedSimulation, rss_bytes, say, tipline
 from bench.report import Figure, Options
-from handlers.report.flow import DRAFT
 from handlers.reporter import NAME as CONVERSATION
+from handlers.state import chat_draft
 
 TITLE = "Memory: resident memory with open tip conversations against the idle bot"
 FIRST_USER = 6_300_000_000
@@ -85,7 +85,7 @@ async def run(opts: Options) -> list[Figure]:
             idle, full, opened = await _measure(sim, count)
             if opened != count:
                 raise RuntimeError(f"{opened} conversations are open, not {count}")
-            draft = json.dumps(sim.app.chat_data[FIRST_USER][DRAFT], ensure_ascii=False)
+            draft = json.dumps(chat_draft(sim.app.chat_data[FIRST_USER]).model_dump(mode="json"), ensure_ascii=False)
     per = (full - idle) / count
     return [
         Figure(

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bench.harness import ROOT, median, rss_bytes, say, settings_in, tipline
 from bench.report import Figure, Options, Target
+from handlers.state import STATE, ReportDraft
 from storage.db import DB_FILENAME, Database
 from storage.keyring import load_ring
 from storage.state import StateRepository
@@ -44,8 +45,8 @@ async def _prepare(folder: Path, seen: int) -> None:
     try:
         state = StateRepository(db, Vault(ring))
         for n in range(LIVE):  # through the persistence's own path: sealed rows, their data keys
-            draft = {"token": f"bench{n}", "step": "site", "answers": {"who": "public", "kind": "hazard"}, "files": 0}
-            await state.save_chat_data(FIRST_CHAT - 1 - n, {"tip": draft, "lang": "zh"})
+            draft = ReportDraft(token=f"bench{n}", step="site", answers={"who": "public", "kind": "hazard"})
+            await state.save_chat_data(FIRST_CHAT - 1 - n, {STATE: draft.model_dump(mode="json"), "lang": "zh"})
     finally:
         await db.close()
     rows = [(ring.lookup_hash("chat", FIRST_CHAT + n), "en") for n in range(0, seen, ENGLISH_EVERY)]

@@ -1,7 +1,7 @@
 """Scheduled work. The outbox: messages that failed are tried again (handlers.outbox). Staff
 messages with decrypted content are deleted once their time is up (handlers.office.sensitive).
 Housekeeping: abandoned drafts, old update ids and expired limit counters go, and checks' sessions
-that timed out (memory only).
+that timed out (memory only), and a state an older version left that could not be read (handlers.state.Lost).
 Deadlines: the office's daily reminders (handlers.office.reminders), and at the same time the audit
 log's head to the auditors and admins (handlers.office.anchor). Liaisons: the monthly and
 quarterly prompts, reminders and missing lists (handlers.liaison.prompts)."""
@@ -20,7 +20,7 @@ from handlers.liaison.prompts import run_prompts
 from handlers.office import sensitive
 from handlers.office.anchor import send_audit_head
 from handlers.office.reminders import run_deadlines
-from handlers.report.flow import DRAFT
+from handlers.state import chat_draft, drop_chat_draft, drop_lost
 
 log = logging.getLogger("tipline.jobs")
 HOUSEKEEPING_AT = time(3, 0)
@@ -32,13 +32,15 @@ async def housekeeping(app: Application) -> None:
     cutoff = today - timedelta(days=services.office.limits.draft_days)
     dropped = 0
     for chat_id, data in list(app.chat_data.items()):
-        draft = data.get(DRAFT)
-        if draft is not None and draft.get("updated", "") < cutoff.isoformat():
-            data.pop(DRAFT)
-            await services.drafts.discard(draft["token"])
+        draft = chat_draft(data)
+        if draft is not None and draft.updated < cutoff.isoformat():
+            drop_chat_draft(data)
+            await services.drafts.discard(draft.token)
             app.mark_data_for_update_persistence(chat_ids=chat_id)
             dropped += 1
-    live = {data[DRAFT]["token"] for data in app.chat_data.values() if DRAFT in data}
+        if drop_lost(data):
+            app.mark_data_for_update_persistence(chat_ids=chat_id)
+    live = {draft.token for data in app.chat_data.values() if (draft := chat_draft(data)) is not None}
     orphans = await services.drafts.purge(before=cutoff, live_tokens=live)
     two_days_ago = today - timedelta(days=2)
     await services.updates.purge(before=two_days_ago)

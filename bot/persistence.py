@@ -4,10 +4,10 @@ It lives in bot/ rather than storage/ because it subclasses telegram's BasePersi
 storage/ never imports telegram. Only chat data and conversation states are kept: user data,
 bot data and callback data are not used.
 
-What a reporter leaves at rest is only what a live conversation needs (storage.state): the marker
-of the flow under way ("report", "check", a form…) is never written, and the states of checking
+What a reporter leaves at rest is only what a live conversation needs (storage.state): the flow's
+state (handlers.state) as JSON, a check's never (only a draft it kept), and the states of checking
 a report are held in memory only, like the check's session they serve (handlers.check): no row
-says that a chat filed or checked a report. A chat's language is looked up when the chat is
+says that a chat checked a report. A chat's language is looked up when the chat is
 first seen (refresh_chat_data), not loaded for every chat ever seen at start-up.
 """
 
@@ -18,16 +18,16 @@ from typing import Any
 from telegram.ext import BasePersistence, PersistenceInput
 
 from bot.services import Services
-from handlers import check
-from handlers.report.flow import FLOW
 from handlers.reporter import NAME as REPORTER
+from handlers.reporter import transient_states
+from handlers.state import restored, stored
 from storage.state import LANG
 
 
 def at_rest(data: dict[str, Any]) -> dict[str, Any]:
-    """The chat data as stored: without the marker of the flow under way (handlers.reporter.cancel
-    tells the flow after a restart from the flow's own entry)."""
-    return {key: value for key, value in data.items() if key != FLOW}
+    """The chat data as stored: the flow's state as JSON (handlers.state.stored), also when loading
+    a row an older Tipline wrote (its shape is read into the new one, and the row rewritten)."""
+    return stored(data)
 
 
 class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
@@ -39,7 +39,7 @@ class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[
         )
         self.services = services
         #: Conversation states never written, by conversation name (see the module's docstring).
-        self.transient: dict[str, frozenset[object]] = {REPORTER: check.transient_states()}
+        self.transient: dict[str, frozenset[object]] = {REPORTER: transient_states()}
 
     async def _state(self):
         await self.services.start()
@@ -55,7 +55,8 @@ class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[
 
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
         """The live chats only: a chat without a draft or form under way has no row."""
-        return await (await self._state()).load_chat_data(self._at_rest)
+        loaded = await (await self._state()).load_chat_data(self._at_rest)
+        return {chat_id: restored(data) for chat_id, data in loaded.items()}
 
     async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
         await (await self._state()).save_chat_data(chat_id, self._at_rest(data))

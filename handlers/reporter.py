@@ -1,72 +1,104 @@
 """The chat's one conversation: filing a tip (handlers.report), checking one (handlers.check), for
 staff a case form (handlers.forms), for liaisons registering (a form too), the monthly figures
-and the quarter's summary (handlers.liaison; the summary is a form too).
+and the quarter's summary (handlers.liaison).
 
 They are one ConversationHandler with disjoint state names, so starting any ends the others:
 two conversations active at once would both want the same text, and a receipt code typed for a
-check must never land in a draft or a form.
+check must never land in a draft or a form. Each flow is a `handlers.conversation.Flow`; this
+module only loops over them.
 """
 
 from __future__ import annotations
 
+import functools
+
 from telegram import Update
-from telegram.ext import CommandHandler, ConversationHandler
+from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
 
 from handlers import check, deeplinks, files, report
 from handlers.context import Context
-from handlers.conversation import conversation
+from handlers.conversation import Flow, conversation
 from handlers.forms import engine as forms
 from handlers.liaison import figures, quarter, register
+from handlers.menu import menu_keyboard
 from handlers.report import evidence
-from handlers.report.flow import FLOW
-from handlers.report.summary import cancel as cancel_report
+from handlers.state import CheckMark, flow_state, state_of, take_lost
 
 NAME = "reporter"
 
+#: The flows of the conversation; the report is the default (/cancel with nothing under way).
+FLOWS: tuple[Flow, ...] = (report, check, forms, figures)  # the quarter summary is a form
 
-#: Flows whose entry in chat data has the flow's name: after a restart it tells which flow is under way.
-_KEPT_FLOWS = ("form", "figures")
+
+def flow_under_way(context: Context) -> Flow:
+    """The flow whose state the chat holds (after a restart too), else the report."""
+    state = flow_state(context)
+    return next((flow for flow in FLOWS if isinstance(state, flow.KIND)), report)
 
 
 async def cancel(update: Update, context: Context) -> object:
-    """/cancel leaves the flow under way: a check simply ends; a form is dropped; a draft is destroyed.
-
-    The flow marker is held in memory only (bot.persistence.at_rest); after a restart the flow's own
-    entry in chat data tells (a check does not survive a restart; a draft is the default)."""
-    flow = context.chat_data.pop(FLOW, None) or next((f for f in _KEPT_FLOWS if f in context.chat_data), None)
-    if flow == "check":
-        return await check.leave(update, context)
-    if flow == "form":
-        return await forms.cancel(update, context)
-    if flow == "figures":
-        return await figures.cancel(update, context)
-    return await cancel_report(update, context)
+    """/cancel leaves the flow under way: a check simply ends; a form is dropped; a draft is destroyed."""
+    if take_lost(context):
+        return await report.cancel(update, context)
+    return await flow_under_way(context).cancel(update, context)
 
 
 async def on_file_waiting(update: Update, context: Context) -> object:
     """A file sent while an earlier one is still being received (an album): queued behind it."""
-    if context.chat_data.get(FLOW) == "check":
+    if state_of(context, CheckMark) is not None:
         return await check.on_file(update, context)
     return await evidence.on_file(update, context)
 
 
-def reporter_conversation() -> ConversationHandler:
-    flows = (report.states(), check.states(), forms.states(), figures.states())
-    names = [name for states in flows for name in states]
+async def _tell_lost(update: Update, context: Context) -> object:
+    if update.callback_query:
+        await update.callback_query.answer()
+    _ = context.tr
+    text = _("What you were entering could not be kept when the bot was updated. Please start again.")
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=menu_keyboard(context))
+    return ConversationHandler.END
+
+
+def _telling_lost(handler: BaseHandler) -> BaseHandler:
+    """The step's handler, but a chat whose state an older version left unreadable is told so and the
+    conversation ends (handlers.state.Lost)."""
+    inner = handler.callback
+
+    @functools.wraps(inner)
+    async def callback(update: Update, context: Context) -> object:
+        if take_lost(context):
+            return await _tell_lost(update, context)
+        return await inner(update, context)
+
+    handler.callback = callback
+    return handler
+
+
+def _states() -> dict[object, list[BaseHandler]]:
+    every = [(name, handlers) for flow in FLOWS for name, handlers in flow.states().items()]
+    names = [name for name, _handlers in every]
     if len(set(names)) != len(names):
         raise RuntimeError(f"the flows share states: {sorted(n for n in set(names) if names.count(n) > 1)}")
+    wrapped: set[int] = set()  # a flow's steps may share one list of handlers
+    for handler in (h for _name, handlers in every for h in handlers if id(h) not in wrapped):
+        wrapped.add(id(_telling_lost(handler)))
+    return dict(every)
+
+
+def reporter_conversation() -> ConversationHandler:
     return conversation(
         NAME,
         [
-            *report.entry_points(),
-            *check.entry_points(),
-            *forms.entry_points(),
-            *figures.entry_points(),
-            *quarter.entry_points(),
+            *(handler for flow in FLOWS for handler in flow.entry_points()),
             CommandHandler("register", register.register),
+            *quarter.entry_points(),
             *deeplinks.entry_points(),
         ],
-        {name: handlers for states in flows for name, handlers in states.items()}
-        | {ConversationHandler.WAITING: files.waiting_handlers(on_file_waiting)},
+        _states() | {ConversationHandler.WAITING: files.waiting_handlers(on_file_waiting)},
         cancel=cancel,
     )
+
+
+def transient_states() -> frozenset[object]:
+    """The conversation's states never written to the database (bot.persistence)."""
+    return frozenset().union(*(flow.transient_states() for flow in FLOWS))

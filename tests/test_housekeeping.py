@@ -4,6 +4,7 @@ import sqlite3
 from datetime import timedelta
 
 from bot.jobs import housekeeping
+from handlers.state import chat_draft
 from tests.media import photo_with_exif
 from tests.reporter import to_step
 
@@ -32,7 +33,7 @@ async def test_drafts_left_for_days_are_destroyed(start_bot, settings, monkeypat
         monkeypatch.setattr(services, "clock", lambda: start + timedelta(days=8))
         await housekeeping(sim.app)
         assert _draft_files(settings) == 1
-        assert "tip" not in sim.app.chat_data[ABANDONED] and "tip" in sim.app.chat_data[RECENT]
+        assert chat_draft(sim.app.chat_data[ABANDONED]) is None and chat_draft(sim.app.chat_data[RECENT])
 
         [reply] = await abandoned.send("还在吗")
         assert "已被删除" in reply.text and len(reply.labels) == 5
@@ -40,7 +41,7 @@ async def test_drafts_left_for_days_are_destroyed(start_bot, settings, monkeypat
         assert "已收到第 2 个文件" in kept.text
 
     async with start_bot() as sim:  # and the destruction was persisted
-        assert "tip" not in sim.app.chat_data.get(ABANDONED, {})
+        assert chat_draft(sim.app.chat_data.get(ABANDONED)) is None
 
 
 async def test_old_update_ids_are_forgotten(start_bot, settings, monkeypatch):

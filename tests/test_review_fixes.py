@@ -10,6 +10,7 @@ from PIL import Image
 
 from bot.jobs import housekeeping
 from core.tips import Status
+from handlers.state import chat_draft
 from tests.conftest import every_byte_under, move_clock, services_of
 from tests.media import exif_of, photo_with_exif
 from tests.reporter import SITE, check, file_tip, open_report, to_step
@@ -24,8 +25,8 @@ async def test_checking_in_the_middle_of_a_draft_never_writes_into_the_draft(sta
         await to_step(user, "site")
         [view] = await check(user, receipt)
         assert "当前状态：已接收" in view.text
-        draft = sim.app.chat_data[REPORTER]["tip"]
-        assert draft["step"] == "site" and "site" not in draft["answers"]
+        draft = chat_draft(sim.app.chat_data[REPORTER])
+        assert draft.step == "site" and "site" not in draft.answers
         assert receipt.code not in str(draft) and receipt.number not in str(draft)
         [resumed] = await open_report(user)  # back to the draft, where it stopped
         assert "没填完的举报" in resumed.text and "第 4 步" in resumed.text
@@ -39,7 +40,7 @@ async def test_cancel_during_a_check_keeps_the_draft(start_bot):
         await check(user, receipt)
         [left] = await user.send("/cancel")
         assert "已退出查询" in left.text
-        assert sim.app.chat_data[REPORTER]["tip"]["step"] == "description"
+        assert chat_draft(sim.app.chat_data[REPORTER]).step == "description"
 
 
 async def test_an_old_withdraw_confirmation_does_not_withdraw_another_tip(start_bot):
@@ -81,10 +82,11 @@ async def test_a_long_reply_is_always_shown(start_bot):
     async with start_bot() as sim:
         user = sim.user(REPORTER)
         receipt = await file_tip(user)
-        tips = services_of(sim).tips
-        today = services_of(sim).clock().date()
-        await tips.add_message(receipt.number, "reporter", "message", "补" * 4000, today)
-        await tips.add_message(receipt.number, "office", "reply", "核查结论：属实。" + "情" * 3600, today)
+        services = services_of(sim)
+        today = services.clock().date()
+        await services.reports.write(receipt.number, "补" * 4000, today)
+        async with services.db.unit_of_work(tips=services.tips) as uow:
+            await uow.tips.add_message(receipt.number, "office", "reply", "核查结论：属实。" + "情" * 3600, today)
         [view] = await check(user, receipt)
     assert "核查结论：属实" in view.text and "已截断" in view.text
     assert len(view.text) <= 4096

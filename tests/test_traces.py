@@ -313,8 +313,8 @@ async def test_no_flow_marker_at_rest_and_cancel_still_knows_the_flow_after_a_re
     finally:
         await db.close()
     assert set(stored) == {OTHER, EMERGENCY}
-    assert all("flow" not in data for data in stored.values())
-    assert "tip" in stored[OTHER] and "form" in stored[EMERGENCY]
+    assert all("flow" not in data for data in stored.values())  # no marker beside the state
+    assert stored[OTHER]["state"]["flow"] == "report" and stored[EMERGENCY]["state"]["flow"] == "form"
     async with start_bot() as sim:
         [left] = await sim.user(EMERGENCY).send("/cancel")
         assert left.text == "已取消，没有发送任何内容。"

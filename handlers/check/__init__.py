@@ -15,7 +15,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
-from core.tips import open_question
+from handlers.callbacks import CheckButton, MenuButton, button_expired, exactly
 from handlers.check import claim
 from handlers.check.session import (
     CODE,
@@ -41,13 +41,19 @@ from handlers.context import Context
 from handlers.files import FILES, VOICE, in_background, receive
 from handlers.menu import menu_keyboard
 from handlers.office.alerts import alert_reporter_wrote
+from handlers.state import CheckMark, end_flow
 from handlers.uploads import within_daily_bytes
 
 
 async def on_view_button(update: Update, context: Context) -> object:
     query = update.callback_query
+    button = CheckButton.parse(query.data)
+    if button is None:
+        return await show_view(update, context, await button_expired(update, context))
+    if button.action == "withdraw_yes":
+        return await _withdraw(update, context, button)
     await query.answer()
-    action, _sep, argument = query.data.removeprefix("check:").partition(":")
+    action = button.action
     if action == "exit":
         return await leave(update, context)
     if action == "again":
@@ -68,13 +74,22 @@ async def on_view_button(update: Update, context: Context) -> object:
         prompt = _("Please write what you object to in the reply, and why:")
         await say(update, context, prompt, check_keyboard([(_("Back"), "refresh")]))
         return OBJECT
-    if action == "withdraw":
-        text = _("Withdraw report {number}? The office stops working on it and you get no reply.").format(number=number)
-        confirm = [(_("Yes, withdraw it"), f"withdraw_yes:{number}"), (_("No"), "refresh")]
-        await say(update, context, text, check_keyboard(confirm))
-        return WITHDRAW
-    if action != "withdraw_yes" or argument != number:  # an old confirmation, for another tip
-        return await show_view(update, context, _("This button is no longer valid."))
+    text = _("Withdraw report {number}? The office stops working on it and you get no reply.").format(number=number)
+    confirm = [(_("Yes, withdraw it"), CheckButton(action="withdraw_yes", number=number)), (_("No"), "refresh")]
+    await say(update, context, text, check_keyboard(confirm))  # action == "withdraw"
+    return WITHDRAW
+
+
+async def _withdraw(update: Update, context: Context, button: CheckButton) -> object:
+    """check:withdraw_yes:<number>, the confirmation: for the tip being checked now only."""
+    number = await allowed(update, context, "withdraw")
+    if number is None:
+        await update.callback_query.answer()
+        return state_after_refusal(update, context)
+    if button.number != number:  # an old confirmation, for another tip
+        return await show_view(update, context, await button_expired(update, context))
+    await update.callback_query.answer()
+    _ = context.tr
     await context.services.casework.withdraw(number, context.now)
     log.info("a tip withdrawn by its reporter")
     drop_session(update, context)
@@ -90,8 +105,7 @@ async def on_message(update: Update, context: Context, number: str) -> object:
     if not text:
         await say(update, context, _("The message is empty. Please type your answer."))
         return WRITE
-    kind = "answer" if open_question(await svc.tips.messages(number)) else "message"
-    await svc.tips.add_message(number, "reporter", kind, text[:4000], context.today)
+    kind = await svc.reports.write(number, text[:4000], context.today)
     log.info("reporter %s added to a tip", kind)
     await alert_reporter_wrote(context.application, number, kind)
     await say(
@@ -169,15 +183,20 @@ async def on_stray(update: Update, context: Context) -> object:
     return None
 
 
+NAME = "check"
+KIND = CheckMark
+
+
 async def leave(update: Update, context: Context) -> object:
     drop_session(update, context)
+    end_flow(context)
     _ = context.tr
     await say(update, context, _("You have left the report. Choose below:"), menu_keyboard(context))
     return ConversationHandler.END
 
 
 def entry_points() -> list[CallbackQueryHandler]:
-    return [CallbackQueryHandler(start, pattern=r"^menu:check$")]
+    return [CallbackQueryHandler(start, pattern=exactly(MenuButton(item="check")))]
 
 
 def transient_states() -> frozenset[str]:
@@ -187,7 +206,7 @@ def transient_states() -> frozenset[str]:
 
 
 def states() -> dict[str, list]:
-    buttons = CallbackQueryHandler(on_view_button, pattern=r"^check:")
+    buttons = CallbackQueryHandler(on_view_button, pattern=CheckButton.pattern)
     text = filters.TEXT & ~filters.COMMAND
     tail = [MessageHandler(VOICE, on_voice), MessageHandler(~filters.COMMAND, on_other)]
     stray = [MessageHandler(VOICE, on_voice), MessageHandler(~filters.COMMAND, on_stray)]
@@ -202,4 +221,7 @@ def states() -> dict[str, list]:
     }
 
 
-__all__ = ["entry_points", "forget_ended_sessions", "leave", "on_file", "start", "states", "transient_states"]
+cancel = leave  # /cancel (handlers.conversation.Flow)
+
+__all__ = ["KIND", "NAME", "cancel", "entry_points", "forget_ended_sessions", "leave", "on_file", "start", "states",
+           "transient_states"]  # fmt: skip

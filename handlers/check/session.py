@@ -12,17 +12,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from core import receipts
 from core.parsing import parse_tip_number
 from core.tips import open_deadlines, open_question, reporter_actions
+from handlers.callbacks import CheckButton, keyboard
 from handlers.check_view import render
 from handlers.context import Context
 from handlers.erase import delete_read, with_written_down
 from handlers.menu import menu_keyboard
-from handlers.report.flow import FLOW
+from handlers.state import CheckMark, save_state
 
 log = logging.getLogger("tipline.check")
 _SESSIONS = "check_sessions"  # bot_data key: chat id -> {"number", "until"}; memory only
@@ -51,9 +52,10 @@ def forget_ended_sessions(bot_data: dict, at: datetime) -> int:
     return len(ended)
 
 
-def check_keyboard(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=f"check:{v}") for label, v in row] for row in rows]
+def check_keyboard(*rows: list[tuple[str, str | CheckButton]]) -> InlineKeyboardMarkup:
+    """The check's buttons: (label, action) pairs, or (label, CheckButton) for one naming its tip."""
+    return keyboard(
+        [(label, v if isinstance(v, CheckButton) else CheckButton(action=v)) for label, v in row] for row in rows
     )
 
 
@@ -86,7 +88,7 @@ async def _locked(update: Update, context: Context) -> bool:
 async def start(update: Update, context: Context) -> object:
     if update.callback_query:
         await update.callback_query.answer()
-    context.chat_data[FLOW] = "check"
+    save_state(context, CheckMark())
     if await _locked(update, context):
         return ConversationHandler.END
     drop_session(update, context)

@@ -17,82 +17,89 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
+from handlers.callbacks import FormButton, FormStep, button_expired, in_rows, keyboard
 from handlers.context import Context
 from handlers.files import FILES
 from handlers.forms.fields import Field, Values, check_file, check_typed, value_text
 from handlers.forms.form import FORMS, AskAgain, Form, Gate, define
 from handlers.i18n import Translate
-from handlers.report.flow import FLOW
+from handlers.state import StaffForm, end_flow, save_state, state_of
 
-__all__ = ["FORM", "KEY", "AskAgain", "Field", "Form", "Gate", "Values", "begin", "define", "keyboard"]
+__all__ = ["FORM", "KIND", "NAME", "AskAgain", "Field", "Form", "Gate", "Values", "begin", "define", "keyboard"]
 
 log = logging.getLogger("tipline.forms")
-FORM = "staff_form"  # the one state; chat_data["form"] says which form and step
-KEY = "form"  # chat_data[KEY]: which form, its subject, the answers so far
+FORM = "staff_form"  # the one state; the chat's state (handlers.state.StaffForm) says which form and step
+NAME = "form"
+KIND = StaffForm
 
 
 # -- rendering ---------------------------------------------------------------------------------
 
 
-def _state(context: Context) -> dict | None:
-    state = context.chat_data.get(KEY)
-    return state if isinstance(state, dict) and state.get("action") in FORMS else None
+def _state(context: Context) -> StaffForm | None:
+    state = state_of(context, StaffForm)
+    return state if state is not None and state.action in FORMS else None
 
 
-def _current(form: Form, state: dict) -> int | None:
+def subject(context: Context) -> str:
+    """The subject of the form being filled in (a tip number…), for a field's check."""
+    state = _state(context)
+    return state.number if state is not None else ""
+
+
+def _current(form: Form, state: StaffForm) -> int | None:
     """The index of the first field still to fill (skipping those that do not apply), or None."""
-    values = state["values"]
+    values = state.values
     for index, item in enumerate(form.fields):
         if item.when(values) and item.key not in values:
             return index
     return None
 
 
-def _previous(form: Form, state: dict, before: int | None) -> int | None:
+def _previous(form: Form, state: StaffForm, before: int | None) -> int | None:
     """The index of the last answered field before `before` (None: before the summary), if any."""
-    values = state["values"]
+    values = state.values
     end = len(form.fields) if before is None else before
     answered = [i for i in range(end) if form.fields[i].when(values) and form.fields[i].key in values]
     return answered[-1] if answered else None
 
 
-def _title(form: Form, state: dict, lang: str, _: Translate) -> str:
-    args = state.get("args", {})
+def _title(form: Form, state: StaffForm, lang: str, _: Translate) -> str:
+    args = state.args
     if callable(form.title):
         return form.title(args, lang, _)
-    return _(form.title).format(number=state["number"], **args)
+    return _(form.title).format(number=state.number, **args)
 
 
-def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Buttons from rows of (label, callback data)."""
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
+def _field_markup(
+    form: Form, item: Field, index: int, state: StaffForm, lang: str, _: Translate
+) -> InlineKeyboardMarkup:
+    def press(code: str) -> FormStep:
+        return FormStep(step=str(index), code=code)
 
-
-def _field_markup(form: Form, item: Field, index: int, state: dict, lang: str, _: Translate) -> InlineKeyboardMarkup:
-    rows: list[list[tuple[str, str]]] = []
+    rows: list[list[tuple[str, FormStep]]] = []
     if item.kind in ("choice", "multi"):
-        chosen = state.get("picked", [])
-        labels = [(("✓ " if t.code in chosen else "") + t.label(lang), f"fv:{index}:{t.code}") for t in item.options]
-        rows += [labels[i : i + 2] for i in range(0, len(labels), 2)]
+        chosen = state.picked
+        rows += in_rows([(("✓ " if t.code in chosen else "") + t.label(lang), press(t.code)) for t in item.options], 2)
         if item.kind == "multi":
-            rows.append([(_("Done choosing"), f"fv:{index}:done")])
+            rows.append([(_("Done choosing"), press("done"))])
     if item.kind == "documents":
-        rows.append([(_("Done"), f"fv:{index}:done")])
+        rows.append([(_("Done"), press("done"))])
     if item.optional:
-        rows.append([(_(item.skip), f"fv:{index}:skip")])
+        rows.append([(_(item.skip), press("skip"))])
     if form.stepback and _previous(form, state, index) is not None:
-        rows.append([(_("⬅ Back"), f"fv:{index}:back")])
-    rows.append([(_("✖ Cancel"), "fv:cancel")])
+        rows.append([(_("⬅ Back"), press("back"))])
+    rows.append([(_("✖ Cancel"), FormStep(step="cancel"))])
     return keyboard(rows)
 
 
 async def _ask(update: Update, context: Context, notice: str = "") -> object:
     """Show the next question, or the summary when every field is filled."""
     state = _state(context)
-    form = FORMS[state["action"]]
+    form = FORMS[state.action]
     _ = context.tr
     lang = context.lang
     index = _current(form, state)
@@ -101,10 +108,10 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
     item = form.fields[index]
     parts = [_title(form, state, lang, _)]
     if item.intro is not None:
-        parts.append(await item.intro(context, state["number"], state["values"], _))
+        parts.append(await item.intro(context, state.number, state.values, _))
     prompt = _(item.prompt)
     if item.kind == "documents":
-        prompt = prompt.format(count=len(state.get("files", [])))
+        prompt = prompt.format(count=len(state.files))
     text = "\n\n".join([*parts, prompt])
     if item.kind == "multi" and item.at_least:
         text += "\n" + _("Choose at least {count}, then tap “Done choosing”.").format(count=item.at_least)
@@ -113,23 +120,24 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
     return FORM
 
 
-async def _summary(update: Update, context: Context, form: Form, state: dict, notice: str) -> object:
+async def _summary(update: Update, context: Context, form: Form, state: StaffForm, notice: str) -> object:
     _ = context.tr
     lang = context.lang
     lines = [notice, ""] if notice else []
     lines += [_title(form, state, lang, _), ""]
     if form.summary is not None:
-        lines.append(await form.summary(context, state["number"], state["values"], _))
+        lines.append(await form.summary(context, state.number, state.values, _))
     for item in form.fields if form.summary is None else ():
-        if item.when(state["values"]) and item.key in state["values"]:
-            lines.append(f"{_(item.prompt)}\n→ {value_text(item, state['values'][item.key], lang, _)}")
+        if item.when(state.values) and item.key in state.values:
+            lines.append(f"{_(item.prompt)}\n→ {value_text(item, state.values[item.key], lang, _)}")
     if form.recap is not None:
-        lines += ["", await form.recap(context, state["number"], state["values"], _)]
+        lines += ["", await form.recap(context, state.number, state.values, _)]
     if form.confirm:
         lines += ["", _(form.confirm)]
-    rows = [[(_(form.send), "fv:confirm")] + ([(_("✏ Start again"), "fv:restart")] if form.restart else [])]
-    rows += [[(_("⬅ Back"), "fv:summary:back")]] if form.stepback else []
-    markup = keyboard([*rows, [(_("✖ Cancel"), "fv:cancel")]])
+    rows = [[(_(form.send), FormStep(step="confirm"))]]
+    rows[0] += [(_("✏ Start again"), FormStep(step="restart"))] if form.restart else []
+    rows += [[(_("⬅ Back"), FormStep(step="summary", code="back"))]] if form.stepback else []
+    markup = keyboard([*rows, [(_("✖ Cancel"), FormStep(step="cancel"))]])
     await context.bot.send_message(update.effective_chat.id, "\n".join(lines), reply_markup=markup)
     return FORM
 
@@ -140,14 +148,12 @@ async def _summary(update: Update, context: Context, form: Form, state: dict, no
 async def start_form(update: Update, context: Context) -> object:
     """form:<action>:<subject>, from a button (a tip card's…)."""
     query = update.callback_query
-    parts = query.data.split(":")
-    form = FORMS.get(parts[1]) if len(parts) == 3 else None
+    button = FormButton.parse(query.data)
+    form = FORMS.get(button.action) if button is not None else None
     if form is None or not form.by_button:
-        await query.answer()
-        _ = context.tr
-        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
+        await context.bot.send_message(update.effective_chat.id, await button_expired(update, context))
         return ConversationHandler.END
-    subject = form.subject(parts[2])
+    subject = form.subject(button.subject)
     actor = await form.gate.actor(context, update.effective_user.id)
     if actor is None or subject is None:
         await form.gate.refused(update, context, actor, form.action, subject, False)
@@ -165,14 +171,9 @@ async def begin(update: Update, context: Context, form: Form, subject: str, *, c
     """Open a form on a subject (a tip number, or what the form is about), once the caller has checked
     with its gate that this person may fill it. `carry` goes to submit with the answers, never shown;
     `args` fill the title."""
-    context.chat_data[FLOW] = "form"
-    context.chat_data[KEY] = {
-        "action": form.action,
-        "number": subject,
-        "values": await _start_values(context, form.action, subject),
-        "carry": carry or {},
-        "args": args or {},
-    }
+    values = await _start_values(context, form.action, subject)
+    save_state(context, StaffForm(action=form.action, number=subject, values=values, carry=carry or {},
+                                  args=args or {}))  # fmt: skip
     return await _ask(update, context)
 
 
@@ -182,15 +183,15 @@ async def _start_values(context: Context, action: str, number: str) -> Values:
 
 
 def _leave(context: Context) -> None:
-    context.chat_data.pop(KEY, None)
-    context.chat_data.pop(FLOW, None)
+    """The form ends: a draft it kept is the chat's state again (handlers.state)."""
+    end_flow(context)
 
 
 async def cancel(update: Update, context: Context) -> object:
     state = _state(context)
     _leave(context)
     _ = context.tr
-    text = FORMS[state["action"]].cancelled if state is not None else Form.cancelled
+    text = FORMS[state.action].cancelled if state is not None else Form.cancelled
     await context.bot.send_message(update.effective_chat.id, _(text))
     return ConversationHandler.END
 
@@ -202,7 +203,7 @@ async def on_text(update: Update, context: Context) -> object:
     state = _state(context)
     if state is None:
         return ConversationHandler.END
-    form = FORMS[state["action"]]
+    form = FORMS[state.action]
     index = _current(form, state)
     _ = context.tr
     if index is None:
@@ -217,69 +218,84 @@ async def on_text(update: Update, context: Context) -> object:
         value, problem = await form.checks[item.key](value, update, context, _)
     if problem is not None:
         return await _ask(update, context, problem)
-    state["values"][item.key] = value
+    state.values[item.key] = value
     return await _ask(update, context)
 
 
 async def on_button(update: Update, context: Context) -> object:
     query = update.callback_query
-    await query.answer()
     state = _state(context)
-    _ = context.tr
+    button = FormStep.parse(query.data)
     if state is None:
-        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
+        await context.bot.send_message(update.effective_chat.id, await button_expired(update, context))
         return ConversationHandler.END
-    data = query.data.removeprefix("fv:")
-    if data == "cancel":
+    if button is None or not _fits(FORMS[state.action], state, button):
+        return await _ask(update, context, await button_expired(update, context))
+    await query.answer()
+    if button.step == "cancel":
         return await cancel(update, context)
-    if data == "restart":
-        state["values"] = await _start_values(context, state["action"], state["number"])
+    if button.step == "restart":
+        state.values = await _start_values(context, state.action, state.number)
         _unpick(state)
         return await _ask(update, context)
-    if data == "confirm":
+    if button.step == "confirm":
         return await _confirm(update, context, state)
-    return await _pick(update, context, state, data)
+    return await _pick(update, context, state, button.code)
 
 
-def _unpick(state: dict) -> None:
+def _fits(form: Form, state: StaffForm, button: FormStep) -> bool:
+    """Whether a press fits the question asked now: fv:<index>:<code> of that question (or
+    fv:summary:back on the summary); else it is an old message's, or forged."""
+    if button.step in ("cancel", "restart", "confirm"):
+        return not button.code
+    index = _current(form, state)
+    if button.step != ("summary" if index is None else str(index)):
+        return False
+    code = button.code
+    if code == "back" and form.stepback:
+        return True
+    item = form.fields[index] if index is not None else None
+    if item is None:
+        return False
+    if (code == "skip" and item.optional) or (code == "done" and item.kind in ("documents", "multi")):
+        return True
+    return item.kind in ("choice", "multi") and code in {t.code for t in item.options}
+
+
+def _unpick(state: StaffForm) -> None:
     """Forget the choices and files of a question not answered yet."""
-    state["picked"] = []
-    state.pop("files", None)
+    state.picked = []
+    state.files = []
 
 
-async def _pick(update: Update, context: Context, state: dict, data: str) -> object:
-    form = FORMS[state["action"]]
+async def _pick(update: Update, context: Context, state: StaffForm, code: str) -> object:
+    """A press that fits the question asked now (`_fits`): back, skip, done, or an option."""
+    form = FORMS[state.action]
     index = _current(form, state)
     _ = context.tr
-    step, _sep, code = data.partition(":")
-    item = form.fields[index] if index is not None else None
-    if form.stepback and code == "back" and step == ("summary" if index is None else str(index)):
+    if code == "back" and form.stepback:
         previous = _previous(form, state, index)
         if previous is not None:  # the answer before is asked again
-            state["values"].pop(form.fields[previous].key)
+            state.values.pop(form.fields[previous].key)
             _unpick(state)
         return await _ask(update, context)
-    if item is not None and step == str(index) and item.optional and code == "skip":
-        state["values"][item.key] = ""
+    item = form.fields[index]
+    if code == "skip" and item.optional:
+        state.values[item.key] = ""
         return await _ask(update, context)
-    if item is not None and step == str(index) and item.kind == "documents" and code == "done":
-        state["values"][item.key] = state.pop("files", [])
+    if item.kind == "documents":  # done
+        state.values[item.key] = state.take_files()
         return await _ask(update, context)
-    if item is None or step != str(index) or item.kind not in ("choice", "multi"):
-        return await _ask(update, context, _("This button is no longer valid."))
-    codes = {t.code for t in item.options}
-    if item.kind == "choice" and code in codes:
-        state["values"][item.key] = code
+    if item.kind == "choice":
+        state.values[item.key] = code
         return await _ask(update, context)
-    picked = state.setdefault("picked", [])
+    picked = state.picked
     if code == "done":
         if len(picked) < item.at_least:
             return await _ask(update, context, _("Please choose at least {count}.").format(count=item.at_least))
-        state["values"][item.key] = [c for c in (t.code for t in item.options) if c in picked]
-        state["picked"] = []
+        state.values[item.key] = [c for c in (t.code for t in item.options) if c in picked]
+        state.picked = []
         return await _ask(update, context)
-    if code not in codes:
-        return await _ask(update, context, _("This button is no longer valid."))
     if code in picked:
         picked.remove(code)
     else:
@@ -289,20 +305,20 @@ async def _pick(update: Update, context: Context, state: dict, data: str) -> obj
     return FORM
 
 
-async def _confirm(update: Update, context: Context, state: dict) -> object:
-    form = FORMS[state["action"]]
+async def _confirm(update: Update, context: Context, state: StaffForm) -> object:
+    form = FORMS[state.action]
     gate = form.gate
     _ = context.tr
     if _current(form, state) is not None:
         return await _ask(update, context, _("Please answer the question first."))
     actor = await gate.actor(context, update.effective_user.id)
-    number = state["number"]
+    number = state.number
     try:
         if actor is None or not await gate.allowed(context, actor, form.action, number):
             raise _NotNow
-        done = await form.submit(update, context, actor, number, {**state["carry"], **state["values"]})
+        done = await form.submit(update, context, actor, number, {**state.carry, **state.values})
     except AskAgain as again:
-        state["values"].pop(again.key, None)
+        state.values.pop(again.key, None)
         _unpick(state)
         return await _ask(update, context, again.notice)
     except (_NotNow, *gate.moved_on):
@@ -311,7 +327,7 @@ async def _confirm(update: Update, context: Context, state: dict) -> object:
         return ConversationHandler.END
     _leave(context)
     log.info("form %s done for %s", form.action, number)
-    back = keyboard([[(_("📂 Back to the report"), f"{form.back}:{number}")]]) if form.back else None
+    back = keyboard([[(_("📂 Back to the report"), form.back(number))]]) if form.back else None
     if done:
         await context.bot.send_message(update.effective_chat.id, done, reply_markup=back)
     return ConversationHandler.END
@@ -326,14 +342,14 @@ async def on_file(update: Update, context: Context) -> object:
     state = _state(context)
     if state is None:
         return ConversationHandler.END
-    form = FORMS[state["action"]]
+    form = FORMS[state.action]
     index = _current(form, state)
     if not form.takes_files:
         return await on_other(update, context)
     _ = context.tr
     if index is None or form.fields[index].kind != "documents":
         return await _ask(update, context, _("Documents come after the text: please answer the question first."))
-    files = state.setdefault("files", [])
+    files = state.files
     document, problem = check_file(form.fields[index], update, len(files), _)
     if problem is not None:
         return await _ask(update, context, problem)
@@ -347,22 +363,27 @@ async def on_other(update: Update, context: Context) -> object:
     state = _state(context)
     if state is None:
         return ConversationHandler.END
-    if FORMS[state["action"]].takes_files:
+    if FORMS[state.action].takes_files:
         return await _ask(update, context, _("Please type the text, send a document, or use the buttons."))
     return await _ask(update, context, _("Please type the answer as text, or use the buttons."))
 
 
 def entry_points() -> list[CallbackQueryHandler]:
-    return [CallbackQueryHandler(start_form, pattern=r"^form:")]
+    return [CallbackQueryHandler(start_form, pattern=FormButton.pattern)]
 
 
 def states() -> dict[str, list]:
     """The form's one state, for the chat's one conversation (handlers.reporter)."""
     return {
         FORM: [
-            CallbackQueryHandler(on_button, pattern=r"^fv:"),
+            CallbackQueryHandler(on_button, pattern=FormStep.pattern),
             MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
             MessageHandler(FILES, on_file),
             MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
         ]
     }
+
+
+def transient_states() -> frozenset[str]:
+    """None: a form resumes where it stopped after a restart."""
+    return frozenset()

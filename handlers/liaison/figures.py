@@ -16,7 +16,8 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
 
 from core.figures import Template, jumps, parse_form, parse_value, violations, year_to_date
-from core.periods import current_month, monthly_schedule, parse_month, year_months
+from core.periods import monthly_schedule, parse_month, year_months
+from handlers.callbacks import FiguresButton, FiguresStep, button_expired, keyboard
 from handlers.context import Context
 from handlers.i18n import Translate, join
 from handlers.liaison import figure_views as views
@@ -41,13 +42,12 @@ def _state(context: Context) -> MonthFigures | None:
 async def _may_enter(context: Context, user_id: int, unit_id: int, period: str) -> str | None:
     """None if this person may send this unit's figures for this period now, else why not."""
     _ = context.tr
-    svc = context.services
-    if not await svc.units.is_liaison(user_id, unit_id):
+    refusal = await context.services.figures.refusal("month", user_id, unit_id, period, context.now)
+    if refusal == "liaison":
         return _("You are not the liaison of this unit (any more).")
-    latest = current_month(_template(context), context.now, context.services.office.figures.at).period
-    if parse_month(period) is None or period > latest:
+    if refusal == "not_yet":
         return _("That month cannot be reported yet.")
-    if await svc.submissions.locked(period):
+    if refusal == "locked":
         return _("The office has locked this month. To change it, please call the office.")
     return None
 
@@ -74,22 +74,22 @@ async def _year_around(context: Context, unit_id: int, period: str) -> tuple[lis
 async def start(update: Update, context: Context) -> object:
     """lf:<step|text>:<unit>:<period>, from the prompt or the liaison's page."""
     query = update.callback_query
+    button = FiguresButton.parse(query.data)
+    if button is None:
+        await context.bot.send_message(update.effective_chat.id, await button_expired(update, context))
+        return ConversationHandler.END
     await query.answer()
     _ = context.tr
-    parts = query.data.split(":")
-    if len(parts) != 4 or parts[1] not in ("step", "text") or not parts[2].isdigit():
-        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
-        return ConversationHandler.END
-    unit_id, period = int(parts[2]), parts[3]
+    unit_id, period = button.unit, button.period
     problem = await _may_enter(context, update.effective_user.id, unit_id, period)
     if problem is not None:
         await context.bot.send_message(update.effective_chat.id, problem)
         return ConversationHandler.END
     unit = await context.services.units.get(unit_id)
     last = await _last_month(context, unit_id, period)
-    save_state(context, MonthFigures(unit=unit_id, unit_name=unit.name, period=period, mode=parts[1], last=last))
-    log.info("figures started for unit %s, %s (%s)", unit_id, period, parts[1])
-    if parts[1] == "text":
+    save_state(context, MonthFigures(unit=unit_id, unit_name=unit.name, period=period, mode=button.mode, last=last))
+    log.info("figures started for unit %s, %s (%s)", unit_id, period, button.mode)
+    if button.mode == "text":
         lang = context.lang
         text = views.heading(unit.name, period, lang) + "\n\n" + views.one_message_form(_template(context), lang, _)
         await context.bot.send_message(update.effective_chat.id, text, reply_markup=_cancel_markup(_))
@@ -98,12 +98,14 @@ async def start(update: Update, context: Context) -> object:
 
 
 def _cancel_markup(_: Translate):
-    return views.keyboard([[(_("✖ Cancel"), "lv:cancel")]])
+    return keyboard([[(_("✖ Cancel"), FiguresStep(action="cancel"))]])
 
 
-async def _say(update: Update, context: Context, text: str, rows: list[list[tuple[str, str]]] | None = None) -> object:
+async def _say(
+    update: Update, context: Context, text: str, rows: list[list[tuple[str, FiguresStep]]] | None = None
+) -> object:
     _ = context.tr
-    markup = views.keyboard([*(rows or []), [(_("✖ Cancel"), "lv:cancel")]])
+    markup = keyboard([*(rows or []), [(_("✖ Cancel"), FiguresStep(action="cancel"))]])
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
     return FIGURES
 
@@ -123,7 +125,8 @@ async def _next(update: Update, context: Context, notice: str = "", *, again: bo
     if missing and state.mode == "step":
         column = missing[0]
         index = template.typed.index(column)
-        rows = [[("0", f"lv:zero:{index}")]] + ([[(_("⬅ Back"), f"lv:back:{index}")]] if index else [])
+        rows = [[("0", FiguresStep(action="zero", index=index))]]
+        rows += [[(_("⬅ Back"), FiguresStep(action="back", index=index))]] if index else []
         question = views.field_question(template, column, state.last, lang, _)
         return await _say(update, context, "\n\n".join(p for p in (notice, head, question) if p), rows)
     if missing:
@@ -152,8 +155,8 @@ async def _review(
         names = join((c.label(lang) for c in blanks), lang)
         text = _("These lines are empty: {names}. Do they mean 0?").format(names=names)
         state.stage = "blanks"
-        return await say(text, [[(_("Yes, they are 0"), "lv:blank_yes"),
-                                                   (_("No, I will fill them in"), "lv:blank_no")]])  # fmt: skip
+        return await say(text, [[(_("Yes, they are 0"), FiguresStep(action="blank_yes")),
+                                 (_("No, I will fill them in"), FiguresStep(action="blank_no"))]])  # fmt: skip
     month = {c.code: values.get(c.code) or 0 for c in template.typed}
     earlier, later = await _year_around(context, state.unit, state.period)
     ytd = year_to_date(template, [*earlier, month])
@@ -171,12 +174,13 @@ async def _review(
         lines = [_("These are more than 10 times last month's. Are they right?")]
         lines += [views.jump_line(template.column(c), month[c], state.last[c], lang, _) for c in jumped]
         state.stage = "jumps"
-        return await say("\n".join(lines), [[(_("Yes, they are right"), "lv:jump_yes"),
-                                                               (_("No, change them"), "lv:jump_no")]])  # fmt: skip
+        return await say("\n".join(lines), [[(_("Yes, they are right"), FiguresStep(action="jump_yes")),
+                                              (_("No, change them"), FiguresStep(action="jump_no"))]])  # fmt: skip
     state.stage = "preview"
     head = views.heading(state.unit_name, state.period, lang)
     text = head + "\n\n" + views.preview(template, month, ytd, lang, _)
-    return await say(text, [[(_("✅ Send"), "lv:send"), (_("✏ Start again"), "lv:restart")]])
+    send, restart = FiguresStep(action="send"), FiguresStep(action="restart")
+    return await say(text, [[(_("✅ Send"), send), (_("✏ Start again"), restart)]])
 
 
 # -- answers -----------------------------------------------------------------------------------
@@ -224,35 +228,34 @@ async def _merge_form(update: Update, context: Context, state: MonthFigures, tem
 
 async def on_button(update: Update, context: Context) -> object:
     query = update.callback_query
-    await query.answer()
     state = _state(context)
-    _ = context.tr
+    button = FiguresStep.parse(query.data)
     if state is None:
-        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
+        await context.bot.send_message(update.effective_chat.id, await button_expired(update, context))
         return ConversationHandler.END
-    action = query.data.removeprefix("lv:")
-    if action == "cancel":
+    if button == FiguresStep(action="cancel"):
+        await query.answer()
         return await cancel(update, context)
-    if action == "send" and state.stage == "preview":
+    if button == FiguresStep(action="send") and state.stage == "preview":
+        await query.answer()
         return await _send(update, context, state)
-    handled = _apply_button(state, _template(context), action)
-    if handled is None:
-        return await _next(update, context, _("This button is no longer valid."))
+    if button is None or _apply_button(state, _template(context), button) is None:
+        return await _next(update, context, await button_expired(update, context))
+    await query.answer()
     state.stage = None
     return await _next(update, context)
 
 
-def _apply_button(state: MonthFigures, template: Template, action: str) -> bool | None:
+def _apply_button(state: MonthFigures, template: Template, button: FiguresStep) -> bool | None:
     """Change the entry for a button; None when the button does not fit where the entry is."""
     values = state.values
     missing = [c for c in template.typed if c.code not in values]
-    name, _sep, argument = action.partition(":")
-    if name == "zero" and state.mode == "step" and missing and argument == str(template.typed.index(missing[0])):
+    name, index = button.action, button.index
+    here = template.typed.index(missing[0]) if missing and state.mode == "step" else None
+    if name == "zero" and here is not None and index == here:
         values[missing[0].code] = 0
-    elif (
-        name == "back" and state.mode == "step" and missing and argument == str(template.typed.index(missing[0])) != "0"
-    ):
-        values.pop(template.typed[template.typed.index(missing[0]) - 1].code)
+    elif name == "back" and here is not None and index == here != 0:
+        values.pop(template.typed[here - 1].code)
     elif name in ("blank_yes", "blank_no") and state.stage == "blanks":
         if name == "blank_yes":
             state.blank_ok = True
@@ -315,13 +318,13 @@ async def on_other(update: Update, context: Context) -> object:
 
 
 def entry_points() -> list[CallbackQueryHandler]:
-    return [CallbackQueryHandler(start, pattern=r"^lf:")]
+    return [CallbackQueryHandler(start, pattern=FiguresButton.pattern)]
 
 
 def states() -> dict[str, list]:
     return {
         FIGURES: [
-            CallbackQueryHandler(on_button, pattern=r"^lv:"),
+            CallbackQueryHandler(on_button, pattern=FiguresStep.pattern),
             MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
             MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
         ]

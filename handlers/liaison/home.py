@@ -3,11 +3,12 @@ the monthly figures and the quarter's summary. Someone not registered is told ho
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import ConversationHandler
 
 from core.figures import Stored
 from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label, year_months
+from handlers.callbacks import FiguresButton, QuarterButton, keyboard
 from handlers.context import Context
 from handlers.i18n import Translate
 from handlers.state import end_flow
@@ -53,8 +54,8 @@ async def _unit_block(context: Context, item: Liaison, month: Schedule, _: Trans
     else:
         verb = _("✏ Correct") if latest else _("📊 Send")
         rows.append([
-            InlineKeyboardButton(f"{verb} · " + _("step by step"), callback_data=f"lf:step:{unit.id}:{month.period}"),
-            InlineKeyboardButton(f"{verb} · " + _("in one message"), callback_data=f"lf:text:{unit.id}:{month.period}"),
+            (f"{verb} · " + _("step by step"), FiguresButton(mode="step", unit=unit.id, period=month.period)),
+            (f"{verb} · " + _("in one message"), FiguresButton(mode="text", unit=unit.id, period=month.period)),
         ])  # fmt: skip
     rows += await _earlier_months(context, unit.id, month.period, lang, _)
     await _quarter_block(context, item, lines, rows, _)
@@ -75,7 +76,7 @@ async def _earlier_months(context: Context, unit_id: int, period: str, lang: str
         text = (_("✏ Correct {month}") if sent else _("📊 Send {month} (late)")).format(
             month=month_label(earlier, lang)
         )
-        rows.append([InlineKeyboardButton(text, callback_data=f"lf:step:{unit_id}:{earlier}")])
+        rows.append([(text, FiguresButton(mode="step", unit=unit_id, period=earlier))])
     return rows
 
 
@@ -94,7 +95,7 @@ async def _quarter_block(context: Context, item: Liaison, lines: list[str], rows
     else:
         lines.append(_("Summary of {quarter}: sent on {date}.").format(quarter=label, date=sent.submitted_at[:10]))
     text = (_("✏ Correct the summary") if sent else _("📄 Send the summary")) + f" · {label}"
-    rows.append([InlineKeyboardButton(text, callback_data=f"lq:{item.unit.id}:{quarter.period}")])
+    rows.append([(text, QuarterButton(unit=item.unit.id, period=quarter.period))])
 
 
 def how_to_register(_: Translate) -> str:
@@ -115,9 +116,7 @@ async def send_home(update: Update, context: Context) -> None:
     month = current_month(svc.office.figures.chosen, context.now, svc.office.figures.at)
     for item in mine:
         lines, rows = await _unit_block(context, item, month, _)
-        await context.bot.send_message(
-            chat, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
-        )
+        await context.bot.send_message(chat, "\n".join(lines), reply_markup=keyboard(rows) if rows else None)
 
 
 async def leave_flow(update: Update, context: Context, text: str) -> object:

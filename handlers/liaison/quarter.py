@@ -13,9 +13,10 @@ import logging
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
-from core.periods import current_quarter, parse_quarter, quarter_label, quarterly_schedule
+from core.periods import quarter_label, quarterly_schedule
+from handlers.callbacks import QuarterButton, button_expired
 from handlers.context import Context
-from handlers.forms.engine import KEY, AskAgain, Field, Form, Values, begin, define
+from handlers.forms.engine import AskAgain, Field, Form, Values, begin, define
 from handlers.forms.fields import receive_documents, value_text
 from handlers.i18n import N_, Translate
 from handlers.liaison.gates import person_gate
@@ -37,14 +38,13 @@ def _subject(subject: str) -> tuple[int, str] | None:
 async def may_send(context: Context, user_id: int, subject: str) -> str | None:
     """None if this person may send this unit's summary for this quarter now, else why not."""
     _ = context.tr
-    svc = context.services
     unit_id, period = _subject(subject) or (0, "")
-    if not await svc.units.is_liaison(user_id, unit_id):
+    refusal = await context.services.figures.refusal("quarter", user_id, unit_id, period, context.now)
+    if refusal == "liaison":
         return _("You are not the liaison of this unit (any more).")
-    latest = current_quarter(context.now, svc.office.figures.at)
-    if parse_quarter(period) is None or latest is None or period > latest.period:
+    if refusal == "not_yet":
         return _("That quarter cannot be reported yet.")
-    if await svc.submissions.locked(period):
+    if refusal == "locked":
         return _("The office has locked this quarter. To change it, please call the office.")
     return None
 
@@ -52,12 +52,12 @@ async def may_send(context: Context, user_id: int, subject: str) -> str | None:
 async def start(update: Update, context: Context) -> object:
     """lq:<unit>:<period>"""
     query = update.callback_query
-    await query.answer()
-    _ = context.tr
-    subject = query.data.removeprefix("lq:")
-    if _subject(subject) is None or subject.count(":") != 1:
-        await context.bot.send_message(update.effective_chat.id, _("This button is no longer valid."))
+    button = QuarterButton.parse(query.data)
+    if button is None:
+        await context.bot.send_message(update.effective_chat.id, await button_expired(update, context))
         return ConversationHandler.END
+    await query.answer()
+    subject = f"{button.unit}:{button.period}"  # the form's subject: which unit, which quarter
     problem = await may_send(context, update.effective_user.id, subject)
     if problem is not None:
         await context.bot.send_message(update.effective_chat.id, problem)
@@ -105,7 +105,7 @@ async def _send(update: Update, context: Context, user_id: object, subject: str,
     log.info("quarter summary %s for unit %s, %s, version %d", "unchanged" if stored.unchanged else "stored",
              unit_id, period, stored.version)  # fmt: skip
     unchanged = _("This summary is version {version}, stored already: nothing changed.")
-    await stored_reply(update, context, KEY, stored, quarterly_schedule(period), unchanged)
+    await stored_reply(update, context, stored, quarterly_schedule(period), unchanged)
     return ""
 
 
@@ -150,4 +150,4 @@ SUMMARY = define(
 
 
 def entry_points() -> list[CallbackQueryHandler]:
-    return [CallbackQueryHandler(start, pattern=r"^lq:")]
+    return [CallbackQueryHandler(start, pattern=QuarterButton.pattern)]

@@ -12,6 +12,7 @@ from core.roles import StaffMember
 from core.tips import Status
 from handlers.context import Context
 from handlers.forms.engine import Field, Values
+from handlers.forms.engine import subject as form_subject
 from handlers.i18n import N_, Translate
 from handlers.notify import notify_all, notify_reporter
 from handlers.office.alerts import tell_reward_officers
@@ -31,8 +32,7 @@ async def _ask(update: Update, context: Context, member: StaffMember, number: st
 async def _check_earlier(value: object, update: Update, context: Context, _: Translate) -> tuple[object, str | None]:
     """The tip to merge into must exist, be earlier, still be worked, and be this person's to see."""
     svc = context.services
-    state = context.chat_data["form"]
-    later, earlier = await svc.tips.facets(state["number"]), await svc.tips.facets(str(value))
+    later, earlier = await svc.tips.facets(form_subject(context)), await svc.tips.facets(str(value))
     member = await svc.staff.get(update.effective_user.id)
     if earlier is None or member is None or not member.may_see(earlier.department):
         return None, _("There is no report {number} that you can see.").format(number=value)

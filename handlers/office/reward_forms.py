@@ -8,11 +8,13 @@ from datetime import date
 from telegram import Update
 
 from core.money import format_yuan
-from core.rewards import PAY_METHODS, AccidentFacts
+from core.rewards import PAY_METHODS, AccidentFacts, RewardState
 from core.roles import Role, StaffMember
 from core.taxonomy import Term
+from handlers.callbacks import reward_card
 from handlers.context import Context
 from handlers.forms.engine import Field, Form, Values, define
+from handlers.forms.engine import subject as form_subject
 from handlers.i18n import N_, Translate
 from handlers.notify import notify_reporter
 from handlers.office.gates import staff_gate
@@ -23,7 +25,7 @@ CHOICES = (
     Term("change", "调整金额（须说明理由）", "Change the amount (with a reason)"),
     Term("known", "不予奖励：有关部门事先已掌握", "Not eligible: already known to the regulator"),
 )
-METHODS = tuple(Term(code, zh, en) for code, zh, en in PAY_METHODS)
+METHODS = PAY_METHODS
 
 
 async def _start(context: Context, number: str) -> Values:
@@ -63,12 +65,12 @@ async def _decide(update: Update, context: Context, member: StaffMember, number:
         reason=str(values["reason"]) if choice == "change" else None,
     )  # fmt: skip
     _ = context.tr
-    if reward.state == "proposed":
+    if reward.state == RewardState.PROPOSED:
         await ask_admin_to_approve(context, reward)
         return _("The reward of {amount} for {number} is above the limit: the admin was asked to approve it.").format(
             amount=format_yuan(reward.amount_fen), number=number
         )
-    if reward.state == "refused":
+    if reward.state == RewardState.REFUSED:
         return _("Recorded: report {number} is not rewarded.").format(number=number)
     await notify_reporter(context.application, number)
     return _("Reward of {amount} for {number} approved; the reporter can claim it until {date}.").format(
@@ -76,14 +78,14 @@ async def _decide(update: Update, context: Context, member: StaffMember, number:
     )
 
 
-async def _reward_in(context: Context, member: StaffMember, number: str, state: str) -> bool:
+async def _reward_in(context: Context, member: StaffMember, number: str, state: RewardState) -> bool:
     reward = await context.services.rewards.get(number)
     return member.has(Role.REWARD) and reward is not None and reward.state == state
 
 
 async def _may_check(context: Context, member: StaffMember, number: str) -> bool:
     reward = await context.services.rewards.get(number)
-    claimed = await _reward_in(context, member, number, "claimed")
+    claimed = await _reward_in(context, member, number, RewardState.CLAIMED)
     return claimed and reward.claim_method == "in_person" and not reward.code_checked
 
 
@@ -97,7 +99,7 @@ async def _check_code(update: Update, context: Context, member: StaffMember, num
 
 async def _may_pay(context: Context, member: StaffMember, number: str) -> bool:
     reward = await context.services.rewards.get(number)
-    return await _reward_in(context, member, number, "claimed") and (
+    return await _reward_in(context, member, number, RewardState.CLAIMED) and (
         reward.claim_method == "payee" or reward.code_checked
     )
 
@@ -113,7 +115,7 @@ async def _pay(update: Update, context: Context, member: StaffMember, number: st
 
 
 async def _may_reopen(context: Context, member: StaffMember, number: str) -> bool:
-    return await _reward_in(context, member, number, "lapsed")
+    return await _reward_in(context, member, number, RewardState.LAPSED)
 
 
 async def _reopen(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
@@ -126,7 +128,7 @@ async def _reopen(update: Update, context: Context, member: StaffMember, number:
 
 
 async def _check_amount(value: object, update: Update, context: Context, _: Translate) -> tuple[object, str | None]:
-    reward = await context.services.rewards.get(context.chat_data["form"]["number"])
+    reward = await context.services.rewards.get(form_subject(context))
     if reward is not None and int(value) != reward.amount_fen:
         return None, _(
             "The approved amount is {amount}. Type that amount; a different one needs a new decision."
@@ -152,16 +154,16 @@ define(Form("reward", N_("Reward for report {number}"), (
     Field("amount", N_("The amount in yuan:"), "money", when=lambda v: v.get("choice") == "change"),
     Field("reason", N_("Why this amount? (kept on the file)"), "text", when=lambda v: v.get("choice") == "change",
           max_len=500),
-), _decide, gate=staff_gate(_may_decide, Role.REWARD), recap=_recap, start=_start, back="rw:open"))  # fmt: skip
+), _decide, gate=staff_gate(_may_decide, Role.REWARD), recap=_recap, start=_start, back=reward_card))  # fmt: skip
 define(Form("code", N_("Claim code for report {number}"), (
     Field("code", N_("Type the claim code the person shows you:"), "text", max_len=20),
-), _check_code, gate=staff_gate(_may_check, Role.REWARD), back="rw:open"))  # fmt: skip
+), _check_code, gate=staff_gate(_may_check, Role.REWARD), back=reward_card))  # fmt: skip
 define(Form("pay", N_("Payment of the reward for {number}"), (
     Field("amount", N_("The amount paid, in yuan:"), "money"),
     Field("on", N_("The date paid (2026-11-23, or “today”):"), "date"),
     Field("method", N_("How was it paid?"), "choice", METHODS),
     Field("ref", N_("The reference (voucher or transfer number):"), "text", max_len=100),
-), _pay, checks={"amount": _check_amount}, gate=staff_gate(_may_pay, Role.REWARD), back="rw:open"))  # fmt: skip
+), _pay, checks={"amount": _check_amount}, gate=staff_gate(_may_pay, Role.REWARD), back=reward_card))  # fmt: skip
 define(Form("reopen", N_("Reopen the lapsed reward for {number}"), (
     Field("reason", N_("Why is it reopened? (kept on the file)"), "text", max_len=500),
-), _reopen, gate=staff_gate(_may_reopen, Role.REWARD), back="rw:open"))  # fmt: skip
+), _reopen, gate=staff_gate(_may_reopen, Role.REWARD), back=reward_card))  # fmt: skip

@@ -9,15 +9,17 @@ from telegram import Update
 
 from core import taxonomy
 from core.office import OfficeConfig
+from handlers.callbacks import TipButton, button_expired
 from handlers.context import Context
 from handlers.report.flow import STEP_NUMBERS, edit_target, previous_step
 from handlers.report.steps import END, advance, draft_of, needs_draft, show
 from handlers.report.summary import cancel, submit
+from handlers.state import ReportDraft
 
 
-def _button_answer(step: str, value: str, draft: dict[str, Any], office: OfficeConfig) -> bool:
+def _button_answer(step: str, value: str, draft: ReportDraft, office: OfficeConfig) -> bool:
     """Record a button's answer; False if the value is not one this step offers (a forged press)."""
-    answers = draft["answers"]
+    answers = draft.answers
     choices: dict[str, Any] = {
         "intro": {"start"},
         "who": {"public", "employee", "other"},
@@ -51,38 +53,44 @@ def _button_answer(step: str, value: str, draft: dict[str, Any], office: OfficeC
 async def on_button(update: Update, context: Context) -> object:
     query = update.callback_query
     draft = draft_of(context)
-    _ = context.tr
-    parts = query.data.split(":", 2)
-    if parts == ["tip", "cancel"]:
+    button = TipButton.parse(query.data)
+    if button == TipButton(step="cancel"):
         await query.answer()
         return await cancel(update, context)
-    if draft is None or len(parts) != 3 or parts[1] != draft["step"]:
-        await query.answer(_("This button is no longer valid."))
+    if draft is None or button is None or not button.value or button.step != draft.step:
+        await button_expired(update, context)
         return await show(update, context) if draft else END
-    await query.answer()
-    step, value = parts[1], parts[2]
     office = context.services.office
-    if value == "back":
+    if button.value == "back" and not button.group:
+        await query.answer()
         return await _back(update, context, draft, office)
-    if step == "summary":
-        if value == "submit":
-            return await submit(update, context)
-        target = edit_target(value.removeprefix("edit:"), office) if value.startswith("edit:") else None
-        if target is None:
-            return await show(update, context, _("This button is no longer valid."))
-        draft["editing"], draft["step"] = target, target
-        if target in draft.get("preset", []):
-            draft["preset"].remove(target)  # asked again, so it is in the sequence again
-        return await show(update, context)
-    if not _button_answer(step, value, draft, office):
-        return await show(update, context, _("This button is no longer valid."))
+    if button.step == "summary":
+        return await _summary(update, context, draft, button)
+    if button.group or not _button_answer(button.step, button.value, draft, office):
+        return await show(update, context, await button_expired(update, context))
+    await query.answer()
     return await advance(update, context)
 
 
-async def _back(update: Update, context: Context, draft: dict[str, Any], office: OfficeConfig) -> str:
+async def _summary(update: Update, context: Context, draft: ReportDraft, button: TipButton) -> object:
+    """tip:summary:submit, or tip:summary:edit:<group> to ask a part again."""
+    if button == TipButton(step="summary", value="submit"):
+        await update.callback_query.answer()
+        return await submit(update, context)
+    target = edit_target(button.group, context.services.office) if button.value == "edit" else None
+    if target is None:
+        return await show(update, context, await button_expired(update, context))
+    await update.callback_query.answer()
+    draft.editing, draft.step = target, target
+    if target in draft.preset:
+        draft.preset.remove(target)  # asked again, so it is in the sequence again
+    return await show(update, context)
+
+
+async def _back(update: Update, context: Context, draft: ReportDraft, office: OfficeConfig) -> str:
     previous = previous_step(draft, office)
-    editing = draft.get("editing")
+    editing = draft.editing
     if editing and STEP_NUMBERS.get(previous) != STEP_NUMBERS[editing]:
-        draft["editing"], previous = None, "summary"
-    draft["step"] = previous
+        draft.editing, previous = None, "summary"
+    draft.step = previous
     return await show(update, context)

@@ -1,19 +1,14 @@
 """The steps of filing a tip: their order, their numbers ("第 3 步 / 共 9 步"), back and edit.
 
-The draft lives in chat_data["tip"] (sealed by the persistence). Its "step" is the current step,
-which is also the ConversationHandler's state.
+The draft is the chat's state (handlers.state.ReportDraft, sealed by the persistence). Its `step` is
+the current step, which is also the ConversationHandler's state.
 """
 
 from __future__ import annotations
 
-import secrets
-from typing import Any
-
 from core.office import OfficeConfig
+from handlers.state import ReportDraft
 
-DRAFT = "tip"
-#: Which of the reporter's flows the conversation is in: "report" or "check" (for /cancel).
-FLOW = "flow"
 TOTAL_STEPS = 9
 
 #: step -> the number shown to the reporter; steps sharing a number form one group.
@@ -33,25 +28,21 @@ STEP_NUMBERS = {
 EDITABLE = ("who", "kind", "industry", "village", "description", "evidence", "identity", "push")
 
 
-def new_draft(preset: dict[str, str] | None = None) -> dict[str, Any]:
+def new_draft(preset: dict[str, str] | None = None) -> ReportDraft:
     """A fresh draft. `preset` answers (a poster's industry and village, from its link) answer those
     steps, which are then skipped until the reporter changes them at the summary."""
-    draft = {"token": secrets.token_urlsafe(16), "step": "intro", "answers": {}, "files": 0, "editing": None}
-    if preset:
-        draft["answers"].update(preset)
-        draft["preset"] = sorted(preset)
-    return draft
+    return ReportDraft(answers=dict(preset or {}), preset=sorted(preset or {}))
 
 
-def sequence(draft: dict[str, Any], office: OfficeConfig) -> list[str]:
+def sequence(draft: ReportDraft, office: OfficeConfig) -> list[str]:
     """Every step this draft goes through, in order, given what it answered so far."""
-    answers = draft["answers"]
+    answers = draft.answers
     steps = ["intro", "who", "kind"]
     if answers.get("kind") == "illegal":
         steps.append("subtype")
     if answers.get("kind") == "concealed":
         steps += ["acc_when", "acc_dead", "acc_injured"]
-    preset = draft.get("preset", [])
+    preset = draft.preset
     if "industry" not in preset:
         steps.append("industry")
     if office.villages and "village" not in preset:
@@ -63,33 +54,33 @@ def sequence(draft: dict[str, Any], office: OfficeConfig) -> list[str]:
     return steps
 
 
-def settle(draft: dict[str, Any], office: OfficeConfig) -> None:
+def settle(draft: ReportDraft, office: OfficeConfig) -> None:
     """A saved step that no longer applies (the office removed its villages, say) becomes the next that does."""
     steps = sequence(draft, office)
-    if draft["step"] in steps:
+    if draft.step in steps:
         return
-    number = STEP_NUMBERS.get(draft["step"], 0)
-    draft["step"] = next((s for s in steps if STEP_NUMBERS.get(s, 0) >= number), "summary")
-    draft["editing"] = None
+    number = STEP_NUMBERS.get(draft.step, 0)
+    draft.step = next((s for s in steps if STEP_NUMBERS.get(s, 0) >= number), "summary")
+    draft.editing = None
 
 
-def next_step(draft: dict[str, Any], office: OfficeConfig) -> str:
+def next_step(draft: ReportDraft, office: OfficeConfig) -> str:
     """The step after the current one; back to the summary once an edited group is done."""
     settle(draft, office)
     steps = sequence(draft, office)
-    current = draft["step"]
+    current = draft.step
     following = steps[steps.index(current) + 1]
-    editing = draft.get("editing")
+    editing = draft.editing
     if editing and STEP_NUMBERS.get(following) != STEP_NUMBERS[editing]:
-        draft["editing"] = None
+        draft.editing = None
         return "summary"
     return following
 
 
-def previous_step(draft: dict[str, Any], office: OfficeConfig) -> str:
+def previous_step(draft: ReportDraft, office: OfficeConfig) -> str:
     settle(draft, office)
     steps = sequence(draft, office)
-    current = draft["step"]
+    current = draft.step
     index = steps.index(current)
     return steps[max(index - 1, 0)]
 

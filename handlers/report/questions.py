@@ -1,37 +1,29 @@
-"""What each step asks, with its buttons. Callback data is `tip:<step>:<value>`."""
+"""What each step asks, with its buttons. Callback data is `tip:<step>:<value>` (callbacks.TipButton)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from core import taxonomy
 from core.office import OfficeConfig
+from handlers.callbacks import TipButton, in_rows
+from handlers.callbacks import keyboard as build
 from handlers.i18n import Translate
 from handlers.labels import REPORTER_TYPES
 from handlers.report.flow import STEP_NUMBERS, TOTAL_STEPS
+from handlers.state import ReportDraft
 
 Button = tuple[str, str]  # (label, value)
 
 
-def _rows(step: str, buttons: list[Button], per_row: int = 1) -> list[list[InlineKeyboardButton]]:
-    rows, row = [], []
-    for label, value in buttons:
-        row.append(InlineKeyboardButton(label, callback_data=f"tip:{step}:{value}"))
-        if len(row) == per_row:
-            rows.append(row)
-            row = []
-    return rows + ([row] if row else [])
-
-
 def keyboard(step: str, _: Translate, buttons: list[Button], per_row: int = 1) -> InlineKeyboardMarkup:
     """The step's own buttons, then ⬅ Back and ✖ Cancel."""
-    rows = _rows(step, buttons, per_row)
-    navigation = [(_("⬅ Back"), "back")] if step != "intro" else []
-    rows += _rows(step, navigation, 1)
-    rows.append([InlineKeyboardButton(_("✖ Cancel"), callback_data="tip:cancel")])
-    return InlineKeyboardMarkup(rows)
+    rows = in_rows([(label, TipButton(step=step, value=value)) for label, value in buttons], per_row)
+    if step != "intro":
+        rows.append([(_("⬅ Back"), TipButton(step=step, value="back"))])
+    return build([*rows, [(_("✖ Cancel"), TipButton(step="cancel"))]])
 
 
 def header(step: str, _: Translate) -> str:
@@ -44,10 +36,10 @@ def term_buttons(terms: tuple[taxonomy.Term, ...], lang: str) -> list[Button]:
 
 
 def question(
-    step: str, draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str
+    step: str, draft: ReportDraft, office: OfficeConfig, _: Translate, lang: str
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The text and keyboard of a step."""
-    answers = draft["answers"]
+    answers = draft.answers
     if step == "intro":
         return _intro(_, office), keyboard("intro", _, [(_("Start"), "start")])
     if step == "who":
@@ -78,7 +70,7 @@ def question(
     if step == "description":
         return _description(_), keyboard(step, _, [])
     if step == "evidence":
-        return _evidence(_, office, draft["files"]), evidence_keyboard(_, draft["files"])
+        return _evidence(_, office, draft.files), evidence_keyboard(_, draft.files)
     if step == "identity":
         return _identity(_, answers), keyboard(
             step, _, [(_("Stay anonymous"), "anonymous"), (_("Leave my name and phone"), "named")]

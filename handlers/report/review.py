@@ -3,14 +3,14 @@ button per part, submit and cancel."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from core import taxonomy
 from core.office import OfficeConfig
 from handlers import labels
+from handlers.callbacks import TipButton, in_rows, keyboard
 from handlers.i18n import Translate
+from handlers.state import ReportDraft
 
 _SUMMARY_TEXT = 300
 
@@ -20,8 +20,8 @@ def _mask(text: str, keep_start: int, keep_end: int) -> str:
     return text[:keep_start] + "*" * hidden + (text[-keep_end:] if keep_end else "")
 
 
-def _lines(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str) -> list[str]:
-    a = draft["answers"]
+def _lines(draft: ReportDraft, office: OfficeConfig, _: Translate, lang: str) -> list[str]:
+    a = draft.answers
     who = labels.reporter_type(a.get("who"), _)
     kind = taxonomy.KIND_BY_CODE[a["kind"]].label(lang) if a.get("kind") else "—"
     if a.get("subtype"):
@@ -34,7 +34,7 @@ def _lines(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str)
     place = [v.label(lang) for v in office.villages if v.code == a.get("village")]
     place += [a["site"]] if a.get("site") else []
     place += [_("📍 location attached")] if a.get("location") else []
-    lines.append(_("4 Where: {value}").format(value=("；" if lang == "zh" else "; ").join(place) or "—"))
+    lines.append(_("4 Where: {value}").format(value=taxonomy.SEMICOLON.label(lang).join(place) or "—"))
     text = a.get("description", "—")
     if len(text) > _SUMMARY_TEXT:
         text = (
@@ -45,7 +45,7 @@ def _lines(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str)
             )
         )
     lines.append(_("5 What happened: {value}").format(value=text))
-    count = draft["files"]
+    count = draft.files
     lines.append(_.ngettext("6 Evidence: {count} file", "6 Evidence: {count} files", count).format(count=count))
     if a.get("identity") == "named":
         contact = _("name {name}, phone {phone}").format(
@@ -59,7 +59,7 @@ def _lines(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str)
     return lines
 
 
-def summary(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+def summary(draft: ReportDraft, office: OfficeConfig, _: Translate, lang: str) -> tuple[str, InlineKeyboardMarkup]:
     text = _("Please check your report:") + "\n\n" + "\n".join(_lines(draft, office, _, lang))
     text += "\n\n" + _("Tap a button to change a part, or submit.")
     edits = [
@@ -67,8 +67,7 @@ def summary(draft: dict[str, Any], office: OfficeConfig, _: Translate, lang: str
         (_("Change 4 where"), "village"), (_("Change 5 what happened"), "description"),
         (_("Change 6 evidence"), "evidence"), (_("Change 7 identity"), "identity"), (_("Change 8 updates"), "push"),
     ]  # fmt: skip
-    buttons = [InlineKeyboardButton(label, callback_data=f"tip:summary:edit:{group}") for label, group in edits]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([InlineKeyboardButton(_("✅ Submit the report"), callback_data="tip:summary:submit")])
-    rows.append([InlineKeyboardButton(_("✖ Cancel"), callback_data="tip:cancel")])
-    return text, InlineKeyboardMarkup(rows)
+    rows = in_rows([(label, TipButton(step="summary", value="edit", group=group)) for label, group in edits], 2)
+    rows.append([(_("✅ Submit the report"), TipButton(step="summary", value="submit"))])
+    rows.append([(_("✖ Cancel"), TipButton(step="cancel"))])
+    return text, keyboard(rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from telegram import Update
 
@@ -12,19 +11,22 @@ from core.parsing import normalize_phone, parse_count
 from core.tips import DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX, SITE_MAX
 from handlers.context import Context
 from handlers.erase import delete_read
+from handlers.forms.fields import phone_problem
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
-from handlers.report.flow import DRAFT, next_step, settle
+from handlers.report.flow import next_step, settle
 from handlers.report.questions import header, question
 from handlers.report.review import summary
+from handlers.state import ReportDraft, state_of
 
 END = -1  # ConversationHandler.END, without importing the handler machinery here
 #: Steps whose answer identifies the reporter: their message is deleted from the chat once read.
 IDENTITY_STEPS = ("id_name", "id_phone")
 
 
-def draft_of(context: Context) -> dict[str, Any] | None:
-    return context.chat_data.get(DRAFT)
+def draft_of(context: Context) -> ReportDraft | None:
+    """The draft of the report under way."""
+    return state_of(context, ReportDraft)
 
 
 Handler = Callable[[Update, Context], Awaitable[object]]
@@ -53,8 +55,8 @@ async def show(update: Update, context: Context, notice: str | None = None) -> s
     _ = context.tr
     office = context.services.office
     settle(draft, office)
-    step = draft["step"]
-    draft["updated"] = context.today.isoformat()  # housekeeping destroys drafts left for days
+    step = draft.step
+    draft.updated = context.today.isoformat()  # housekeeping destroys drafts left for days
     if step == "summary":
         text, markup = summary(draft, office, _, context.lang)
     else:
@@ -68,16 +70,16 @@ async def show(update: Update, context: Context, notice: str | None = None) -> s
 
 async def advance(update: Update, context: Context, notice: str | None = None) -> str:
     draft = draft_of(context)
-    draft["step"] = next_step(draft, context.services.office)
+    draft.step = next_step(draft, context.services.office)
     return await show(update, context, notice)
 
 
 # -- text --------------------------------------------------------------------------------------
 
 
-def _text_answer(step: str, text: str, draft: dict[str, Any], _: Translate) -> str | None:
+def _text_answer(step: str, text: str, draft: ReportDraft, _: Translate) -> str | None:
     """Record a typed answer; returns what is wrong with it, or None when it is recorded."""
-    answers = draft["answers"]
+    answers = draft.answers
     if not text:
         return _("The message is empty. Please type your answer.")
     if step == "acc_when":
@@ -110,7 +112,7 @@ def _text_answer(step: str, text: str, draft: dict[str, Any], _: Translate) -> s
     elif step == "id_phone":
         phone = normalize_phone(text)
         if phone is None:
-            return _("That does not look like a phone number. Please type digits only, for example 13812345678.")
+            return phone_problem(_)
         answers["phone"] = phone
     else:
         return _("Please choose with the buttons below.")
@@ -120,9 +122,9 @@ def _text_answer(step: str, text: str, draft: dict[str, Any], _: Translate) -> s
 @needs_draft
 async def on_text(update: Update, context: Context) -> object:
     draft = draft_of(context)
-    if draft["step"] in IDENTITY_STEPS:  # gone from the chat first, valid or not
+    if draft.step in IDENTITY_STEPS:  # gone from the chat first, valid or not
         await delete_read(update.message, "identity")
-    problem = _text_answer(draft["step"], update.message.text.strip(), draft, context.tr)
+    problem = _text_answer(draft.step, update.message.text.strip(), draft, context.tr)
     if problem:
         return await show(update, context, problem)
     return await advance(update, context)
@@ -135,11 +137,11 @@ async def on_text(update: Update, context: Context) -> object:
 async def on_location(update: Update, context: Context) -> object:
     draft = draft_of(context)
     _ = context.tr
-    if draft["step"] != "site":
+    if draft.step != "site":
         return await show(update, context, _("A location is only needed at step 4 (where). Please answer this step."))
     location = update.message.location
-    draft["answers"]["location"] = {"latitude": location.latitude, "longitude": location.longitude}
-    if draft["answers"].get("site"):
+    draft.answers["location"] = {"latitude": location.latitude, "longitude": location.longitude}
+    if draft.answers.get("site"):
         return await advance(update, context, _("Location received."))
     return await show(update, context)
 
@@ -156,8 +158,8 @@ async def on_voice(update: Update, context: Context) -> object:
 async def on_other(update: Update, context: Context) -> object:
     _ = context.tr
     draft = draft_of(context)
-    if draft["step"] in IDENTITY_STEPS:  # a photo of an ID card, a shared contact…: deleted too
+    if draft.step in IDENTITY_STEPS:  # a photo of an ID card, a shared contact…: deleted too
         await delete_read(update.message, "identity")
-    if draft["step"] in ("description", "site", "acc_when", *IDENTITY_STEPS):
+    if draft.step in ("description", "site", "acc_when", *IDENTITY_STEPS):
         return await show(update, context, _("Please type your answer as text."))
     return await show(update, context, _("Please answer this step with the buttons below."))

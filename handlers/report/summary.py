@@ -4,32 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from typing import Any
 
-import aiosqlite
 from pydantic import ValidationError
 from telegram import Update
 
 from core import receipts
-from core.casework import next_due
-from core.tips import AccidentDetails, Identity, Location, NewTip, ReporterType, Status, TipContent
+from core.tips import AccidentDetails, Identity, Location, NewTip, ReporterType, TipContent
 from handlers.context import Context
 from handlers.erase import with_written_down
 from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
 from handlers.office.alerts import alert_new_tip
 from handlers.outbox import send_now
-from handlers.report.flow import DRAFT
 from handlers.report.steps import END, draft_of, show
+from handlers.state import ReportDraft, drop_draft
+from services.reports import receipt_key
 from storage.outbox import Message
 
 log = logging.getLogger("tipline.tips")
 
 
-def draft_to_tip(draft: dict[str, Any]) -> NewTip:
+def draft_to_tip(draft: ReportDraft) -> NewTip:
     """The draft as a submission; ValidationError if something is missing or wrong."""
-    a = draft["answers"]
+    a = draft.answers
     accident = None
     if a.get("kind") == "concealed":
         accident = AccidentDetails(when=a.get("accident_when", ""), dead=a.get("dead"), injured=a.get("injured"))
@@ -53,11 +50,6 @@ def draft_to_tip(draft: dict[str, Any]) -> NewTip:
     )
 
 
-def receipt_key(number: str) -> str:
-    """The outbox's name for the receipt of tip `number`: queued once, delivered once."""
-    return f"receipt:{number}"
-
-
 def _receipt_text(context: Context, number: str, code: str) -> str:
     _ = context.tr
     return _(
@@ -76,47 +68,35 @@ async def submit(update: Update, context: Context) -> object:
     svc = context.services
     _ = context.tr
     chat_id = update.effective_chat.id
-    done = await svc.tips.number_for_draft(draft["token"])
+    done = await svc.tips.number_for_draft(draft.token)
     if done is not None:  # submitted before a crash, the conversation not yet ended
-        return await _submitted_before(update, context, done, draft.get("receipt"))
+        return await _submitted_before(update, context, done, draft.receipt)
     day = context.today
-    limit = svc.office.limits.tips_per_day
-    if await svc.limits.tips_today(chat_id, day) >= limit:
+    if (limit := await svc.reports.limit_reached(chat_id, day)) is not None:
         return await show(update, context, daily_limit_text(_, limit))
     try:
         tip = draft_to_tip(draft)
     except ValidationError:
         return await show(update, context, _("Something is missing. Please check each part and change what is empty."))
-    if "receipt" not in draft:
-        draft["receipt"] = receipts.new_code()
+    if draft.receipt is None:
+        draft.receipt = receipts.new_code()
         # The code is safe in the sealed chat state before the tip exists, so a crash after the commit
         # can still show it (see `done` above).
         context.application.mark_data_for_update_persistence(chat_ids=chat_id)
         await context.application.update_persistence()
-    receipt_hash = await asyncio.to_thread(receipts.hash_code, draft["receipt"])
+    receipt_hash = await asyncio.to_thread(receipts.hash_code, draft.receipt)
     markup = _receipt_markup(context).to_dict()
-    queued: list[int | None] = []
 
-    async def with_the_tip(conn: aiosqlite.Connection, number: str) -> None:
-        # The receipt is written with the tip: both, or neither. (The day's count is in memory only.)
-        receipt = Message(chat_id, _receipt_text(context, number, draft["receipt"]), markup, protect=True)
-        queued.append(await svc.outbox.add(conn, receipt_key(number), "receipt", receipt, time.time()))
+    def receipt(number: str) -> Message:  # written with the tip: both, or neither
+        return Message(chat_id, _receipt_text(context, number, draft.receipt), markup, protect=True)
 
-    number = await svc.tips.submit(
-        tip,
-        department=svc.office.route(tip.industry).code,
-        received_on=day,
-        accept_due=next_due(Status.RECEIVED, day, svc.office.deadlines),
-        receipt_hash=receipt_hash,
-        draft_token=draft["token"],
-        contact_chat_id=chat_id,
-        in_transaction=with_the_tip,
+    submitted = await svc.reports.submit(
+        tip, chat_id=chat_id, day=day, receipt_hash=receipt_hash, draft_token=draft.token, receipt=receipt
     )
-    svc.limits.count_tip(chat_id, day)
     log.info("a tip submitted")
-    context.chat_data.pop(DRAFT, None)
-    await send_now(context.application, queued[-1])  # never raises: if it fails, the outbox retries
-    await alert_new_tip(context.application, number)
+    drop_draft(context)
+    await send_now(context.application, submitted.receipt_row)  # never raises: if it fails, the outbox retries
+    await alert_new_tip(context.application, submitted.number)
     return END
 
 
@@ -124,7 +104,7 @@ async def _submitted_before(update: Update, context: Context, number: str, code:
     """Submit pressed again for a draft that became tip `number` before a crash: its receipt goes out
     if it has not yet (once), and is not repeated if it has."""
     queued = await context.services.outbox.status(receipt_key(number))
-    context.chat_data.pop(DRAFT, None)
+    drop_draft(context)
     _ = context.tr
     if queued is not None and queued[1] == "pending":
         if not await send_now(context.application, queued[0]):
@@ -163,9 +143,9 @@ def daily_limit_text(_: Translate, limit: int) -> str:
 
 async def cancel(update: Update, context: Context) -> object:
     """/cancel or ✖ at any step: the draft and its files are destroyed."""
-    draft = context.chat_data.pop(DRAFT, None)
+    draft = drop_draft(context)
     if draft is not None:
-        await context.services.drafts.discard(draft["token"])
+        await context.services.drafts.discard(draft.token)
     _ = context.tr
     await context.bot.send_message(
         update.effective_chat.id,
