@@ -99,15 +99,19 @@ class TipContent(_Model):
     description: Annotated[str, Field(min_length=DESCRIPTION_MIN, max_length=DESCRIPTION_MAX)]
 
 
-#: What normalize_phone gives: the digits, or a landline with its area code's dash (0531-12345678).
-PHONE_PATTERN = r"^(\+?[0-9]{5,15}|0[0-9]{2,3}-[0-9]{7,8})$"
+#: What core.parsing.normalize_phone gives: a mobile number, or a landline with its area code (the dash
+#: where it was typed) and perhaps an extension: 13800138000, 0730-5172110, 07305172110-801.
+PHONE_PATTERN = r"1[3-9][0-9]{9}|0(?:10|2[0-9]|[3-9][0-9]{2})-?[2-9][0-9]{6,7}(?:-[0-9]{1,6})?"
+#: What a record may hold: PHONE_PATTERN, or a number kept under the looser rule before it (5 to 15
+#: digits, perhaps a + in front; 0xx(x)-xxxxxxx(x)), so that those records still read.
+KEPT_PHONE_PATTERN = rf"^(?:{PHONE_PATTERN}|\+?[0-9]{{5,15}}|0[0-9]{{2,3}}-[0-9]{{7,8}})$"
 
 
 class Identity(_Model):
     """A real name and phone the reporter chose to leave: sealed under the identity key."""
 
     name: Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
-    phone: Annotated[str, Field(pattern=PHONE_PATTERN)]
+    phone: Annotated[str, Field(pattern=KEPT_PHONE_PATTERN)]
 
 
 class NewTip(_Model):

@@ -23,7 +23,7 @@ async def test_the_typed_name_and_phone_are_deleted_from_the_chat_once_read(star
         await reporter.send("张三")
         name_id = _sent_id(reporter)
         [again] = await reporter.send("不是电话")  # a wrong answer holds a person's words too
-        assert "不像电话号码" in again.text
+        assert "不是有效的电话号码" in again.text
         wrong_id = _sent_id(reporter)
         await reporter.send("13800138000")
         phone_id = _sent_id(reporter)

@@ -93,15 +93,15 @@ async def test_the_summary_of_one_file_in_english_has_no_chinese_punctuation(sta
 
 async def test_a_reporters_landline_keeps_its_dash(start_bot):
     async with start_bot() as sim:
-        receipt = await file_tip(sim.user(REPORTER), identity=("张三", "（0531）1234 5678"))
+        receipt = await file_tip(sim.user(REPORTER), identity=("张三", "（0531）8234 5678"))
         identity = await services_of(sim).tips.identity(receipt.number)
-    assert identity.phone == "0531-12345678"
+    assert identity.phone == "0531-82345678"
 
 
 def test_phone_numbers_as_written():
-    assert normalize_phone("0531-12345678") == "0531-12345678"
-    assert normalize_phone("０１０－１２３４５６７８") == "010-12345678"
-    assert normalize_phone("0531 12345678") == "053112345678"  # no dash typed: none invented
+    assert normalize_phone("0531-82345678") == "0531-82345678"
+    assert normalize_phone("０１０－８２３４５６７８") == "010-82345678"
+    assert normalize_phone("0531 82345678") == "053182345678"  # no dash typed: none invented
     assert normalize_phone("138-0000-0001") == normalize_phone("138 0000 0001") == "13800000001"
 
 

@@ -61,6 +61,14 @@ def value_text(item: Field, value: object, lang: str, _: Translate) -> str:
     return str(value)
 
 
+def phone_problem(_: Translate) -> str:
+    """The answer to a phone number that is not one (core.parsing.normalize_phone), wherever one is typed."""
+    return _(
+        "That is not a phone number. Please type a mobile number of 11 digits, like 13800138000, or a landline "
+        "with its area code, like 0730-5172110 (an extension after it: 0730-5172110-801)."
+    )
+
+
 async def check_typed(item: Field, text: str, context: Context, _: Translate) -> tuple[object, str | None]:
     text = text.strip()
     if item.kind == "money":
@@ -86,11 +94,7 @@ async def check_typed(item: Field, text: str, context: Context, _: Translate) ->
         return days, None
     if item.kind == "phone":
         phone = normalize_phone(text)
-        if phone is None or len(phone.lstrip("+")) < 7:
-            return None, _(
-                "That is not a phone number. Please type it with digits only, like 13800138000 or 0730-5172110."
-            )
-        return phone, None
+        return (phone, None) if phone is not None else (None, phone_problem(_))
     if item.kind == "qq":
         qq = parse_qq(text)
         if qq is None:
