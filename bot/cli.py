@@ -18,6 +18,7 @@ from bot.startup import StartupError
 from core.audit import GENESIS, NOTED_MIN
 from core.crypto import PURPOSES, KeyRing
 from core.roles import Role
+from services.audit import AuditTrail
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.keyring import save_ring
@@ -137,7 +138,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
         changed = await Vault(ring).rewrap_all(db)
         at = datetime.now(settings.tz)  # audited: which keys are new (ids, never key material) and how many moved
         detail = f"{','.join(new_ids)};rewrapped={changed}"
-        await AuditLog(db, Vault(ring)).record(actor=None, action="keys.rotate", at=at, detail=detail)
+        await AuditTrail(db, AuditLog(db, Vault(ring))).note(actor=None, action="keys.rotate", at=at, detail=detail)
         return changed
 
     changed = asyncio.run(startup.on_database(settings, ring, rewrap))

@@ -9,10 +9,12 @@ from bot.config import Settings
 from bot.startup import open_database
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from services.audit import AuditTrail
 from services.casework import CaseService
 from services.figures import FiguresService
 from services.notices import NoticeService
 from services.people import PeopleService
+from services.reports import ReportService
 from services.requests import RequestService
 from services.rewards import RewardService
 from storage.audit import AuditLog
@@ -49,6 +51,8 @@ class Services:
     updates: ProcessedUpdates
     staff: StaffRepository
     audit: AuditLog
+    trail: AuditTrail
+    reports: ReportService
     cases: CaseRecords
     casework: CaseService
     requests: RequestService
@@ -91,6 +95,8 @@ class Services:
             self.requests = RequestService(db, self.tips, self.audit, self.cases, RequestRecords(db, self.tips))
             self.reminders = SentReminders(db)
             self.outbox = Outbox(db, self.vault)
+            self.trail = AuditTrail(db, self.audit)
+            self.reports = ReportService(db, self.tips, self.outbox, self.limits, self.office)
             self.ledger = Ledger(db)
             self.rewards = RewardService(
                 db, self.tips, self.audit, self.cases, RewardRecords(db, self.vault, self.tips)
@@ -98,7 +104,7 @@ class Services:
             self.units = Units(db, self.staff, self.audit)
             self.people = PeopleService(db, self.staff, self.units, self.audit)
             self.submissions = Submissions(db)
-            self.figures = FiguresService(db, self.submissions, self.units, self.audit)
+            self.figures = FiguresService(db, self.submissions, self.units, self.audit, self.office.figures)
             self.notices = NoticeService(db, self.outbox, self.reminders)
             self.expiring = ExpiringMessages(db)
             self._db = db

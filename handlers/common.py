@@ -15,7 +15,9 @@ from core.office import OfficeConfig
 from services.casework import CaseService
 from services.figures import FiguresService
 from services.notices import NoticeService
+from services.audit import AuditTrail
 from services.people import PeopleService
+from services.reports import ReportService
 from services.requests import RequestService
 from services.rewards import RewardService
 from storage.audit import AuditLog
@@ -44,6 +46,8 @@ class AppServices(Protocol):
     updates: ProcessedUpdates
     staff: StaffRepository
     audit: AuditLog
+    trail: AuditTrail
+    reports: ReportService
     casework: CaseService
     requests: RequestService
     people: PeopleService

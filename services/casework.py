@@ -97,7 +97,7 @@ class CaseService:
         async with self._work() as uow:
             facets = await self._check(uow, number, "not_accept", at.date())
             notices = {number: await uow.tips.contact(number)}
-            await uow.tips.add_message_in(number, "office", "not_accepted", reason, at.date())
+            await uow.tips.add_message(number, "office", "not_accepted", reason, at.date())
             await self._move(uow, number, facets.status, Status.NOT_ACCEPTED, at.date())
             await uow.audit.append(actor=actor, action="tip.not_accept", at=at, tip=number, detail=reason)
         return notices
@@ -120,7 +120,7 @@ class CaseService:
             if earlier is None or not may_merge_into(later, earlier) or await uow.tips.merged_from(number):
                 raise CaseError(into)  # no chains: a tip others were merged into is not merged itself
             await uow.cases.set_merged_into(number, into)
-            await uow.tips.add_message_in(number, "office", "merged", into, at.date())
+            await uow.tips.add_message(number, "office", "merged", into, at.date())
             await self._move(uow, number, later.status, Status.MERGED, at.date())
             await uow.audit.append(actor=actor, action="tip.merge", at=at, tip=number, detail=into)
 
@@ -130,7 +130,7 @@ class CaseService:
         """A question relayed to the reporter; the answer comes back into the tip's dialogue."""
         async with self._work() as uow:
             await self._check(uow, number, "ask", at.date())
-            await uow.tips.add_message_in(number, "office", "question", question, at.date())
+            await uow.tips.add_message(number, "office", "question", question, at.date())
             await uow.audit.append(actor=actor, action="tip.ask", at=at, tip=number)
 
     # -- verification and reply ------------------------------------------------------------------
@@ -155,7 +155,7 @@ class CaseService:
             facets = await self._check(uow, number, "reply", at.date())
             merged = await uow.tips.merged_from(number)
             for each in (number, *merged):
-                await uow.tips.add_message_in(each, "office", "reply", reply.text(), at.date())
+                await uow.tips.add_message(each, "office", "reply", reply.text(), at.date())
             await self._move(uow, number, facets.status, Status.REPLIED, at.date())
             await uow.audit.append(actor=actor, action="tip.reply", at=at, tip=number)
             return {each: await uow.tips.contact(each) for each in (number, *merged)}
@@ -167,7 +167,7 @@ class CaseService:
         text = f"复查结论：{taxonomy.REVIEW_RESULT_BY_CODE[result].zh}\n复查意见：{opinion}"
         async with self._work() as uow:
             facets = await self._check(uow, number, "review", at.date())
-            await uow.tips.add_message_in(number, "office", "review", text, at.date())
+            await uow.tips.add_message(number, "office", "review", text, at.date())
             await uow.audit.append(actor=actor, action="tip.review", at=at, tip=number, detail=result)
             return await self._close(uow, facets, actor, at)
 
@@ -207,7 +207,7 @@ class CaseService:
             facets = await uow.tips.facets(number)
             if facets is None or facets.status != Status.REPLIED or facets.due_on is None or at.date() > facets.due_on:
                 raise CaseError("object")
-            await uow.tips.add_message_in(number, "reporter", "objection", text, at.date())
+            await uow.tips.add_message(number, "reporter", "objection", text, at.date())
             await self._move(uow, number, Status.REPLIED, Status.UNDER_REVIEW, at.date())
             await uow.audit.append(actor=None, action="tip.objection", at=at, tip=number)
 

@@ -75,7 +75,7 @@ class RequestService:
                 raise StaleAction(str(request_id))
             if extending:
                 await uow.records.set_due(req.number, facets.due_on + timedelta(days=req.days))
-                await uow.tips.add_message_in(req.number, "office", "extension", req.reason, at.date())
+                await uow.tips.add_message(req.number, "office", "extension", req.reason, at.date())
             await uow.audit.append(
                 actor=admin, action=f"{req.kind}.{'approve' if approve else 'refuse'}", at=at,
                 tip=req.number, detail=f"request={request_id};requester={req.requested_by}",

@@ -46,7 +46,8 @@ class AuditLog:
         tip: str | None = None,
         detail: str = "",
     ) -> None:
-        """Record one action, inside the caller's transaction: the action and its entry commit together."""
+        """Record one action, inside the caller's transaction: the action and its entry commit together
+        (an action that writes nothing else: services.audit.AuditTrail.note)."""
         async with conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1") as cur:
             last = await cur.fetchone()
         entry = AuditEntry(
@@ -63,11 +64,6 @@ class AuditLog:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (entry.id, entry.at, actor, action, tip, detail, prev, entry_hash(self._key, prev, entry)),
         )
-
-    async def record(self, **kwargs: object) -> None:
-        """`append` in a transaction of its own."""
-        async with self.db.transaction() as conn:
-            await self.append(conn, **kwargs)
 
     async def entries(self, tip: str | None = None) -> list[AuditEntry]:
         where, params = ("WHERE tip = ?", (tip,)) if tip else ("", ())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import date
 
 import aiosqlite
@@ -47,6 +46,7 @@ class TipRepository:
 
     async def submit(
         self,
+        conn: aiosqlite.Connection,
         tip: NewTip,
         *,
         department: str,
@@ -55,57 +55,50 @@ class TipRepository:
         receipt_hash: str,
         draft_token: str,
         contact_chat_id: int | None,
-        in_transaction: Callable[[aiosqlite.Connection, str], Awaitable[None]] | None = None,
     ) -> str:
-        """Write the tip, its first event, its files and receipt hash, all or nothing; returns its number.
-
-        `in_transaction(conn, number)` writes what must come with the tip, in the same transaction."""
-        async with self.db.transaction() as conn:
-            year = received_on.year
-            async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM tips WHERE year = ?", (year,)) as cur:
-                seq = int((await cur.fetchone())[0])
-            number = format_tip_number(year, seq)
-            dek_id, dek = await self.vault.new_key(conn, crypto.CONTENT)
-            identity = await self._seal_new(conn, crypto.IDENTITY, number, "identity", tip.identity)
-            contact = await self._seal_new(
-                conn, crypto.CONTACT, number, "contact", contact_chat_id if tip.wants_push else None
-            )
-            cur = await conn.execute(
-                "INSERT INTO tips (number, year, seq, kind, industry, village, department, involves_death, status,"
-                " received_on, accept_due, has_identity, wants_push, dek_id, content, identity_dek_id, identity,"
-                " contact_dek_id, contact, receipt_hash, draft_hash, due_on)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    number,
-                    year,
-                    seq,
-                    tip.kind,
-                    tip.industry,
-                    tip.village,
-                    department,
-                    int(tip.involves_death),
-                    Status.RECEIVED.value,
-                    received_on.isoformat(),
-                    accept_due.isoformat(),
-                    int(tip.identity is not None),
-                    int(tip.wants_push),
-                    dek_id,
-                    crypto.seal(
-                        dek, tip.content.model_dump_json().encode(), crypto.field_aad("tips", number, "content")
-                    ),
-                    *identity,
-                    *contact,
-                    receipt_hash,
-                    self.drafts.draft_hash(draft_token),
-                    accept_due.isoformat(),
-                ),
-            )
-            tip_id = int(cur.lastrowid)
-            await self._event(conn, tip_id, Status.RECEIVED, received_on)
-            for file in await self.drafts.take(conn, draft_token):
-                await self._store_file(conn, tip_id, number, dek, file, received_on)
-            if in_transaction is not None:
-                await in_transaction(conn, number)
+        """Write the tip, its first event, its files (moved from the draft) and receipt hash, in the
+        caller's transaction (services.reports.ReportService.submit, with the receipt); returns its number."""
+        year = received_on.year
+        async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM tips WHERE year = ?", (year,)) as cur:
+            seq = int((await cur.fetchone())[0])
+        number = format_tip_number(year, seq)
+        dek_id, dek = await self.vault.new_key(conn, crypto.CONTENT)
+        identity = await self._seal_new(conn, crypto.IDENTITY, number, "identity", tip.identity)
+        contact = await self._seal_new(
+            conn, crypto.CONTACT, number, "contact", contact_chat_id if tip.wants_push else None
+        )
+        cur = await conn.execute(
+            "INSERT INTO tips (number, year, seq, kind, industry, village, department, involves_death, status,"
+            " received_on, accept_due, has_identity, wants_push, dek_id, content, identity_dek_id, identity,"
+            " contact_dek_id, contact, receipt_hash, draft_hash, due_on)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                number,
+                year,
+                seq,
+                tip.kind,
+                tip.industry,
+                tip.village,
+                department,
+                int(tip.involves_death),
+                Status.RECEIVED.value,
+                received_on.isoformat(),
+                accept_due.isoformat(),
+                int(tip.identity is not None),
+                int(tip.wants_push),
+                dek_id,
+                crypto.seal(dek, tip.content.model_dump_json().encode(), crypto.field_aad("tips", number, "content")),
+                *identity,
+                *contact,
+                receipt_hash,
+                self.drafts.draft_hash(draft_token),
+                accept_due.isoformat(),
+            ),
+        )
+        tip_id = int(cur.lastrowid)
+        await self._event(conn, tip_id, Status.RECEIVED, received_on)
+        for file in await self.drafts.take(conn, draft_token):
+            await self._store_file(conn, tip_id, number, dek, file, received_on)
         return number
 
     async def _seal_new(
@@ -257,11 +250,7 @@ class TipRepository:
 
     # -- changes -------------------------------------------------------------------------------
 
-    async def add_message(self, number: str, sender: str, kind: str, text: str, on: date) -> None:
-        async with self.db.transaction() as conn:
-            await self.add_message_in(conn, number, sender, kind, text, on)
-
-    async def add_message_in(
+    async def add_message(
         self, conn: aiosqlite.Connection, number: str, sender: str, kind: str, text: str, on: date
     ) -> None:
         """One entry of the dialogue, sealed under the tip's key, inside the caller's transaction."""

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import cli
+from services.audit import AuditTrail
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.vault import Vault
@@ -16,9 +17,9 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 async def _log_five(settings, ring) -> None:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = await Database.open(settings.data_dir / "tipline.sqlite3")
-    log = AuditLog(db, Vault(ring))
+    trail = AuditTrail(db, AuditLog(db, Vault(ring)))
     for i in range(5):
-        await log.record(actor=1000 + i, action="tip.view", at=NOW, tip=f"JB2026-00000{i}", detail="content")
+        await trail.note(actor=1000 + i, action="tip.view", at=NOW, tip=f"JB2026-00000{i}", detail="content")
     await db.close()
 
 

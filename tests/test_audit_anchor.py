@@ -14,6 +14,7 @@ from bot import cli
 from core.audit import AuditEntry, entry_hash
 from core.tips import Status
 from handlers.office.anchor import send_audit_head
+from services.audit import AuditTrail
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.keyring import load_ring
@@ -122,9 +123,9 @@ async def test_keys_rotate_is_audited_without_key_material(env, capsys):
 async def _append(settings, ring, count: int) -> None:
     db = await Database.open(settings.data_dir / "tipline.sqlite3")
     try:
-        log = AuditLog(db, Vault(ring))
+        trail = AuditTrail(db, AuditLog(db, Vault(ring)))
         for _ in range(count):
-            await log.record(actor=ADMIN, action="tip.view", at=LATER, tip="JB2026-000001")
+            await trail.note(actor=ADMIN, action="tip.view", at=LATER, tip="JB2026-000001")
     finally:
         await db.close()
 

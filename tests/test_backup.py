@@ -20,6 +20,7 @@ from core.crypto import KeyRing
 from core.media import strip_image_metadata
 from core.tips import Status
 from handlers.notify import notify_reporter
+from services.audit import AuditTrail
 from storage.audit import AuditLog
 from storage.drafts import DraftFiles
 from storage.keyring import save_ring
@@ -160,7 +161,7 @@ async def test_a_copy_holds_a_transaction_whole_or_not_at_all(settings, ring, mo
 
     try:
         for i in range(30):  # some pages to copy
-            await audit.record(actor=None, action="filler", at=now, detail=f"{i}:" + "x" * 2000)
+            await AuditTrail(db, audit).note(actor=None, action="filler", at=now, detail=f"{i}:" + "x" * 2000)
         task = asyncio.create_task(writer())
         await opened.wait()  # the snapshot is taken with the writer mid-transaction
         await asyncio.to_thread(backup_cli.make_backup, db.path, tmp_path / "during.sqlite3", progress=commit_midway)
@@ -356,7 +357,7 @@ async def test_a_copy_with_a_broken_audit_chain_is_restored_and_flagged(
     copy = tmp_path / "copy.sqlite3"
     async with start_bot() as sim:
         services = services_of(sim)
-        await services.audit.record(actor=None, action="test.entry", at=services.clock(), detail="detail-ABCDEFGH")
+        await services.trail.note(actor=None, action="test.entry", at=services.clock(), detail="detail-ABCDEFGH")
     _configure(monkeypatch, settings.data_dir, settings.keyring_path)
     assert await _cli("backup", str(copy)) == 0
     _replace_bytes(copy, b"detail-ABCDEFGH", b"detail-ABCDEFGX")  # an edit the triggers would have refused

@@ -92,8 +92,8 @@ async def test_the_card_names_every_dialogue_entry_in_words(start_bot):
         await work_to(sim, first, Status.ACCEPTED)
         at = services.clock()
         await services.casework.ask(first, EMERGENCY, "储罐在哪个位置？", at)
-        await services.tips.add_message(first, "reporter", "answer", "在东北角。", at.date())
-        await services.tips.add_message(first, "reporter", "message", "还有一处隐患。", at.date())
+        assert await services.reports.write(first, "在东北角。", at.date()) == "answer"
+        assert await services.reports.write(first, "还有一处隐患。", at.date()) == "message"
         await services.casework.merge(second, INTAKE, first, at)
         _, card = await open_card(sim, EMERGENCY, first)
         assert "办理单位向举报人提问：储罐在哪个位置？" in card.text

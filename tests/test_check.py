@@ -95,7 +95,8 @@ async def test_messages_answers_and_evidence_reach_the_office(start_bot):
         [view] = await user.tap("check:refresh")
         assert "您的留言" in view.text and "储罐今天又在漏" in view.text
 
-        await tips.add_message(receipt.number, "office", "question", "储罐在厂区哪个位置？", today)
+        async with services_of(sim).db.unit_of_work(tips=tips) as uow:
+            await uow.tips.add_message(receipt.number, "office", "question", "储罐在厂区哪个位置？", today)
         [view] = await user.tap("check:refresh")
         assert "办理人员的提问" in view.text and "✉ 回答办理人员的提问" in view.labels
         await user.tap("check:write")

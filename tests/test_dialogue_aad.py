@@ -40,7 +40,7 @@ async def test_a_relabelled_message_fails_to_open(start_bot, settings, relabel):
     async with start_bot() as sim:
         receipt = await file_tip(sim.user(REPORTER))
         tips = services_of(sim).tips
-        await tips.add_message(receipt.number, "reporter", "message", WORDS, DAY)
+        assert await services_of(sim).reports.write(receipt.number, WORDS, DAY) == "message"
         [message] = await tips.messages(receipt.number)
         assert (message.sender, message.text) == ("reporter", WORDS)
         _sql(settings, f"UPDATE tip_messages SET {relabel}")  # noqa: S608 - the test's own SQL
@@ -52,7 +52,7 @@ async def test_the_office_never_sees_a_relabelled_message_as_its_own(start_bot, 
     async with start_bot(raise_errors=False) as sim:
         await add_staff(sim)
         receipt = await file_tip(sim.user(REPORTER))
-        await services_of(sim).tips.add_message(receipt.number, "reporter", "message", WORDS, DAY)
+        await services_of(sim).reports.write(receipt.number, WORDS, DAY)
         _sql(settings, "UPDATE tip_messages SET sender = 'office'")
         user = sim.user(ADMIN)
         await user.send("/inbox")

@@ -126,7 +126,8 @@ async def test_the_check_view_puts_a_full_width_colon_after_who_wrote(start_bot)
         user = sim.user(REPORTER)
         receipt = await file_tip(user)
         services = services_of(sim)
-        await services.tips.add_message(receipt.number, "office", "question", "储罐在哪？", services.clock().date())
+        async with services.db.unit_of_work(tips=services.tips) as uow:
+            await uow.tips.add_message(receipt.number, "office", "question", "储罐在哪？", services.clock().date())
         [view] = await check(user, receipt)
         assert "办理人员的提问：\n储罐在哪？" in view.text and "提问:" not in view.text
 

@@ -89,7 +89,7 @@ async def monthly_command(update: Update, context: Context, member: StaffMember)
         return
     with tempfile.TemporaryDirectory() as folder:
         files = await write_monthly(svc.units, svc.submissions, svc.office, period, Path(folder), at.date(), lang)
-        await svc.audit.record(actor=member.user_id, action="figures.table", at=at, detail=period)
+        await svc.trail.note(actor=member.user_id, action="figures.table", at=at, detail=period)
         await update.effective_message.reply_text(_summary(files, period, lang, _), reply_markup=_lock_button(
             member, period, await svc.submissions.locked(period), _))  # fmt: skip
         for path in (files.xlsx, files.csv):

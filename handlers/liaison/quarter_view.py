@@ -11,7 +11,7 @@ from core.periods import current_quarter, parse_quarter, quarter_label
 from core.roles import Role, StaffMember
 from handlers.context import Context
 from handlers.files import staff_file
-from handlers.i18n import join
+from handlers.i18n import join, sentences
 from handlers.office.access import staff_only
 
 log = logging.getLogger("tipline.quarter")
@@ -35,9 +35,9 @@ async def quarter_command(update: Update, context: Context, member: StaffMember)
                         "{quarter}: {sent} of {units} units have sent their summary.", len(units)).format(
         quarter=label, sent=len(units) - len(missing), units=len(units))]  # fmt: skip
     if missing:
-        lines.append(_("Missing:") + ("" if lang == "zh" else " ") + join(missing, lang))
+        lines.append(sentences([_("Missing:"), join(missing, lang)], lang))
     await update.effective_message.reply_text("\n".join(lines))
-    await svc.audit.record(actor=member.user_id, action="quarter.read", at=context.now, detail=period)
+    await svc.trail.note(actor=member.user_id, action="quarter.read", at=context.now, detail=period)
     for unit in units:
         report = reports.get(unit.id)
         if report is None:

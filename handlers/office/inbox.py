@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 
 from core.parsing import parse_tip_number
 from core.roles import StaffMember
-from core.tips import Status, TipFacets, status_name
+from core.tips import Status, TipFacets
+from handlers.callbacks import CaseButton, InboxButton, button_expired, in_rows, keyboard
 from handlers.context import Context
 from handlers.files import staff_copy
 from handlers.office import sensitive
@@ -22,14 +23,6 @@ PAGE = 8
 _STATUSES = ("-", Status.RECEIVED, Status.ACCEPTED, Status.VERIFIED, Status.REPLIED, Status.UNDER_REVIEW)
 
 
-def _filters(data: str) -> tuple[str, str, str, int] | None:
-    """inbox:<status>:<due>:<department>:<page>, '-' for none; None if malformed."""
-    parts = data.split(":")
-    if len(parts) != 5 or not parts[4].isdigit():
-        return None
-    return parts[1], parts[2], parts[3], int(parts[4])
-
-
 async def _show(
     update: Update, context: Context, member: StaffMember, status: str, due: str, dep: str, page: int
 ) -> None:
@@ -40,7 +33,7 @@ async def _show(
     valid_statuses = {s.value for s in Status} | {"-"}
     valid_deps = {d.code for d in office.departments} | {"-"}
     if status not in valid_statuses or due not in ("-", "overdue", "week") or dep not in valid_deps:
-        await update.effective_message.reply_text(_("This button is no longer valid."))
+        await update.effective_message.reply_text(await button_expired(update, context))
         return
     departments = None if member.sees_all_tips() else member.departments
     if dep != "-":
@@ -54,36 +47,31 @@ async def _show(
     lines = [_.ngettext("Inbox: {total} report", "Inbox: {total} reports", total).format(total=total)]
     lines += [inbox_line(t, office, lang, day, _) for t in tips] or [_("Nothing here.")]
 
-    def link(s: str = status, d: str = due, p: str = dep, n: int = 0) -> str:
-        return f"inbox:{s}:{d}:{p}:{n}"
+    def link(s: str = status, d: str = due, p: str = dep, n: int = 0) -> InboxButton:
+        return InboxButton(status=s, due=d, department=p, page=n)
 
-    rows = [[InlineKeyboardButton(t.number, callback_data=f"case:open:{t.number}")] for t in tips]
+    rows = [[(t.number, CaseButton(action="open", number=t.number))] for t in tips]
     rows.append([
-        InlineKeyboardButton(("• " if status == s else "") + (_("All") if s == "-" else status_name(s, lang)),
-                             callback_data=link(s=str(s)))
+        (("• " if status == s else "") + (_("All") if s == "-" else Status(s).label(lang)), link(s=str(s)))
         for s in _STATUSES
     ][:3])  # fmt: skip
+    rows.append([(("• " if status == s else "") + Status(s).label(lang), link(s=str(s))) for s in _STATUSES[3:]])
     rows.append([
-        InlineKeyboardButton(("• " if status == s else "") + status_name(s, lang), callback_data=link(s=str(s)))
-        for s in _STATUSES[3:]
-    ])  # fmt: skip
-    rows.append([
-        InlineKeyboardButton(("• " if due == "overdue" else "") + _("Overdue"), callback_data=link(d="overdue")),
-        InlineKeyboardButton(("• " if due == "week" else "") + _("Due this week"), callback_data=link(d="week")),
-        InlineKeyboardButton(("• " if due == "-" else "") + _("Any date"), callback_data=link(d="-")),
+        (("• " if due == "overdue" else "") + _("Overdue"), link(d="overdue")),
+        (("• " if due == "week" else "") + _("Due this week"), link(d="week")),
+        (("• " if due == "-" else "") + _("Any date"), link(d="-")),
     ])  # fmt: skip
     if member.sees_all_tips():
         deps = [("-", _("All departments"))] + [(d.code, d.label(lang)) for d in office.departments]
-        buttons = [InlineKeyboardButton(("• " if dep == c else "") + n, callback_data=link(p=c)) for c, n in deps]
-        rows += [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+        rows += in_rows([(("• " if dep == c else "") + n, link(p=c)) for c, n in deps], 3)
     paging = []
     if page > 0:
-        paging.append(InlineKeyboardButton(_("◀ Newer"), callback_data=link(n=page - 1)))
+        paging.append((_("◀ Newer"), link(n=page - 1)))
     if (page + 1) * PAGE < total:
-        paging.append(InlineKeyboardButton(_("Older ▶"), callback_data=link(n=page + 1)))
+        paging.append((_("Older ▶"), link(n=page + 1)))
     if paging:
         rows.append(paging)
-    await update.effective_message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+    await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard(rows))
 
 
 @staff_only()
@@ -93,13 +81,12 @@ async def inbox(update: Update, context: Context, member: StaffMember) -> None:
 
 @staff_only()
 async def inbox_button(update: Update, context: Context, member: StaffMember) -> None:
-    await update.callback_query.answer()
-    filters = _filters(update.callback_query.data)
-    if filters is None:
-        _ = context.tr
-        await update.effective_message.reply_text(_("This button is no longer valid."))
+    button = InboxButton.parse(update.callback_query.data)
+    if button is None:
+        await update.effective_message.reply_text(await button_expired(update, context))
         return
-    await _show(update, context, member, *filters)
+    await update.callback_query.answer()
+    await _show(update, context, member, button.status, button.due, button.department, button.page)
 
 
 async def _may_see(update: Update, context: Context, member: StaffMember, facets: TipFacets | None) -> bool:
@@ -120,7 +107,7 @@ async def open_card(update: Update, context: Context, member: StaffMember, numbe
     facets = await svc.tips.facets(number)
     if not await _may_see(update, context, member, facets):
         return
-    await svc.audit.record(actor=member.user_id, action="tip.view", at=context.now, tip=number)
+    await svc.trail.note(actor=member.user_id, action="tip.view", at=context.now, tip=number)
     log.info("tip %s opened by staff", number)
     text = card_text(
         facets, await svc.tips.content(number), await svc.tips.events(number), await svc.tips.messages(number),
@@ -129,9 +116,9 @@ async def open_card(update: Update, context: Context, member: StaffMember, numbe
         alias=pseudonym(svc.vault.ring, number), lang=context.lang, _=_,
     )  # fmt: skip
     rows = await action_rows(context, facets, member)
-    rows += [[InlineKeyboardButton(_("📎 Evidence files"), callback_data=f"case:files:{number}")],
-             [InlineKeyboardButton(_("Refresh"), callback_data=f"case:open:{number}")]]  # fmt: skip
-    await sensitive.send_text(context.application, update.effective_chat.id, text, InlineKeyboardMarkup(rows))
+    rows += [[(_("📎 Evidence files"), CaseButton(action="files", number=number))],
+             [(_("Refresh"), CaseButton(action="open", number=number))]]  # fmt: skip
+    await sensitive.send_text(context.application, update.effective_chat.id, text, keyboard(rows))
 
 
 async def send_files(update: Update, context: Context, member: StaffMember, number: str) -> bool:
@@ -140,7 +127,7 @@ async def send_files(update: Update, context: Context, member: StaffMember, numb
     if not await _may_see(update, context, member, await svc.tips.facets(number)):
         return False
     files = await svc.tips.files(number)
-    await svc.audit.record(
+    await svc.trail.note(
         actor=member.user_id, action="tip.files", at=context.now, tip=number, detail=str(len(files))
     )
     _ = context.tr
@@ -156,25 +143,19 @@ async def send_files(update: Update, context: Context, member: StaffMember, numb
 @staff_only()
 async def case_button(update: Update, context: Context, member: StaffMember) -> None:
     """case:<action>[:<arg>]:<number>, or case:ok:… to confirm an action that cannot be undone."""
-    await update.callback_query.answer()
-    parts = update.callback_query.data.split(":")
-    confirmed = len(parts) > 2 and parts[1] == "ok"
-    if confirmed:
-        parts = [parts[0], *parts[2:]]
-    number = parse_tip_number(parts[-1]) if len(parts) in (3, 4) else None
-    if number is None or (confirmed and parts[1] not in CONFIRMED):
-        _ = context.tr
-        await update.effective_message.reply_text(_("This button is no longer valid."))
+    button = CaseButton.parse(update.callback_query.data)
+    if button is None or (button.ok and button.action not in CONFIRMED):
+        await update.effective_message.reply_text(await button_expired(update, context))
         return
-    if parts[1] == "open":
+    await update.callback_query.answer()
+    number = button.number
+    if button.action == "open":
         await open_card(update, context, member, number)
-    elif parts[1] == "files":
+    elif button.action == "files":
         if await send_files(update, context, member, number):
             await open_card(update, context, member, number)  # the card again, with its next actions
-    else:
-        arg = parts[2] if len(parts) == 4 else ""
-        if await act(update, context, member, parts[1], arg, number, confirmed=confirmed):
-            await open_card(update, context, member, number)
+    elif await act(update, context, member, button.action, button.arg, number, confirmed=button.ok):
+        await open_card(update, context, member, number)
 
 
 async def open_from_link(update: Update, context: Context, payload: str) -> bool:

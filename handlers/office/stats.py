@@ -15,9 +15,10 @@ from core import taxonomy
 from core.charts import CjkFontMissing, Panel, bar_panels
 from core.money import format_yuan
 from core.office import OfficeConfig
+from core.periods import short_month
 from core.roles import Role, StaffMember
 from core.stats import Summary, summarize
-from core.tips import Status, status_name
+from core.tips import Status
 from handlers.context import Context
 from handlers.i18n import Translate, colon
 from handlers.office.access import staff_only
@@ -40,7 +41,7 @@ def _labels(summary: Summary, office: OfficeConfig, lang: str, _: Translate) -> 
         return [(name, counter[code]) for code, name in names if counter[code]]
 
     return {
-        "status": ordered(summary.by_status, [(s, status_name(s, lang)) for s in Status]),
+        "status": ordered(summary.by_status, [(s, s.label(lang)) for s in Status]),
         "kind": ordered(summary.by_kind, [(t.code, t.label(lang)) for t in taxonomy.KINDS]),
         "industry": ordered(summary.by_industry, [(t.code, t.label(lang)) for t in taxonomy.INDUSTRIES]),
         "department": ordered(summary.by_department, [(d.code, d.label(lang)) for d in office.departments]),
@@ -57,9 +58,7 @@ def stats_text(summary: Summary, year: int, today: date, office: OfficeConfig, l
     for key, title in titles.items():
         if groups[key]:
             lines.append(title + colon(lang) + " · ".join(f"{name} {count}" for name, count in groups[key]))
-    months = " · ".join(f"{int(m[5:])}月 {summary.by_month.get(m, 0)}" if lang == "zh"
-                        else f"{date(year, int(m[5:]), 1):%b} {summary.by_month.get(m, 0)}"
-                        for m in _months(year, today))  # fmt: skip
+    months = " · ".join(f"{short_month(int(m[5:]), lang)} {summary.by_month.get(m, 0)}" for m in _months(year, today))
     lines.append(_("By month: {months}").format(months=months))
     rate = summary.verified_rate
     lines.append(
@@ -117,7 +116,7 @@ async def stats(update: Update, context: Context, member: StaffMember) -> None:
     first, last = date(year, 1, 1), date(year, 12, 31)
     records = await svc.ledger.records(first, last)
     summary = summarize(records, at.date(), await svc.rewards.touching(first, last), year)
-    await svc.audit.record(actor=member.user_id, action="stats.view", at=at, detail=str(year))
+    await svc.trail.note(actor=member.user_id, action="stats.view", at=at, detail=str(year))
     await update.effective_message.reply_text(stats_text(summary, year, at.date(), svc.office, lang, _))
     if not summary.total:
         return

@@ -1,0 +1,83 @@
+"""The reporter's own use cases: submitting a tip (with its receipt), and writing to the office about it.
+
+Submitting is one unit of work: the tip's number, the tip, its first event, its files moved from the
+draft and its receipt in the outbox commit together or not at all (a crash leaves both or neither).
+The receipt's text is the caller's (the handler renders it in the reporter's language; it names the
+number, known only inside the unit); the day's count of tips is in memory only, counted after the commit.
+The reporter's objection and withdrawal are case actions (services.casework).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from core.casework import next_due
+from core.office import OfficeConfig
+from core.tips import NewTip, Status, open_question
+from storage.db import Database
+from storage.limits import Limits
+from storage.outbox import Message, Outbox
+from storage.tips import TipRepository
+
+
+def receipt_key(number: str) -> str:
+    """The outbox's name for the receipt of tip `number`: queued once, delivered once."""
+    return f"receipt:{number}"
+
+
+@dataclass(frozen=True)
+class Submitted:
+    number: str
+    #: The receipt's outbox row, to hand to Telegram at once (the outbox retries if that fails).
+    receipt_row: int | None
+
+
+class ReportService:
+    def __init__(self, db: Database, tips: TipRepository, outbox: Outbox, limits: Limits, office: OfficeConfig):
+        self.db = db
+        self.tips = tips
+        self.outbox = outbox
+        self.limits = limits
+        self.office = office
+
+    async def limit_reached(self, chat_id: int, day: date) -> int | None:
+        """The office's tips-a-day limit, if this chat has filed that many today; None if it may file."""
+        limit = self.office.limits.tips_per_day
+        return limit if await self.limits.tips_today(chat_id, day) >= limit else None
+
+    async def submit(
+        self,
+        tip: NewTip,
+        *,
+        chat_id: int,
+        day: date,
+        receipt_hash: str,
+        draft_token: str,
+        receipt: Callable[[str], Message],
+    ) -> Submitted:
+        """Store the tip (routed to its department, due for acceptance by the office's deadline) and
+        queue its receipt, `receipt(number)`, in one unit of work; then count it for the chat's day."""
+        async with self.db.unit_of_work(tips=self.tips, outbox=self.outbox) as uow:
+            number = await uow.tips.submit(
+                tip,
+                department=self.office.route(tip.industry).code,
+                received_on=day,
+                accept_due=next_due(Status.RECEIVED, day, self.office.deadlines),
+                receipt_hash=receipt_hash,
+                draft_token=draft_token,
+                contact_chat_id=chat_id,
+            )
+            row = await uow.outbox.add(receipt_key(number), "receipt", receipt(number), time.time())
+        self.limits.count_tip(chat_id, day)
+        return Submitted(number, row)
+
+    async def write(self, number: str, text: str, on: date) -> str:
+        """The reporter writes to the office about their tip: an answer if the office's question is
+        open, a message otherwise (which it was is returned), sealed in the tip's dialogue."""
+        async with self.db.unit_of_work(tips=self.tips) as uow:
+            kind = "answer" if open_question(await uow.tips.messages(number)) else "message"
+            await uow.tips.add_message(number, "reporter", kind, text, on)
+        return kind
