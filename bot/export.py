@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from bot import startup
 from bot.fonts import find_cjk_fonts
+from bot.services import Services
 from core import rewards
 from core.office import OfficeConfig
 from core.periods import parse_month
@@ -23,14 +26,6 @@ from core.sheets import csv_bytes, xlsx_bytes
 from core.stats import ledger_headers, ledger_row
 from core.taxonomy import Term
 from handlers.liaison.monthly import MonthlyFiles, write_monthly
-from storage.audit import AuditLog
-from storage.db import Database
-from storage.figures import Submissions
-from storage.ledger import Ledger
-from storage.liaisons import Units
-from storage.rewards import rewards_touching
-from storage.staff import StaffRepository
-from storage.vault import Vault
 
 
 def _day(text: str) -> date:
@@ -45,6 +40,7 @@ _WHAT = {
     "tips": ("tips", Term("tips", "举报台账", "tip ledger"), "tips"),
     "rewards": ("rewards", Term("rewards", "奖励台账", "reward ledger"), "rewards"),
 }
+T = TypeVar("T")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -92,17 +88,13 @@ def cmd_export_monthly(args: argparse.Namespace) -> int:
     office = startup.load_office_config(settings)
     find_cjk_fonts()  # the month's chart
 
-    async def export(db: Database) -> MonthlyFiles:
-        vault = Vault(ring)
-        audit = AuditLog(db, vault)
+    async def export(svc: Services) -> MonthlyFiles:
         made = datetime.now(settings.tz)
-        units = Units(db, StaffRepository(db, vault), audit)
-        submissions = Submissions(db)
-        files = await write_monthly(units, submissions, office, args.period, args.out, made.date(), args.lang)
-        await audit.record(actor=None, action="export.monthly", at=made, detail=args.period)
+        files = await write_monthly(svc.units, svc.submissions, office, args.period, args.out, made.date(), args.lang)
+        await svc.trail.note(actor=None, action="export.monthly", at=made, detail=args.period)
         return files
 
-    files = asyncio.run(startup.on_database(settings, ring, export))
+    files = asyncio.run(_on_services(Services(settings, office, ring), export))
     written = ", ".join(str(p) for p in (files.xlsx, files.csv, files.png) if p is not None)
     print(f"Wrote {written}: {files.units - len(files.missing)} of {files.units} units reported.")
     if files.missing:
@@ -114,11 +106,21 @@ def cmd_export_monthly(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _rows(db: Database, args: argparse.Namespace, office: OfficeConfig) -> tuple[list[str], list[list]]:
+async def _on_services(svc: Services, work: Callable[[Services], Awaitable[T]]) -> T:
+    """Run `work` on the services the bot itself uses (opened on the database, migrated, checked against
+    the ring), then close them: the exports read what /stats and /monthly read, the same way."""
+    await svc.start()
+    try:
+        return await work(svc)
+    finally:
+        await svc.stop()
+
+
+async def _rows(svc: Services, args: argparse.Namespace, office: OfficeConfig) -> tuple[list[str], list[list]]:
     if args.what == "tips":
-        records = await Ledger(db).records(args.first, args.last)
+        records = await svc.ledger.records(args.first, args.last)
         return ledger_headers(args.lang), [ledger_row(r, office, args.lang) for r in records]
-    touched = await rewards_touching(db, args.first, args.last)
+    touched = await svc.rewards.touching(args.first, args.last)
     return rewards.ledger_headers(args.lang), [rewards.ledger_row(r, args.lang) for r in touched]
 
 
@@ -135,8 +137,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     stem_name, ledger, noun = _WHAT[args.what]
     stem = args.out / f"{stem_name}-{args.first}-{args.last}-{args.lang}"
 
-    async def export(db: Database) -> int:
-        headers, rows = await _rows(db, args, office)
+    async def export(svc: Services) -> int:
+        headers, rows = await _rows(svc, args, office)
         unit = office.unit(args.lang) or office.label(args.lang)  # the formal name, else just the office's
         title = Term("title", f"{unit}{ledger.zh}", f"{ledger.en.capitalize()}: {unit}").label(args.lang)
         made = datetime.now(settings.tz)
@@ -146,11 +148,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         book = xlsx_bytes(title=title, subtitle=subtitle, headers=headers, rows=rows, sheet=sheet)
         stem.with_suffix(".xlsx").write_bytes(book)
         stem.with_suffix(".csv").write_bytes(csv_bytes(headers, rows))
-        await AuditLog(db, Vault(ring)).record(
+        await svc.trail.note(
             actor=None, action=f"export.{args.what}", at=made, detail=f"{args.first}..{args.last};rows={len(rows)}"
         )
         return len(rows)
 
-    count = asyncio.run(startup.on_database(settings, ring, export))
+    count = asyncio.run(_on_services(Services(settings, office, ring), export))
     print(f"Wrote {count} {noun} to {stem}.xlsx and {stem}.csv")
     return 0

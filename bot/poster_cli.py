@@ -15,7 +15,7 @@ from core import links
 from core.charts import CjkFontMissing
 from core.office import OfficeConfig
 from core.poster import PosterText, render, reward_sentence
-from core.taxonomy import INDUSTRY_BY_CODE
+from core.taxonomy import INDUSTRY_BY_CODE, Term
 from handlers.i18n import translator
 
 
@@ -36,8 +36,8 @@ def poster_text(
     place = next((v.label(lang) for v in office.villages if v.code == village), None)
     scope = None
     if industry:
-        name = INDUSTRY_BY_CODE[industry].label(lang)
-        name = name if lang == "zh" else name[0].lower() + name[1:]  # in the middle of a sentence
+        term = INDUSTRY_BY_CODE[industry]
+        name = Term(term.code, term.zh, term.en[0].lower() + term.en[1:]).label(lang)  # in mid-sentence
         scope = _("For reports on {industry}").format(industry=name)
     subtitle = _("Seen a safety hazard? Scan to report it.")
     return PosterText(

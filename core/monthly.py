@@ -38,8 +38,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core.charts import Panel, bar_panels
 from core.figures import YUAN_PER_WAN, Column, Template, format_value, ratio, year_to_date
-from core.periods import parse_month, year_months
+from core.periods import parse_month, short_month, year_months
 from core.sheets import Cell, csv_bytes, print_setup, safe_cell
+from core.taxonomy import LIST_SEPARATOR, Term, chinese
 
 HEADER_ROWS = 4  # title, office and date, then the two-level header
 FIRST_COLUMN = 3  # the template's columns start after 单位 and 项目
@@ -69,7 +70,6 @@ _WORDS = {
     },
 }  # fmt: skip
 
-_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NAMES_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -132,7 +132,7 @@ def note(units: Sequence[UnitFigures], lang: str) -> str:
     missing = [u.unit for u in units if u.month is None]
     if not missing:
         return words["note_all"].format(units=len(units))
-    names = ("、" if lang == "zh" else ", ").join(missing)
+    names = LIST_SEPARATOR.label(lang).join(missing)
     return words["note"].format(sent=len(units) - len(missing), units=len(units), names=names)
 
 
@@ -159,7 +159,7 @@ def cell(template: Template, column: Column, values: dict[str, int] | None) -> C
 def header(column: Column, lang: str) -> str:
     """A column's header: its name and unit, 监管企业总数（家）; in English with an English unit in
     ASCII brackets, or none: Enterprises supervised (businesses)."""
-    if lang == "zh":
+    if chinese(lang):  # the paper form's layout
         return column.bracketed()
     unit = column.unit_label(lang)
     return f"{column.label(lang)} ({unit})" if unit else column.label(lang)
@@ -175,18 +175,19 @@ def parse_period(period: str) -> tuple[int, int]:
 
 def title(template: Template, period: str, lang: str) -> str:
     year, month = parse_period(period)
-    if lang == "zh":
+    if chinese(lang):  # the paper form's title: the month first
         return f"{year}年{month}月{template.title}"
     return f"{template.heading(lang)}, {_MONTH_NAMES_EN[month - 1]} {year}"
 
 
 def form_date(day: date, lang: str) -> str:
     """A date on a form, as the paper writes it: 2026年3月1日 (no leading zeros); in English ISO."""
-    return f"{day.year}年{day.month}月{day.day}日" if lang == "zh" else day.isoformat()
+    return f"{day.year}年{day.month}月{day.day}日" if chinese(lang) else day.isoformat()
 
 
 def form_words(lang: str) -> dict[str, str]:
-    return _WORDS["zh" if lang == "zh" else "en"]
+    """The Excel template's words in its language (the county's Chinese form, or an English copy)."""
+    return _WORDS["zh" if chinese(lang) else "en"]
 
 
 Block = tuple[str, dict | None, dict | None, str]
@@ -276,7 +277,7 @@ _GROUPS_EN = {
 
 
 def _group(group: str, lang: str) -> str:
-    return group if lang == "zh" else _GROUPS_EN.get(group, group)
+    return Term(group, group, _GROUPS_EN.get(group, group)).label(lang)
 
 
 def _write_unit(ws: Worksheet, row: int, template: Template, name: str, values: tuple[dict | None, dict], lang: str,
@@ -372,10 +373,10 @@ def monthly_chart(template: Template, *, year: int, by_month: dict[int, dict[str
     if not columns:
         raise ValueError(f"template {template.code!r} has no count column to chart")
     months = sorted(m for m in by_month if 1 <= m <= 12)
-    labels = [f"{m}月" if lang == "zh" else _MONTHS_EN[m - 1] for m in months]
+    labels = [short_month(m, lang) for m in months]
     panels = [
         Panel(header(column, lang), list(zip(labels, [by_month[m].get(column.code, 0) for m in months], strict=True)))
         for column in columns
     ]
-    footer = f"{year}年各月" if lang == "zh" else f"By month, {year}"
+    footer = Term("footer", "{year}年各月", "By month, {year}").label(lang).format(year=year)
     return bar_panels(title, panels, footer=footer)

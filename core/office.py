@@ -41,7 +41,7 @@ class Named(_Model):
     name_en: str | None = None
 
     def label(self, lang: str) -> str:
-        return self.name if lang == "zh" or not self.name_en else self.name_en
+        return taxonomy.Term(self.code, self.name, self.name_en or self.name).label(lang)
 
 
 class Department(Named):
@@ -134,9 +134,10 @@ class Rewards(_Model):
 
     def pickup(self, lang: str) -> tuple[str | None, str | None]:
         """(address, hours) in the language, the Chinese ones where no English is given; None if not set."""
-        if lang == "zh":
-            return self.pickup_address, self.pickup_hours
-        return self.pickup_address_en or self.pickup_address, self.pickup_hours_en or self.pickup_hours
+        return (
+            taxonomy.configured(self.pickup_address, self.pickup_address_en, lang),
+            taxonomy.configured(self.pickup_hours, self.pickup_hours_en, lang),
+        )
 
     @model_validator(mode="after")
     def _known(self) -> Rewards:
@@ -217,14 +218,12 @@ class OfficeConfig(_Model):
         return self
 
     def label(self, lang: str) -> str:
-        return self.name if lang == "zh" else self.name_en
+        return taxonomy.Term("office", self.name, self.name_en).label(lang)
 
     def unit(self, lang: str) -> str | None:
         """The formal name (填报单位, 运营单位); None where none is configured: the bot's display name
         is no unit's name, and a table stamped with it is what the county would send back."""
-        if lang == "zh":
-            return self.unit_name
-        return self.unit_name_en or self.unit_name
+        return taxonomy.configured(self.unit_name, self.unit_name_en, lang)
 
     def department(self, code: str) -> Department:
         for dep in self.departments:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from core.figures import Template
+from core.taxonomy import chinese
 
 _MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 _QUARTER = re.compile(r"^([0-9]{4})-Q([1-4])$")
@@ -122,12 +123,17 @@ def year_months(period: str) -> list[str]:
 
 def quarter_label(period: str, lang: str) -> str:
     year, quarter = parse_quarter(period)
-    if lang == "zh":
+    if chinese(lang):  # a date's form
         names = "一二三四"
         return f"{year}年第{names[quarter - 1]}季度" + ("及全年" if quarter == 4 else "")
     return f"Q{quarter} {year}" + (" and the year" if quarter == 4 else "")
 
 
+def short_month(month: int, lang: str) -> str:
+    """A month in a chart or a row of figures: 3月, Mar."""
+    return f"{month}月" if chinese(lang) else date(2000, month, 1).strftime("%b")
+
+
 def month_label(period: str, lang: str) -> str:
     year, month = parse_month(period)
-    return f"{year}年{month}月" if lang == "zh" else date(year, month, 1).strftime("%B %Y")
+    return f"{year}年{month}月" if chinese(lang) else date(year, month, 1).strftime("%B %Y")

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from core.charts import cjk_family
 from core.rewards import RuleSet
+from core.taxonomy import Term
 
 A4_INCHES = (8.27, 11.69)
 PNG_DPI = 150
@@ -41,11 +42,12 @@ class PosterText:
 def reward_sentence(rules: RuleSet, lang: str) -> str:
     """The rule set in one sentence: the share of the fine with its floor and ceiling."""
     percent = f"{rules.percent_of_fine.normalize():f}"
-    if lang == "zh":
-        return (f"经查证属实的，按行政处罚金额的 {percent}% 给予奖励，最低 {rules.fine_min_yuan:,} 元，"
-                f"最高 {rules.fine_max_yuan:,} 元。")  # fmt: skip
-    return (f"A tip found true earns {percent}% of the fine imposed, at least ¥{rules.fine_min_yuan:,} "
-            f"and at most ¥{rules.fine_max_yuan:,}.")  # fmt: skip
+    sentence = Term(
+        "reward",
+        "经查证属实的，按行政处罚金额的 {percent}% 给予奖励，最低 {low:,} 元，最高 {high:,} 元。",
+        "A tip found true earns {percent}% of the fine imposed, at least ¥{low:,} and at most ¥{high:,}.",
+    )
+    return sentence.label(lang).format(percent=percent, low=rules.fine_min_yuan, high=rules.fine_max_yuan)
 
 
 def qr_matrix(link: str) -> np.ndarray:

@@ -16,19 +16,38 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.casework import Verification
 from core.money import format_yuan
+from core.taxonomy import Term
 
 YUAN = 100  # fen
 _Yuan = Annotated[int, Field(ge=0, le=10_000_000)]
 
-#: Accident grades, highest first: (code, zh, en, deaths ≥, serious injuries ≥, direct loss ≥ in yuan).
+
+class Grade(StrEnum):
+    """Accident grades of 国务院令第493号 Art. 3, highest first."""
+
+    ESPECIALLY = "especially"
+    MAJOR = "major"
+    LARGER = "larger"
+    GENERAL = "general"
+
+    def label(self, lang: str) -> str:
+        return GRADE_NAMES[self].label(lang)
+
+
+GRADE_NAMES: dict[Grade, Term] = {
+    Grade.ESPECIALLY: Term(Grade.ESPECIALLY, "特别重大", "especially serious"),
+    Grade.MAJOR: Term(Grade.MAJOR, "重大", "major"),
+    Grade.LARGER: Term(Grade.LARGER, "较大", "larger"),
+    Grade.GENERAL: Term(Grade.GENERAL, "一般", "ordinary"),
+}
+#: (grade, deaths ≥, serious injuries ≥, direct loss ≥ in yuan), highest first.
 #: "以上"包括本数: each threshold includes its number; the highest grade any measure reaches applies.
 GRADES = (
-    ("especially", "特别重大", "especially serious", 30, 100, 100_000_000),
-    ("major", "重大", "major", 10, 50, 50_000_000),
-    ("larger", "较大", "larger", 3, 10, 10_000_000),
-    ("general", "一般", "ordinary", 0, 0, 0),
+    (Grade.ESPECIALLY, 30, 100, 100_000_000),
+    (Grade.MAJOR, 10, 50, 50_000_000),
+    (Grade.LARGER, 3, 10, 10_000_000),
+    (Grade.GENERAL, 0, 0, 0),
 )
-GRADE_NAMES = {code: (zh, en) for code, zh, en, *_ in GRADES}
 
 
 class _Model(BaseModel):
@@ -102,14 +121,14 @@ class AccidentFacts:
 def accident_grade(facts: AccidentFacts) -> tuple[str, str]:
     """(grade code, which measure decided it, in zh) by 国务院令第493号 Art. 3."""
     loss_yuan = facts.direct_loss_fen / YUAN
-    for code, _zh, _en, deaths, injuries, loss in GRADES:
+    for code, deaths, injuries, loss in GRADES:
         if facts.deaths >= deaths and deaths:
             return code, f"死亡 {facts.deaths} 人"
         if facts.serious_injuries >= injuries and injuries:
             return code, f"重伤 {facts.serious_injuries} 人"
         if loss_yuan >= loss and loss:
             return code, f"直接经济损失 {format_yuan(facts.direct_loss_fen)}"
-    return "general", f"死亡 {facts.deaths} 人、重伤 {facts.serious_injuries} 人"
+    return Grade.GENERAL, f"死亡 {facts.deaths} 人、重伤 {facts.serious_injuries} 人"
 
 
 @dataclass(frozen=True)
@@ -119,10 +138,10 @@ class Suggestion:
     #: The computation (or why none), in zh, to paste into the file: "罚款 ¥80,000 × 15% = ¥12,000".
     explanation: str
     #: Why not eligible, as a code: not_verified, duplicate, no_death, not_rewarded.
-    reason: str | None = None
+    reason: Refusal | None = None
 
 
-def _refused(reason: str, text: str) -> Suggestion:
+def _refused(reason: Refusal, text: str) -> Suggestion:
     return Suggestion(False, 0, text, reason)
 
 
@@ -144,9 +163,9 @@ def suggest(
 ) -> Suggestion:
     """The reward a tip earns under `rules`, with its computation; or why it earns none."""
     if merged_into is not None:
-        return _refused("duplicate", f"与较早的举报 {merged_into} 为同一事项，奖励归最先受理的举报")
+        return _refused(Refusal.DUPLICATE, f"与较早的举报 {merged_into} 为同一事项，奖励归最先受理的举报")
     if verification is None or not verification.substantiated:
-        return _refused("not_verified", "举报未经核查属实，不予奖励")
+        return _refused(Refusal.NOT_VERIFIED, "举报未经核查属实，不予奖励")
     if kind in ("hazard", "illegal"):
         fine = verification.fine_fen
         amount = int((Decimal(fine) * rules.percent_of_fine / 100).quantize(Decimal(1), ROUND_HALF_UP))
@@ -154,44 +173,90 @@ def suggest(
         return _bounded(amount, rules.fine_min_yuan * YUAN, rules.fine_max_yuan * YUAN, text)
     if kind == "concealed":
         if accident is None or accident.concealed == 0:
-            return _refused("no_death", "未查实瞒报谎报死亡人数，按每死亡 1 人计奖的规定无奖励额")
+            return _refused(Refusal.NO_DEATH, "未查实瞒报谎报死亡人数，按每死亡 1 人计奖的规定无奖励额")
         grade, decided_by = accident_grade(accident)
         per = rules.per_death_yuan[grade] * YUAN
         amount = accident.concealed * per
-        text = (f"{GRADE_NAMES[grade][0]}事故（{decided_by}）：查实瞒报死亡 {accident.concealed} 人 × "
+        text = (f"{GRADE_NAMES[grade].zh}事故（{decided_by}）：查实瞒报死亡 {accident.concealed} 人 × "
                 f"{format_yuan(per)} = {format_yuan(amount)}")  # fmt: skip
         return _bounded(amount, 0, rules.accident_max_yuan * YUAN, text)
     if rules.ordinary_min_yuan is None:
-        return _refused("not_rewarded", "本奖励办法对一般事故隐患和其他安全问题不设奖励")
+        return _refused(Refusal.NOT_REWARDED, "本奖励办法对一般事故隐患和其他安全问题不设奖励")
     low, high = rules.ordinary_min_yuan * YUAN, rules.ordinary_max_yuan * YUAN
     return Suggestion(True, low, f"一般事故隐患：{format_yuan(low)} 至 {format_yuan(high)}，由办理单位在此范围内确定")
 
 
 # -- the ledger ------------------------------------------------------------------------------
 
-STATES = ("proposed", "approved", "notified", "claimed", "paid", "lapsed", "refused")
+
+class Refusal(StrEnum):
+    """Why a tip gets no reward."""
+
+    NOT_VERIFIED = "not_verified"
+    DUPLICATE = "duplicate"
+    NO_DEATH = "no_death"
+    NOT_REWARDED = "not_rewarded"
+    KNOWN = "known"
+    SUPERVISORY = "supervisory"
+    ADMIN = "admin"
+
+    def label(self, lang: str) -> str:
+        return REFUSALS[self].label(lang)
+
 
 #: Why a tip gets no reward, as shown to the officer and the reporter.
-REFUSALS = {
-    "not_verified": ("举报未经核查属实", "The tip was not verified as true"),
-    "duplicate": (
+REFUSALS: dict[Refusal, Term] = {
+    Refusal.NOT_VERIFIED: Term(Refusal.NOT_VERIFIED, "举报未经核查属实", "The tip was not verified as true"),
+    Refusal.DUPLICATE: Term(
+        Refusal.DUPLICATE,
         "与较早举报为同一事项，奖励归最先受理的举报",
         "A duplicate: the earliest accepted report gets the reward",
     ),
-    "no_death": ("未查实瞒报谎报死亡人数", "No concealed death was verified"),
-    "not_rewarded": ("本奖励办法对此类举报不设奖励", "The rule set gives no reward for this kind of tip"),
-    "known": ("有关部门事先已掌握该事项", "The matter was already known to the regulator"),
-    "supervisory": ("举报人声明负有安全监管职责（或为其近亲属）", "The reporter declared a supervisory duty"),
-    "admin": ("管理员未批准该奖励金额", "The admin did not approve the amount"),
+    Refusal.NO_DEATH: Term(Refusal.NO_DEATH, "未查实瞒报谎报死亡人数", "No concealed death was verified"),
+    Refusal.NOT_REWARDED: Term(
+        Refusal.NOT_REWARDED, "本奖励办法对此类举报不设奖励", "The rule set gives no reward for this kind of tip"
+    ),
+    Refusal.KNOWN: Term(Refusal.KNOWN, "有关部门事先已掌握该事项", "The matter was already known to the regulator"),
+    Refusal.SUPERVISORY: Term(
+        Refusal.SUPERVISORY, "举报人声明负有安全监管职责（或为其近亲属）", "The reporter declared a supervisory duty"
+    ),
+    Refusal.ADMIN: Term(Refusal.ADMIN, "管理员未批准该奖励金额", "The admin did not approve the amount"),
 }
 
-#: How a reward was paid.
-PAY_METHODS = (("bank", "银行转账", "Bank transfer"), ("cash", "现金", "Cash"), ("other", "其他", "Other"))
+
+class PayMethod(StrEnum):
+    """How a reward was paid."""
+
+    BANK = "bank"
+    CASH = "cash"
+    OTHER = "other"
+
+    def label(self, lang: str) -> str:
+        return next(t for t in PAY_METHODS if t.code == self).label(lang)
 
 
-def refusal_text(code: str | None, lang: str) -> str:
-    zh, en = REFUSALS.get(code or "", ("—", "—"))
-    return zh if lang == "zh" else en
+#: The ways of paying, in the order the reward officer is offered them.
+PAY_METHODS: tuple[Term, ...] = (
+    Term(PayMethod.BANK, "银行转账", "Bank transfer"),
+    Term(PayMethod.CASH, "现金", "Cash"),
+    Term(PayMethod.OTHER, "其他", "Other"),
+)
+
+
+class ClaimMethod(StrEnum):
+    """How the reporter claimed a reward: payee details left, or in person with a claim code."""
+
+    PAYEE = "payee"
+    IN_PERSON = "in_person"
+
+    def label(self, lang: str) -> str:
+        return CLAIM_METHODS[self].label(lang)
+
+
+CLAIM_METHODS: dict[ClaimMethod, Term] = {
+    ClaimMethod.PAYEE: Term(ClaimMethod.PAYEE, "已留收款信息", "payee details left"),
+    ClaimMethod.IN_PERSON: Term(ClaimMethod.IN_PERSON, "凭领奖码现场领取", "in person with a claim code"),
+}
 
 
 class RewardState(StrEnum):
@@ -205,6 +270,24 @@ class RewardState(StrEnum):
     PAID = "paid"
     REFUSED = "refused"
     LAPSED = "lapsed"
+
+    def label(self, lang: str) -> str:
+        return STATE_NAMES[self].label(lang)
+
+
+#: The states' names: docs/DOMAIN.md section 5's, the officer's card and the exported ledger alike.
+STATE_NAMES: dict[RewardState, Term] = {
+    state: Term(state, zh, en)
+    for state, zh, en in (
+        (RewardState.PROPOSED, "待管理员审批", "awaiting the admin's approval"),
+        (RewardState.APPROVED, "已批准", "approved"),
+        (RewardState.NOTIFIED, "已告知，待申领", "notified, waiting for the claim"),
+        (RewardState.CLAIMED, "已申领，待兑付", "claimed, to be paid"),
+        (RewardState.PAID, "已兑付", "paid"),
+        (RewardState.LAPSED, "逾期失效", "lapsed (not claimed in time)"),
+        (RewardState.REFUSED, "不予奖励", "not rewarded"),
+    )
+}
 
 
 _S = RewardState
@@ -220,7 +303,7 @@ TRANSITIONS: dict[RewardState, frozenset[RewardState]] = {
 }
 
 
-def may_move(state: str, to: str) -> bool:
+def may_move(state: RewardState, to: RewardState) -> bool:
     """Whether a reward in `state` may go to `to`."""
     return RewardState(to) in TRANSITIONS[RewardState(state)]
 
@@ -230,41 +313,40 @@ class Reward(_Model):
 
     id: int
     number: str
-    state: str
+    state: RewardState
     rule_set: str
     suggested_fen: int
     amount_fen: int
     explanation: str
-    refusal: str | None = None
+    refusal: Refusal | None = None
     decided_on: date
     approved_on: date | None = None
     notified_on: date | None = None
     claim_due: date | None = None
-    claim_method: str | None = None
+    claim_method: ClaimMethod | None = None
     claimed_on: date | None = None
     code_checked: bool = False
     paid_on: date | None = None
     paid_fen: int | None = None
-    paid_method: str | None = None
+    paid_method: PayMethod | None = None
     paid_ref: str | None = None
 
     def claimable(self, today: date) -> bool:
-        return self.state == "notified" and self.claim_due is not None and today <= self.claim_due
+        return self.state == RewardState.NOTIFIED and self.claim_due is not None and today <= self.claim_due
 
 
 #: The reward ledger's columns, (zh, en): what `export rewards` writes. Never the payee details.
-LEDGER_COLUMNS = (
+LEDGER_COLUMNS = tuple(Term(en, zh, en) for zh, en in (
     ("举报编号", "Tip number"), ("状态", "State"), ("奖励办法", "Rule set"), ("建议金额（元）", "Suggested (yuan)"),
     ("奖励金额（元）", "Amount (yuan)"), ("计算依据", "Computation"), ("不予奖励原因", "Why not rewarded"),
     ("决定日期", "Decided"), ("批准日期", "Approved by the admin"), ("告知日期", "Notified"),
     ("申领截止", "Claim by"), ("申领方式", "Claimed how"), ("申领日期", "Claimed"), ("兑付日期", "Paid"),
     ("兑付金额（元）", "Paid (yuan)"), ("兑付方式", "Paid how"), ("凭证号", "Reference"),
-)  # fmt: skip
-STATE_LABELS = {
-    "proposed": ("待管理员审批", "awaiting the admin"), "approved": ("已批准", "approved"),
-    "notified": ("已告知，待申领", "notified"), "claimed": ("已申领，待兑付", "claimed"), "paid": ("已兑付", "paid"),
-    "lapsed": ("逾期失效", "lapsed"), "refused": ("不予奖励", "not rewarded"),
-}  # fmt: skip
+))  # fmt: skip
+
+
+def ledger_headers(lang: str) -> list[str]:
+    return [column.label(lang) for column in LEDGER_COLUMNS]
 
 
 #: The built-in rule sets' names in English (a reward records the name of the set it was decided under).
@@ -275,24 +357,21 @@ RULE_SET_NAMES_EN = {
 
 
 def rule_set_name(name: str, lang: str) -> str:
-    return name if lang == "zh" else RULE_SET_NAMES_EN.get(name, name)
+    """A rule set's name: its own (Chinese) name, in English where one is known."""
+    return Term(name, name, RULE_SET_NAMES_EN.get(name, name)).label(lang)
 
 
 def ledger_row(reward: Reward, lang: str) -> list[object]:
-    def pick(pair: tuple[str, str]) -> str:
-        return pair[0] if lang == "zh" else pair[1]
-
     def yuan(fen: int | None) -> Decimal | None:
         return None if fen is None else Decimal(fen) / YUAN
 
-    method = next((pick((zh, en)) for code, zh, en in PAY_METHODS if code == reward.paid_method), None)
     # Dates stay dates: a date cell in the sheet, ISO text in the CSV.
-    claimed_how = {"payee": ("留收款信息", "payee details"), "in_person": ("凭码现场领取", "in person")}
     return [
-        reward.number, pick(STATE_LABELS[reward.state]), rule_set_name(reward.rule_set, lang),
+        reward.number, reward.state.label(lang), rule_set_name(reward.rule_set, lang),
         yuan(reward.suggested_fen), yuan(reward.amount_fen), reward.explanation,
-        refusal_text(reward.refusal, lang) if reward.refusal else None,
+        reward.refusal.label(lang) if reward.refusal else None,
         reward.decided_on, reward.approved_on, reward.notified_on, reward.claim_due,
-        pick(claimed_how[reward.claim_method]) if reward.claim_method else None, reward.claimed_on,
-        reward.paid_on, yuan(reward.paid_fen), method, reward.paid_ref,
+        reward.claim_method.label(lang) if reward.claim_method else None, reward.claimed_on,
+        reward.paid_on, yuan(reward.paid_fen), reward.paid_method.label(lang) if reward.paid_method else None,
+        reward.paid_ref,
     ]  # fmt: skip

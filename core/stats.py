@@ -15,9 +15,9 @@ from decimal import Decimal
 from core import taxonomy
 from core.casework import OFFICE_OWES, Verification
 from core.office import OfficeConfig
-from core.rewards import Reward
+from core.rewards import Reward, RewardState
 from core.sheets import Cell
-from core.tips import Status, status_name
+from core.tips import Status
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,9 @@ class Summary:
 
 
 #: Rewards that stand decided in the reporter's favour (a proposal awaits the admin; refused is none).
-REWARDED_STATES = ("approved", "notified", "claimed", "paid", "lapsed")
+REWARDED_STATES = frozenset(
+    {RewardState.APPROVED, RewardState.NOTIFIED, RewardState.CLAIMED, RewardState.PAID, RewardState.LAPSED}
+)
 
 
 def summarize(records: list[TipRecord], today: date, rewards: list[Reward] = (), year: int | None = None) -> Summary:
@@ -119,40 +121,38 @@ def summarize(records: list[TipRecord], today: date, rewards: list[Reward] = (),
 
 
 #: The tip ledger's columns, (zh, en): what `export tips` writes, one row per tip.
-LEDGER_COLUMNS = (
-    ("举报编号", "Tip number"),
-    ("接收日期", "Received"),
-    ("举报类型", "Kind"),
-    ("行业领域", "Industry"),
-    ("村（社区）", "Village"),
-    ("承办部门", "Department"),
-    ("办理状态", "Status"),
-    ("涉及死亡", "Death reported"),
-    ("受理日期", "Accepted"),
-    ("核查日期", "Verified"),
-    ("核查结论", "Outcome"),
-    ("问题类别", "Problems"),
-    ("处理措施", "Measures"),
-    ("罚款（元）", "Fine (yuan)"),
-    ("答复日期", "Replied"),
-    ("办结日期", "Closed"),
-    ("并入", "Merged into"),
-    ("当前期限", "Next deadline"),
+LEDGER_COLUMNS = tuple(
+    taxonomy.Term(en, zh, en)
+    for zh, en in (
+        ("举报编号", "Tip number"),
+        ("接收日期", "Received"),
+        ("举报类型", "Kind"),
+        ("行业领域", "Industry"),
+        ("村（社区）", "Village"),
+        ("承办部门", "Department"),
+        ("办理状态", "Status"),
+        ("涉及死亡", "Death reported"),
+        ("受理日期", "Accepted"),
+        ("核查日期", "Verified"),
+        ("核查结论", "Outcome"),
+        ("问题类别", "Problems"),
+        ("处理措施", "Measures"),
+        ("罚款（元）", "Fine (yuan)"),
+        ("答复日期", "Replied"),
+        ("办结日期", "Closed"),
+        ("并入", "Merged into"),
+        ("当前期限", "Next deadline"),
+    )
 )
 
 
-def list_separator(lang: str) -> str:
-    """What joins a list of names: 、 in Chinese, a comma in English (never 、 in an English table)."""
-    return "、" if lang == "zh" else ", "
-
-
 def ledger_headers(lang: str) -> list[str]:
-    return [zh if lang == "zh" else en for zh, en in LEDGER_COLUMNS]
+    return [column.label(lang) for column in LEDGER_COLUMNS]
 
 
 def ledger_row(r: TipRecord, office: OfficeConfig, lang: str) -> list[Cell]:
     def names(codes: tuple[str, ...], index: dict[str, taxonomy.Term]) -> str:
-        return list_separator(lang).join(index[c].label(lang) for c in codes)
+        return taxonomy.LIST_SEPARATOR.label(lang).join(index[c].label(lang) for c in codes)
 
     villages = {v.code: v.label(lang) for v in office.villages}
     v = r.verification
@@ -160,8 +160,8 @@ def ledger_row(r: TipRecord, office: OfficeConfig, lang: str) -> list[Cell]:
     return [
         r.number, r.received_on, taxonomy.KIND_BY_CODE[r.kind].label(lang),
         taxonomy.INDUSTRY_BY_CODE[r.industry].label(lang), villages.get(r.village or "", r.village),
-        office.department(r.department).label(lang), status_name(r.status, lang),
-        ("是" if lang == "zh" else "yes") if r.involves_death else None, r.accepted_on, r.verified_on,
+        office.department(r.department).label(lang), Status(r.status).label(lang),
+        taxonomy.YES.label(lang) if r.involves_death else None, r.accepted_on, r.verified_on,
         taxonomy.OUTCOME_BY_CODE[v.outcome].label(lang) if v else None,
         names(v.problems, taxonomy.PROBLEM_CLASS_BY_CODE) if v else None,
         names(v.measures, taxonomy.MEASURE_BY_CODE) if v else None,

@@ -2,6 +2,12 @@
 
 Each entry has a short ASCII code (used in callback data, storage and configuration) and its
 names. The Chinese names are the users' own terms and must stay exactly as docs/DOMAIN.md writes them.
+
+A text in a language is either a gettext message (handlers/locales: the English msgid, the Chinese in
+the .po) or a `Term` (zh and en side by side, here and in the StrEnums of core: Status, Role,
+RewardState…, each with `.label(lang)`). `chinese(lang)` is the one test of a language outside
+them, for what is a form rather than a label (a date written 2026年11月23日, the Chinese layout of
+a county's Excel template); tests/test_vocabulary.py keeps every other `lang == "zh"` out.
 """
 
 from __future__ import annotations
@@ -16,7 +22,29 @@ class Term:
     en: str
 
     def label(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        return self.zh if chinese(lang) else self.en
+
+
+def chinese(lang: str) -> bool:
+    """Whether texts in `lang` are Chinese: for forms, not labels (a label is a Term or a gettext text)."""
+    return lang == "zh"
+
+
+#: Punctuation between parts of a text: full-width in Chinese, never in English.
+COLON = Term("colon", "：", ": ")
+LIST_SEPARATOR = Term("list", "、", ", ")
+SEMICOLON = Term("semicolon", "；", "; ")
+#: Between two sentences: Chinese runs them on, English leaves a space.
+SENTENCE_BREAK = Term("sentence", "", " ")
+#: A short note after a name: （…） in Chinese, " (…)" in English; `.label(lang).format(text)`.
+ASIDE = Term("aside", "（{}）", " ({})")
+YES = Term("yes", "是", "yes")
+
+
+def configured(zh: str | None, en: str | None, lang: str) -> str | None:
+    """A name the office configures in Chinese with an optional English one: the English where
+    given, else the Chinese; None where neither is set."""
+    return Term("", zh or "", en or zh or "").label(lang) or None
 
 
 def _index(terms: tuple[Term, ...]) -> dict[str, Term]:

@@ -37,8 +37,15 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
     MERGED = "merged"
 
+    def label(self, lang: str) -> str:
+        return STATUS_NAMES[self].label(lang)
 
-STATUS_NAMES = {
+
+def _terms(pairs: dict[str, tuple[str, str]]) -> dict[str, taxonomy.Term]:
+    return {code: taxonomy.Term(code, zh, en) for code, (zh, en) in pairs.items()}
+
+
+STATUS_NAMES: dict[str, taxonomy.Term] = _terms({
     Status.RECEIVED: ("已接收", "Received"),
     Status.ACCEPTED: ("已受理", "Accepted"),
     Status.NOT_ACCEPTED: ("不予受理", "Not accepted"),
@@ -48,7 +55,7 @@ STATUS_NAMES = {
     Status.CLOSED: ("已办结", "Closed"),
     Status.WITHDRAWN: ("已撤回", "Withdrawn"),
     Status.MERGED: ("已并案办理", "Merged with an earlier report"),
-}
+})  # fmt: skip
 
 #: A reporter may withdraw until the office has replied (docs/DOMAIN.md section 4.2).
 WITHDRAWABLE = {Status.RECEIVED, Status.ACCEPTED, Status.VERIFIED}
@@ -57,18 +64,25 @@ WITHDRAWABLE = {Status.RECEIVED, Status.ACCEPTED, Status.VERIFIED}
 FINISHED = {Status.NOT_ACCEPTED, Status.CLOSED, Status.WITHDRAWN}
 
 
-#: Why a tip is not accepted (docs/DOMAIN.md section 4.3).
-NOT_ACCEPTED_REASONS = {
-    "duplicate": ("同一事项已经受理", "The same matter has already been accepted"),
-    "unclear": ("没有明确的被举报对象或事实", "No clear target or facts"),
-    "outside": ("不属于安全生产问题", "Not a work-safety matter"),
-    "other_kind": ("属于其他类建议或投诉", "A suggestion or complaint of another kind"),
-}
+class NotAcceptedReason(StrEnum):
+    """Why a tip is not accepted 不予受理 (docs/DOMAIN.md section 4.3)."""
+
+    DUPLICATE = "duplicate"
+    UNCLEAR = "unclear"
+    OUTSIDE = "outside"
+    OTHER_KIND = "other_kind"
+
+    def label(self, lang: str) -> str:
+        return NOT_ACCEPTED_REASONS[self].label(lang)
 
 
-def status_name(status: str, lang: str) -> str:
-    zh, en = STATUS_NAMES[Status(status)]
-    return zh if lang == "zh" else en
+#: The reasons' names, in the order the officer is offered them.
+NOT_ACCEPTED_REASONS: dict[str, taxonomy.Term] = _terms({
+    NotAcceptedReason.DUPLICATE: ("同一事项已经受理", "The same matter has already been accepted"),
+    NotAcceptedReason.UNCLEAR: ("没有明确的被举报对象或事实", "No clear target or facts"),
+    NotAcceptedReason.OUTSIDE: ("不属于安全生产问题", "Not a work-safety matter"),
+    NotAcceptedReason.OTHER_KIND: ("属于其他类建议或投诉", "A suggestion or complaint of another kind"),
+})  # fmt: skip
 
 
 class _Model(BaseModel):

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core.figures import Template
 from core.monthly import UnitFigures, cell, cell_format, form_date, form_words, title
 from core.sheets import print_setup, safe_cell
+from core.taxonomy import chinese
 
 FIRST_ITEM_ROW = 4
 _THIN = Side(style="thin")
@@ -68,7 +69,7 @@ def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: Un
     ws.merge_cells("A2:B2")
     ws.cell(row=2, column=3, value=words["sent_on"] + day).alignment = Alignment(horizontal="right")
     ws.merge_cells("C2:D2")
-    for index, text in enumerate(_HEADERS["zh" if lang == "zh" else "en"], 1):
+    for index, text in enumerate(_HEADERS["zh" if chinese(lang) else "en"], 1):
         ws.cell(row=3, column=index, value=text).font = Font(bold=True)
     last = FIRST_ITEM_ROW + len(template.columns) - 1
     for row, column in enumerate(template.columns, FIRST_ITEM_ROW):
@@ -90,7 +91,7 @@ def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: Un
 
 def _day(sent_on: date | None, lang: str) -> str:
     if sent_on is None:
-        return "　　年　　月　　日" if lang == "zh" else ""
+        return "　　年　　月　　日" if chinese(lang) else ""  # the paper form's blank date
     return form_date(sent_on, lang)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from core.money import format_yuan
-from core.rewards import Reward, refusal_text
-from core.tips import NOT_ACCEPTED_REASONS, TipEvent, TipFacets, TipMessage, status_name
+from core.rewards import Refusal, Reward, RewardState
+from core.tips import NOT_ACCEPTED_REASONS, NotAcceptedReason, Status, TipEvent, TipFacets, TipMessage
 from handlers.i18n import N_, Translate, colon
 
 #: Telegram allows 4,096 characters a message; older messages give way first, and a long message
@@ -43,38 +43,38 @@ def _cut(text: str, limit: int, _: Translate) -> str:
     return text[:limit] + "… " + cut.format(length=length)
 
 
-_REWARD_SHOWN = ("notified", "claimed", "paid", "lapsed", "refused")
+_REWARD_SHOWN = frozenset({RewardState.NOTIFIED, RewardState.CLAIMED, RewardState.PAID, RewardState.LAPSED,
+                           RewardState.REFUSED})  # fmt: skip
 
 
 def reward_text(reward: Reward, _: Translate, lang: str) -> str:
     """The reward as the reporter sees it: the amount, how to claim, by when; or why there is none."""
     amount = format_yuan(reward.amount_fen)
-    if reward.state == "notified":
+    if reward.state == RewardState.NOTIFIED:
         return _("💰 Reward: {amount} ({explanation}). Claim it by {date} with the button below.").format(
             amount=amount, explanation=reward.explanation, date=f"{reward.claim_due:%Y-%m-%d}"
         )
-    if reward.state == "claimed":
+    if reward.state == RewardState.CLAIMED:
         if reward.claim_method == "in_person":
             return _("💰 Reward: {amount}, claimed. Bring your claim code to the office to collect it.").format(
                 amount=amount
             )
         return _("💰 Reward: {amount}, claimed. The office pays it to the details you left.").format(amount=amount)
-    if reward.state == "paid":
+    if reward.state == RewardState.PAID:
         return _("💰 Reward: {amount} paid on {date}.").format(
             amount=format_yuan(reward.paid_fen), date=f"{reward.paid_on:%Y-%m-%d}"
         )
-    if reward.state == "lapsed":
+    if reward.state == RewardState.LAPSED:
         return _(
             "💰 Reward: {amount}, not claimed by {date}: it has lapsed. Write to the office if you had a reason."
         ).format(amount=amount, date=f"{reward.claim_due:%Y-%m-%d}")
-    return _("No reward: {reason}.").format(reason=refusal_text(reward.refusal, lang))
+    return _("No reward: {reason}.").format(reason=reward.refusal.label(lang) if reward.refusal else "—")
 
 
 def message_text(message: TipMessage, _: Translate, lang: str) -> str:
     """What the reader sees of an entry: the bot's own entries hold codes, rendered in their language."""
     if message.sender == "office" and message.kind == "not_accepted" and message.text in NOT_ACCEPTED_REASONS:
-        zh, en = NOT_ACCEPTED_REASONS[message.text]
-        return zh if lang == "zh" else en
+        return NotAcceptedReason(message.text).label(lang)
     if message.sender == "office" and message.kind == "merged":
         return _(
             "This report concerns the same matter as an earlier report. They are handled together, "
@@ -94,15 +94,15 @@ def render(
 ) -> str:
     lines = [
         _("Report {number}").format(number=facets.number),
-        _("Status: {status}").format(status=status_name(facets.status, lang)),
+        _("Status: {status}").format(status=facets.status.label(lang)),
         "",
         _("History:"),
     ]
-    lines += [f"  {e.on:%Y-%m-%d}  {status_name(e.status, lang)}" for e in events]
+    lines += [f"  {e.on:%Y-%m-%d}  {Status(e.status).label(lang)}" for e in events]
     if deadlines:
         lines += ["", _("Deadlines:")]
         lines += ["  " + _(_DEADLINES[what]).format(date=f"{due:%Y-%m-%d}") for what, due in deadlines]
-    if reward is not None and reward.state in _REWARD_SHOWN and reward.refusal != "admin":  # admin: decided again
+    if reward is not None and reward.state in _REWARD_SHOWN and reward.refusal != Refusal.ADMIN:  # admin: decided again
         lines += ["", reward_text(reward, _, lang)]
     said = colon(lang).rstrip()  # "：" or ":", before the entry's own line
     dialogue = [

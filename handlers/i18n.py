@@ -17,6 +17,8 @@ from typing import Protocol
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from core import taxonomy
+
 DOMAIN = "tipline"
 LOCALES_DIR = Path(__file__).with_name("locales")
 LANGUAGES = ("zh", "en")
@@ -72,7 +74,7 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def colon(lang: str) -> str:
     """Between a label and its value: full-width in Chinese."""
-    return "：" if lang == "zh" else ": "
+    return taxonomy.COLON.label(lang)
 
 
 @cache
@@ -82,9 +84,15 @@ def translator(lang: str) -> Translate:
 
 def join(items: Iterable[str], lang: str) -> str:
     """A list in running text: 甲、乙、丙 in Chinese, "a, b, c" in English."""
-    return ("、" if lang == "zh" else ", ").join(items)
+    return taxonomy.LIST_SEPARATOR.label(lang).join(items)
 
 
 def aside(text: str, lang: str) -> str:
     """A short note after a name: （…） in Chinese, " (…)" in English."""
-    return f"（{text}）" if lang == "zh" else f" ({text})"
+    return taxonomy.ASIDE.label(lang).format(text)
+
+
+def sentences(parts: Iterable[str], lang: str) -> str:
+    """Sentences (or a label ending in a colon and its value) one after another: run on in Chinese,
+    a space between in English."""
+    return taxonomy.SENTENCE_BREAK.label(lang).join(parts)

@@ -17,7 +17,7 @@ from telegram.ext import Application
 
 from core.office import OfficeConfig
 from handlers.context import Context, app_services
-from handlers.i18n import LANGUAGES, N_, translator
+from handlers.i18n import LANGUAGES, N_, sentences, translator
 
 log = logging.getLogger("tipline.profile")
 
@@ -71,7 +71,7 @@ async def publish_profile(app: Application) -> None:
 def about_text(office: OfficeConfig, lang: str) -> str:
     _ = translator(lang)
     draft_days, objection_days = office.limits.draft_days, office.deadlines.objection_days
-    how_long = ("" if lang == "zh" else " ").join([
+    how_long = sentences([
         _.ngettext("How long: an unfinished draft is destroyed after {draft_days} day without changes.",
                    "How long: an unfinished draft is destroyed after {draft_days} days without changes.",
                    draft_days).format(draft_days=draft_days),
@@ -82,7 +82,7 @@ def about_text(office: OfficeConfig, lang: str) -> str:
         _.ngettext("You may object to the reply within {objection_days} day.",
                    "You may object to the reply within {objection_days} days.",
                    objection_days).format(objection_days=objection_days),
-    ])  # fmt: skip
+    ], lang)  # fmt: skip
     return "\n\n".join([
         _("ℹ About this bot"),
         _who_runs_it(office, lang),

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 
 from core.office import OfficeConfig
-from core.rewards import AccidentFacts, Reward, RewardState, Suggestion, may_move, suggest
+from core.rewards import AccidentFacts, Refusal, Reward, RewardState, Suggestion, may_move, suggest
 from storage.audit import AuditLog
 from storage.casework import CaseError, CaseRecords
 from storage.db import Database, UnitOfWork
@@ -52,13 +52,13 @@ class RewardService:
         if await self.cases.verification(number) is None:
             return False
         reward = await self.records.get(number)
-        return reward is None or (reward.state == RewardState.REFUSED and reward.refusal == "admin")
+        return reward is None or (reward.state == RewardState.REFUSED and reward.refusal == Refusal.ADMIN)
 
     @property
     def _threshold(self) -> int:
         return self.office.rewards.admin_approval_above_yuan * 100
 
-    async def _move(self, uow: UnitOfWork, reward: Reward, state: str, actor: int | None, at: datetime,
+    async def _move(self, uow: UnitOfWork, reward: Reward, state: RewardState, actor: int | None, at: datetime,
                     detail: str = "") -> None:  # fmt: skip
         """Compare-and-set one move of core.rewards.TRANSITIONS, audited; CaseError("stale") otherwise."""
         if not may_move(reward.state, state) or not await uow.records.set_state(reward, state):
@@ -69,7 +69,8 @@ class RewardService:
     async def _notify(self, uow: UnitOfWork, number: str, actor: int, at: datetime) -> None:
         """Approved → notified: the claim window opens today."""
         due = at.date() + timedelta(days=self.office.deadlines.reward_claim_days)
-        await uow.records.set_notified(number, at.date(), due)
+        if not await uow.records.set_notified(number, at.date(), due):
+            raise CaseError("stale")
         await uow.audit.append(actor=actor, action="reward.notify", at=at, tip=number, detail=f"claim_due={due}")
 
     # -- the office's decisions ----------------------------------------------------------------
@@ -80,13 +81,14 @@ class RewardService:
         """choice: "take" the suggestion, "change" the amount (with a reason), or "known" (the matter
         was already known to the regulator: not eligible). Above the threshold, the admin approves."""
         suggestion = await self.suggestion(number, accident)
-        refusal = {"known": "known", "take": suggestion.reason}.get(choice)
+        refusal = {"known": Refusal.KNOWN, "take": suggestion.reason}.get(choice)
         if choice == "change" and (not suggestion.eligible or amount_fen is None or amount_fen <= 0 or not reason):
             raise CaseError("change")
         if choice not in ("take", "change", "known"):
             raise CaseError(choice)
         amount = 0 if refusal else (suggestion.amount_fen if choice == "take" else amount_fen)
-        state = "refused" if refusal else "proposed" if amount > self._threshold else "approved"
+        state = RewardState.PROPOSED if amount > self._threshold else RewardState.APPROVED
+        state = RewardState.REFUSED if refusal else state
         fields = (state, self.office.rewards.rules.name, suggestion.amount_fen, amount, suggestion.explanation,
                   refusal, at.date().isoformat(), officer)  # fmt: skip
         async with self._work() as uow:
@@ -94,8 +96,8 @@ class RewardService:
                 raise CaseError("decide")
             previous = await uow.records.get(number)
             if previous is None:
-                reward_id = await uow.records.insert(number, fields)
-            elif may_move(previous.state, state) and await uow.records.redecide(previous, fields):
+                reward_id = await uow.records.add(number, fields)
+            elif may_move(previous.state, state) and await uow.records.set_decision(previous, fields):
                 reward_id = previous.id
             else:
                 raise CaseError("decide")
@@ -105,7 +107,7 @@ class RewardService:
             if previous is not None:
                 detail += f";before={previous.amount_fen}/{previous.state}"
             await uow.audit.append(actor=officer, action="reward.decide", at=at, tip=number, detail=detail)
-            if state == "approved":
+            if state == RewardState.APPROVED:
                 await self._notify(uow, number, officer, at)
         return await self.records.get(number)
 
@@ -113,7 +115,8 @@ class RewardService:
         """The very proposal the admin was shown (its id and amount), if they may decide on it: CaseError
         "approve" if it was decided or changed meanwhile, "self" if they proposed it (four eyes)."""
         reward = await self.records.get(number)
-        if reward is None or reward.state != "proposed" or (reward.id, reward.amount_fen) != (reward_id, amount_fen):
+        unchanged = reward is not None and (reward.id, reward.amount_fen) == (reward_id, amount_fen)
+        if reward is None or reward.state != RewardState.PROPOSED or not unchanged:
             raise CaseError("approve")
         if await self.records.decided_by(reward.id) == admin:
             raise CaseError("self")
@@ -128,11 +131,11 @@ class RewardService:
             reward = await self.approvable(number, admin, reward_id=reward_id, amount_fen=amount_fen)
             if approve:
                 await uow.records.set_approved(reward.id, at.date(), admin)
-                await self._move(uow, reward, "approved", admin, at)
+                await self._move(uow, reward, RewardState.APPROVED, admin, at)
                 await self._notify(uow, number, admin, at)
             else:
-                await uow.records.set_refusal(reward.id, "admin")
-                await self._move(uow, reward, "refused", admin, at)
+                await uow.records.set_refusal(reward.id, Refusal.ADMIN)
+                await self._move(uow, reward, RewardState.REFUSED, admin, at)
         return await self.records.get(number)
 
     # -- the reporter's claim ------------------------------------------------------------------
@@ -150,11 +153,11 @@ class RewardService:
             if reward is None or not reward.claimable(at.date()):
                 raise CaseError("claim")
             if supervisory:
-                await uow.records.set_refusal(reward.id, "supervisory")
-                await self._move(uow, reward, "refused", None, at)
+                await uow.records.set_refusal(reward.id, Refusal.SUPERVISORY)
+                await self._move(uow, reward, RewardState.REFUSED, None, at)
                 return None
             code = await uow.records.set_claim(reward, method, payee, at.date())
-            await self._move(uow, reward, "claimed", None, at, f"method={method}")
+            await self._move(uow, reward, RewardState.CLAIMED, None, at, f"method={method}")
         return code
 
     # -- the reward officer --------------------------------------------------------------------
@@ -188,25 +191,25 @@ class RewardService:
         are destroyed once paid: they served their purpose."""
         async with self._work() as uow:
             reward = await uow.records.get(number)
-            if reward is None or reward.state != "claimed" or amount_fen <= 0:
+            if reward is None or reward.state != RewardState.CLAIMED or amount_fen <= 0:
                 raise CaseError("pay")
             if reward.claim_method == "in_person" and not reward.code_checked:
                 raise CaseError("code")
             await uow.records.set_paid(reward.id, amount_fen, paid_on, method, reference)
             detail = f"paid_fen={amount_fen};method={method};paid_on={paid_on}"
-            await self._move(uow, reward, "paid", officer, at, detail)
+            await self._move(uow, reward, RewardState.PAID, officer, at, detail)
         return await self.records.get(number)
 
     async def lapse_expired(self, at: datetime) -> list[str]:
         """The daily run: notified rewards not claimed within the window lapse (each its own unit)."""
         lapsed = []
-        for reward in await self.records.in_states("notified"):
+        for reward in await self.records.in_states(RewardState.NOTIFIED):
             if reward.claim_due < at.date():
                 async with self._work() as uow:
                     current = await uow.records.get(reward.number)
-                    if current is None or current.state != "notified":
+                    if current is None or current.state != RewardState.NOTIFIED:
                         continue  # claimed meanwhile
-                    await self._move(uow, current, "lapsed", None, at, f"claim_due={current.claim_due}")
+                    await self._move(uow, current, RewardState.LAPSED, None, at, f"claim_due={current.claim_due}")
                 lapsed.append(reward.number)
         return lapsed
 
@@ -214,9 +217,9 @@ class RewardService:
         """A lapsed reward is notified again, with a new claim window, for a reason on the record."""
         async with self._work() as uow:
             reward = await uow.records.get(number)
-            if reward is None or reward.state != "lapsed" or not reason:
+            if reward is None or reward.state != RewardState.LAPSED or not reason:
                 raise CaseError("reopen")
             await uow.records.add_note(number, reward.id, "reopen", reason, at.date())
-            await self._move(uow, reward, "approved", officer, at, "reopened")
+            await self._move(uow, reward, RewardState.APPROVED, officer, at, "reopened")
             await self._notify(uow, number, officer, at)
         return await self.records.get(number)

@@ -11,7 +11,7 @@ from datetime import date
 import aiosqlite
 
 from core import crypto
-from core.rewards import Reward
+from core.rewards import Reward, RewardState
 from storage.db import Database
 from storage.tips import TipRepository
 from storage.vault import Vault
@@ -33,16 +33,6 @@ def _reward(row: aiosqlite.Row) -> Reward:
     return Reward.model_validate(dict(zip(_NAMES, row, strict=True)))
 
 
-async def rewards_touching(db: Database, first: date, last: date) -> list[Reward]:
-    """Rewards decided or paid from `first` to `last` (both included): for statistics and exports."""
-    rows = await db.fetchall(
-        f"SELECT {_COLUMNS} FROM rewards r JOIN tips t ON t.id = r.tip_id"  # noqa: S608
-        " WHERE r.decided_on BETWEEN ?1 AND ?2 OR r.paid_on BETWEEN ?1 AND ?2 ORDER BY t.year, t.seq",
-        (first.isoformat(), last.isoformat()),
-    )
-    return [_reward(r) for r in rows]
-
-
 class RewardRecords:
     def __init__(self, db: Database, vault: Vault, tips: TipRepository):
         self.db = db
@@ -58,7 +48,7 @@ class RewardRecords:
         )
         return _reward(row) if row else None
 
-    async def in_states(self, *states: str) -> list[Reward]:
+    async def in_states(self, *states: RewardState) -> list[Reward]:
         rows = await self.db.fetchall(
             f"SELECT {_COLUMNS} FROM rewards r JOIN tips t ON t.id = r.tip_id"  # noqa: S608
             f" WHERE r.state IN ({','.join('?' * len(states))}) ORDER BY t.year, t.seq",
@@ -67,7 +57,13 @@ class RewardRecords:
         return [_reward(r) for r in rows]
 
     async def touching(self, first: date, last: date) -> list[Reward]:
-        return await rewards_touching(self.db, first, last)
+        """Rewards decided or paid from `first` to `last` (both included): for /stats and the export."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS} FROM rewards r JOIN tips t ON t.id = r.tip_id"  # noqa: S608
+            " WHERE r.decided_on BETWEEN ?1 AND ?2 OR r.paid_on BETWEEN ?1 AND ?2 ORDER BY t.year, t.seq",
+            (first.isoformat(), last.isoformat()),
+        )
+        return [_reward(r) for r in rows]
 
     async def to_decide(self) -> list[str]:
         """Tips verified true or partly true that have no reward decision yet."""
@@ -108,9 +104,9 @@ class RewardRecords:
 
     # -- writing, in the caller's transaction ----------------------------------------------------
 
-    async def insert(self, conn: aiosqlite.Connection, number: str, fields: tuple) -> int:
-        """A first decision: (state, rule_set, suggested_fen, amount_fen, explanation, refusal, decided_on,
-        decided_by)."""
+    async def add(self, conn: aiosqlite.Connection, number: str, fields: tuple) -> int:
+        """The tip's reward, at its first decision: `fields` are (state, rule_set, suggested_fen, amount_fen,
+        explanation, refusal, decided_on, decided_by); its id."""
         tip_id, _dek = await self.tips.tip_key(number)
         cur = await conn.execute(
             "INSERT INTO rewards (state, rule_set, suggested_fen, amount_fen, explanation, refusal, decided_on,"
@@ -119,8 +115,9 @@ class RewardRecords:
         )
         return int(cur.lastrowid)
 
-    async def redecide(self, conn: aiosqlite.Connection, previous: Reward, fields: tuple) -> bool:
-        """A reward the admin refused, decided again (the row and its notes stay); compare-and-set."""
+    async def set_decision(self, conn: aiosqlite.Connection, previous: Reward, fields: tuple) -> bool:
+        """A reward the admin refused, decided again (the row and its notes stay; `fields` as for `add`):
+        compare-and-set on the state it was read in; whether it was written."""
         cur = await conn.execute(
             "UPDATE rewards SET state = ?, rule_set = ?, suggested_fen = ?, amount_fen = ?, explanation = ?,"
             " refusal = ?, decided_on = ?, decided_by = ? WHERE id = ? AND state = ?",
@@ -128,7 +125,7 @@ class RewardRecords:
         )
         return cur.rowcount == 1
 
-    async def set_state(self, conn: aiosqlite.Connection, reward: Reward, state: str) -> bool:
+    async def set_state(self, conn: aiosqlite.Connection, reward: Reward, state: RewardState) -> bool:
         """Compare-and-set: only if the row is still in the state and amount it was read in."""
         cur = await conn.execute(
             "UPDATE rewards SET state = ? WHERE id = ? AND state = ? AND amount_fen = ?",
@@ -144,13 +141,15 @@ class RewardRecords:
     async def set_refusal(self, conn: aiosqlite.Connection, reward_id: int, refusal: str) -> None:
         await conn.execute("UPDATE rewards SET refusal = ? WHERE id = ?", (refusal, reward_id))
 
-    async def set_notified(self, conn: aiosqlite.Connection, number: str, on: date, due: date) -> None:
-        """Approved → notified: the claim window opens `on`."""
-        await conn.execute(
+    async def set_notified(self, conn: aiosqlite.Connection, number: str, on: date, due: date) -> bool:
+        """Approved → notified, the claim window opening `on`: compare-and-set (only an approved reward);
+        whether it was written."""
+        cur = await conn.execute(
             "UPDATE rewards SET state = 'notified', notified_on = ?, claim_due = ?"
             " WHERE tip_id = (SELECT id FROM tips WHERE number = ?) AND state = 'approved'",
             (on.isoformat(), due.isoformat(), number),
         )
+        return cur.rowcount == 1
 
     async def add_note(
         self, conn: aiosqlite.Connection, number: str, reward_id: int, kind: str, text: str, on: date

@@ -1,18 +1,14 @@
 """What a liaison reads while sending the monthly figures: the question for one field (with the unit and
-last month's value), the whole form to fill in one message, the problems, and the preview of 本月数
-beside the computed 累计数."""
+last month's value), the whole form to fill in one message, a broken rule, and the preview of 本月数
+beside the computed 累计数. What is wrong with one typed line is said by the form engine
+(handlers.forms.fields.figure_problem)."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from core.figures import Column, Rule, Template, form_text, format_value, ratio
 from core.periods import month_label
+from core.taxonomy import chinese
 from handlers.i18n import Translate, aside, colon
-
-
-def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(t, callback_data=d) for t, d in row] for row in rows])
 
 
 def heading(unit: str, period: str, lang: str) -> str:
@@ -23,7 +19,7 @@ def amount(column: Column, value: int | None, lang: str, _: Translate) -> str:
     """A value with its unit: "118 家", "1.25 万元"; in English a count alone, money "1.25 × 10,000 yuan"."""
     if value is None:
         return _("not reported")
-    if lang == "zh":
+    if chinese(lang):  # a Chinese count always has its measure word
         return f"{format_value(column, value)} {column.unit}"
     if column.kind == "money":
         return f"{format_value(column, value)} × {column.unit_label(lang)}"
@@ -33,7 +29,7 @@ def amount(column: Column, value: int | None, lang: str, _: Translate) -> str:
 def field_question(template: Template, column: Column, last: dict[str, int] | None, lang: str, _: Translate) -> str:
     typed = template.typed
     position = _("Question {index} of {count}").format(index=typed.index(column) + 1, count=len(typed))
-    unit = column.unit if lang == "zh" else column.unit_label(lang) if column.kind == "money" else None
+    unit = column.unit_label(lang) if chinese(lang) or column.kind == "money" else None
     lines = [position, column.label(lang) + (aside(unit, lang) if unit else "")]
     lines.append(_("Last month") + colon(lang) + amount(column, (last or {}).get(column.code), lang, _))
     if column.kind == "money":
@@ -41,20 +37,6 @@ def field_question(template: Template, column: Column, last: dict[str, int] | No
     else:
         lines.append(_("A whole number, 0 or more."))
     return "\n".join(lines)
-
-
-def value_problem(column: Column, answer: str, lang: str, _: Translate) -> str:
-    """What is wrong with what was typed for one field, and what to type instead."""
-    name = column.label(lang)
-    if answer.strip().startswith(("-", "－", "负")):
-        return _("{name}: cannot be negative. Please type 0 or more.").format(name=name)
-    if not answer.strip():
-        return _("{name}: the line is missing. Please add it.").format(name=name)
-    if column.kind == "money":
-        return _(
-            "{name}: “{answer}” is not an amount in units of 10,000 yuan. Type it like 1.25 (at most 4 decimals)."
-        ).format(name=name, answer=answer[:40])
-    return _("{name}: “{answer}” is not a whole number. Type it like 12.").format(name=name, answer=answer[:40])
 
 
 def rule_problem(template: Template, rule: Rule, values: dict[str, int], ytd: dict[str, int], lang: str,

@@ -21,8 +21,9 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, ConversationHandler, filters
 
-from core.roles import Role, StaffMember, role_name
+from core.roles import Role, StaffMember
 from handlers.context import Context
+from handlers.i18n import join
 
 log = logging.getLogger("tipline.access")
 
@@ -137,7 +138,7 @@ def role_refusal(update: Update, context: Context, member: StaffMember, roles: t
     """Why a staff member may not use this: the roles it is for; for an admin, how to give one."""
     _ = context.tr
     lang = context.lang
-    names = ("、" if lang == "zh" else ", ").join(role_name(r, lang) for r in roles)
+    names = join((Role(r).label(lang) for r in roles), lang)
     command = _command(update)
     if command:
         text = _("{command} is for: {roles}.").format(command=command, roles=names)
@@ -147,7 +148,7 @@ def role_refusal(update: Update, context: Context, member: StaffMember, roles: t
         text += "\n" + _(
             "To give a role (to yourself too): /staff → “Invite a staff member” → {role}; the person sends "
             "/join with the code. Or on the server: python -m bot staff add USER_ID --role {code}"
-        ).format(role=role_name(roles[0], lang), code=roles[0].value)
+        ).format(role=Role(roles[0]).label(lang), code=roles[0].value)
     return text
 
 

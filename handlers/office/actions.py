@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from core.casework import next_due
 from core.roles import StaffMember
-from core.tips import NOT_ACCEPTED_REASONS, Status, TipFacets
-from handlers.common import confirm_markup
+from core.tips import NotAcceptedReason, Status, TipFacets
+from handlers.callbacks import CallbackData, CaseButton, FormButton, button_expired, confirm_markup, in_rows, keyboard
 from handlers.context import Context
 from handlers.i18n import N_
 from handlers.notify import notify_all, notify_reporter
@@ -27,25 +27,31 @@ from storage.casework import CaseError
 
 log = logging.getLogger("tipline.casework")
 
-#: The card's buttons in order: action → (label, callback data prefix).
-_BUTTONS = {
-    "accept": (N_("✅ Accept (受理)"), "case:accept"),
-    "not_accept": (N_("⛔ Not accept"), "case:reject"),
-    "reassign": (N_("↪ Reassign"), "case:move"),
-    "ask": (N_("❓ Ask the reporter"), "form:ask"),
-    "merge": (N_("🔗 Merge as a duplicate (并案)"), "form:merge"),
-    "verify": (N_("🔍 Record the verification result"), "form:verify"),
-    "extend": (N_("⏳ Request an extension"), "form:extend"),
-    "reply": (N_("📨 Write the reply (答复)"), "form:reply"),
-    "review": (N_("♻ Record the review (复查)"), "form:review"),
-    "close": (N_("🏁 Close (办结)"), "case:close"),
-    "disclose": (N_("👤 Request identity disclosure"), "form:disclose"),
+#: The card's buttons in order: action → (label, the button's class, its action).
+_BUTTONS: dict[str, tuple[str, type[CaseButton] | type[FormButton], str]] = {
+    "accept": (N_("✅ Accept (受理)"), CaseButton, "accept"),
+    "not_accept": (N_("⛔ Not accept"), CaseButton, "reject"),
+    "reassign": (N_("↪ Reassign"), CaseButton, "move"),
+    "ask": (N_("❓ Ask the reporter"), FormButton, "ask"),
+    "merge": (N_("🔗 Merge as a duplicate (并案)"), FormButton, "merge"),
+    "verify": (N_("🔍 Record the verification result"), FormButton, "verify"),
+    "extend": (N_("⏳ Request an extension"), FormButton, "extend"),
+    "reply": (N_("📨 Write the reply (答复)"), FormButton, "reply"),
+    "review": (N_("♻ Record the review (复查)"), FormButton, "review"),
+    "close": (N_("🏁 Close (办结)"), CaseButton, "close"),
+    "disclose": (N_("👤 Request identity disclosure"), FormButton, "disclose"),
 }
+
+
+def _card_button(kind: type[CaseButton] | type[FormButton], action: str, number: str) -> CallbackData:
+    return CaseButton(action=action, number=number) if kind is CaseButton else FormButton(action=action, subject=number)
+
+
 #: Buttons that cannot be undone, asked to confirm: button action → the case action it applies.
 CONFIRMED = {"accept": "accept", "reason": "not_accept", "to": "reassign", "close": "close", "identity": "disclose"}
 
 
-async def action_rows(context: Context, facets: TipFacets, member: StaffMember) -> list[list[InlineKeyboardButton]]:
+async def action_rows(context: Context, facets: TipFacets, member: StaffMember) -> list[list[tuple[str, CallbackData]]]:
     """The card's action buttons that this person may press for this tip now."""
     if not member.may_work(facets.department):
         return []
@@ -54,23 +60,20 @@ async def action_rows(context: Context, facets: TipFacets, member: StaffMember) 
     allowed = await svc.casework.actions(facets, context.today)
     if "disclose" in allowed and await svc.requests.may_see_identity(facets.number, member.user_id):
         allowed.discard("disclose")
-        show = InlineKeyboardButton(_("👤 Show identity"), callback_data=f"case:identity:{facets.number}")
-        rows = [[show]]
+        rows = [[(_("👤 Show identity"), CaseButton(action="identity", number=facets.number))]]
     else:
         rows = []
     buttons = [
-        InlineKeyboardButton(_(label), callback_data=f"{prefix}:{facets.number}")
-        for action, (label, prefix) in _BUTTONS.items()
+        (_(label), _card_button(kind, name, facets.number))
+        for action, (label, kind, name) in _BUTTONS.items()
         if action in allowed
     ]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)] + rows
+    return in_rows(buttons, 2) + rows
 
 
 def back_to_card(context: Context, number: str) -> InlineKeyboardMarkup:
     _ = context.tr
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(_("📂 Back to the report"), callback_data=f"case:open:{number}")]]
-    )
+    return keyboard([[(_("📂 Back to the report"), CaseButton(action="open", number=number))]])
 
 
 async def act(
@@ -83,7 +86,7 @@ async def act(
     facets = await svc.tips.facets(number)
     message = update.effective_message
     if facets is None:
-        await message.reply_text(_("This button is no longer valid."))
+        await message.reply_text(await button_expired(update, context))
         return False
     if not member.may_work(facets.department):
         await refuse_tip(update, context, member)
@@ -121,9 +124,8 @@ async def _ask_to_confirm(update: Update, context: Context, facets: TipFacets, a
             number=number, date=f"{due:%Y-%m-%d}"
         )
     elif action == "reason":
-        zh, en = NOT_ACCEPTED_REASONS[arg]
         text = _("Not accept report {number}, for this reason: {reason}? The reporter is told; it cannot be undone.")
-        text = text.format(number=number, reason=zh if lang == "zh" else en)
+        text = text.format(number=number, reason=NotAcceptedReason(arg).label(lang))
     elif action == "to":
         text = _("Reassign report {number} to {name}?").format(
             number=number, name=svc.office.department(arg).label(lang)
@@ -132,8 +134,9 @@ async def _ask_to_confirm(update: Update, context: Context, facets: TipFacets, a
         text = _("Close (办结) report {number}? It cannot be undone.").format(number=number)
     else:
         text = _("Show the name and phone the reporter of {number} left? This view is recorded.").format(number=number)
-    data = ":".join(["case", "ok", action, *([arg] if arg else []), number])
-    await update.effective_message.reply_text(text, reply_markup=confirm_markup(data, f"case:open:{number}", _))
+    confirm = CaseButton(ok=True, action=action, arg=arg, number=number)
+    markup = confirm_markup(confirm, CaseButton(action="open", number=number), _)
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def _apply(
@@ -151,21 +154,21 @@ async def _apply(
         await notify_reporter(context.application, number)
     elif action == "reject":
         rows = [
-            [InlineKeyboardButton(zh if lang == "zh" else en, callback_data=f"case:reason:{code}:{number}")]
-            for code, (zh, en) in NOT_ACCEPTED_REASONS.items()
+            [(reason.label(lang), CaseButton(action="reason", arg=str(reason), number=number))]
+            for reason in NotAcceptedReason
         ]
-        await message.reply_text(_("Why is it not accepted?"), reply_markup=InlineKeyboardMarkup(rows))
+        await message.reply_text(_("Why is it not accepted?"), reply_markup=keyboard(rows))
     elif action == "reason":
         notices = await svc.casework.not_accept(number, member.user_id, arg, context.now)
         await message.reply_text(_("Report {number} not accepted.").format(number=number), reply_markup=back)
         await notify_all(context.application, notices)
     elif action == "move":
         rows = [
-            [InlineKeyboardButton(d.label(lang), callback_data=f"case:to:{d.code}:{number}")]
+            [(d.label(lang), CaseButton(action="to", arg=d.code, number=number))]
             for d in svc.office.departments
             if d.code != facets.department
         ]
-        await message.reply_text(_("Reassign to which department?"), reply_markup=InlineKeyboardMarkup(rows))
+        await message.reply_text(_("Reassign to which department?"), reply_markup=keyboard(rows))
     elif action == "to":
         await svc.casework.reassign(number, member.user_id, arg, context.now)
         name = svc.office.department(arg).label(lang)

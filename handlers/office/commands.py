@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from telegram import BotCommand, BotCommandScopeChat, InlineKeyboardButton
+from telegram import BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from core.roles import Role, StaffMember, role_name
+from core.roles import Role, StaffMember
+from handlers.callbacks import OfficeButton, in_rows
 from handlers.context import app_services
-from handlers.i18n import LANGUAGES, N_, Translate, colon, translator
+from handlers.i18n import LANGUAGES, N_, Translate, colon, join, translator
 from handlers.profile import COMMANDS
 
 log = logging.getLogger("tipline.commands")
@@ -109,7 +110,7 @@ def staff_help(member: StaffMember, lang: str, bot_username: str | None) -> str:
     """The office's part of /help: one line per command the member may use, and /chatid for groups."""
     _ = translator(lang)
     sep = colon(lang)
-    roles = ("、" if lang == "zh" else ", ").join(role_name(r, lang) for r in sorted(member.roles))
+    roles = join((Role(r).label(lang) for r in sorted(member.roles)), lang)
     lines = [_("For the office ({roles}):").format(roles=roles)]
     lines += [f"/{c.name}{c.usage}{sep}{_(c.description)}" for c in commands_for(member)]
     chatid = "/chatid" + (f"@{bot_username}" if bot_username else "")
@@ -118,7 +119,6 @@ def staff_help(member: StaffMember, lang: str, bot_username: str | None) -> str:
     return "\n".join(lines)
 
 
-def entry_rows(member: StaffMember, _: Translate) -> list[list[InlineKeyboardButton]]:
+def entry_rows(member: StaffMember, _: Translate) -> list[list[tuple[str, OfficeButton]]]:
     """The office's buttons for /start, two a row; each re-checks the role when pressed."""
-    buttons = [InlineKeyboardButton(_(c.label), callback_data=f"office:{c.name}") for c in commands_for(member)]
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return in_rows([(_(c.label), OfficeButton(name=c.name)) for c in commands_for(member)], 2)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
-from core.roles import INVITE_HOURS, Role, StaffMember, role_name
-from handlers.common import confirm_markup
+from core.roles import INVITE_HOURS, Role, StaffMember
+from handlers.callbacks import StaffButton, button_expired, confirm_markup, keyboard
 from handlers.context import Context
 from handlers.i18n import aside, colon
 from handlers.i18n import join as join_list
@@ -25,9 +25,9 @@ def _describe(member: StaffMember, context: Context) -> str:
     for role in sorted(member.roles):
         if role == Role.DEPARTMENT:
             names = join_list((office.department(d).label(lang) for d in sorted(member.departments)), lang)
-            roles.append(role_name(role, lang) + aside(names, lang))
+            roles.append(Role(role).label(lang) + aside(names, lang))
         else:
-            roles.append(role_name(role, lang))
+            roles.append(Role(role).label(lang))
     return member.name + colon(lang) + join_list(roles, lang)
 
 
@@ -66,48 +66,61 @@ async def staff_panel(update: Update, context: Context, admin: StaffMember) -> N
     _ = context.tr
     members = await context.services.staff.all()
     lines = [_("Staff:")] + [f"• {_describe(m, context)}" for m in members]
-    rows = [[InlineKeyboardButton(_("➕ Invite a staff member"), callback_data="staff:invite")]]
+    rows = [[(_("➕ Invite a staff member"), StaffButton(action="invite"))]]
     rows += [
-        [InlineKeyboardButton(_("Deactivate {name}").format(name=m.name), callback_data=f"staff:remove:{m.user_id}")]
+        [(_("Deactivate {name}").format(name=m.name), StaffButton(action="remove", arg=str(m.user_id)))]
         for m in members
         if m.user_id != admin.user_id
     ]
-    await update.effective_message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+    await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard(rows))
 
 
 @staff_only(Role.ADMIN)
 async def staff_button(update: Update, context: Context, admin: StaffMember) -> None:
     query = update.callback_query
+    button = StaffButton.parse(query.data)
+    if button is None or not _fits(button, context, admin):
+        await query.message.reply_text(await button_expired(update, context))
+        return
     await query.answer()
     _ = context.tr
     lang = context.lang
-    office = context.services.office
-    parts = query.data.split(":")
-    action = parts[1]
+    action, arg = button.action, button.arg
     if action == "invite":
-        rows = [[InlineKeyboardButton(role_name(r, lang), callback_data=f"staff:role:{r.value}")] for r in Role]
-        await query.message.reply_text(_("Which role?"), reply_markup=InlineKeyboardMarkup(rows))
-    elif action == "role" and parts[2] == Role.DEPARTMENT.value:
-        rows = [[InlineKeyboardButton(d.label(lang), callback_data=f"staff:dep:{d.code}")] for d in office.departments]
-        await query.message.reply_text(_("Which department?"), reply_markup=InlineKeyboardMarkup(rows))
-    elif action == "role" and parts[2] in {r.value for r in Role}:
-        await _invite(update, context, admin, Invite("staff", Role(parts[2]), ""))
-    elif action == "dep" and parts[2] in {d.code for d in office.departments}:
-        await _invite(update, context, admin, Invite("staff", Role.DEPARTMENT, parts[2]))
-    elif action == "remove" and len(parts) == 3 and parts[2].isdigit():
-        member = await context.services.staff.get(int(parts[2]))
-        if member is not None and member.user_id != admin.user_id:
+        rows = [[(r.label(lang), StaffButton(action="role", arg=r.value))] for r in Role]
+        await query.message.reply_text(_("Which role?"), reply_markup=keyboard(rows))
+    elif action == "role" and arg == Role.DEPARTMENT.value:
+        departments = context.services.office.departments
+        rows = [[(d.label(lang), StaffButton(action="dep", arg=d.code))] for d in departments]
+        await query.message.reply_text(_("Which department?"), reply_markup=keyboard(rows))
+    elif action == "role":
+        await _invite(update, context, admin, Invite("staff", Role(arg), ""))
+    elif action == "dep":
+        await _invite(update, context, admin, Invite("staff", Role.DEPARTMENT, arg))
+    elif action == "remove":
+        member = await context.services.staff.get(int(arg))
+        if member is not None:
             text = _("Deactivate {name}? They lose every role at once.").format(name=member.name)
-            markup = confirm_markup(f"staff:remove_yes:{member.user_id}", "staff:keep", _)
-            await query.message.reply_text(text, reply_markup=markup)
+            confirm = StaffButton(action="remove_yes", arg=str(member.user_id))
+            await query.message.reply_text(text, reply_markup=confirm_markup(confirm, StaffButton(action="keep"), _))
     elif action == "keep":
         await query.message.edit_text(_("Nothing changed."))
-    elif action == "remove_yes" and len(parts) == 3 and parts[2].isdigit() and int(parts[2]) != admin.user_id:
-        await context.services.people.deactivate(int(parts[2]), admin.user_id, context.now)
-        await publish_for(context.application, int(parts[2]), None)  # back to the public menu
+    else:  # remove_yes
+        await context.services.people.deactivate(int(arg), admin.user_id, context.now)
+        await publish_for(context.application, int(arg), None)  # back to the public menu
         await query.message.reply_text(_("Deactivated."))
-    else:
-        await query.message.reply_text(_("This button is no longer valid."))
+
+
+def _fits(button: StaffButton, context: Context, admin: StaffMember) -> bool:
+    """Whether the button's argument is one its action takes (a role, a department, another member)."""
+    arg = button.arg
+    if button.action == "role":
+        return arg in {r.value for r in Role}
+    if button.action == "dep":
+        return arg in {d.code for d in context.services.office.departments}
+    if button.action in ("remove", "remove_yes"):
+        return arg.isascii() and arg.isdigit() and int(arg) != admin.user_id
+    return not arg
 
 
 async def _invite(update: Update, context: Context, admin: StaffMember, invite: Invite) -> None:

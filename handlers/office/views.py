@@ -10,7 +10,7 @@ from core.casework import Verification
 from core.crypto import KeyRing
 from core.money import format_yuan
 from core.office import OfficeConfig
-from core.tips import TipContent, TipEvent, TipFacets, TipMessage, status_name
+from core.tips import Status, TipContent, TipEvent, TipFacets, TipMessage
 from handlers import labels
 from handlers.check_view import message_text
 from handlers.i18n import N_, Translate, colon, join
@@ -46,7 +46,7 @@ def inbox_line(facets: TipFacets, office: OfficeConfig, lang: str, today: date, 
             due += " ⚠" + _("overdue")
     parts = [
         facets.number,
-        status_name(facets.status, lang),
+        facets.status.label(lang),
         office.department(facets.department).label(lang),
         taxonomy.INDUSTRY_BY_CODE[facets.industry].label(lang),
     ]
@@ -75,7 +75,7 @@ def card_text(
     village = next((v.label(lang) for v in office.villages if v.code == facets.village), "—")
     lines = [
         _("Report {number} (reporter {alias})").format(number=facets.number, alias=alias),
-        _("Status: {status}").format(status=status_name(facets.status, lang)),
+        _("Status: {status}").format(status=facets.status.label(lang)),
         _("Department: {name}").format(name=office.department(facets.department).label(lang)),
         _("Kind: {kind}").format(kind=kind),
         _("Industry: {name}").format(name=taxonomy.INDUSTRY_BY_CODE[facets.industry].label(lang)),
@@ -95,7 +95,7 @@ def card_text(
     lines.append(_("Identity: {value}").format(value=identity))
     lines.append(_.ngettext("Evidence: {count} file", "Evidence: {count} files", files).format(count=files))
     lines += ["", _("What happened:"), content.description, "", _("History:")]
-    lines += [f"  {e.on:%Y-%m-%d}  {status_name(e.status, lang)}" for e in events]
+    lines += [f"  {e.on:%Y-%m-%d}  {Status(e.status).label(lang)}" for e in events]
     if facets.due_on:
         lines.append(_("Next deadline: {date}").format(date=f"{facets.due_on:%Y-%m-%d}"))
     if facets.merged_into:
