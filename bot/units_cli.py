@@ -32,7 +32,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add.set_defaults(func=cmd_units_add)
     listing = units_sub.add_parser("list", help="the units, their liaisons and phone numbers")
     listing.set_defaults(func=cmd_units_list)
-    invite = units_sub.add_parser("invite", help="a one-time code (72 hours) for a unit's liaison to /register")
+    invite = units_sub.add_parser(
+        "invite", help=f"a one-time code ({INVITE_HOURS} hours) for a unit's liaison to /register"
+    )
     invite.add_argument("unit_id", type=int, metavar="UNIT_ID", help="the number `units list` shows")
     invite.set_defaults(func=cmd_units_invite)
 
