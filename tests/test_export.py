@@ -58,3 +58,16 @@ def test_a_period_backwards_is_refused(settings, ring, monkeypatch, capsys):
     monkeypatch.setenv("TIPLINE_KEYRING", str(settings.keyring_path))
     assert cli.main(["export", "tips", "--from", "2026-12-01", "--to", "2026-01-01"]) == 2
     assert "before" in capsys.readouterr().out
+
+
+def test_the_export_reads_through_the_services_the_bot_uses():
+    """bot/export.py builds no repository of its own and reads no storage module: it opens
+    bot.services.Services and reads what /stats and /monthly read (svc.rewards.touching, svc.ledger)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(cli.__file__).parent / "export.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert "bot.services" in imported
+    assert not [name for name in imported if name and name.split(".")[0] == "storage"]
