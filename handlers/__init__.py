@@ -19,6 +19,20 @@ from telegram.ext import (
 )
 
 from handlers import erase, groups, menu, profile
+from handlers.callbacks import (
+    ApprovalButton,
+    CaseButton,
+    InboxButton,
+    LanguageButton,
+    MenuButton,
+    MonthLock,
+    RequestButton,
+    RewardButton,
+    StaffButton,
+    UnitsButton,
+    WrittenDown,
+    exactly,
+)
 from handlers.context import Context
 from handlers.errors import on_error
 from handlers.liaison import home, monthly, quarter_view, units
@@ -55,7 +69,7 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(TypeHandler(Update, _skip_if_seen), group=DEDUPE_GROUP)
     app.add_handler(TypeHandler(Update, private_chats_only), group=PRIVATE_GROUP)
     # "I have written it down" works on its own message, inside a conversation or not, after a restart.
-    app.add_handler(CallbackQueryHandler(erase.on_gone, pattern=rf"^{erase.GONE}$"))
+    app.add_handler(CallbackQueryHandler(erase.on_gone, pattern=exactly(WrittenDown())))
     for handler in (reporter_conversation(), *conversations):
         app.add_handler(handler)
     app.add_handler(CommandHandler("start", menu.start))
@@ -65,23 +79,27 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CommandHandler("cancel", menu.cancel))
     app.add_handler(CommandHandler("join", staff_admin.join))
     app.add_handler(CommandHandler("staff", staff_admin.staff_panel))
-    app.add_handler(CallbackQueryHandler(staff_admin.staff_button, pattern=r"^staff:"))
+    app.add_handler(CallbackQueryHandler(staff_admin.staff_button, pattern=StaffButton.pattern))
     app.add_handler(CommandHandler("inbox", inbox.inbox))
     app.add_handler(CommandHandler("stats", stats.stats))
     app.add_handler(CommandHandler("rewards", rewards.rewards_command))
-    app.add_handler(CallbackQueryHandler(rewards.reward_button, pattern=r"^rw:"))
-    app.add_handler(CallbackQueryHandler(rewards.admin_decision, pattern=r"^rwa:"))
-    app.add_handler(CallbackQueryHandler(inbox.inbox_button, pattern=r"^inbox:"))
-    app.add_handler(CallbackQueryHandler(inbox.case_button, pattern=r"^case:"))
-    app.add_handler(CallbackQueryHandler(approvals.decide, pattern=r"^req:"))
+    app.add_handler(CallbackQueryHandler(rewards.reward_button, pattern=RewardButton.pattern))
+    app.add_handler(CallbackQueryHandler(rewards.admin_decision, pattern=ApprovalButton.pattern))
+    app.add_handler(CallbackQueryHandler(inbox.inbox_button, pattern=InboxButton.pattern))
+    app.add_handler(CallbackQueryHandler(inbox.case_button, pattern=CaseButton.pattern))
+    app.add_handler(CallbackQueryHandler(approvals.decide, pattern=RequestButton.pattern))
     app.add_handler(CommandHandler("units", units.units_command))
-    app.add_handler(CallbackQueryHandler(units.units_button, pattern=r"^units:"))
+    app.add_handler(CallbackQueryHandler(units.units_button, pattern=UnitsButton.pattern))
     app.add_handler(CommandHandler("monthly", monthly.monthly_command))
-    app.add_handler(CallbackQueryHandler(monthly.lock_button, pattern=r"^mon:(lock|ok:lock|back):"))
+    app.add_handler(CallbackQueryHandler(monthly.lock_button, pattern=MonthLock.pattern))
     app.add_handler(CommandHandler("quarter", quarter_view.quarter_command))
-    app.add_handler(CallbackQueryHandler(home.on_liaison_button, pattern=r"^menu:liaison$"))
-    app.add_handler(CallbackQueryHandler(menu.on_menu, pattern=r"^menu:(help|lang)$"))
-    app.add_handler(CallbackQueryHandler(menu.on_language, pattern=r"^lang:(zh|en)$"))
+    app.add_handler(CallbackQueryHandler(home.on_liaison_button, pattern=exactly(MenuButton(item="liaison"))))
+    app.add_handler(
+        CallbackQueryHandler(menu.on_menu, pattern=exactly(MenuButton(item="help"), MenuButton(item="lang")))
+    )
+    app.add_handler(
+        CallbackQueryHandler(menu.on_language, pattern=exactly(*(LanguageButton(lang=x) for x in ("zh", "en"))))
+    )
     app.add_handler(CommandHandler("chatid", groups.chatid))
     app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.on_migrate))

@@ -20,13 +20,14 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ExtBot
 
+from handlers.callbacks import WrittenDown, button_expired
 from handlers.context import Context
 from handlers.i18n import Translate
 
 log = logging.getLogger("tipline.erase")
 
 #: The callback data of "I have written it down": the message to delete is the one the button is on.
-GONE = "gone"
+GONE = WrittenDown().pack()
 
 
 class Erased(Enum):
@@ -91,7 +92,7 @@ async def on_gone(update: Update, context: Context) -> None:
     message = query.message
     rest = _without_gone(message) if isinstance(message, Message) else None
     if rest is None:
-        await query.answer(_("This button is no longer valid."))
+        await button_expired(update, context)
         return
     try:
         erased = await erase(context.bot, message.chat_id, message.message_id, _("(deleted)"))

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from core.roles import StaffMember
+from handlers.callbacks import LanguageButton, MenuButton, button_expired, keyboard
 from handlers.context import Context
 from handlers.i18n import N_, translator
 from handlers.office.commands import ensure_menu, entry_rows, staff_help
 
 MENU_ITEMS = (
-    ("menu:report", N_("📝 Report a problem")),
-    ("menu:check", N_("🔎 Check a report")),
-    ("menu:liaison", N_("🏘 I am a liaison")),
-    ("menu:help", N_("❓ Help")),
-    ("menu:lang", N_("🌐 Language")),
+    (MenuButton(item="report"), N_("📝 Report a problem")),
+    (MenuButton(item="check"), N_("🔎 Check a report")),
+    (MenuButton(item="liaison"), N_("🏘 I am a liaison")),
+    (MenuButton(item="help"), N_("❓ Help")),
+    (MenuButton(item="lang"), N_("🌐 Language")),
 )
-LANGUAGE_BUTTONS = (("lang:zh", "中文"), ("lang:en", "English"))
+LANGUAGE_BUTTONS = ((LanguageButton(lang="zh"), "中文"), (LanguageButton(lang="en"), "English"))
 
 
 def menu_keyboard(context: Context) -> InlineKeyboardMarkup:
+    return keyboard(_menu_rows(context))
+
+
+def _menu_rows(context: Context) -> list[list[tuple[str, MenuButton]]]:
     _ = context.tr
-    rows = [[InlineKeyboardButton(_(label), callback_data=data)] for data, label in MENU_ITEMS]
-    return InlineKeyboardMarkup(rows)
+    return [[(_(label), data)] for data, label in MENU_ITEMS]
 
 
 async def _staff_member(update: Update, context: Context) -> StaffMember | None:
@@ -35,12 +39,11 @@ async def _staff_member(update: Update, context: Context) -> StaffMember | None:
 
 async def home_keyboard(update: Update, context: Context) -> InlineKeyboardMarkup:
     """The menu, and below it the office's entries that the person's roles allow."""
-    markup = menu_keyboard(context)
     member = await _staff_member(update, context)
     if member is None:
-        return markup
+        return menu_keyboard(context)
     await ensure_menu(context.application, member)
-    return InlineKeyboardMarkup([*markup.inline_keyboard, *entry_rows(member, context.tr)])
+    return keyboard([*_menu_rows(context), *entry_rows(member, context.tr)])
 
 
 async def full_help(update: Update, context: Context) -> str:
@@ -95,7 +98,7 @@ async def help_command(update: Update, context: Context) -> None:
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for data, label in LANGUAGE_BUTTONS]])
+    return keyboard([[(label, data) for data, label in LANGUAGE_BUTTONS]])
 
 
 async def language_command(update: Update, context: Context) -> None:
@@ -105,7 +108,7 @@ async def language_command(update: Update, context: Context) -> None:
 
 async def on_language(update: Update, context: Context) -> None:
     query = update.callback_query
-    lang = query.data.split(":", 1)[1]
+    lang = LanguageButton.parse(query.data).lang  # its pattern lets no other data in
     context.chat_data["lang"] = lang
     _ = translator(lang)
     await query.answer()
@@ -116,8 +119,7 @@ async def on_language(update: Update, context: Context) -> None:
 async def on_menu(update: Update, context: Context) -> None:
     query = update.callback_query
     await query.answer()
-    choice = query.data.split(":", 1)[1]
-    if choice == "help":
+    if MenuButton.parse(query.data) == MenuButton(item="help"):
         await query.message.reply_text(await full_help(update, context), reply_markup=menu_keyboard(context))
     else:
         _ = context.tr
@@ -144,7 +146,7 @@ async def cancel_conversation(update: Update, context: Context) -> int:
 async def stale_button(update: Update, context: Context) -> None:
     """A button the bot does not (or no longer) know: an old message, or a forged press."""
     _ = context.tr
-    await update.callback_query.answer(_("This button is no longer valid."), show_alert=False)
+    await button_expired(update, context)
     await update.effective_message.reply_text(
         _("That button has expired. Choose below:"), reply_markup=menu_keyboard(context)
     )

@@ -134,7 +134,7 @@ async def test_an_error_apologises_and_logs_no_text_or_identity(start_bot, caplo
         assert secret not in caplog.text
 
 
-@pytest.mark.parametrize("data", [data for data, _ in MENU_ITEMS])
+@pytest.mark.parametrize("data", [data.pack() for data, _ in MENU_ITEMS])
 async def test_every_menu_button_is_answered(start_bot, data):
     async with start_bot() as sim:
         user = sim.user(511)

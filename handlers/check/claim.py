@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from handlers.callbacks import CheckButton, ClaimButton, button_expired, keyboard
 from handlers.check.session import check_keyboard, requires, say, show_view
 from handlers.context import Context
 from handlers.erase import delete_read
@@ -35,19 +36,20 @@ async def ask_duty(update: Update, context: Context) -> object:
 
 def _claim_buttons(rows: list[list[tuple[str, str]]], context: Context):
     _ = context.tr
-    markup = check_keyboard([(_("Back"), "refresh")])
-    claim_rows = [[(label, f"claim:{value}") for label, value in row] for row in rows]
-
-    buttons = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in claim_rows]
-    return InlineKeyboardMarkup(buttons + list(markup.inline_keyboard))
+    claim_rows = [[(label, ClaimButton(choice=value)) for label, value in row] for row in rows]
+    return keyboard([*claim_rows, [(_("Back"), CheckButton(action="refresh"))]])
 
 
 @requires("claim")
 async def on_choice(update: Update, context: Context, number: str) -> object:
     """claim:<no|yes|refuse|payee|person>"""
+    button = ClaimButton.parse(update.callback_query.data)
+    choice = button.choice if button is not None else None
+    if choice is None or (choice == "person" and not in_person_offered(context)):
+        await say(update, context, await button_expired(update, context))
+        return None
     await update.callback_query.answer()
     _ = context.tr
-    choice = update.callback_query.data.removeprefix("claim:")
     if choice == "no":
         await say(update, context, *_methods(context))
         return METHOD
@@ -64,10 +66,7 @@ async def on_choice(update: Update, context: Context, number: str) -> object:
         )
         await say(update, context, text, check_keyboard([(_("Back"), "refresh")]))
         return PAYEE
-    if choice == "person" and in_person_offered(context):
-        return await _claim(update, context, number, method="in_person")
-    await say(update, context, _("This button is no longer valid."))
-    return None
+    return await _claim(update, context, number, method="in_person")  # "person", where it is offered
 
 
 def in_person_offered(context: Context) -> bool:
@@ -155,7 +154,7 @@ async def on_payee_other(update: Update, context: Context) -> object:
 
 def states(buttons, text, tail, stray) -> dict[str, list]:
     """The claim's states, for the reporter's conversation (handlers.check.states)."""
-    choices = CallbackQueryHandler(on_choice, pattern=r"^claim:")
+    choices = CallbackQueryHandler(on_choice, pattern=ClaimButton.pattern)
     return {
         DUTY: [choices, buttons, *stray],
         METHOD: [choices, buttons, *stray],

@@ -16,6 +16,7 @@ anything is written.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
@@ -31,6 +32,7 @@ from handlers.state import StaffForm, end_flow, save_state, state_of
 __all__ = ["FORM", "KIND", "NAME", "AskAgain", "Field", "Form", "Gate", "Values", "begin", "define", "keyboard"]
 
 log = logging.getLogger("tipline.forms")
+Handler = Callable[[Update, Context], Awaitable[object]]
 FORM = "staff_form"  # the one state; the chat's state (handlers.state.StaffForm) says which form and step
 NAME = "form"
 KIND = StaffForm
@@ -340,12 +342,10 @@ class _NotNow(Exception):
 async def on_file(update: Update, context: Context) -> object:
     """A file: kept for a documents field (checked by name and size now, by content on confirming)."""
     state = _state(context)
-    if state is None:
-        return ConversationHandler.END
-    form = FORMS[state.action]
-    index = _current(form, state)
-    if not form.takes_files:
+    form = FORMS[state.action] if state is not None else None
+    if form is None or not form.takes_files:
         return await on_other(update, context)
+    index = _current(form, state)
     _ = context.tr
     if index is None or form.fields[index].kind != "documents":
         return await _ask(update, context, _("Documents come after the text: please answer the question first."))
@@ -374,11 +374,19 @@ def entry_points() -> list[CallbackQueryHandler]:
 
 def states() -> dict[str, list]:
     """The form's one state, for the chat's one conversation (handlers.reporter)."""
+    return flow_state(FORM, FormStep.pattern, on_button, on_text, on_other, on_file=on_file)
+
+
+def flow_state(name: str, buttons: str, on_button: Handler, on_text: Handler, on_other: Handler, *,
+               on_file: Handler | None = None) -> dict[str, list]:  # fmt: skip
+    """A flow's one state (a form's, the monthly figures'): its buttons, typed text, files if it takes
+    them, and anything else (a sticker, a voice note…)."""
+    files = [MessageHandler(FILES, on_file)] if on_file is not None else []
     return {
-        FORM: [
-            CallbackQueryHandler(on_button, pattern=FormStep.pattern),
+        name: [
+            CallbackQueryHandler(on_button, pattern=buttons),
             MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
-            MessageHandler(FILES, on_file),
+            *files,
             MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
         ]
     }

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from telegram import Update
 
 from core.parsing import parse_tip_number
+from handlers.callbacks import CallbackData
 from handlers.context import Context
 from handlers.forms.fields import Field, Intro, Values
 from handlers.i18n import N_, Translate
@@ -61,7 +62,7 @@ class Form:
     recap: Intro | None = None  # more text for the summary (what confirming will do)
     summary: Summary | None = None  # the summary's body (default: each question and its answer)
     start: Callable[[Context, str], Awaitable[Values]] | None = None  # values known before the first question
-    back: str | None = None  # the button after confirming (`back:<subject>`: back to a tip's card…)
+    back: Callable[[str], CallbackData] | None = None  # the button after confirming (back to a tip's card…)
     by_button: bool = True  # opened by a `form:` button; False: only by its own entry (begin)
     subject: Callable[[str], str | None] = parse_tip_number  # what the button's last part must be
     stepback: bool = False  # a ⬅ Back button under each question after the first, and on the summary

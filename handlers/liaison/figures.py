@@ -13,12 +13,14 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, ConversationHandler
 
-from core.figures import Template, jumps, parse_form, parse_value, violations, year_to_date
+from core.figures import Template, jumps, parse_form, violations, year_to_date
 from core.periods import monthly_schedule, parse_month, year_months
 from handlers.callbacks import FiguresButton, FiguresStep, button_expired, keyboard
 from handlers.context import Context
+from handlers.forms.engine import flow_state
+from handlers.forms.fields import check_typed, figure_field, figure_problem
 from handlers.i18n import Translate, join
 from handlers.liaison import figure_views as views
 from handlers.liaison.home import leave_flow, stored_reply
@@ -197,9 +199,9 @@ async def on_text(update: Update, context: Context) -> object:
         missing = [c for c in template.typed if c.code not in state.values]
         if not missing:
             return await _next(update, context)
-        value = parse_value(missing[0], text)
-        if value is None:
-            return await _next(update, context, views.value_problem(missing[0], text, context.lang, context.tr))
+        value, problem = await check_typed(figure_field(missing[0]), text, context, context.tr)
+        if problem is not None:
+            return await _next(update, context, problem)
         state.values[missing[0].code] = value
         return await _next(update, context)
     return await _merge_form(update, context, state, template, text)
@@ -211,7 +213,7 @@ async def _merge_form(update: Update, context: Context, state: MonthFigures, tem
     state.values.update(values)
     lang = context.lang
     _ = context.tr
-    shown = [views.value_problem(template.column(code), answer, lang, _) for code, answer in problems.items()
+    shown = [figure_problem(template.column(code), answer, lang, _) for code, answer in problems.items()
              if answer or code not in state.values]  # fmt: skip
     if not values and not any(answer for answer in problems.values()):
         return await _next(update, context, _("I could not find the form's lines in that message."))
@@ -322,13 +324,7 @@ def entry_points() -> list[CallbackQueryHandler]:
 
 
 def states() -> dict[str, list]:
-    return {
-        FIGURES: [
-            CallbackQueryHandler(on_button, pattern=FiguresStep.pattern),
-            MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
-            MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
-        ]
-    }
+    return flow_state(FIGURES, FiguresStep.pattern, on_button, on_text, on_other)
 
 
 def transient_states() -> frozenset[str]:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 
 from telegram import Update
 
+from handlers.callbacks import button_expired
 from handlers.context import Context
 from handlers.forms.engine import Gate
 
@@ -29,7 +30,7 @@ def person_gate(objection: Objection) -> Gate:
                       confirming: bool) -> None:  # fmt: skip
         _ = context.tr
         problem = await objection(context, int(user_id), subject) if user_id and subject else None
-        text = problem or _("This button is no longer valid.")
+        text = problem or await button_expired(update, context, answer=not confirming)
         if confirming:
             text += "\n" + _("Nothing was stored.")
         await context.bot.send_message(update.effective_chat.id, text)

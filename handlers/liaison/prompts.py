@@ -15,11 +15,12 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
 from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label
 from core.roles import Role
+from handlers.callbacks import FiguresButton, QuarterButton, keyboard
 from handlers.context import app_services
 from handlers.i18n import translator
 from handlers.office.views import chunks
@@ -46,10 +47,10 @@ def _month_message(
     else:
         text = _("📊 Monthly figures: please send those of {unit} for {month} by {date}.")
     rows = [[
-        InlineKeyboardButton(_("Step by step"), callback_data=f"lf:step:{item.unit.id}:{schedule.period}"),
-        InlineKeyboardButton(_("In one message"), callback_data=f"lf:text:{item.unit.id}:{schedule.period}"),
+        (_("Step by step"), FiguresButton(mode="step", unit=item.unit.id, period=schedule.period)),
+        (_("In one message"), FiguresButton(mode="text", unit=item.unit.id, period=schedule.period)),
     ]]  # fmt: skip
-    return text.format(unit=item.unit.name, month=label, date=f"{schedule.due:%Y-%m-%d}"), InlineKeyboardMarkup(rows)
+    return text.format(unit=item.unit.name, month=label, date=f"{schedule.due:%Y-%m-%d}"), keyboard(rows)
 
 
 def _quarter_message(
@@ -64,10 +65,8 @@ def _quarter_message(
         text = _("⏰ Reminder: the summary and typical cases of {unit} for {quarter} are due by {date}.")
     else:
         text = _("📄 Please send the activity summary and typical cases (典型案例) of {unit} for {quarter} by {date}.")
-    button = InlineKeyboardButton(_("📄 Send the summary"), callback_data=f"lq:{item.unit.id}:{schedule.period}")
-    return text.format(unit=item.unit.name, quarter=label, date=f"{schedule.due:%Y-%m-%d}"), InlineKeyboardMarkup(
-        [[button]]
-    )
+    markup = keyboard([[(_("📄 Send the summary"), QuarterButton(unit=item.unit.id, period=schedule.period))]])
+    return text.format(unit=item.unit.name, quarter=label, date=f"{schedule.due:%Y-%m-%d}"), markup
 
 
 def _due_events(schedule: Schedule, now: datetime, at) -> tuple[list[str], bool]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
 from core.liaisons import UNIT_KINDS
 from core.roles import INVITE_HOURS, Role, StaffMember
+from handlers.callbacks import FormButton, UnitsButton, button_expired, keyboard
 from handlers.context import Context
 from handlers.forms.engine import Form, define
 from handlers.forms.fields import Field, Values
@@ -64,9 +65,9 @@ async def units_command(update: Update, context: Context, member: StaffMember) -
     chunks = _chunks(lines)
     markup = None
     if member.has(Role.ADMIN):
-        markup = InlineKeyboardMarkup([
-            [InlineKeyboardButton(_("➕ Add a unit"), callback_data="form:unit:new")],
-            [InlineKeyboardButton(_("🔑 Invite a liaison"), callback_data="units:page:0")],
+        markup = keyboard([
+            [(_("➕ Add a unit"), FormButton(action="unit", subject="new"))],
+            [(_("🔑 Invite a liaison"), UnitsButton(what="page", number=0))],
         ])  # fmt: skip
     for index, chunk in enumerate(chunks):
         await update.effective_message.reply_text(chunk, reply_markup=markup if index == len(chunks) - 1 else None)
@@ -76,19 +77,18 @@ async def units_command(update: Update, context: Context, member: StaffMember) -
 async def units_button(update: Update, context: Context, admin: StaffMember) -> None:
     """units:page:<n> (which unit to invite for) and units:invite:<unit id>."""
     query = update.callback_query
+    button = UnitsButton.parse(query.data)
+    svc = context.services
+    if button is not None and button.what == "page":
+        await query.answer()
+        await _invite_page(update, context, button.number)
+        return
+    unit = await svc.units.get(button.number) if button is not None else None
+    if unit is None:
+        await query.message.reply_text(await button_expired(update, context))
+        return
     await query.answer()
     _ = context.tr
-    parts = query.data.split(":")
-    svc = context.services
-    if len(parts) == 3 and parts[1] == "page" and parts[2].isdigit():
-        await _invite_page(update, context, int(parts[2]))
-        return
-    unit = (
-        await svc.units.get(int(parts[2])) if len(parts) == 3 and parts[1] == "invite" and parts[2].isdigit() else None
-    )
-    if unit is None:
-        await query.message.reply_text(_("This button is no longer valid."))
-        return
     at = context.now
     code = await svc.people.invite_liaison(unit, admin.user_id, at)
     log.info("liaison invite issued for unit %s", unit.id)
@@ -103,11 +103,11 @@ async def _invite_page(update: Update, context: Context, page: int) -> None:
     _ = context.tr
     units = await context.services.units.all()
     shown = units[page * PAGE : (page + 1) * PAGE]
-    rows = [[InlineKeyboardButton(u.name, callback_data=f"units:invite:{u.id}")] for u in shown]
+    rows = [[(u.name, UnitsButton(what="invite", number=u.id))] for u in shown]
     if (page + 1) * PAGE < len(units):
-        rows.append([InlineKeyboardButton(_("More ▶"), callback_data=f"units:page:{page + 1}")])
+        rows.append([(_("More ▶"), UnitsButton(what="page", number=page + 1))])
     text = _("Which unit is the code for?") if shown else _("No units yet: add one first.")
-    await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    await update.effective_message.reply_text(text, reply_markup=keyboard(rows) if rows else None)
 
 
 async def _is_admin(context: Context, member: StaffMember, subject: str) -> bool:

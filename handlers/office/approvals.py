@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from core.roles import Role, StaffMember
-from handlers.common import confirm_markup
+from handlers.callbacks import CaseButton, RequestButton, button_expired, confirm_markup, keyboard
 from handlers.context import Context
 from handlers.i18n import Translate, translator
 from handlers.notify import notify_reporter
@@ -39,9 +39,9 @@ def _text(req: CaseRequest, requester: str, lang: str) -> str:
 
 
 def _buttons(request_id: int, _: Translate) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[
-        InlineKeyboardButton(_("Approve"), callback_data=f"req:yes:{request_id}"),
-        InlineKeyboardButton(_("Refuse"), callback_data=f"req:no:{request_id}"),
+    return keyboard([[
+        (_("Approve"), RequestButton(what="yes", request_id=request_id)),
+        (_("Refuse"), RequestButton(what="no", request_id=request_id)),
     ]])  # fmt: skip
 
 
@@ -64,31 +64,18 @@ async def ask_admins(context: Context, request_id: int) -> int:
     return sent
 
 
-def _parse(data: str) -> tuple[bool, str, int] | None:
-    """req:[ok:]<yes|no|back>:<id> → (confirmed, what, id); None if malformed."""
-    parts = data.split(":")
-    confirmed = len(parts) == 4 and parts[1] == "ok"
-    if confirmed:
-        parts = [parts[0], *parts[2:]]
-    if len(parts) != 3 or parts[1] not in ("yes", "no", "back") or not parts[2].isdigit():
-        return None
-    if confirmed and parts[1] == "back":
-        return None
-    return confirmed, parts[1], int(parts[2])
-
-
 @staff_only(Role.ADMIN)
 async def decide(update: Update, context: Context, member: StaffMember) -> None:
     """req:<yes|no>:<id> asks to confirm; req:ok:<yes|no>:<id> decides; req:back:<id> shows the request again."""
     query = update.callback_query
-    await query.answer()
     svc = context.services
     _ = translator(svc.language)
-    parsed = _parse(query.data)
-    if parsed is None:
-        await update.effective_message.reply_text(_("This button is no longer valid."))
+    button = RequestButton.parse(query.data)
+    if button is None:
+        await update.effective_message.reply_text(await button_expired(update, context))
         return
-    confirmed, what, request_id = parsed
+    await query.answer()
+    confirmed, what, request_id = button.ok, button.what, button.request_id
     req = await svc.requests.get(request_id)
     if req is None or req.state != "pending":
         await update.effective_message.reply_text(_("This request was already decided, or the report moved on."))
@@ -107,7 +94,8 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
     else:
         question = _("Approve this request for report {number}?") if what == "yes" else _(
             "Refuse this request for report {number}?")  # fmt: skip
-        markup = confirm_markup(f"req:ok:{what}:{request_id}", f"req:back:{request_id}", _)
+        confirm = RequestButton(ok=True, what=what, request_id=request_id)
+        markup = confirm_markup(confirm, RequestButton(what="back", request_id=request_id), _)
         await update.effective_message.reply_text(question.format(number=req.number), reply_markup=markup)
 
 
@@ -150,8 +138,7 @@ async def _tell_requester(context: Context, req: CaseRequest, approved: bool) ->
     elif approved:
         text = _("Your request to see the reporter's identity for {number} was approved. Each view is recorded.")
         text = text.format(number=req.number)
-        show = InlineKeyboardButton(_("👤 Show identity"), callback_data=f"case:identity:{req.number}")
-        markup = InlineKeyboardMarkup([[show]])
+        markup = keyboard([[(_("👤 Show identity"), CaseButton(action="identity", number=req.number))]])
     else:
         text = _("Your request to see the reporter's identity for {number} was refused.").format(number=req.number)
     await send_to_staff(context.application, req.requested_by, text, markup, "decision to the requester")

@@ -8,6 +8,7 @@ import logging
 
 from telegram import Update
 
+from handlers.callbacks import OfficeButton, exactly
 from handlers.context import Context
 from handlers.liaison import monthly, quarter_view, units
 from handlers.office import inbox, rewards, staff_admin, stats
@@ -24,12 +25,12 @@ HANDLERS = {
     "quarter": quarter_view.quarter_command,
     "units": units.units_command,
 }
-PATTERN = rf"^office:({'|'.join(HANDLERS)})$"
+PATTERN = exactly(*(OfficeButton(name=name) for name in HANDLERS))
 
 
 async def on_entry(update: Update, context: Context) -> None:
     query = update.callback_query
-    name = query.data.split(":", 1)[1]
+    name = OfficeButton.parse(query.data).name  # PATTERN lets no other data in
     member = await context.services.staff.get(update.effective_user.id)
     if member is not None and BY_NAME[name].allowed(member):
         await query.answer()

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from core.roles import Role, StaffMember
+from handlers.callbacks import case_card
 from handlers.context import Context
 from handlers.forms.engine import Field, Form, Gate, define
 from handlers.forms.form import Submit
@@ -75,4 +76,4 @@ CASE_ACTION = staff_gate()
 
 def case_form(action: str, title: str, fields: tuple[Field, ...], submit: Submit, **options: object) -> Form:
     """A case action's form on a tip (its number): behind CASE_ACTION; after it, back to the tip's card."""
-    return define(Form(action, title, fields, submit, gate=CASE_ACTION, back="case:open", **options))
+    return define(Form(action, title, fields, submit, gate=CASE_ACTION, back=case_card, **options))

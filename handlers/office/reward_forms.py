@@ -8,7 +8,7 @@ from datetime import date
 from telegram import Update
 
 from core.money import format_yuan
-from core.rewards import PAY_METHODS, AccidentFacts, RewardState
+from core.rewards import PAY_METHODS, AccidentFacts, ClaimMethod, RewardState
 from core.roles import Role, StaffMember
 from core.taxonomy import Term
 from handlers.callbacks import reward_card
@@ -86,7 +86,7 @@ async def _reward_in(context: Context, member: StaffMember, number: str, state: 
 async def _may_check(context: Context, member: StaffMember, number: str) -> bool:
     reward = await context.services.rewards.get(number)
     claimed = await _reward_in(context, member, number, RewardState.CLAIMED)
-    return claimed and reward.claim_method == "in_person" and not reward.code_checked
+    return claimed and reward.claim_method == ClaimMethod.IN_PERSON and not reward.code_checked
 
 
 async def _check_code(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
@@ -100,7 +100,7 @@ async def _check_code(update: Update, context: Context, member: StaffMember, num
 async def _may_pay(context: Context, member: StaffMember, number: str) -> bool:
     reward = await context.services.rewards.get(number)
     return await _reward_in(context, member, number, RewardState.CLAIMED) and (
-        reward.claim_method == "payee" or reward.code_checked
+        reward.claim_method == ClaimMethod.PAYEE or reward.code_checked
     )
 
 
