@@ -10,13 +10,26 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Literal
 
 from core.figures import Stored, Template, next_version
-from core.periods import monthly_schedule, quarterly_schedule
+from core.office import Figures
+from core.periods import (
+    current_month,
+    current_quarter,
+    monthly_schedule,
+    parse_month,
+    parse_quarter,
+    quarterly_schedule,
+)
 from storage.audit import AuditLog
 from storage.db import Database, UnitOfWork
 from storage.figures import Document, Submissions
 from storage.liaisons import Units
+
+#: Why a person may not send a unit's report for a period now: not (any more) the liaison of the unit
+#: (or it is no longer active), a period whose prompt has not come yet, a period the admin has locked.
+Refusal = Literal["liaison", "not_yet", "locked"]
 
 
 class FiguresRefused(Exception):
@@ -32,11 +45,34 @@ class PeriodLocked(FiguresRefused):
 
 
 class FiguresService:
-    def __init__(self, db: Database, submissions: Submissions, units: Units, audit: AuditLog):
+    def __init__(self, db: Database, submissions: Submissions, units: Units, audit: AuditLog, config: Figures):
         self.db = db
         self.submissions = submissions
         self.units = units
         self.audit = audit
+        self.config = config
+
+    async def refusal(
+        self, kind: Literal["month", "quarter"], user_id: int, unit_id: int, period: str, now: datetime
+    ) -> Refusal | None:
+        """Why this person may not send this unit's report for the period now, or None: asked on
+        entering and before sending; submit_month and submit_quarter check the liaison and the lock
+        again inside their unit of work."""
+        if not await self.units.is_liaison(user_id, unit_id):
+            return "liaison"
+        if not self._open(kind, period, now):
+            return "not_yet"
+        if await self.submissions.locked(period):
+            return "locked"
+        return None
+
+    def _open(self, kind: Literal["month", "quarter"], period: str, now: datetime) -> bool:
+        """Whether the period may be reported now: a month or quarter whose prompt time has come."""
+        if kind == "month":
+            latest = current_month(self.config.chosen, now, self.config.at).period
+            return parse_month(period) is not None and period <= latest
+        quarter = current_quarter(now, self.config.at)
+        return parse_quarter(period) is not None and quarter is not None and period <= quarter.period
 
     @asynccontextmanager
     async def _work(self) -> AsyncIterator[UnitOfWork]:
