@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from core.money import format_yuan
-from core.rewards import Refusal, Reward, RewardState
+from core.rewards import ClaimMethod, Refusal, Reward, RewardState
 from core.tips import NOT_ACCEPTED_REASONS, NotAcceptedReason, Status, TipEvent, TipFacets, TipMessage
 from handlers.i18n import N_, Translate, colon
 
@@ -55,7 +55,7 @@ def reward_text(reward: Reward, _: Translate, lang: str) -> str:
             amount=amount, explanation=reward.explanation, date=f"{reward.claim_due:%Y-%m-%d}"
         )
     if reward.state == RewardState.CLAIMED:
-        if reward.claim_method == "in_person":
+        if reward.claim_method == ClaimMethod.IN_PERSON:
             return _("💰 Reward: {amount}, claimed. Bring your claim code to the office to collect it.").format(
                 amount=amount
             )

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 
 from core.office import OfficeConfig
-from core.rewards import AccidentFacts, Refusal, Reward, RewardState, Suggestion, may_move, suggest
+from core.rewards import AccidentFacts, ClaimMethod, Refusal, Reward, RewardState, Suggestion, may_move, suggest
 from storage.audit import AuditLog
 from storage.casework import CaseError, CaseRecords
 from storage.db import Database, UnitOfWork
@@ -145,7 +145,7 @@ class RewardService:
     ) -> str | None:
         """The reporter claims. A declared supervisory duty refuses the reward; otherwise payee details
         (sealed) or collection in person, for which a one-time claim code is returned (shown once)."""
-        if not supervisory and (method not in ("payee", "in_person") or (method == "payee" and not payee)):
+        if not supervisory and (method not in tuple(ClaimMethod) or (method == ClaimMethod.PAYEE and not payee)):
             reward = await self.records.get(number)
             raise CaseError("claim" if reward is None or not reward.claimable(at.date()) else "method")
         async with self._work() as uow:
@@ -193,7 +193,7 @@ class RewardService:
             reward = await uow.records.get(number)
             if reward is None or reward.state != RewardState.CLAIMED or amount_fen <= 0:
                 raise CaseError("pay")
-            if reward.claim_method == "in_person" and not reward.code_checked:
+            if reward.claim_method == ClaimMethod.IN_PERSON and not reward.code_checked:
                 raise CaseError("code")
             await uow.records.set_paid(reward.id, amount_fen, paid_on, method, reference)
             detail = f"paid_fen={amount_fen};method={method};paid_on={paid_on}"
