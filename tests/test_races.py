@@ -19,8 +19,8 @@ from services.figures import PeriodLocked
 from storage.casework import CaseError
 from tests.conftest import services_of
 from tests.liaisons import LIAISON, office_with_unit
-from tests.office import ADMIN, INTAKE, REWARD, add_staff, work_to
-from tests.reporter import file_tip
+from tests.office import ADMIN, INTAKE, REWARD, add_staff, open_card, work_to
+from tests.reporter import check, file_tip
 
 OCTOBER = {"enterprises": 3, "inspected": 2}
 
@@ -246,3 +246,88 @@ async def test_figures_stored_before_the_lock_count_and_the_lock_follows(start_b
 async def _figures_audited(services) -> list[str]:
     rows = await services.db.fetchall("SELECT action FROM audit_log WHERE action LIKE 'figures.%' ORDER BY id")
     return [row[0] for row in rows]
+
+
+# -- in the chats: two people press at once, and the one who comes second is told so ----------------
+
+
+def _first_write_waits(services, monkeypatch):
+    """The first status write waits, inside its transaction, until `release`; `second_in` is set when a
+    second use case asks for its unit of work (it then waits for the first to commit)."""
+    paused, release, second_in = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    change_status, unit_of_work = services.tips.change_status, services.db.unit_of_work
+
+    async def pausing(conn, *args, **kwargs):
+        if not paused.is_set():
+            paused.set()
+            await release.wait()
+        return await change_status(conn, *args, **kwargs)
+
+    def door(**repositories):
+        if paused.is_set():
+            second_in.set()
+        return unit_of_work(**repositories)
+
+    monkeypatch.setattr(services.tips, "change_status", pausing)
+    monkeypatch.setattr(services.db, "unit_of_work", door)
+    return paused, release, second_in
+
+
+async def _pressed_at_once(first, second, paused, release, second_in):
+    """Both presses' updates processed concurrently: the second's handler checks the tip while the
+    first's unit of work is open (and has not written yet), then the first commits."""
+    first_task = asyncio.create_task(first)
+    await paused.wait()
+    second_task = asyncio.create_task(second)
+    at_door = asyncio.create_task(second_in.wait())
+    await asyncio.wait({second_task, at_door}, return_when=asyncio.FIRST_COMPLETED)
+    at_door.cancel()
+    release.set()
+    replies = await asyncio.gather(first_task, second_task)
+    assert second_in.is_set(), "the second press was refused before its unit of work: no race was run"
+    return replies
+
+
+async def test_the_reporter_withdraws_while_the_intake_officer_accepts_the_officer_is_told(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        reporter = sim.user(7110)
+        receipt = await file_tip(reporter)
+        await check(reporter, receipt)
+        await reporter.tap("check:withdraw")
+        officer, _card = await open_card(sim, INTAKE, receipt.number)
+        await officer.tap(f"case:accept:{receipt.number}")
+        waits = _first_write_waits(services, monkeypatch)
+        withdrawn, refused = await _pressed_at_once(reporter.tap("确定撤回"), officer.tap("确定"), *waits)
+
+        assert any(f"举报 {receipt.number} 已撤回" in reply.text for reply in withdrawn)
+        assert [reply.text for reply in refused] == ["这份举报现在不能这样操作。"]
+        assert (await services.tips.facets(receipt.number)).status == Status.WITHDRAWN
+        assert [e.status for e in await services.tips.events(receipt.number)] == [Status.RECEIVED, Status.WITHDRAWN]
+        assert [a for a in await _audited(services, receipt.number) if a.startswith("tip.") and a != "tip.view"] == [
+            "tip.withdraw"
+        ]
+
+
+async def test_the_officer_does_not_accept_while_the_reporter_withdraws_the_reporter_is_told(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        reporter = sim.user(7111)
+        receipt = await file_tip(reporter)
+        await check(reporter, receipt)
+        await reporter.tap("check:withdraw")
+        officer, _card = await open_card(sim, INTAKE, receipt.number)
+        await officer.tap(f"case:reject:{receipt.number}")
+        await officer.tap("不属于安全生产问题")
+        waits = _first_write_waits(services, monkeypatch)
+        not_accepted, refused = await _pressed_at_once(officer.tap("确定"), reporter.tap("确定撤回"), *waits)
+
+        assert any("不予受理" in reply.text for reply in not_accepted)
+        assert any("这份举报现在不能这样操作。" in reply.text for reply in refused)
+        assert not any("已撤回" in reply.text for reply in refused)
+        assert (await services.tips.facets(receipt.number)).status == Status.NOT_ACCEPTED
+        assert [a for a in await _audited(services, receipt.number) if a.startswith("tip.") and a != "tip.view"] == [
+            "tip.not_accept"
+        ]

@@ -43,6 +43,7 @@ from handlers.menu import menu_keyboard
 from handlers.office.alerts import alert_reporter_wrote
 from handlers.state import CheckMark, end_flow
 from handlers.uploads import within_daily_bytes
+from storage.casework import CaseError
 
 
 async def on_view_button(update: Update, context: Context) -> object:
@@ -90,7 +91,10 @@ async def _withdraw(update: Update, context: Context, button: CheckButton) -> ob
         return await show_view(update, context, await button_expired(update, context))
     await update.callback_query.answer()
     _ = context.tr
-    await context.services.casework.withdraw(number, context.now)
+    try:
+        await context.services.casework.withdraw(number, context.now)
+    except CaseError:  # the office acted on the tip in the same moment (e.g. did not accept it)
+        return await show_view(update, context, _("That is not possible for this report now."))
     log.info("a tip withdrawn by its reporter")
     drop_session(update, context)
     await say(update, context, _("Report {number} has been withdrawn.").format(number=number), menu_keyboard(context))
@@ -153,7 +157,10 @@ async def on_objection(update: Update, context: Context, number: str) -> object:
     if len(text) < 5:
         await say(update, context, _("Please write a little more: what you object to, and why."))
         return OBJECT
-    await svc.casework.object(number, text[:4000], context.now)
+    try:
+        await svc.casework.object(number, text[:4000], context.now)
+    except CaseError:  # the tip moved on in the same moment
+        return await show_view(update, context, _("That is not possible for this report now."))
     log.info("an objection to a tip's reply")
     await alert_reporter_wrote(context.application, number, "objection")
     days = svc.office.deadlines.review_days
