@@ -21,6 +21,7 @@ from handlers.office import sensitive
 from handlers.office.anchor import send_audit_head
 from handlers.office.reminders import run_deadlines
 from handlers.state import chat_draft, drop_chat_draft, drop_lost
+from storage.outbox import KEPT_DAYS
 
 log = logging.getLogger("tipline.jobs")
 HOUSEKEEPING_AT = time(3, 0)
@@ -47,7 +48,7 @@ async def housekeeping(app: Application) -> None:
     await services.limits.purge(before=two_days_ago)
     await services.tips.forget_drafts(received_before=two_days_ago)
     await services.reminders.purge(before=today - timedelta(days=400))
-    await services.outbox.purge(before=today - timedelta(days=30))
+    await services.outbox.purge(before=today - timedelta(days=KEPT_DAYS))
     forget_ended_sessions(app.bot_data, services.clock())
     await app.update_persistence()
     await services.db.checkpoint()

@@ -18,6 +18,7 @@ from telegram.ext import Application
 from core.office import OfficeConfig
 from handlers.context import Context, app_services
 from handlers.i18n import LANGUAGES, N_, sentences, translator
+from storage.outbox import KEPT_DAYS
 
 log = logging.getLogger("tipline.profile")
 
@@ -78,7 +79,7 @@ def about_text(office: OfficeConfig, lang: str) -> str:
         _("If you asked for notices, the link to your chat is destroyed when the case is closed."),
         _("A report, its files and messages, and a name and phone if you left them, are kept as the office's case "
           "record, as long as the office keeps its case files: the bot deletes none of them by itself. The record "
-          "that your receipt was sent is kept 30 days, dated by the day only."),
+          "that your receipt was sent is kept {days} days, dated by the day only.").format(days=KEPT_DAYS),
         _.ngettext("You may object to the reply within {objection_days} day.",
                    "You may object to the reply within {objection_days} days.",
                    objection_days).format(objection_days=objection_days),

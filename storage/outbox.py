@@ -24,6 +24,9 @@ from storage.db import Database
 from storage.vault import Vault
 
 _PURPOSE = crypto.CONTACT
+#: Days a delivered or abandoned message's row (its key's hash, kind, status and day) is kept before
+#: housekeeping forgets it; /about tells reporters this of their receipt's row.
+KEPT_DAYS = 30
 
 
 @dataclass(frozen=True)
