@@ -33,9 +33,9 @@ from bench.harness import (
 )
 from bench.report import Figure, Options, Target
 from bench.sqlprof import SqlProfile, ranked, short, total
+from services.reports import ReportService
 from storage.drafts import DraftFiles
 from storage.state import StateRepository
-from storage.tips import TipRepository
 from storage.updates import ProcessedUpdates
 
 TITLE = "Tip pipeline throughput against a bare echo bot (same in-memory Bot API, same delivery)"
@@ -48,7 +48,7 @@ STAGES = (
     (core.receipts, "hash_code", "receipt code scrypt hash (submit)"),
     (handlers.files, "clean_image", "EXIF removal (photo re-encoded in a worker process)"),
     (DraftFiles, "add", "photo sealed into the draft (DraftFiles.add)"),
-    (TipRepository, "submit", "submission transaction (TipRepository.submit)"),
+    (ReportService, "submit", "submission transaction (ReportService.submit: the tip and its receipt)"),
     (StateRepository, "save_chat_data", "write-through: chat data"),
     (StateRepository, "save_conversation", "write-through: conversation state"),
     (ProcessedUpdates, "mark", "update id marked processed"),
