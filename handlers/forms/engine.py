@@ -16,15 +16,14 @@ anything is written.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, ConversationHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, ConversationHandler
 
 from handlers.callbacks import FormButton, FormStep, button_expired, in_rows, keyboard
 from handlers.context import Context
-from handlers.files import FILES
 from handlers.forms.fields import Field, Values, check_file, check_typed, value_text
+from handlers.forms.flow import flow_ended, flow_state
 from handlers.forms.form import FORMS, AskAgain, Form, Gate, define
 from handlers.i18n import Translate
 from handlers.state import StaffForm, end_flow, save_state, state_of
@@ -32,7 +31,6 @@ from handlers.state import StaffForm, end_flow, save_state, state_of
 __all__ = ["FORM", "KIND", "NAME", "AskAgain", "Field", "Form", "Gate", "Values", "begin", "define", "keyboard"]
 
 log = logging.getLogger("tipline.forms")
-Handler = Callable[[Update, Context], Awaitable[object]]
 FORM = "staff_form"  # the one state; the chat's state (handlers.state.StaffForm) says which form and step
 NAME = "form"
 KIND = StaffForm
@@ -229,8 +227,7 @@ async def on_button(update: Update, context: Context) -> object:
     state = _state(context)
     button = FormStep.parse(query.data)
     if state is None:
-        await context.bot.send_message(update.effective_chat.id, await button_expired(update, context))
-        return ConversationHandler.END
+        return await flow_ended(update, context)
     if button is None or not _fits(FORMS[state.action], state, button):
         return await _ask(update, context, await button_expired(update, context))
     await query.answer()
@@ -375,21 +372,6 @@ def entry_points() -> list[CallbackQueryHandler]:
 def states() -> dict[str, list]:
     """The form's one state, for the chat's one conversation (handlers.reporter)."""
     return flow_state(FORM, FormStep.pattern, on_button, on_text, on_other, on_file=on_file)
-
-
-def flow_state(name: str, buttons: str, on_button: Handler, on_text: Handler, on_other: Handler, *,
-               on_file: Handler | None = None) -> dict[str, list]:  # fmt: skip
-    """A flow's one state (a form's, the monthly figures'): its buttons, typed text, files if it takes
-    them, and anything else (a sticker, a voice note…)."""
-    files = [MessageHandler(FILES, on_file)] if on_file is not None else []
-    return {
-        name: [
-            CallbackQueryHandler(on_button, pattern=buttons),
-            MessageHandler(filters.TEXT & ~filters.COMMAND, on_text),
-            *files,
-            MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, on_other),
-        ]
-    }
 
 
 def transient_states() -> frozenset[str]:

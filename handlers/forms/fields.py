@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from telegram import Update
 from telegram.error import TelegramError
 
+from core.figures import Column, parse_value
 from core.liaisons import parse_qq
 from core.media import DOWNLOAD_LIMIT
 from core.money import format_yuan, parse_yuan
@@ -33,7 +34,8 @@ Intro = Callable[[Context, str, Values, Translate], Awaitable[str]]
 class Field:
     key: str
     prompt: str  # msgid
-    kind: str  # "text", "choice", "multi", "money", "count", "days", "date", "tip", "phone", "qq", "documents"
+    #: "text", "choice", "multi", "money", "count", "days", "date", "tip", "phone", "qq", "documents", "figure"
+    kind: str
     options: tuple[Term, ...] = ()
     when: Callable[[Values], bool] = lambda values: True
     at_least: int = 0  # for "multi": how many to choose
@@ -45,6 +47,7 @@ class Field:
     skip: str = N_("Skip")  # that button's label
     at_most: int = 10  # for "documents": how many files one answer takes
     full: str = N_("That is the most documents one answer can take ({count}).")  # for "documents"
+    column: Column | None = None  # for "figure": the template's line (a count, or money in 10,000 yuan)
 
 
 def value_text(item: Field, value: object, lang: str, _: Translate) -> str:
@@ -61,26 +64,55 @@ def value_text(item: Field, value: object, lang: str, _: Translate) -> str:
     return str(value)
 
 
+def figure_field(column: Column) -> Field:
+    """A line of the monthly figures' template as a field (handlers.liaison.figures asks them one by one)."""
+    return Field(column.code, column.code, "figure", column=column)
+
+
+def figure_problem(column: Column, answer: str, lang: str, _: Translate) -> str:
+    """What is wrong with what was typed for a line of the figures, and what to type instead."""
+    name = column.label(lang)
+    if answer.strip().startswith(("-", "－", "负")):
+        return _("{name}: cannot be negative. Please type 0 or more.").format(name=name)
+    if not answer.strip():
+        return _("{name}: the line is missing. Please add it.").format(name=name)
+    if column.kind == "money":
+        return _(
+            "{name}: “{answer}” is not an amount in units of 10,000 yuan. Type it like 1.25 (at most 4 decimals)."
+        ).format(name=name, answer=answer[:40])
+    return _("{name}: “{answer}” is not a whole number. Type it like 12.").format(name=name, answer=answer[:40])
+
+
+#: The answer to a phone number that is not one (core.parsing.normalize_phone), wherever one is typed.
+_NOT_A_PHONE = N_(
+    "That is not a phone number. Please type a mobile number of 11 digits, like 13800138000, or a landline "
+    "with its area code, like 0730-5172110 (an extension after it: 0730-5172110-801)."
+)
+#: The kinds of field read by one parser: (the parser, what to type instead when it reads nothing).
+_READ: dict[str, tuple[Callable[[str], object | None], str]] = {
+    "count": (parse_count, N_("Please type a whole number, 0 or more.")),
+    "phone": (normalize_phone, _NOT_A_PHONE),
+    "qq": (parse_qq, N_("A QQ number is 5 to 12 digits. Please type it again, or tap “Skip”.")),
+    "tip": (parse_tip_number, N_("That is not a tip number. It looks like JB2026-000123.")),
+}
+
+
 def phone_problem(_: Translate) -> str:
-    """The answer to a phone number that is not one (core.parsing.normalize_phone), wherever one is typed."""
-    return _(
-        "That is not a phone number. Please type a mobile number of 11 digits, like 13800138000, or a landline "
-        "with its area code, like 0730-5172110 (an extension after it: 0730-5172110-801)."
-    )
+    """The answer to a phone number that is not one, wherever one is typed."""
+    return _(_NOT_A_PHONE)
 
 
 async def check_typed(item: Field, text: str, context: Context, _: Translate) -> tuple[object, str | None]:
     text = text.strip()
+    if item.kind in _READ:
+        read, wrong = _READ[item.kind]
+        value = read(text)
+        return (value, None) if value is not None else (None, _(wrong))
     if item.kind == "money":
         fen = parse_yuan(text)
         if fen is None or (fen == 0 and not item.zero):
             return None, _("That is not an amount. Please type it in yuan, for example 80000, 80,000.50 or 8万.")
         return fen, None
-    if item.kind == "count":
-        count = parse_count(text)
-        if count is None:
-            return None, _("Please type a whole number, 0 or more.")
-        return count, None
     if item.kind == "date":
         day = parse_day(text, context.today)
         if day is None:
@@ -92,19 +124,9 @@ async def check_typed(item: Field, text: str, context: Context, _: Translate) ->
         if days is None or not 1 <= days <= maximum:
             return None, _("Please type a number of days from 1 to {maximum}.").format(maximum=maximum)
         return days, None
-    if item.kind == "phone":
-        phone = normalize_phone(text)
-        return (phone, None) if phone is not None else (None, phone_problem(_))
-    if item.kind == "qq":
-        qq = parse_qq(text)
-        if qq is None:
-            return None, _("A QQ number is 5 to 12 digits. Please type it again, or tap “Skip”.")
-        return qq, None
-    if item.kind == "tip":
-        number = parse_tip_number(text)
-        if number is None:
-            return None, _("That is not a tip number. It looks like JB2026-000123.")
-        return number, None
+    if item.kind == "figure":
+        value = parse_value(item.column, text)
+        return (value, None) if value is not None else (None, figure_problem(item.column, text, context.lang, _))
     if len(text) < item.min_len:
         return None, _("Please write a little more.")
     if len(text) > item.max_len:

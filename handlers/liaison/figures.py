@@ -19,8 +19,8 @@ from core.figures import Template, jumps, parse_form, violations, year_to_date
 from core.periods import monthly_schedule, parse_month, year_months
 from handlers.callbacks import FiguresButton, FiguresStep, button_expired, keyboard
 from handlers.context import Context
-from handlers.forms.engine import flow_state
 from handlers.forms.fields import check_typed, figure_field, figure_problem
+from handlers.forms.flow import flow_ended, flow_state
 from handlers.i18n import Translate, join
 from handlers.liaison import figure_views as views
 from handlers.liaison.home import leave_flow, stored_reply
@@ -229,12 +229,11 @@ async def _merge_form(update: Update, context: Context, state: MonthFigures, tem
 
 
 async def on_button(update: Update, context: Context) -> object:
-    query = update.callback_query
     state = _state(context)
-    button = FiguresStep.parse(query.data)
     if state is None:
-        await context.bot.send_message(update.effective_chat.id, await button_expired(update, context))
-        return ConversationHandler.END
+        return await flow_ended(update, context)
+    query = update.callback_query
+    button = FiguresStep.parse(query.data)
     if button == FiguresStep(action="cancel"):
         await query.answer()
         return await cancel(update, context)
