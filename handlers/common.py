@@ -70,4 +70,3 @@ def is_private(update: Update) -> bool:
     runs ahead of them all and lets nothing else through, the one way to keep them private; only the
     commands it lets through from groups (groups.chatid) ask, to answer each kind of chat."""
     return update.effective_chat is not None and update.effective_chat.type == "private"
-
