@@ -43,6 +43,8 @@ async def test_a_summary_with_cases_and_documents_reaches_the_office(start_bot, 
         assert "Documents so far: 2" in two.text
         [preview] = await user.tap("Done")
         assert SUMMARY in preview.text and "处罚决定书.pdf" in preview.text
+        [again] = await user.send("one more thing")
+        assert again.text.startswith("Please use the buttons below.") and SUMMARY in again.text
         [stored, *_] = await user.tap("✅ Send")
         assert "Version 1" in stored.text and "late" not in stored.text
         [stale] = await press(user, "fv:confirm")

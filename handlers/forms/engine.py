@@ -207,7 +207,7 @@ async def on_text(update: Update, context: Context) -> object:
     index = _current(form, state)
     _ = context.tr
     if index is None:
-        return await _ask(update, context, _("Please confirm or cancel with the buttons."))
+        return await _ask(update, context, _(form.at_summary))
     item = form.fields[index]
     if item.kind in ("choice", "multi"):
         return await _ask(update, context, _("Please answer with the buttons below."))

@@ -70,6 +70,7 @@ class Form:
     #: The summary's question, saying what confirming does: "Send this?" only where something is sent.
     confirm: str = N_("Submit this?")
     send: str = N_("✅ Confirm")  # the confirming button
+    at_summary: str = N_("Please confirm or cancel with the buttons.")  # the answer to text typed at the summary
     cancelled: str = N_("Cancelled. Nothing was sent.")
     gate: Gate = field(kw_only=True)
 

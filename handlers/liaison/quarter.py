@@ -143,6 +143,7 @@ SUMMARY = define(
         restart=False,
         confirm="",
         send=N_("✅ Send"),
+        at_summary=N_("Please use the buttons below."),
         cancelled=N_("Cancelled. Nothing was stored."),
         gate=person_gate(may_send),
     )
