@@ -353,21 +353,22 @@ async def _submit_and_die(sim, monkeypatch, *, before_receipt: bool):
     sim.app.job_queue.scheduler.pause()  # the dying process's outbox job never runs
     user = sim.user(REPORTER)
     [summary] = await to_step(user, "summary")
-    tips, app = services_of(sim).tips, sim.app
-    real_submit, real_update = tips.submit, app.update_persistence
+    reports, app = services_of(sim).reports, sim.app
+    real_submit, real_update = reports.submit, app.update_persistence
     crashed = []
 
     async def submit_then_die(*args, **kwargs):
-        crashed.append(await real_submit(*args, **kwargs))
+        submitted = await real_submit(*args, **kwargs)
+        crashed.append(submitted.number)
         if before_receipt:
             raise ProcessDied
-        return crashed[0]
+        return submitted
 
     async def update_unless_dead():
         if not crashed:
             await real_update()
 
-    monkeypatch.setattr(tips, "submit", submit_then_die)
+    monkeypatch.setattr(reports, "submit", submit_then_die)
     monkeypatch.setattr(app, "update_persistence", update_unless_dead)
     replies = await user.tap("tip:summary:submit")
     assert any("回执码" in reply.text for reply in replies) is not before_receipt
