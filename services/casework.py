@@ -142,7 +142,7 @@ class CaseService:
             correction = facets.status == Status.VERIFIED
             if correction and await uow.cases.reward_stands(number):
                 raise CaseError("reward")  # a reward was decided on this result: it is not changed under it
-            await uow.cases.save_verification(number, actor, result, at.date())
+            await uow.cases.set_verification(number, actor, result, at.date())
             if not correction:
                 await self._move(uow, number, facets.status, Status.VERIFIED, at.date())
             detail = f"{result.outcome};fine_fen={result.fine_fen}"

@@ -31,7 +31,7 @@ class PeopleService:
     async def invite_staff(self, invite: Invite, admin: int, at: datetime) -> str:
         """A one-time staff code for this role (and department), valid INVITE_HOURS."""
         async with self._work() as uow:
-            code = await uow.staff.create_invite(invite, admin, at + timedelta(hours=INVITE_HOURS))
+            code = await uow.staff.add_invite(invite, admin, at + timedelta(hours=INVITE_HOURS))
             detail = f"{invite.role.value}:{invite.department}"
             await uow.audit.append(actor=admin, action="staff.invite", at=at, detail=detail)
         return code
@@ -65,7 +65,7 @@ class PeopleService:
         """A one-time liaison code for this unit, valid INVITE_HOURS (actor None: the command line)."""
         async with self._work() as uow:
             invite = Invite("liaison", None, "", unit.id)
-            code = await uow.staff.create_invite(invite, actor or 0, at + timedelta(hours=INVITE_HOURS))
+            code = await uow.staff.add_invite(invite, actor or 0, at + timedelta(hours=INVITE_HOURS))
             await uow.audit.append(actor=actor, action="liaison.invite", at=at, detail=str(unit.id))
         return code
 

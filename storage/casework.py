@@ -85,7 +85,7 @@ class CaseRecords:
         await conn.execute("UPDATE tips SET merged_into = ? WHERE number = ?", (into, number))
 
     @staticmethod
-    async def save_verification(
+    async def set_verification(
         conn: aiosqlite.Connection, number: str, actor: int, result: Verification, on: date
     ) -> None:
         """Record the result, or correct the one recorded."""

@@ -93,9 +93,10 @@ class StaffRepository:
     def _code_hash(self, code: str) -> bytes:
         return self.vault.ring.lookup_hash("invite", normalize_invite_code(code))
 
-    async def create_invite(
+    async def add_invite(
         self, conn: aiosqlite.Connection, invite: Invite, created_by: int, expires_at: datetime
     ) -> str:
+        """A new invite code (only its keyed hash is stored), inside the caller's transaction; the code."""
         code = new_invite_code()
         await conn.execute(
             "INSERT INTO invites (code_hash, kind, role, department, unit_id, created_by, expires_at)"

@@ -112,9 +112,7 @@ async def _admin_invite(sim) -> str:
     services = services_of(sim)
     at = services.clock()
     async with services.db.transaction() as conn:
-        return await services.staff.create_invite(
-            conn, Invite("staff", Role.ADMIN, ""), ADMIN, at + timedelta(hours=72)
-        )
+        return await services.staff.add_invite(conn, Invite("staff", Role.ADMIN, ""), ADMIN, at + timedelta(hours=72))
 
 
 async def _invites(sim) -> int:
