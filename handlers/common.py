@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from core.office import OfficeConfig
+from services.audit import AuditTrail
 from services.casework import CaseService
 from services.figures import FiguresService
 from services.notices import NoticeService
-from services.audit import AuditTrail
 from services.people import PeopleService
 from services.reports import ReportService
 from services.requests import RequestService
