@@ -127,9 +127,7 @@ async def send_files(update: Update, context: Context, member: StaffMember, numb
     if not await _may_see(update, context, member, await svc.tips.facets(number)):
         return False
     files = await svc.tips.files(number)
-    await svc.trail.note(
-        actor=member.user_id, action="tip.files", at=context.now, tip=number, detail=str(len(files))
-    )
+    await svc.trail.note(actor=member.user_id, action="tip.files", at=context.now, tip=number, detail=str(len(files)))
     _ = context.tr
     if not files:
         await update.effective_message.reply_text(_("This report has no files."))
