@@ -339,9 +339,10 @@ def test_the_first_screen_names_the_offices_own_deadlines():
     from core.office import OfficeConfig
     from handlers.i18n import translator
     from handlers.report.questions import question
+    from handlers.state import ReportDraft
 
     office = OfficeConfig(deadlines=Deadlines(accept_days=3, verify_days=30))
-    zh, _ = question("intro", {"answers": {}}, office, translator("zh"), "zh")
-    en, _ = question("intro", {"answers": {}}, office, translator("en"), "en")
+    zh, _ = question("intro", ReportDraft(), office, translator("zh"), "zh")
+    en, _ = question("intro", ReportDraft(), office, translator("en"), "en")
     assert "在 3 日内决定是否受理" in zh and "一般在 30 日内" in zh
     assert "within 3 days whether to accept" in en and "usually within 30 days" in en
