@@ -24,6 +24,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from handlers.context import Context
+
 log = logging.getLogger("tipline.state")
 
 #: The one key of chat data that holds the flow under way.
@@ -112,25 +114,25 @@ S = TypeVar("S", bound=BaseModel)
 # -- in a handler ------------------------------------------------------------------------------
 
 
-def flow_state(context: Any) -> Any | None:
+def flow_state(context: Context) -> FlowState | None:
     """The state of the flow under way, or None."""
     return context.chat_data.get(STATE) if context.chat_data is not None else None
 
 
-def state_of(context: Any, kind: type[S]) -> S | None:
+def state_of(context: Context, kind: type[S]) -> S | None:
     """The flow's state if the flow under way is of this kind, else None."""
     state = flow_state(context)
     return state if isinstance(state, kind) else None
 
 
-def save_state(context: Any, state: Any) -> None:
+def save_state(context: Context, state: FlowState) -> None:
     """Make `state` the flow under way; a draft waiting (or under way) is kept inside it."""
     if isinstance(state, _Beside) and state.draft is None:
         state.draft = report_draft(context)
     context.chat_data[STATE] = state
 
 
-def end_flow(context: Any) -> None:
+def end_flow(context: Context) -> None:
     """The flow under way (not a draft) ends: the draft it kept is the chat's state again, or there is
     none. Ending it twice does no more."""
     state = flow_state(context)
@@ -140,17 +142,17 @@ def end_flow(context: Any) -> None:
         del context.chat_data[STATE]
 
 
-def report_draft(context: Any) -> ReportDraft | None:
+def report_draft(context: Context) -> ReportDraft | None:
     """The chat's unfinished report, under way or waiting."""
     return chat_draft(context.chat_data)
 
 
-def drop_draft(context: Any) -> ReportDraft | None:
+def drop_draft(context: Context) -> ReportDraft | None:
     """Forget the unfinished report (submitted or cancelled); returns it."""
     return drop_chat_draft(context.chat_data)
 
 
-def take_lost(context: Any) -> bool:
+def take_lost(context: Context) -> bool:
     """Whether the chat's state was one this version cannot read (it is forgotten now)."""
     return context.chat_data is not None and drop_lost(context.chat_data)
 
