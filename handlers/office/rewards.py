@@ -72,8 +72,7 @@ async def rewards_command(update: Update, context: Context, member: StaffMember)
     buttons = []
     for title, numbers in sections:
         lines.append(
-            f"{title}{colon(context.lang)}{len(numbers)}"
-            + (" · " + ", ".join(numbers[:20]) if numbers else "")
+            f"{title}{colon(context.lang)}{len(numbers)}" + (" · " + ", ".join(numbers[:20]) if numbers else "")
         )
         buttons += [(n, RewardButton(what="open", number=n)) for n in numbers[:10]]
     rows = in_rows(buttons, 3)
