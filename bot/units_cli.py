@@ -39,20 +39,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     invite.set_defaults(func=cmd_units_invite)
 
 
-def _on_units(action: Callable[[Units, datetime], Awaitable[object]]) -> object:
+def _on_units(action: Callable[[PeopleService, datetime], Awaitable[object]]) -> object:
+    """Run `action` with the units and liaison invites (PeopleService, its `units`) on the data dir."""
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
 
     async def run(db: Database) -> object:
         vault = Vault(ring)
-        return await action(Units(db, StaffRepository(db, vault), AuditLog(db, vault)), datetime.now(settings.tz))
+        audit = AuditLog(db, vault)
+        people = PeopleService(db, StaffRepository(db, vault), Units(db, audit), audit)
+        return await action(people, datetime.now(settings.tz))
 
     return asyncio.run(startup.on_database(settings, ring, run))
 
 
 def cmd_units_add(args: argparse.Namespace) -> int:
     try:
-        unit = _on_units(lambda units, at: units.add(args.name, args.kind, CLI_ACTOR, at))
+        unit = _on_units(lambda people, at: people.units.add(args.name, args.kind, CLI_ACTOR, at))
     except UnitError as exc:
         reasons = {"taken": "a unit of that name exists already", "name": "a name is 2 to 40 characters",
                    "kind": "unknown kind"}  # fmt: skip
@@ -62,7 +65,8 @@ def cmd_units_add(args: argparse.Namespace) -> int:
 
 
 def cmd_units_list(args: argparse.Namespace) -> int:
-    async def listing(units: Units, at: datetime) -> list[str]:
+    async def listing(people: PeopleService, at: datetime) -> list[str]:
+        units = people.units
         liaisons = {item.unit.id: item for item in await units.liaisons()}
         lines = []
         for unit in await units.all():
@@ -80,11 +84,10 @@ def cmd_units_list(args: argparse.Namespace) -> int:
 
 
 def cmd_units_invite(args: argparse.Namespace) -> int:
-    async def invite(units: Units, at: datetime) -> tuple[str, str] | None:
-        unit = await units.get(args.unit_id)
+    async def invite(people: PeopleService, at: datetime) -> tuple[str, str] | None:
+        unit = await people.units.get(args.unit_id)
         if unit is None:
             return None
-        people = PeopleService(units.db, units.staff, units, units.audit)
         return unit.name, await people.invite_liaison(unit, CLI_ACTOR, at)
 
     made = _on_units(invite)

@@ -28,6 +28,17 @@ class PeopleService:
         async with self.db.unit_of_work(staff=self.staff, units=self.units, audit=self.audit) as uow:
             yield uow
 
+    async def invited_unit(self, code: str, at: datetime) -> Unit:
+        """The unit a liaison code is for, if the code may be used now; InviteError('unknown' | 'used' |
+        'expired') otherwise. Asked before the registration starts (register_liaison asks again inside
+        its own unit of work)."""
+        async with self._work() as uow:
+            invite = await uow.staff.check(code, at)
+            unit = await uow.units.get(invite.unit_id) if invite.kind == "liaison" and invite.unit_id else None
+        if unit is None:
+            raise InviteError("unknown")
+        return unit
+
     async def invite_staff(self, invite: Invite, admin: int, at: datetime) -> str:
         """A one-time staff code for this role (and department), valid INVITE_HOURS."""
         async with self._work() as uow:

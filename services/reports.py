@@ -1,4 +1,5 @@
-"""The reporter's own use cases: submitting a tip (with its receipt), and writing to the office about it.
+"""The reporter's own use cases: submitting a tip (with its receipt), writing to the office about it,
+and adding evidence to it.
 
 Submitting is one unit of work: the tip's number, the tip, its first event, its files moved from the
 draft and its receipt in the outbox commit together or not at all (a crash leaves both or neither).
@@ -18,6 +19,7 @@ from core.casework import next_due
 from core.office import OfficeConfig
 from core.tips import NewTip, Status, open_question
 from storage.db import Database
+from storage.drafts import EvidenceFile
 from storage.limits import Limits
 from storage.outbox import Message, Outbox
 from storage.tips import TipRepository
@@ -81,3 +83,19 @@ class ReportService:
             kind = "answer" if open_question(await uow.tips.messages(number)) else "message"
             await uow.tips.add_message(number, "reporter", kind, text, on)
         return kind
+
+    async def files_full(self, number: str) -> int | None:
+        """The most files one tip may hold (`[limits] max_files_per_tip`), if this tip holds that many
+        already; None if it may take one more. Asked before the reporter is invited to send."""
+        limit = self.office.limits.max_files_per_tip
+        return limit if await self.tips.file_count(number) >= limit else None
+
+    async def add_file(self, number: str, file: EvidenceFile, on: date) -> bool:
+        """Add a file the reporter sent later (already checked and cleaned), unless the tip is full:
+        counted and written in one unit of work, so two files sent at once cannot pass the limit
+        together. False (nothing written) when the tip already holds the most it may."""
+        async with self.db.unit_of_work(tips=self.tips) as uow:
+            if await uow.tips.file_count(number) >= self.office.limits.max_files_per_tip:
+                return False
+            await uow.tips.add_file(number, file, on)
+        return True

@@ -10,7 +10,6 @@ import aiosqlite
 from core.liaisons import UNIT_KIND_CODES, Contact
 from storage.audit import AuditLog
 from storage.db import Database
-from storage.staff import InviteError, StaffRepository
 
 
 @dataclass(frozen=True)
@@ -48,9 +47,8 @@ def _liaison(row: aiosqlite.Row) -> Liaison:
 
 
 class Units:
-    def __init__(self, db: Database, staff: StaffRepository, audit: AuditLog):
+    def __init__(self, db: Database, audit: AuditLog):
         self.db = db
-        self.staff = staff
         self.audit = audit
 
     async def add(self, name: str, kind: str, actor: int | None, at: datetime) -> Unit:
@@ -79,14 +77,6 @@ class Units:
     async def all(self) -> list[Unit]:
         rows = await self.db.fetchall("SELECT id, name, kind FROM units WHERE active = 1 ORDER BY id")
         return [Unit(*r) for r in rows]
-
-    async def invited_unit(self, code: str, now: datetime) -> Unit:
-        """The unit a liaison code is for; InviteError if it is not one that may be used now."""
-        invite = await self.staff.peek(code, now)
-        unit = await self.get(invite.unit_id) if invite.kind == "liaison" and invite.unit_id else None
-        if unit is None:
-            raise InviteError("unknown")
-        return unit
 
     async def hand_over(
         self, conn: aiosqlite.Connection, unit_id: int, user_id: int, lang: str, contact: Contact, at: datetime

@@ -129,11 +129,6 @@ class StaffRepository:
             raise InviteError("expired")
         return Invite(kind, Role(role) if role else None, department, unit_id)
 
-    async def peek(self, code: str, now: datetime) -> Invite:
-        """`check` outside a transaction: whether to start a registration at all."""
-        async with self.db.transaction() as conn:
-            return await self.check(conn, code, now)
-
     async def revoke(self, conn: aiosqlite.Connection, code: str, now: datetime) -> bool:
         """Make an unused, unexpired code (staff or liaison) expire now; whether there was one."""
         cur = await conn.execute(

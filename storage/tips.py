@@ -263,10 +263,10 @@ class TipRepository:
             (tip_id, uid, on.isoformat(), sender, kind, AAD_VERSION, body),
         )
 
-    async def add_file(self, number: str, file: EvidenceFile, on: date) -> None:
+    async def add_file(self, conn: aiosqlite.Connection, number: str, file: EvidenceFile, on: date) -> None:
+        """One more evidence file, sealed under the tip's key, in the caller's transaction."""
         tip_id, dek = await self.tip_key(number)
-        async with self.db.transaction() as conn:
-            await self._store_file(conn, tip_id, number, dek, file, on)
+        await self._store_file(conn, tip_id, number, dek, file, on)
 
     async def change_status(
         self,

@@ -102,7 +102,7 @@ async def test_a_file_kept_before_the_check_goes_to_staff_as_bin(start_bot, monk
         receipt = await file_tip(sim.user(REPORTER))
         from storage.drafts import EvidenceFile
 
-        await services_of(sim).tips.add_file(
+        await services_of(sim).reports.add_file(
             receipt.number, EvidenceFile("document", "document.exe", "application/x-msdownload", EXE),
             services_of(sim).clock().date(),
         )  # fmt: skip

@@ -146,7 +146,7 @@ async def test_every_command_in_a_group_says_one_line_and_uses_no_code(start_bot
         [refused] = await sim.user(NEWCOMER).send(f"/join {staff_code}")
         assert "欢迎" not in refused.text and await services_of(sim).staff.get(NEWCOMER) is None
         with pytest.raises(InviteError):
-            await services_of(sim).units.invited_unit(liaison_code, services_of(sim).clock())
+            await services_of(sim).people.invited_unit(liaison_code, services_of(sim).clock())
         revoked = [e for e in await services_of(sim).audit.entries() if e.action == "invite.revoke"]
         assert [e.detail for e in revoked] == ["sent in a group"] * 2
 

@@ -331,3 +331,25 @@ async def test_the_officer_does_not_accept_while_the_reporter_withdraws_the_repo
         assert [a for a in await _audited(services, receipt.number) if a.startswith("tip.") and a != "tip.view"] == [
             "tip.not_accept"
         ]
+
+
+async def test_two_files_sent_at_once_for_the_last_place_one_is_kept(start_bot, office):
+    """The files-per-tip limit is counted inside the unit of work that adds the file: two files sent
+    at once when one place is left do not both pass the count."""
+    from storage.drafts import EvidenceFile
+
+    one_place = office.model_copy(update={"limits": office.limits.model_copy(update={"max_files_per_tip": 1})})
+    async with start_bot(config=one_place) as sim:
+        services = services_of(sim)
+        receipt = await file_tip(sim.user(7120))
+        today = services.clock().date()
+
+        def pdf(n: int) -> EvidenceFile:
+            return EvidenceFile("document", f"{n}.pdf", "application/pdf", b"%PDF-1.4 " + bytes([n]) * 64)
+
+        assert await services.reports.files_full(receipt.number) is None
+        kept = await asyncio.gather(*(services.reports.add_file(receipt.number, pdf(n), today) for n in (1, 2)))
+
+        assert sorted(kept) == [False, True]
+        assert await services.tips.file_count(receipt.number) == 1
+        assert await services.reports.files_full(receipt.number) == 1

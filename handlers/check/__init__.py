@@ -39,6 +39,7 @@ from handlers.check.session import (
 )
 from handlers.context import Context
 from handlers.files import FILES, VOICE, in_background, receive
+from handlers.i18n import Translate
 from handlers.menu import menu_keyboard
 from handlers.office.alerts import alert_reporter_wrote
 from handlers.state import CheckMark, end_flow
@@ -121,27 +122,30 @@ async def on_message(update: Update, context: Context, number: str) -> object:
     return WRITE
 
 
+def _full(limit: int, _: Translate) -> str:
+    return _.ngettext(
+        "This report already holds {limit} file, the most one report can hold.",
+        "This report already holds {limit} files, the most one report can hold.",
+        limit,
+    ).format(limit=limit)
+
+
 @in_background
 @requires("write")
 async def on_file(update: Update, context: Context, number: str) -> object:
     _ = context.tr
     svc = context.services
-    limit = svc.office.limits.max_files_per_tip
-    if await svc.tips.file_count(number) >= limit:
-        notice = _.ngettext(
-            "This report already holds {limit} file, the most one report can hold.",
-            "This report already holds {limit} files, the most one report can hold.",
-            limit,
-        ).format(limit=limit)
-        await say(update, context, notice, check_keyboard([(_("Done"), "refresh")]))
+    if (limit := await svc.reports.files_full(number)) is not None:
+        await say(update, context, _full(limit, _), check_keyboard([(_("Done"), "refresh")]))
         return WRITE
     if (over := within_daily_bytes(update, context)) is not None:
         await say(update, context, over, check_keyboard([(_("Done"), "refresh")]))
         return WRITE
     received = await receive(update, context)
     notice = received.problem(_)
-    if notice is None:
-        await svc.tips.add_file(number, received.file, context.today)
+    if notice is None and not await svc.reports.add_file(number, received.file, context.today):
+        notice = _full(svc.office.limits.max_files_per_tip, _)
+    elif notice is None:
         log.info("reporter evidence added to a tip")
         await alert_reporter_wrote(context.application, number, "evidence")
         notice = _("File received and added to your report.")

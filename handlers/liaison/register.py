@@ -91,7 +91,7 @@ async def register(update: Update, context: Context) -> object:
         return ConversationHandler.END
     code = "".join(context.args)
     try:
-        unit = await context.services.units.invited_unit(code, context.now)
+        unit = await context.services.people.invited_unit(code, context.now)
     except InviteError as exc:
         await update.effective_message.reply_text(invite_problem(exc.reason, _))
         return ConversationHandler.END
