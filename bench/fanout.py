@@ -21,7 +21,7 @@ from bench.report import Figure, Options, Target
 from bot.app import OFFLINE_TOKEN, build_application, running
 from bot.fakeapi import InMemoryBotApi
 from core.liaisons import Contact
-from handlers.liaison.prompts import run_prompts
+from jobs.prompts import run_prompts
 from storage.keyring import load_ring
 
 TITLE = "3. Monthly prompt fan-out through a Bot API enforcing 30 messages/s"

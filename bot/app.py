@@ -10,7 +10,8 @@ from telegram.ext import AIORateLimiter, Application, BaseHandler, ContextTypes,
 from telegram.request import BaseRequest
 
 import handlers
-from bot import jobs, network
+import jobs
+from bot import network
 from bot.config import Settings
 from bot.fonts import find_cjk_fonts
 from bot.persistence import EncryptedPersistence

@@ -1,6 +1,6 @@
 """Hands the outbox's messages (storage.outbox) to Telegram: at once when they are queued, and every
-few seconds for those that failed, with backoff. A round spaces its messages at 29 a second (PACE),
-under Telegram's 30.
+few seconds for those that failed, with backoff (the repeating job is jobs.outbox's). A round spaces
+its messages at 29 a second (PACE), under Telegram's 30.
 
 - 429 Too Many Requests: python-telegram-bot's rate limiter has already waited and retried twice;
   the outbox then pauses (every message, for Telegram's `retry_after` from now) and ends the round.
@@ -29,15 +29,13 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application
 
 from core.crypto import CryptoError
-from handlers.context import Context, app_services
+from handlers.context import app_services
 
 log = logging.getLogger("tipline.outbox")
 
 FIRST_RETRY = 5.0
 MAX_RETRY = 3600.0
 GIVE_UP_AFTER = 7 * 24 * 3600.0
-#: How often the job looks for messages to try again.
-EVERY = 5.0
 #: Seconds between two messages of one round. Telegram allows 30 messages a second to all chats;
 #: python-telegram-bot's limiter lets a whole second's worth through at once after a pause, which
 #: Telegram answers with 429 and a second's wait. A round spaced at 29 a second never hits it,
@@ -159,6 +157,11 @@ async def _unexpected(app: Application, row_id: int, exc: Exception, now: float 
         log.error("outbox: not rescheduled either (%s)", type(again).__name__)
 
 
+def round_under_way(app: Application) -> bool:
+    """Whether a round of `drain` is running now (a long one: a fan-out)."""
+    return app.bot_data.setdefault("outbox_round", asyncio.Lock()).locked()
+
+
 async def drain(app: Application, now: float | None = None) -> int:
     """Deliver every message whose time has come; returns how many Telegram took. One round at a
     time. `now` stands for the clock in tests."""
@@ -179,14 +182,3 @@ async def drain(app: Application, now: float | None = None) -> int:
                 except Exception as exc:
                     await _unexpected(app, pending.id, exc, now)
         return delivered
-
-
-async def _drain_job(context: Context) -> None:
-    lock = context.application.bot_data.setdefault("outbox_round", asyncio.Lock())
-    if not lock.locked():  # a long round (a fan-out) is under way: it takes what is due
-        await drain(context.application)
-
-
-def schedule(app: Application) -> None:
-    """Every few seconds, starting at once: what a crash or an outage left behind goes out first."""
-    app.job_queue.run_repeating(_drain_job, EVERY, first=1, name="outbox")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from bot import cli
 from core.audit import AuditEntry, entry_hash
 from core.tips import Status
-from handlers.office.anchor import send_audit_head
+from jobs.audit_head import send_audit_head
 from services.audit import AuditTrail
 from storage.audit import AuditLog
 from storage.db import Database

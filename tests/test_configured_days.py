@@ -55,12 +55,12 @@ async def test_an_objection_quotes_the_offices_own_review_days_in_both_languages
 
 
 def test_about_quotes_how_long_housekeeping_keeps_a_receipts_row(office, monkeypatch):
-    """Not a setting, but one number: what /about says is what bot.jobs purges by (storage.outbox.KEPT_DAYS)."""
-    from bot import jobs
+    """Not a setting, but one number: what /about says is what housekeeping purges by (storage.outbox.KEPT_DAYS)."""
     from handlers import profile
+    from jobs import housekeeping
     from storage import outbox
 
-    assert jobs.KEPT_DAYS is outbox.KEPT_DAYS is profile.KEPT_DAYS
+    assert housekeeping.KEPT_DAYS is outbox.KEPT_DAYS is profile.KEPT_DAYS
     monkeypatch.setattr(profile, "KEPT_DAYS", 45)
     assert "回执已发送的记录保存 45 天" in profile.about_text(office, "zh")
     assert "receipt was sent is kept 45 days" in profile.about_text(office, "en")

@@ -3,7 +3,7 @@
 import sqlite3
 from datetime import timedelta
 
-from bot.jobs import housekeeping
+from jobs.housekeeping import housekeeping
 from handlers.state import chat_draft
 from tests.media import photo_with_exif
 from tests.reporter import to_step

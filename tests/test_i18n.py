@@ -10,7 +10,7 @@ from babel.messages.pofile import read_po
 from handlers.i18n import LANGUAGES, catalogue_path, translator
 from tests.conftest import ROOT
 
-SOURCE_DIRS = ("bot", "handlers", "core", "storage")
+SOURCE_DIRS = ("bot", "jobs", "handlers", "core", "storage")
 
 
 def _code_messages() -> dict[str, str | tuple[str, str]]:

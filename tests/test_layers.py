@@ -1,13 +1,13 @@
 """The layers hold: no import cycle, no upward import, no file I/O in core/.
 
-A small AST check over every .py file of bot/, handlers/, services/, storage/ and core/ (no dependency):
-every import counts, at module level, under TYPE_CHECKING or inside a function. Layers, top to
-bottom: bot → handlers → services → storage → core. core/ imports nothing of ours above it, nor
-telegram, aiosqlite or sqlite3; storage/ never imports telegram, services or handlers; services/
-never imports telegram or handlers; handlers/ never import bot.
+A small AST check over every .py file of bot/, jobs/, handlers/, services/, storage/ and core/ (no
+dependency): every import counts, at module level, under TYPE_CHECKING or inside a function. Layers,
+top to bottom: bot → jobs → handlers → services → storage → core. core/ imports nothing of ours above
+it, nor telegram, aiosqlite or sqlite3; storage/ never imports telegram, services or handlers;
+services/ never imports telegram or handlers; handlers/ never import jobs or bot; jobs/ never import bot.
 core/ does no file I/O: a deny-list of calls (open(), Path's reads and writes, os., shutil.,
 subprocess., tomllib.load …); writing into an in-memory buffer (io.BytesIO) is not I/O.
-No module of handlers/ opens a transaction (`.transaction(` or `.unit_of_work(`): a use case does.
+No module of handlers/ or jobs/ opens a transaction (`.transaction(` or `.unit_of_work(`): a use case does.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ("core", "storage", "services", "handlers", "bot")  # bottom to top
+LAYERS = ("core", "storage", "services", "handlers", "jobs", "bot")  # bottom to top
 FORBIDDEN = {
     "core": {"telegram", "aiosqlite", "sqlite3"},
     "storage": {"telegram"},
@@ -262,6 +262,8 @@ def test_the_check_sees_what_it_must():
     assert not _upward("handlers.menu", "storage.tips") and not _upward("bot.app", "telegram")
     assert _upward("storage.casework", "services.casework") and _upward("services.casework", "handlers.common")
     assert _upward("services.casework", "telegram") and not _upward("handlers.office.actions", "services.casework")
+    assert _upward("handlers.outbox", "jobs.outbox") and _upward("jobs.prompts", "bot.app")
+    assert not _upward("jobs.prompts", "handlers.outbox") and not _upward("bot.app", "jobs")
     source = (
         "import io\nb = io.BytesIO()\nwb.save(b)\nwb.save('x.xlsx')\nopen('f')\n"
         "Path('k').read_text()\nos.replace(a, b)\ntomllib.loads(s)\ntomllib.load(f)\n"
@@ -286,11 +288,13 @@ def _transactions(source: str) -> list[tuple[int, str]]:
     ]
 
 
-def test_no_handler_opens_a_transaction():
-    """Handlers parse, call a use case and render: every check-then-write is a use case's unit of work."""
+def test_no_handler_or_job_opens_a_transaction():
+    """Handlers parse, call a use case and render, and jobs call use cases too: every check-then-write
+    is a use case's unit of work."""
     found = [
         f"{path.relative_to(ROOT)}:{line}: .{name}("
-        for path in sorted((ROOT / "handlers").rglob("*.py"))
+        for package in ("handlers", "jobs")
+        for path in sorted((ROOT / package).rglob("*.py"))
         for line, name in _transactions(path.read_text(encoding="utf-8"))
     ]
     assert found == []
@@ -306,3 +310,35 @@ def test_the_transaction_check_sees_both_ways_in():
         "    services.transactions.append(1)\n"
     )
     assert _transactions(source) == [(2, "transaction"), (4, "unit_of_work")]
+
+
+# -- background jobs live in jobs/ -----------------------------------------------------------------
+
+#: The job queue's ways to schedule work.
+SCHEDULING = {"run_repeating", "run_daily", "run_once", "run_monthly", "run_custom"}
+
+
+def _scheduled(source: str) -> list[tuple[int, str]]:
+    """The calls `….run_daily(…)` (and the queue's other ways to schedule) in a module, by line."""
+    return [
+        (node.lineno, node.func.attr)
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SCHEDULING
+    ]
+
+
+def test_every_background_job_is_scheduled_in_jobs():
+    """What runs on a timer lives in jobs/ (bot → jobs → handlers): no handler or bot module schedules."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: .{name}("
+        for package in ("handlers", "bot", "services", "storage", "core")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for line, name in _scheduled(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+    assert _scheduled("app.job_queue.run_daily(job, at)\nx.run(1)\n") == [(1, "run_daily")]
+    assert {name for path in (ROOT / "jobs").rglob("*.py") for _l, name in _scheduled(path.read_text("utf-8"))} == {
+        "run_repeating",
+        "run_daily",
+        "run_once",
+    }

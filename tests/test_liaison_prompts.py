@@ -9,7 +9,7 @@ from datetime import datetime, time
 
 from core.figures import TEMPLATE_A
 from core.office import Figures
-from handlers.liaison.prompts import run_prompts
+from jobs.prompts import run_prompts
 from tests.conftest import services_of
 from tests.liaisons import LIAISON, OTHER_LIAISON, add_unit, put_clock, register_directly
 from tests.office import ADMIN, add_staff

@@ -11,7 +11,7 @@ from datetime import datetime
 
 import pytest
 
-from handlers.liaison.prompts import run_prompts
+from jobs.prompts import run_prompts
 from handlers.notify import notify_reporter
 from handlers.outbox import GIVE_UP_AFTER, backoff, drain, send_now
 from handlers.report import summary

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.tips import Status
 from handlers.office.alerts import send_to_staff
-from handlers.office.reminders import run_deadlines
+from jobs.deadlines import run_deadlines
 from tests.conftest import move_clock, services_of
 from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REPORTER, add_staff, work_to
 from tests.reporter import DESCRIPTION, file_tip

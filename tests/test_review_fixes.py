@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from PIL import Image
 
-from bot.jobs import housekeeping
+from jobs.housekeeping import housekeeping
 from core.tips import Status
 from handlers.state import chat_draft
 from tests.conftest import every_byte_under, move_clock, services_of

@@ -205,7 +205,7 @@ async def test_a_changed_amount_needs_a_reason(start_bot):
 
 
 async def test_an_unclaimed_reward_lapses_after_60_days_and_can_be_reopened(start_bot, monkeypatch):
-    from handlers.office.reminders import run_deadlines
+    from jobs.deadlines import run_deadlines
 
     async with start_bot() as sim:
         receipt = await _verified(sim, fine_yuan=80_000)

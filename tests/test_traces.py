@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.jobs import housekeeping
+from jobs.housekeeping import housekeeping
 from core import crypto
 from core.crypto import KeyRing, WrappedKey
 from storage.state import StateRepository

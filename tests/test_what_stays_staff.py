@@ -11,7 +11,7 @@ import pytest
 
 from core.office import OfficeConfig, Security
 from core.tips import Status
-from handlers.office.sensitive import expire
+from jobs.sensitive import expire
 from tests.conftest import move_clock, services_of
 from tests.media import photo_with_exif
 from tests.office import ADMIN, EMERGENCY, REPORTER, REWARD, add_staff, notices, open_card, reward_to_claim, work_to

@@ -240,7 +240,7 @@ def test_a_poster_for_one_industry_names_it_under_the_title(office, lang, named)
 def test_english_texts_have_no_chinese_punctuation():
     """Chinese terms may stand in an English text, as (答复) does; Chinese punctuation may not."""
     found = []
-    for directory in ("bot", "handlers", "core", "storage"):
+    for directory in ("bot", "jobs", "handlers", "core", "storage"):
         for path, line, message, _, _ in extract_from_dir(ROOT / directory, method_map=[("**.py", "python")]):
             for text in message if isinstance(message, tuple) else (message,):
                 if re.search(r"[、，：；（）。！？]", text):

@@ -4,7 +4,7 @@ identity, payee details. Every such message goes through `send_text` or `send_do
 - sent with `protect_content` (it cannot be forwarded, saved or copied) and without link previews
   (a link in a reporter's text is not fetched by Telegram for a preview);
 - recorded (chat, message id, when to delete: `[security] card_minutes` after sending) in
-  storage.expiring, so that `expire` (a job every minute, and at start-up, bot.jobs) deletes it
+  storage.expiring, so that `jobs.sensitive.expire` (a job every minute, and at start-up) deletes it
   from the chat, after a restart too. Staff open the card again from /inbox.
 
 Telegram lets a bot delete a message only within 48 hours of sending it: a message the job could
@@ -13,27 +13,17 @@ not delete in time (the bot was down) has its text replaced instead; a file stay
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup, InputFile, LinkPreviewOptions, Message
-from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
-from handlers.context import Context, app_services
-from handlers.erase import Erased, erase
-from handlers.i18n import LANGUAGES, translator
+from handlers.context import app_services
 from handlers.office.views import chunks
 
 log = logging.getLogger("tipline.sensitive")
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-#: How often the job looks for messages to delete (seconds), and its first run after start-up.
-EVERY = 60.0
-FIRST = 30.0
-#: Telegram's limit: a bot deletes a message only within 48 hours of sending it.
-DELETE_WITHIN = int(timedelta(hours=48).total_seconds())
 
 
 async def _remember(app: Application, chat_id: int, messages: list[Message]) -> None:
@@ -62,50 +52,3 @@ async def send_document(app: Application, chat_id: int, document: InputFile, cap
     """A decrypted file (evidence) to a staff chat; recorded for deletion."""
     message = await app.bot.send_document(chat_id, document, caption=caption, protect_content=True)
     await _remember(app, chat_id, [message])
-
-
-def _placeholder(app: Application, chat_id: int) -> str:
-    services = app_services(app)
-    lang = app.chat_data.get(chat_id, {}).get("lang")
-    _ = translator(lang if lang in LANGUAGES else services.language)
-    return _("This message held a decrypted report and was removed. Open the report again from /inbox.")
-
-
-async def expire(app: Application) -> int:
-    """Delete the staff messages whose time has come; returns how many went. One round at a time.
-
-    Deleted, already gone, or refused (blocked bot, older than 48 hours: its text is replaced) → the
-    row goes. Telegram asking to wait → the round ends, the rest waits for the next. A network error
-    or 5xx → the row stays for the next round, until 48 hours after sending, when no deletion can
-    work any more."""
-    services = app_services(app)
-    done = 0
-    async with app.bot_data.setdefault("expire_round", asyncio.Lock()):
-        now = int(services.clock().timestamp())
-        for row in await services.expiring.due(now):
-            try:
-                erased = await erase(app.bot, row.chat_id, row.message_id, _placeholder(app, row.chat_id))
-            except RetryAfter:
-                log.info("expiring messages: Telegram asked to wait; the rest goes next round")
-                break
-            except TelegramError as exc:
-                if now - row.sent_at < DELETE_WITHIN:
-                    log.info("expiring message not deleted (%s): tried again next round", type(exc).__name__)
-                    continue
-                erased = Erased.FAILED
-            if erased is Erased.FAILED:
-                log.warning("a staff message with decrypted content could not be deleted from its chat")
-            await services.expiring.forget(row.chat_id, row.message_id)
-            done += erased is not Erased.FAILED
-    if done:
-        log.info("expiring messages: %d deleted from staff chats", done)
-    return done
-
-
-async def _expire_job(context: Context) -> None:
-    await expire(context.application)
-
-
-def schedule(app: Application) -> None:
-    """Every minute, and shortly after start-up: what came due while the bot was down goes first."""
-    app.job_queue.run_repeating(_expire_job, EVERY, first=FIRST, name="expire-staff-messages")
