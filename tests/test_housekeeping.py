@@ -3,8 +3,8 @@
 import sqlite3
 from datetime import timedelta
 
-from jobs.housekeeping import housekeeping
 from handlers.state import chat_draft
+from jobs.housekeeping import housekeeping
 from tests.media import photo_with_exif
 from tests.reporter import to_step
 

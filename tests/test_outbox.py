@@ -11,11 +11,11 @@ from datetime import datetime
 
 import pytest
 
-from jobs.prompts import run_prompts
 from handlers.notify import notify_reporter
 from handlers.outbox import GIVE_UP_AFTER, backoff, drain, send_now
 from handlers.report import summary
 from handlers.report.summary import receipt_key
+from jobs.prompts import run_prompts
 from storage.db import DB_FILENAME
 from storage.outbox import Message
 from tests.conftest import services_of

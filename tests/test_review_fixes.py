@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from PIL import Image
 
-from jobs.housekeeping import housekeeping
 from core.tips import Status
 from handlers.state import chat_draft
+from jobs.housekeeping import housekeeping
 from tests.conftest import every_byte_under, move_clock, services_of
 from tests.media import exif_of, photo_with_exif
 from tests.reporter import SITE, check, file_tip, open_report, to_step

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from jobs.housekeeping import housekeeping
 from core import crypto
 from core.crypto import KeyRing, WrappedKey
+from jobs.housekeeping import housekeeping
 from storage.state import StateRepository
 from tests.conftest import ROOT, every_byte_under, move_clock, row_counts
 from tests.media import photo_with_exif
