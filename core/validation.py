@@ -16,7 +16,6 @@ PATTERNS = {
     r"^[a-z0-9_]{1,32}$": "use 1 to 32 lower-case letters, digits or _",
     r"^([01][0-9]|2[0-3]):[0-5][0-9]$": "use a time of day as HH:MM, such as 08:30",
     r"^([1-9][0-9]{4,11})?$": "use a QQ number: 5 to 12 digits, not starting with 0",
-    r"^\+?[0-9]{5,15}$": "use a phone number: 5 to 15 digits",
 }
 
 
