@@ -4,16 +4,17 @@ appends its entry inside its own unit (`uow.audit.append`), so the two commit to
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from storage.audit import AuditLog
 from storage.db import Database
 
 
+@dataclass(eq=False)
 class AuditTrail:
-    def __init__(self, db: Database, log: AuditLog):
-        self.db = db
-        self.log = log
+    db: Database
+    log: AuditLog
 
     async def note(
         self, *, actor: int | None, action: str, at: datetime, tip: str | None = None, detail: str = ""

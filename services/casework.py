@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from core import taxonomy
@@ -30,13 +31,13 @@ class StaleAction(CaseError):
     """The tip changed between the check and the write (a compare-and-set changed no row)."""
 
 
+@dataclass(eq=False)
 class CaseService:
-    def __init__(self, db: Database, tips: TipRepository, audit: AuditLog, cases: CaseRecords, office: OfficeConfig):
-        self.db = db
-        self.tips = tips
-        self.audit = audit
-        self.cases = cases
-        self.office = office
+    db: Database
+    tips: TipRepository
+    audit: AuditLog
+    cases: CaseRecords
+    office: OfficeConfig
 
     # -- reads for the card ----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -44,13 +45,13 @@ class PeriodLocked(FiguresRefused):
     """The admin has locked this period: no submission or correction any more."""
 
 
+@dataclass(eq=False)
 class FiguresService:
-    def __init__(self, db: Database, submissions: Submissions, units: Units, audit: AuditLog, config: Figures):
-        self.db = db
-        self.submissions = submissions
-        self.units = units
-        self.audit = audit
-        self.config = config
+    db: Database
+    submissions: Submissions
+    units: Units
+    audit: AuditLog
+    config: Figures
 
     async def refusal(
         self, kind: Literal["month", "quarter"], user_id: int, unit_id: int, period: str, now: datetime

@@ -24,11 +24,11 @@ class Notice:
     marks: tuple[str, ...] = ()
 
 
+@dataclass(eq=False)
 class NoticeService:
-    def __init__(self, db: Database, outbox: Outbox, reminders: SentReminders):
-        self.db = db
-        self.outbox = outbox
-        self.reminders = reminders
+    db: Database
+    outbox: Outbox
+    reminders: SentReminders
 
     async def queue(self, kind: str, notices: Iterable[Notice], on: date) -> list[int | None]:
         """Queue each message under its key and record its marks as sent `on` that day, in one unit of

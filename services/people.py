@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.liaisons import Contact
@@ -16,12 +17,12 @@ from storage.liaisons import Liaison, Unit, Units
 from storage.staff import Invite, InviteError, StaffRepository
 
 
+@dataclass(eq=False)
 class PeopleService:
-    def __init__(self, db: Database, staff: StaffRepository, units: Units, audit: AuditLog):
-        self.db = db
-        self.staff = staff
-        self.units = units
-        self.audit = audit
+    db: Database
+    staff: StaffRepository
+    units: Units
+    audit: AuditLog
 
     @asynccontextmanager
     async def _work(self) -> AsyncIterator[UnitOfWork]:

@@ -37,13 +37,13 @@ class Submitted:
     receipt_row: int | None
 
 
+@dataclass(eq=False)
 class ReportService:
-    def __init__(self, db: Database, tips: TipRepository, outbox: Outbox, limits: Limits, office: OfficeConfig):
-        self.db = db
-        self.tips = tips
-        self.outbox = outbox
-        self.limits = limits
-        self.office = office
+    db: Database
+    tips: TipRepository
+    outbox: Outbox
+    limits: Limits
+    office: OfficeConfig
 
     async def limit_reached(self, chat_id: int, day: date) -> int | None:
         """The office's tips-a-day limit, if this chat has filed that many today; None if it may file."""

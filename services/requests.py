@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.tips import Identity, Status
@@ -18,13 +19,13 @@ from storage.requests import KINDS, CaseRequest, RequestRecords
 from storage.tips import TipRepository
 
 
+@dataclass(eq=False)
 class RequestService:
-    def __init__(self, db: Database, tips: TipRepository, audit: AuditLog, cases: CaseRecords, records: RequestRecords):
-        self.db = db
-        self.tips = tips
-        self.audit = audit
-        self.cases = cases
-        self.records = records
+    db: Database
+    tips: TipRepository
+    audit: AuditLog
+    cases: CaseRecords
+    records: RequestRecords
 
     @asynccontextmanager
     async def _work(self) -> AsyncIterator[UnitOfWork]:

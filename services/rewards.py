@@ -10,6 +10,7 @@ import hmac
 import unicodedata
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from core.office import OfficeConfig
@@ -21,15 +22,18 @@ from storage.rewards import RewardRecords
 from storage.tips import TipRepository
 
 
+@dataclass(eq=False)
 class RewardService:
-    def __init__(self, db: Database, tips: TipRepository, audit: AuditLog, cases: CaseRecords, records: RewardRecords):
-        self.db = db
-        self.tips = tips
-        self.audit = audit
-        self.cases = cases
-        self.records = records
-        self.office: OfficeConfig = cases.office
+    db: Database
+    tips: TipRepository
+    audit: AuditLog
+    cases: CaseRecords
+    records: RewardRecords
+
+    def __post_init__(self) -> None:
+        self.office: OfficeConfig = self.cases.office
         # reads the handlers and exports use as they are
+        records = self.records
         self.get, self.in_states, self.touching = records.get, records.in_states, records.touching
         self.to_decide, self.decided_by = records.to_decide, records.decided_by
 
