@@ -254,6 +254,19 @@ def test_core_does_no_file_io():
     assert found == []
 
 
+def test_core_imports_no_module_that_reaches_the_machine():
+    """The call check sees `os.remove(p)`; this sees `from os import remove` and `from pathlib import Path`
+    (after which `p.open()` or `remove(p)` would pass it unnamed)."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {name}"
+        for module, path in MODULES.items()
+        if module.split(".")[0] == "core"
+        for name, line in _imports(module, path)
+        if name.split(".")[0] in DENIED_MODULES
+    ]
+    assert found == []
+
+
 def test_the_check_sees_what_it_must():
     """The checks themselves find a cycle, and file I/O but not writing into a buffer."""
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
