@@ -190,14 +190,14 @@ class CaseService:
         return notices
 
     async def close_expired(self, at: datetime) -> Notices:
-        """The daily job: replied tips whose objection window passed are closed (办结)."""
-        rows = await self.db.fetchall(
-            "SELECT number FROM tips WHERE status = ? AND due_on < ? ORDER BY id",
-            (Status.REPLIED.value, at.date().isoformat()),
-        )
+        """The daily job: replied tips whose objection window passed are closed (办结), each in its own
+        unit; one that changed under the run is skipped, not fatal to the run."""
         notices: Notices = {}
-        for (number,) in rows:
-            notices.update(await self.close(number, None, at))
+        for number in await self.tips.past_due(Status.REPLIED, at.date()):
+            try:
+                notices.update(await self.close(number, None, at))
+            except CaseError:  # closed, or objected to, meanwhile (StaleAction too): the others still close
+                log.info("closing after the objection window: tip %s changed meanwhile, skipped", number)
         return notices
 
     # -- the reporter's side ---------------------------------------------------------------------

@@ -160,6 +160,13 @@ class TipRepository:
         )
         return [_facets(r) for r in rows]
 
+    async def past_due(self, status: Status, before: date) -> list[str]:
+        """Numbers of the tips in `status` whose deadline passed before `before`, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT number FROM tips WHERE status = ? AND due_on < ? ORDER BY id", (status.value, before.isoformat())
+        )
+        return [number for (number,) in rows]
+
     async def receipt_hash(self, number: str) -> str | None:
         row = await self.db.fetchone("SELECT receipt_hash FROM tips WHERE number = ?", (number,))
         return row[0] if row else None

@@ -113,3 +113,25 @@ async def test_a_staff_message_longer_than_telegram_takes_goes_in_pieces_with_th
     assert len(calls) >= 2 and all(len(c.params["text"]) <= 4096 for c in calls)
     assert "\n".join(c.params["text"] for c in calls) == text
     assert [("reply_markup" in c.params) for c in calls] == [False] * (len(calls) - 1) + [True]
+
+
+async def test_a_tip_closed_under_the_run_does_not_stop_the_others(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        first = await file_tip(sim.user(REPORTER), push=True)
+        second = await file_tip(sim.user(REPORTER), push=True)
+        for receipt in (first, second):
+            await work_to(sim, receipt.number, Status.REPLIED)
+        move_clock(sim, monkeypatch, timedelta(days=11))
+        services = services_of(sim)
+        read = services.tips.past_due
+
+        async def closed_meanwhile(status, before):
+            numbers = await read(status, before)
+            await services.casework.close(first.number, None, services.clock())  # someone else, at that moment
+            return numbers
+
+        monkeypatch.setattr(services.tips, "past_due", closed_meanwhile)
+        await run_deadlines(sim.app)  # completes
+        assert (await services.tips.facets(second.number)).status == Status.CLOSED
+        assert [e.action for e in await services.audit.entries(tip=second.number)].count("tip.close") == 1
