@@ -17,8 +17,9 @@ from datetime import date
 
 from core.casework import next_due
 from core.office import OfficeConfig
-from core.tips import NewTip, Status, open_question
-from storage.db import Database
+from core.tips import NewTip, Status, open_question, reporter_actions
+from storage.casework import CaseError
+from storage.db import Database, UnitOfWork
 from storage.drafts import EvidenceFile
 from storage.limits import Limits
 from storage.outbox import Message, Outbox
@@ -78,8 +79,10 @@ class ReportService:
 
     async def write(self, number: str, text: str, on: date) -> str:
         """The reporter writes to the office about their tip: an answer if the office's question is
-        open, a message otherwise (which it was is returned), sealed in the tip's dialogue."""
+        open, a message otherwise (which it was is returned), sealed in the tip's dialogue. CaseError
+        (nothing written) if the tip is finished: the check before the reporter typed is no guarantee."""
         async with self.db.unit_of_work(tips=self.tips) as uow:
+            await _may_write(uow, number, on)
             kind = "answer" if open_question(await uow.tips.messages(number)) else "message"
             await uow.tips.add_message(number, "reporter", kind, text, on)
         return kind
@@ -93,9 +96,18 @@ class ReportService:
     async def add_file(self, number: str, file: EvidenceFile, on: date) -> bool:
         """Add a file the reporter sent later (already checked and cleaned), unless the tip is full:
         counted and written in one unit of work, so two files sent at once cannot pass the limit
-        together. False (nothing written) when the tip already holds the most it may."""
+        together. False (nothing written) when the tip already holds the most it may; CaseError
+        (nothing written) if the tip finished while the file was being received."""
         async with self.db.unit_of_work(tips=self.tips) as uow:
+            await _may_write(uow, number, on)
             if await uow.tips.file_count(number) >= self.office.limits.max_files_per_tip:
                 return False
             await uow.tips.add_file(number, file, on)
         return True
+
+
+async def _may_write(uow: UnitOfWork, number: str, on: date) -> None:
+    """Inside the unit: CaseError("write") unless the reporter may still write to the tip as it is now."""
+    facets = await uow.tips.facets(number)
+    if facets is None or "write" not in reporter_actions(facets, on):
+        raise CaseError("write")

@@ -353,3 +353,70 @@ async def test_two_files_sent_at_once_for_the_last_place_one_is_kept(start_bot, 
         assert sorted(kept) == [False, True]
         assert await services.tips.file_count(receipt.number) == 1
         assert await services.reports.files_full(receipt.number) == 1
+
+
+def _reporter_write_waits(services, monkeypatch):
+    """The reporter's write (a unit of work over the tips alone) waits at its door until `release`:
+    the handler has checked the tip already; `paused` is set once it waits."""
+    paused, release = asyncio.Event(), asyncio.Event()
+    unit_of_work = services.db.unit_of_work
+
+    @asynccontextmanager
+    async def door(**repositories):
+        if set(repositories) == {"tips"} and not paused.is_set():
+            paused.set()
+            await release.wait()
+        async with unit_of_work(**repositories) as uow:
+            yield uow
+
+    monkeypatch.setattr(services.db, "unit_of_work", door)
+    return paused, release
+
+
+async def _not_accepted_meanwhile(sim, number: str, sending, paused, release) -> list:
+    """While `sending` waits at its unit's door, the intake officer does not accept the tip."""
+    task = asyncio.create_task(sending)
+    await paused.wait()
+    officer, _card = await open_card(sim, INTAKE, number)
+    await officer.tap(f"case:reject:{number}")
+    await officer.tap("不属于安全生产问题")
+    await officer.tap("确定")
+    release.set()
+    return await task
+
+
+async def test_a_message_in_flight_when_the_tip_is_not_accepted_is_refused(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        reporter = sim.user(7130)
+        receipt = await file_tip(reporter)
+        await check(reporter, receipt)
+        await reporter.tap("check:write")
+        waits = _reporter_write_waits(services, monkeypatch)
+        replies = await _not_accepted_meanwhile(sim, receipt.number, reporter.send("储罐今天又在漏"), *waits)
+
+        assert (await services.tips.facets(receipt.number)).status == Status.NOT_ACCEPTED
+        assert [m.sender for m in await services.tips.messages(receipt.number)] == ["office"]  # "not accepted"
+        assert any(reply.text.startswith("这份举报现在不能这样操作。") for reply in replies)
+        assert not any("已转给办理人员" in reply.text for reply in replies)
+        assert "完成" not in replies[-1].labels and "✉" not in "".join(replies[-1].labels)
+
+
+async def test_a_file_in_flight_when_the_tip_is_not_accepted_is_refused(start_bot, monkeypatch):
+    from tests.media import photo_with_exif
+
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        reporter = sim.user(7131)
+        receipt = await file_tip(reporter)
+        await check(reporter, receipt)
+        await reporter.tap("check:write")
+        waits = _reporter_write_waits(services, monkeypatch)
+        replies = await _not_accepted_meanwhile(sim, receipt.number, reporter.send_photo(photo_with_exif()), *waits)
+
+        assert (await services.tips.facets(receipt.number)).status == Status.NOT_ACCEPTED
+        assert await services.tips.file_count(receipt.number) == 0
+        assert any(reply.text.startswith("这份举报现在不能这样操作。") for reply in replies)
+        assert not any("已加入您的举报" in reply.text for reply in replies)

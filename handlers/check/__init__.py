@@ -110,7 +110,10 @@ async def on_message(update: Update, context: Context, number: str) -> object:
     if not text:
         await say(update, context, _("The message is empty. Please type your answer."))
         return WRITE
-    kind = await svc.reports.write(number, text[:4000], context.today)
+    try:
+        kind = await svc.reports.write(number, text[:4000], context.today)
+    except CaseError:  # the tip was finished (e.g. not accepted) since the reporter began writing
+        return await show_view(update, context, _("That is not possible for this report now."))
     log.info("reporter %s added to a tip", kind)
     await alert_reporter_wrote(context.application, number, kind)
     await say(
@@ -143,7 +146,11 @@ async def on_file(update: Update, context: Context, number: str) -> object:
         return WRITE
     received = await receive(update, context)
     notice = received.problem(_)
-    if notice is None and not await svc.reports.add_file(number, received.file, context.today):
+    try:
+        added = notice is None and await svc.reports.add_file(number, received.file, context.today)
+    except CaseError:  # the tip was finished while the file was being received: it is not added
+        return await show_view(update, context, _("That is not possible for this report now."))
+    if notice is None and not added:
         notice = _full(svc.office.limits.max_files_per_tip, _)
     elif notice is None:
         log.info("reporter evidence added to a tip")
