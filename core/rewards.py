@@ -9,20 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.casework import Verification
 from core.money import format_yuan
-from core.taxonomy import Term
+from core.taxonomy import Named, Term, names
 
 YUAN = 100  # fen
 _Yuan = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
-class Grade(StrEnum):
+class Grade(Named):
     """Accident grades of 国务院令第493号 Art. 3, highest first."""
 
     ESPECIALLY = "especially"
@@ -30,16 +29,13 @@ class Grade(StrEnum):
     LARGER = "larger"
     GENERAL = "general"
 
-    def label(self, lang: str) -> str:
-        return GRADE_NAMES[self].label(lang)
 
-
-GRADE_NAMES: dict[Grade, Term] = {
-    Grade.ESPECIALLY: Term(Grade.ESPECIALLY, "特别重大", "especially serious"),
-    Grade.MAJOR: Term(Grade.MAJOR, "重大", "major"),
-    Grade.LARGER: Term(Grade.LARGER, "较大", "larger"),
-    Grade.GENERAL: Term(Grade.GENERAL, "一般", "ordinary"),
-}
+GRADE_NAMES = names({
+    Grade.ESPECIALLY: ("特别重大", "especially serious"),
+    Grade.MAJOR: ("重大", "major"),
+    Grade.LARGER: ("较大", "larger"),
+    Grade.GENERAL: ("一般", "ordinary"),
+})  # fmt: skip
 #: (grade, deaths ≥, serious injuries ≥, direct loss ≥ in yuan), highest first.
 #: "以上"包括本数: each threshold includes its number; the highest grade any measure reaches applies.
 GRADES = (
@@ -189,7 +185,7 @@ def suggest(
 # -- the ledger ------------------------------------------------------------------------------
 
 
-class Refusal(StrEnum):
+class Refusal(Named):
     """Why a tip gets no reward."""
 
     NOT_VERIFIED = "not_verified"
@@ -200,66 +196,51 @@ class Refusal(StrEnum):
     SUPERVISORY = "supervisory"
     ADMIN = "admin"
 
-    def label(self, lang: str) -> str:
-        return REFUSALS[self].label(lang)
-
 
 #: Why a tip gets no reward, as shown to the officer and the reporter.
-REFUSALS: dict[Refusal, Term] = {
-    Refusal.NOT_VERIFIED: Term(Refusal.NOT_VERIFIED, "举报未经核查属实", "The tip was not verified as true"),
-    Refusal.DUPLICATE: Term(
-        Refusal.DUPLICATE,
-        "与较早举报为同一事项，奖励归最先受理的举报",
-        "A duplicate: the earliest accepted report gets the reward",
-    ),
-    Refusal.NO_DEATH: Term(Refusal.NO_DEATH, "未查实瞒报谎报死亡人数", "No concealed death was verified"),
-    Refusal.NOT_REWARDED: Term(
-        Refusal.NOT_REWARDED, "本奖励办法对此类举报不设奖励", "The rule set gives no reward for this kind of tip"
-    ),
-    Refusal.KNOWN: Term(Refusal.KNOWN, "有关部门事先已掌握该事项", "The matter was already known to the regulator"),
-    Refusal.SUPERVISORY: Term(
-        Refusal.SUPERVISORY, "举报人声明负有安全监管职责（或为其近亲属）", "The reporter declared a supervisory duty"
-    ),
-    Refusal.ADMIN: Term(Refusal.ADMIN, "管理员未批准该奖励金额", "The admin did not approve the amount"),
-}
+REFUSALS = names({
+    Refusal.NOT_VERIFIED: ("举报未经核查属实", "The tip was not verified as true"),
+    Refusal.DUPLICATE: ("与较早举报为同一事项，奖励归最先受理的举报",
+                        "A duplicate: the earliest accepted report gets the reward"),
+    Refusal.NO_DEATH: ("未查实瞒报谎报死亡人数", "No concealed death was verified"),
+    Refusal.NOT_REWARDED: ("本奖励办法对此类举报不设奖励", "The rule set gives no reward for this kind of tip"),
+    Refusal.KNOWN: ("有关部门事先已掌握该事项", "The matter was already known to the regulator"),
+    Refusal.SUPERVISORY: ("举报人声明负有安全监管职责（或为其近亲属）", "The reporter declared a supervisory duty"),
+    Refusal.ADMIN: ("管理员未批准该奖励金额", "The admin did not approve the amount"),
+})  # fmt: skip
 
 
-class PayMethod(StrEnum):
+class PayMethod(Named):
     """How a reward was paid."""
 
     BANK = "bank"
     CASH = "cash"
     OTHER = "other"
 
-    def label(self, lang: str) -> str:
-        return next(t for t in PAY_METHODS if t.code == self).label(lang)
+
+#: The ways of paying' names, in the order the reward officer is offered them.
+PAY_METHOD_NAMES = names({
+    PayMethod.BANK: ("银行转账", "Bank transfer"),
+    PayMethod.CASH: ("现金", "Cash"),
+    PayMethod.OTHER: ("其他", "Other"),
+})  # fmt: skip
+PAY_METHODS: tuple[Term, ...] = tuple(PAY_METHOD_NAMES.values())
 
 
-#: The ways of paying, in the order the reward officer is offered them.
-PAY_METHODS: tuple[Term, ...] = (
-    Term(PayMethod.BANK, "银行转账", "Bank transfer"),
-    Term(PayMethod.CASH, "现金", "Cash"),
-    Term(PayMethod.OTHER, "其他", "Other"),
-)
-
-
-class ClaimMethod(StrEnum):
+class ClaimMethod(Named):
     """How the reporter claimed a reward: payee details left, or in person with a claim code."""
 
     PAYEE = "payee"
     IN_PERSON = "in_person"
 
-    def label(self, lang: str) -> str:
-        return CLAIM_METHODS[self].label(lang)
+
+CLAIM_METHODS = names({
+    ClaimMethod.PAYEE: ("已留收款信息", "payee details left"),
+    ClaimMethod.IN_PERSON: ("凭领奖码现场领取", "in person with a claim code"),
+})  # fmt: skip
 
 
-CLAIM_METHODS: dict[ClaimMethod, Term] = {
-    ClaimMethod.PAYEE: Term(ClaimMethod.PAYEE, "已留收款信息", "payee details left"),
-    ClaimMethod.IN_PERSON: Term(ClaimMethod.IN_PERSON, "凭领奖码现场领取", "in person with a claim code"),
-}
-
-
-class RewardState(StrEnum):
+class RewardState(Named):
     """A reward's states: decided → (proposed, for the admin above the threshold) → approved →
     notified → claimed → paid; or refused, or lapsed after the claim window (and reopened)."""
 
@@ -271,23 +252,17 @@ class RewardState(StrEnum):
     REFUSED = "refused"
     LAPSED = "lapsed"
 
-    def label(self, lang: str) -> str:
-        return STATE_NAMES[self].label(lang)
-
 
 #: The states' names: docs/DOMAIN.md section 5's, the officer's card and the exported ledger alike.
-STATE_NAMES: dict[RewardState, Term] = {
-    state: Term(state, zh, en)
-    for state, zh, en in (
-        (RewardState.PROPOSED, "待管理员审批", "awaiting the admin's approval"),
-        (RewardState.APPROVED, "已批准", "approved"),
-        (RewardState.NOTIFIED, "已告知，待申领", "notified, waiting for the claim"),
-        (RewardState.CLAIMED, "已申领，待兑付", "claimed, to be paid"),
-        (RewardState.PAID, "已兑付", "paid"),
-        (RewardState.LAPSED, "逾期失效", "lapsed (not claimed in time)"),
-        (RewardState.REFUSED, "不予奖励", "not rewarded"),
-    )
-}
+STATE_NAMES = names({
+    RewardState.PROPOSED: ("待管理员审批", "awaiting the admin's approval"),
+    RewardState.APPROVED: ("已批准", "approved"),
+    RewardState.NOTIFIED: ("已告知，待申领", "notified, waiting for the claim"),
+    RewardState.CLAIMED: ("已申领，待兑付", "claimed, to be paid"),
+    RewardState.PAID: ("已兑付", "paid"),
+    RewardState.LAPSED: ("逾期失效", "lapsed (not claimed in time)"),
+    RewardState.REFUSED: ("不予奖励", "not rewarded"),
+})  # fmt: skip
 
 
 _S = RewardState

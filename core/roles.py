@@ -3,35 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
-from core.taxonomy import Term
+from core.taxonomy import Named, names
 
 #: How long an invite code (a staff member's for /join, a liaison's for /register) works, once.
 INVITE_HOURS = 72
 
 
-class Role(StrEnum):
+class Role(Named):
     ADMIN = "admin"
     INTAKE = "intake"
     DEPARTMENT = "department"
     REWARD = "reward"
     AUDITOR = "auditor"
 
-    def label(self, lang: str) -> str:
-        return ROLE_NAMES[self].label(lang)
 
-
-ROLE_NAMES: dict[Role, Term] = {
-    role: Term(role, zh, en)
-    for role, zh, en in (
-        (Role.ADMIN, "管理员（负责人）", "Admin (custodian)"),
-        (Role.INTAKE, "受理人员", "Intake officer"),
-        (Role.DEPARTMENT, "部门办理人员", "Department officer"),
-        (Role.REWARD, "奖励兑现人员", "Reward officer"),
-        (Role.AUDITOR, "审计人员", "Auditor"),
-    )
-}
+ROLE_NAMES = names({
+    Role.ADMIN: ("管理员（负责人）", "Admin (custodian)"),
+    Role.INTAKE: ("受理人员", "Intake officer"),
+    Role.DEPARTMENT: ("部门办理人员", "Department officer"),
+    Role.REWARD: ("奖励兑现人员", "Reward officer"),
+    Role.AUDITOR: ("审计人员", "Auditor"),
+})  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ a county's Excel template); tests/test_vocabulary.py keeps every other `lang == 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,30 @@ class Term:
 
     def label(self, lang: str) -> str:
         return self.zh if chinese(lang) else self.en
+
+
+class Named(StrEnum):
+    """A StrEnum whose members have names in both languages: its Term table is given once, by
+    `names({Member: (zh, en), …})` right after the class; `.label(lang)` reads it."""
+
+    def label(self, lang: str) -> str:
+        return _NAMES[type(self)][self].label(lang)
+
+
+_N = TypeVar("_N", bound=Named)
+#: Each Named enum's Term table, filled by `names`.
+_NAMES: dict[type[Named], Mapping[Named, Term]] = {}
+
+
+def names(pairs: Mapping[_N, tuple[str, str]]) -> dict[_N, Term]:
+    """Register the Term table of one Named enum (every member, in the order given) and return it."""
+    table = {member: Term(member, zh, en) for member, (zh, en) in pairs.items()}
+    kind = type(next(iter(table)))
+    missing = set(kind) - set(table)
+    if missing:
+        raise ValueError(f"{kind.__name__} has no names for {sorted(missing)}")
+    _NAMES[kind] = table
+    return table
 
 
 def chinese(lang: str) -> bool:

@@ -26,7 +26,7 @@ class ReporterType(StrEnum):
     OTHER = "other"
 
 
-class Status(StrEnum):
+class Status(taxonomy.Named):
     RECEIVED = "received"
     ACCEPTED = "accepted"
     NOT_ACCEPTED = "not_accepted"
@@ -37,15 +37,8 @@ class Status(StrEnum):
     WITHDRAWN = "withdrawn"
     MERGED = "merged"
 
-    def label(self, lang: str) -> str:
-        return STATUS_NAMES[self].label(lang)
 
-
-def _terms(pairs: dict[str, tuple[str, str]]) -> dict[str, taxonomy.Term]:
-    return {code: taxonomy.Term(code, zh, en) for code, (zh, en) in pairs.items()}
-
-
-STATUS_NAMES: dict[str, taxonomy.Term] = _terms({
+STATUS_NAMES = taxonomy.names({
     Status.RECEIVED: ("已接收", "Received"),
     Status.ACCEPTED: ("已受理", "Accepted"),
     Status.NOT_ACCEPTED: ("不予受理", "Not accepted"),
@@ -64,7 +57,7 @@ WITHDRAWABLE = {Status.RECEIVED, Status.ACCEPTED, Status.VERIFIED}
 FINISHED = {Status.NOT_ACCEPTED, Status.CLOSED, Status.WITHDRAWN}
 
 
-class NotAcceptedReason(StrEnum):
+class NotAcceptedReason(taxonomy.Named):
     """Why a tip is not accepted 不予受理 (docs/DOMAIN.md section 4.3)."""
 
     DUPLICATE = "duplicate"
@@ -72,12 +65,9 @@ class NotAcceptedReason(StrEnum):
     OUTSIDE = "outside"
     OTHER_KIND = "other_kind"
 
-    def label(self, lang: str) -> str:
-        return NOT_ACCEPTED_REASONS[self].label(lang)
-
 
 #: The reasons' names, in the order the officer is offered them.
-NOT_ACCEPTED_REASONS: dict[str, taxonomy.Term] = _terms({
+NOT_ACCEPTED_REASONS = taxonomy.names({
     NotAcceptedReason.DUPLICATE: ("同一事项已经受理", "The same matter has already been accepted"),
     NotAcceptedReason.UNCLEAR: ("没有明确的被举报对象或事实", "No clear target or facts"),
     NotAcceptedReason.OUTSIDE: ("不属于安全生产问题", "Not a work-safety matter"),

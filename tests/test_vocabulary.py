@@ -88,6 +88,23 @@ def test_every_member_has_its_names_in_both_languages(enum):
         assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", en), (member, en)
 
 
+def test_every_named_enum_is_built_one_way_and_names_every_member():
+    """Each enum with names derives from taxonomy.Named and gives its Term table once (taxonomy.names)."""
+    assert {kind for kind in taxonomy.Named.__subclasses__() if kind.__module__.startswith("core.")} == set(ENUMS)
+    for enum in ENUMS:
+        for member in enum:
+            assert isinstance(member, taxonomy.Named) and member.label("zh") and member.label("en"), member
+
+
+def test_a_named_enum_with_a_member_left_unnamed_is_refused():
+    class Colour(taxonomy.Named):
+        RED = "red"
+        BLUE = "blue"
+
+    with pytest.raises(ValueError, match="blue"):
+        taxonomy.names({Colour.RED: ("红", "red")})
+
+
 def test_the_default_language_is_chinese_for_any_other_code():
     assert Status.CLOSED.label("zh") == "已办结" and Status.CLOSED.label("en") == "Closed"
     assert taxonomy.COLON.label("zh") == "：" and taxonomy.COLON.label("en") == ": "
