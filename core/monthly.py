@@ -46,29 +46,33 @@ HEADER_ROWS = 4  # title, office and date, then the two-level header
 FIRST_COLUMN = 3  # the template's columns start after 单位 and 项目
 MAIN_COLUMNS = 4  # panels in the chart
 
-_WORDS = {
-    "zh": {
-        "unit": "单位", "item": "项目", "month": "本月数", "ytd": "累计数", "total": "合计",
-        "office": "填报单位：", "date": "填报日期：", "signed": "填报人签字：",
-        "blank_date": "填报日期：　　年　　月　　日",
-        "late": "（逾期报送）", "missing": "（未报）", "not_reported": "未报", "status": "报送情况",
-        "reported": "已报送", "was_late": "逾期报送", "covered": "已报 {sent}/{units}",
-        "note": "注：本月数合计为已报送的 {sent} 个单位之和（共 {units} 个单位）；未报：{names}。",
-        "note_all": "注：{units} 个单位均已报送，本月数合计为其之和。",
-        "sealed": "填报单位（盖章）：", "sent_on": "填报时间：",
-        "form_late": "注：逾期报送。", "form_missing": "注：未报。",
-    },
-    "en": {
-        "unit": "Unit", "item": "Item", "month": "This month", "ytd": "Year to date", "total": "Total",
-        "office": "Reporting unit: ", "date": "Date: ", "signed": "Signed:", "blank_date": "Date:",
-        "late": " (late)", "missing": " (not reported)", "not_reported": "Not reported", "status": "Status",
-        "reported": "reported", "was_late": "late", "covered": "{sent} of {units} reported",
-        "note": "Note: this month's total covers the {sent} of {units} units that reported; not reported: {names}.",
-        "note_all": "Note: all {units} units reported; this month's total covers them all.",
-        "sealed": "Reporting unit (seal): ", "sent_on": "Date: ", "form_late": "Note: sent late.",
-        "form_missing": "Note: not reported.",
-    },
-}  # fmt: skip
+#: The Excel template's words: the county's Chinese form, or an English copy.
+_WORDS: dict[str, Term] = {code: Term(code, zh, en) for code, (zh, en) in {
+    "unit": ("单位", "Unit"),
+    "item": ("项目", "Item"),
+    "month": ("本月数", "This month"),
+    "ytd": ("累计数", "Year to date"),
+    "total": ("合计", "Total"),
+    "office": ("填报单位：", "Reporting unit: "),
+    "date": ("填报日期：", "Date: "),
+    "signed": ("填报人签字：", "Signed:"),
+    "blank_date": ("填报日期：　　年　　月　　日", "Date:"),
+    "late": ("（逾期报送）", " (late)"),
+    "missing": ("（未报）", " (not reported)"),
+    "not_reported": ("未报", "Not reported"),
+    "status": ("报送情况", "Status"),
+    "reported": ("已报送", "reported"),
+    "was_late": ("逾期报送", "late"),
+    "covered": ("已报 {sent}/{units}", "{sent} of {units} reported"),
+    "note": ("注：本月数合计为已报送的 {sent} 个单位之和（共 {units} 个单位）；未报：{names}。",
+             "Note: this month's total covers the {sent} of {units} units that reported; not reported: {names}."),
+    "note_all": ("注：{units} 个单位均已报送，本月数合计为其之和。",
+                 "Note: all {units} units reported; this month's total covers them all."),
+    "sealed": ("填报单位（盖章）：", "Reporting unit (seal): "),
+    "sent_on": ("填报时间：", "Date: "),
+    "form_late": ("注：逾期报送。", "Note: sent late."),
+    "form_missing": ("注：未报。", "Note: not reported."),
+}.items()}  # fmt: skip
 
 _MONTH_NAMES_EN = (
     "January", "February", "March", "April", "May", "June",
@@ -187,7 +191,7 @@ def form_date(day: date, lang: str) -> str:
 
 def form_words(lang: str) -> dict[str, str]:
     """The Excel template's words in its language (the county's Chinese form, or an English copy)."""
-    return _WORDS["zh" if chinese(lang) else "en"]
+    return {code: term.label(lang) for code, term in _WORDS.items()}
 
 
 Block = tuple[str, dict | None, dict | None, str]

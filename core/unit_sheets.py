@@ -24,14 +24,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 from core.figures import Template
 from core.monthly import UnitFigures, cell, cell_format, form_date, form_words, title
 from core.sheets import print_setup, safe_cell
-from core.taxonomy import chinese
+from core.taxonomy import Term, chinese
 
 FIRST_ITEM_ROW = 4
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_HEADERS = {"zh": ("项目", "单位", "本月数", "累计数"), "en": ("Item", "Unit", "This month", "Year to date")}
+_HEADERS = (
+    Term("item", "项目", "Item"),
+    Term("unit", "单位", "Unit"),
+    Term("month", "本月数", "This month"),
+    Term("ytd", "累计数", "Year to date"),
+)
 #: Characters Excel refuses in a sheet's name.
 _NOT_IN_NAMES = re.compile(r"[\[\]:*?/\\]")
 
@@ -69,8 +74,8 @@ def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: Un
     ws.merge_cells("A2:B2")
     ws.cell(row=2, column=3, value=words["sent_on"] + day).alignment = Alignment(horizontal="right")
     ws.merge_cells("C2:D2")
-    for index, text in enumerate(_HEADERS["zh" if chinese(lang) else "en"], 1):
-        ws.cell(row=3, column=index, value=text).font = Font(bold=True)
+    for index, header in enumerate(_HEADERS, 1):
+        ws.cell(row=3, column=index, value=header.label(lang)).font = Font(bold=True)
     last = FIRST_ITEM_ROW + len(template.columns) - 1
     for row, column in enumerate(template.columns, FIRST_ITEM_ROW):
         ws.cell(row=row, column=1, value=safe_cell(column.label(lang))).alignment = _LEFT

@@ -21,7 +21,8 @@ from tests.conftest import ROOT
 
 SOURCES = ("bot", "core", "handlers", "jobs", "services", "storage")
 #: A language test written by hand: `lang == "zh"`, `"en" != language`.
-_PICK = re.compile(r"""(==|!=)\s*["'](zh|en)["']|["'](zh|en)["']\s*(==|!=)""")
+#: Or a table picked by hand: `words["zh" if chinese(lang) else "en"]`.
+_PICK = re.compile(r"""(==|!=)\s*["'](zh|en)["']|["'](zh|en)["']\s*(==|!=)|["'](zh|en)["']\s+if\b""")
 #: Where a language is tested: the one helper, core.taxonomy.chinese (Term.label uses it).
 _HELPER = ROOT / "core" / "taxonomy.py"
 #: Who calls core.taxonomy.chinese: only for a form, never a label (which is a Term or a gettext
@@ -76,6 +77,7 @@ def test_the_language_test_is_called_only_for_forms_not_labels():
 def test_the_grep_catches_the_pick_it_forbids():
     assert _PICK.search('return zh if lang == "zh" else en')
     assert _PICK.search("x = 'en' != args.lang")
+    assert _PICK.search('return _WORDS["zh" if chinese(lang) else "en"]')
     assert not _PICK.search('LANGUAGES = ("zh", "en")')
 
 
