@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from core.media import DOWNLOAD_LIMIT
+from core.uploads import fits_daily_bytes, upload_size
 from handlers.context import Context
 from handlers.files import attachment
 from handlers.i18n import Translate
@@ -19,7 +19,9 @@ def within_daily_bytes(update: Update, context: Context) -> str | None:
     svc = context.services
     size = attachment(update)[3]
     cap = svc.office.limits.bytes_per_day
-    if svc.limits.take_bytes(update.effective_chat.id, context.today, DOWNLOAD_LIMIT if size is None else size, cap):
+    chat_id = update.effective_chat.id
+    if fits_daily_bytes(svc.limits.bytes_today(chat_id, context.today), size, cap):
+        svc.limits.charge_bytes(chat_id, context.today, upload_size(size))
         return None
     return daily_bytes_text(context.tr, cap)
 

@@ -75,14 +75,6 @@ class Limits:
     def bytes_today(self, chat_id: int, day: date) -> int:
         return self.daily.get("bytes", chat_id, day)
 
-    def take_bytes(self, chat_id: int, day: date, size: int, cap: int) -> bool:
-        """Count an upload of `size` bytes if the chat's day stays within `cap`; False (and nothing
-        counted) if it would not. Ask before downloading, with the size Telegram gives."""
-        if self.bytes_today(chat_id, day) + size > cap:
-            return False
-        self.daily.add("bytes", chat_id, day, size)
-        return True
-
     def charge_bytes(self, chat_id: int, day: date, amount: int) -> None:
         """Count `amount` more against the chat's day after the fact (an image's decoded pixels, a pixel
         as a byte): the next file is refused once the day's cap is passed."""
