@@ -39,7 +39,7 @@ class Verification(_Model):
             raise ValueError("unknown problem class")
         if any(m not in taxonomy.MEASURE_BY_CODE for m in self.measures):
             raise ValueError("unknown measure")
-        if self.outcome == "false" and (self.problems or self.measures):
+        if self.outcome == taxonomy.Outcome.FALSE and (self.problems or self.measures):
             raise ValueError("a tip found not true has no problems and no measures")
         if ("fine" in self.measures) != (self.fine_fen > 0):
             raise ValueError("a fine amount goes with the measure 罚款, and only with it")
@@ -48,7 +48,7 @@ class Verification(_Model):
     @property
     def substantiated(self) -> bool:
         """属实 or 部分属实: what 核实查处率 and rewards count."""
-        return self.outcome in ("true", "partly")
+        return self.outcome in taxonomy.SUBSTANTIATED
 
 
 class Reply(_Model):

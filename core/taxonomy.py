@@ -143,12 +143,23 @@ PROBLEM_CLASSES: tuple[Term, ...] = tuple(
     )
 )
 
-#: What the verification found (docs/DOMAIN.md sections 2.2 and 4.2).
-OUTCOMES: tuple[Term, ...] = (
-    Term("true", "属实", "Substantiated"),
-    Term("partly", "部分属实", "Partly substantiated"),
-    Term("false", "不属实", "Not substantiated"),
-)
+
+class Outcome(Named):
+    """What the verification found (docs/DOMAIN.md sections 2.2 and 4.2); the value is what is stored."""
+
+    TRUE = "true"
+    PARTLY = "partly"
+    FALSE = "false"
+
+
+OUTCOME_NAMES = names({
+    Outcome.TRUE: ("属实", "Substantiated"),
+    Outcome.PARTLY: ("部分属实", "Partly substantiated"),
+    Outcome.FALSE: ("不属实", "Not substantiated"),
+})  # fmt: skip
+OUTCOMES: tuple[Term, ...] = tuple(OUTCOME_NAMES.values())
+#: The outcomes 核实查处率 and rewards count: 属实 or 部分属实.
+SUBSTANTIATED = frozenset({Outcome.TRUE, Outcome.PARTLY})
 
 #: Measures taken against the enterprise (docs/DOMAIN.md sections 2.2 and 4.2).
 MEASURES: tuple[Term, ...] = (

@@ -103,3 +103,14 @@ async def test_the_auditor_sees_the_card_without_action_buttons(start_bot):
         receipt = await file_tip(sim.user(REPORTER))
         _, card = await open_card(sim, AUDITOR, receipt.number)
         assert "✅ 受理" not in card.labels and "📎 证据文件" in card.labels
+
+
+def test_verification_outcomes_are_one_enum_and_store_the_same_codes():
+    from core.casework import Verification
+    from core.taxonomy import Outcome
+
+    assert [o.value for o in Outcome] == ["true", "partly", "false"]
+    assert Verification(outcome="partly").substantiated and Verification(outcome=Outcome.TRUE).substantiated
+    assert not Verification(outcome=Outcome.FALSE).substantiated
+    assert Verification(outcome=Outcome.TRUE).model_dump(mode="json")["outcome"] == "true"
+    assert Outcome.PARTLY.label("zh") == "部分属实"

@@ -37,6 +37,7 @@ STRUCTURAL = {
 }
 
 ENUMS: tuple[type[StrEnum], ...] = (
+    taxonomy.Outcome,
     Status,
     NotAcceptedReason,
     Role,
