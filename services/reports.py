@@ -4,7 +4,8 @@ and adding evidence to it.
 Submitting is one unit of work: the tip's number, the tip, its first event, its files moved from the
 draft and its receipt in the outbox commit together or not at all (a crash leaves both or neither).
 The receipt's text is the caller's (the handler renders it in the reporter's language; it names the
-number, known only inside the unit); the day's count of tips is in memory only, counted after the commit.
+number, known only inside the unit); the day's count of tips is in memory only, counted after the commit,
+and asked inside the unit, as is whether the draft is a tip already (Submit pressed twice at once).
 The reporter's objection and withdrawal are case actions (services.casework).
 """
 
@@ -36,6 +37,17 @@ class Submitted:
     number: str
     #: The receipt's outbox row, to hand to Telegram at once (the outbox retries if that fails).
     receipt_row: int | None
+    #: The draft had become this tip already (Submit pressed twice, or again after a crash): nothing
+    #: was written now, and receipt_row is None.
+    before: bool = False
+
+
+class DailyLimit(CaseError):
+    """The chat has filed the office's tips-a-day limit today: nothing was written."""
+
+    def __init__(self, limit: int):
+        super().__init__("submit")
+        self.limit = limit
 
 
 @dataclass(eq=False)
@@ -62,8 +74,17 @@ class ReportService:
         receipt: Callable[[str], Message],
     ) -> Submitted:
         """Store the tip (routed to its department, due for acceptance by the office's deadline) and
-        queue its receipt, `receipt(number)`, in one unit of work; then count it for the chat's day."""
+        queue its receipt, `receipt(number)`, in one unit of work; then count it for the chat's day.
+
+        Inside the unit, first: a draft that is a tip already gives that tip, `before` (a second press
+        processed at the same time, or a press again after a crash); then DailyLimit if the chat has
+        filed its tips for the day. The count follows the commit with no wait between, so a second
+        submission, let in by the commit, sees it."""
         async with self.db.unit_of_work(tips=self.tips, outbox=self.outbox) as uow:
+            if (number := await uow.tips.number_for_draft(draft_token)) is not None:
+                return Submitted(number, None, before=True)
+            if (limit := await self.limit_reached(chat_id, day)) is not None:
+                raise DailyLimit(limit)
             number = await uow.tips.submit(
                 tip,
                 department=self.office.route(tip.industry).code,

@@ -18,8 +18,8 @@ from handlers.office.alerts import alert_new_tip
 from handlers.outbox import send_now
 from handlers.report.steps import END, draft_of, show
 from handlers.state import ReportDraft, drop_draft
-from services.reports import receipt_key
-from storage.outbox import Message
+from services.reports import DailyLimit, receipt_key
+from storage.outbox import Message, OutboxStatus
 
 log = logging.getLogger("tipline.tips")
 
@@ -68,12 +68,7 @@ async def submit(update: Update, context: Context) -> object:
     svc = context.services
     _ = context.tr
     chat_id = update.effective_chat.id
-    done = await svc.tips.number_for_draft(draft.token)
-    if done is not None:  # submitted before a crash, the conversation not yet ended
-        return await _submitted_before(update, context, done, draft.receipt)
     day = context.today
-    if (limit := await svc.reports.limit_reached(chat_id, day)) is not None:
-        return await show(update, context, daily_limit_text(_, limit))
     try:
         tip = draft_to_tip(draft)
     except ValidationError:
@@ -81,18 +76,24 @@ async def submit(update: Update, context: Context) -> object:
     if draft.receipt is None:
         draft.receipt = receipts.new_code()
         # The code is safe in the sealed chat state before the tip exists, so a crash after the commit
-        # can still show it (see `done` above).
+        # can still show it (a press again then finds the tip: `before` below).
         context.application.mark_data_for_update_persistence(chat_ids=chat_id)
         await context.application.update_persistence()
-    receipt_hash = await asyncio.to_thread(receipts.hash_code, draft.receipt)
+    code = draft.receipt  # this press's code, the one hashed and the one in the receipt
+    receipt_hash = await asyncio.to_thread(receipts.hash_code, code)
     markup = _receipt_markup(context).to_dict()
 
     def receipt(number: str) -> Message:  # written with the tip: both, or neither
-        return Message(chat_id, _receipt_text(context, number, draft.receipt), markup, protect=True)
+        return Message(chat_id, _receipt_text(context, number, code), markup, protect=True)
 
-    submitted = await svc.reports.submit(
-        tip, chat_id=chat_id, day=day, receipt_hash=receipt_hash, draft_token=draft.token, receipt=receipt
-    )
+    try:
+        submitted = await svc.reports.submit(
+            tip, chat_id=chat_id, day=day, receipt_hash=receipt_hash, draft_token=draft.token, receipt=receipt
+        )
+    except DailyLimit as refused:
+        return await show(update, context, daily_limit_text(_, refused.limit))
+    if submitted.before:  # pressed twice at once, or again after a crash, the conversation not yet ended
+        return await _submitted_before(update, context, submitted.number, code)
     log.info("a tip submitted")
     drop_draft(context)
     await send_now(context.application, submitted.receipt_row)  # never raises: if it fails, the outbox retries
@@ -101,18 +102,19 @@ async def submit(update: Update, context: Context) -> object:
 
 
 async def _submitted_before(update: Update, context: Context, number: str, code: str | None) -> object:
-    """Submit pressed again for a draft that became tip `number` before a crash: its receipt goes out
-    if it has not yet (once), and is not repeated if it has."""
+    """Submit pressed again for a draft that became tip `number` (a second press processed at the same
+    time, or a press after a crash): its receipt goes out if it has not yet (once), and is not repeated
+    if it has."""
     queued = await context.services.outbox.status(receipt_key(number))
     drop_draft(context)
     _ = context.tr
-    if queued is not None and queued[1] == "pending":
+    if queued is not None and queued[1] == OutboxStatus.PENDING:
         if not await send_now(context.application, queued[0]):
             text = _("Your report was submitted as {number}. Its receipt code is on its way: it will reach you in "
                      "a moment.").format(number=number)  # fmt: skip
             await context.bot.send_message(update.effective_chat.id, text)
         return END
-    if (queued is not None and queued[1] == "sent") or code is None:
+    if (queued is not None and queued[1] == OutboxStatus.SENT) or code is None:
         text = _(
             "Your report was already submitted as {number}. Its receipt code was sent to you in the message "
             "after you submitted it: look for it above."
