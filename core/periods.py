@@ -137,3 +137,43 @@ def short_month(month: int, lang: str) -> str:
 def month_label(period: str, lang: str) -> str:
     year, month = parse_month(period)
     return f"{year}年{month}月" if chinese(lang) else date(year, month, 1).strftime("%B %Y")
+
+
+# -- the liaisons' run: what is due now -------------------------------------------------------
+
+#: A period this long past its missing list is not prompted any more (a liaison who registers late
+#: in the quarter is not asked for a summary long overdue).
+STALE_AFTER = timedelta(days=27)
+
+
+@dataclass(frozen=True)
+class Round:
+    """What a run at `now` owes for one period: the prompt and reminder events whose time has come, in
+    order (a person's keys follow them); whether the admins' missing list is due; whether it is overdue."""
+
+    events: tuple[str, ...]
+    missing_due: bool
+    overdue: bool
+
+
+def liaison_round(schedule: Schedule, now: datetime, at: time) -> Round | None:
+    """None when nothing goes out for this period now: no prompt yet, or the period is stale."""
+    passed = [name for name, when in schedule.events(at) if when <= now.replace(tzinfo=None)]
+    events = tuple(n for n in passed if n != "missing")
+    if not events or now.date() > schedule.missing_on + STALE_AFTER:
+        return None
+    return Round(events, "missing" in passed, schedule.is_late(now.date()))
+
+
+def nudge(prompt_reached: bool, latest_reached: bool) -> str | None:
+    """What one liaison gets: nothing once the latest event reached them, a reminder once the prompt
+    did, else the prompt (late, it stands for the reminders it caught up with)."""
+    if latest_reached:
+        return None
+    return "reminder" if prompt_reached else "prompt"
+
+
+def missing_list_now(round_: Round, prompts: int) -> bool:
+    """The admins' list of missing units goes out once due, but waits a day after a catch-up prompt
+    (the liaisons just prompted get a day to answer)."""
+    return round_.missing_due and prompts == 0

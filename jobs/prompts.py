@@ -13,12 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
-from core.periods import Schedule, current_month, current_quarter, month_label, quarter_label
+from core.periods import (
+    Schedule,
+    current_month,
+    current_quarter,
+    liaison_round,
+    missing_list_now,
+    month_label,
+    nudge,
+    quarter_label,
+)
 from core.roles import Role
 from handlers.callbacks import FiguresButton, QuarterButton, keyboard
 from handlers.context import app_services
@@ -30,9 +39,6 @@ from storage.liaisons import Liaison
 from storage.outbox import Message
 
 log = logging.getLogger("tipline.prompts")
-#: A period this long past its missing list is not prompted any more (a liaison who registers late
-#: in the quarter is not asked for a summary long overdue).
-STALE_AFTER = timedelta(days=27)
 
 
 def _month_message(
@@ -69,39 +75,31 @@ def _quarter_message(
     return text.format(unit=item.unit.name, quarter=label, date=f"{schedule.due:%Y-%m-%d}"), markup
 
 
-def _due_events(schedule: Schedule, now: datetime, at) -> tuple[list[str], bool]:
-    """The prompt and reminder events whose time has come, in order; whether the missing list is due."""
-    naive = now.replace(tzinfo=None)
-    passed = [name for name, when in schedule.events(at) if when <= naive]
-    return [n for n in passed if n != "missing"], "missing" in passed
-
-
 async def _fan_out(app: Application, kind: str, schedule: Schedule, sent_units: set[int], now: datetime) -> int:
     """Prompt (or remind) every liaison whose unit has not sent; returns messages queued."""
     services = app_services(app)
-    events, missing_due = _due_events(schedule, now, services.office.figures.at)
-    if not events or now.date() > schedule.missing_on + STALE_AFTER:
+    round_ = liaison_round(schedule, now, services.office.figures.at)
+    if round_ is None:
         return 0
     waiting = [item for item in await services.units.liaisons() if item.unit.id not in sent_units]
     render = _month_message if kind == "month" else _quarter_message
     prefix = f"{kind}:{schedule.period}"
-    keys = {(item.unit.id, item.user_id): [f"{prefix}:{e}:{item.unit.id}@{item.user_id}" for e in events]
+    keys = {(item.unit.id, item.user_id): [f"{prefix}:{e}:{item.unit.id}@{item.user_id}" for e in round_.events]
             for item in waiting}  # fmt: skip
     unsent = await services.reminders.unsent(k for ks in keys.values() for k in ks)
-    overdue = now.date() > schedule.due
     queue: list[tuple[list[str], Message]] = []
     prompts = 0
     for item in waiting:
         item_keys = keys[(item.unit.id, item.user_id)]
-        if item_keys[-1] not in unsent:
-            continue  # the latest event reached this person already
-        reminder = item_keys[0] not in unsent  # the prompt went out before: this is a reminder
-        text, markup = render(item, schedule, reminder, overdue)
+        kind_of = nudge(prompt_reached=item_keys[0] not in unsent, latest_reached=item_keys[-1] not in unsent)
+        if kind_of is None:
+            continue
+        text, markup = render(item, schedule, kind_of == "reminder", round_.overdue)
         # A late prompt stands for the reminders it caught up with: all its keys are marked.
         queue.append((item_keys, Message(item.user_id, text, markup.to_dict())))
-        prompts += not reminder
+        prompts += kind_of == "prompt"
     count = await _queue(services, f"{kind} prompt", queue, now)
-    if missing_due and not prompts:  # after a catch-up prompt, the list waits a day for answers
+    if missing_list_now(round_, prompts):
         count += await _missing_list(app, kind, schedule, sent_units, now)
     return count
 
