@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from enum import StrEnum
 from typing import Any
 
 import aiosqlite
@@ -27,6 +28,16 @@ _PURPOSE = crypto.CONTACT
 #: Days a delivered or abandoned message's row (its key's hash, kind, status and day) is kept before
 #: housekeeping forgets it; /about tells reporters this of their receipt's row.
 KEPT_DAYS = 30
+
+
+class OutboxStatus(StrEnum):
+    """A row's state, as stored: waiting to be sent, delivered, or given up. The queries below
+    write 'pending' literally, as the schema's partial indexes do (0007_outbox.sql), so that
+    SQLite uses them."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
 
 
 @dataclass(frozen=True)
@@ -80,10 +91,10 @@ class Outbox:
         async with self.db.committed() as conn, conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
-    async def status(self, key: str) -> tuple[int, str] | None:
+    async def status(self, key: str) -> tuple[int, OutboxStatus] | None:
         """The row id and status of the event `key`, if it was ever queued."""
         rows = await self._rows("SELECT id, status FROM outbox WHERE key_hash = ?", (self._hash(key),))
-        return (int(rows[0][0]), rows[0][1]) if rows else None
+        return (int(rows[0][0]), OutboxStatus(rows[0][1])) if rows else None
 
     async def due(self, now: float, limit: int = 100) -> list[Pending]:
         rows = await self._rows(
@@ -117,10 +128,10 @@ class Outbox:
         return Message(int(payload["chat"]), payload["text"], payload["markup"], bool(payload.get("protect")))
 
     async def delivered(self, row_id: int, on: date) -> None:
-        await self._finish(row_id, "sent", on, None)
+        await self._finish(row_id, OutboxStatus.SENT, on, None)
 
     async def give_up(self, row_id: int, on: date, error: str) -> None:
-        await self._finish(row_id, "failed", on, error)
+        await self._finish(row_id, OutboxStatus.FAILED, on, error)
 
     async def retry(self, row_id: int, next_at: float, error: str) -> None:
         async with self.db.transaction() as conn:
@@ -130,7 +141,7 @@ class Outbox:
                 (next_at, error, row_id),
             )
 
-    async def _finish(self, row_id: int, status: str, on: date, error: str | None) -> None:
+    async def _finish(self, row_id: int, status: OutboxStatus, on: date, error: str | None) -> None:
         """The payload and its key go: nothing of the message can be read any more."""
         async with self.db.transaction() as conn:
             async with conn.execute("SELECT dek_id FROM outbox WHERE id = ? AND status = 'pending'", (row_id,)) as cur:
