@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from core.taxonomy import Named, names
@@ -47,3 +48,16 @@ class StaffMember:
     def may_work(self, department: str) -> bool:
         """Whether this person may act on such a tip (auditors only look)."""
         return self.has(Role.ADMIN, Role.INTAKE) or (Role.DEPARTMENT in self.roles and department in self.departments)
+
+
+def responsible(staff: Iterable[StaffMember], department: str, *, with_intake: bool) -> list[StaffMember]:
+    """Who hears of a tip routed to `department` (a new tip's alert, a deadline): its officers; the
+    intake officers too when `with_intake` or when it has no officer; the admins when nobody else is
+    there, so that nothing goes unheard. Each person once."""
+    staff = list(staff)
+    people = [m for m in staff if Role.DEPARTMENT in m.roles and department in m.departments]
+    if with_intake or not people:
+        people += [m for m in staff if Role.INTAKE in m.roles]
+    if not people:
+        people = [m for m in staff if Role.ADMIN in m.roles]
+    return list({m.user_id: m for m in people}.values())

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.ext import Application
 
 from core.casework import OFFICE_OWES, reminder_key
-from core.roles import Role
+from core.roles import Role, responsible
 from core.tips import Status, TipFacets, open_deadlines
 from handlers.callbacks import CaseButton, keyboard
 from handlers.context import app_services
@@ -56,14 +56,9 @@ def _digest(title: str, tips: list[TipFacets], today: date, office, lang: str) -
 
 
 async def _assignees(services, facets: TipFacets) -> set[int]:
-    """The department's officers; intake officers too for a decision on accepting; if nobody, the
-    intake officers and admins, so that no deadline goes unheard."""
-    people = await services.staff.with_role(Role.DEPARTMENT, facets.department)
-    if facets.status == Status.RECEIVED or not people:
-        people += await services.staff.with_role(Role.INTAKE)
-    if not people:
-        people += await services.staff.with_role(Role.ADMIN)
-    return {m.user_id for m in people}
+    """Those responsible for the tip (core.roles.responsible); intake officers too for a decision on accepting."""
+    staff = await services.staff.all()
+    return {m.user_id for m in responsible(staff, facets.department, with_intake=facets.status == Status.RECEIVED)}
 
 
 async def run_deadlines(app: Application) -> int:

@@ -91,3 +91,13 @@ async def test_a_group_that_cannot_be_reached_falls_back_to_private_alerts(start
         [done] = await user.tap("tip:summary:submit")
         assert "举报已提交" in done.text
         assert len(_sent_to(sim, INTAKE)) == 1
+
+
+async def test_with_no_officer_and_no_intake_the_admins_hear_of_a_new_tip(start_bot, config):
+    async with start_bot(config=config) as sim:
+        services = services_of(sim)
+        async with services.db.transaction() as conn:
+            await services.staff.add(conn, ADMIN, "刘主任", Role.ADMIN, "", "2026-11-23")
+        receipt = await file_tip(sim.user(REPORTER), industry="fire")  # 消防工作所: no group, no officer
+        [alert] = _sent_to(sim, ADMIN)
+        assert receipt.number in alert.params["text"]

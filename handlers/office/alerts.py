@@ -15,7 +15,7 @@ from telegram.ext import Application
 
 from core import taxonomy
 from core.office import OfficeConfig
-from core.roles import Role
+from core.roles import Role, responsible
 from core.tips import TipFacets
 from handlers.context import app_services
 from handlers.i18n import translator
@@ -75,15 +75,14 @@ async def _department(
     app: Application, department: str, text: str, markup: InlineKeyboardMarkup, *, with_intake: bool
 ) -> None:
     """To the department's group if it has one that takes the message, else in private to its
-    officers (and intake officers: always `with_intake`, or when the department has no officer)."""
+    officers (and intake officers: always `with_intake`, or when the department has no officer; the
+    admins when there is nobody else: core.roles.responsible)."""
     services = app_services(app)
     chat_id = services.office.department(department).chat_id
     if chat_id is not None and await send_to_staff(app, chat_id, text, markup, "group alert"):
         return
-    people = await services.staff.with_role(Role.DEPARTMENT, department)
-    if with_intake or not people:
-        people += await services.staff.with_role(Role.INTAKE)
-    for member in {m.user_id: m for m in people}.values():
+    people = responsible(await services.staff.all(), department, with_intake=with_intake)
+    for member in people:
         await send_to_staff(app, member.user_id, text, markup, "private alert")
 
 
