@@ -44,6 +44,14 @@ class Context(CallbackContext[ExtBot, dict, dict, dict]):
         return self.now.date()
 
 
+async def language_for(app: Application, chat_id: int) -> str:
+    """The language of a chat other than the update's (notices, jobs): its choice in memory, else in
+    the database (a chat not seen since start-up), else the office's (TIPLINE_LANGUAGE)."""
+    services = app_services(app)
+    chosen = app.chat_data.get(chat_id, {}).get("lang") or await services.state.language(chat_id)
+    return language_of(chosen, services.language)
+
+
 def language_of(chosen: str | None, default: str) -> str:
     """The language a chat chose, if it is one of ours, else the office's (also for a chat other
     than the update's: handlers.notify)."""

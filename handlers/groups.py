@@ -23,8 +23,8 @@ from telegram.error import TelegramError
 
 from core.roles import Role
 from handlers.common import is_private
-from handlers.context import Context
-from handlers.i18n import LANGUAGES, translator
+from handlers.context import Context, language_for
+from handlers.i18n import translator
 
 log = logging.getLogger("tipline.groups")
 
@@ -51,18 +51,10 @@ def migrated_text(old_id: int, chat: Chat, lang: str) -> str:
     ).format(title=chat.title or "", chat_id=chat.id, old_id=old_id)
 
 
-async def _language(context: Context, chat_id: int) -> str:
-    """The language a person chose in their private chat with the bot, or the office's."""
-    chosen = context.application.chat_data.get(chat_id, {}).get("lang")
-    if chosen is None:  # a chat not seen since start-up: its language is in the database only
-        chosen = await context.services.state.language(chat_id)
-    return chosen if chosen in LANGUAGES else context.services.language
-
-
 async def _tell(context: Context, user_id: int, text: Callable[[str], str]) -> bool:
     """Send `text(language)` to a person privately; False if the bot cannot write to them."""
     try:
-        await context.bot.send_message(user_id, text(await _language(context, user_id)))
+        await context.bot.send_message(user_id, text(await language_for(context.application, user_id)))
     except TelegramError as exc:
         log.warning("group chat id not delivered to a staff member: %s", type(exc).__name__)
         return False

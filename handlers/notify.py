@@ -13,7 +13,7 @@ import uuid
 
 from telegram.ext import Application
 
-from handlers.context import app_services, language_of
+from handlers.context import app_services, language_for
 from handlers.i18n import translator
 from handlers.outbox import send_now
 from services.notices import Notice
@@ -33,10 +33,7 @@ async def notify_reporter(app: Application, number: str, chat_id: int | None = N
         chat_id = await services.tips.contact(number)
     if chat_id is None:
         return False
-    # A chat not seen since start-up has its language only in the database (storage.state).
-    chosen = app.chat_data.get(chat_id, {}).get("lang") or await services.state.language(chat_id)
-    lang = language_of(chosen, services.language)
-    _ = translator(lang)
+    _ = translator(await language_for(app, chat_id))
     text = _(
         "There is news about your report {number}. To read it, choose “Check a report” in the menu and "
         "enter the tip number and your receipt code."

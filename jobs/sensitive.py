@@ -15,9 +15,9 @@ from datetime import timedelta
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application
 
-from handlers.context import Context, app_services
+from handlers.context import Context, app_services, language_for
 from handlers.erase import Erased, erase
-from handlers.i18n import LANGUAGES, translator
+from handlers.i18n import translator
 
 log = logging.getLogger("tipline.sensitive")
 
@@ -28,10 +28,8 @@ FIRST = 30.0
 DELETE_WITHIN = int(timedelta(hours=48).total_seconds())
 
 
-def _placeholder(app: Application, chat_id: int) -> str:
-    services = app_services(app)
-    lang = app.chat_data.get(chat_id, {}).get("lang")
-    _ = translator(lang if lang in LANGUAGES else services.language)
+async def _placeholder(app: Application, chat_id: int) -> str:
+    _ = translator(await language_for(app, chat_id))
     return _("This message held a decrypted report and was removed. Open the report again from /inbox.")
 
 
@@ -48,7 +46,7 @@ async def expire(app: Application) -> int:
         now = int(services.clock().timestamp())
         for row in await services.expiring.due(now):
             try:
-                erased = await erase(app.bot, row.chat_id, row.message_id, _placeholder(app, row.chat_id))
+                erased = await erase(app.bot, row.chat_id, row.message_id, await _placeholder(app, row.chat_id))
             except RetryAfter:
                 log.info("expiring messages: Telegram asked to wait; the rest goes next round")
                 break
