@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 
 from telegram import Update
-from telegram.ext import BaseHandler, CommandHandler, ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
 from handlers import check, deeplinks, files, report
 from handlers.context import Context
@@ -22,7 +22,7 @@ from handlers.forms import engine as forms
 from handlers.liaison import figures, quarter, register
 from handlers.menu import menu_keyboard
 from handlers.report import evidence
-from handlers.state import CheckMark, flow_state, state_of, take_lost
+from handlers.state import RETIRED_STATES, CheckMark, flow_state, state_of, take_lost
 
 NAME = "reporter"
 
@@ -59,6 +59,17 @@ async def _tell_lost(update: Update, context: Context) -> object:
     return ConversationHandler.END
 
 
+async def _retired(update: Update, context: Context) -> object:
+    """Anything in a conversation state an older version had (RETIRED_STATES): told, and it ends."""
+    take_lost(context)
+    return await _tell_lost(update, context)
+
+
+def _retired_states() -> dict[object, list[BaseHandler]]:
+    handlers: list[BaseHandler] = [MessageHandler(filters.ALL, _retired), CallbackQueryHandler(_retired)]
+    return dict.fromkeys(RETIRED_STATES, handlers)
+
+
 def _telling_lost(handler: BaseHandler) -> BaseHandler:
     """The step's handler, but a chat whose state an older version left unreadable is told so and the
     conversation ends (handlers.state.Lost)."""
@@ -82,7 +93,7 @@ def _states() -> dict[object, list[BaseHandler]]:
     wrapped: set[int] = set()  # a flow's steps may share one list of handlers
     for handler in (h for _name, handlers in every for h in handlers if id(h) not in wrapped):
         wrapped.add(id(_telling_lost(handler)))
-    return dict(every)
+    return dict(every) | _retired_states()
 
 
 def reporter_conversation() -> ConversationHandler:

@@ -32,6 +32,9 @@ log = logging.getLogger("tipline.state")
 STATE = "state"
 #: The keys an older Tipline kept each flow's entry under (read once, then gone).
 _OLD_KEYS = ("tip", "form", "figures", "quarter")
+#: Conversation states of older versions that this one no longer has (the quarter's summary before it
+#: was a form): a chat kept in one is told its entry could not be kept (handlers.reporter).
+RETIRED_STATES = ("liaison_quarter",)
 _OLD_MARKER = "flow"
 
 

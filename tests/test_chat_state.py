@@ -176,6 +176,25 @@ async def test_an_unreadable_state_is_told_once_and_the_user_starts_again(start_
     assert (await _stored(settings, ring))[REPORTER][STATE]["step"] == "intro"
 
 
+async def test_a_liaison_mid_summary_in_a_retired_conversation_state_is_told_it_was_not_kept(start_bot, settings, ring):
+    async with start_bot() as sim:
+        await office_with_unit(sim)
+    # before the quarter's summary was a form: its own conversation state and its own key
+    await _store(settings, ring, LIAISON, {"quarter": {"unit_id": 1, "quarter": "2026-Q3", "summary": SUMMARY}})
+    db = await Database.open(settings.data_dir / "tipline.sqlite3")
+    try:
+        await StateRepository(db, Vault(ring)).save_conversation("reporter", (LIAISON, LIAISON), "liaison_quarter")
+    finally:
+        await db.close()
+    async with start_bot() as sim:
+        user = sim.user(LIAISON)
+        [told] = await user.send(CASES)
+        assert "无法保留" in told.text and "重新开始" in told.text
+        assert _state(sim, LIAISON) is None
+        [again] = await user.send(CASES)
+        assert "无法保留" not in again.text
+
+
 # -- one protocol, one place -------------------------------------------------------------------
 
 
