@@ -91,7 +91,7 @@ class Services:
             self.staff = StaffRepository(db, self.vault)
             self.audit = AuditLog(db, self.vault)
             self.cases = CaseRecords(db, self.tips, self.office)
-            self.casework = CaseService(db, self.tips, self.audit, self.cases, self.office)
+            self.casework = CaseService(db, self.tips, self.audit, self.cases, self.office, self.staff)
             self.requests = RequestService(db, self.tips, self.audit, self.cases, RequestRecords(db, self.tips))
             self.reminders = SentReminders(db)
             self.outbox = Outbox(db, self.vault)

@@ -22,6 +22,7 @@ from core.tips import NOT_ACCEPTED_REASONS, WITHDRAWABLE, Status, TipFacets
 from storage.audit import AuditLog
 from storage.casework import CaseError, CaseRecords, Notices
 from storage.db import Database, UnitOfWork
+from storage.staff import StaffRepository
 from storage.tips import TipRepository
 
 log = logging.getLogger("tipline.casework")
@@ -31,6 +32,10 @@ class StaleAction(CaseError):
     """The tip changed between the check and the write (a compare-and-set changed no row)."""
 
 
+class NotTheirs(CaseError):
+    """The acting staff member does not work the tip's department (as it is inside the unit of work)."""
+
+
 @dataclass(eq=False)
 class CaseService:
     db: Database
@@ -38,6 +43,7 @@ class CaseService:
     audit: AuditLog
     cases: CaseRecords
     office: OfficeConfig
+    staff: StaffRepository
 
     # -- reads for the card ----------------------------------------------------------------------
 
@@ -63,15 +69,20 @@ class CaseService:
 
     @asynccontextmanager
     async def _work(self) -> AsyncIterator[UnitOfWork]:
-        async with self.db.unit_of_work(tips=self.tips, audit=self.audit, cases=self.cases) as uow:
+        async with self.db.unit_of_work(tips=self.tips, audit=self.audit, cases=self.cases, staff=self.staff) as uow:
             yield uow
 
     @staticmethod
-    async def _check(uow: UnitOfWork, number: str, action: str, today: date) -> TipFacets:
-        """The tip as it is inside the unit of work, if the action fits it now."""
+    async def _check(uow: UnitOfWork, number: str, action: str, today: date, actor: int | None) -> TipFacets:
+        """The tip as it is inside the unit of work, if the action fits it now and the acting staff member
+        (None: the bot itself) works its department then (NotTheirs: it was moved meanwhile)."""
         facets = await uow.tips.facets(number)
         if facets is None or action not in await uow.cases.actions(facets, today):
             raise CaseError(action)
+        if actor is not None:
+            member = await uow.staff.get(actor)
+            if member is None or not member.may_work(facets.department):
+                raise NotTheirs(number)
         return facets
 
     async def _move(
@@ -87,7 +98,7 @@ class CaseService:
     async def accept(self, number: str, actor: int, at: datetime) -> None:
         """受理: verification is due within verify_days (60 by default) from today."""
         async with self._work() as uow:
-            facets = await self._check(uow, number, "accept", at.date())
+            facets = await self._check(uow, number, "accept", at.date(), actor)
             await self._move(uow, number, facets.status, Status.ACCEPTED, at.date())
             await uow.audit.append(actor=actor, action="tip.accept", at=at, tip=number)
 
@@ -96,7 +107,7 @@ class CaseService:
         if reason not in NOT_ACCEPTED_REASONS:
             raise CaseError(reason)
         async with self._work() as uow:
-            facets = await self._check(uow, number, "not_accept", at.date())
+            facets = await self._check(uow, number, "not_accept", at.date(), actor)
             notices = {number: await uow.tips.contact(number)}
             await uow.tips.add_message(number, "office", "not_accepted", reason, at.date())
             await self._move(uow, number, facets.status, Status.NOT_ACCEPTED, at.date())
@@ -105,7 +116,7 @@ class CaseService:
 
     async def reassign(self, number: str, actor: int, department: str, at: datetime) -> None:
         async with self._work() as uow:
-            facets = await self._check(uow, number, "reassign", at.date())
+            facets = await self._check(uow, number, "reassign", at.date(), actor)
             if not self._may_move(facets, department):
                 raise CaseError(department)
             if not await uow.cases.set_department(number, department, expect=facets.department):
@@ -116,7 +127,7 @@ class CaseService:
         """并案: the tip follows the earlier one, which keeps reward priority; it gets its reply and
         closes with it."""
         async with self._work() as uow:
-            later = await self._check(uow, number, "merge", at.date())
+            later = await self._check(uow, number, "merge", at.date(), actor)
             earlier = await uow.tips.facets(into)
             if earlier is None or not may_merge_into(later, earlier) or await uow.tips.merged_from(number):
                 raise CaseError(into)  # no chains: a tip others were merged into is not merged itself
@@ -130,7 +141,7 @@ class CaseService:
     async def ask(self, number: str, actor: int, question: str, at: datetime) -> None:
         """A question relayed to the reporter; the answer comes back into the tip's dialogue."""
         async with self._work() as uow:
-            await self._check(uow, number, "ask", at.date())
+            await self._check(uow, number, "ask", at.date(), actor)
             await uow.tips.add_message(number, "office", "question", question, at.date())
             await uow.audit.append(actor=actor, action="tip.ask", at=at, tip=number)
 
@@ -139,7 +150,7 @@ class CaseService:
     async def verify(self, number: str, actor: int, result: Verification, at: datetime) -> None:
         """核查结果; recording it again (before the reply) corrects it, and says so in the audit."""
         async with self._work() as uow:
-            facets = await self._check(uow, number, "verify", at.date())
+            facets = await self._check(uow, number, "verify", at.date(), actor)
             correction = facets.status == Status.VERIFIED
             if correction and await uow.cases.reward_stands(number):
                 raise CaseError("reward")  # a reward was decided on this result: it is not changed under it
@@ -153,7 +164,7 @@ class CaseService:
     async def reply(self, number: str, actor: int, reply: Reply, at: datetime) -> Notices:
         """答复: the reporter may object within objection_days; tips merged into this one get it too."""
         async with self._work() as uow:
-            facets = await self._check(uow, number, "reply", at.date())
+            facets = await self._check(uow, number, "reply", at.date(), actor)
             merged = await uow.tips.merged_from(number)
             for each in (number, *merged):
                 await uow.tips.add_message(each, "office", "reply", reply.text(), at.date())
@@ -167,7 +178,7 @@ class CaseService:
             raise CaseError(result)
         text = f"复查结论：{taxonomy.REVIEW_RESULT_BY_CODE[result].zh}\n复查意见：{opinion}"
         async with self._work() as uow:
-            facets = await self._check(uow, number, "review", at.date())
+            facets = await self._check(uow, number, "review", at.date(), actor)
             await uow.tips.add_message(number, "office", "review", text, at.date())
             await uow.audit.append(actor=actor, action="tip.review", at=at, tip=number, detail=result)
             return await self._close(uow, facets, actor, at)
@@ -175,7 +186,7 @@ class CaseService:
     async def close(self, number: str, actor: int | None, at: datetime) -> Notices:
         """办结, after the objection window has passed without an objection."""
         async with self._work() as uow:
-            facets = await self._check(uow, number, "close", at.date())
+            facets = await self._check(uow, number, "close", at.date(), actor)
             return await self._close(uow, facets, actor, at)
 
     async def _close(self, uow: UnitOfWork, facets: TipFacets, actor: int | None, at: datetime) -> Notices:

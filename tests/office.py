@@ -49,6 +49,9 @@ def notices(sim, chat_id: int) -> list[str]:
 async def work_to(sim, number: str, status: Status) -> None:
     """Take a tip from where it is through the office's actions (by the admin) up to `status`."""
     services = services_of(sim)
+    if await services.staff.get(ADMIN) is None:  # the use cases check who acts: the admin is staff
+        async with services.db.transaction() as conn:
+            await services.staff.add(conn, ADMIN, STAFF[ADMIN][0], Role.ADMIN, "", "2026-11-23")
     now_at = (await services.tips.facets(number)).status
     casework, at = services.casework, services.clock()
     steps = [
