@@ -58,7 +58,7 @@ async def _liaisons(services: Any, count: int) -> list[int]:
     at = services.clock()
     users = []
     for index in range(count):
-        unit = await services.units.add(f"第{index + 1}村", "village", ADMIN, at)
+        unit = await services.people.add_unit(f"第{index + 1}村", "village", ADMIN, at)
         code = await services.people.invite_liaison(unit, ADMIN, at)
         user = 8600000000 + index
         await services.people.register_liaison(code, user, "zh", CONTACT, at)

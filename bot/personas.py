@@ -67,8 +67,8 @@ async def _liaison(services: Services, user_id: int) -> str:
         return f"You are the registered liaison of {mine[0].unit.name}: /start, then 我是联络员 (I am a liaison)."
     names = list(dict.fromkeys(v.name for v in services.office.villages if 2 <= len(v.name) <= 40))[:2]
     names += [name for name in ("东平村", "西山村") if name not in names][: 2 - len(names)]
-    unit, other = [await units.add(name, "village", None, now) for name in names]
     people = services.people
+    unit, other = [await people.add_unit(name, "village", None, now) for name in names]
     await people.register_liaison(await people.invite_liaison(unit, None, now), user_id, "zh", SAMPLE_CONTACT, now)
     code = await people.invite_liaison(other, None, now)
     return (

@@ -55,7 +55,7 @@ def _on_units(action: Callable[[PeopleService, datetime], Awaitable[object]]) ->
 
 def cmd_units_add(args: argparse.Namespace) -> int:
     try:
-        unit = _on_units(lambda people, at: people.units.add(args.name, args.kind, CLI_ACTOR, at))
+        unit = _on_units(lambda people, at: people.add_unit(args.name, args.kind, CLI_ACTOR, at))
     except UnitError as exc:
         reasons = {"taken": "a unit of that name exists already", "name": "a name is 2 to 40 characters",
                    "kind": "unknown kind"}  # fmt: skip

@@ -9,11 +9,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.liaisons import Contact
+from core.liaisons import UNIT_KIND_CODES, Contact
 from core.roles import INVITE_HOURS
 from storage.audit import AuditLog
 from storage.db import Database, UnitOfWork
-from storage.liaisons import Liaison, Unit, Units
+from storage.liaisons import Liaison, Unit, UnitError, Units
 from storage.staff import Invite, InviteError, StaffRepository
 
 
@@ -38,6 +38,21 @@ class PeopleService:
             unit = await uow.units.get(invite.unit_id) if invite.kind == "liaison" and invite.unit_id else None
         if unit is None:
             raise InviteError("unknown")
+        return unit
+
+    async def add_unit(self, name: str, kind: str, actor: int | None, at: datetime) -> Unit:
+        """A new unit (`actor` None from the server's command line): UnitError('kind' | 'name' | 'taken');
+        the name is checked free inside the unit of work that adds it, and audited there."""
+        name = " ".join(name.split())
+        if kind not in UNIT_KIND_CODES:
+            raise UnitError("kind")
+        if not 2 <= len(name) <= 40:
+            raise UnitError("name")
+        async with self._work() as uow:
+            if await uow.units.name_taken(name):
+                raise UnitError("taken")
+            unit = await uow.units.add(name, kind, at.date())
+            await uow.audit.append(actor=actor, action="unit.add", at=at, detail=f"{unit.id}:{kind}")
         return unit
 
     async def invite_staff(self, invite: Invite, admin: int, at: datetime) -> str:

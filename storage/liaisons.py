@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import aiosqlite
 
-from core.liaisons import UNIT_KIND_CODES, Contact
+from core.liaisons import Contact
 from storage.audit import AuditLog
 from storage.db import Database
 
@@ -51,24 +51,17 @@ class Units:
         self.db = db
         self.audit = audit
 
-    async def add(self, name: str, kind: str, actor: int | None, at: datetime) -> Unit:
-        """A new unit; `actor` None when added from the server's command line."""
-        name = " ".join(name.split())
-        if kind not in UNIT_KIND_CODES:
-            raise UnitError("kind")
-        if not 2 <= len(name) <= 40:
-            raise UnitError("name")
-        async with self.db.transaction() as conn:
-            async with conn.execute("SELECT 1 FROM units WHERE name = ?", (name,)) as cur:
-                if await cur.fetchone():
-                    raise UnitError("taken")
-            async with conn.execute(
-                "INSERT INTO units (name, kind, added_on) VALUES (?, ?, ?) RETURNING id",
-                (name, kind, at.date().isoformat()),
-            ) as cur:
-                (unit_id,) = await cur.fetchone()
-            await self.audit.append(conn, actor=actor, action="unit.add", at=at, detail=f"{unit_id}:{kind}")
+    async def add(self, conn: aiosqlite.Connection, name: str, kind: str, on: date) -> Unit:
+        """Store a new unit (checked and audited by services.people.PeopleService.add_unit)."""
+        async with conn.execute(
+            "INSERT INTO units (name, kind, added_on) VALUES (?, ?, ?) RETURNING id", (name, kind, on.isoformat())
+        ) as cur:
+            (unit_id,) = await cur.fetchone()
         return Unit(unit_id, name, kind)
+
+    async def name_taken(self, name: str) -> bool:
+        """Whether a unit of this name exists (inside a unit of work, it sees that unit's writes)."""
+        return await self.db.fetchone("SELECT 1 FROM units WHERE name = ?", (name,)) is not None
 
     async def get(self, unit_id: int) -> Unit | None:
         row = await self.db.fetchone("SELECT id, name, kind FROM units WHERE id = ? AND active = 1", (unit_id,))

@@ -24,7 +24,7 @@ def put_clock(sim, monkeypatch, when: datetime) -> None:
 
 async def add_unit(sim, name: str = "东平村", kind: str = "village"):
     services = services_of(sim)
-    return await services.units.add(name, kind, ADMIN, services.clock())
+    return await services.people.add_unit(name, kind, ADMIN, services.clock())
 
 
 async def code_for(sim, unit) -> str:

@@ -117,7 +117,9 @@ async def _any_admin(context: Context, member: StaffMember, subject: str) -> boo
 async def _add_unit(update: Update, context: Context, admin: StaffMember, subject: str, values: Values) -> str:
     _ = context.tr
     try:
-        unit = await context.services.units.add(str(values["name"]), str(values["kind"]), admin.user_id, context.now)
+        unit = await context.services.people.add_unit(
+            str(values["name"]), str(values["kind"]), admin.user_id, context.now
+        )
     except UnitError as exc:
         return {
             "taken": _("A unit of that name exists already. Nothing was added."),
