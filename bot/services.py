@@ -101,7 +101,7 @@ class Services:
             self.rewards = RewardService(
                 db, self.tips, self.audit, self.cases, RewardRecords(db, self.vault, self.tips)
             )
-            self.units = Units(db, self.audit)
+            self.units = Units(db)
             self.people = PeopleService(db, self.staff, self.units, self.audit)
             self.submissions = Submissions(db)
             self.figures = FiguresService(db, self.submissions, self.units, self.audit, self.office.figures)

@@ -47,7 +47,7 @@ def _on_units(action: Callable[[PeopleService, datetime], Awaitable[object]]) ->
     async def run(db: Database) -> object:
         vault = Vault(ring)
         audit = AuditLog(db, vault)
-        people = PeopleService(db, StaffRepository(db, vault), Units(db, audit), audit)
+        people = PeopleService(db, StaffRepository(db, vault), Units(db), audit)
         return await action(people, datetime.now(settings.tz))
 
     return asyncio.run(startup.on_database(settings, ring, run))

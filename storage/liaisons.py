@@ -8,7 +8,6 @@ from datetime import date, datetime
 import aiosqlite
 
 from core.liaisons import Contact
-from storage.audit import AuditLog
 from storage.db import Database
 
 
@@ -47,9 +46,8 @@ def _liaison(row: aiosqlite.Row) -> Liaison:
 
 
 class Units:
-    def __init__(self, db: Database, audit: AuditLog):
+    def __init__(self, db: Database):
         self.db = db
-        self.audit = audit
 
     async def add(self, conn: aiosqlite.Connection, name: str, kind: str, on: date) -> Unit:
         """Store a new unit (checked and audited by services.people.PeopleService.add_unit)."""
