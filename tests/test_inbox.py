@@ -49,7 +49,7 @@ async def test_filters_by_deadline_and_pages(start_bot, monkeypatch):
         await _staff(sim)
         reporter = sim.user(REPORTER)
         numbers = [(await file_tip(reporter)).number for _ in range(5)]
-        second = sim.user(REPORTER + 1)
+        second = sim.user(STRANGER)  # not staff: the admin is alerted of these tips (no officer, no intake)
         numbers += [(await file_tip(second)).number for _ in range(4)]
         admin = sim.user(ADMIN)
         [first_page] = await admin.send("/inbox")
