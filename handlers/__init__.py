@@ -35,6 +35,7 @@ from handlers.callbacks import (
 )
 from handlers.context import Context
 from handlers.errors import on_error
+from handlers.i18n import LANGUAGES
 from handlers.liaison import home, monthly, quarter_view, units
 from handlers.office import approvals, case_forms, entries, inbox, reward_forms, rewards, staff_admin, stats  # noqa: F401
 from handlers.office.access import private_chats_only
@@ -98,7 +99,7 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
         CallbackQueryHandler(menu.on_menu, pattern=exactly(MenuButton(item="help"), MenuButton(item="lang")))
     )
     app.add_handler(
-        CallbackQueryHandler(menu.on_language, pattern=exactly(*(LanguageButton(lang=x) for x in ("zh", "en"))))
+        CallbackQueryHandler(menu.on_language, pattern=exactly(*(LanguageButton(lang=x) for x in LANGUAGES)))
     )
     app.add_handler(CommandHandler("chatid", groups.chatid))
     app.add_handler(ChatMemberHandler(groups.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -30,6 +30,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from core.parsing import parse_tip_number
 from core.periods import parse_month
+from core.tips import Status
 from handlers.context import Context
 from handlers.i18n import Translate
 
@@ -205,12 +206,19 @@ class OfficeButton(CallbackData, prefix="office"):
 
 @dataclass(frozen=True, kw_only=True)
 class InboxButton(CallbackData, prefix="inbox"):
-    """The inbox's filters ('-' for none) and page."""
+    """The inbox's filters ('-' for none) and page: a status of core.tips.Status, a department's code
+    (the pattern core.office.Department.code allows)."""
 
     status: str
     due: Literal["-", "overdue", "week"]
     department: str
     page: int
+
+    def __post_init__(self) -> None:
+        if self.status != "-" and self.status not in {s.value for s in Status}:
+            raise ValueError(self.status)
+        if self.department != "-" and not re.fullmatch(r"[a-z0-9_-]{1,24}", self.department):
+            raise ValueError(self.department)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -332,11 +340,6 @@ class QuarterButton(CallbackData, prefix="lq"):
 
     unit: int
     period: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class QuarterStep(CallbackData, prefix="lq2"):
-    action: Literal["nocase", "done", "send", "cancel"]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -27,7 +27,6 @@ from handlers.callbacks import (
     MonthLock,
     OfficeButton,
     QuarterButton,
-    QuarterStep,
     RequestButton,
     RewardButton,
     StaffButton,
@@ -72,7 +71,6 @@ SAMPLES = {
     FiguresStep(action="zero", index=0): "lv:zero:0",
     FiguresStep(action="blank_yes"): "lv:blank_yes",
     QuarterButton(unit=3, period="2026-Q3"): "lq:3:2026-Q3",
-    QuarterStep(action="nocase"): "lq2:nocase",
     MonthLock(ok=True, what="lock", period="2026-10"): "mon:ok:lock:2026-10",
 }
 MALFORMED = [
@@ -83,6 +81,8 @@ MALFORMED = [
     (TipButton, "tip:kind:hazard:x:y"),
     (InboxButton, "inbox:-:-:-:x"),
     (InboxButton, "inbox:-:soon:-:0"),
+    (InboxButton, "inbox:nonsense:-:-:0"),  # no such status
+    (InboxButton, "inbox:-:-:Fire Dept:0"),  # not a department code
     (RequestButton, "req:ok:back:1"),  # going back is not confirmed
     (RequestButton, "req:yes:-1"),
     (RewardButton, f"rw:ok:open:{NUMBER}"),
