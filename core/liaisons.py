@@ -53,19 +53,6 @@ class Contact(BaseModel):
         return phone or value
 
 
-#: The contact table's columns, in the seed's order: (field, 中文, English).
-CONTACT_COLUMNS = (
-    ("head", "单位负责人", "Head of unit"),
-    ("head_title", "职务", "Title"),
-    ("head_phone", "联系电话", "Phone"),
-    ("name", "联络员", "Liaison"),
-    ("title", "职务", "Title"),
-    ("phone", "联系电话", "Phone"),
-    ("qq", "QQ号码", "QQ"),
-    ("note", "备注", "Note"),
-)
-
-
 def parse_qq(text: str) -> str | None:
     """A QQ number (5 to 12 digits, not starting with 0); None if it is not one."""
     folded = unicodedata.normalize("NFKC", text).strip().replace(" ", "")

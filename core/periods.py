@@ -48,10 +48,6 @@ class Schedule:
         return on > self.due
 
 
-def month_of(day: date) -> str:
-    return f"{day.year}-{day.month:02d}"
-
-
 def parse_month(text: str) -> tuple[int, int] | None:
     """'2026-10' → (2026, 10); None if it is not a month."""
     match = _MONTH.match(text.strip())
