@@ -33,9 +33,9 @@ class PeopleService:
         """The unit a liaison code is for, if the code may be used now; InviteError('unknown' | 'used' |
         'expired') otherwise. Asked before the registration starts (register_liaison asks again inside
         its own unit of work)."""
-        async with self._work() as uow:
-            invite = await uow.staff.check(code, at)
-            unit = await uow.units.get(invite.unit_id) if invite.kind == "liaison" and invite.unit_id else None
+        # a read only: no write lock (register_liaison asks again inside its unit of work)
+        invite = await self.staff.check(self.db.conn, code, at)
+        unit = await self.units.get(invite.unit_id) if invite.kind == "liaison" and invite.unit_id else None
         if unit is None:
             raise InviteError("unknown")
         return unit

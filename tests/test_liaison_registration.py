@@ -222,3 +222,19 @@ async def test_registration_ends_with_registered_in_english(start_bot):
         assert "Register with these details?" in summary.text and "Send" not in summary.text
         [done, _home] = await user.tap("fv:confirm")
         assert done.text == "✅ Registered: you are now the liaison of 西湖社区."
+
+
+async def test_a_unit_deactivated_while_its_liaison_registers_gets_a_polite_answer(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        unit = await add_unit(sim)
+        code = await code_for(sim, unit)
+        user = sim.user(OTHER_LIAISON)
+        await user.send("/language")
+        await user.tap("lang:en")
+        await user.send(f"/register {code}")
+        await _fill_contact(user)
+        async with services_of(sim).db.transaction() as conn:  # the office deactivates it meanwhile
+            await conn.execute("UPDATE units SET active = 0 WHERE id = ?", (unit.id,))
+        replies = await user.tap("fv:confirm")
+        assert [r.text for r in replies] == ["This unit is no longer active. Please ask the office."]

@@ -43,6 +43,11 @@ async def _submit(update: Update, context: Context, user_id: int, unit_id: str, 
         return invite_problem(exc.reason, _) + "\n" + _("Nothing was registered.")
     unit = await svc.units.get(int(unit_id))
     log.info("liaison registered for unit %s%s", unit_id, " (handover)" if before else "")
+    if unit is None:  # deactivated by the office meanwhile
+        await context.bot.send_message(
+            update.effective_chat.id, _("This unit is no longer active. Please ask the office.")
+        )
+        return ""
     if before is not None:
         await _tell_previous(context, before.user_id, before.lang, unit.name, fields["name"])
     done = _("✅ Registered: you are now the liaison of {unit}.")
