@@ -58,6 +58,28 @@ class RewardService:
         reward = await self.records.get(number)
         return reward is None or (reward.state == RewardState.REFUSED and reward.refusal == Refusal.ADMIN)
 
+    # -- the reward officer's rules, asked by the buttons and again by the use cases in their unit --
+
+    @staticmethod
+    def checkable(reward: Reward | None) -> bool:
+        """A claim to collect in person whose code was not checked yet."""
+        return _claimed(reward, ClaimMethod.IN_PERSON) and not reward.code_checked
+
+    @staticmethod
+    def payable(reward: Reward | None) -> bool:
+        """A claim to pay: to the payee, or in person once the claim code was checked."""
+        return _claimed(reward, ClaimMethod.PAYEE) or (_claimed(reward, ClaimMethod.IN_PERSON) and reward.code_checked)
+
+    @staticmethod
+    def reopenable(reward: Reward | None) -> bool:
+        """A lapsed reward (not claimed within its window)."""
+        return reward is not None and reward.state == RewardState.LAPSED
+
+    @staticmethod
+    def payee_viewable(reward: Reward | None) -> bool:
+        """A claim to the payee, not paid yet (the details are destroyed once paid)."""
+        return _claimed(reward, ClaimMethod.PAYEE)
+
     @property
     def _threshold(self) -> int:
         return self.office.rewards.admin_approval_above_yuan * 100
@@ -170,7 +192,7 @@ class RewardService:
         """The code the person collecting shows: right once; used, it is refused from then on."""
         async with self._work() as uow:
             row = await uow.records.code_row(number)
-            if row is None or row[2] is not None:
+            if not self.checkable(await uow.records.get(number)) or row is None or row[2] is not None:
                 raise CaseError("code")
             digits = "".join(ch for ch in unicodedata.normalize("NFKC", code) if ch in "0123456789")
             right = hmac.compare_digest(row[1], self.records.code_hash(number, digits))
@@ -184,7 +206,7 @@ class RewardService:
         """The payee details, for a reward officer; the view is audited first."""
         async with self._work() as uow:
             details = await uow.records.payee(number)
-            if details is None:
+            if not self.payee_viewable(await uow.records.get(number)) or details is None:
                 raise CaseError("payee")
             await uow.audit.append(actor=officer, action="reward.payee_view", at=at, tip=number)
         return details
@@ -195,10 +217,8 @@ class RewardService:
         are destroyed once paid: they served their purpose."""
         async with self._work() as uow:
             reward = await uow.records.get(number)
-            if reward is None or reward.state != RewardState.CLAIMED or amount_fen <= 0:
-                raise CaseError("pay")
-            if reward.claim_method == ClaimMethod.IN_PERSON and not reward.code_checked:
-                raise CaseError("code")
+            if not self.payable(reward) or amount_fen <= 0:
+                raise CaseError("code" if self.checkable(reward) else "pay")
             await uow.records.set_paid(reward.id, amount_fen, paid_on, method, reference)
             detail = f"paid_fen={amount_fen};method={method};paid_on={paid_on}"
             await self._move(uow, reward, RewardState.PAID, officer, at, detail)
@@ -221,9 +241,13 @@ class RewardService:
         """A lapsed reward is notified again, with a new claim window, for a reason on the record."""
         async with self._work() as uow:
             reward = await uow.records.get(number)
-            if reward is None or reward.state != RewardState.LAPSED or not reason:
+            if not self.reopenable(reward) or not reason:
                 raise CaseError("reopen")
             await uow.records.add_note(number, reward.id, "reopen", reason, at.date())
             await self._move(uow, reward, RewardState.APPROVED, officer, at, "reopened")
             await self._notify(uow, number, officer, at)
         return await self.records.get(number)
+
+
+def _claimed(reward: Reward | None, method: ClaimMethod) -> bool:
+    return reward is not None and reward.state == RewardState.CLAIMED and reward.claim_method == method

@@ -37,3 +37,26 @@ async def test_approvable_is_that_very_proposal_and_not_ones_own(start_bot):
         assert (await services.rewards.approve(number, ADMIN, at, True, **ids)).state == "notified"
         with pytest.raises(CaseError, match="approve"):
             await services.rewards.approvable(number, ADMIN, **ids)
+
+
+async def test_the_reward_officers_rules_are_the_services_and_its_use_cases_keep_them(start_bot):
+    from tests.office import reward_to_claim
+
+    async with start_bot() as sim:
+        _, receipt = await reward_to_claim(sim)
+        services = services_of(sim)
+        rewards, number, at = services.rewards, receipt.number, services.clock()
+        with pytest.raises(CaseError):  # notified, not claimed: nothing to pay, check or show
+            await rewards.pay(number, REWARD, at, amount_fen=1_200_000, paid_on=at.date(), method="cash", reference="1")
+        with pytest.raises(CaseError):
+            await rewards.payee(number, REWARD, at)
+        with pytest.raises(CaseError):
+            await rewards.reopen(number, REWARD, at, "late")
+        await rewards.claim(number, at, supervisory=False, method="in_person")
+        reward = await rewards.get(number)
+        assert rewards.checkable(reward) and not rewards.payable(reward) and not rewards.payee_viewable(reward)
+        assert not rewards.reopenable(reward)
+        with pytest.raises(CaseError, match="code"):
+            await rewards.pay(number, REWARD, at, amount_fen=1_200_000, paid_on=at.date(), method="cash", reference="1")
+        with pytest.raises(CaseError):
+            await rewards.payee(number, REWARD, at)

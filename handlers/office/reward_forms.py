@@ -8,7 +8,7 @@ from datetime import date
 from telegram import Update
 
 from core.money import format_yuan
-from core.rewards import PAY_METHODS, AccidentFacts, ClaimMethod, RewardState
+from core.rewards import PAY_METHODS, AccidentFacts, RewardState
 from core.roles import Role, StaffMember
 from core.taxonomy import Term
 from handlers.callbacks import reward_card
@@ -78,15 +78,13 @@ async def _decide(update: Update, context: Context, member: StaffMember, number:
     )
 
 
-async def _reward_in(context: Context, member: StaffMember, number: str, state: RewardState) -> bool:
-    reward = await context.services.rewards.get(number)
-    return member.has(Role.REWARD) and reward is not None and reward.state == state
+async def _reward_is(context: Context, member: StaffMember, number: str, rule) -> bool:
+    """A reward officer, and the reward as it is now meets the service's rule."""
+    return member.has(Role.REWARD) and rule(await context.services.rewards.get(number))
 
 
 async def _may_check(context: Context, member: StaffMember, number: str) -> bool:
-    reward = await context.services.rewards.get(number)
-    claimed = await _reward_in(context, member, number, RewardState.CLAIMED)
-    return claimed and reward.claim_method == ClaimMethod.IN_PERSON and not reward.code_checked
+    return await _reward_is(context, member, number, context.services.rewards.checkable)
 
 
 async def _check_code(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
@@ -98,10 +96,7 @@ async def _check_code(update: Update, context: Context, member: StaffMember, num
 
 
 async def _may_pay(context: Context, member: StaffMember, number: str) -> bool:
-    reward = await context.services.rewards.get(number)
-    return await _reward_in(context, member, number, RewardState.CLAIMED) and (
-        reward.claim_method == ClaimMethod.PAYEE or reward.code_checked
-    )
+    return await _reward_is(context, member, number, context.services.rewards.payable)
 
 
 async def _pay(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
@@ -115,7 +110,7 @@ async def _pay(update: Update, context: Context, member: StaffMember, number: st
 
 
 async def _may_reopen(context: Context, member: StaffMember, number: str) -> bool:
-    return await _reward_in(context, member, number, RewardState.LAPSED)
+    return await _reward_is(context, member, number, context.services.rewards.reopenable)
 
 
 async def _reopen(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from core import taxonomy
 from core.money import format_yuan
-from core.rewards import ClaimMethod, Reward, RewardState
+from core.rewards import Reward, RewardState
 from core.roles import Role, StaffMember
 from handlers.callbacks import (
     ApprovalButton,
@@ -104,14 +104,14 @@ async def _card(update: Update, context: Context, member: StaffMember, number: s
     rows = []
     if await svc.rewards.decidable(number):
         rows.append([(_("💰 Decide the reward"), FormButton(action="reward", subject=number))])
-    if reward and reward.state == RewardState.CLAIMED:
-        if reward.claim_method == ClaimMethod.PAYEE:
-            rows.append([(_("Show payee details"), RewardButton(what="payee", number=number))])
-        elif not reward.code_checked:
-            rows.append([(_("Check the claim code"), FormButton(action="code", subject=number))])
-        if reward.claim_method == ClaimMethod.PAYEE or reward.code_checked:
-            rows.append([(_("Record the payment"), FormButton(action="pay", subject=number))])
-    if reward and reward.state == RewardState.LAPSED:
+    rules = svc.rewards
+    if rules.payee_viewable(reward):
+        rows.append([(_("Show payee details"), RewardButton(what="payee", number=number))])
+    if rules.checkable(reward):
+        rows.append([(_("Check the claim code"), FormButton(action="code", subject=number))])
+    if rules.payable(reward):
+        rows.append([(_("Record the payment"), FormButton(action="pay", subject=number))])
+    if rules.reopenable(reward):
         rows.append([(_("Reopen with a reason"), FormButton(action="reopen", subject=number))])
     await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard(rows) if rows else None)
 
@@ -132,8 +132,8 @@ async def reward_button(update: Update, context: Context, member: StaffMember) -
     elif button.ok:
         await _show_payee(update, context, member, number)
     else:
-        reward = await context.services.rewards.get(number)
-        if reward is None or reward.state != RewardState.CLAIMED or reward.claim_method != ClaimMethod.PAYEE:
+        rewards = context.services.rewards
+        if not rewards.payee_viewable(await rewards.get(number)):
             await update.effective_message.reply_text(_("That is not possible for this report now."))
             return
         text = _("Show the payee details for report {number}? This view is recorded.").format(number=number)
