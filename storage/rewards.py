@@ -11,7 +11,7 @@ from datetime import date
 import aiosqlite
 
 from core import crypto
-from core.rewards import Reward, RewardState
+from core.rewards import ClaimMethod, Reward, RewardState, may_move
 from storage.db import Database
 from storage.tips import TipRepository
 from storage.vault import Vault
@@ -144,10 +144,12 @@ class RewardRecords:
     async def set_notified(self, conn: aiosqlite.Connection, number: str, on: date, due: date) -> bool:
         """Approved → notified, the claim window opening `on`: compare-and-set (only an approved reward);
         whether it was written."""
+        if not may_move(RewardState.APPROVED, RewardState.NOTIFIED):  # core.rewards.TRANSITIONS says which moves
+            return False
         cur = await conn.execute(
-            "UPDATE rewards SET state = 'notified', notified_on = ?, claim_due = ?"
-            " WHERE tip_id = (SELECT id FROM tips WHERE number = ?) AND state = 'approved'",
-            (on.isoformat(), due.isoformat(), number),
+            "UPDATE rewards SET state = ?, notified_on = ?, claim_due = ?"
+            " WHERE tip_id = (SELECT id FROM tips WHERE number = ?) AND state = ?",
+            (RewardState.NOTIFIED.value, on.isoformat(), due.isoformat(), number, RewardState.APPROVED.value),
         )
         return cur.rowcount == 1
 
@@ -168,7 +170,7 @@ class RewardRecords:
         """The claim's details: payee details sealed under a key of their own, or (in person) a
         one-time code, returned (its hash kept)."""
         code = None
-        if method == "payee":
+        if method == ClaimMethod.PAYEE:
             dek_id, dek = await self.vault.new_key(conn, crypto.IDENTITY)
             sealed = crypto.seal(dek, payee.encode(), crypto.field_aad("rewards", reward.number, "payee"))
             await conn.execute(
