@@ -147,8 +147,9 @@ class CaseService:
 
     # -- verification and reply ------------------------------------------------------------------
 
-    async def verify(self, number: str, actor: int, result: Verification, at: datetime) -> None:
-        """核查结果; recording it again (before the reply) corrects it, and says so in the audit."""
+    async def verify(self, number: str, actor: int, result: Verification, at: datetime) -> bool:
+        """核查结果; recording it again (before the reply) corrects it, and says so in the audit.
+        Returns whether it was a correction (the status as read inside the unit)."""
         async with self._work() as uow:
             facets = await self._check(uow, number, "verify", at.date(), actor)
             correction = facets.status == Status.VERIFIED
@@ -160,6 +161,7 @@ class CaseService:
             detail = f"{result.outcome};fine_fen={result.fine_fen}"
             action = "tip.verify.correct" if correction else "tip.verify"
             await uow.audit.append(actor=actor, action=action, at=at, tip=number, detail=detail)
+        return correction
 
     async def reply(self, number: str, actor: int, reply: Reply, at: datetime) -> Notices:
         """答复: the reporter may object within objection_days; tips merged into this one get it too."""

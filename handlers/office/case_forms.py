@@ -9,7 +9,6 @@ from telegram import Update
 from core import taxonomy
 from core.casework import Reply, Verification, may_merge_into
 from core.roles import StaffMember
-from core.tips import Status
 from handlers.context import Context
 from handlers.forms.engine import Field, Values
 from handlers.forms.engine import subject as form_subject
@@ -61,9 +60,8 @@ async def _verify(update: Update, context: Context, member: StaffMember, number:
         outcome=str(values["outcome"]), problems=tuple(values.get("problems", ())), measures=measures,
         fine_fen=int(values.get("fine", 0)) if "fine" in measures else 0,
     )  # fmt: skip
-    before = await svc.tips.facets(number)
-    await svc.casework.verify(number, member.user_id, result, context.now)
-    if before is not None and before.status != Status.VERIFIED:  # a correction changes nothing the reporter sees
+    correction = await svc.casework.verify(number, member.user_id, result, context.now)
+    if not correction:  # a correction changes nothing the reporter sees
         await notify_reporter(context.application, number)
     if result.substantiated:
         await tell_reward_officers(context.application, number, "verified")
