@@ -15,7 +15,7 @@ from services.casework import StaleAction
 from storage.audit import AuditLog
 from storage.casework import CaseError, CaseRecords
 from storage.db import Database, UnitOfWork
-from storage.requests import KINDS, CaseRequest, RequestRecords
+from storage.requests import KINDS, CaseRequest, RequestRecords, RequestState
 from storage.tips import TipRepository
 
 
@@ -37,6 +37,11 @@ class RequestService:
     async def get(self, request_id: int) -> CaseRequest | None:
         return await self.records.get(request_id)
 
+    async def decidable(self, request_id: int, admin: int) -> CaseRequest:
+        """The request, if this admin may decide it: CaseError "decided" if it was decided already,
+        "self" if they made it themselves while another admin could decide (four eyes)."""
+        return await _decidable(self.records, request_id, admin)
+
     async def request(
         self, number: str, kind: str, actor: int, reason: str, at: datetime, days: int | None = None
     ) -> int:
@@ -49,7 +54,7 @@ class RequestService:
             action = "extend" if kind == "extension" else "disclose"
             if facets is None or kind not in KINDS or action not in await uow.cases.actions(facets, at.date()):
                 raise CaseError(kind)
-            if kind == "disclosure" and await uow.records.disclosure_in(number, actor, "pending"):
+            if kind == "disclosure" and await uow.records.disclosure_in(number, actor, RequestState.PENDING):
                 raise CaseError("pending")
             extension_days = days if kind == "extension" else None
             request_id = await uow.records.add(number, kind, actor, reason, at.date(), extension_days)
@@ -62,16 +67,12 @@ class RequestService:
         and tells the reporter why (in the dialogue); an approved disclosure lets the requester see
         the identity."""
         async with self._work() as uow:
-            req = await uow.records.get(request_id)
-            if req is None or req.state != "pending":
-                raise CaseError("decided")
-            if admin == req.requested_by and await uow.records.other_admins(admin):
-                raise CaseError("self")  # four eyes, where the office has them
+            req = await _decidable(uow.records, request_id, admin)
             facets = await uow.tips.facets(req.number)
             extending = approve and req.kind == "extension"
             if extending and (facets.status != Status.ACCEPTED or facets.due_on is None):
                 raise CaseError("status")  # verified, withdrawn… meanwhile: nothing left to extend
-            state = "approved" if approve else "refused"
+            state = RequestState.APPROVED if approve else RequestState.REFUSED
             if not await uow.records.set_decided(request_id, state, admin, at.date()):
                 raise StaleAction(str(request_id))
             if extending:
@@ -84,15 +85,24 @@ class RequestService:
         return req.model_copy(update={"state": state})
 
     async def may_see_identity(self, number: str, user_id: int) -> bool:
-        return await self.records.disclosure_in(number, user_id, "approved")
+        return await self.records.disclosure_in(number, user_id, RequestState.APPROVED)
 
     async def disclose(self, number: str, user_id: int, at: datetime) -> Identity:
         """The identity, for the one person an approved disclosure names; the view is audited first."""
         async with self._work() as uow:
-            if not await uow.records.disclosure_in(number, user_id, "approved"):
+            if not await uow.records.disclosure_in(number, user_id, RequestState.APPROVED):
                 raise CaseError("disclosure")
             await uow.audit.append(actor=user_id, action="identity.view", at=at, tip=number)
         identity = await self.tips.identity(number)
         if identity is None:
             raise CaseError("identity")
         return identity
+
+
+async def _decidable(records: RequestRecords, request_id: int, admin: int) -> CaseRequest:
+    req = await records.get(request_id)
+    if req is None or req.state != RequestState.PENDING:
+        raise CaseError("decided")
+    if admin == req.requested_by and await records.other_admins(admin):
+        raise CaseError("self")  # four eyes, where the office has them
+    return req

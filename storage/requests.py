@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from enum import StrEnum
 
 import aiosqlite
 from pydantic import BaseModel, ConfigDict
@@ -16,6 +17,14 @@ from storage.db import Database
 from storage.tips import TipRepository
 
 KINDS = ("extension", "disclosure")
+
+
+class RequestState(StrEnum):
+    """A request is pending until an admin approves or refuses it; the first decision counts."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
 
 
 class CaseRequest(BaseModel):
@@ -28,7 +37,7 @@ class CaseRequest(BaseModel):
     requested_on: date
     days: int | None
     reason: str
-    state: str
+    state: RequestState
 
 
 class RequestRecords:
@@ -36,7 +45,7 @@ class RequestRecords:
         self.db = db
         self.tips = tips
 
-    async def disclosure_in(self, number: str, user_id: int, state: str) -> bool:
+    async def disclosure_in(self, number: str, user_id: int, state: RequestState) -> bool:
         row = await self.db.fetchone(
             "SELECT 1 FROM case_requests r JOIN tips t ON t.id = r.tip_id WHERE t.number = ?"
             " AND r.kind = 'disclosure' AND r.requested_by = ? AND r.state = ?",
@@ -82,11 +91,13 @@ class RequestRecords:
         return int(cur.lastrowid)
 
     @staticmethod
-    async def set_decided(conn: aiosqlite.Connection, request_id: int, state: str, admin: int, on: date) -> bool:
+    async def set_decided(
+        conn: aiosqlite.Connection, request_id: int, state: RequestState, admin: int, on: date
+    ) -> bool:
         """Compare-and-set: only a request still pending is decided. Whether it was."""
         async with conn.execute(
-            "UPDATE case_requests SET state = ?, decided_by = ?, decided_on = ? WHERE id = ? AND state = 'pending'",
-            (state, admin, on.isoformat(), request_id),
+            "UPDATE case_requests SET state = ?, decided_by = ?, decided_on = ? WHERE id = ? AND state = ?",
+            (state, admin, on.isoformat(), request_id, RequestState.PENDING),
         ) as cur:
             return cur.rowcount == 1
 

@@ -260,3 +260,26 @@ async def test_an_admin_does_not_approve_their_own_disclosure_when_another_admin
         with pytest.raises(CaseError):
             await services.requests.decide(again, ADMIN + 100, True, at)
         await services.requests.decide(again, ADMIN, True, at)
+
+
+async def test_an_admin_pressing_approve_on_their_own_request_is_told_another_admin_decides(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        services = services_of(sim)
+        deputy = ADMIN + 100
+        async with services.db.transaction() as conn:
+            await services.staff.add(conn, deputy, "副主任", Role.ADMIN, "", "2026-11-23")
+        receipt = await file_tip(sim.user(REPORTER), identity=("张三", "13800138000"))
+        officer, _ = await open_card(sim, deputy, receipt.number)
+        await officer.tap(f"form:disclose:{receipt.number}")
+        await officer.send("需要联系举报人")
+        [sent] = await officer.tap("fv:confirm")
+        shown = [k for k, m in sim.api.messages.items() if "申请查阅举报" in m["text"]]
+        assert [k[0] for k in shown] == [ADMIN]  # not sent to the admin who asked
+        message = sim.api.messages[shown[0]]
+        for data in ("req:yes:1", "req:ok:yes:1"):  # forged by the requester in their own chat
+            [told] = await officer.press(sim.api.messages[(deputy, sent.message_id)], data)
+            assert "须由另一位管理员审批" in told.text
+        assert not await services.requests.may_see_identity(receipt.number, deputy)
+        await sim.user(ADMIN).press(message, "req:ok:yes:1")
+        assert await services.requests.may_see_identity(receipt.number, deputy)

@@ -18,7 +18,7 @@ from handlers.notify import notify_reporter
 from handlers.office.access import staff_only
 from handlers.office.alerts import send_to_staff
 from storage.casework import CaseError
-from storage.requests import CaseRequest
+from storage.requests import CaseRequest, RequestState
 
 log = logging.getLogger("tipline.approvals")
 
@@ -76,13 +76,10 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
         return
     await query.answer()
     confirmed, what, request_id = button.ok, button.what, button.request_id
-    req = await svc.requests.get(request_id)
-    if req is None or req.state != "pending":
-        await update.effective_message.reply_text(_("This request was already decided, or the report moved on."))
-        return
-    admins = await svc.staff.with_role(Role.ADMIN)
-    if req.requested_by == member.user_id and any(a.user_id != member.user_id for a in admins):
-        await update.effective_message.reply_text(_("You made this request yourself: another admin must decide it."))
+    try:
+        req = await svc.requests.decidable(request_id, member.user_id)
+    except CaseError as error:
+        await update.effective_message.reply_text(_refusal(error, _))
         return
     if what == "back":
         requester = await svc.staff.get(req.requested_by)
@@ -99,20 +96,21 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
         await update.effective_message.reply_text(question.format(number=req.number), reply_markup=markup)
 
 
+def _refusal(error: CaseError, _: Translate) -> str:
+    if str(error) == "self":
+        return _("You made this request yourself: another admin must decide it.")
+    return _("This request was already decided, or the report moved on.")
+
+
 async def _decide(update: Update, context: Context, member: StaffMember, req: CaseRequest, approve: bool) -> None:
     svc = context.services
     _ = translator(svc.language)
     try:
         req = await svc.requests.decide(req.id, member.user_id, approve, context.now)
     except CaseError as error:
-        text = (
-            _("You made this request yourself: another admin must decide it.")
-            if str(error) == "self"
-            else _("This request was already decided, or the report moved on.")
-        )
-        await update.effective_message.reply_text(text)
+        await update.effective_message.reply_text(_refusal(error, _))
         return
-    approved = req.state == "approved"
+    approved = req.state == RequestState.APPROVED
     await update.effective_message.reply_text(
         (_("Approved: request for report {number}.") if approved else _("Refused: request for report {number}."))
         .format(number=req.number)
