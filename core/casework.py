@@ -71,6 +71,20 @@ class Reply(_Model):
         )
 
 
+def review_entry(result: str, opinion: str) -> str:
+    """A review's dialogue entry as stored: the result's code on the first line, then the opinion
+    (word for word); each reader sees the result named in their own language."""
+    return f"{result}\n{opinion}"
+
+
+def read_review(text: str) -> tuple[taxonomy.Term, str] | None:
+    """The result and opinion of a review entry; None for entries stored by older versions, whose text
+    already holds the Chinese headings and is shown whole."""
+    code, _newline, opinion = text.partition("\n")
+    term = taxonomy.REVIEW_RESULT_BY_CODE.get(code)
+    return (term, opinion) if term is not None else None
+
+
 class Deadlines(_Model):
     """Days, per docs/DOMAIN.md section 4.1."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.casework import read_review
 from core.money import format_yuan
 from core.rewards import ClaimMethod, Refusal, Reward, RewardState
 from core.tips import NOT_ACCEPTED_REASONS, NotAcceptedReason, Status, TipEvent, TipFacets, TipMessage
@@ -75,6 +76,9 @@ def message_text(message: TipMessage, _: Translate, lang: str) -> str:
     """What the reader sees of an entry: the bot's own entries hold codes, rendered in their language."""
     if message.sender == "office" and message.kind == "not_accepted" and message.text in NOT_ACCEPTED_REASONS:
         return NotAcceptedReason(message.text).label(lang)
+    if message.sender == "office" and message.kind == "review" and (review := read_review(message.text)):
+        result, opinion = review
+        return _("Conclusion: {result}\nOpinion: {opinion}").format(result=result.label(lang), opinion=opinion)
     if message.sender == "office" and message.kind == "merged":
         return _(
             "This report concerns the same matter as an earlier report. They are handled together, "

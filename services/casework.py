@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from core import taxonomy
-from core.casework import Reply, Verification, may_merge_into, next_due, status_before_merge
+from core.casework import Reply, Verification, may_merge_into, next_due, review_entry, status_before_merge
 from core.office import OfficeConfig
 from core.tips import NOT_ACCEPTED_REASONS, WITHDRAWABLE, Status, TipFacets
 from storage.audit import AuditLog
@@ -178,10 +178,9 @@ class CaseService:
         """复查 after an objection: the result is told to the reporter and the tip is closed."""
         if result not in taxonomy.REVIEW_RESULT_BY_CODE:
             raise CaseError(result)
-        text = f"复查结论：{taxonomy.REVIEW_RESULT_BY_CODE[result].zh}\n复查意见：{opinion}"
         async with self._work() as uow:
             facets = await self._check(uow, number, "review", at.date(), actor)
-            await uow.tips.add_message(number, "office", "review", text, at.date())
+            await uow.tips.add_message(number, "office", "review", review_entry(result, opinion), at.date())
             await uow.audit.append(actor=actor, action="tip.review", at=at, tip=number, detail=result)
             return await self._close(uow, facets, actor, at)
 
