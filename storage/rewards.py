@@ -10,7 +10,7 @@ from datetime import date
 
 import aiosqlite
 
-from core import crypto
+from core import crypto, taxonomy
 from core.rewards import ClaimMethod, Reward, RewardState, may_move
 from storage.db import Database
 from storage.tips import TipRepository
@@ -67,10 +67,13 @@ class RewardRecords:
 
     async def to_decide(self) -> list[str]:
         """Tips verified true or partly true that have no reward decision yet."""
+        outcomes = sorted(taxonomy.SUBSTANTIATED)
+        marks = ", ".join("?" * len(outcomes))
         rows = await self.db.fetchall(
-            "SELECT t.number FROM tips t JOIN verifications v ON v.tip_id = t.id"
-            " LEFT JOIN rewards r ON r.tip_id = t.id"
-            " WHERE v.outcome IN ('true', 'partly') AND r.id IS NULL ORDER BY t.year, t.seq"
+            "SELECT t.number FROM tips t JOIN verifications v ON v.tip_id = t.id"  # noqa: S608
+            f" LEFT JOIN rewards r ON r.tip_id = t.id WHERE v.outcome IN ({marks}) AND r.id IS NULL"
+            " ORDER BY t.year, t.seq",
+            outcomes,
         )
         return [r[0] for r in rows]
 

@@ -18,7 +18,7 @@ from handlers.office.alerts import tell_reward_officers
 from handlers.office.approvals import ask_admins
 from handlers.office.gates import case_form
 
-_SUBSTANTIATED = lambda values: values.get("outcome") in ("true", "partly")  # noqa: E731
+_SUBSTANTIATED = lambda values: values.get("outcome") in taxonomy.SUBSTANTIATED  # noqa: E731
 
 
 async def _ask(update: Update, context: Context, member: StaffMember, number: str, values: Values) -> str:
