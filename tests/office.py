@@ -83,3 +83,12 @@ async def reward_to_claim(sim) -> tuple[SimUser, Receipt]:
     reporter = sim.user(REPORTER)
     await check(reporter, receipt)
     return reporter, receipt
+
+
+async def staff_and_a_checked_tip(sim, reporter_id: int) -> tuple[SimUser, Receipt]:
+    """The office's staff added, and a reporter who filed a tip and is looking at it (its check open)."""
+    await add_staff(sim)
+    reporter = sim.user(reporter_id)
+    receipt = await file_tip(reporter)
+    await check(reporter, receipt)
+    return reporter, receipt

@@ -19,8 +19,8 @@ from services.figures import PeriodLocked
 from storage.casework import CaseError
 from tests.conftest import services_of
 from tests.liaisons import LIAISON, office_with_unit
-from tests.office import ADMIN, INTAKE, REWARD, add_staff, open_card, work_to
-from tests.reporter import check, file_tip
+from tests.office import ADMIN, INTAKE, REWARD, add_staff, open_card, staff_and_a_checked_tip, work_to
+from tests.reporter import file_tip
 
 OCTOBER = {"enterprises": 3, "inspected": 2}
 
@@ -290,11 +290,8 @@ async def _pressed_at_once(first, second, paused, release, second_in):
 
 async def test_the_reporter_withdraws_while_the_intake_officer_accepts_the_officer_is_told(start_bot, monkeypatch):
     async with start_bot() as sim:
-        await add_staff(sim)
         services = services_of(sim)
-        reporter = sim.user(7110)
-        receipt = await file_tip(reporter)
-        await check(reporter, receipt)
+        reporter, receipt = await staff_and_a_checked_tip(sim, 7110)
         await reporter.tap("check:withdraw")
         officer, _card = await open_card(sim, INTAKE, receipt.number)
         await officer.tap(f"case:accept:{receipt.number}")
@@ -312,11 +309,8 @@ async def test_the_reporter_withdraws_while_the_intake_officer_accepts_the_offic
 
 async def test_the_officer_does_not_accept_while_the_reporter_withdraws_the_reporter_is_told(start_bot, monkeypatch):
     async with start_bot() as sim:
-        await add_staff(sim)
         services = services_of(sim)
-        reporter = sim.user(7111)
-        receipt = await file_tip(reporter)
-        await check(reporter, receipt)
+        reporter, receipt = await staff_and_a_checked_tip(sim, 7111)
         await reporter.tap("check:withdraw")
         officer, _card = await open_card(sim, INTAKE, receipt.number)
         await officer.tap(f"case:reject:{receipt.number}")

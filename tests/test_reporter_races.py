@@ -10,8 +10,8 @@ from contextlib import asynccontextmanager
 from core.tips import Status
 from tests.conftest import services_of
 from tests.media import photo_with_exif
-from tests.office import INTAKE, add_staff, open_card
-from tests.reporter import check, file_tip, to_step
+from tests.office import INTAKE, open_card, staff_and_a_checked_tip
+from tests.reporter import to_step
 
 
 def _reporter_write_waits(services, monkeypatch):
@@ -46,11 +46,8 @@ async def _not_accepted_meanwhile(sim, number: str, sending, paused, release) ->
 
 async def test_a_message_in_flight_when_the_tip_is_not_accepted_is_refused(start_bot, monkeypatch):
     async with start_bot() as sim:
-        await add_staff(sim)
         services = services_of(sim)
-        reporter = sim.user(7130)
-        receipt = await file_tip(reporter)
-        await check(reporter, receipt)
+        reporter, receipt = await staff_and_a_checked_tip(sim, 7130)
         await reporter.tap("check:write")
         waits = _reporter_write_waits(services, monkeypatch)
         replies = await _not_accepted_meanwhile(sim, receipt.number, reporter.send("储罐今天又在漏"), *waits)
@@ -64,11 +61,8 @@ async def test_a_message_in_flight_when_the_tip_is_not_accepted_is_refused(start
 
 async def test_a_file_in_flight_when_the_tip_is_not_accepted_is_refused(start_bot, monkeypatch):
     async with start_bot() as sim:
-        await add_staff(sim)
         services = services_of(sim)
-        reporter = sim.user(7131)
-        receipt = await file_tip(reporter)
-        await check(reporter, receipt)
+        reporter, receipt = await staff_and_a_checked_tip(sim, 7131)
         await reporter.tap("check:write")
         waits = _reporter_write_waits(services, monkeypatch)
         replies = await _not_accepted_meanwhile(sim, receipt.number, reporter.send_photo(photo_with_exif()), *waits)
