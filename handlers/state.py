@@ -103,13 +103,24 @@ class CheckMark(_Beside):
     flow: Literal["check"] = "check"
 
 
+class Enrol(_Beside):
+    """A staff member setting up their authenticator (handlers.office.totp): the QR message to delete
+    once set up, the first of the two codes (None until sent), and the flow under way before (the
+    step-up's asked action: it goes on once set up), as stored."""
+
+    flow: Literal["enrol"] = "enrol"
+    qr_message: int
+    first: str | None = None
+    before: dict[str, Any] | None = None
+
+
 class Lost(_Model):
     """A state kept by an older Tipline that this one cannot read: the chat is told, once."""
 
     flow: Literal["lost"] = "lost"
 
 
-FlowState = Annotated[ReportDraft | StaffForm | MonthFigures | CheckMark | Lost, Field(discriminator="flow")]
+FlowState = Annotated[ReportDraft | StaffForm | MonthFigures | CheckMark | Enrol | Lost, Field(discriminator="flow")]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(FlowState)
 S = TypeVar("S", bound=BaseModel)
 
