@@ -300,10 +300,25 @@ def reward_card(number: str) -> RewardButton:
 
 @dataclass(frozen=True, kw_only=True)
 class StaffButton(CallbackData, prefix="staff"):
-    """The admin's /staff: invite, role:<role>, dep:<department>, remove:<user>, remove_yes:<user>, keep."""
+    """The admin's /staff: invite, role:<role>, dep:<department>, remove:<user>, remove_yes:<user>, keep;
+    totp:<user> asks to reset their authenticator, totp_yes:<user> resets (or asks the other admins)."""
 
-    action: Literal["invite", "role", "dep", "remove", "remove_yes", "keep"]
+    action: Literal["invite", "role", "dep", "remove", "remove_yes", "keep", "totp", "totp_yes"]
     arg: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TotpResetButton(CallbackData, prefix="otp"):
+    """Another admin on a request to reset an admin's authenticator: yes/no asks to confirm, ok decides,
+    back shows the request again."""
+
+    ok: bool = False
+    what: Literal["yes", "no", "back"]
+    request_id: int
+
+    def __post_init__(self) -> None:
+        if self.ok and self.what == "back":
+            raise ValueError("back is not confirmed")
 
 
 # -- liaisons and figures --------------------------------------------------------------------------
