@@ -114,13 +114,31 @@ class Enrol(_Beside):
     before: dict[str, Any] | None = None
 
 
+class StepUp(_Beside):
+    """A staff member asked for their authenticator's code before an action that decrypts
+    (handlers.office.stepup): only what resuming that action needs (the gated handler's name, the
+    button's data or the command's text, the chat, the button's message, the person), never what it
+    shows; and the flow under way before (a form), as stored, which comes back once the code is in."""
+
+    flow: Literal["stepup"] = "stepup"
+    handler: str
+    data: str
+    button: bool
+    chat: int
+    message: int
+    user: int
+    before: dict[str, Any] | None = None
+
+
 class Lost(_Model):
     """A state kept by an older Tipline that this one cannot read: the chat is told, once."""
 
     flow: Literal["lost"] = "lost"
 
 
-FlowState = Annotated[ReportDraft | StaffForm | MonthFigures | CheckMark | Enrol | Lost, Field(discriminator="flow")]
+FlowState = Annotated[
+    ReportDraft | StaffForm | MonthFigures | CheckMark | Enrol | StepUp | Lost, Field(discriminator="flow")
+]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(FlowState)
 S = TypeVar("S", bound=BaseModel)
 
