@@ -21,7 +21,7 @@ Money is kept as whole yuan and shown in 万元 with only the decimals it needs 
 The CSV has the header row (单位, 项目, one column each, 报送情况) and the same rows, for machines: a
 unit that has not reported has empty cells and 未报 in the last column. A template whose form lists
 its items as rows (template B) also gets one sheet per unit in that layout (core.unit_sheets; the
-workbook is put together in core.monthly_book).
+workbook is put together in core.monthly_book; the consolidated sheet is core.monthly_sheet).
 English tables and charts use English units and punctuation only.
 """
 
@@ -32,14 +32,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
-
 from core.charts import Panel, bar_panels
 from core.figures import YUAN_PER_WAN, Column, Template, format_value, ratio, year_to_date
 from core.periods import parse_month, short_month, year_months
-from core.sheets import Cell, csv_bytes, print_setup, safe_cell
+from core.sheets import Cell, csv_bytes
 from core.taxonomy import LIST_SEPARATOR, Term, chinese
 
 HEADER_ROWS = 4  # title, office and date, then the two-level header
@@ -78,9 +74,6 @@ _MONTH_NAMES_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 @dataclass(frozen=True)
@@ -197,7 +190,7 @@ def form_words(lang: str) -> dict[str, str]:
 Block = tuple[str, dict | None, dict | None, str]
 
 
-def _blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list[Block]:
+def blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list[Block]:
     """(name as shown, month, year to date, 报送情况) for each unit, then 合计 (its 报送情况: how
     many units it covers). The last block is the total."""
     words = form_words(lang)
@@ -211,99 +204,7 @@ def _blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list
     return blocks
 
 
-# -- the .xlsx ---------------------------------------------------------------------------------
-
-
-def consolidated_sheet(ws: Worksheet, template: Template, *, period: str, office: str | None,
-                       units: Sequence[UnitFigures], made_on: date, lang: str) -> None:  # fmt: skip
-    width = FIRST_COLUMN - 1 + len(template.columns)
-    words = form_words(lang)
-    day = form_date(made_on, lang)
-    heading = ws.cell(row=1, column=1, value=safe_cell(title(template, period, lang)))
-    heading.font = Font(bold=True, size=14)
-    heading.alignment = Alignment(horizontal="center", vertical="center")
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    _left_right(ws, 2, width, words["office"] + (office or ""), words["date"] + day)
-    _write_header(ws, template, lang)
-    row = HEADER_ROWS + 1
-    blocks = _blocks(template, units, lang)
-    for index, (name, month, ytd, _status) in enumerate(blocks):
-        _write_unit(ws, row, template, name, (month, ytd), lang, bold=index == len(blocks) - 1)
-        row += 2
-    ws.cell(row=row, column=1, value=safe_cell(note(units, lang)))
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
-    _left_right(ws, row + 1, width, words["signed"], words["blank_date"])
-    _finish(ws, template, row - 1)
-
-
-def _left_right(ws: Worksheet, row: int, width: int, left: str, right: str) -> None:
-    """Text on the left of the row and on the right (over the last four columns), like the form."""
-    split = max(width - 3, 2)
-    ws.cell(row=row, column=1, value=safe_cell(left))
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=split - 1)
-    ws.cell(row=row, column=split, value=safe_cell(right)).alignment = Alignment(horizontal="right")
-    ws.merge_cells(start_row=row, start_column=split, end_row=row, end_column=width)
-
-
-def _write_header(ws: Worksheet, template: Template, lang: str) -> None:
-    words = form_words(lang)
-    for index, text in ((1, words["unit"]), (2, words["item"])):
-        ws.cell(row=3, column=index, value=text)
-        ws.merge_cells(start_row=3, start_column=index, end_row=4, end_column=index)
-    for group, first, last in _runs(template):
-        if group is None:
-            column = template.columns[first]
-            ws.cell(row=3, column=FIRST_COLUMN + first, value=safe_cell(header(column, lang)))
-            ws.merge_cells(start_row=3, start_column=FIRST_COLUMN + first, end_row=4, end_column=FIRST_COLUMN + first)
-            continue
-        ws.cell(row=3, column=FIRST_COLUMN + first, value=safe_cell(_group(group, lang)))
-        if last > first:
-            ws.merge_cells(start_row=3, start_column=FIRST_COLUMN + first, end_row=3, end_column=FIRST_COLUMN + last)
-        for index in range(first, last + 1):
-            ws.cell(row=4, column=FIRST_COLUMN + index, value=safe_cell(header(template.columns[index], lang)))
-
-
-def _runs(template: Template) -> list[tuple[str | None, int, int]]:
-    """(group, first, last) column indexes: consecutive columns of one group; an ungrouped column alone."""
-    runs: list[tuple[str | None, int, int]] = []
-    for index, column in enumerate(template.columns):
-        if runs and column.group is not None and runs[-1][0] == column.group and runs[-1][2] == index - 1:
-            runs[-1] = (column.group, runs[-1][1], index)
-        else:
-            runs.append((column.group, index, index))
-    return runs
-
-
-_GROUPS_EN = {
-    "检查情况": "Inspections", "立案情况": "Cases", "强制措施": "Enforcement measures", "经济处罚": "Fines",
-    "其他处罚情况": "Other penalties", "曝光、惩戒情况": "Exposure and sanctions",
-}  # fmt: skip
-
-
-def _group(group: str, lang: str) -> str:
-    return Term(group, group, _GROUPS_EN.get(group, group)).label(lang)
-
-
-def _write_unit(ws: Worksheet, row: int, template: Template, name: str, values: tuple[dict | None, dict], lang: str,
-                *, bold: bool) -> None:  # fmt: skip
-    """A unit's two rows, 本月数 and 累计数, its name merged over both. A row the unit did not report
-    has no figures: its cells are one merged cell saying 未报."""
-    words = form_words(lang)
-    ws.cell(row=row, column=1, value=safe_cell(name))
-    ws.merge_cells(start_row=row, start_column=1, end_row=row + 1, end_column=1)
-    last = FIRST_COLUMN - 1 + len(template.columns)
-    for offset, (item, row_values) in enumerate(zip((words["month"], words["ytd"]), values, strict=True)):
-        ws.cell(row=row + offset, column=2, value=item)
-        if row_values is None:
-            ws.cell(row=row + offset, column=FIRST_COLUMN, value=words["not_reported"])
-            ws.merge_cells(start_row=row + offset, start_column=FIRST_COLUMN, end_row=row + offset, end_column=last)
-            continue
-        for index, column in enumerate(template.columns):
-            target = ws.cell(row=row + offset, column=FIRST_COLUMN + index, value=cell(template, column, row_values))
-            target.number_format = cell_format(column, target.value)
-    for line in ws.iter_rows(min_row=row, max_row=row + 1, max_col=FIRST_COLUMN - 1 + len(template.columns)):
-        for target in line:
-            target.font = Font(bold=bold)
+# -- the .xlsx (core.monthly_sheet lays it out) ---------------------------------------------
 
 
 def cell_format(column: Column, value: Cell) -> str:
@@ -314,27 +215,6 @@ def cell_format(column: Column, value: Cell) -> str:
         places = max(0, -int(value.as_tuple().exponent))
         return "0." + "0" * places if places else "0"
     return "0"
-
-
-def _finish(ws: Worksheet, template: Template, last_row: int) -> None:
-    """Borders and alignment over the table, the header bold, widths for Chinese text, panes frozen."""
-    width = FIRST_COLUMN - 1 + len(template.columns)
-    for line in ws.iter_rows(min_row=3, max_row=last_row, max_col=width):
-        for target in line:
-            target.border = _BORDER
-            target.alignment = _CENTER
-            if target.row <= HEADER_ROWS:
-                target.font = Font(bold=True)
-    names = [str(ws.cell(row=r, column=1).value or "") for r in range(HEADER_ROWS + 1, last_row + 1, 2)]
-    ws.column_dimensions["A"].width = min(max([len(n) * 2 + 2 for n in names] + [10]), 30)
-    ws.column_dimensions["B"].width = 10
-    for index in range(FIRST_COLUMN, width + 1):
-        ws.column_dimensions[get_column_letter(index)].width = 12
-    longest = max(len(str(ws.cell(row=4, column=i).value or "")) for i in range(1, width + 1))
-    ws.row_dimensions[4].height = 15 * max(2, -(-longest * 2 // 10))  # ~5 Chinese characters a line
-    ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=FIRST_COLUMN)
-    ws.print_title_rows = f"3:{HEADER_ROWS}"
-    print_setup(ws)
 
 
 # -- the CSV and the chart ---------------------------------------------------------------------
@@ -348,7 +228,7 @@ def monthly_csv(template: Template, *, period: str, units: Sequence[UnitFigures]
     words = form_words(lang)
     headers = [words["unit"], words["item"], *(header(c, lang) for c in template.columns), words["status"]]
     rows = []
-    for name, month, ytd, state in _blocks(template, units, lang):
+    for name, month, ytd, state in blocks(template, units, lang):
         for item, values in ((words["month"], month), (words["ytd"], ytd)):
             rows.append([name, item, *(_text(template, c, values) for c in template.columns), state])
     return csv_bytes(headers, rows)

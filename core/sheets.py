@@ -3,19 +3,30 @@ so tests check what was written) and CSV in UTF-8 with a byte-order mark, which 
 Chinese from a CSV.
 
 Dates are written as real dates (a date cell with a yyyy-mm-dd format, so Excel sorts and filters
-them as dates) and as ISO text in the CSV. Every sheet prints on A4, landscape, fitted to the width."""
+them as dates) and as ISO text in the CSV. Every sheet prints on A4, landscape, fitted to the width.
+
+The county's tables (core.monthly_sheet, core.unit_sheets) style their cells by name: a workbook's
+few styles (`STYLES`) are built once and each cell takes one by its name, instead of new Font,
+Border and Alignment objects per cell that openpyxl hashes one by one; and their merges, which never
+overlap, are added at once (`merge_all`) instead of openpyxl's merge_cells, which compares each new
+range with every earlier one."""
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from copy import copy
 from datetime import date
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.cell.cell import Cell as SheetCell
+from openpyxl.cell.cell import MergedCell
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.cell_range import CellRange
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 Cell = str | int | float | Decimal | date | None
@@ -34,6 +45,54 @@ def safe_cell(cell: Cell) -> Cell:
     if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
         return "'" + cell
     return cell
+
+
+#: The tables' cell styles by name: (font, bordered, alignment). "table": a bordered cell, centred and
+#: wrapped; "table_bold": the same in bold (headers, 合计); "table_left": bordered, left-aligned and
+#: wrapped; "title": a sheet's title; "bold": bold text; "right": text on the right, unbordered.
+STYLES: dict[str, tuple[dict, bool, dict]] = {
+    "table": ({}, True, {"horizontal": "center", "vertical": "center", "wrap_text": True}),
+    "table_bold": ({"bold": True}, True, {"horizontal": "center", "vertical": "center", "wrap_text": True}),
+    "table_left": ({}, True, {"horizontal": "left", "vertical": "center", "wrap_text": True}),
+    "title": ({"bold": True, "size": 14}, False, {"horizontal": "center", "vertical": "center"}),
+    "bold": ({"bold": True}, False, {}),
+    "right": ({}, False, {"horizontal": "right"}),
+}
+
+
+def add_styles(book: Workbook) -> None:
+    """Build the tables' named styles once in this workbook; cells then take them by name
+    (`cell.style = "table"`)."""
+    thin = Side(style="thin")
+    for name, (font, bordered, alignment) in STYLES.items():
+        if name not in book.named_styles:
+            border = Border(left=thin, right=thin, top=thin, bottom=thin) if bordered else Border()
+            book.add_named_style(NamedStyle(name, font=Font(**font), border=border, alignment=Alignment(**alignment)))
+
+
+def put(ws: Worksheet, row: int, column: int, value: Cell, style: str) -> SheetCell:
+    """Write a cell (None leaves it empty) with one of the named styles; returns the cell."""
+    target = ws.cell(row=row, column=column, value=value)
+    target.style = style
+    return target
+
+
+def merge_all(ws: Worksheet, ranges: Iterable[tuple[int, int, int, int]]) -> None:
+    """Merge each (first row, first column, last row, last column), given that no two overlap. The
+    covered cells become merged cells keeping the style they had (their borders draw the merged
+    cell's edges), as Excel does when formatted cells are merged."""
+    for first_row, first_column, last_row, last_column in ranges:
+        coord = CellRange(min_col=first_column, min_row=first_row, max_col=last_column, max_row=last_row).coord
+        merged = MergedCellRange(ws, coord)
+        ws.merged_cells.ranges.add(merged)
+        cells = merged.cells
+        next(cells)  # the top-left cell keeps its value
+        for row, column in cells:
+            covered = MergedCell(ws, row=row, column=column)
+            before = ws._cells.get((row, column))  # openpyxl's own way to replace a cell
+            if before is not None and before.has_style:
+                covered._style = copy(before._style)
+            ws._cells[row, column] = covered
 
 
 def print_setup(ws: Worksheet, *, landscape: bool = True) -> None:

@@ -18,19 +18,14 @@ from collections.abc import Sequence
 from datetime import date
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.figures import Template
 from core.monthly import UnitFigures, cell, cell_format, form_date, form_words, title
-from core.sheets import print_setup, safe_cell
+from core.sheets import merge_all, print_setup, put, safe_cell
 from core.taxonomy import Term, chinese
 
 FIRST_ITEM_ROW = 4
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _HEADERS = (
     Term("item", "项目", "Item"),
     Term("unit", "单位", "Unit"),
@@ -64,34 +59,33 @@ def add_unit_sheets(book: Workbook, template: Template, *, period: str, units: S
 
 
 def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: UnitFigures, lang: str) -> None:
+    """The unit's sheet; its cells take the workbook's named styles (core.sheets.add_styles)."""
     words = form_words(lang)
-    heading = ws.cell(row=1, column=1, value=safe_cell(title(template, period, lang)))
-    heading.font = Font(bold=True, size=14)
-    heading.alignment = Alignment(horizontal="center", vertical="center")
-    ws.merge_cells("A1:D1")
-    day = _day(unit.sent_on, lang)
-    ws.cell(row=2, column=1, value=safe_cell(words["sealed"] + unit.unit))
-    ws.merge_cells("A2:B2")
-    ws.cell(row=2, column=3, value=words["sent_on"] + day).alignment = Alignment(horizontal="right")
-    ws.merge_cells("C2:D2")
-    for index, header in enumerate(_HEADERS, 1):
-        ws.cell(row=3, column=index, value=header.label(lang)).font = Font(bold=True)
     last = FIRST_ITEM_ROW + len(template.columns) - 1
+    put(ws, 1, 1, safe_cell(title(template, period, lang)), "title")
+    ws.cell(row=2, column=1, value=safe_cell(words["sealed"] + unit.unit))
+    put(ws, 2, 3, words["sent_on"] + _day(unit.sent_on, lang), "right")
+    merges = [(1, 1, 1, 4), (2, 1, 2, 2), (2, 3, 2, 4)]
+    for index, header in enumerate(_HEADERS, 1):
+        put(ws, 3, index, header.label(lang), "table_bold")
     for row, column in enumerate(template.columns, FIRST_ITEM_ROW):
-        ws.cell(row=row, column=1, value=safe_cell(column.label(lang))).alignment = _LEFT
-        ws.cell(row=row, column=2, value=column.unit_label(lang))
+        put(ws, row, 1, safe_cell(column.label(lang)), "table_left")
+        put(ws, row, 2, column.unit_label(lang), "table")
         for index, values in ((3, unit.month), (4, unit.ytd)):
-            if values is not None:
-                target = ws.cell(row=row, column=index, value=cell(template, column, values))
-                target.number_format = cell_format(column, target.value)
+            if values is None:
+                first = row == FIRST_ITEM_ROW  # 未报 in the first cell, merged down the column
+                put(ws, row, index, words["not_reported"] if first else None, "table")
+                continue
+            value = cell(template, column, values)
+            put(ws, row, index, value, "table").number_format = cell_format(column, value)
     for index, values in ((3, unit.month), (4, unit.ytd)):
         if values is None:
-            ws.cell(row=FIRST_ITEM_ROW, column=index, value=words["not_reported"])
-            ws.merge_cells(start_row=FIRST_ITEM_ROW, start_column=index, end_row=last, end_column=index)
+            merges.append((FIRST_ITEM_ROW, index, last, index))
     if unit.month is None or unit.late:
         ws.cell(row=last + 1, column=1, value=words["form_missing" if unit.month is None else "form_late"])
-        ws.merge_cells(start_row=last + 1, start_column=1, end_row=last + 1, end_column=4)
-    _finish(ws, last)
+        merges.append((last + 1, 1, last + 1, 4))
+    merge_all(ws, merges)
+    _finish(ws)
 
 
 def _day(sent_on: date | None, lang: str) -> str:
@@ -100,12 +94,7 @@ def _day(sent_on: date | None, lang: str) -> str:
     return form_date(sent_on, lang)
 
 
-def _finish(ws: Worksheet, last: int) -> None:
-    for line in ws.iter_rows(min_row=3, max_row=last, max_col=4):
-        for target in line:
-            target.border = _BORDER
-            if target.column > 1 or target.row == 3:
-                target.alignment = _CENTER
+def _finish(ws: Worksheet) -> None:
     for letter, width in zip("ABCD", (40, 12, 14, 14), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A4"
