@@ -17,6 +17,7 @@ from services.people import PeopleService
 from services.reports import ReportService
 from services.requests import RequestService
 from services.rewards import RewardService
+from services.stepup import StepUpService
 from storage.audit import AuditLog
 from storage.casework import CaseRecords
 from storage.db import Database
@@ -34,6 +35,7 @@ from storage.rewards import RewardRecords
 from storage.staff import StaffRepository
 from storage.state import StateRepository
 from storage.tips import TipRepository
+from storage.totp import TotpRecords
 from storage.updates import ProcessedUpdates
 from storage.vault import Vault
 
@@ -66,6 +68,7 @@ class Services:
     figures: FiguresService
     notices: NoticeService
     expiring: ExpiringMessages
+    stepup: StepUpService
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -107,6 +110,11 @@ class Services:
             self.figures = FiguresService(db, self.submissions, self.units, self.audit, self.office.figures)
             self.notices = NoticeService(db, self.outbox, self.reminders)
             self.expiring = ExpiringMessages(db)
+            security = self.office.security
+            self.stepup = StepUpService(
+                db, self.staff, self.audit, TotpRecords(db, self.vault),
+                required=security.require_totp, session_minutes=security.session_minutes, issuer=self.office.name,
+            )  # fmt: skip
             self._db = db
 
     async def stop(self) -> None:

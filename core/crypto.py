@@ -6,7 +6,8 @@
 - The DEK is stored only wrapped (AES-256-GCM again) by the current key-encryption key (KEK) of
   its purpose; the KEK's id is stored beside it. KEKs live in the key ring file (read and written by
   storage/keyring.py), never in the database, so a stolen database without its key ring reveals no content.
-- Purposes are kept apart: content, reporter identity, push contact, per-chat session state.
+- Purposes are kept apart: content, reporter identity, push contact, per-chat session state,
+  staff members' authenticator secrets.
   A DEK wrapped for one purpose cannot be unwrapped as another.
 - Rotation adds a new KEK per purpose and re-wraps DEKs; payloads are untouched and old KEKs stay
   in the ring, so nothing becomes unreadable half-way.
@@ -33,8 +34,13 @@ CONTENT = "content"
 IDENTITY = "identity"
 CONTACT = "contact"
 SESSION = "session"
+#: Staff members' authenticator secrets (services.stepup).
+STAFF = "staff"
 #: Purposes whose keys wrap data keys. They rotate.
-PURPOSES: tuple[str, ...] = (CONTENT, IDENTITY, CONTACT, SESSION)
+PURPOSES: tuple[str, ...] = (CONTENT, IDENTITY, CONTACT, SESSION, STAFF)
+#: Purposes added after the first release: a ring written before lacks them and gains a key for
+#: each when it is read (KeyRing.from_json; storage.keyring.load_ring saves it back).
+LATER_PURPOSES: tuple[str, ...] = (STAFF,)
 #: The HMAC key behind keyed hashes of chat ids. It does not rotate: the hashes are lookup keys.
 LOOKUP = "lookup"
 
@@ -83,6 +89,8 @@ class KeyRing:
     def __init__(self, keys: Iterable[Kek], primary: dict[str, str]):
         self._keys = {k.id: k for k in keys}
         self._primary = dict(primary)
+        #: Purposes this ring lacked when it was read, and gained (to be saved back).
+        self.added: tuple[str, ...] = ()
         for purpose in (*PURPOSES, LOOKUP):
             kek_id = self._primary.get(purpose)
             if kek_id is None or kek_id not in self._keys:
@@ -170,13 +178,21 @@ class KeyRing:
                 raise KeyRingError("the file is not a Tipline key ring")
             if doc.get("version") != _RING_VERSION:
                 raise KeyRingError(f"key ring version {doc.get('version')!r} is not supported")
-            keys = []
+            keys: list[Kek] = []
             for item in doc["keys"]:
                 key = base64.b64decode(item["key"], validate=True)
                 if len(key) != KEY_BYTES:
                     raise KeyRingError(f"key {item['id']!r} is not {KEY_BYTES} bytes long")
                 keys.append(Kek(item["id"], item["purpose"], key, item["created"]))
-            return cls(keys, doc["primary"])
+            primary = dict(doc["primary"])
+            missing = [p for p in LATER_PURPOSES if p not in primary]
+            for purpose in missing:  # a ring older than the purpose: it gains a key of its own
+                kek = _new_kek(purpose)
+                keys.append(kek)
+                primary[purpose] = kek.id
+            ring = cls(keys, primary)
+            ring.added = tuple(missing)
+            return ring
         except KeyRingError:
             raise
         except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -156,6 +156,12 @@ class Security(_Model):
     #: stays in a staff chat before the bot deletes it. Telegram lets a bot delete a message only
     #: within 48 hours of sending it, hence the upper bound (47 hours).
     card_minutes: Annotated[int, Field(ge=1, le=47 * 60)] = 30
+    #: Minutes an accepted authenticator code keeps a staff member signed in: within them, opening a
+    #: card, evidence, an identity, payee details, an export or approving asks no code again.
+    session_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
+    #: Whether every staff member must set up an authenticator (TOTP) before anything is decrypted for
+    #: them. Off: only those who enrolled (with /totp) are asked for codes.
+    require_totp: bool = True
 
 
 def _default_departments() -> list[Department]:

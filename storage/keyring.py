@@ -14,14 +14,26 @@ from core.crypto import KeyRing, KeyRingError
 
 
 def load_ring(path: Path) -> KeyRing:
-    """The ring in the file; KeyRingError naming the file when it is missing, unreadable or malformed."""
+    """The ring in the file; KeyRingError naming the file when it is missing, unreadable or malformed.
+
+    A ring written before a purpose existed (core.crypto.LATER_PURPOSES) gains a key for it, and the
+    file is saved at once, so the key that seals data under the new purpose is never lost."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise KeyRingError(f"{path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise KeyRingError(f"{path} cannot be read ({exc.strerror or type(exc).__name__})") from None
-    return KeyRing.from_json(text)
+    ring = KeyRing.from_json(text)
+    if ring.added:
+        try:
+            save_ring(ring, path)
+        except OSError as exc:
+            raise KeyRingError(
+                f"{path} lacks a key for {', '.join(ring.added)} and cannot be written to add it "
+                f"({exc.strerror or type(exc).__name__})"
+            ) from None
+    return ring
 
 
 def save_ring(ring: KeyRing, path: Path) -> None:

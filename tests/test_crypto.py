@@ -93,7 +93,7 @@ def test_a_key_of_another_purpose_cannot_unwrap():
 def test_purposes_have_separate_keys():
     ids = {RING.primary(p).id for p in (*crypto.PURPOSES, crypto.LOOKUP)}
     keys = {RING.primary(p).key for p in (*crypto.PURPOSES, crypto.LOOKUP)}
-    assert len(ids) == len(keys) == 5
+    assert len(ids) == len(keys) == 6
 
 
 def test_lookup_hash_is_keyed():
