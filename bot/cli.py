@@ -17,12 +17,15 @@ from bot.logs import configure_logging
 from bot.startup import StartupError
 from core.audit import GENESIS, NOTED_MIN
 from core.crypto import PURPOSES, KeyRing
+from core.office import OfficeConfig
 from core.roles import Role
 from services.audit import AuditTrail
+from services.stepup import StepUpService
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.keyring import save_ring
 from storage.staff import StaffRepository
+from storage.totp import TotpRecords
 from storage.vault import Vault
 
 log = logging.getLogger("tipline")
@@ -45,7 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     trial.refuse_trial_data(settings)
     ring = startup.load_keyring(settings)
     office = startup.load_office_config(settings)
-    asyncio.run(_preflight(settings, ring))
+    asyncio.run(_preflight(settings, ring, office))
     try:
         asyncio.run(_check_bot_api(settings, token))
     except network.BotApiUnreachable as exc:
@@ -58,13 +61,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _preflight(settings: Settings, ring: KeyRing) -> None:
-    """Open and migrate the database once, so a bad one stops start-up with a sentence, not a traceback."""
-    await startup.on_database(settings, ring, _nothing)
+async def _preflight(settings: Settings, ring: KeyRing, office: OfficeConfig | None = None) -> None:
+    """Open and migrate the database once, so a bad one stops start-up with a sentence, not a traceback;
+    for the bot (`office` given), then say how many staff have not set up their authenticator, if they must."""
 
+    async def check(db: Database) -> str | None:
+        return await startup.enrolment_warning(db, ring, office) if office is not None else None
 
-async def _nothing(db: Database) -> None:
-    return None
+    warning = await startup.on_database(settings, ring, check)
+    if warning:
+        startup.warn(warning)
 
 
 async def _check_bot_api(settings: Settings, token: str) -> None:
@@ -203,6 +209,33 @@ def cmd_staff_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_totp_reset(args: argparse.Namespace) -> int:
+    """Forget a staff member's authenticator, for an office with no admin left who can sign in."""
+    settings = startup.load_settings()
+    ring = startup.load_keyring(settings)
+
+    async def reset(db: Database) -> tuple[str, bool] | None:
+        vault = Vault(ring)
+        staff = StaffRepository(db, vault)
+        member = await staff.get(args.user_id)
+        if member is None:
+            return None
+        stepup = StepUpService(db, staff, AuditLog(db, vault), TotpRecords(db, vault))
+        return member.name, await stepup.reset_by_operator(args.user_id, datetime.now(settings.tz))
+
+    result = asyncio.run(startup.on_database(settings, ring, reset))
+    if result is None:
+        raise StartupError(f"{args.user_id} is not an active staff member; `python -m bot staff list` lists them.")
+    name, removed = result
+    if not removed:
+        print(f"{name} ({args.user_id}) has no authenticator set up: nothing to reset. They set one up by sending "
+              "/totp to the bot in a private chat.")  # fmt: skip
+        return 0
+    print(f"The authenticator of {name} ({args.user_id}) is reset (audited). They set it up again by sending /totp "
+          "to the bot in a private chat, or the first action that needs a code walks them to it.")  # fmt: skip
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     noted = _noted_head(args.head)
     settings = startup.load_settings()
@@ -288,6 +321,11 @@ def _add_staff(sub: argparse._SubParsersAction) -> None:
     add.set_defaults(func=cmd_staff_add)
     listing = staff_sub.add_parser("list", help="list active staff and their roles")
     listing.set_defaults(func=cmd_staff_list)
+    totp_reset = staff_sub.add_parser(
+        "totp-reset", help="reset a staff member's authenticator (they set it up again with /totp)"
+    )
+    totp_reset.add_argument("user_id", type=int, metavar="TELEGRAM_USER_ID")
+    totp_reset.set_defaults(func=cmd_staff_totp_reset)
 
 
 def _add_audit(sub: argparse._SubParsersAction) -> None:

@@ -17,10 +17,14 @@ from bot.config import TRIAL_MARKER, Settings, default_keyring, load_office
 from core.crypto import KeyRing, KeyRingError
 from core.office import OfficeConfig, OfficeConfigError
 from core.validation import sentence
+from services.stepup import StepUpService
+from storage.audit import AuditLog
 from storage.db import DB_FILENAME, Database
 from storage.dialogue import reseal_old_messages
 from storage.keyring import load_ring
 from storage.migrations import MigrationError, SchemaTooNewError
+from storage.staff import StaffRepository
+from storage.totp import TotpRecords
 from storage.vault import Vault
 
 T = TypeVar("T")
@@ -178,6 +182,22 @@ async def open_database(settings: Settings, ring: KeyRing) -> Database:
         )
     await reseal_old_messages(db, Vault(ring))  # dialogue messages from before migration 0011
     return db
+
+
+async def enrolment_warning(db: Database, ring: KeyRing, office: OfficeConfig) -> str | None:
+    """A sentence when every staff member must use an authenticator (`[security] require_totp`) and
+    some have not set one up (an office upgrading to the step-up); None otherwise."""
+    if not office.security.require_totp:
+        return None
+    vault = Vault(ring)
+    stepup = StepUpService(db, StaffRepository(db, vault), AuditLog(db, vault), TotpRecords(db, vault))
+    missing = len(await stepup.not_enrolled())
+    if not missing:
+        return None
+    return (
+        f"{missing} staff have not set up their authenticator yet: each is walked to it by the first action "
+        "that needs a code."
+    )
 
 
 async def on_database(settings: Settings, ring: KeyRing, work: Callable[[Database], Awaitable[T]]) -> T:
