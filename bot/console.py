@@ -1,7 +1,8 @@
 """`python -m bot console`: chat with the bot in a terminal, through the same Application and handlers.
 
 Type a message and press Enter. `#2` presses the second button of the last message that had
-buttons. `:photo PATH`, `:doc PATH`, `:loc LAT LON`, `:sticker`, `:voice` send those; `:quit` ends.
+buttons. `:photo PATH`, `:doc PATH`, `:loc LAT LON`, `:sticker`, `:voice` send those; `:totp` prints the
+code the persona's authenticator shows now (the staff persona has one); `:quit` ends.
 Works from a pipe too: `printf '/start\\n#4\\n' | python -m bot console`.
 """
 
@@ -23,18 +24,20 @@ from bot.personas import PERSONAS, make_real
 from bot.simulator import Reply, SimUser, simulation
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from handlers.common import AppServices
 from handlers.context import app_services
 
 HELP = (
     "Type a message and press Enter. #N presses button N of the last buttons shown.\n"
-    ":photo PATH  :doc PATH  :loc LAT LON  :sticker  :voice  :help  :quit"
+    ":photo PATH  :doc PATH  :loc LAT LON  :sticker  :voice  :totp  :help  :quit"
 )
 
 
 class Console:
-    def __init__(self, user: SimUser, out: TextIO):
+    def __init__(self, user: SimUser, out: TextIO, services: AppServices | None = None):
         self.user = user
         self.out = out
+        self.services = services
         self.buttons: list[tuple[str, str]] = []
 
     def show(self, replies: list[Reply]) -> None:
@@ -59,6 +62,9 @@ class Console:
         if command == ":help":
             self.out.write(HELP + "\n")
             return True
+        if command == ":totp":
+            self.out.write(await self.authenticator() + "\n")
+            return True
         try:
             replies = await self._act(command, rest, line)
         except (LookupError, OSError, ValueError) as exc:
@@ -66,6 +72,14 @@ class Console:
             return True
         self.show(replies)
         return True
+
+    async def authenticator(self) -> str:
+        """What the persona's authenticator app shows now (the staff persona's, set up by make_real)."""
+        services = self.services
+        code = await services.stepup.current_code(self.user.id, services.clock()) if services else None
+        if code is None:
+            return "console: you have no authenticator set up (the staff persona has one)"
+        return f"console: your authenticator shows {code}"
 
     async def _act(self, command: str, rest: str, line: str) -> list[Reply]:
         user = self.user
@@ -141,7 +155,7 @@ async def run_console(
             if temp
             else f"Trial data dir {settings.data_dir.resolve()}: what you do is kept for your next console session."
         )
-        console = Console(sim.user(chosen.user_id, chosen.name, language_code="zh-hans"), out)
+        console = Console(sim.user(chosen.user_id, chosen.name, language_code="zh-hans"), out, services)
         out.write(f"Tipline console: you are {persona} ({chosen.description}), user id {chosen.user_id}.\n")
         out.write(f"{where} No scheduled job runs.\n{who}\n" + HELP + "\nTry /start.\n")
         out.flush()

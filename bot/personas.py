@@ -2,8 +2,9 @@
 
 The console runs only on a data dir of its own (throwaway with `--temp`, or a trial one: see
 bot.trial), never on the office's, so the persona is made real there: the staff persona is the
-office's admin, the liaison persona is registered as a unit's liaison. The personas' ids are real
-Telegram ids, so they never get a role in an office's database.
+office's admin, with its authenticator set up (the console's `:totp` shows its code); the liaison
+persona is registered as a unit's liaison. The personas' ids are real Telegram ids, so they never get
+a role in an office's database.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services import Services
+from core import totp
 from core.liaisons import Contact
 from core.roles import Role
 
@@ -38,9 +40,11 @@ async def make_real(services: Services, persona: str, user_id: int) -> str:
     """Give the persona its role in the console's own data dir (once); one line saying what it is."""
     if persona == "staff":
         await _admin(services, user_id)
+        await _authenticator(services, user_id)
         return (
             "In this data dir you are the office's admin and reward officer: /inbox, /staff, /units, "
-            "/stats, /rewards, /monthly and /quarter work at once."
+            "/stats, /rewards, /monthly and /quarter work at once. Your authenticator is set up: when the bot "
+            "asks for its 6 digits, type :totp to see them."
         )
     if persona == "liaison":
         return await _liaison(services, user_id)
@@ -56,6 +60,17 @@ async def _admin(services: Services, user_id: int) -> None:
                 continue
             await services.staff.add(conn, user_id, PERSONAS["staff"].name, role, "", now.date().isoformat())
             await services.audit.append(conn, actor=None, action="staff.add", at=now, detail=f"{user_id}:{role.value}:")
+
+
+async def _authenticator(services: Services, user_id: int) -> None:
+    """Set up the persona's authenticator (once), as a person does: two consecutive codes of its secret."""
+    if user_id not in await services.stepup.not_enrolled():
+        return
+    now = services.clock()
+    enrolment = await services.stepup.begin_enrolment(user_id, PERSONAS["staff"].name, now)
+    step = totp.step_of(now)
+    first, second = totp.code_at(enrolment.secret, step - 1), totp.code_at(enrolment.secret, step)
+    await services.stepup.confirm_enrolment(user_id, first, second, now)
 
 
 async def _liaison(services: Services, user_id: int) -> str:

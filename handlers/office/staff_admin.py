@@ -1,4 +1,5 @@
-"""/join CODE for new staff; /staff for the admin: list, invite by one-time code, deactivate."""
+"""/join CODE for new staff; /staff for the admin: list, invite by one-time code, deactivate, reset an
+authenticator (handlers.office.totp_reset)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from handlers.callbacks import StaffButton, button_expired, confirm_markup, keyb
 from handlers.context import Context
 from handlers.i18n import aside, colon
 from handlers.i18n import join as join_list
+from handlers.office import totp_reset
 from handlers.office.access import staff_only
 from handlers.office.commands import publish_for
 from storage.staff import Invite, InviteError
@@ -72,6 +74,7 @@ async def staff_panel(update: Update, context: Context, admin: StaffMember) -> N
         for m in members
         if m.user_id != admin.user_id
     ]
+    rows += await totp_reset.reset_rows(context, members, admin)
     await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard(rows))
 
 
@@ -103,6 +106,8 @@ async def staff_button(update: Update, context: Context, admin: StaffMember) -> 
             text = _("Deactivate {name}? They lose every role at once.").format(name=member.name)
             confirm = StaffButton(action="remove_yes", arg=str(member.user_id))
             await query.message.reply_text(text, reply_markup=confirm_markup(confirm, StaffButton(action="keep"), _))
+    elif action in ("totp", "totp_yes"):
+        await totp_reset.on_reset(update, context, admin, int(arg), confirmed=action == "totp_yes")
     elif action == "keep":
         await query.message.edit_text(_("Nothing changed."))
     else:  # remove_yes
@@ -118,7 +123,7 @@ def _fits(button: StaffButton, context: Context, admin: StaffMember) -> bool:
         return arg in {r.value for r in Role}
     if button.action == "dep":
         return arg in {d.code for d in context.services.office.departments}
-    if button.action in ("remove", "remove_yes"):
+    if button.action in ("remove", "remove_yes", "totp", "totp_yes"):
         return arg.isascii() and arg.isdigit() and int(arg) != admin.user_id
     return not arg
 
