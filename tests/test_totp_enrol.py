@@ -19,8 +19,9 @@ from core.roles import Role
 from services.stepup import Need
 from tests.conftest import services_of
 from tests.liaisons import press
+from tests.reporter import DESCRIPTION, file_tip
 
-ADMIN, ADMIN2, CLERK, OFFICER = 8500000001, 8500000002, 8500000003, 8500000004
+ADMIN, ADMIN2, CLERK, OFFICER, REPORTER = 8500000001, 8500000002, 8500000003, 8500000004, 8500000009
 #: A moment in the middle of a 30-second step, so a code's step is never a matter of timing.
 NOW = datetime.fromtimestamp(1_796_000_000 + 15).astimezone()
 SECRET_SHOWN = re.compile(r"[A-Z2-7]{4}(?: [A-Z2-7]{1,4})+")
@@ -86,6 +87,24 @@ async def test_a_staff_member_sets_up_the_authenticator_with_two_consecutive_cod
         assert "没有看懂" in after.text
 
 
+async def test_opening_a_card_before_setting_up_walks_there_and_the_card_then_shows(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        receipt = await file_tip(sim.user(REPORTER))
+        _freeze(sim, monkeypatch)
+        await _staff(sim, (CLERK, "受理员小李", Role.INTAKE))
+        user = sim.user(CLERK)
+        await user.send("/inbox")
+        replies = await user.tap(f"case:open:{receipt.number}")
+        [qr] = [r for r in replies if r.kind == "photo"]
+        assert receipt.number not in "".join(r.text for r in replies)  # nothing decrypted yet
+        secret = SECRET_SHOWN.search(qr.text)[0].replace(" ", "")
+        await user.send(_code(secret, NOW, -1))
+        replies = await user.send(_code(secret, NOW))
+        assert any("验证器已绑定" in r.text for r in replies)
+        assert any(receipt.number in r.text and DESCRIPTION[:10] in r.text for r in replies)  # no second press
+        assert _deleted(sim, user, qr.message_id)
+
+
 async def test_a_wrong_code_is_explained_and_deleted_and_the_set_up_goes_on(start_bot, monkeypatch):
     async with start_bot() as sim:
         _freeze(sim, monkeypatch)
@@ -102,6 +121,18 @@ async def test_a_wrong_code_is_explained_and_deleted_and_the_set_up_goes_on(star
         await user.send(_code(secret, NOW, -1))
         [done] = await user.send(_code(secret, NOW))
         assert "验证器已绑定" in done.text and _deleted(sim, user, qr.message_id)
+
+
+async def test_a_set_up_begun_before_a_restart_of_the_bot_goes_on_after_it(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        _freeze(sim, monkeypatch)
+        await _staff(sim, (CLERK, "受理员小李", Role.INTAKE))
+        _user, qr, secret = await _begin(sim, CLERK)
+        await sim.user(CLERK).send(_code(secret, NOW, -1))
+    async with start_bot() as sim:
+        _freeze(sim, monkeypatch)
+        [done] = await sim.user(CLERK).send(_code(secret, NOW))
+        assert "验证器已绑定" in done.text and (CLERK, qr.message_id) in sim.api.deleted
 
 
 async def test_cancel_leaves_the_set_up_and_deletes_the_qr_code(start_bot, monkeypatch):
