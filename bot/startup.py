@@ -21,7 +21,7 @@ from services.stepup import StepUpService
 from storage.audit import AuditLog
 from storage.db import DB_FILENAME, Database
 from storage.dialogue import reseal_old_messages
-from storage.keyring import load_ring
+from storage.keyring import RingNotUpgraded, load_ring
 from storage.migrations import MigrationError, SchemaTooNewError
 from storage.staff import StaffRepository
 from storage.totp import TotpRecords
@@ -109,6 +109,11 @@ def load_keyring(settings: Settings) -> KeyRing:
     path = settings.keyring_path
     try:
         ring = load_ring(path)
+    except RingNotUpgraded as exc:
+        raise StartupError(
+            f"TIPLINE_KEYRING: {exc}; run `python -m bot keys status` once as the bot's user, outside the "
+            "service (docs/DEPLOY.md, Upgrading), which adds it, then back the key ring up again."
+        ) from None
     except KeyRingError as exc:
         if not path.exists():
             fix = "create it with `python -m bot keys init`, or point TIPLINE_KEYRING at the existing key ring"
@@ -117,6 +122,11 @@ def load_keyring(settings: Settings) -> KeyRing:
         raise StartupError(f"TIPLINE_KEYRING: {exc}; {fix}.") from None
     if os.name == "posix" and path.stat().st_mode & 0o077:
         raise StartupError(f"TIPLINE_KEYRING: {path} may be read by other users; run `chmod 600 {path}`.")
+    if ring.added:
+        warn(
+            f"TIPLINE_KEYRING: the key ring {path} gained a key for {', '.join(ring.added)} (a new kind of data "
+            "sealed under a key of its own); back the key ring up again, apart from the data, as after `keys rotate`."
+        )
     warning = keyring_warning(settings)
     if warning:
         warn(warning)

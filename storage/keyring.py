@@ -13,6 +13,11 @@ from pathlib import Path
 from core.crypto import KeyRing, KeyRingError
 
 
+class RingNotUpgraded(KeyRingError):
+    """The ring lacks a purpose added since it was written, and its file cannot be written to add it
+    (a read-only /etc under the systemd unit): a command run as the bot's user adds it."""
+
+
 def load_ring(path: Path) -> KeyRing:
     """The ring in the file; KeyRingError naming the file when it is missing, unreadable or malformed.
 
@@ -29,7 +34,7 @@ def load_ring(path: Path) -> KeyRing:
         try:
             save_ring(ring, path)
         except OSError as exc:
-            raise KeyRingError(
+            raise RingNotUpgraded(
                 f"{path} lacks a key for {', '.join(ring.added)} and cannot be written to add it "
                 f"({exc.strerror or type(exc).__name__})"
             ) from None

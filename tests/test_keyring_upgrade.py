@@ -4,6 +4,7 @@ every data key and what they seal, and takes keys of the new purpose."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -12,9 +13,11 @@ import stat
 
 import pytest
 
+from bot.startup import StartupError, load_keyring
 from core import crypto
 from core.crypto import KeyRing
 from core.roles import Role
+from storage import keyring
 from storage.db import Database
 from storage.keyring import load_ring
 from storage.migrations import MIGRATIONS_DIR
@@ -94,3 +97,28 @@ async def test_an_old_database_keeps_its_sealed_data_and_takes_staff_keys(tmp_pa
             conn.execute("DELETE FROM data_keys WHERE purpose = 'session'")
         with pytest.raises(sqlite3.IntegrityError):
             conn.execute("INSERT INTO data_keys (purpose, kek_id, wrapped, created_on) VALUES ('x', 'k', x'00', 'd')")
+
+
+def test_the_upgrade_says_to_back_the_key_ring_up_again(settings, caplog, capsys):
+    _write_private(settings.keyring_path, _old_ring_text())
+    load_keyring(settings)
+    said = caplog.text + capsys.readouterr().err  # the log where it is set up, else stderr
+    assert "gained a key for staff" in said and "back the key ring up again" in said
+    caplog.clear()
+    load_keyring(settings)
+    assert "gained" not in caplog.text + capsys.readouterr().err
+
+
+def test_a_key_ring_the_service_cannot_write_says_how_to_add_the_key(settings, monkeypatch):
+    _write_private(settings.keyring_path, _old_ring_text())
+
+    def read_only(ring, path):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(keyring, "save_ring", read_only)
+    with pytest.raises(StartupError) as refused:
+        load_keyring(settings)
+    said = str(refused.value)
+    assert "lacks a key for staff and cannot be written to add it (Read-only file system)" in said
+    assert "run `python -m bot keys status` once as the bot's user, outside the service" in said
+    assert crypto.STAFF not in json.loads(settings.keyring_path.read_text(encoding="utf-8"))["primary"]
