@@ -20,6 +20,7 @@ from services.people import PeopleService
 from services.reports import ReportService
 from services.requests import RequestService
 from services.rewards import RewardService
+from services.stepup import StepUpService
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.drafts import DraftFiles
@@ -59,6 +60,7 @@ class AppServices(Protocol):
     submissions: Submissions
     figures: FiguresService
     notices: NoticeService
+    stepup: StepUpService
     clock: Callable[[], datetime]
 
     @property
