@@ -107,8 +107,8 @@ def _setup_text(context: Context, secret: str, account: str) -> str:
 def already_set_up(context: Context) -> str:
     _ = context.tr
     return _(
-        "Your authenticator is set up already. Lost the phone or changed it? Ask an admin to reset it (/staff → "
-        "“Reset authenticator”), then send /totp again. An office with no admin who can sign in resets it on the "
+        "Your authenticator is set up already. Lost the phone or changed it? Ask an admin to reset it (in /staff), "
+        "then send /totp again. An office with no admin who can sign in resets it on the "
         "server: python -m bot staff totp-reset USER_ID"
     )
 
