@@ -29,6 +29,7 @@ from handlers.callbacks import (
     RequestButton,
     RewardButton,
     StaffButton,
+    TotpResetButton,
     UnitsButton,
     WrittenDown,
     exactly,
@@ -37,8 +38,11 @@ from handlers.context import Context
 from handlers.errors import on_error
 from handlers.i18n import LANGUAGES
 from handlers.liaison import home, monthly, quarter_view, units
-from handlers.office import approvals, case_forms, entries, inbox, reward_forms, rewards, staff_admin, stats  # noqa: F401
+from handlers.office import approvals, case_forms, entries, inbox, reward_forms, rewards, staff_admin, stats, stepup  # noqa: F401
 from handlers.office.access import private_chats_only
+from handlers.office.totp import RESUME, totp_command
+from handlers.office.totp import on_code as on_enrol_code
+from handlers.office.totp_reset import decide as decide_totp_reset
 from handlers.reporter import reporter_conversation
 
 #: After every update: write chat data and conversation states through at once, so a crash
@@ -47,6 +51,10 @@ PERSIST_GROUP = 100
 DEDUPE_GROUP = -100
 #: Ahead of every handler: outside private chats, staff panels, codes and figures are never shown.
 PRIVATE_GROUP = -50
+#: Ahead of the conversations: a staff member asked for their authenticator code sends it, never input.
+STEPUP_GROUP = -45
+#: Ahead of the conversations: a staff member setting up their authenticator sends codes, never input.
+ENROL_GROUP = -40
 log = logging.getLogger("tipline.updates")
 
 
@@ -69,6 +77,9 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     """Add every handler. Conversations come first, so their /cancel wins over the menu's."""
     app.add_handler(TypeHandler(Update, _skip_if_seen), group=DEDUPE_GROUP)
     app.add_handler(TypeHandler(Update, private_chats_only), group=PRIVATE_GROUP)
+    app.add_handler(TypeHandler(Update, stepup.on_code), group=STEPUP_GROUP)
+    app.bot_data[RESUME] = stepup.resume  # the set-up (handlers.office.totp) resumes the asked action
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, on_enrol_code), group=ENROL_GROUP)
     # "I have written it down" works on its own message, inside a conversation or not, after a restart.
     app.add_handler(CallbackQueryHandler(erase.on_gone, pattern=exactly(WrittenDown())))
     for handler in (reporter_conversation(), *conversations):
@@ -81,6 +92,8 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CommandHandler("join", staff_admin.join))
     app.add_handler(CommandHandler("staff", staff_admin.staff_panel))
     app.add_handler(CallbackQueryHandler(staff_admin.staff_button, pattern=StaffButton.pattern))
+    app.add_handler(CommandHandler("totp", totp_command))
+    app.add_handler(CallbackQueryHandler(decide_totp_reset, pattern=TotpResetButton.pattern))
     app.add_handler(CommandHandler("inbox", inbox.inbox))
     app.add_handler(CommandHandler("stats", stats.stats))
     app.add_handler(CommandHandler("rewards", rewards.rewards_command))

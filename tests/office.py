@@ -3,7 +3,10 @@ reward decided."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.simulator import SimUser
+from core import totp
 from core.casework import Reply, Verification
 from core.roles import Role
 from core.tips import Status
@@ -26,10 +29,29 @@ REPLY = Reply(conclusion="属实", findings="储罐区无防火堤属实", decis
 
 
 async def add_staff(sim) -> None:
+    """The office's staff (STAFF), each with an authenticator set up and signed in (signed_in)."""
     services = services_of(sim)
     async with services.db.transaction() as conn:
         for user_id, (name, role, department) in STAFF.items():
             await services.staff.add(conn, user_id, name, role, department, "2026-11-23")
+    await signed_in(sim, *STAFF)
+
+
+#: How long signed_in's session lasts: longer than any test moves the clock.
+SIGNED_IN_FOR = timedelta(days=5 * 365)
+
+
+async def signed_in(sim, *user_ids: int) -> None:
+    """These staff members have an authenticator set up and a session open for SIGNED_IN_FOR, so the
+    step-up gate (handlers.office.stepup) lets them open cards, files and exports as before it existed.
+    Written straight to storage, as add_staff writes the staff rows (nothing audited); the gate's own
+    tests (tests/test_stepup_gate.py) set staff up through the use case, without a session."""
+    services = services_of(sim)
+    now = services.clock()
+    async with services.db.unit_of_work(records=services.stepup.records) as uow:
+        for user_id in user_ids:
+            await uow.records.begin(user_id, totp.new_secret())
+            assert await uow.records.confirm(user_id, totp.step_of(now), now, now + SIGNED_IN_FOR)
 
 
 async def open_card(sim, user_id: int, number: str):
@@ -75,6 +97,7 @@ async def reward_to_claim(sim) -> tuple[SimUser, Receipt]:
     await add_staff(sim)
     async with services.db.transaction() as conn:
         await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
+    await signed_in(sim, REWARD)
     receipt = await file_tip(sim.user(REPORTER))
     await work_to(sim, receipt.number, Status.ACCEPTED)
     verified = Verification(outcome="true", problems=("facilities",), measures=("fine",), fine_fen=8_000_000)

@@ -10,7 +10,19 @@ from core.casework import Verification
 from core.roles import Role
 from core.tips import Status
 from tests.conftest import move_clock, services_of
-from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REPORTER, STRANGER, add_staff, open_card, work_to
+from tests.office import (
+    ADMIN,
+    AUDITOR,
+    EMERGENCY,
+    FIRE,
+    INTAKE,
+    REPORTER,
+    STRANGER,
+    add_staff,
+    open_card,
+    signed_in,
+    work_to,
+)
 from tests.reporter import file_tip
 
 SECOND_ADMIN = ADMIN + 100
@@ -144,6 +156,8 @@ async def _proposed_by_the_admin(sim, *, other_admin: bool) -> str:
         await services.staff.add(conn, ADMIN, None, Role.REWARD, "", "2026-11-23")
         if other_admin:
             await services.staff.add(conn, SECOND_ADMIN, "副主任", Role.ADMIN, "", "2026-11-23")
+    if other_admin:
+        await signed_in(sim, SECOND_ADMIN)
     number = (await file_tip(sim.user(REPORTER))).number
     await work_to(sim, number, Status.ACCEPTED)
     fine = Verification(outcome="true", problems=("facilities",), measures=("fine",), fine_fen=100_000_000)
@@ -200,6 +214,7 @@ async def test_an_admin_deciding_their_own_request_is_told_another_admin_must(st
         services = services_of(sim)
         async with services.db.transaction() as conn:
             await services.staff.add(conn, SECOND_ADMIN, "副主任", Role.ADMIN, "", "2026-11-23")
+        await signed_in(sim, SECOND_ADMIN)
         number = (await file_tip(sim.user(REPORTER), identity=("张三", "13800138000"))).number
         admin, _ = await open_card(sim, ADMIN, number)
         await admin.tap(f"form:disclose:{number}")

@@ -10,7 +10,19 @@ import pytest
 from core.roles import Role
 from core.tips import Status
 from tests.conftest import cells_equal, services_of
-from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REPORTER, STRANGER, add_staff, open_card, work_to
+from tests.office import (
+    ADMIN,
+    AUDITOR,
+    EMERGENCY,
+    FIRE,
+    INTAKE,
+    REPORTER,
+    STRANGER,
+    add_staff,
+    open_card,
+    signed_in,
+    work_to,
+)
 from tests.reporter import check, file_tip
 
 
@@ -269,6 +281,7 @@ async def test_an_admin_pressing_approve_on_their_own_request_is_told_another_ad
         deputy = ADMIN + 100
         async with services.db.transaction() as conn:
             await services.staff.add(conn, deputy, "副主任", Role.ADMIN, "", "2026-11-23")
+        await signed_in(sim, deputy)
         receipt = await file_tip(sim.user(REPORTER), identity=("张三", "13800138000"))
         officer, _ = await open_card(sim, deputy, receipt.number)
         await officer.tap(f"form:disclose:{receipt.number}")

@@ -21,6 +21,7 @@ from handlers.office import inbox
 from storage import image_worker
 from tests.conftest import services_of
 from tests.hostile import EXE, PDF, chunky_png, crowded_zip, png_header_late
+from tests.office import signed_in
 from tests.reporter import receipt_from, to_step
 from tests.test_hostile_files import SlowWorker, _queue, _summary, _update
 
@@ -147,6 +148,7 @@ async def test_staff_get_the_verdict_kept_with_the_file_without_checking_it_agai
     async with start_bot() as sim:
         async with services_of(sim).db.transaction() as conn:
             await services_of(sim).staff.add(conn, ADMIN, "主任", Role.ADMIN, "", "2026-11-23")
+        await signed_in(sim, ADMIN)
         user = sim.user(REPORTER)
         await to_step(user, "evidence")
         await user.send_document(PDF, "通知.pdf")

@@ -15,6 +15,7 @@ from storage import image_worker
 from tests.conftest import services_of
 from tests.hostile import EPS, EXE, HTA, LNK, PDF, SVG, office_zip, png_bomb
 from tests.media import photo_with_exif
+from tests.office import signed_in
 from tests.reporter import file_tip, receipt_from, to_step
 
 REPORTER, OTHER, ADMIN = 5551234567, 5551234568, 8400000007
@@ -72,6 +73,7 @@ async def test_staff_receive_allowed_types_as_they_are_and_anything_else_as_bin_
     async with start_bot() as sim:
         async with services_of(sim).db.transaction() as conn:
             await services_of(sim).staff.add(conn, ADMIN, "主任", Role.ADMIN, "", "2026-11-23")
+        await signed_in(sim, ADMIN)
         user = sim.user(REPORTER)
         await to_step(user, "evidence")
         await user.send_photo(photo_with_exif())
@@ -99,6 +101,7 @@ async def test_a_file_kept_before_the_check_goes_to_staff_as_bin(start_bot, monk
     async with start_bot() as sim:
         async with services_of(sim).db.transaction() as conn:
             await services_of(sim).staff.add(conn, ADMIN, "主任", Role.ADMIN, "", "2026-11-23")
+        await signed_in(sim, ADMIN)
         receipt = await file_tip(sim.user(REPORTER))
         from storage.drafts import EvidenceFile
 

@@ -9,6 +9,7 @@ import pytest
 from core.roles import Role
 from tests.conftest import move_clock, services_of
 from tests.media import exif_of, photo_with_exif
+from tests.office import signed_in
 from tests.reporter import DESCRIPTION, SITE, file_tip
 
 REPORTER, ADMIN, FIRE, URBAN, STRANGER = 8300000001, 8300000002, 8300000003, 8300000004, 8300000005
@@ -20,6 +21,7 @@ async def _staff(sim) -> None:
         await services.staff.add(conn, ADMIN, "刘主任", Role.ADMIN, "", "2026-11-23")
         await services.staff.add(conn, FIRE, "消防所小王", Role.DEPARTMENT, "fire", "2026-11-23")
         await services.staff.add(conn, URBAN, "城建站小李", Role.DEPARTMENT, "urban", "2026-11-23")
+    await signed_in(sim, ADMIN, FIRE, URBAN)
 
 
 async def _fire_tip(user) -> str:

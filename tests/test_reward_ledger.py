@@ -11,7 +11,7 @@ from core.casework import Verification
 from core.roles import Role
 from core.tips import Status
 from tests.conftest import cells_equal, move_clock, services_of
-from tests.office import ADMIN, EMERGENCY, INTAKE, REPORTER, STRANGER, add_staff, notices, work_to
+from tests.office import ADMIN, EMERGENCY, INTAKE, REPORTER, STRANGER, add_staff, notices, signed_in, work_to
 from tests.reporter import check, file_tip
 
 REWARD = 8400000008
@@ -23,6 +23,7 @@ async def _verified(sim, *, fine_yuan: int, push: bool = True, kind: str = "haza
     await add_staff(sim)
     async with services.db.transaction() as conn:
         await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
+    await signed_in(sim, REWARD)
     receipt = await file_tip(sim.user(REPORTER), push=push)
     await work_to(sim, receipt.number, Status.ACCEPTED)
     measures = ("fine",) if fine_yuan else ("rectify",)
@@ -335,6 +336,7 @@ async def test_a_concealed_accident_asks_the_accident_facts(start_bot):
         await add_staff(sim)
         async with services.db.transaction() as conn:
             await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
+        await signed_in(sim, REWARD)
         from tests.reporter import file_concealed
 
         receipt = await file_concealed(sim.user(REPORTER))

@@ -13,11 +13,13 @@ from handlers.context import Context
 from handlers.files import staff_file
 from handlers.i18n import join, sentences
 from handlers.office.access import staff_only
+from handlers.office.stepup import needs_code
 
 log = logging.getLogger("tipline.quarter")
 
 
 @staff_only(Role.ADMIN, Role.INTAKE)
+@needs_code
 async def quarter_command(update: Update, context: Context, member: StaffMember) -> None:
     _ = context.tr
     svc = context.services

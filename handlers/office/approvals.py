@@ -17,6 +17,7 @@ from handlers.i18n import Translate, translator
 from handlers.notify import notify_reporter
 from handlers.office.access import staff_only
 from handlers.office.alerts import send_to_staff
+from handlers.office.stepup import needs_code
 from storage.casework import CaseError
 from storage.requests import CaseRequest, RequestState
 
@@ -65,6 +66,7 @@ async def ask_admins(context: Context, request_id: int) -> int:
 
 
 @staff_only(Role.ADMIN)
+@needs_code
 async def decide(update: Update, context: Context, member: StaffMember) -> None:
     """req:<yes|no>:<id> asks to confirm; req:ok:<yes|no>:<id> decides; req:back:<id> shows the request again."""
     query = update.callback_query

@@ -16,6 +16,7 @@ from handlers.files import staff_copy
 from handlers.office import sensitive
 from handlers.office.access import refuse, refuse_tip, staff_only
 from handlers.office.actions import CONFIRMED, act, action_rows
+from handlers.office.stepup import needs_code
 from handlers.office.views import card_text, inbox_line, pseudonym
 
 log = logging.getLogger("tipline.inbox")
@@ -138,6 +139,7 @@ async def send_files(update: Update, context: Context, member: StaffMember, numb
 
 
 @staff_only()
+@needs_code
 async def case_button(update: Update, context: Context, member: StaffMember) -> None:
     """case:<action>[:<arg>]:<number>, or case:ok:… to confirm an action that cannot be undone."""
     button = CaseButton.parse(update.callback_query.data)
@@ -161,5 +163,14 @@ async def open_from_link(update: Update, context: Context, payload: str) -> bool
     member = await context.services.staff.get(update.effective_user.id) if update.effective_user else None
     if number is None or member is None:
         return False
-    await open_card(update, context, member, number)
+    await card_from_link(update, context)
     return True
+
+
+@staff_only()
+@needs_code
+async def card_from_link(update: Update, context: Context, member: StaffMember) -> None:
+    """The card of `/start tip_JB…` (its number checked by open_from_link, and again here on resuming)."""
+    number = parse_tip_number(context.args[0].removeprefix("tip_")) if context.args else None
+    if number is not None:
+        await open_card(update, context, member, number)

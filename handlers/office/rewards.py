@@ -28,6 +28,7 @@ from handlers.notify import notify_reporter
 from handlers.office import sensitive
 from handlers.office.access import refuse, staff_only
 from handlers.office.alerts import send_to_staff
+from handlers.office.stepup import needs_code
 from handlers.office.views import verification_lines
 from storage.casework import CaseError
 
@@ -117,6 +118,7 @@ async def _card(update: Update, context: Context, member: StaffMember, number: s
 
 
 @staff_only(Role.REWARD)
+@needs_code
 async def reward_button(update: Update, context: Context, member: StaffMember) -> None:
     """rw:open:<number>, rw:payee:<number> (asks to confirm), rw:ok:payee:<number> — for reward officers,
     in a private chat."""
@@ -183,6 +185,7 @@ async def _own_proposal(context: Context, member: StaffMember, _: Translate) -> 
 
 
 @staff_only(Role.ADMIN)
+@needs_code
 async def admin_decision(update: Update, context: Context, member: StaffMember) -> None:
     """rwa:<yes|no>:<number>:<reward id>:<amount in fen> asks to confirm, rwa:ok:… decides, rwa:back:…
     shows the request again — the decision holds only for that proposal."""

@@ -1,0 +1,263 @@
+"""The step-up gate: an action that decrypts (a card, evidence, an identity, payee details, an export,
+an approval) needs the staff member's authenticator code, once per `[security] session_minutes`.
+
+`needs_code` wraps such a handler inside `staff_only` (`@staff_only(...)` then `@needs_code`) and marks
+it (`__needs_code__`, which `staff_only` carries over: tests/test_stepup_gate.py walks the registered
+handlers and fails on one that decrypts without it). With a session open, the handler runs. Without,
+the chat's state becomes `StepUp` (only what resuming needs: the handler's name, the button's data or
+the command's text, the chat, the button's message, the person; never what the action shows) and the
+bot asks "Enter the 6 digits your authenticator shows". The next text of that chat is the code
+(`on_code`, ahead of the conversations): its message is deleted whatever it holds; a right code runs
+the asked action at once (`resume`: the button is not pressed again), a wrong or used one is said
+and the person tries again, a lock-out says until when and tells the admins. /cancel, another command
+or any button leaves the code entry. A staff member who has not set up an authenticator (and must) is
+walked to it (handlers.office.totp.start_enrolment), which calls `resume` once set up.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import CallbackQuery, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from core import totp
+from core.roles import Role, StaffMember
+from handlers.context import Context, language_for
+from handlers.i18n import translator
+from handlers.office.access import StaffHandler
+from handlers.office.alerts import send_to_staff
+from handlers.office.totp import start_enrolment
+from handlers.state import STATE, MonthFigures, StaffForm, StepUp, end_flow, flow_state, restored, save_state, state_of
+from services.stepup import CodeResult, Need, Verdict
+
+log = logging.getLogger("tipline.stepup")
+
+#: Every gated handler by its name (module.qualname): resuming runs only one of these.
+GATED: dict[str, StaffHandler] = {}
+
+
+def needs_code(handler: StaffHandler) -> StaffHandler:
+    """The handler runs only for a staff member with an authenticator session open; else the code is
+    asked (or the set-up begun) and the handler runs once it is in."""
+    name = f"{handler.__module__}.{handler.__qualname__}"
+
+    @functools.wraps(handler)
+    async def gated(update: Update, context: Context, member: StaffMember) -> object:
+        need = await context.services.stepup.need(member.user_id, context.now)
+        if need == Need.NONE:
+            return await handler(update, context, member)
+        await _ask(update, context, member, name, need)
+        return None
+
+    gated.__needs_code__ = True  # type: ignore[attr-defined]
+    GATED[name] = gated
+    return gated
+
+
+async def _ask(update: Update, context: Context, member: StaffMember, name: str, need: Need) -> None:
+    """Keep the asked action in the chat's state; ask for the code, or begin the set-up."""
+    query = update.callback_query
+    if query is not None:
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.info("a gated press was not answered: %s", type(exc).__name__)
+    before = flow_state(context)
+    kept = before.model_dump(mode="json") if isinstance(before, (StaffForm, MonthFigures)) else None
+    if isinstance(before, StepUp):  # asked again, for another action: the flow before the first stays
+        kept = before.before
+    message = update.effective_message
+    save_state(
+        context,
+        StepUp(
+            handler=name,
+            data=query.data if query is not None else (message.text or ""),
+            button=query is not None,
+            chat=update.effective_chat.id,
+            message=message.message_id,
+            user=member.user_id,
+            before=kept,
+        ),
+    )
+    log.info("authenticator code asked before %s", name)
+    if need == Need.ENROL:
+        await start_enrolment(update, context, member)
+        return
+    _ = context.tr
+    text = (
+        "🔐 "
+        + _("Enter the 6 digits your authenticator shows")
+        + "\n"
+        + _("The message with the code is deleted once read. /cancel to stop.")
+    )
+    await context.bot.send_message(update.effective_chat.id, text)
+
+
+def _leave(context: Context, state: StepUp) -> None:
+    """The code entry ends: the flow under way before it is the chat's state again (or the draft)."""
+    if state.before is not None:
+        context.chat_data.update(restored({STATE: state.before}))
+    else:
+        end_flow(context)
+
+
+# -- the code ------------------------------------------------------------------------------------
+
+
+async def on_code(update: Update, context: Context) -> None:
+    """Ahead of the conversations: while a code is asked, a text is the code (deleted at once, whatever it
+    holds); /cancel leaves; another command or any button leaves the code entry and goes on."""
+    state = state_of(context, StepUp) if context.chat_data is not None else None
+    message = update.message
+    if state is None:
+        return
+    if update.callback_query is not None or message is None or message.text is None:
+        if update.callback_query is not None:
+            _leave(context, state)  # the button goes on to its handler
+        return
+    if message.text.startswith("/"):
+        _leave(context, state)
+        if message.text.split()[0].split("@")[0].lower() != "/cancel":
+            return  # the command goes on to its handler
+        _ = context.tr
+        await context.bot.send_message(message.chat_id, _("Cancelled: nothing was opened."))
+    else:
+        await _delete(context, message.chat_id, message.message_id)
+        await _take(update, context, state, message.text)
+    await _handled(update, context)
+
+
+async def _take(update: Update, context: Context, state: StepUp, text: str) -> None:
+    svc = context.services
+    _ = context.tr
+    member = await svc.staff.get(update.effective_user.id)
+    if member is None or member.user_id != state.user:  # deactivated meanwhile
+        _leave(context, state)
+        return
+    verdict = await svc.stepup.verify(member.user_id, text, context.now)
+    chat = update.effective_chat.id
+    if verdict.result == CodeResult.OK:
+        log.info("authenticator code accepted: %s goes on", state.handler)
+        await resume(update, context)
+    elif verdict.result == CodeResult.NOT_ENROLLED:  # reset meanwhile: set up again, then it goes on
+        await start_enrolment(update, context, member)
+    elif verdict.result == CodeResult.LOCKED:
+        _leave(context, state)
+        await context.bot.send_message(chat, locked_text(context, verdict.locked_until))
+        if verdict.just_locked:
+            await _tell_admins(context, member, verdict)
+    elif verdict.result == CodeResult.REPLAYED:
+        await context.bot.send_message(
+            chat, _("That code was used already. Wait for the next one (it changes every 30 seconds) and send it.")
+        )
+    else:
+        await context.bot.send_message(
+            chat,
+            _("That is not the code. Send the 6 digits your authenticator shows now, or /cancel.")
+            if totp.normalize(text) is not None
+            else _("Please send the 6 digits your authenticator shows, or /cancel."),
+        )
+
+
+def locked_text(context: Context, until: datetime | None) -> str:
+    _ = context.tr
+    if until is None:
+        return _("Too many wrong codes: please try again later.")
+    return _("Too many wrong codes: please try again after {time}.").format(time=_when(until, context))
+
+
+def _when(at: datetime, context: Context) -> str:
+    return f"{at.astimezone(context.services.tz):%Y-%m-%d %H:%M}"
+
+
+async def _tell_admins(context: Context, member: StaffMember, verdict: Verdict) -> None:
+    """Every other admin hears of a lock-out (never the codes): someone may hold the person's account."""
+    app = context.application
+    for admin in await context.services.staff.with_role(Role.ADMIN):
+        if admin.user_id == member.user_id:
+            continue
+        _ = translator(await language_for(app, admin.user_id))
+        text = _(
+            "⚠ {name} entered wrong authenticator codes too many times and is locked until {time}. If it was not "
+            "them, someone else may hold their Telegram account: ask them, and reset their authenticator (/staff)."
+        ).format(name=member.name, time=_when(verdict.locked_until, context) if verdict.locked_until else "—")
+        await send_to_staff(app, admin.user_id, text, None, "authenticator lock-out")
+    log.info("authenticator locked for staff %s: admins told", member.user_id)
+
+
+# -- resuming ------------------------------------------------------------------------------------
+
+
+class _Resumed(CallbackQuery):
+    """The press the person made before the code: already answered, so answering again does nothing."""
+
+    async def answer(self, *args: Any, **kwargs: Any) -> bool:
+        return True
+
+
+async def resume(update: Update, context: Context) -> None:
+    """The action asked before the code (or the set-up) goes on, as if pressed or sent again now: its
+    handler (its role checks, and the gate, open now) runs on an update rebuilt from the kept state."""
+    state = state_of(context, StepUp)
+    if state is None:
+        return
+    _leave(context, state)
+    handler = _handler(state.handler)
+    if handler is None or update.effective_user is None or update.effective_user.id != state.user:
+        log.warning("asked action %s not resumed", state.handler)
+        return
+    again = _rebuilt(update, context, state)
+    context.args = [] if state.button else state.data.split()[1:]
+    await handler(again, context)
+
+
+def _handler(name: str) -> Callable[[Update, Context], Awaitable[object]] | None:
+    """The registered (role-checking) handler of a gated function, by its name; None for any other."""
+    if name not in GATED:
+        return None
+    module, _dot, qualname = name.rpartition(".")
+    handler = getattr(importlib.import_module(module), qualname, None)
+    return handler if getattr(handler, "__needs_code__", False) else None
+
+
+def _rebuilt(update: Update, context: Context, state: StepUp) -> Update:
+    user = update.effective_user.to_dict()
+    chat = {"id": state.chat, "type": "private"}
+    date = int(context.now.timestamp())
+    if not state.button:
+        message = {"message_id": state.message, "date": date, "chat": chat, "from": user, "text": state.data}
+        return Update(update.update_id, message=Message.de_json(message, context.bot))
+    query = {
+        "id": f"resumed-{update.update_id}",
+        "from": user,
+        "chat_instance": "resumed",
+        "data": state.data,
+        "message": {"message_id": state.message, "date": date, "chat": chat},
+    }
+    return Update(update.update_id, callback_query=_Resumed.de_json(query, context.bot))
+
+
+# -- plumbing ------------------------------------------------------------------------------------
+
+
+async def _delete(context: Context, chat_id: int, message_id: int) -> None:
+    try:
+        await context.bot.delete_message(chat_id, message_id)
+    except TelegramError as exc:  # gone already
+        log.info("a code message was not deleted: %s", type(exc).__name__)
+
+
+async def _handled(update: Update, context: Context) -> None:
+    """No other handler sees this update: the chat's state written through and the update marked as
+    handled here, as the last group (handlers.PERSIST_GROUP) would have."""
+    context.application.mark_data_for_update_persistence(chat_ids=update.effective_chat.id)
+    await context.application.update_persistence()
+    await context.services.updates.mark(update.update_id, context.today)
+    raise ApplicationHandlerStop

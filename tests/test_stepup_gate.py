@@ -1,0 +1,319 @@
+"""The step-up gate (issue 17): nothing that decrypts a tip's content, an identity, payee details or
+evidence, nor an export or an approval, runs for a staff member without an authenticator session.
+
+The first test walks every handler of the built Application (conversations included): each is gated
+(`__needs_code__`) or named below with the reason it needs no code, so a handler added later fails
+here until it is one or the other. The second drives every gated entry without a session and counts
+decryptions (none). The rest: the code resumes the asked action (no second press), a used code, a
+code from a wrong step, the lock-out (the admins told), the session's length (the controlled clock),
+/cancel and other buttons, and a staff member not set up walked to it first. Codes are computed
+with pyotp on the bot's controlled clock."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+import pyotp
+from telegram.ext import BaseHandler, ConversationHandler
+
+import core.crypto
+from core.roles import Role
+from handlers.office.access import staff_only
+from handlers.office.stepup import GATED
+from handlers.state import STATE, StaffForm, StepUp
+from tests.conftest import move_clock, services_of
+from tests.liaisons import press
+from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REWARD, STAFF, add_staff
+from tests.reporter import DESCRIPTION, file_tip
+
+REPORTER = 8600000001
+ASKED = "输入验证器上的 6 位数字"
+PROMPT = f"🔐 {ASKED}\n含动态码的消息读取后即被删除。发送 /cancel 可取消。"
+#: A moment in the middle of a 30-second step, so a code's step is never a matter of timing.
+NOW = datetime.fromtimestamp(1_796_000_000 + 15).astimezone()
+SECRET_SHOWN = re.compile(r"[A-Z2-7]{4}(?: [A-Z2-7]{1,4})+")
+
+#: Staff handlers (staff_only) that show nothing decrypted, and why.
+CONTENT_FREE = {
+    "handlers.office.inbox.inbox": "the inbox lists numbers, statuses and dates (plaintext columns)",
+    "handlers.office.inbox.inbox_button": "the inbox's filters and pages: the same list",
+    "handlers.office.staff_admin.staff_panel": "staff names and roles, no tip",
+    "handlers.office.staff_admin.staff_button": "invites, roles, deactivation, an authenticator reset: no tip",
+    "handlers.office.stats.stats": "counts and a chart from plaintext columns (storage.ledger)",
+    "handlers.office.rewards.rewards_command": "the reward lists: tip numbers by reward state",
+    "handlers.office.totp.totp_command": "setting up the authenticator itself",
+    "handlers.office.totp_reset.decide": "approving an authenticator's reset: no tip",
+    "handlers.liaison.units.units_command": "the units and their liaisons, no tip",
+    "handlers.liaison.units.units_button": "the units' pages and liaison invites, no tip",
+    "handlers.liaison.monthly.lock_button": "locking a month's figures: nothing shown",
+}
+
+
+#: Gated handlers that no handler of the Application names, and who runs them.
+NOT_REGISTERED = {"handlers.office.inbox.card_from_link": "menu.start, for /start tip_… (an alert's link)"}
+#: Handlers that are not staff_only but reach the office's side: what keeps their content behind the gate.
+#: (Every other handler is a reporter's, a liaison's, or everyone's: /start, /help, the groups.)
+REACHING_STAFF = {
+    "handlers.menu.start": "/start tip_… runs inbox.card_from_link (gated)",
+    "handlers.office.entries.on_entry": "runs the office commands' own handlers: office:monthly, office:quarter gated",
+    "handlers.forms.engine.start_form": "the case and reward forms write and show nothing decrypted; the card after "
+    "one opens through inbox.case_button (gated)",
+}
+
+
+def _callbacks(handlers: list[BaseHandler]) -> list:
+    found = []
+    for handler in handlers:
+        if isinstance(handler, ConversationHandler):
+            found += _callbacks([*handler.entry_points, *(h for s in handler.states.values() for h in s),
+                                 *handler.fallbacks])  # fmt: skip
+        else:
+            found.append(handler.callback)
+    return found
+
+
+def _name(callback) -> str:
+    inner = getattr(callback, "__wrapped__", callback)
+    return f"{inner.__module__}.{inner.__qualname__}"
+
+
+_STAFF_ONLY = staff_only()(lambda update, context, member: None).__code__
+
+
+async def test_every_staff_handler_asks_for_the_code_or_shows_no_content(start_bot):
+    async with start_bot() as sim:
+        callbacks = _callbacks([h for group in sim.app.handlers.values() for h in group])
+    staff = {_name(c): c for c in callbacks if getattr(c, "__code__", None) is _STAFF_ONLY}
+    unmarked = sorted(n for n, c in staff.items() if not getattr(c, "__needs_code__", False) and n not in CONTENT_FREE)
+    assert unmarked == [], "gate it (@needs_code inside @staff_only) or add it to CONTENT_FREE with a reason"
+    assert sorted(n for n in CONTENT_FREE if n not in staff) == []  # the list names no handler that is gone
+    assert {n for n in REACHING_STAFF if n not in map(_name, callbacks)} == set()
+    gated = {n for n, c in staff.items() if getattr(c, "__needs_code__", False)}
+    assert set(GATED) - gated == set(NOT_REGISTERED) and gated & set(CONTENT_FREE) == set()
+    for name in ("inbox.case_button", "inbox.card_from_link", "approvals.decide", "rewards.reward_button",
+                 "rewards.admin_decision", "monthly.monthly_command", "quarter_view.quarter_command"):  # fmt: skip
+        assert any(n.endswith(name) for n in GATED), name
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def _freeze(sim, monkeypatch, at: datetime = NOW) -> None:
+    services = services_of(sim)
+    monkeypatch.setattr(services, "clock", lambda: at.astimezone(services.tz))
+
+
+def _code(secret: str, at: datetime, steps: int = 0) -> str:
+    return pyotp.TOTP(secret).at(at + timedelta(seconds=30 * steps))
+
+
+async def _enrolled_without_session(sim, user_id: int) -> str:
+    """Set up (again) through the use case a minute before NOW, its session ended: the secret."""
+    svc = services_of(sim).stepup
+    earlier = NOW - timedelta(minutes=1)
+    await svc.reset_by_operator(user_id, earlier)  # add_staff signed them in: they start afresh
+    enrolment = await svc.begin_enrolment(user_id, STAFF.get(user_id, ("x",))[0], earlier)
+    first, second = _code(enrolment.secret, earlier, -1), _code(enrolment.secret, earlier)
+    assert await svc.confirm_enrolment(user_id, first, second, earlier)
+    await svc.end_session(user_id)
+    return enrolment.secret
+
+
+def _count_decryptions(monkeypatch) -> list[bytes]:
+    """Every opening of a tip's content, dialogue, files, identity, a request's reason or payee details."""
+    opened: list[bytes] = []
+    real = core.crypto.open_sealed
+    content = (b"tipline|tips|", b"tipline|tip_messages|", b"tipline|tip_files|", b"tipline|case_requests|",
+               b"tipline|rewards|")  # fmt: skip
+
+    def counting(dek: bytes, blob: bytes, aad: bytes) -> bytes:
+        if aad.startswith(content):
+            opened.append(aad)
+        return real(dek, blob, aad)
+
+    monkeypatch.setattr(core.crypto, "open_sealed", counting)
+    return opened
+
+
+def _state(sim, user_id: int):
+    return sim.app.chat_data[user_id].get(STATE)
+
+
+def _deleted(sim, user_id: int, message_id: int) -> bool:
+    return (user_id, message_id) in sim.api.deleted
+
+
+async def _office_with_a_tip(sim, monkeypatch, *without_session: int):
+    """The office's staff (and the reward officer); those named set up but without a session; a tip."""
+    services = services_of(sim)
+    await add_staff(sim)
+    async with services.db.transaction() as conn:
+        await services.staff.add(conn, REWARD, "奖励专员", Role.REWARD, "", "2026-11-23")
+    receipt = await file_tip(sim.user(REPORTER), identity=("张三", "13800138000"))
+    _freeze(sim, monkeypatch)
+    return receipt.number, {uid: await _enrolled_without_session(sim, uid) for uid in without_session}
+
+
+# -- every gated entry, without a session ----------------------------------------------------------
+
+
+async def test_no_gated_entry_decrypts_or_exports_without_a_session(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, _secrets = await _office_with_a_tip(sim, monkeypatch, ADMIN, REWARD, EMERGENCY)
+        entries = [  # (who, a command or a press: every press here is forged, the gate comes first)
+            (EMERGENCY, f"case:open:{number}"), (EMERGENCY, f"case:files:{number}"),
+            (EMERGENCY, f"case:ok:identity:{number}"), (EMERGENCY, f"/start tip_{number}"),
+            (REWARD, f"rw:open:{number}"), (REWARD, f"rw:ok:payee:{number}"),
+            (ADMIN, f"rwa:ok:yes:{number}:1:1200000"), (ADMIN, "req:ok:yes:1"),
+            (ADMIN, "/monthly"), (ADMIN, "/quarter"), (ADMIN, "office:monthly"), (ADMIN, "office:quarter"),
+        ]  # fmt: skip
+        opened = _count_decryptions(monkeypatch)
+        asked_before: set[str] = set()
+        for who, entry in entries:
+            user = sim.user(who)
+            mark = len(sim.api.calls)
+            replies = await (user.send(entry) if entry.startswith("/") else press(user, entry))
+            calls = sim.api.calls[mark:]
+            assert [r.text for r in replies if r.kind == "text"] == [PROMPT], entry
+            assert not [c for c in calls if c.method in ("sendDocument", "sendPhoto")], entry
+            assert not [c for c in calls if c.params.get("protect_content")], entry
+            assert opened == [], entry
+            asked_before.add(_state(sim, who).handler)
+        assert asked_before == set(GATED)  # every gated handler has its entry above
+        assert [e.action for e in await services_of(sim).audit.entries(tip=number)] == []
+
+
+# -- the code ------------------------------------------------------------------------------------
+
+
+async def test_the_code_opens_the_card_asked_for_without_a_second_press(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        await officer.send("/inbox")
+        [asked] = await officer.tap(f"case:open:{number}")
+        assert ASKED in asked.text and DESCRIPTION not in asked.text
+        replies = await officer.send(_code(secrets[EMERGENCY], NOW))
+        assert _deleted(sim, EMERGENCY, officer.last_update["message"]["message_id"])
+        [card] = [r for r in replies if number in r.text]
+        assert DESCRIPTION in card.text
+        assert [e.action for e in await services_of(sim).audit.entries(tip=number)] == ["tip.view"]
+        assert not isinstance(_state(sim, EMERGENCY), StepUp)
+        [again] = await officer.tap(f"case:open:{number}")  # the session is open: at once
+        assert DESCRIPTION in again.text
+
+
+async def test_a_deep_link_to_a_card_resumes_after_the_code(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        [asked] = await officer.send(f"/start tip_{number}")
+        assert ASKED in asked.text
+        replies = await officer.send(_code(secrets[EMERGENCY], NOW))
+        assert any(DESCRIPTION in r.text for r in replies)
+
+
+async def test_a_used_code_and_a_code_of_a_wrong_step_are_refused(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        secret = secrets[EMERGENCY]
+        await press(officer, f"case:open:{number}")
+        await officer.send(_code(secret, NOW))
+        await services_of(sim).stepup.end_session(EMERGENCY)
+        opened = _count_decryptions(monkeypatch)
+        [asked] = await press(officer, f"case:open:{number}")
+        assert ASKED in asked.text
+        [used] = await officer.send(_code(secret, NOW))  # the same code again, in its own window
+        assert "已经用过" in used.text and _deleted(sim, EMERGENCY, officer.last_update["message"]["message_id"])
+        [wrong] = await officer.send(_code(secret, NOW, -2))  # a minute old: outside the drift
+        assert "动态码不对" in wrong.text
+        [wrong] = await officer.send(_code(secret, NOW, 2))
+        assert "动态码不对" in wrong.text
+        assert opened == [] and isinstance(_state(sim, EMERGENCY), StepUp)  # tries go on
+        replies = await officer.send(_code(secret, NOW, 1))  # the next step: within the drift
+        assert any(DESCRIPTION in r.text for r in replies)
+
+
+async def test_too_many_wrong_codes_lock_the_person_out_and_the_admins_are_told(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        await press(officer, f"case:open:{number}")
+        wrong = f"{(int(_code(secrets[EMERGENCY], NOW)) + 1) % 1_000_000:06d}"
+        answers = [(await officer.send(wrong))[0].text for _ in range(5)]
+        assert all("动态码不对" in a for a in answers[:-1])
+        assert "错误次数过多" in answers[-1] and "之后再试" in answers[-1]
+        told = [c.params["text"] for c in sim.api.calls_of("sendMessage") if c.params["chat_id"] == ADMIN]
+        assert len(told) == 1 and STAFF[EMERGENCY][0] in told[0] and "锁定" in told[0]
+        assert wrong not in told[0] and secrets[EMERGENCY] not in told[0]
+        assert not any(c.params["chat_id"] in (INTAKE, FIRE, AUDITOR) for c in sim.api.calls_of("sendMessage")
+                       if "锁定" in c.params["text"])  # fmt: skip
+        [locked] = await press(officer, f"case:open:{number}")  # the right code now does not help
+        assert ASKED in locked.text
+        [still] = await officer.send(_code(secrets[EMERGENCY], NOW, 1))
+        assert "错误次数过多" in still.text
+        assert [e.action for e in await services_of(sim).audit.entries(tip=number)] == []
+
+
+async def test_the_session_lasts_session_minutes(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        await press(officer, f"case:open:{number}")
+        await officer.send(_code(secrets[EMERGENCY], NOW))
+        move_clock(sim, monkeypatch, timedelta(minutes=14))
+        [card] = await press(officer, f"case:open:{number}")
+        assert DESCRIPTION in card.text
+        move_clock(sim, monkeypatch, timedelta(minutes=2))  # 16 minutes after the code: past the 15
+        [asked] = await press(officer, f"case:open:{number}")
+        assert ASKED in asked.text
+
+
+async def test_cancel_or_another_button_leaves_the_code_entry(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        await press(officer, f"case:open:{number}")
+        [cancelled] = await officer.send("/cancel")
+        assert "已取消" in cancelled.text and _state(sim, EMERGENCY) is None
+        [stray] = await officer.send(_code(secrets[EMERGENCY], NOW))  # no code is asked now: text is text
+        assert "没有看懂" in stray.text
+        await press(officer, f"case:open:{number}")
+        [inbox] = await officer.send("/inbox")  # another command leaves it and goes ahead
+        assert "共 1 件" in inbox.text and _state(sim, EMERGENCY) is None
+
+
+async def test_a_form_under_way_comes_back_after_the_code(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        await press(officer, f"case:open:{number}")
+        await officer.send(_code(secrets[EMERGENCY], NOW))
+        await officer.tap(f"form:ask:{number}")  # ask the reporter: a form, waiting for the question
+        await services_of(sim).stepup.end_session(EMERGENCY)
+        [asked] = await officer.tap(f"case:open:{number}")
+        assert ASKED in asked.text
+        move_clock(sim, monkeypatch, timedelta(minutes=1))
+        await officer.send(_code(secrets[EMERGENCY], NOW, 2))
+        assert isinstance(_state(sim, EMERGENCY), StaffForm)
+        [confirm] = await officer.send("仓库的具体位置在哪里？")
+        assert "仓库的具体位置在哪里？" in confirm.text
+
+
+async def test_a_staff_member_not_set_up_is_walked_to_it_and_the_card_then_opens(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, _secrets = await _office_with_a_tip(sim, monkeypatch)
+        clerk = 8600000009
+        services = services_of(sim)
+        async with services.db.transaction() as conn:
+            await services.staff.add(conn, clerk, "新来的小陈", Role.INTAKE, "", "2026-11-23")
+        user = sim.user(clerk)
+        [qr] = await press(user, f"case:open:{number}")
+        assert qr.kind == "photo" and DESCRIPTION not in qr.text
+        secret = SECRET_SHOWN.search(qr.text)[0].replace(" ", "")
+        await user.send(_code(secret, NOW, -1))
+        replies = await user.send(_code(secret, NOW))
+        assert any("验证器已绑定" in r.text for r in replies)
+        assert any(DESCRIPTION in r.text for r in replies)
