@@ -25,6 +25,7 @@ from handlers.callbacks import MonthLock, button_expired, confirm_markup, keyboa
 from handlers.context import Context
 from handlers.i18n import join, sentences
 from handlers.office.access import staff_only
+from handlers.office.stepup import needs_code
 from storage.figures import Submissions
 from storage.liaisons import Units
 
@@ -76,6 +77,7 @@ def _write_files(template: Template, period: str, rows: list[UnitFigures], chart
 
 
 @staff_only(Role.ADMIN, Role.INTAKE)
+@needs_code
 async def monthly_command(update: Update, context: Context, member: StaffMember) -> None:
     _ = context.tr
     svc = context.services
