@@ -140,6 +140,15 @@ def _state(sim, user_id: int):
     return sim.app.chat_data[user_id].get(STATE)
 
 
+async def _tap_card(user, number: str):
+    """The card's button as the person sees it: on /inbox the first time, then on the card itself."""
+    try:
+        return await user.tap(f"case:open:{number}")
+    except LookupError:
+        await user.send("/inbox")
+        return await user.tap(f"case:open:{number}")
+
+
 def _deleted(sim, user_id: int, message_id: int) -> bool:
     return (user_id, message_id) in sim.api.deleted
 
@@ -219,11 +228,11 @@ async def test_a_used_code_and_a_code_of_a_wrong_step_are_refused(start_bot, mon
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
         officer = sim.user(EMERGENCY)
         secret = secrets[EMERGENCY]
-        await press(officer, f"case:open:{number}")
+        await _tap_card(officer, number)
         await officer.send(_code(secret, NOW))
         await services_of(sim).stepup.end_session(EMERGENCY)
         opened = _count_decryptions(monkeypatch)
-        [asked] = await press(officer, f"case:open:{number}")
+        [asked] = await _tap_card(officer, number)
         assert ASKED in asked.text
         [used] = await officer.send(_code(secret, NOW))  # the same code again, in its own window
         assert "已经用过" in used.text and _deleted(sim, EMERGENCY, officer.last_update["message"]["message_id"])
@@ -240,7 +249,7 @@ async def test_too_many_wrong_codes_lock_the_person_out_and_the_admins_are_told(
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
         officer = sim.user(EMERGENCY)
-        await press(officer, f"case:open:{number}")
+        await _tap_card(officer, number)
         wrong = f"{(int(_code(secrets[EMERGENCY], NOW)) + 1) % 1_000_000:06d}"
         answers = [(await officer.send(wrong))[0].text for _ in range(5)]
         assert all("动态码不对" in a for a in answers[:-1])
@@ -250,7 +259,7 @@ async def test_too_many_wrong_codes_lock_the_person_out_and_the_admins_are_told(
         assert wrong not in told[0] and secrets[EMERGENCY] not in told[0]
         assert not any(c.params["chat_id"] in (INTAKE, FIRE, AUDITOR) for c in sim.api.calls_of("sendMessage")
                        if "锁定" in c.params["text"])  # fmt: skip
-        [locked] = await press(officer, f"case:open:{number}")  # the right code now does not help
+        [locked] = await _tap_card(officer, number)  # the right code now does not help
         assert ASKED in locked.text
         [still] = await officer.send(_code(secrets[EMERGENCY], NOW, 1))
         assert "错误次数过多" in still.text
@@ -261,13 +270,13 @@ async def test_the_session_lasts_session_minutes(start_bot, monkeypatch):
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
         officer = sim.user(EMERGENCY)
-        await press(officer, f"case:open:{number}")
+        await _tap_card(officer, number)
         await officer.send(_code(secrets[EMERGENCY], NOW))
         move_clock(sim, monkeypatch, timedelta(minutes=14))
-        [card] = await press(officer, f"case:open:{number}")
+        [card] = await _tap_card(officer, number)
         assert DESCRIPTION in card.text
         move_clock(sim, monkeypatch, timedelta(minutes=2))  # 16 minutes after the code: past the 15
-        [asked] = await press(officer, f"case:open:{number}")
+        [asked] = await _tap_card(officer, number)
         assert ASKED in asked.text
 
 
@@ -275,12 +284,12 @@ async def test_cancel_or_another_button_leaves_the_code_entry(start_bot, monkeyp
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
         officer = sim.user(EMERGENCY)
-        await press(officer, f"case:open:{number}")
+        await _tap_card(officer, number)
         [cancelled] = await officer.send("/cancel")
         assert "已取消" in cancelled.text and _state(sim, EMERGENCY) is None
         [stray] = await officer.send(_code(secrets[EMERGENCY], NOW))  # no code is asked now: text is text
         assert "没有看懂" in stray.text
-        await press(officer, f"case:open:{number}")
+        await _tap_card(officer, number)
         [inbox] = await officer.send("/inbox")  # another command leaves it and goes ahead
         assert "共 1 件" in inbox.text and _state(sim, EMERGENCY) is None
 
@@ -289,7 +298,7 @@ async def test_a_form_under_way_comes_back_after_the_code(start_bot, monkeypatch
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
         officer = sim.user(EMERGENCY)
-        await press(officer, f"case:open:{number}")
+        await _tap_card(officer, number)
         await officer.send(_code(secrets[EMERGENCY], NOW))
         await officer.tap(f"form:ask:{number}")  # ask the reporter: a form, waiting for the question
         await services_of(sim).stepup.end_session(EMERGENCY)
@@ -310,10 +319,36 @@ async def test_a_staff_member_not_set_up_is_walked_to_it_and_the_card_then_opens
         async with services.db.transaction() as conn:
             await services.staff.add(conn, clerk, "新来的小陈", Role.INTAKE, "", "2026-11-23")
         user = sim.user(clerk)
-        [qr] = await press(user, f"case:open:{number}")
+        [qr] = await _tap_card(user, number)
         assert qr.kind == "photo" and DESCRIPTION not in qr.text
         secret = SECRET_SHOWN.search(qr.text)[0].replace(" ", "")
         await user.send(_code(secret, NOW, -1))
         replies = await user.send(_code(secret, NOW))
         assert any("验证器已绑定" in r.text for r in replies)
+        assert any(DESCRIPTION in r.text for r in replies)
+
+
+async def test_the_asked_action_survives_a_restart_of_the_bot(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        [asked] = await _tap_card(sim.user(EMERGENCY), number)
+        assert ASKED in asked.text
+    async with start_bot() as sim:
+        _freeze(sim, monkeypatch)
+        replies = await sim.user(EMERGENCY).send(_code(secrets[EMERGENCY], NOW))
+        assert any(DESCRIPTION in r.text for r in replies)
+
+
+async def test_an_authenticator_reset_while_a_code_is_asked_walks_to_the_set_up_then_the_card(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        await _tap_card(officer, number)
+        assert (await services_of(sim).stepup.reset(EMERGENCY, ADMIN, NOW)).done  # the phone was lost
+        [qr] = await officer.send(_code(secrets[EMERGENCY], NOW))  # the old authenticator's code
+        assert qr.kind == "photo" and DESCRIPTION not in qr.text
+        secret = SECRET_SHOWN.search(qr.text)[0].replace(" ", "")
+        assert secret != secrets[EMERGENCY]
+        await officer.send(_code(secret, NOW, -1))
+        replies = await officer.send(_code(secret, NOW))
         assert any(DESCRIPTION in r.text for r in replies)
