@@ -352,3 +352,20 @@ async def test_an_authenticator_reset_while_a_code_is_asked_walks_to_the_set_up_
         await officer.send(_code(secret, NOW, -1))
         replies = await officer.send(_code(secret, NOW))
         assert any(DESCRIPTION in r.text for r in replies)
+
+
+async def test_a_set_up_left_half_way_gives_way_to_the_one_a_card_asks_for(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, _secrets = await _office_with_a_tip(sim, monkeypatch)
+        clerk = 8600000009
+        services = services_of(sim)
+        async with services.db.transaction() as conn:
+            await services.staff.add(conn, clerk, "新来的小陈", Role.INTAKE, "", "2026-11-23")
+        user = sim.user(clerk)
+        [left] = await user.send("/totp")
+        [qr] = await _tap_card(user, number)
+        assert qr.kind == "photo" and _deleted(sim, clerk, left.message_id)  # the first secret is no more
+        secret = SECRET_SHOWN.search(qr.text)[0].replace(" ", "")
+        await user.send(_code(secret, NOW, -1))
+        replies = await user.send(_code(secret, NOW))
+        assert any(DESCRIPTION in r.text for r in replies)

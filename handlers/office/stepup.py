@@ -34,7 +34,18 @@ from handlers.i18n import translator
 from handlers.office.access import StaffHandler
 from handlers.office.alerts import send_to_staff
 from handlers.office.totp import start_enrolment
-from handlers.state import STATE, MonthFigures, StaffForm, StepUp, end_flow, flow_state, restored, save_state, state_of
+from handlers.state import (
+    STATE,
+    Enrol,
+    MonthFigures,
+    StaffForm,
+    StepUp,
+    end_flow,
+    flow_state,
+    restored,
+    save_state,
+    state_of,
+)
 from services.stepup import CodeResult, Need, Verdict
 
 log = logging.getLogger("tipline.stepup")
@@ -73,6 +84,8 @@ async def _ask(update: Update, context: Context, member: StaffMember, name: str,
     kept = before.model_dump(mode="json") if isinstance(before, (StaffForm, MonthFigures)) else None
     if isinstance(before, StepUp):  # asked again, for another action: the flow before the first stays
         kept = before.before
+    elif isinstance(before, Enrol):  # a set-up begun and left: its QR code (a secret now replaced) goes
+        await _delete(context, update.effective_chat.id, before.qr_message)
     message = update.effective_message
     save_state(
         context,
