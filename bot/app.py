@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.fonts import find_cjk_fonts
 from bot.persistence import EncryptedPersistence
 from bot.services import Services
+from bot.workers import Workers
 from core.crypto import KeyRing
 from core.office import OfficeConfig
 from handlers.context import Context, app_services
@@ -30,6 +31,7 @@ OFFLINE_TOKEN = "123456:offline-in-memory-bot-api"  # noqa: S105 - not a secret
 
 async def _post_init(app: Application) -> None:
     await app_services(app).start()
+    app_services(app).workers = Workers()  # summaries, charts and files, off the event loop
     if app_services(app).office.rewards.pickup_address is None:
         log.warning("rewards are collected by payment details only: [rewards] pickup_address is not set")
     await publish_profile(app)
@@ -37,7 +39,10 @@ async def _post_init(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    await app_services(app).stop()
+    services = app_services(app)
+    if services.workers is not None:
+        await services.workers.shutdown()
+    await services.stop()
 
 
 def build_application(

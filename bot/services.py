@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.config import Settings
 from bot.startup import open_database
+from bot.workers import Workers
 from core.crypto import KeyRing
 from core.office import OfficeConfig
 from services.audit import AuditTrail
@@ -80,6 +81,8 @@ class Services:
         self.vault = Vault(ring, reload=lambda: load_ring(settings.keyring_path))
         self._db: Database | None = None
         self._lock = asyncio.Lock()
+        #: The worker processes (bot.workers), made by bot.app at start-up and shut down at stop.
+        self.workers: Workers | None = None
 
     async def start(self) -> None:
         async with self._lock:

@@ -1,16 +1,27 @@
-"""The month's .xlsx as a whole: the consolidated sheet of core.monthly and, for a template whose
+"""The month's .xlsx as a whole: the consolidated sheet of core.monthly_sheet and, for a template whose
 form lists its items as rows, a sheet per unit from core.unit_sheets (which reads core.monthly's
-words and cells, so the two are put together here rather than in either)."""
+words and cells, so the two are put together here rather than in either). And the month's three
+files (the .xlsx, the CSV, the chart) from plain data, as /monthly's worker processes make them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 
 from openpyxl import Workbook
 
 from core.figures import Template
-from core.monthly import UnitFigures
+from core.monthly import (
+    Sent,
+    UnitFigures,
+    by_month,
+    consolidate,
+    monthly_chart,
+    monthly_csv,
+    parse_period,
+    title,
+)
 from core.monthly_sheet import consolidated_sheet
 from core.sheets import add_styles, book_bytes
 from core.unit_sheets import add_unit_sheets
@@ -29,3 +40,50 @@ def monthly_xlsx(template: Template, *, period: str, office: str | None, units: 
     if template.unit_sheets:
         add_unit_sheets(book, template, period=period, units=units, lang=lang)
     return book_bytes(book)
+
+
+# -- the month's files from plain data, for a worker process ---------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthData:
+    """What the month's files are made of, as read from the database: plain data a worker process
+    takes (bot.workers), so the table, the CSV and the chart are made off the event loop."""
+
+    template: Template
+    period: str
+    units: list[tuple[int, str]]  # (id, name) of every active unit, in the table's order
+    sent: Sent  # (unit id, period) → (values, late), the year's months up to the period
+    sent_on: dict[int, date]  # the day each unit sent the period's figures (its latest version)
+    office: str | None  # 填报单位: the office's formal name in the files' language
+    made_on: date
+    lang: str
+
+    def missing(self) -> list[str]:
+        """The units that have not sent the period's figures."""
+        return [name for unit_id, name in self.units if (unit_id, self.period) not in self.sent]
+
+    def late(self) -> list[str]:
+        return [name for unit_id, name in self.units if self.sent.get((unit_id, self.period), ({}, False))[1]]
+
+    def rows(self) -> list[UnitFigures]:
+        rows = consolidate(self.template, self.period, self.units, self.sent)
+        days = [self.sent_on.get(unit_id) for unit_id, _name in self.units]  # 填报时间
+        return [replace(row, sent_on=day) for row, day in zip(rows, days, strict=True)]
+
+
+def month_xlsx(month: MonthData) -> bytes:
+    return monthly_xlsx(month.template, period=month.period, office=month.office, units=month.rows(),
+                        made_on=month.made_on, lang=month.lang)  # fmt: skip
+
+
+def month_csv(month: MonthData) -> bytes:
+    return monthly_csv(month.template, period=month.period, units=month.rows(), lang=month.lang)
+
+
+def month_chart(month: MonthData) -> bytes:
+    """The year's main figures by month; core.charts.CjkFontMissing without a Chinese font."""
+    year = parse_period(month.period)[0]
+    totals = by_month(month.template, month.period, month.sent)
+    heading = title(month.template, month.period, month.lang)
+    return monthly_chart(month.template, year=year, by_month=totals, lang=month.lang, title=heading)

@@ -1,23 +1,22 @@
 """`/monthly 2026-10` (admin and intake officer): the consolidated table of the units' figures as an
 .xlsx laid out like the county's form, the same as CSV, a chart of the year's main figures, and who
-is missing or late; the admin can lock the month against further corrections. `python -m bot export
-monthly` writes the same files through `write_monthly`."""
+is missing or late; the admin can lock the month against further corrections. The summary of who has
+sent comes first, from the database alone; the files follow, made in the worker processes
+(bot.workers), never on the event loop. `python -m bot export monthly` writes the same files through
+`write_monthly`."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 
 from core.charts import CjkFontMissing
-from core.figures import Template
-from core.monthly import UnitFigures, by_month, consolidate, monthly_chart, monthly_csv, title
-from core.monthly_book import monthly_xlsx
+from core.monthly_book import MonthData, month_chart, month_csv, month_xlsx
 from core.office import OfficeConfig
 from core.periods import current_month, month_label, parse_month, year_months
 from core.roles import Role, StaffMember
@@ -42,38 +41,43 @@ class MonthlyFiles:
     late: list[str]
 
 
-async def write_monthly(units: Units, submissions: Submissions, office: OfficeConfig, period: str, folder: Path,
-                        made_on: date, lang: str) -> MonthlyFiles:  # fmt: skip
-    """Write the month's table (.xlsx, .csv) and chart (.png) into `folder`."""
-    template = office.figures.chosen
+async def read_month(units: Units, submissions: Submissions, office: OfficeConfig, period: str, made_on: date,
+                     lang: str) -> MonthData:  # fmt: skip
+    """What the month's summary and files are made of: every active unit and the year's latest figures."""
     all_units = await units.all()
     latest = await submissions.of_periods(year_months(period))
-    sent = {key: (s.values, s.late) for key, s in latest.items()}
-    rows = consolidate(template, period, [(u.id, u.name) for u in all_units], sent)
-    days = {unit_id: date.fromisoformat(s.submitted_at[:10]) for (unit_id, p), s in latest.items() if p == period}
-    rows = [replace(row, sent_on=days.get(u.id)) for row, u in zip(rows, all_units, strict=True)]  # 填报时间
-    chart = by_month(template, period, sent)
-    args = (template, period, rows, chart, folder, office.unit(lang), made_on, lang)  # 填报单位: the formal name
-    xlsx, csv, png = await asyncio.to_thread(_write_files, *args)
-    return MonthlyFiles(xlsx, csv, png, len(rows), [r.unit for r in rows if r.month is None],
-                        [r.unit for r in rows if r.late])  # fmt: skip
+    return MonthData(
+        template=office.figures.chosen, period=period, units=[(u.id, u.name) for u in all_units],
+        sent={key: (s.values, s.late) for key, s in latest.items()},
+        sent_on={unit_id: date.fromisoformat(s.submitted_at[:10]) for (unit_id, p), s in latest.items() if p == period},
+        office=office.unit(lang), made_on=made_on, lang=lang,  # 填报单位: the formal name
+    )  # fmt: skip
 
 
-def _write_files(template: Template, period: str, rows: list[UnitFigures], chart: dict, folder: Path,
-                 office: str | None, made_on: date, lang: str) -> tuple[Path, Path, Path | None]:  # fmt: skip
-    stem = folder / f"monthly-{period}-{lang}"  # the language too: an English export never overwrites the Chinese
+async def write_monthly(units: Units, submissions: Submissions, office: OfficeConfig, period: str, folder: Path,
+                        made_on: date, lang: str) -> MonthlyFiles:  # fmt: skip
+    """Write the month's table (.xlsx, .csv) and chart (.png) into `folder` (`python -m bot export monthly`,
+    a command of its own: a thread is enough, no one waits beside it)."""
+    month = await read_month(units, submissions, office, period, made_on, lang)
+    xlsx, csv, png = await asyncio.to_thread(_write_files, month, folder)
+    return MonthlyFiles(xlsx, csv, png, len(month.units), month.missing(), month.late())
+
+
+def _write_files(month: MonthData, folder: Path) -> tuple[Path, Path, Path | None]:
+    stem = folder / _stem(month)
     xlsx, csv, png = stem.with_suffix(".xlsx"), stem.with_suffix(".csv"), stem.with_suffix(".png")
-    xlsx.write_bytes(monthly_xlsx(template, period=period, office=office, units=rows, made_on=made_on, lang=lang))
-    csv.write_bytes(monthly_csv(template, period=period, units=rows, lang=lang))
+    xlsx.write_bytes(month_xlsx(month))
+    csv.write_bytes(month_csv(month))
     try:
-        year = parse_month(period)[0]
-        png.write_bytes(
-            monthly_chart(template, year=year, by_month=chart, lang=lang, title=title(template, period, lang))
-        )
+        png.write_bytes(month_chart(month))
     except CjkFontMissing as exc:
         log.error("monthly chart not drawn: %s", exc)
         return xlsx, csv, None
     return xlsx, csv, png
+
+
+def _stem(month: MonthData) -> str:
+    return f"monthly-{month.period}-{month.lang}"  # the language too: an English export never overwrites the Chinese
 
 
 @staff_only(Role.ADMIN, Role.INTAKE)
@@ -89,29 +93,57 @@ async def monthly_command(update: Update, context: Context, member: StaffMember)
     if parse_month(period) is None:
         await update.effective_message.reply_text(_("Please give the month like this: /monthly 2026-10"))
         return
-    with tempfile.TemporaryDirectory() as folder:
-        files = await write_monthly(svc.units, svc.submissions, svc.office, period, Path(folder), at.date(), lang)
-        await svc.trail.note(actor=member.user_id, action="figures.table", at=at, detail=period)
-        await update.effective_message.reply_text(_summary(files, period, lang, _), reply_markup=_lock_button(
-            member, period, await svc.submissions.locked(period), _))  # fmt: skip
-        for path in (files.xlsx, files.csv):
-            await update.effective_message.reply_document(path.read_bytes(), filename=path.name)
-        if files.png is not None:
-            await update.effective_message.reply_photo(files.png.read_bytes())
-        else:
-            await update.effective_message.reply_text(_("The chart could not be drawn: no Chinese font is installed."))
+    month = await read_month(svc.units, svc.submissions, svc.office, period, at.date(), lang)
+    await svc.trail.note(actor=member.user_id, action="figures.table", at=at, detail=period)
+    locked = await svc.submissions.locked(period)
+    await update.effective_message.reply_text(_summary(month, lang, _), reply_markup=_lock_button(
+        member, period, locked, _))  # fmt: skip
+    await _send_files(update.effective_message, context, month)
     log.info("monthly table sent for %s", period)
 
 
-def _summary(files: MonthlyFiles, period: str, lang: str, _) -> str:
-    sent = files.units - len(files.missing)
+async def _send_files(message: Message, context: Context, month: MonthData) -> None:
+    """The table, the CSV and the chart, made at once in the worker processes and sent in that order as
+    each is ready; one that could not be made is said politely, and the others still come."""
+    _ = context.tr
+    stem = _stem(month)
+    made = [asyncio.ensure_future(context.services.workers.run(make, month)) for make in _FILES.values()]
+    try:
+        for suffix, task in zip(_FILES, made, strict=True):
+            try:
+                body = await task
+            except CjkFontMissing as exc:
+                log.error("monthly chart not drawn: %s", exc)
+                await message.reply_text(_("The chart could not be drawn: no Chinese font is installed."))
+                continue
+            except Exception as exc:  # whatever broke in the worker, the person hears of it
+                log.error("monthly %s not made for %s: %s", suffix, month.period, type(exc).__name__)
+                await message.reply_text(_("Sorry, {file} could not be made this time. Please try again later.")
+                                         .format(file=stem + suffix))  # fmt: skip
+                continue
+            if suffix == ".png":
+                await message.reply_photo(body)
+            else:
+                await message.reply_document(body, filename=stem + suffix)
+    finally:
+        for task in made:
+            task.cancel()
+
+
+#: The month's files, each made by a function of core's in a worker process.
+_FILES = {".xlsx": month_xlsx, ".csv": month_csv, ".png": month_chart}
+
+
+def _summary(month: MonthData, lang: str, _) -> str:
+    """Who has sent, who is missing, who was late: the first answer, before any file is made."""
+    units, missing, late = len(month.units), month.missing(), month.late()
     lines = [_.ngettext("{month}: {sent} of {units} unit has sent its figures.",
-                        "{month}: {sent} of {units} units have sent their figures.", files.units).format(
-        month=month_label(period, lang), sent=sent, units=files.units)]  # fmt: skip
-    if files.missing:
-        lines.append(sentences([_("Missing:"), join(files.missing, lang)], lang))
-    if files.late:
-        lines.append(sentences([_("Late:"), join(files.late, lang)], lang))
+                        "{month}: {sent} of {units} units have sent their figures.", units).format(
+        month=month_label(month.period, lang), sent=units - len(missing), units=units)]  # fmt: skip
+    if missing:
+        lines.append(sentences([_("Missing:"), join(missing, lang)], lang))
+    if late:
+        lines.append(sentences([_("Late:"), join(late, lang)], lang))
     return "\n".join(lines)
 
 

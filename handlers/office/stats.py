@@ -4,10 +4,11 @@ Computed from plaintext facets only: no tip is decrypted to be counted."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from datetime import date
+from functools import partial
+from typing import NamedTuple
 
 from telegram import InputFile, Update
 
@@ -24,6 +25,12 @@ from handlers.i18n import Translate, colon
 from handlers.office.access import staff_only
 
 log = logging.getLogger("tipline.stats")
+
+
+class Chart(NamedTuple):
+    title: str
+    panels: list[Panel]
+    footer: str
 
 
 def _year(args: list[str], today: date) -> int | None:
@@ -90,7 +97,8 @@ def _months(year: int, today: date) -> list[str]:
     return [f"{year}-{m:02d}" for m in range(1, last + 1)]
 
 
-def stats_chart(summary: Summary, year: int, today: date, office: OfficeConfig, lang: str, _: Translate) -> bytes:
+def stats_chart(summary: Summary, year: int, today: date, office: OfficeConfig, lang: str, _: Translate) -> Chart:
+    """The chart's title, panels and footer, in the reader's language: what a worker draws (core.charts)."""
     groups = _labels(summary, office, lang, _)
     panels = [
         Panel(_("Reports by month"), [(m[5:], summary.by_month.get(m, 0)) for m in _months(year, today)]),
@@ -100,11 +108,13 @@ def stats_chart(summary: Summary, year: int, today: date, office: OfficeConfig, 
     ]
     title = _("{office}: reports in {year}").format(office=office.label(lang), year=year)
     footer = _("as of {date}").format(date=f"{today:%Y-%m-%d}")
-    return bar_panels(title, [p for p in panels if p.bars], footer=footer)
+    return Chart(title, [p for p in panels if p.bars], footer)
 
 
 @staff_only(Role.ADMIN, Role.AUDITOR)
 async def stats(update: Update, context: Context, member: StaffMember) -> None:
+    """The ledger and the rewards are read here; the summary and the chart are made in the worker
+    processes (bot.workers), so the loop answers everyone else meanwhile."""
     svc = context.services
     _ = context.tr
     lang = context.lang
@@ -114,16 +124,24 @@ async def stats(update: Update, context: Context, member: StaffMember) -> None:
         await update.effective_message.reply_text(_("Please give a year, for example /stats 2026."))
         return
     first, last = date(year, 1, 1), date(year, 12, 31)
-    records = await svc.ledger.records(first, last)
-    summary = summarize(records, at.date(), await svc.rewards.touching(first, last), year)
+    records, rewards = await svc.ledger.records(first, last), await svc.rewards.touching(first, last)
+    summary = await svc.workers.run(summarize, records, at.date(), rewards, year)
     await svc.trail.note(actor=member.user_id, action="stats.view", at=at, detail=str(year))
     await update.effective_message.reply_text(stats_text(summary, year, at.date(), svc.office, lang, _))
-    if not summary.total:
-        return
+    if summary.total:
+        await _send_chart(update, context, stats_chart(summary, year, at.date(), svc.office, lang, _), year)
+
+
+async def _send_chart(update: Update, context: Context, chart: Chart, year: int) -> None:
+    _ = context.tr
     try:
-        png = await asyncio.to_thread(stats_chart, summary, year, at.date(), svc.office, lang, _)
+        png = await context.services.workers.run(partial(bar_panels, footer=chart.footer), chart.title, chart.panels)
     except CjkFontMissing as exc:
         log.error("chart not drawn: %s", exc)
         await update.effective_message.reply_text(_("The chart cannot be drawn: no Chinese font is installed."))
+        return
+    except Exception as exc:  # whatever broke in the worker, the person hears of it
+        log.error("stats chart not drawn: %s", type(exc).__name__)
+        await update.effective_message.reply_text(_("Sorry, the chart could not be drawn this time."))
         return
     await update.effective_message.reply_photo(InputFile(png, filename=f"stats-{year}.png"))
