@@ -36,6 +36,7 @@ from handlers.office.alerts import send_to_staff
 from handlers.office.totp import start_enrolment
 from handlers.state import (
     STATE,
+    CheckMark,
     Enrol,
     MonthFigures,
     StaffForm,
@@ -81,7 +82,7 @@ async def _ask(update: Update, context: Context, member: StaffMember, name: str,
         except TelegramError as exc:
             log.info("a gated press was not answered: %s", type(exc).__name__)
     before = flow_state(context)
-    kept = before.model_dump(mode="json") if isinstance(before, (StaffForm, MonthFigures)) else None
+    kept = before.model_dump(mode="json") if isinstance(before, (StaffForm, MonthFigures, CheckMark)) else None
     if isinstance(before, StepUp):  # asked again, for another action: the flow before the first stays
         kept = before.before
     elif isinstance(before, Enrol):  # a set-up begun and left: its QR code (a secret now replaced) goes
