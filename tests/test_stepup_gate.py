@@ -21,7 +21,7 @@ import core.crypto
 from core.roles import Role
 from handlers.office.access import staff_only
 from handlers.office.stepup import GATED
-from handlers.state import STATE, StaffForm, StepUp
+from handlers.state import STATE, CheckMark, StaffForm, StepUp
 from tests.conftest import move_clock, services_of
 from tests.liaisons import press
 from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REWARD, STAFF, add_staff
@@ -369,3 +369,17 @@ async def test_a_set_up_left_half_way_gives_way_to_the_one_a_card_asks_for(start
         await user.send(_code(secret, NOW, -1))
         replies = await user.send(_code(secret, NOW))
         assert any(DESCRIPTION in r.text for r in replies)
+
+
+async def test_a_check_under_way_comes_back_after_the_code(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        await officer.send("/inbox")
+        await officer.send("/start")
+        await officer.tap("menu:check")  # checking a report of their own, as anyone may
+        assert isinstance(_state(sim, EMERGENCY), CheckMark)
+        await officer.tap(f"case:open:{number}")
+        replies = await officer.send(_code(secrets[EMERGENCY], NOW))
+        assert any(DESCRIPTION in r.text for r in replies)
+        assert isinstance(_state(sim, EMERGENCY), CheckMark)
