@@ -122,7 +122,7 @@ class StepUp(_Beside):
 
     flow: Literal["stepup"] = "stepup"
     handler: str
-    data: str
+    asked: str  # the button's data, or the command's text
     button: bool
     chat: int
     message: int

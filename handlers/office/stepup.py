@@ -92,7 +92,7 @@ async def _ask(update: Update, context: Context, member: StaffMember, name: str,
         context,
         StepUp(
             handler=name,
-            data=query.data if query is not None else (message.text or ""),
+            asked=query.data if query is not None else (message.text or ""),
             button=query is not None,
             chat=update.effective_chat.id,
             message=message.message_id,
@@ -228,7 +228,7 @@ async def resume(update: Update, context: Context) -> None:
         log.warning("asked action %s not resumed", state.handler)
         return
     again = _rebuilt(update, context, state)
-    context.args = [] if state.button else state.data.split()[1:]
+    context.args = [] if state.button else state.asked.split()[1:]
     await handler(again, context)
 
 
@@ -246,13 +246,13 @@ def _rebuilt(update: Update, context: Context, state: StepUp) -> Update:
     chat = {"id": state.chat, "type": "private"}
     date = int(context.now.timestamp())
     if not state.button:
-        message = {"message_id": state.message, "date": date, "chat": chat, "from": user, "text": state.data}
+        message = {"message_id": state.message, "date": date, "chat": chat, "from": user, "text": state.asked}
         return Update(update.update_id, message=Message.de_json(message, context.bot))
     query = {
         "id": f"resumed-{update.update_id}",
         "from": user,
         "chat_instance": "resumed",
-        "data": state.data,
+        "data": state.asked,
         "message": {"message_id": state.message, "date": date, "chat": chat},
     }
     return Update(update.update_id, callback_query=_Resumed.de_json(query, context.bot))
