@@ -39,6 +39,7 @@ BENCHMARKS: tuple[str, ...] = (
     "memory",  # 4. resident memory per open conversation
     "crypto",  # 5. AES-GCM of a 20 MB file, receipt verification, the attempt limit
     "startup",  # 6. start-up with many chats ever seen against few
+    "monthly",  # 7. /monthly with 1,000 units: the summary first, the files off the event loop
 )
 
 __all__ = ["BENCHMARKS", "Figure", "Options", "Target"]

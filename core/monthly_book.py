@@ -23,7 +23,7 @@ from core.monthly import (
     title,
 )
 from core.monthly_sheet import consolidated_sheet
-from core.sheets import add_styles, book_bytes
+from core.sheets import book_bytes
 from core.unit_sheets import add_unit_sheets
 
 
@@ -35,7 +35,6 @@ def monthly_xlsx(template: Template, *, period: str, office: str | None, units: 
     book = Workbook()
     ws = book.active
     ws.title = period[:31]
-    add_styles(book)  # once for the whole book: every cell takes its style by name
     consolidated_sheet(ws, template, period=period, office=office, units=units, made_on=made_on, lang=lang)
     if template.unit_sheets:
         add_unit_sheets(book, template, period=period, units=units, lang=lang)

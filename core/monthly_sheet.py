@@ -28,7 +28,7 @@ from core.monthly import (
     note,
     title,
 )
-from core.sheets import merge_all, print_setup, put, safe_cell
+from core.sheets import Styles, add_styles, merge_all, print_setup, put, safe_cell
 from core.taxonomy import Term
 
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column
@@ -41,34 +41,37 @@ _GROUPS_EN = {
 
 def consolidated_sheet(ws: Worksheet, template: Template, *, period: str, office: str | None,
                        units: Sequence[UnitFigures], made_on: date, lang: str) -> None:  # fmt: skip
-    """The sheet of `ws`'s workbook, whose named styles core.sheets.add_styles has built."""
+    """The sheet, in `ws`'s workbook (which gets the named styles of core.sheets.add_styles)."""
+    styles = add_styles(ws.parent)
     width = FIRST_COLUMN - 1 + len(template.columns)
     words = form_words(lang)
     merges: list[Merge] = [(1, 1, 1, width)]
-    put(ws, 1, 1, safe_cell(title(template, period, lang)), "title")
-    merges += _left_right(ws, 2, width, words["office"] + (office or ""), words["date"] + form_date(made_on, lang))
-    merges += _write_header(ws, template, lang)
+    put(ws, 1, 1, safe_cell(title(template, period, lang)), styles["title"])
+    merges += _left_right(
+        ws, styles, 2, width, words["office"] + (office or ""), words["date"] + form_date(made_on, lang)
+    )
+    merges += _write_header(ws, styles, template, lang)
     row = HEADER_ROWS + 1
     rows = blocks(template, units, lang)
     for index, (name, month, ytd, _status) in enumerate(rows):
-        merges += _write_unit(ws, row, template, name, (month, ytd), lang, bold=index == len(rows) - 1)
+        merges += _write_unit(ws, styles, row, template, name, (month, ytd), lang, bold=index == len(rows) - 1)
         row += 2
     ws.cell(row=row, column=1, value=safe_cell(note(units, lang)))
     merges.append((row, 1, row, width))
-    merges += _left_right(ws, row + 1, width, words["signed"], words["blank_date"])
+    merges += _left_right(ws, styles, row + 1, width, words["signed"], words["blank_date"])
     merge_all(ws, merges)
     _finish(ws, template, row - 1)
 
 
-def _left_right(ws: Worksheet, row: int, width: int, left: str, right: str) -> list[Merge]:
+def _left_right(ws: Worksheet, styles: Styles, row: int, width: int, left: str, right: str) -> list[Merge]:
     """Text on the left of the row and on the right (over the last four columns), like the form."""
     split = max(width - 3, 2)
     ws.cell(row=row, column=1, value=safe_cell(left))
-    put(ws, row, split, safe_cell(right), "right")
+    put(ws, row, split, safe_cell(right), styles["right"])
     return [(row, 1, row, split - 1), (row, split, row, width)]
 
 
-def _write_header(ws: Worksheet, template: Template, lang: str) -> list[Merge]:
+def _write_header(ws: Worksheet, styles: Styles, template: Template, lang: str) -> list[Merge]:
     """Rows 3 and 4, bold and bordered: 单位 and 项目, each group over its columns, each column's name."""
     words = form_words(lang)
     width = FIRST_COLUMN - 1 + len(template.columns)
@@ -87,7 +90,7 @@ def _write_header(ws: Worksheet, template: Template, lang: str) -> list[Merge]:
             texts[4, FIRST_COLUMN + index] = safe_cell(header(template.columns[index], lang))
     for row in (3, 4):
         for column in range(1, width + 1):
-            put(ws, row, column, texts.get((row, column)), "table_bold")
+            put(ws, row, column, texts.get((row, column)), styles["table_bold"])
     return merges
 
 
@@ -106,12 +109,12 @@ def _group(group: str, lang: str) -> str:
     return Term(group, group, _GROUPS_EN.get(group, group)).label(lang)
 
 
-def _write_unit(ws: Worksheet, row: int, template: Template, name: str, values: tuple[dict | None, dict], lang: str,
-                *, bold: bool) -> list[Merge]:  # fmt: skip
+def _write_unit(ws: Worksheet, styles: Styles, row: int, template: Template, name: str,
+                values: tuple[dict | None, dict], lang: str, *, bold: bool) -> list[Merge]:  # fmt: skip
     """A unit's two rows, 本月数 and 累计数, its name merged over both. A row the unit did not report
     has no figures: its cells are one merged cell saying 未报."""
     words = form_words(lang)
-    style = "table_bold" if bold else "table"
+    style = styles["table_bold" if bold else "table"]
     last = FIRST_COLUMN - 1 + len(template.columns)
     put(ws, row, 1, safe_cell(name), style)
     put(ws, row + 1, 1, None, style)

@@ -6,7 +6,7 @@ Dates are written as real dates (a date cell with a yyyy-mm-dd format, so Excel 
 them as dates) and as ISO text in the CSV. Every sheet prints on A4, landscape, fitted to the width.
 
 The county's tables (core.monthly_sheet, core.unit_sheets) style their cells by name: a workbook's
-few styles (`STYLES`) are built once and each cell takes one by its name, instead of new Font,
+few styles (`STYLES`) are built once and each cell takes one of them (`put`), instead of new Font,
 Border and Alignment objects per cell that openpyxl hashes one by one; and their merges, which never
 overlap, are added at once (`merge_all`) instead of openpyxl's merge_cells, which compares each new
 range with every earlier one."""
@@ -24,9 +24,9 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell as SheetCell
 from openpyxl.cell.cell import MergedCell
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
-from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 Cell = str | int | float | Decimal | date | None
@@ -60,20 +60,24 @@ STYLES: dict[str, tuple[dict, bool, dict]] = {
 }
 
 
-def add_styles(book: Workbook) -> None:
-    """Build the tables' named styles once in this workbook; cells then take them by name
-    (`cell.style = "table"`)."""
+Styles = dict[str, StyleArray]  # a workbook's named styles by name (add_styles)
+
+
+def add_styles(book: Workbook) -> Styles:
+    """Build the tables' named styles once in this workbook; returns each one's style by name, for
+    `put` (what `cell.style = "table"` sets, without looking the name up again for every cell)."""
     thin = Side(style="thin")
     for name, (font, bordered, alignment) in STYLES.items():
         if name not in book.named_styles:
             border = Border(left=thin, right=thin, top=thin, bottom=thin) if bordered else Border()
             book.add_named_style(NamedStyle(name, font=Font(**font), border=border, alignment=Alignment(**alignment)))
+    return {name: book._named_styles[name].as_tuple() for name in STYLES}
 
 
-def put(ws: Worksheet, row: int, column: int, value: Cell, style: str) -> SheetCell:
-    """Write a cell (None leaves it empty) with one of the named styles; returns the cell."""
+def put(ws: Worksheet, row: int, column: int, value: Cell, style: StyleArray) -> SheetCell:
+    """Write a cell (None leaves it empty) with one of the named styles (from add_styles); returns the cell."""
     target = ws.cell(row=row, column=column, value=value)
-    target.style = style
+    target._style = copy(style)  # as `target.style = name` does
     return target
 
 
@@ -82,8 +86,9 @@ def merge_all(ws: Worksheet, ranges: Iterable[tuple[int, int, int, int]]) -> Non
     covered cells become merged cells keeping the style they had (their borders draw the merged
     cell's edges), as Excel does when formatted cells are merged."""
     for first_row, first_column, last_row, last_column in ranges:
-        coord = CellRange(min_col=first_column, min_row=first_row, max_col=last_column, max_row=last_row).coord
-        merged = MergedCellRange(ws, coord)
+        merged = CellRange(
+            min_col=first_column, min_row=first_row, max_col=last_column, max_row=last_row
+        )  # what the file needs; a MergedCellRange would also work out edge borders
         ws.merged_cells.ranges.add(merged)
         cells = merged.cells
         next(cells)  # the top-left cell keeps its value

@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from core.figures import Template
 from core.monthly import UnitFigures, cell, cell_format, form_date, form_words, title
-from core.sheets import merge_all, print_setup, put, safe_cell
+from core.sheets import add_styles, merge_all, print_setup, put, safe_cell
 from core.taxonomy import Term, chinese
 
 FIRST_ITEM_ROW = 4
@@ -60,24 +60,24 @@ def add_unit_sheets(book: Workbook, template: Template, *, period: str, units: S
 
 def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: UnitFigures, lang: str) -> None:
     """The unit's sheet; its cells take the workbook's named styles (core.sheets.add_styles)."""
-    words = form_words(lang)
+    words, styles = form_words(lang), add_styles(ws.parent)
     last = FIRST_ITEM_ROW + len(template.columns) - 1
-    put(ws, 1, 1, safe_cell(title(template, period, lang)), "title")
+    put(ws, 1, 1, safe_cell(title(template, period, lang)), styles["title"])
     ws.cell(row=2, column=1, value=safe_cell(words["sealed"] + unit.unit))
-    put(ws, 2, 3, words["sent_on"] + _day(unit.sent_on, lang), "right")
+    put(ws, 2, 3, words["sent_on"] + _day(unit.sent_on, lang), styles["right"])
     merges = [(1, 1, 1, 4), (2, 1, 2, 2), (2, 3, 2, 4)]
     for index, header in enumerate(_HEADERS, 1):
-        put(ws, 3, index, header.label(lang), "table_bold")
+        put(ws, 3, index, header.label(lang), styles["table_bold"])
     for row, column in enumerate(template.columns, FIRST_ITEM_ROW):
-        put(ws, row, 1, safe_cell(column.label(lang)), "table_left")
-        put(ws, row, 2, column.unit_label(lang), "table")
+        put(ws, row, 1, safe_cell(column.label(lang)), styles["table_left"])
+        put(ws, row, 2, column.unit_label(lang), styles["table"])
         for index, values in ((3, unit.month), (4, unit.ytd)):
             if values is None:
                 first = row == FIRST_ITEM_ROW  # 未报 in the first cell, merged down the column
-                put(ws, row, index, words["not_reported"] if first else None, "table")
+                put(ws, row, index, words["not_reported"] if first else None, styles["table"])
                 continue
             value = cell(template, column, values)
-            put(ws, row, index, value, "table").number_format = cell_format(column, value)
+            put(ws, row, index, value, styles["table"]).number_format = cell_format(column, value)
     for index, values in ((3, unit.month), (4, unit.ytd)):
         if values is None:
             merges.append((FIRST_ITEM_ROW, index, last, index))

@@ -100,6 +100,12 @@ class Submissions:
         )
         return [_submission(r) for r in rows]
 
+    async def reported(self, period: str) -> dict[int, bool]:
+        """The units that have sent the period's figures, each with whether it was late (every version
+        carries the first's lateness): /monthly's first answer, without reading any figures."""
+        rows = await self.db.fetchall("SELECT DISTINCT unit_id, late FROM figure_reports WHERE period = ?", (period,))
+        return {unit_id: bool(late) for unit_id, late in rows}
+
     async def of_periods(self, periods: list[str]) -> dict[tuple[int, str], Submission]:
         """The latest version per (unit, period) for these periods."""
         marks = ",".join("?" * len(periods))

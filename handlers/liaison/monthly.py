@@ -93,11 +93,13 @@ async def monthly_command(update: Update, context: Context, member: StaffMember)
     if parse_month(period) is None:
         await update.effective_message.reply_text(_("Please give the month like this: /monthly 2026-10"))
         return
-    month = await read_month(svc.units, svc.submissions, svc.office, period, at.date(), lang)
+    units, reported = await svc.units.all(), await svc.submissions.reported(period)
     await svc.trail.note(actor=member.user_id, action="figures.table", at=at, detail=period)
     locked = await svc.submissions.locked(period)
-    await update.effective_message.reply_text(_summary(month, lang, _), reply_markup=_lock_button(
+    names = [(u.name, reported.get(u.id)) for u in units]  # None: not sent; else whether late
+    await update.effective_message.reply_text(_summary(period, names, lang, _), reply_markup=_lock_button(
         member, period, locked, _))  # fmt: skip
+    month = await read_month(svc.units, svc.submissions, svc.office, period, at.date(), lang)
     await _send_files(update.effective_message, context, month)
     log.info("monthly table sent for %s", period)
 
@@ -107,11 +109,13 @@ async def _send_files(message: Message, context: Context, month: MonthData) -> N
     each is ready; one that could not be made is said politely, and the others still come."""
     _ = context.tr
     stem = _stem(month)
-    made = [asyncio.ensure_future(context.services.workers.run(make, month)) for make in _FILES.values()]
+    # the chart before the CSV: with two workers the .xlsx and the chart, the longest two, start at once
+    made = {suffix: asyncio.ensure_future(context.services.workers.run(_FILES[suffix], month))
+            for suffix in (".xlsx", ".png", ".csv")}  # fmt: skip
     try:
-        for suffix, task in zip(_FILES, made, strict=True):
+        for suffix in _FILES:
             try:
-                body = await task
+                body = await made[suffix]
             except CjkFontMissing as exc:
                 log.error("monthly chart not drawn: %s", exc)
                 await message.reply_text(_("The chart could not be drawn: no Chinese font is installed."))
@@ -126,7 +130,7 @@ async def _send_files(message: Message, context: Context, month: MonthData) -> N
             else:
                 await message.reply_document(body, filename=stem + suffix)
     finally:
-        for task in made:
+        for task in made.values():
             task.cancel()
 
 
@@ -134,12 +138,14 @@ async def _send_files(message: Message, context: Context, month: MonthData) -> N
 _FILES = {".xlsx": month_xlsx, ".csv": month_csv, ".png": month_chart}
 
 
-def _summary(month: MonthData, lang: str, _) -> str:
-    """Who has sent, who is missing, who was late: the first answer, before any file is made."""
-    units, missing, late = len(month.units), month.missing(), month.late()
+def _summary(period: str, units: list[tuple[str, bool | None]], lang: str, _) -> str:
+    """Who has sent, who is missing, who was late: the first answer, before any file is made. `units`:
+    each unit's name and None if it has not sent, else whether it was late."""
+    missing = [name for name, late in units if late is None]
+    late = [name for name, was_late in units if was_late]
     lines = [_.ngettext("{month}: {sent} of {units} unit has sent its figures.",
-                        "{month}: {sent} of {units} units have sent their figures.", units).format(
-        month=month_label(month.period, lang), sent=units - len(missing), units=units)]  # fmt: skip
+                        "{month}: {sent} of {units} units have sent their figures.", len(units)).format(
+        month=month_label(period, lang), sent=len(units) - len(missing), units=len(units))]  # fmt: skip
     if missing:
         lines.append(sentences([_("Missing:"), join(missing, lang)], lang))
     if late:
