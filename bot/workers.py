@@ -53,15 +53,25 @@ class Workers:
     async def run(self, fn: Callable[..., T], /, *args: object) -> T:
         if self._closed:
             raise RuntimeError("the worker processes are shut down")
-        pool = self._pool
+        loop, call, pool = asyncio.get_running_loop(), partial(fn, *args), self._pool
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, partial(fn, *args))
-        except BrokenProcessPool:
-            if pool is self._pool and not self._closed:
-                log.warning("a worker process died: the pool is made again")
-                self._pool = _pool(self.size)
-                pool.shutdown(wait=False, cancel_futures=True)
+            done = loop.run_in_executor(pool, call)
+        except BrokenProcessPool:  # broken before this call: it goes to a new pool, having run nowhere
+            pool = self._renew(pool)
+            done = loop.run_in_executor(pool, call)
+        try:
+            return await done
+        except BrokenProcessPool:  # a worker died under this call (or one beside it): the call fails
+            self._renew(pool)
             raise
+
+    def _renew(self, broken: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """A new pool in place of a broken one (once, however many calls find it broken)."""
+        if broken is self._pool and not self._closed:
+            log.warning("a worker process died: the pool is made again")
+            self._pool = _pool(self.size)
+            broken.shutdown(wait=False, cancel_futures=True)
+        return self._pool
 
     def pids(self) -> list[int]:
         """The worker processes running now (started as work comes)."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 
 import pytest
@@ -14,7 +16,8 @@ from bot.config import load_office
 from core.monthly_book import month_csv
 from tests.conftest import EXAMPLE_CONFIG, services_of
 from tests.liaisons import LIAISON, add_unit, office_with_october, put_clock, register_directly
-from tests.office import ADMIN, add_staff
+from tests.office import ADMIN, REPORTER, add_staff
+from tests.reporter import file_tip
 
 #: A template the office may write whose columns are all money or stocks: no flow to chart.
 NO_FLOWS = """
@@ -86,6 +89,32 @@ async def test_a_chart_that_breaks_gets_a_polite_answer_and_the_other_files_come
         assert "抱歉" in sorry and "monthly-2026-10-zh.png" in sorry and "Traceback" not in sorry
 
 
+class ChartsBreak:
+    """The bot's worker processes, where drawing a chart fails (as a worker that dies would)."""
+
+    def __init__(self, real):
+        self.real = real
+
+    async def run(self, fn, *args):
+        if getattr(fn, "func", fn).__name__ in ("bar_panels", "month_chart"):
+            raise BrokenProcessPool("a worker died")
+        return await self.real.run(fn, *args)
+
+    async def shutdown(self) -> None:
+        await self.real.shutdown()
+
+
+async def test_stats_whose_chart_breaks_still_give_the_figures_and_a_polite_word(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        await file_tip(sim.user(REPORTER))
+        services = services_of(sim)
+        monkeypatch.setattr(services, "workers", ChartsBreak(services.workers))
+        replies = await sim.user(ADMIN).send("/stats")
+        assert "1" in replies[0].text and sim.api.calls_of("sendPhoto") == []  # the figures, made in a worker
+        assert "抱歉" in replies[-1].text and "图表" in replies[-1].text
+
+
 async def test_the_worker_processes_end_when_the_bot_stops(start_bot, monkeypatch):
     async with start_bot() as sim:
         put_clock(sim, monkeypatch, datetime(2026, 11, 5, 10, 0))
@@ -97,6 +126,21 @@ async def test_the_worker_processes_end_when_the_bot_stops(start_bot, monkeypatc
     assert not any(_alive(pid) for pid in pids)
     with pytest.raises(RuntimeError):
         await workers.run(month_csv, None)
+
+
+async def test_a_worker_killed_is_replaced_and_monthly_still_sends_everything(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, datetime(2026, 11, 5, 10, 0))
+        await office_with_october(sim)
+        await sim.user(ADMIN).send("/monthly 2026-10")
+        workers = services_of(sim).workers
+        for pid in workers.pids():
+            os.kill(pid, signal.SIGKILL)
+        first = await sim.user(ADMIN).send("/monthly 2026-10")  # the files, or a polite word for each
+        assert first[0].text and len(first) == 4  # the summary, then three files or sorries
+        sim.api.calls.clear()
+        await sim.user(ADMIN).send("/monthly 2026-10")
+        assert len(sim.api.calls_of("sendDocument")) == 2 and len(sim.api.calls_of("sendPhoto")) == 1
 
 
 def _alive(pid: int) -> bool:
