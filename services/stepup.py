@@ -24,7 +24,7 @@ from storage.audit import AuditLog
 from storage.casework import CaseError
 from storage.db import Database, UnitOfWork
 from storage.staff import StaffRepository
-from storage.totp import ResetState, TotpRecords, TotpState
+from storage.totp import ResetRequest, ResetState, TotpRecords, TotpState
 
 
 class TotpError(CaseError):
@@ -37,6 +37,7 @@ class Need(StrEnum):
     NONE = "none"  # a session is open, or a code is not required and the person has not enrolled
     CODE = "code"  # enrolled, no session: ask a code
     ENROL = "enrol"  # a code is required and the person has not enrolled yet
+    LOCKED = "locked"  # enrolled, no session, locked out by wrong codes: no code is tried until `locked_until`
 
 
 class CodeResult(StrEnum):
@@ -96,7 +97,16 @@ class StepUpService:
             return Need.ENROL if self.required else Need.NONE
         if state.session_until is not None and now < state.session_until:
             return Need.NONE
+        if state.locked_until is not None and now < state.locked_until:
+            return Need.LOCKED
         return Need.CODE
+
+    async def locked_until(self, user_id: int, now: datetime) -> datetime | None:
+        """Until when the person may try no code (wrong codes locked them out); None if they may."""
+        state = await self.records.get(user_id)
+        if state is None or state.locked_until is None or now >= state.locked_until:
+            return None
+        return state.locked_until
 
     async def enrolled(self, user_id: int) -> bool:
         state = await self.records.get(user_id)
@@ -235,6 +245,10 @@ class StepUpService:
             action = "totp.reset" if approve else "totp.reset.refuse"
             await uow.audit.append(actor=admin, action=action, at=now, detail=detail)
         return req.user_id
+
+    async def reset_request(self, request_id: int) -> ResetRequest | None:
+        """A request to reset an admin's authenticator, pending or decided; None if there is no such."""
+        return await self.records.reset_request(request_id)
 
     async def reset_by_operator(self, target: int, now: datetime) -> bool:
         """The CLI's reset, by whoever holds the server (no approval): whether the person had an

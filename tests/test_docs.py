@@ -58,7 +58,7 @@ def registered_commands(settings: Settings, ring: KeyRing, office: OfficeConfig)
 
 def test_the_guide_names_the_commands_staff_use() -> None:
     named = commands_named(GUIDE)
-    assert {"inbox", "staff", "stats", "rewards", "units", "monthly", "quarter", "join", "chatid"} <= named
+    assert {"inbox", "staff", "stats", "rewards", "units", "monthly", "quarter", "totp", "join", "chatid"} <= named
     assert {"help", "about", "language", "cancel", "start", "register"} <= named
 
 

@@ -55,7 +55,7 @@ async def test_joining_sets_the_new_staff_members_menu_in_both_languages_and_dea
         await _give(sim, ADMIN, Role.ADMIN, "主任")
         assert sim.api.menu_seen(INTAKE, "zh") == PUBLIC
         await _join(sim, "intake", INTAKE)
-        intake = ["inbox", "monthly", "quarter", "units", *PUBLIC]
+        intake = ["inbox", "monthly", "quarter", "units", "totp", *PUBLIC]
         assert _menus(sim, INTAKE) == {"": intake, "zh": intake, "en": intake}
         assert _descriptions(sim, INTAKE, "zh")["inbox"] == "您可查看的举报，最新的在前"
         assert _descriptions(sim, INTAKE, "en")["monthly"] == "The units' monthly figures as a table"
@@ -78,10 +78,11 @@ async def test_at_start_up_every_active_member_gets_the_menu_of_their_roles(star
         await _give(sim, REWARD, Role.REWARD)
         assert _menus(sim, ADMIN) == {}
     async with start_bot() as sim:
-        assert sim.api.menu_seen(ADMIN, "zh") == ["inbox", "staff", "stats", "monthly", "quarter", "units", *PUBLIC]
-        assert sim.api.menu_seen(AUDITOR, "en") == ["inbox", "stats", "units", *PUBLIC]
-        assert sim.api.menu_seen(FIRE, "zh") == ["inbox", "units", *PUBLIC]
-        assert sim.api.menu_seen(REWARD, "zh") == ["inbox", "rewards", "units", *PUBLIC]
+        admin = ["inbox", "staff", "stats", "monthly", "quarter", "units", "totp"]
+        assert sim.api.menu_seen(ADMIN, "zh") == [*admin, *PUBLIC]
+        assert sim.api.menu_seen(AUDITOR, "en") == ["inbox", "stats", "units", "totp", *PUBLIC]
+        assert sim.api.menu_seen(FIRE, "zh") == ["inbox", "units", "totp", *PUBLIC]
+        assert sim.api.menu_seen(REWARD, "zh") == ["inbox", "rewards", "units", "totp", *PUBLIC]
         assert sim.api.menu_seen(STRANGER, "zh") == PUBLIC
         assert sim.api.command_menus[("default", None, "")][0]["command"] == "start"  # the public menu stays
 
@@ -101,7 +102,7 @@ async def test_a_member_the_bot_cannot_reach_holds_up_no_one(settings, ring, off
         api.accept_chat(FIRE)  # they start the bot: their menu is set then
         [menu] = await sim.user(FIRE).send("/start")
         assert "office:inbox" in repr(menu.buttons)
-        assert sim.api.menu_seen(FIRE, "zh") == ["inbox", "units", *PUBLIC]
+        assert sim.api.menu_seen(FIRE, "zh") == ["inbox", "units", "totp", *PUBLIC]
         calls = len(sim.api.calls_of("setMyCommands"))
         await sim.user(FIRE).send("/start")
         await sim.user(ADMIN).send("/start")
@@ -148,10 +149,11 @@ async def test_staff_help_lists_their_commands_after_the_reporters_help(start_bo
     assert "工作人员功能，您的角色为管理员（负责人）：" in office
     for line in ("/inbox：您可查看的举报", "/staff：人员名单、邀请与停用", "/stats [2026]：年度统计",
                  "/monthly [2026-10]：各单位月报汇总表", "/quarter [2026-Q3]：", "/units：",
-                 "/chatid@tipline_bot："):  # fmt: skip
+                 "/totp：绑定验证器", "/chatid@tipline_bot："):  # fmt: skip
         assert line in office
     assert "/rewards" not in office
-    assert "/inbox" in officer.text and "/units" in officer.text and "/staff" not in officer.text
+    assert "/inbox" in officer.text and "/units" in officer.text and "/totp" in officer.text
+    assert "/staff" not in officer.text
     assert by_button[0].text == officer.text
     assert "For the office (Auditor):" in auditor.text and "/stats [2026]: Statistics of a year" in auditor.text
     assert "/monthly" not in auditor.text and "：" not in auditor.text.split("For the office")[1]
@@ -166,9 +168,10 @@ async def test_the_admins_start_offers_the_offices_entries_beside_the_reporters_
         [stranger_menu] = await sim.user(STRANGER).send("/start")
         [panel] = await sim.user(ADMIN).tap("👥 人员")
         inbox = await sim.user(ADMIN).tap("📥 收件箱")
-    assert admin_menu.labels == [*ZH_MENU, "📥 收件箱", "👥 人员", "📊 统计", "📅 月报", "🗓 季报", "🏢 单位"]
+    office = ["📥 收件箱", "👥 人员", "📊 统计", "📅 月报", "🗓 季报", "🏢 单位", "🔐 验证器"]
+    assert admin_menu.labels == [*ZH_MENU, *office]
     assert admin_menu.buttons[len(MENU_ITEMS)] == [("📥 收件箱", "office:inbox"), ("👥 人员", "office:staff")]
-    assert reward_menu.labels == [*ZH_MENU, "📥 收件箱", "💰 奖励台账", "🏢 单位"]
+    assert reward_menu.labels == [*ZH_MENU, "📥 收件箱", "💰 奖励台账", "🏢 单位", "🔐 验证器"]
     assert stranger_menu.labels == ZH_MENU
     assert "主任" in panel.text and "staff:invite" in repr(panel.buttons)
     assert inbox and "staff:invite" not in repr(inbox[-1].buttons)

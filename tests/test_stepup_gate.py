@@ -11,6 +11,7 @@ with pyotp on the bot's controlled clock."""
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 
@@ -259,11 +260,32 @@ async def test_too_many_wrong_codes_lock_the_person_out_and_the_admins_are_told(
         assert wrong not in told[0] and secrets[EMERGENCY] not in told[0]
         assert not any(c.params["chat_id"] in (INTAKE, FIRE, AUDITOR) for c in sim.api.calls_of("sendMessage")
                        if "锁定" in c.params["text"])  # fmt: skip
-        [locked] = await _tap_card(officer, number)  # the right code now does not help
-        assert ASKED in locked.text
-        [still] = await officer.send(_code(secrets[EMERGENCY], NOW, 1))
-        assert "错误次数过多" in still.text
+        [locked] = await _tap_card(officer, number)  # said at once: no code is asked while locked
+        assert "错误次数过多" in locked.text and ASKED not in locked.text
+        assert not isinstance(_state(sim, EMERGENCY), StepUp)
+        [text] = await officer.send(_code(secrets[EMERGENCY], NOW, 1))  # not taken as a code
+        assert DESCRIPTION not in text.text
         assert [e.action for e in await services_of(sim).audit.entries(tip=number)] == []
+        move_clock(sim, monkeypatch, timedelta(minutes=6))  # the first wait (5 minutes) is over
+        [asked] = await _tap_card(officer, number)
+        assert ASKED in asked.text
+        replies = await officer.send(_code(secrets[EMERGENCY], NOW + timedelta(minutes=6)))
+        assert any(DESCRIPTION in r.text for r in replies)
+
+
+async def test_the_only_admin_locked_out_is_written_to_the_log_for_the_servers_holder(start_bot, monkeypatch, caplog):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, ADMIN)
+        admin = sim.user(ADMIN)
+        await _tap_card(admin, number)
+        wrong = f"{(int(_code(secrets[ADMIN], NOW)) + 1) % 1_000_000:06d}"
+        with caplog.at_level(logging.INFO, logger="tipline"):
+            answers = [(await admin.send(wrong))[0].text for _ in range(5)]
+        assert "错误次数过多" in answers[-1]
+        [line] = [r for r in caplog.records if "no other admin" in r.getMessage()]
+        assert line.levelno == logging.WARNING and str(ADMIN) in line.getMessage()
+        assert not any(wrong in r.getMessage() for r in caplog.records)
+        assert not [c for c in sim.api.calls_of("sendMessage") if "锁定" in c.params["text"]]
 
 
 async def test_the_session_lasts_session_minutes(start_bot, monkeypatch):

@@ -129,7 +129,10 @@ async def test_five_wrong_codes_lock_the_person_out_for_growing_waits(start_bot)
         held = await stepup.verify(OFFICER, app.at(now), now)
         first_lock = verdicts[-1].locked_until
         assert (held.result, held.just_locked, held.locked_until) == (CodeResult.LOCKED, False, first_lock)
+        assert await stepup.need(OFFICER, now) == Need.LOCKED  # a gated action says so before asking
+        assert await stepup.locked_until(OFFICER, now) == first_lock
         after = now + timedelta(minutes=5)
+        assert await stepup.need(OFFICER, after) == Need.CODE and await stepup.locked_until(OFFICER, after) is None
         again = await stepup.verify(OFFICER, wrong, after)
         assert again == Verdict(CodeResult.LOCKED, locked_until=after + timedelta(minutes=10), just_locked=True)
         done = after + timedelta(minutes=10)

@@ -87,6 +87,20 @@ async def test_a_staff_member_sets_up_the_authenticator_with_two_consecutive_cod
         assert "没有看懂" in after.text
 
 
+async def test_the_authenticator_button_of_start_begins_the_set_up(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        _freeze(sim, monkeypatch)
+        await _staff(sim, (CLERK, "受理员小李", Role.INTAKE))
+        user = sim.user(CLERK)
+        await user.send("/start")
+        [qr] = await user.tap("🔐 验证器")
+        assert qr.kind == "photo" and "受理员小李" in qr.text
+        secret = SECRET_SHOWN.search(qr.text)[0].replace(" ", "")
+        await user.send(_code(secret, NOW, -1))
+        replies = await user.send(_code(secret, NOW))
+        assert any("验证器已绑定" in r.text for r in replies)
+
+
 async def test_opening_a_card_before_setting_up_walks_there_and_the_card_then_shows(start_bot, monkeypatch):
     async with start_bot() as sim:
         receipt = await file_tip(sim.user(REPORTER))

@@ -51,6 +51,8 @@ OFFICE_COMMANDS = (
     OfficeCommand("quarter", N_("The units' quarterly summaries"), N_("🗓 Quarterly summaries"),
                   (Role.ADMIN, Role.INTAKE), " [2026-Q3]"),
     OfficeCommand("units", N_("Units, their liaisons and phone numbers"), N_("🏢 Units")),
+    OfficeCommand("totp", N_("Set up your authenticator (the 6-digit code that opens reports)"),
+                  N_("🔐 Authenticator")),
 )  # fmt: skip
 BY_NAME = {c.name: c for c in OFFICE_COMMANDS}
 

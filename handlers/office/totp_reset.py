@@ -115,7 +115,7 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
     svc = context.services
     _ = translator(svc.language)
     button = TotpResetButton.parse(query.data)
-    request = await svc.stepup.records.reset_request(button.request_id) if button is not None else None
+    request = await svc.stepup.reset_request(button.request_id) if button is not None else None
     if request is None:
         await update.effective_message.reply_text(await button_expired(update, context))
         return
@@ -150,7 +150,7 @@ async def _decide(
             text = _("This request was already decided.")
         await update.effective_message.reply_text(text)
         return
-    request = await svc.stepup.records.reset_request(button.request_id)
+    request = await svc.stepup.reset_request(button.request_id)
     if approve:
         await update.effective_message.reply_text(_("Approved: {name}'s authenticator is reset.").format(name=names[1]))
         await tell_reset(context, target)
