@@ -3,7 +3,7 @@ Telegram's broadcast limit (30 messages a second; past it, 429 with retry_after,
 
 The production path runs unchanged: the daily job's run_prompts queues one prompt per liaison in the
 outbox (handlers.outbox) and drains it through python-telegram-bot's AIORateLimiter. The figure is the
-achieved rate against the ideal one (N / 30 s): target ≥ 0.9. Every liaison must get exactly one
+achieved rate against the ideal one (N / 30 s): target ≥ 0.93 (issue 18). Every liaison must get exactly one
 prompt; the 429s Telegram (the fake) answered are counted.
 """
 
@@ -95,7 +95,7 @@ async def run(opts: Options) -> list[Figure]:
             "msg/s",
             baseline=LIMIT,
             baseline_label="Telegram's 30/s",
-            target=Target(0.9),
+            target=Target(0.93),
             details=details,
         ),
         Figure(

@@ -35,7 +35,7 @@ from storage.db import DB_FILENAME, Database
 from storage.keyring import load_ring
 from storage.migrations import MIGRATIONS_DIR
 
-SEED_VERSION = 5
+SEED_VERSION = 6  # 6: rewards paid in cash say so as the code does (PayMethod), not "现金"
 CACHE = ROOT / "bench" / ".cache"
 CHATS_PER_TIP = 0.7  # some reporters file more than one tip
 

@@ -19,6 +19,7 @@ from core.casework import Verification, next_due
 from core.crypto import KeyRing
 from core.liaisons import Contact
 from core.office import OfficeConfig
+from core.rewards import PayMethod
 from core.tips import FINISHED, Status, format_tip_number
 from storage.dialogue import AAD_VERSION, message_aad
 
@@ -206,7 +207,7 @@ class Rows:
             decided_by=ADMIN, approved_on=decided.isoformat(), approved_by=ADMIN, notified_on=decided.isoformat(),
             claim_due=(decided + timedelta(days=60)).isoformat(), claim_method="in_person" if paid else None,
             claimed_on=paid_on.isoformat() if paid else None, paid_on=paid_on.isoformat() if paid else None,
-            paid_fen=amount if paid else None, paid_method="现金" if paid else None,
+            paid_fen=amount if paid else None, paid_method=PayMethod.CASH.value if paid else None,
         )  # fmt: skip
 
     # -- chats and units -------------------------------------------------------------------------
