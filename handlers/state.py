@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -129,6 +130,7 @@ class StepUp(_Beside):
     user: int
     before: dict[str, Any] | None = None
 
+    asked_at: datetime | None = None  # when the code was asked: a text long after is no longer taken as one
 
 class Lost(_Model):
     """A state kept by an older Tipline that this one cannot read: the chat is told, once."""

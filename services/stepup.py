@@ -30,7 +30,8 @@ from storage.totp import ResetRequest, ResetState, TotpRecords, TotpState
 class TotpError(CaseError):
     """The step-up action does not fit: "enrolled" (enrol again only after a reset), "not begun" (no
     enrolment to confirm), "admin" (only an admin resets), "self" (not one's own: four eyes, or one's own
-    authenticator), "staff" (no such active staff member), "decided" (the request was decided already)."""
+    authenticator), "target" (not the reset of oneself), "staff" (no such active staff member), "decided"
+    (the request was decided already)."""
 
 
 class Need(StrEnum):
@@ -44,6 +45,7 @@ class CodeResult(StrEnum):
     OK = "ok"
     WRONG = "wrong"
     REPLAYED = "replayed"
+    NOT_A_CODE = "not_a_code"  # not 6 digits ("ok", "wait"): answered, never counted as a wrong code
     LOCKED = "locked"
     NOT_ENROLLED = "not_enrolled"
 
@@ -158,14 +160,17 @@ class StepUpService:
     # -- step-up --------------------------------------------------------------------------------
 
     async def verify(self, user_id: int, code: str, now: datetime) -> Verdict:
-        """Check a code: OK opens a session; a wrong or replayed code counts towards the lock-out;
-        while locked out no code is tried (LOCKED, with until when)."""
+        """Check a code: OK opens a session; a wrong or replayed code counts towards the lock-out, text
+        that is not 6 digits does not (NOT_A_CODE); while locked out no code is tried (LOCKED, with until
+        when)."""
         async with self._work() as uow:
             state = await uow.records.get(user_id)
             if state is None or not state.enrolled:
                 return Verdict(CodeResult.NOT_ENROLLED)
             if state.locked_until is not None and now < state.locked_until:
                 return Verdict(CodeResult.LOCKED, locked_until=state.locked_until)
+            if totp.normalize(code) is None:  # a word, not a guess: nothing to count
+                return Verdict(CodeResult.NOT_A_CODE)
             secret = await uow.records.secret(user_id)
             step = totp.matching_step(secret, code, now)
             if step is not None and await uow.records.accept(user_id, step, self._until(now)):
@@ -207,8 +212,17 @@ class StepUpService:
                     )
                 return ResetOutcome(done=False, request_id=request_id)
             await uow.records.remove(target)
+            await self._close_pending(uow, target, now)
             await uow.audit.append(actor=admin, action="totp.reset", at=now, detail=f"user={target}")
         return ResetOutcome(done=True)
+
+    @staticmethod
+    async def _close_pending(uow: UnitOfWork, target: int, now: datetime) -> None:
+        """The person was reset another way: a request still pending for them is done (approving it later
+        would wipe the authenticator they set up since)."""
+        request_id = await uow.records.pending_reset(target)
+        if request_id is not None:
+            await uow.records.set_reset_decided(request_id, ResetState.APPROVED, None, now)
 
     @staticmethod
     async def _needs_approval(uow: UnitOfWork, target: int, admin: int) -> bool:
@@ -226,7 +240,8 @@ class StepUpService:
     async def decide_reset(self, request_id: int, admin: int, approve: bool, now: datetime) -> int:
         """Approve or refuse a pending reset of an admin's authenticator; the target's user id.
         TotpError "decided" (decided already, or no such request), "self" (one's own request while
-        another admin could decide), "admin" (only an admin decides)."""
+        another admin could decide), "target" (the reset of oneself, while a third admin could decide: whoever
+        holds that person's Telegram account must not approve it), "admin" (only an admin decides)."""
         async with self._work() as uow:
             req = await uow.records.reset_request(request_id)
             if req is None or req.state != ResetState.PENDING:
@@ -236,6 +251,8 @@ class StepUpService:
                 raise TotpError("admin")
             if admin == req.requested_by and admins - {admin}:
                 raise TotpError("self")  # four eyes, where the office has them
+            if admin == req.user_id and admins - {admin, req.requested_by}:
+                raise TotpError("target")  # nor the one reset, where a third admin can decide
             state = ResetState.APPROVED if approve else ResetState.REFUSED
             if not await uow.records.set_reset_decided(request_id, state, admin, now):
                 raise TotpError("decided")
@@ -255,6 +272,7 @@ class StepUpService:
         authenticator (enrolled or begun) that is now forgotten. Audited either way."""
         async with self._work() as uow:
             removed = await uow.records.remove(target)
+            await self._close_pending(uow, target, now)
             detail = f"user={target};by=operator" + ("" if removed else ";none")
             await uow.audit.append(actor=None, action="totp.reset", at=now, detail=detail)
         return removed

@@ -180,9 +180,10 @@ class TotpRecords:
 
     @staticmethod
     async def set_reset_decided(
-        conn: aiosqlite.Connection, request_id: int, state: ResetState, admin: int, at: datetime
+        conn: aiosqlite.Connection, request_id: int, state: ResetState, admin: int | None, at: datetime
     ) -> bool:
-        """Compare-and-set: only a request still pending is decided. Whether it was."""
+        """Compare-and-set: only a request still pending is decided (`admin` None: by the server's
+        operator, or by another reset of that person). Whether it was."""
         async with conn.execute(
             "UPDATE totp_resets SET state = ?, decided_by = ?, decided_on = ? WHERE id = ? AND state = 'pending'",
             (state, admin, at.isoformat(), request_id),

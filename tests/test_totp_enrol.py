@@ -16,7 +16,7 @@ import bot.services
 from bot.console import run_console
 from bot.personas import PERSONAS
 from core.roles import Role
-from services.stepup import Need
+from services.stepup import Need, TotpError
 from tests.conftest import services_of
 from tests.liaisons import press
 from tests.reporter import DESCRIPTION, file_tip
@@ -173,6 +173,7 @@ async def test_an_admin_resets_a_colleagues_authenticator_and_the_colleague_is_t
         _freeze(sim, monkeypatch)
         await _staff(sim, (ADMIN, "主任", Role.ADMIN), (OFFICER, "老周", Role.INTAKE), (CLERK, "小李", Role.INTAKE))
         await _set_up_directly(sim, OFFICER)
+        await _set_up_directly(sim, ADMIN)  # the reset buttons ask the admin's own code
         admin = sim.user(ADMIN)
         [panel] = await admin.send("/staff")
         assert "🔐 重置老周的验证器" in panel.labels
@@ -193,6 +194,7 @@ async def test_resetting_an_admin_needs_a_second_admins_approval(start_bot, monk
         _freeze(sim, monkeypatch)
         await _staff(sim, (ADMIN, "主任", Role.ADMIN), (ADMIN2, "副主任", Role.ADMIN))
         await _set_up_directly(sim, ADMIN2)
+        await _set_up_directly(sim, ADMIN)
         admin, other = sim.user(ADMIN), sim.user(ADMIN2)
         await admin.send("/staff")
         await admin.tap("🔐 重置副主任的验证器")
@@ -210,8 +212,10 @@ async def test_resetting_an_admin_needs_a_second_admins_approval(start_bot, monk
         told_requester = [c.params["text"] for c in sim.api.sent_to(ADMIN) if c.method == "sendMessage"]
         assert any("申请已批准" in t for t in told_requester)
         assert await services_of(sim).stepup.need(ADMIN2, NOW) == Need.ENROL
-        [twice] = await other.tap(data.replace("otp:", "otp:ok:"))
-        assert "该申请已处理" in twice.text
+        [twice] = await other.tap(data.replace("otp:", "otp:ok:"))  # reset now: walked to the set-up first
+        assert "请先绑定" in twice.text and twice.kind == "photo"
+        with pytest.raises(TotpError, match="decided"):
+            await services_of(sim).stepup.decide_reset(int(data.rsplit(":", 1)[1]), ADMIN2, True, NOW)
 
 
 async def test_a_refused_reset_of_an_admin_changes_nothing(start_bot, monkeypatch):
@@ -219,6 +223,7 @@ async def test_a_refused_reset_of_an_admin_changes_nothing(start_bot, monkeypatc
         _freeze(sim, monkeypatch)
         await _staff(sim, (ADMIN, "主任", Role.ADMIN), (ADMIN2, "副主任", Role.ADMIN))
         await _set_up_directly(sim, ADMIN2)
+        await _set_up_directly(sim, ADMIN)
         admin, other = sim.user(ADMIN), sim.user(ADMIN2)
         await admin.send("/staff")
         await admin.tap("🔐 重置副主任的验证器")
@@ -230,6 +235,44 @@ async def test_a_refused_reset_of_an_admin_changes_nothing(start_bot, monkeypatc
         told_requester = [c.params["text"] for c in sim.api.sent_to(ADMIN) if c.method == "sendMessage"]
         assert any("申请未获批准" in t for t in told_requester)
         assert await services_of(sim).stepup.need(ADMIN2, NOW) == Need.NONE
+
+
+async def test_with_three_admins_the_one_reset_cannot_approve_it_and_a_third_decides(start_bot, monkeypatch):
+    third = 8500000005
+    async with start_bot() as sim:
+        _freeze(sim, monkeypatch)
+        await _staff(sim, (ADMIN, "主任", Role.ADMIN), (ADMIN2, "副主任", Role.ADMIN), (third, "老王", Role.ADMIN))
+        for user_id in (ADMIN, ADMIN2, third):
+            await _set_up_directly(sim, user_id)
+        admin, target, other = sim.user(ADMIN), sim.user(ADMIN2), sim.user(third)
+        await admin.send("/staff")
+        await admin.tap("🔐 重置副主任的验证器")
+        await admin.tap(f"staff:totp_yes:{ADMIN2}")
+        with pytest.raises(LookupError):
+            target.find_button("批准")  # not asked: whoever holds their account must not approve it
+        _request, data = other.find_button("批准")
+        [own] = await press(target, data.replace("otp:", "otp:ok:"))  # forged by the one to be reset
+        assert "这是您本人的验证器" in own.text
+        assert await services_of(sim).stepup.need(ADMIN2, NOW) == Need.NONE
+        await other.tap(data)
+        await other.tap(data.replace("otp:", "otp:ok:"))
+        assert await services_of(sim).stepup.need(ADMIN2, NOW) == Need.ENROL
+
+
+async def test_the_operators_reset_closes_a_pending_request(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        _freeze(sim, monkeypatch)
+        await _staff(sim, (ADMIN, "主任", Role.ADMIN), (ADMIN2, "副主任", Role.ADMIN))
+        for user_id in (ADMIN, ADMIN2):
+            await _set_up_directly(sim, user_id)
+        stepup = services_of(sim).stepup
+        pending = await stepup.reset(ADMIN2, ADMIN, NOW)
+        assert not pending.done
+        assert await stepup.reset_by_operator(ADMIN2, NOW)
+        await _set_up_directly(sim, ADMIN2)  # set up again since
+        with pytest.raises(TotpError):  # approving the old request would wipe it
+            await stepup.decide_reset(pending.request_id, ADMIN2, True, NOW)
+        assert await stepup.need(ADMIN2, NOW) == Need.NONE
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from handlers.i18n import join as join_list
 from handlers.office import totp_reset
 from handlers.office.access import staff_only
 from handlers.office.commands import publish_for
+from handlers.office.stepup import needs_code
 from storage.staff import Invite, InviteError
 
 log = logging.getLogger("tipline.staff")
@@ -79,6 +80,7 @@ async def staff_panel(update: Update, context: Context, admin: StaffMember) -> N
 
 
 @staff_only(Role.ADMIN)
+@needs_code
 async def staff_button(update: Update, context: Context, admin: StaffMember) -> None:
     query = update.callback_query
     button = StaffButton.parse(query.data)

@@ -20,14 +20,13 @@ import functools
 import importlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from core import totp
 from core.roles import Role, StaffMember
 from handlers.context import Context, language_for
 from handlers.i18n import translator
@@ -51,6 +50,8 @@ from services.stepup import CodeResult, Need, Verdict
 
 log = logging.getLogger("tipline.stepup")
 
+#: How long a text is taken as the code asked for: after that the code entry is left, and the text is text.
+CODE_ASKED_FOR = timedelta(minutes=10)
 #: Every gated handler by its name (module.qualname): resuming runs only one of these.
 GATED: dict[str, StaffHandler] = {}
 
@@ -116,6 +117,7 @@ async def _ask(update: Update, context: Context, member: StaffMember, name: str,
             user=member.user_id,
             before=kept,
         ),
+            asked_at=context.now,
     )
     log.info("authenticator code asked before %s", name)
     if need == Need.ENROL:
@@ -150,6 +152,9 @@ async def on_code(update: Update, context: Context) -> None:
     if state is None:
         return
     if update.callback_query is not None or message is None or message.text is None:
+    if state.asked_at is not None and context.now - state.asked_at > CODE_ASKED_FOR:
+        _leave(context, state)  # asked long ago: this update is not the code, and goes on to its handler
+        return
         if update.callback_query is not None:
             _leave(context, state)  # the button goes on to its handler
         return
@@ -189,11 +194,10 @@ async def _take(update: Update, context: Context, state: StepUp, text: str) -> N
             chat, _("That code was used already. Wait for the next one (it changes every 30 seconds) and send it.")
         )
     else:
+    elif verdict.result == CodeResult.NOT_A_CODE:
+        await context.bot.send_message(chat, _("Please send the 6 digits your authenticator shows, or /cancel."))
         await context.bot.send_message(
-            chat,
-            _("That is not the code. Send the 6 digits your authenticator shows now, or /cancel.")
-            if totp.normalize(text) is not None
-            else _("Please send the 6 digits your authenticator shows, or /cancel."),
+            chat, _("That is not the code. Send the 6 digits your authenticator shows now, or /cancel.")
         )
 
 

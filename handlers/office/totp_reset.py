@@ -19,6 +19,7 @@ from handlers.context import Context
 from handlers.i18n import Translate, translator
 from handlers.office.access import staff_only
 from handlers.office.alerts import send_to_staff
+from handlers.office.stepup import needs_code
 from services.stepup import TotpError
 
 log = logging.getLogger("tipline.totp")
@@ -94,21 +95,24 @@ def _buttons(request_id: int, _: Translate) -> InlineKeyboardMarkup:
 
 
 async def _ask_admins(context: Context, request_id: int, requester: StaffMember, target: StaffMember) -> int:
-    """The request to every other admin (the one to be reset too: they may confirm it was them)."""
+    """The request to the admins who may decide it: every admin but the requester and the one to be reset;
+    with only those two, the one to be reset (with their own code, they confirm it was them)."""
     svc = context.services
     _ = translator(svc.language)
     text = _request_text(requester.name, target.name, _)
     sent = 0
-    for admin in await svc.staff.with_role(Role.ADMIN):
-        if admin.user_id != requester.user_id:
-            sent += await send_to_staff(
-                context.application, admin.user_id, text, _buttons(request_id, _), "reset request to an admin"
-            )
+    others = [a for a in await svc.staff.with_role(Role.ADMIN) if a.user_id != requester.user_id]
+    deciders = [a for a in others if a.user_id != target.user_id] or others
+    for admin in deciders:
+        sent += await send_to_staff(
+            context.application, admin.user_id, text, _buttons(request_id, _), "reset request to an admin"
+        )
     log.info("authenticator reset request %s sent to %s admins", request_id, sent)
     return sent
 
 
 @staff_only(Role.ADMIN)
+@needs_code
 async def decide(update: Update, context: Context, member: StaffMember) -> None:
     """otp:<yes|no>:<id> asks to confirm; otp:ok:<yes|no>:<id> decides; otp:back:<id> shows it again."""
     query = update.callback_query
@@ -146,6 +150,8 @@ async def _decide(
     except TotpError as error:
         if str(error) == "self":
             text = _("You asked for this reset yourself: another admin must decide it.")
+        elif str(error) == "target":
+            text = _("It is your own authenticator: another admin must decide it.")
         else:
             text = _("This request was already decided.")
         await update.effective_message.reply_text(text)
