@@ -77,8 +77,10 @@ async def test_identity_is_shown_only_to_the_requester_after_approval(start_bot,
         [early] = await officer.press(message, f"case:identity:{receipt.number}")  # before approval
         assert "张三" not in early.text
         admin = sim.user(ADMIN)
+        [push] = [c.params["text"] for c in sim.api.calls_of("sendMessage") if c.params["chat_id"] == ADMIN]
+        assert "需要联系举报人带路" not in push and "按下方按钮查看" in push  # the reason is sealed: shown on a press
         [question] = await admin.tap("批准")
-        assert "确定批准举报" in question.text
+        assert "确定批准举报" in question.text and "理由：需要联系举报人带路进入厂区" in question.text
         await admin.tap("确定")
         [told] = [r for r in sim.api.calls_of("sendMessage") if r.params["chat_id"] == EMERGENCY][-1:]
         assert "已批准" in told.params["text"]

@@ -1,6 +1,7 @@
 """The admin's decisions on requests: extending a verification deadline, disclosing an identity.
 
-Each admin gets the request in a private chat with Approve / Refuse; the first decision counts,
+Each admin gets the request in a private chat with Approve / Refuse, without its reason (sealed at rest:
+a press asks the admin's authenticator code, then shows it with the question); the first decision counts,
 a second press is told it was already decided. The requester is told the outcome; an approved
 extension is told to the reporter (with its reason) by a push notice."""
 
@@ -24,7 +25,9 @@ from storage.requests import CaseRequest, RequestState
 log = logging.getLogger("tipline.approvals")
 
 
-def _text(req: CaseRequest, requester: str, lang: str) -> str:
+def _text(req: CaseRequest, requester: str, lang: str, *, reason: bool = True) -> str:
+    """The request: who asks what for which report, and (`reason`) why, which is sealed at rest: the push
+    to the admins leaves it out, and a press (asking the admin's code) shows it."""
     _ = translator(lang)
     if req.kind == "extension":
         head = _.ngettext(
@@ -36,6 +39,8 @@ def _text(req: CaseRequest, requester: str, lang: str) -> str:
         head = _("👤 {name} asks to see the name and phone the reporter of {number} left.").format(
             name=requester, number=req.number
         )
+    if not reason:
+        return head + "\n" + _("Press a button to read the reason before you decide.")
     return head + "\n" + _("Reason: {reason}").format(reason=req.reason)
 
 
@@ -57,7 +62,7 @@ async def ask_admins(context: Context, request_id: int) -> int:
     admins = await svc.staff.with_role(Role.ADMIN)
     others = [a for a in admins if a.user_id != req.requested_by]
     for admin in others or admins:  # nobody decides their own request, unless they are the only admin
-        text = _text(req, requester.name, lang)
+        text = _text(req, requester.name, lang, reason=False)
         sent += await send_to_staff(
             context.application, admin.user_id, text, _buttons(request_id, _), "request to an admin"
         )
@@ -95,7 +100,10 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
             "Refuse this request for report {number}?")  # fmt: skip
         confirm = RequestButton(ok=True, what=what, request_id=request_id)
         markup = confirm_markup(confirm, RequestButton(what="back", request_id=request_id), _)
-        await update.effective_message.reply_text(question.format(number=req.number), reply_markup=markup)
+        requester = await svc.staff.get(req.requested_by)
+        request = _text(req, requester.name if requester else "—", svc.language)
+        text = request + "\n\n" + question.format(number=req.number)
+        await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 def _refusal(error: CaseError, _: Translate) -> str:
