@@ -7,6 +7,7 @@ and the files. Frozen: not used by the bot; core's CSV and chart are today's (th
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Sequence
 from datetime import date
 
@@ -31,7 +32,7 @@ from core.monthly import (
 )
 from core.monthly_book import MonthData, month_chart, month_csv
 from core.monthly_sheet import _group, _runs
-from core.sheets import book_bytes, print_setup, safe_cell
+from core.sheets import safe_cell
 
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -62,7 +63,9 @@ def xlsx_before(month: MonthData) -> bytes:
     ws.title = month.period[:31]
     _sheet(ws, month.template, period=month.period, office=month.office, units=month.rows(), made_on=month.made_on,
            lang=month.lang)  # fmt: skip
-    return book_bytes(book)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def _sheet(ws: Worksheet, template: Template, *, period: str, office: str | None,
@@ -154,7 +157,17 @@ def _finish(ws: Worksheet, template: Template, last_row: int) -> None:
     ws.row_dimensions[4].height = 15 * max(2, -(-longest * 2 // 10))  # ~5 Chinese characters a line
     ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=FIRST_COLUMN)
     ws.print_title_rows = f"3:{HEADER_ROWS}"
-    print_setup(ws)
+    _print_setup(ws)
+
+
+def _print_setup(ws: Worksheet) -> None:
+    """A4, landscape, fitted to the width: core.sheets's print set-up as it was, in openpyxl (core now
+    writes with XlsxWriter)."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 # -- the CSV and the chart ---------------------------------------------------------------------

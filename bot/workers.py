@@ -4,7 +4,7 @@ everyone else.
 
 One small pool (as many processes as CPUs, at most 2) is made at start-up by bot.app and shut down
 at stop. On Linux its processes come from a fork server that has imported the libraries once
-(openpyxl, matplotlib, Tipline's core), so a worker is up in milliseconds; each finds the CJK font
+(XlsxWriter, matplotlib, Tipline's core), so a worker is up in milliseconds; each finds the CJK font
 as the bot does (bot.fonts). What runs there are core's pure functions: plain data in, bytes or a
 summary out, never a connection or a Telegram object. A worker that dies (killed, out of memory)
 breaks the pool: the calls in flight fail, and the next call gets a new pool.

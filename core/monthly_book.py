@@ -9,8 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from openpyxl import Workbook
-
 from core.figures import Template
 from core.monthly import (
     Sent,
@@ -23,7 +21,7 @@ from core.monthly import (
     title,
 )
 from core.monthly_sheet import consolidated_sheet
-from core.sheets import book_bytes
+from core.sheets import Book
 from core.unit_sheets import add_unit_sheets
 
 
@@ -32,13 +30,12 @@ def monthly_xlsx(template: Template, *, period: str, office: str | None, units: 
     """The month's table laid out like the seed form (see core.monthly's docstring), as the file's
     bytes; `office` is the 填报单位, the office's formal name (None: left blank, to fill in by
     hand). A template with `unit_sheets` adds a sheet per unit."""
-    book = Workbook()
-    ws = book.active
-    ws.title = period[:31]
-    consolidated_sheet(ws, template, period=period, office=office, units=units, made_on=made_on, lang=lang)
+    book = Book()
+    sheet = book.sheet(period[:31])
+    consolidated_sheet(sheet, template, period=period, office=office, units=units, made_on=made_on, lang=lang)
     if template.unit_sheets:
         add_unit_sheets(book, template, period=period, units=units, lang=lang)
-    return book_bytes(book)
+    return book.bytes()
 
 
 # -- the month's files from plain data, for a worker process ---------------------------------------

@@ -1,18 +1,15 @@
 """The month's consolidated sheet, laid out like the county's form (core.monthly's docstring draws it).
 
-Every cell takes one of the workbook's named styles (core.sheets.STYLES, built once per workbook) as
-it is written, and the merges (a unit's name over its two rows, 未报 over a row's figures, the group
-headers: about 1,000 for 1,000 units) are added together at the end (core.sheets.merge_all). Writing
-a new Font, Border and Alignment into every cell, and merging one range at a time, took three
-quarters of /monthly's time with 1,000 units (bench/monthly.py measures both ways)."""
+Every cell takes one of the workbook's named formats (core.sheets.STYLES, built once per workbook)
+as it is written, and each merged range (a unit's name over its two rows, 未报 over a row's figures,
+the group headers: about 1,000 for 1,000 units) is written as one merged cell with its text, by
+XlsxWriter (core.sheets says why). A new Font, Border and Alignment in every cell, and merges added
+one at a time, took three quarters of /monthly's time with 1,000 units (bench/monthly.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from core.figures import Template
 from core.monthly import (
@@ -28,7 +25,7 @@ from core.monthly import (
     note,
     title,
 )
-from core.sheets import Styles, add_styles, merge_all, print_setup, put, safe_cell
+from core.sheets import Cell, Sheet, safe_cell
 from core.taxonomy import Term
 
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column
@@ -39,40 +36,34 @@ _GROUPS_EN = {
 }  # fmt: skip
 
 
-def consolidated_sheet(ws: Worksheet, template: Template, *, period: str, office: str | None,
+def consolidated_sheet(ws: Sheet, template: Template, *, period: str, office: str | None,
                        units: Sequence[UnitFigures], made_on: date, lang: str) -> None:  # fmt: skip
-    """The sheet, in `ws`'s workbook (which gets the named styles of core.sheets.add_styles)."""
-    styles = add_styles(ws.parent)
+    """The sheet, written into `ws` (a core.sheets.Sheet, its book's formats shared)."""
     width = FIRST_COLUMN - 1 + len(template.columns)
     words = form_words(lang)
-    merges: list[Merge] = [(1, 1, 1, width)]
-    put(ws, 1, 1, safe_cell(title(template, period, lang)), styles["title"])
-    merges += _left_right(
-        ws, styles, 2, width, words["office"] + (office or ""), words["date"] + form_date(made_on, lang)
-    )
-    merges += _write_header(ws, styles, template, lang)
+    ws.merge(1, 1, 1, width, safe_cell(title(template, period, lang)), "title")
+    _left_right(ws, 2, width, words["office"] + (office or ""), words["date"] + form_date(made_on, lang))
+    headers = _write_header(ws, template, lang)
     row = HEADER_ROWS + 1
     rows = blocks(template, units, lang)
     for index, (name, month, ytd, _status) in enumerate(rows):
-        merges += _write_unit(ws, styles, row, template, name, (month, ytd), lang, bold=index == len(rows) - 1)
+        _write_unit(ws, row, template, name, (month, ytd), lang, bold=index == len(rows) - 1)
         row += 2
-    ws.cell(row=row, column=1, value=safe_cell(note(units, lang)))
-    merges.append((row, 1, row, width))
-    merges += _left_right(ws, styles, row + 1, width, words["signed"], words["blank_date"])
-    merge_all(ws, merges)
-    _finish(ws, template, row - 1)
+    ws.merge(row, 1, row, width, safe_cell(note(units, lang)))
+    _left_right(ws, row + 1, width, words["signed"], words["blank_date"])
+    _finish(ws, template, [safe_cell(name) for name, *_ in rows], headers)
 
 
-def _left_right(ws: Worksheet, styles: Styles, row: int, width: int, left: str, right: str) -> list[Merge]:
+def _left_right(ws: Sheet, row: int, width: int, left: str, right: str) -> None:
     """Text on the left of the row and on the right (over the last four columns), like the form."""
     split = max(width - 3, 2)
-    ws.cell(row=row, column=1, value=safe_cell(left))
-    put(ws, row, split, safe_cell(right), styles["right"])
-    return [(row, 1, row, split - 1), (row, split, row, width)]
+    ws.merge(row, 1, row, split - 1, safe_cell(left))
+    ws.merge(row, split, row, width, safe_cell(right), "right")
 
 
-def _write_header(ws: Worksheet, styles: Styles, template: Template, lang: str) -> list[Merge]:
-    """Rows 3 and 4, bold and bordered: 单位 and 项目, each group over its columns, each column's name."""
+def _write_header(ws: Sheet, template: Template, lang: str) -> list[str]:
+    """Rows 3 and 4, bold and bordered: 单位 and 项目, each group over its columns, each column's name.
+    Returns row 4's texts (the group's columns' names)."""
     words = form_words(lang)
     width = FIRST_COLUMN - 1 + len(template.columns)
     texts: dict[tuple[int, int], str] = {(3, 1): words["unit"], (3, 2): words["item"]}
@@ -88,10 +79,14 @@ def _write_header(ws: Worksheet, styles: Styles, template: Template, lang: str) 
             merges.append((3, start, 3, FIRST_COLUMN + last))
         for index in range(first, last + 1):
             texts[4, FIRST_COLUMN + index] = safe_cell(header(template.columns[index], lang))
+    covered = {(r, c) for r1, c1, r2, c2 in merges for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    for first_row, first_column, last_row, last_column in merges:
+        ws.merge(first_row, first_column, last_row, last_column, texts.get((first_row, first_column)), "table_bold")
     for row in (3, 4):
         for column in range(1, width + 1):
-            put(ws, row, column, texts.get((row, column)), styles["table_bold"])
-    return merges
+            if (row, column) not in covered:
+                ws.put(row, column, texts.get((row, column)), "table_bold")
+    return [texts.get((4, column), "") for column in range(1, width + 1)]
 
 
 def _runs(template: Template) -> list[tuple[str | None, int, int]]:
@@ -109,40 +104,30 @@ def _group(group: str, lang: str) -> str:
     return Term(group, group, _GROUPS_EN.get(group, group)).label(lang)
 
 
-def _write_unit(ws: Worksheet, styles: Styles, row: int, template: Template, name: str,
-                values: tuple[dict | None, dict], lang: str, *, bold: bool) -> list[Merge]:  # fmt: skip
+def _write_unit(ws: Sheet, row: int, template: Template, name: str, values: tuple[dict | None, dict], lang: str,
+                *, bold: bool) -> None:  # fmt: skip
     """A unit's two rows, 本月数 and 累计数, its name merged over both. A row the unit did not report
     has no figures: its cells are one merged cell saying 未报."""
     words = form_words(lang)
-    style = styles["table_bold" if bold else "table"]
+    style = "table_bold" if bold else "table"
     last = FIRST_COLUMN - 1 + len(template.columns)
-    put(ws, row, 1, safe_cell(name), style)
-    put(ws, row + 1, 1, None, style)
-    merges: list[Merge] = [(row, 1, row + 1, 1)]
+    ws.merge(row, 1, row + 1, 1, safe_cell(name), style)
     for offset, (item, row_values) in enumerate(zip((words["month"], words["ytd"]), values, strict=True)):
-        put(ws, row + offset, 2, item, style)
+        ws.put(row + offset, 2, item, style)
         if row_values is None:
-            put(ws, row + offset, FIRST_COLUMN, words["not_reported"], style)
-            for index in range(FIRST_COLUMN + 1, last + 1):
-                put(ws, row + offset, index, None, style)
-            merges.append((row + offset, FIRST_COLUMN, row + offset, last))
+            ws.merge(row + offset, FIRST_COLUMN, row + offset, last, words["not_reported"], style)
             continue
         for index, column in enumerate(template.columns):
             value = cell(template, column, row_values)
-            put(ws, row + offset, FIRST_COLUMN + index, value, style).number_format = cell_format(column, value)
-    return merges
+            ws.put(row + offset, FIRST_COLUMN + index, value, style, cell_format(column, value))
 
 
-def _finish(ws: Worksheet, template: Template, last_row: int) -> None:
+def _finish(ws: Sheet, template: Template, names: list[Cell], headers: list[str]) -> None:
     """Widths for Chinese text, the header's height, panes frozen, the header repeated on every page."""
     width = FIRST_COLUMN - 1 + len(template.columns)
-    names = [str(ws.cell(row=r, column=1).value or "") for r in range(HEADER_ROWS + 1, last_row + 1, 2)]
-    ws.column_dimensions["A"].width = min(max([len(n) * 2 + 2 for n in names] + [10]), 30)
-    ws.column_dimensions["B"].width = 10
-    for index in range(FIRST_COLUMN, width + 1):
-        ws.column_dimensions[get_column_letter(index)].width = 12
-    longest = max(len(str(ws.cell(row=4, column=i).value or "")) for i in range(1, width + 1))
-    ws.row_dimensions[4].height = 15 * max(2, -(-longest * 2 // 10))  # ~5 Chinese characters a line
-    ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=FIRST_COLUMN)
-    ws.print_title_rows = f"3:{HEADER_ROWS}"
-    print_setup(ws)
+    first = min(max([len(str(n or "")) * 2 + 2 for n in names] + [10]), 30)
+    ws.widths([(1, first), (2, 10)] + [(index, 12) for index in range(FIRST_COLUMN, width + 1)])
+    longest = max(len(h) for h in headers)
+    ws.ws.set_row(3, 15 * max(2, -(-longest * 2 // 10)))  # row 4, ~5 Chinese characters a line
+    ws.freeze(HEADER_ROWS + 1, FIRST_COLUMN)
+    ws.print_setup(title_rows=(3, HEADER_ROWS))

@@ -17,12 +17,9 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
-
 from core.figures import Template
 from core.monthly import UnitFigures, cell, cell_format, form_date, form_words, title
-from core.sheets import add_styles, merge_all, print_setup, put, safe_cell
+from core.sheets import Book, Sheet, safe_cell
 from core.taxonomy import Term, chinese
 
 FIRST_ITEM_ROW = 4
@@ -37,54 +34,57 @@ _NOT_IN_NAMES = re.compile(r"[\[\]:*?/\\]")
 
 
 def sheet_name(unit: str, taken: set[str]) -> str:
-    """The unit's name as a sheet name Excel accepts: at most 31 characters, none of []:*?/\\, not
-    already taken (case-insensitive, as Excel compares them): 东平村, 东平村 (2)…"""
+    """The unit's name as a sheet name Excel accepts: at most 31 characters (UTF-16 units, as Excel
+    counts them), none of []:*?/\\, not already taken (case-insensitive, as Excel compares them):
+    东平村, 东平村 (2)…"""
     base = _NOT_IN_NAMES.sub("_", unit).strip("'") or "_"
-    name, number = base[:31], 1
+    name, number = _fit(base, 31), 1
     while name.lower() in taken:
         number += 1
         suffix = f" ({number})"
-        name = base[: 31 - len(suffix)] + suffix
+        name = _fit(base, 31 - len(suffix)) + suffix
     taken.add(name.lower())
     return name
 
 
-def add_unit_sheets(book: Workbook, template: Template, *, period: str, units: Sequence[UnitFigures],
+def _fit(text: str, limit: int) -> str:
+    """The longest start of `text` at most `limit` UTF-16 units long (a character beyond the BMP,
+    an emoji, takes two), not ending with ' (which Excel refuses)."""
+    while len(text.encode("utf-16-le")) > 2 * limit:
+        text = text[:-1]
+    return text.rstrip("'") or "_"
+
+
+def add_unit_sheets(book: Book, template: Template, *, period: str, units: Sequence[UnitFigures],
                     lang: str) -> None:  # fmt: skip
     """A sheet per unit, after the sheets already in the book, named by the unit."""
-    taken = {ws.title.lower() for ws in book.worksheets}
+    taken = {ws.name.lower() for ws in book.sheets}
     for unit in units:
-        ws = book.create_sheet(sheet_name(unit.unit, taken))
+        ws = book.sheet(sheet_name(unit.unit, taken))
         write_unit_sheet(ws, template, period=period, unit=unit, lang=lang)
 
 
-def write_unit_sheet(ws: Worksheet, template: Template, *, period: str, unit: UnitFigures, lang: str) -> None:
-    """The unit's sheet; its cells take the workbook's named styles (core.sheets.add_styles)."""
-    words, styles = form_words(lang), add_styles(ws.parent)
+def write_unit_sheet(ws: Sheet, template: Template, *, period: str, unit: UnitFigures, lang: str) -> None:
+    """The unit's sheet; its cells take the book's named formats (core.sheets.STYLES)."""
+    words = form_words(lang)
     last = FIRST_ITEM_ROW + len(template.columns) - 1
-    put(ws, 1, 1, safe_cell(title(template, period, lang)), styles["title"])
-    ws.cell(row=2, column=1, value=safe_cell(words["sealed"] + unit.unit))
-    put(ws, 2, 3, words["sent_on"] + _day(unit.sent_on, lang), styles["right"])
-    merges = [(1, 1, 1, 4), (2, 1, 2, 2), (2, 3, 2, 4)]
+    ws.merge(1, 1, 1, 4, safe_cell(title(template, period, lang)), "title")
+    ws.merge(2, 1, 2, 2, safe_cell(words["sealed"] + unit.unit))
+    ws.merge(2, 3, 2, 4, words["sent_on"] + _day(unit.sent_on, lang), "right")
     for index, header in enumerate(_HEADERS, 1):
-        put(ws, 3, index, header.label(lang), styles["table_bold"])
-    for row, column in enumerate(template.columns, FIRST_ITEM_ROW):
-        put(ws, row, 1, safe_cell(column.label(lang)), styles["table_left"])
-        put(ws, row, 2, column.unit_label(lang), styles["table"])
-        for index, values in ((3, unit.month), (4, unit.ytd)):
-            if values is None:
-                first = row == FIRST_ITEM_ROW  # 未报 in the first cell, merged down the column
-                put(ws, row, index, words["not_reported"] if first else None, styles["table"])
-                continue
-            value = cell(template, column, values)
-            put(ws, row, index, value, styles["table"]).number_format = cell_format(column, value)
+        ws.put(3, index, header.label(lang), "table_bold")
     for index, values in ((3, unit.month), (4, unit.ytd)):
-        if values is None:
-            merges.append((FIRST_ITEM_ROW, index, last, index))
+        if values is None:  # 未报 in the first cell, merged down the column
+            ws.merge(FIRST_ITEM_ROW, index, last, index, words["not_reported"], "table")
+    for row, column in enumerate(template.columns, FIRST_ITEM_ROW):
+        ws.put(row, 1, safe_cell(column.label(lang)), "table_left")
+        ws.put(row, 2, column.unit_label(lang), "table")
+        for index, values in ((3, unit.month), (4, unit.ytd)):
+            if values is not None:
+                value = cell(template, column, values)
+                ws.put(row, index, value, "table", cell_format(column, value))
     if unit.month is None or unit.late:
-        ws.cell(row=last + 1, column=1, value=words["form_missing" if unit.month is None else "form_late"])
-        merges.append((last + 1, 1, last + 1, 4))
-    merge_all(ws, merges)
+        ws.merge(last + 1, 1, last + 1, 4, words["form_missing" if unit.month is None else "form_late"])
     _finish(ws)
 
 
@@ -94,8 +94,7 @@ def _day(sent_on: date | None, lang: str) -> str:
     return form_date(sent_on, lang)
 
 
-def _finish(ws: Worksheet) -> None:
-    for letter, width in zip("ABCD", (40, 12, 14, 14), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A4"
-    print_setup(ws, landscape=False)
+def _finish(ws: Sheet) -> None:
+    ws.widths(zip(range(1, 5), (40, 12, 14, 14), strict=True))
+    ws.freeze(FIRST_ITEM_ROW)
+    ws.print_setup(landscape=False)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils.escape import unescape
 
 from core.figures import TEMPLATE_B
 from core.monthly import UnitFigures, monthly_csv
@@ -36,9 +37,18 @@ def test_formula_like_text_is_quoted_in_the_xlsx(tmp_path, text):
     path = tmp_path / "t.xlsx"
     path.write_bytes(xlsx_bytes(title="T", subtitle="S", headers=["a"], rows=[[text]]))
     cell = load_workbook(path).active["A4"]
-    written = "'" + text.replace("\r\n", "\n").replace("\r", "\n")  # XML reads a CR back as a line feed
-    assert cell.value == written and cell.data_type == "s"
+    # A carriage return is kept as Excel keeps it, escaped as _x000D_ (which openpyxl reads as it is)
+    assert unescape(cell.value) == "'" + text and cell.data_type == "s"
 
+
+
+def test_a_title_like_a_formula_and_text_like_a_link_stay_plain_text(tmp_path):
+    path = tmp_path / "t.xlsx"
+    path.write_bytes(xlsx_bytes(title="=1+1", subtitle="@SUM(A1)", headers=["a"], rows=[["https://example.com/x"]]))
+    ws = load_workbook(path).active
+    assert (ws["A1"].value, ws["A2"].value) == ("'=1+1", "'@SUM(A1)")
+    assert ws["A1"].data_type == ws["A2"].data_type == ws["A4"].data_type == "s"
+    assert ws["A4"].value == "https://example.com/x" and ws["A4"].hyperlink is None
 
 def test_numbers_stay_numbers(tmp_path):
     rows = [[-5, Decimal("-1.50"), -0.25, 0, date(2026, 11, 30), "text with - and = inside", None]]
