@@ -1,9 +1,12 @@
-"""What the benchmarks share: the real Application on a throw-away data dir, the bare echo bot, one
-way of delivering and timing updates for both, a full tip filed step by step, a phone-sized photo,
-resident memory, percentiles and a stopwatch for stages."""
+"""What the benchmarks share: the real Application on a throw-away data dir, the bare echo bot and the
+echo bot with Tipline's persistence, one way of delivering and timing updates for all (through the
+Application's update processor, as its polling loop does), reporters whose scripts run at once, a
+full tip filed step by step, a phone-sized photo, staff signed in, resident memory, percentiles and
+a stopwatch for stages."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import gc
 import inspect
@@ -14,8 +17,9 @@ import resource
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +27,17 @@ from PIL import Image
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+import handlers
 from bench.report import Figure
 from bot.app import OFFLINE_TOKEN, build_application, running
 from bot.config import Settings, load_office
 from bot.fakeapi import InMemoryBotApi
-from bot.simulator import Simulation, SimUser
+from bot.simulator import HandlerRaised, Simulation, SimUser
+from core import totp
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from core.roles import Role
+from handlers.files import settle
 from storage.keyring import load_ring, save_ring
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,14 +63,30 @@ def say(*parts: object) -> None:
 
 
 class TimedSimulation(Simulation):
-    """bot.simulator.Simulation whose deliver() — Update.de_json and Application.process_update, the
-    same for every bot — is timed: `times` holds one duration per update, in seconds."""
+    """bot.simulator.Simulation whose deliver() is timed and goes through the Application's update
+    processor, as python-telegram-bot's polling loop hands it each update: Update.de_json, then
+    `app.update_processor.process_update(update, app.process_update(update))`, then the chat's
+    files received in the background. With the default processor (one update at a time) updates
+    delivered at once wait for each other, as in production; with a concurrent one (bot.app may
+    set one) they overlap as it allows. So scripts of several users may run at once (`overlapping`):
+    errors are kept per update, and a user's deliver raises only its own update's.
+
+    `times` holds one duration per update, in seconds, waiting for the processor included."""
 
     def __init__(self, app: Application, api: InMemoryBotApi):
         super().__init__(app, api)
         self.times: list[float] = []
+        #: False: updates go straight to Application.process_update, as many at once as are delivered
+        #: (for a benchmark that measures memory, not time, and wants many chats through fast).
+        self.through_processor = True
         self.job_errors: list[str] = []
+        self._raised: dict[int, BaseException] = {}
         app.add_error_handler(self._job_error)
+
+    async def _collect(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """(Registered by Simulation.__init__.) The first error of each update, by its update id."""
+        if isinstance(update, Update) and context.error is not None:
+            self._raised.setdefault(update.update_id, context.error)
 
     async def _job_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Errors of background jobs (no update): not the benchmark's failure, but worth telling."""
@@ -71,14 +95,33 @@ class TimedSimulation(Simulation):
 
     async def deliver(self, update: dict[str, Any]) -> None:
         start = time.perf_counter()
-        await super().deliver(update)
+        parsed = Update.de_json(update, self.app.bot)
+        if self.through_processor:
+            await self.app.update_processor.process_update(parsed, self.app.process_update(parsed))
+        else:
+            await self.app.process_update(parsed)
+        if parsed.effective_chat is not None:  # files received in the background (handlers.files)
+            await settle(self.app, parsed.effective_chat.id)
         self.times.append(time.perf_counter() - start)
+        error = self._raised.pop(parsed.update_id, None)
+        if self.raise_errors and error is not None:
+            raise HandlerRaised(f"a handler raised {type(error).__name__}: {error}") from error
 
     def forget(self) -> None:
         """Drop what the in-memory Bot API recorded (calls, messages): bookkeeping of the simulation,
-        not of the bot, which would otherwise grow with every update and slow the button look-up."""
+        not of the bot, which would otherwise grow with every update and slow the button look-up.
+        Only between scripts: a user's script finds its buttons and replies in these records."""
         self.api.calls.clear()
         self.api.messages.clear()
+
+
+async def overlapping(scripts: Iterable[Awaitable[object]]) -> float:
+    """Run users' scripts at once (each awaits its own replies, as a person would), and return the
+    wall time until the last is done, in seconds. Their updates reach the bot as they come, so a
+    concurrent update processor gets concurrent updates and the default one queues them."""
+    start = time.perf_counter()
+    await asyncio.gather(*scripts)
+    return time.perf_counter() - start
 
 
 def office() -> OfficeConfig:
@@ -93,29 +136,45 @@ def settings_in(folder: Path) -> Settings:
     return settings
 
 
+def without_rate_limiter(app: Application) -> None:
+    """Take the AIORateLimiter out of a built Application. It holds every chat-bound call to 30 a
+    second, Telegram's own flood limit, which would measure the limiter and not the bot.
+
+    bot.app.build_application has no way to leave it out (no `rate_limiter=` parameter), so this
+    sets the ExtBot's private attribute: the one place the benchmarks touch python-telegram-bot's
+    internals. If build_application gains such a parameter, pass it and delete this function."""
+    app.bot._rate_limiter = None
+
+
+def _build(settings: Settings, api: InMemoryBotApi, *, rate_limiter: bool, scheduled_jobs: bool = True) -> Application:
+    app = build_application(
+        settings, office(), load_ring(settings.keyring_path), token=OFFLINE_TOKEN, request=api,
+        scheduled_jobs=scheduled_jobs,
+    )  # fmt: skip
+    if not rate_limiter:
+        without_rate_limiter(app)
+    return app
+
+
 @asynccontextmanager
 async def tipline(folder: Path, *, rate_limiter: bool = False, jobs: bool = False) -> AsyncIterator[TimedSimulation]:
     """The production Application (bot.app.build_application: persistence, services, every handler,
-    the example office) on the in-memory Bot API, started as run_polling starts it.
+    the update processor, the example office) on the in-memory Bot API, started as run_polling
+    starts it.
 
     Its background jobs are paused unless `jobs`: housekeeping, the deadline run and the liaison
     prompts run 60, 90 and 120 s after start-up (and the outbox's retries every 5 s); they are not what
     the benchmarks measure, and would land at random inside a measurement.
 
-    The AIORateLimiter is taken out unless `rate_limiter`: it holds every chat-bound call to 30 a
-    second, Telegram's own flood limit, which would measure the limiter and not the bot. (A hook in
-    build_application would be cleaner than setting the ExtBot's attribute; see the report.)
+    The AIORateLimiter is taken out unless `rate_limiter` (see without_rate_limiter).
     """
     settings = settings_in(folder)
     api = InMemoryBotApi()
-    app = build_application(settings, office(), load_ring(settings.keyring_path), token=OFFLINE_TOKEN, request=api)
-    if not rate_limiter:
-        app.bot._rate_limiter = None
-    sim = TimedSimulation(app, api)
+    sim = TimedSimulation(_build(settings, api, rate_limiter=rate_limiter), api)
     try:
-        async with running(app):
+        async with running(sim.app):
             if not jobs:
-                app.job_queue.scheduler.pause()
+                sim.app.job_queue.scheduler.pause()
             yield sim
     finally:
         for error in sim.job_errors:
@@ -136,6 +195,46 @@ async def echo_bot() -> AsyncIterator[TimedSimulation]:
     sim = TimedSimulation(app, api)
     async with running(app):
         yield sim
+
+
+#: The handler groups of handlers.register an echo bot with Tipline's persistence keeps: the same
+#: update seen twice is skipped, and after every update chat data, conversation states and the
+#: update id are written through.
+PERSISTENCE_GROUPS = (handlers.DEDUPE_GROUP, handlers.PERSIST_GROUP)
+
+
+@asynccontextmanager
+async def echo_with_persistence(folder: Path) -> AsyncIterator[TimedSimulation]:
+    """An echo bot with Tipline's persistence: the production Application as bot.app builds it (its
+    EncryptedPersistence on a data dir in `folder`, its services, context type and update processor),
+    every handler taken out but those of PERSISTENCE_GROUPS, and one MessageHandler that replies with
+    the same text. So it pays what Tipline pays per update for persistence (the chat's refresh, the
+    dedupe look-up, the write-through), whatever those are as built, and nothing else. No jobs."""
+    settings = settings_in(folder)
+    api = InMemoryBotApi()
+    app = _build(settings, api, rate_limiter=False, scheduled_jobs=False)
+    for group, registered in list(app.handlers.items()):
+        if group not in PERSISTENCE_GROUPS:
+            for handler in list(registered):
+                app.remove_handler(handler, group)
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo))
+    sim = TimedSimulation(app, api)
+    async with running(app):
+        yield sim
+
+
+async def sign_in_staff(services: Any, members: Iterable[tuple[int, str, Role, str]]) -> None:
+    """Staff members (user id, name, role, department), each with an authenticator set up and a
+    session open for a day, so the step-up gate (handlers.office.stepup) lets their commands through."""
+    members = list(members)
+    async with services.db.transaction() as conn:
+        for user_id, name, role, department in members:
+            await services.staff.add(conn, user_id, name, role, department, "2026-01-01")
+    now = services.clock()
+    async with services.db.unit_of_work(records=services.stepup.records) as uow:
+        for user_id, *_rest in members:
+            await uow.records.begin(user_id, totp.new_secret())
+            await uow.records.confirm(user_id, totp.step_of(now), now, now + timedelta(days=1))
 
 
 # -- what the users do -----------------------------------------------------------------------------
@@ -241,7 +340,12 @@ class Stopwatch:
             self.calls[stage] = self.calls.get(stage, 0) + 1
 
     def wrap(self, owner: object, attr: str, stage: str) -> None:
-        original = getattr(owner, attr)
+        """Time `owner.attr` as `stage`; a function the code no longer has is said, not fatal (the
+        stages are a breakdown, and the bot's code moves under the benchmarks)."""
+        original = getattr(owner, attr, None)
+        if original is None:
+            say(f"stopwatch: {getattr(owner, '__name__', owner)}.{attr} is gone: stage {stage!r} not timed")
+            return
         if inspect.iscoroutinefunction(original):
 
             @functools.wraps(original)

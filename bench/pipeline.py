@@ -1,17 +1,23 @@
 """1. Tip pipeline throughput: N simulated reporters each file a full tip with one photo through the real
 Application (persistence, encryption, EXIF removal, database writes) on the in-memory Bot API, against
-a bare python-telegram-bot echo bot given the same number of updates the same way.
+an echo bot with Tipline's persistence (bench.harness.echo_with_persistence: the same Application, its
+EncryptedPersistence, dedupe and write-through after every update, its update processor, and no
+handler but one that echoes) given as many updates by as many users the same way; and, for
+information, against a bare python-telegram-bot echo bot.
 
-Both bots run in this process at once and take turns in rounds (a slice of reporters, then as many
-echo updates), so a noisy neighbour slows both alike. Updates are delivered one at a time, as
-python-telegram-bot processes them by default (concurrent_updates=1); updates per second is the
-number of updates over the time spent in Update.de_json + Application.process_update. Finding
-buttons and reading replies are outside the timed part; the in-memory Bot API's answers (it records
-each call) are inside it, the same for both bots. The AIORateLimiter is taken out (bench.harness).
+The reporters really overlap: in each round a slice of them run their scripts at once (asyncio tasks,
+each awaiting its own replies, as people tap while others tap), so their updates reach the bot as
+they come and go through its update processor as its polling loop hands them over: one at a time
+with python-telegram-bot's default, concurrently where bot.app sets a concurrent processor. The
+echo bots get their users the same way. Updates per second is the number of updates over the wall
+time of the round (finding buttons and reading replies included, for every bot alike). The bots take
+turns, round by round, alternating who goes first, so a noisy neighbour slows all alike. The
+AIORateLimiter is taken out (bench.harness.without_rate_limiter).
 """
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -24,8 +30,10 @@ from bench.harness import (
     TimedSimulation,
     echo_bot,
     echo_user,
+    echo_with_persistence,
     file_tip,
     latency_figures,
+    overlapping,
     percentile,
     phone_photo,
     say,
@@ -33,26 +41,27 @@ from bench.harness import (
 )
 from bench.report import Figure, Options, Target
 from bench.sqlprof import SqlProfile, ranked, short, total
-from services.reports import ReportService
-from storage.drafts import DraftFiles
-from storage.state import StateRepository
-from storage.updates import ProcessedUpdates
 
-TITLE = "Tip pipeline throughput against a bare echo bot (same in-memory Bot API, same delivery)"
+TITLE = "Tip pipeline throughput against an echo bot with Tipline's persistence (reporters at once)"
 ROUNDS = 10
+AT_LEAST = 4  # reporters at once in a round, fewer rounds if need be (a quick run has few)
 WARM_UP = 3
 FIRST_USER = 6_100_000_000
+BASELINE = "echo bot with Tipline's persistence"
 
-#: Stages timed inside the pipeline, for the breakdown under the throughput figure.
+#: Stages timed inside the pipeline, for the breakdown under the throughput figure: a module's function,
+#: or a method of one of the pipeline's own services (its instance only: the echo bot with Tipline's
+#: persistence has repositories of the same classes, whose calls must not count here).
 STAGES = (
-    (core.receipts, "hash_code", "receipt code scrypt hash (submit)"),
-    (handlers.files, "clean_image", "EXIF removal (photo re-encoded in a worker process)"),
-    (DraftFiles, "add", "photo sealed into the draft (DraftFiles.add)"),
-    (ReportService, "submit", "submission transaction (ReportService.submit: the tip and its receipt)"),
-    (StateRepository, "save_chat_data", "write-through: chat data"),
-    (StateRepository, "save_conversation", "write-through: conversation state"),
-    (ProcessedUpdates, "mark", "update id marked processed"),
-    (ProcessedUpdates, "seen", "update id checked (dedupe)"),
+    (core.receipts, "hash_code", "receipt code scrypt hash (summary or submit)"),
+    (handlers.files, "examine", "file check and EXIF removal (in a worker process)"),
+    ("drafts", "add", "photo sealed into the draft (DraftFiles.add)"),
+    ("reports", "submit", "submission transaction (ReportService.submit: the tip and its receipt)"),
+    (handlers, "write_through", "write-through: the update's chat, conversations and id (one transaction)"),
+    ("state", "save_chat_data", "write-through: chat data"),
+    ("state", "save_conversation", "write-through: conversation state"),
+    ("updates", "mark", "update id marked processed"),
+    ("updates", "seen", "update id checked (dedupe)"),
 )
 
 
@@ -69,33 +78,58 @@ class Counts:
         sim.forget()
 
 
-async def _one_round(pipe: TimedSimulation, echo: TimedSimulation, users: range, counts: Counts) -> None:
-    for uid in users:
-        await file_tip(pipe.user(uid), phone_photo(), INDUSTRIES[uid % len(INDUSTRIES)])
-        counts.take(pipe)
-    for uid in users:
-        await echo_user(echo.user(uid))
-        echo.forget()
+class Bots:
+    """The three bots, and per bot the wall time of its rounds and the updates they held."""
+
+    def __init__(self, pipe: TimedSimulation, echo: TimedSimulation, bare: TimedSimulation):
+        self.pipe, self.echo, self.bare = pipe, echo, bare
+        self.wall = {"pipe": 0.0, "echo": 0.0, "bare": 0.0}
+
+    def rate(self, name: str) -> float:
+        return len(getattr(self, name).times) / self.wall[name]
+
+    def clear(self) -> None:
+        for name in self.wall:
+            getattr(self, name).times.clear()
+            self.wall[name] = 0.0
 
 
-async def _rounds(pipe: TimedSimulation, echo: TimedSimulation, reporters: int, counts: Counts) -> None:
-    rounds = max(1, min(ROUNDS, reporters))
+async def _turn(bots: Bots, name: str, users: range, counts: Counts) -> None:
+    """One bot's turn: `users` at once, each a full tip (the pipeline) or as many echoed messages."""
+    sim = getattr(bots, name)
+    if name == "pipe":
+        scripts = [file_tip(sim.user(uid), phone_photo(), INDUSTRIES[uid % len(INDUSTRIES)]) for uid in users]
+    else:
+        scripts = [echo_user(sim.user(uid)) for uid in users]
+    bots.wall[name] += await overlapping(scripts)
+    if name == "pipe":
+        counts.take(sim)
+    sim.forget()
+
+
+async def _one_round(bots: Bots, users: range, counts: Counts, index: int = 0) -> None:
+    order = ("pipe", "echo", "bare")
+    for name in order if index % 2 == 0 else order[::-1]:
+        await _turn(bots, name, users, counts)
+
+
+async def _rounds(bots: Bots, reporters: int, counts: Counts) -> int:
+    """The reporters in rounds; returns how many ran at once in a round (the most)."""
+    rounds = max(1, min(ROUNDS, reporters // AT_LEAST))
     bounds = [FIRST_USER + reporters * r // rounds for r in range(rounds + 1)]
     for index in range(rounds):
-        marks = len(pipe.times), len(echo.times)
-        await _one_round(pipe, echo, range(bounds[index], bounds[index + 1]), counts)
+        await _one_round(bots, range(bounds[index], bounds[index + 1]), counts, index)
         say(
-            f"pipeline round {index + 1}/{rounds}: {len(pipe.times) // UPDATES_PER_TIP} tips; this round "
-            f"{rate(pipe.times[marks[0] :])} updates/s, echo {rate(echo.times[marks[1] :])}/s"
+            f"pipeline round {index + 1}/{rounds}: {len(bots.pipe.times) // UPDATES_PER_TIP} tips; so far "
+            f"{bots.rate('pipe'):.0f} updates/s, echo with persistence {bots.rate('echo'):.0f}/s, "
+            f"bare echo {bots.rate('bare'):.0f}/s"
         )
-
-
-def rate(times: list[float]) -> str:
-    return f"{len(times) / sum(times):.0f}" if times else "—"
+    return max(b - a for a, b in itertools.pairwise(bounds))
 
 
 def _stage_lines(watch: Stopwatch, profile: SqlProfile, busy: float, tips: int) -> list[str]:
-    out = ["stages, as shares of the pipeline's time (they overlap: COMMIT is inside the writes):"]
+    out = ["stages, as shares of the pipeline's wall time (they overlap: COMMIT is inside the writes, and"
+           " updates handled at once add up to more than the wall time):"]  # fmt: skip
     for _owner, _attr, stage in STAGES:
         seconds, calls = watch.seconds.get(stage, 0.0), watch.calls.get(stage, 0)
         if calls:
@@ -114,48 +148,66 @@ def _stage_lines(watch: Stopwatch, profile: SqlProfile, busy: float, tips: int) 
     return out
 
 
-def _figures(
-    pipe: TimedSimulation, echo: TimedSimulation, counts: Counts, watch: Stopwatch, profile: SqlProfile
-) -> list[Figure]:
-    busy, echo_busy = sum(pipe.times), sum(echo.times)
+def _processor(app) -> str:
+    processor = app.update_processor
+    return f"{type(processor).__name__} (at most {processor.max_concurrent_updates} updates at once)"
+
+
+def _figures(bots: Bots, counts: Counts, watch: Stopwatch, profile: SqlProfile, at_once: int) -> list[Figure]:
+    pipe, wall = bots.pipe, bots.wall["pipe"]
     tips = len(pipe.times) // UPDATES_PER_TIP
     per_update = counts.chat_calls / len(pipe.times)
     submit = sorted(pipe.times[UPDATES_PER_TIP - 1 :: UPDATES_PER_TIP])
     details = [
-        f"{len(pipe.times):,} updates each ({tips} reporters × {UPDATES_PER_TIP}), one at a time; "
-        f"time in process_update {busy:.1f} s (pipeline), {echo_busy:.1f} s (echo)",
+        f"{len(pipe.times):,} updates on each bot ({tips} reporters × {UPDATES_PER_TIP}), up to {at_once} reporters "
+        f"at once; wall time {wall:.1f} s (pipeline), {bots.wall['echo']:.1f} s (echo with persistence), "
+        f"{bots.wall['bare']:.1f} s (bare echo); update processor {_processor(pipe.app)}",
         f"Bot API calls per update {counts.calls / len(pipe.times):.2f}, {per_update:.2f} chat-bound: through "
         f"the production AIORateLimiter (30 chat-bound calls/s) it could not pass {30 / per_update:.0f} updates/s",
-        f"the submit update alone: p50 {percentile(submit, 50) * 1000:.0f} ms, "
-        f"{sum(submit) / busy:.0%} of the pipeline's time",
-        *_stage_lines(watch, profile, busy, tips),
+        f"the submit update (waiting for the processor included): p50 {percentile(submit, 50) * 1000:.0f} ms",
+        *_stage_lines(watch, profile, wall, tips),
     ]
     return [
         Figure(
             "pipeline.updates_per_s",
-            len(pipe.times) / busy,
+            bots.rate("pipe"),
             "updates/s",
-            len(echo.times) / echo_busy,
-            "echo bot",
+            bots.rate("echo"),
+            BASELINE,
             Target(0.5),
             details,
         ),
-        *latency_figures("pipeline", pipe.times, echo.times, "echo bot"),
+        Figure(
+            "pipeline.vs_bare_echo",
+            bots.rate("pipe"),
+            "updates/s",
+            bots.rate("bare"),
+            "bare PTB echo bot",
+            details=[
+                f"the echo bot with Tipline's persistence: {bots.rate('echo') / bots.rate('bare'):.3g} of the bare one"
+            ],
+        ),
+        *latency_figures("pipeline", pipe.times, bots.echo.times, BASELINE),
     ]
 
 
 async def run(opts: Options) -> list[Figure]:
     watch = Stopwatch()
     with tempfile.TemporaryDirectory(prefix="tipline-bench-") as tmp:
-        async with tipline(Path(tmp)) as pipe, echo_bot() as echo:
+        async with (
+            tipline(Path(tmp) / "tipline") as pipe,
+            echo_with_persistence(Path(tmp) / "echo") as echo,
+            echo_bot() as bare,
+        ):
+            bots = Bots(pipe, echo, bare)
             say(f"pipeline: warming up with {WARM_UP} tips; photo {len(phone_photo()) // 1024} KB")
-            await _one_round(pipe, echo, range(FIRST_USER - WARM_UP, FIRST_USER), Counts())
-            pipe.times.clear()
-            echo.times.clear()
+            await _one_round(bots, range(FIRST_USER - WARM_UP, FIRST_USER), Counts())
+            bots.clear()
+            services = pipe.app.bot_data["services"]
             for owner, attr, stage in STAGES:
-                watch.wrap(owner, attr, stage)
-            profile = SqlProfile(pipe.app.bot_data["services"].db.conn)
+                watch.wrap(getattr(services, owner) if isinstance(owner, str) else owner, attr, stage)
+            profile = SqlProfile(services.db.conn)
             counts = Counts()
-            await _rounds(pipe, echo, opts.reporters, counts)
+            at_once = await _rounds(bots, opts.reporters, counts)
             watch.restore()
-            return _figures(pipe, echo, counts, watch, profile)
+            return _figures(bots, counts, watch, profile, at_once)

@@ -85,7 +85,7 @@ class Options:
 
     @classmethod
     def quick_run(cls) -> Options:
-        return cls(quick=True, reporters=30, growth_reporters=10, tips=5_000, units=100, conversations=500, repeats=1,
+        return cls(quick=True, reporters=12, growth_reporters=4, tips=5_000, units=100, conversations=300, repeats=1,
                    chats_seen=5_000)  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
