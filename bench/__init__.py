@@ -40,6 +40,7 @@ BENCHMARKS: tuple[str, ...] = (
     "crypto",  # 5. AES-GCM of a 20 MB file, receipt verification, the attempt limit
     "startup",  # 6. start-up with many chats ever seen against few
     "monthly",  # 7. /monthly with 1,000 units: the summary first, the files off the event loop
+    "presses",  # 8. a reporter's button press alone, beside 2 submitters, beside /stats + /monthly
 )
 
 __all__ = ["BENCHMARKS", "Figure", "Options", "Target"]
