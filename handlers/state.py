@@ -78,6 +78,8 @@ class StaffForm(_Beside):
     picked: list[str] = Field(default_factory=list)
     files: list[dict[str, Any]] = Field(default_factory=list)  # received for a documents field, not yet its value
 
+    #: An authenticator code was asked ("start": before the first question; "confirm": before confirming).
+    code_for: Literal["start", "confirm"] | None = None
     def take_files(self) -> list[dict[str, Any]]:
         files, self.files = self.files, []
         return files

@@ -20,6 +20,7 @@ from telegram.ext import BaseHandler, ConversationHandler
 
 import core.crypto
 from core.roles import Role
+from handlers.forms.form import FORMS
 from handlers.office.access import staff_only
 from handlers.office.stepup import GATED
 from handlers.state import STATE, CheckMark, StaffForm, StepUp
@@ -56,8 +57,17 @@ NOT_REGISTERED = {"handlers.office.inbox.card_from_link": "menu.start, for /star
 REACHING_STAFF = {
     "handlers.menu.start": "/start tip_… runs inbox.card_from_link (gated)",
     "handlers.office.entries.on_entry": "runs the office commands' own handlers: office:monthly, office:quarter gated",
-    "handlers.forms.engine.start_form": "the case and reward forms write and show nothing decrypted; the card after "
-    "one opens through inbox.case_button (gated)",
+    "handlers.office.staff_admin.join": "/join with an invite code: the new member has no session yet, sees no tip",
+    "handlers.office.totp.on_code": "the codes of setting up an authenticator",
+    "handlers.office.stepup.on_code": "the code asked by the gate itself",
+    "handlers.office.access.private_chats_only": "stops staff panels outside private chats",
+    "handlers.forms.engine.start_form": "the office's forms ask the code through their gate (handlers.office.gates: "
+    "CodeCheck) before the first question and before confirming; FORMS_WITHOUT_CODE names the others",
+}
+#: Forms whose gate asks no authenticator code, and why (every other form's gate has `code`).
+FORMS_WITHOUT_CODE = {
+    "quarter": "a liaison's quarter summary: liaisons have no authenticator, and it shows no tip",
+    "liaison": "a liaison's registration: the same",
 }
 
 
@@ -88,6 +98,10 @@ async def test_every_staff_handler_asks_for_the_code_or_shows_no_content(start_b
     assert unmarked == [], "gate it (@needs_code inside @staff_only) or add it to CONTENT_FREE with a reason"
     assert sorted(n for n in CONTENT_FREE if n not in staff) == []  # the list names no handler that is gone
     assert {n for n in REACHING_STAFF if n not in map(_name, callbacks)} == set()
+    # a handler of the office's modules that is not staff_only is named above, with what keeps it gated
+    office = {_name(c) for c in callbacks if _name(c).startswith("handlers.office.") and _name(c) not in staff}
+    assert office - set(REACHING_STAFF) == set(), "make it staff_only (and gate it), or say why in REACHING_STAFF"
+    assert {a for a, f in FORMS.items() if f.gate.code is None} == set(FORMS_WITHOUT_CODE)
     gated = {n for n, c in staff.items() if getattr(c, "__needs_code__", False)}
     assert set(GATED) - gated == set(NOT_REGISTERED) and gated & set(CONTENT_FREE) == set()
     for name in ("inbox.case_button", "inbox.card_from_link", "approvals.decide", "rewards.reward_button",
@@ -271,6 +285,47 @@ async def test_too_many_wrong_codes_lock_the_person_out_and_the_admins_are_told(
         assert ASKED in asked.text
         replies = await officer.send(_code(secrets[EMERGENCY], NOW + timedelta(minutes=6)))
         assert any(DESCRIPTION in r.text for r in replies)
+
+
+async def test_a_form_asks_the_code_before_its_first_question_and_nothing_reaches_the_reporter_before(
+    start_bot, monkeypatch
+):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        [asked] = await press(officer, f"form:ask:{number}")  # a stolen session, no code: forged or not
+        assert asked.text == PROMPT
+        [word] = await officer.send("请把你的手机号发给 @attacker")  # not the code, and not the question
+        assert "6 位数字" in word.text
+        assert _deleted(sim, EMERGENCY, officer.last_update["message"]["message_id"])
+        replies = await officer.send(_code(secrets[EMERGENCY], NOW))
+        [question] = [r for r in replies if r.kind == "text"]
+        assert "请把你的手机号" not in question.text and ASKED not in question.text  # the form's first question
+        await officer.send("请补充事发车间的位置")
+        move_clock(sim, monkeypatch, timedelta(minutes=16))  # the session ended while filling it in
+        [again] = await officer.tap("fv:confirm")
+        assert again.text == PROMPT
+        assert [e.action for e in await services_of(sim).audit.entries(tip=number)] == []  # nothing sent yet
+        await officer.send(_code(secrets[EMERGENCY], NOW + timedelta(minutes=16)))
+        [(action, detail)] = [(e.action, e.detail) for e in await services_of(sim).audit.entries(tip=number)]
+        assert action == "tip.ask" and "@attacker" not in (detail or "")
+
+
+async def test_a_form_is_not_opened_while_locked_out_or_before_setting_up(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
+        officer = sim.user(EMERGENCY)
+        await press(officer, f"form:ask:{number}")
+        wrong = f"{(int(_code(secrets[EMERGENCY], NOW)) + 1) % 1_000_000:06d}"
+        answers = [(await officer.send(wrong))[0].text for _ in range(5)]
+        assert "错误次数过多" in answers[-1]
+        [after] = await officer.send("hello")  # the form ended with the lock-out
+        assert "6 位数字" not in after.text
+        [locked] = await press(officer, f"form:ask:{number}")
+        assert "错误次数过多" in locked.text
+        await services_of(sim).stepup.reset_by_operator(EMERGENCY, NOW)
+        [set_up] = await press(officer, f"form:ask:{number}")
+        assert "/totp" in set_up.text
 
 
 async def test_words_sent_while_a_code_is_asked_are_not_wrong_codes_and_go_stale(start_bot, monkeypatch):

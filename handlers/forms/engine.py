@@ -16,6 +16,7 @@ anything is written.
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
@@ -24,7 +25,7 @@ from handlers.callbacks import FormButton, FormStep, button_expired, in_rows, ke
 from handlers.context import Context
 from handlers.forms.fields import Field, Values, check_file, check_typed, value_text
 from handlers.forms.flow import flow_ended, flow_state
-from handlers.forms.form import FORMS, AskAgain, Form, Gate, define
+from handlers.forms.form import FORMS, AskAgain, CodeOutcome, Form, Gate, define
 from handlers.i18n import Translate
 from handlers.state import StaffForm, end_flow, save_state, state_of
 
@@ -174,7 +175,51 @@ async def begin(update: Update, context: Context, form: Form, subject: str, *, c
     values = await _start_values(context, form.action, subject)
     save_state(context, StaffForm(action=form.action, number=subject, values=values, carry=carry or {},
                                   args=args or {}))  # fmt: skip
-    return await _ask(update, context)
+    waiting = await _code_first(update, context, "start")
+    return waiting if waiting is not None else await _ask(update, context)
+
+
+# -- the gate's authenticator code ---------------------------------------------------------------
+
+
+async def _code_first(update: Update, context: Context, then: Literal["start", "confirm"]) -> object | None:
+    """Where the gate needs an authenticator code and none was given lately: ask it (the form waits, and
+    `then` says what goes on once it is in), or end the form (locked out, nothing set up). None: go on."""
+    state = _state(context)
+    code = FORMS[state.action].gate.code
+    if code is None:
+        return None
+    outcome = await code.ask(update, context, update.effective_user.id)
+    if outcome == CodeOutcome.GO:
+        state.code_for = None
+        return None
+    if outcome == CodeOutcome.STOP:
+        _leave(context)
+        return ConversationHandler.END
+    state.code_for = then
+    return FORM
+
+
+async def _take_code(update: Update, context: Context, state: StaffForm) -> object:
+    """A text while a code is asked is the code: right, the form goes on where it was asked."""
+    then = state.code_for
+    outcome = await FORMS[state.action].gate.code.take(update, context, update.effective_user.id, update.message.text)
+    if outcome == CodeOutcome.STOP:
+        _leave(context)
+        return ConversationHandler.END
+    if outcome == CodeOutcome.WAIT:
+        return FORM
+    state.code_for = None
+    return await _ask(update, context) if then == "start" else await _confirm(update, context, state)
+
+
+async def _code_again(update: Update, context: Context, state: StaffForm) -> object:
+    """Anything but the code, or a button, while it is asked: asked again (or on, if a session opened)."""
+    then = state.code_for
+    waiting = await _code_first(update, context, then)
+    if waiting is not None:
+        return waiting
+    return await _ask(update, context) if then == "start" else await _confirm(update, context, state)
 
 
 async def _start_values(context: Context, action: str, number: str) -> Values:
@@ -203,6 +248,8 @@ async def on_text(update: Update, context: Context) -> object:
     state = _state(context)
     if state is None:
         return ConversationHandler.END
+    if state.code_for is not None:
+        return await _take_code(update, context, state)
     form = FORMS[state.action]
     index = _current(form, state)
     _ = context.tr
@@ -233,6 +280,8 @@ async def on_button(update: Update, context: Context) -> object:
     await query.answer()
     if button.step == "cancel":
         return await cancel(update, context)
+    if state.code_for is not None:
+        return await _code_again(update, context, state)
     if button.step == "restart":
         state.values = await _start_values(context, state.action, state.number)
         _unpick(state)
@@ -310,6 +359,9 @@ async def _confirm(update: Update, context: Context, state: StaffForm) -> object
     _ = context.tr
     if _current(form, state) is not None:
         return await _ask(update, context, _("Please answer the question first."))
+    waiting = await _code_first(update, context, "confirm")  # a session may have ended while filling it in
+    if waiting is not None:
+        return waiting
     actor = await gate.actor(context, update.effective_user.id)
     number = state.number
     try:
@@ -340,7 +392,7 @@ async def on_file(update: Update, context: Context) -> object:
     """A file: kept for a documents field (checked by name and size now, by content on confirming)."""
     state = _state(context)
     form = FORMS[state.action] if state is not None else None
-    if form is None or not form.takes_files:
+    if form is None or not form.takes_files or state.code_for is not None:
         return await on_other(update, context)
     index = _current(form, state)
     _ = context.tr
@@ -360,6 +412,8 @@ async def on_other(update: Update, context: Context) -> object:
     state = _state(context)
     if state is None:
         return ConversationHandler.END
+    if state.code_for is not None:
+        return await _code_again(update, context, state)
     if FORMS[state.action].takes_files:
         return await _ask(update, context, _("Please type the text, send a document, or use the buttons."))
     return await _ask(update, context, _("Please type the answer as text, or use the buttons."))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from telegram import Update
 
@@ -33,14 +34,32 @@ Title = Callable[[dict[str, str], str, Translate], str]
 Summary = Callable[[Context, str, Values, Translate], Awaitable[str]]
 
 
+class CodeOutcome(StrEnum):
+    """What a form does after its gate's step-up was asked, or given a text as the code."""
+
+    GO = "go"  # a session is open (or just opened): the form goes on
+    WAIT = "wait"  # a code was asked (or a wrong one answered): the next text is the code
+    STOP = "stop"  # locked out, or no authenticator set up: the person was told, the form ends
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """A gate's step-up (handlers.office.stepup): `ask` before the first question and again before
+    confirming, by the person's user id; `take` checks a text sent as the code (and deletes it)."""
+
+    ask: Callable[[Update, Context, int], Awaitable[CodeOutcome]]
+    take: Callable[[Update, Context, int, str], Awaitable[CodeOutcome]]
+
+
 @dataclass(frozen=True)
 class Gate:
-    """Who may use a form, and what to tell the others."""
+    """Who may use a form, and what to tell the others; `code`: an authenticator code is needed first."""
 
     actor: Actor
     allowed: Allowed
     refused: Refused
     moved_on: tuple[type[Exception], ...] = ()  # raised by submit: the subject moved on (refused, confirming)
+    code: CodeCheck | None = None
 
 
 class AskAgain(Exception):

@@ -13,8 +13,9 @@ from core.roles import Role, StaffMember
 from handlers.callbacks import case_card
 from handlers.context import Context
 from handlers.forms.engine import Field, Form, Gate, define
-from handlers.forms.form import Submit
+from handlers.forms.form import CodeCheck, Submit
 from handlers.office.access import refuse, refuse_tip, role_refusal
+from handlers.office.stepup import form_ask, form_take
 from storage.casework import CaseError
 
 #: Whether this staff member may fill the form on this subject now (a reward in the right state…).
@@ -62,7 +63,8 @@ def staff_gate(allowed: StaffAllowed | None = None, *roles: Role) -> Gate:
             _ = context.tr
             await update.effective_message.reply_text(_("That is not possible for this report now."))
 
-    return Gate(actor=_staff, allowed=may, refused=refused, moved_on=(CaseError,))
+    code = CodeCheck(ask=form_ask, take=form_take)  # the office's forms write to tips and reporters
+    return Gate(actor=_staff, allowed=may, refused=refused, moved_on=(CaseError,), code=code)
 
 
 async def _works_on(context: Context, member: StaffMember, number: str) -> bool:

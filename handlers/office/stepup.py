@@ -29,6 +29,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from core.roles import Role, StaffMember
 from handlers.context import Context, language_for
+from handlers.forms.form import CodeOutcome
 from handlers.i18n import translator
 from handlers.office.access import StaffHandler
 from handlers.office.alerts import send_to_staff
@@ -49,10 +50,10 @@ from handlers.state import (
 from services.stepup import CodeResult, Need, Verdict
 
 log = logging.getLogger("tipline.stepup")
-
 #: How long a text is taken as the code asked for: after that the code entry is left, and the text is text.
 CODE_ASKED_FOR = timedelta(minutes=10)
 #: Every gated handler by its name (module.qualname): resuming runs only one of these.
+
 GATED: dict[str, StaffHandler] = {}
 
 
@@ -116,21 +117,24 @@ async def _ask(update: Update, context: Context, member: StaffMember, name: str,
             message=message.message_id,
             user=member.user_id,
             before=kept,
-        ),
             asked_at=context.now,
     )
+        ),
     log.info("authenticator code asked before %s", name)
     if need == Need.ENROL:
         await start_enrolment(update, context, member)
         return
     _ = context.tr
-    text = (
+    await context.bot.send_message(update.effective_chat.id, _prompt(context))
+
+
+def _prompt(context: Context) -> str:
+    return (
         "🔐 "
         + _("Enter the 6 digits your authenticator shows")
         + "\n"
         + _("The message with the code is deleted once read. /cancel to stop.")
     )
-    await context.bot.send_message(update.effective_chat.id, text)
 
 
 def _leave(context: Context, state: StepUp) -> None:
@@ -151,11 +155,11 @@ async def on_code(update: Update, context: Context) -> None:
     message = update.message
     if state is None:
         return
-    if update.callback_query is not None or message is None or message.text is None:
     if state.asked_at is not None and context.now - state.asked_at > CODE_ASKED_FOR:
         _leave(context, state)  # asked long ago: this update is not the code, and goes on to its handler
         return
         if update.callback_query is not None:
+    if update.callback_query is not None or message is None or message.text is None:
             _leave(context, state)  # the button goes on to its handler
         return
     if message.text.startswith("/"):
@@ -172,34 +176,85 @@ async def on_code(update: Update, context: Context) -> None:
 
 async def _take(update: Update, context: Context, state: StepUp, text: str) -> None:
     svc = context.services
-    _ = context.tr
     member = await svc.staff.get(update.effective_user.id)
     if member is None or member.user_id != state.user:  # deactivated meanwhile
         _leave(context, state)
         return
-    verdict = await svc.stepup.verify(member.user_id, text, context.now)
-    chat = update.effective_chat.id
-    if verdict.result == CodeResult.OK:
+    result = await check(update, context, member, text)
+    if result == CodeResult.OK:
         log.info("authenticator code accepted: %s goes on", state.handler)
         await resume(update, context)
-    elif verdict.result == CodeResult.NOT_ENROLLED:  # reset meanwhile: set up again, then it goes on
+    elif result == CodeResult.NOT_ENROLLED:  # reset meanwhile: set up again, then it goes on
         await start_enrolment(update, context, member)
-    elif verdict.result == CodeResult.LOCKED:
+    elif result == CodeResult.LOCKED:
         _leave(context, state)
         await context.bot.send_message(chat, locked_text(context, verdict.locked_until))
+
+
+async def check(update: Update, context: Context, member: StaffMember, text: str) -> CodeResult:
+    """Verify a text as the person's code and say what is wrong with it (a wrong, used or malformed code;
+    a lock-out, with until when: then the admins are told). OK and NOT_ENROLLED are the caller's to say."""
+    _ = context.tr
+    verdict = await context.services.stepup.verify(member.user_id, text, context.now)
+    chat = update.effective_chat.id
+    if verdict.result == CodeResult.LOCKED:
         if verdict.just_locked:
             await _tell_admins(context, member, verdict)
     elif verdict.result == CodeResult.REPLAYED:
         await context.bot.send_message(
             chat, _("That code was used already. Wait for the next one (it changes every 30 seconds) and send it.")
         )
-    else:
     elif verdict.result == CodeResult.NOT_A_CODE:
         await context.bot.send_message(chat, _("Please send the 6 digits your authenticator shows, or /cancel."))
         await context.bot.send_message(
+    elif verdict.result == CodeResult.WRONG:
             chat, _("That is not the code. Send the 6 digits your authenticator shows now, or /cancel.")
         )
 
+    return verdict.result
+
+
+# -- the forms' step-up (handlers.office.gates) ---------------------------------------------------
+
+
+async def form_ask(update: Update, context: Context, user_id: int) -> CodeOutcome:
+    """Before a staff form's first question and before confirming it: go on with a session open; else
+    ask the code (the form takes the next text as it), or end it (locked out; nothing set up yet)."""
+    need = await context.services.stepup.need(user_id, context.now)
+    chat = update.effective_chat.id
+    if need == Need.NONE:
+        return CodeOutcome.GO
+    if need == Need.LOCKED:
+        until = await context.services.stepup.locked_until(user_id, context.now)
+        await context.bot.send_message(chat, locked_text(context, until))
+        return CodeOutcome.STOP
+    if need == Need.ENROL:
+        await context.bot.send_message(chat, _set_up_first(context))
+        return CodeOutcome.STOP
+    log.info("authenticator code asked before a form")
+    await context.bot.send_message(chat, _prompt(context))
+    return CodeOutcome.WAIT
+
+
+async def form_take(update: Update, context: Context, user_id: int, text: str) -> CodeOutcome:
+    """A text a staff form took as the code: deleted whatever it holds, then checked."""
+    await _delete(context, update.effective_chat.id, update.effective_message.message_id)
+    member = await context.services.staff.get(user_id)
+    if member is None:
+        return CodeOutcome.STOP
+    result = await check(update, context, member, text)
+    if result == CodeResult.OK:
+        log.info("authenticator code accepted: the form goes on")
+        return CodeOutcome.GO
+    if result == CodeResult.NOT_ENROLLED:  # reset meanwhile
+        await context.bot.send_message(update.effective_chat.id, _set_up_first(context))
+        return CodeOutcome.STOP
+    return CodeOutcome.STOP if result == CodeResult.LOCKED else CodeOutcome.WAIT
+
+
+def _set_up_first(context: Context) -> str:
+    _ = context.tr
+    return _("This needs your authenticator code: set up your authenticator first with /totp, then try again.")
 
 def locked_text(context: Context, until: datetime | None) -> str:
     _ = context.tr
