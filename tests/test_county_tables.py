@@ -138,13 +138,13 @@ def test_unit_sheet_names_are_names_excel_accepts(tmp_path):
     assert names == ["2026-10", "东平村_西区", "东平村_西区 (2)", "x" * 31, "2026-10 (2)"]
 
 
-
 def test_unit_sheet_names_fit_excel_s_31_utf16_units_and_never_end_with_a_quote(tmp_path):
     units = [UnitFigures(name, full(B), full(B)) for name in ("🏭" * 20, "a" * 30 + "'b")]
     (tmp_path / "b.xlsx").write_bytes(
         monthly_xlsx(B, period="2026-10", office="x", units=units, made_on=date(2026, 10, 31))
     )
     assert load_workbook(tmp_path / "b.xlsx").sheetnames == ["2026-10", "🏭" * 15, "a" * 30]
+
 
 def test_the_monthly_table_prints_on_a4_landscape_fitted_to_the_width(tmp_path):
     (tmp_path / "b.xlsx").write_bytes(
