@@ -41,7 +41,6 @@ def test_formula_like_text_is_quoted_in_the_xlsx(tmp_path, text):
     assert unescape(cell.value) == "'" + text and cell.data_type == "s"
 
 
-
 def test_a_title_like_a_formula_and_text_like_a_link_stay_plain_text(tmp_path):
     path = tmp_path / "t.xlsx"
     path.write_bytes(xlsx_bytes(title="=1+1", subtitle="@SUM(A1)", headers=["a"], rows=[["https://example.com/x"]]))
@@ -49,6 +48,7 @@ def test_a_title_like_a_formula_and_text_like_a_link_stay_plain_text(tmp_path):
     assert (ws["A1"].value, ws["A2"].value) == ("'=1+1", "'@SUM(A1)")
     assert ws["A1"].data_type == ws["A2"].data_type == ws["A4"].data_type == "s"
     assert ws["A4"].value == "https://example.com/x" and ws["A4"].hyperlink is None
+
 
 def test_numbers_stay_numbers(tmp_path):
     rows = [[-5, Decimal("-1.50"), -0.25, 0, date(2026, 11, 30), "text with - and = inside", None]]
