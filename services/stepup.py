@@ -120,9 +120,15 @@ class StepUpService:
         return [m.user_id for m in await self.staff.all() if m.user_id not in enrolled]
 
     async def current_code(self, user_id: int, now: datetime) -> str | None:
-        """The code the person's authenticator shows now: only for the console's staff persona."""
-        secret = await self.records.secret(user_id)
-        return totp.code_at(secret, totp.step_of(now)) if secret else None
+        """The code the person's authenticator shows now, or the next one if that was used (None if both
+        were): only for the console's staff persona, which sets up and signs in within seconds."""
+        state, secret = await self.records.get(user_id), await self.records.secret(user_id)
+        if state is None or secret is None:
+            return None
+        step = totp.step_of(now)
+        if state.last_step is not None and state.last_step >= step:  # used: the next one is taken (drift)
+            step = state.last_step + 1
+        return totp.code_at(secret, step) if step <= totp.step_of(now) + totp.DRIFT_STEPS else None
 
     # -- enrolment ------------------------------------------------------------------------------
 
@@ -176,6 +182,8 @@ class StepUpService:
             if step is not None and await uow.records.accept(user_id, step, self._until(now)):
                 await uow.audit.append(actor=user_id, action="totp.ok", at=now)
                 return Verdict(CodeResult.OK)
+            if step is not None and step == state.last_step and state.session_until and now < state.session_until:
+                return Verdict(CodeResult.REPLAYED)  # the code that just signed them in, sent twice: not a guess
             result = CodeResult.WRONG if step is None else CodeResult.REPLAYED
             return await self._failed(uow, state, result, now)
 
