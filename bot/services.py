@@ -10,11 +10,13 @@ from bot.startup import open_database
 from bot.workers import Workers
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from core.receipts import PEPPER_LABEL
 from services.audit import AuditTrail
 from services.casework import CaseService
 from services.figures import FiguresService
 from services.notices import NoticeService
 from services.people import PeopleService
+from services.receipts import ReceiptService
 from services.reports import ReportService
 from services.requests import RequestService
 from services.rewards import RewardService
@@ -70,6 +72,7 @@ class Services:
     notices: NoticeService
     expiring: ExpiringMessages
     stepup: StepUpService
+    receipts: ReceiptService
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -79,6 +82,8 @@ class Services:
         #: Now, in the office's time zone. Tests replace it to move the clock.
         self.clock = lambda: datetime.now(self.tz)
         self.vault = Vault(ring, reload=lambda: load_ring(settings.keyring_path))
+        #: Receipt hashes, peppered by a key the ring keeps for good (core.receipts), made ahead of Submit.
+        self.receipts = ReceiptService(ring.derived_key(PEPPER_LABEL))
         self._db: Database | None = None
         self._lock = asyncio.Lock()
         #: The worker processes (bot.workers), made by bot.app at start-up and shut down at stop.
@@ -121,6 +126,7 @@ class Services:
             self._db = db
 
     async def stop(self) -> None:
+        await self.receipts.settled()  # no thread left to report to a closed loop
         async with self._lock:
             if self._db is not None:
                 await self._db.close()

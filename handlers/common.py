@@ -17,6 +17,7 @@ from services.casework import CaseService
 from services.figures import FiguresService
 from services.notices import NoticeService
 from services.people import PeopleService
+from services.receipts import ReceiptService
 from services.reports import ReportService
 from services.requests import RequestService
 from services.rewards import RewardService
@@ -61,6 +62,7 @@ class AppServices(Protocol):
     figures: FiguresService
     notices: NoticeService
     stepup: StepUpService
+    receipts: ReceiptService
     clock: Callable[[], datetime]
 
     @property

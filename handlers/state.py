@@ -46,7 +46,8 @@ class _Model(BaseModel):
 class ReportDraft(_Model):
     """A tip being filed. `step` is the current step (the conversation's state too); `token` names its
     files in storage; `preset` answers came from a poster's link; `updated` (ISO day) dates it for
-    housekeeping; `receipt` is the code, made just before the tip is committed."""
+    housekeeping; `receipt` is the code, made when the summary is first shown (its hash starts then:
+    services.receipts) and kept when a part is changed."""
 
     flow: Literal["report"] = "report"
     token: str = Field(default_factory=lambda: secrets.token_urlsafe(16))

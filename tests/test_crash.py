@@ -20,7 +20,6 @@ from datetime import datetime
 import pytest
 
 from bot import simulator
-from core import receipts
 from storage.db import DB_FILENAME
 from tests.conftest import ROOT, row_counts, services_of
 from tests.liaisons import LIAISON, put_clock
@@ -67,7 +66,7 @@ async def test_a_tip_killed_mid_submission_is_whole_or_absent_and_the_draft_resu
         [reply] = await sim.user(REPORTER).press(summary, "tip:summary:submit")
         receipt = receipt_from([reply])
         tips = services_of(sim).tips
-        assert receipts.verify_code(receipt.code, await tips.receipt_hash(receipt.number))
+        assert await services_of(sim).receipts.verify(receipt.code, await tips.receipt_hash(receipt.number))
         assert len(await tips.files(receipt.number)) == 1
     assert row_counts(settings, *TIP_TABLES) == WHOLE_TIP
 

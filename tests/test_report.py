@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from core import receipts
 from core.media import DOWNLOAD_LIMIT, strip_image_metadata
 from core.tips import Status
 from handlers.state import chat_draft
@@ -385,7 +384,8 @@ async def test_a_submission_repeated_after_a_crash_delivers_the_receipt_once(sta
             [receipt] = await reporter.press(summary, "tip:summary:submit")
             got = receipt_from([receipt])
             assert got.number == number
-            assert receipts.verify_code(got.code, await services_of(second).tips.receipt_hash(number))
+            services = services_of(second)
+            assert await services.receipts.verify(got.code, await services.tips.receipt_hash(number))
             # Pressed once more: the conversation is over and the receipt is not repeated.
             [again] = await reporter.press(summary, "tip:summary:submit")
             assert got.code not in again.text.replace(" ", "")

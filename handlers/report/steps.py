@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 
 from core.parsing import normalize_phone, parse_count
+from core.receipts import new_code
 from core.tips import DESCRIPTION_MAX, DESCRIPTION_MIN, NAME_MAX, SITE_MAX
 from handlers.context import Context
 from handlers.erase import delete_read
@@ -58,6 +59,7 @@ async def show(update: Update, context: Context, notice: str | None = None) -> s
     step = draft.step
     draft.updated = context.today.isoformat()  # housekeeping destroys drafts left for days
     if step == "summary":
+        _hash_ahead(context, draft)
         text, markup = summary(draft, office, _, context.lang)
     else:
         text, markup = question(step, draft, office, _, context.lang)
@@ -66,6 +68,16 @@ async def show(update: Update, context: Context, notice: str | None = None) -> s
         text = f"{notice}\n\n{text}"
     await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
     return step
+
+
+def _hash_ahead(context: Context, draft: ReportDraft) -> None:
+    """The summary is the screen with Submit: the receipt code is made now (it does not depend on the
+    answers, so changing a part and coming back keeps it) and its hash starts in a thread, so the
+    press awaits a finished hash (services.receipts). The code is written through with this update,
+    sealed in the draft."""
+    if draft.receipt is None:
+        draft.receipt = new_code()
+    context.services.receipts.start(draft.token, draft.receipt)
 
 
 async def advance(update: Update, context: Context, notice: str | None = None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from pydantic import ValidationError
@@ -73,14 +72,15 @@ async def submit(update: Update, context: Context) -> object:
         tip = draft_to_tip(draft)
     except ValidationError:
         return await show(update, context, _("Something is missing. Please check each part and change what is empty."))
-    if draft.receipt is None:
+    if draft.receipt is None:  # the summary made it; not if its update was lost in a crash
         draft.receipt = receipts.new_code()
         # The code is safe in the sealed chat state before the tip exists, so a crash after the commit
         # can still show it (a press again then finds the tip: `before` below).
         context.application.mark_data_for_update_persistence(chat_ids=chat_id)
         await context.application.update_persistence()
     code = draft.receipt  # this press's code, the one hashed and the one in the receipt
-    receipt_hash = await asyncio.to_thread(receipts.hash_code, code)
+    # Started when the summary was shown (handlers.report.steps); made now after a restart.
+    receipt_hash = await svc.receipts.hash_for(draft.token, code)
     markup = _receipt_markup(context).to_dict()
 
     def receipt(number: str) -> Message:  # written with the tip: both, or neither
@@ -95,6 +95,7 @@ async def submit(update: Update, context: Context) -> object:
     if submitted.before:  # pressed twice at once, or again after a crash, the conversation not yet ended
         return await _submitted_before(update, context, submitted.number, code)
     log.info("a tip submitted")
+    svc.receipts.forget(draft.token)
     drop_draft(context)
     await send_now(context.application, submitted.receipt_row)  # never raises: if it fails, the outbox retries
     await alert_new_tip(context.application, submitted.number)
@@ -106,7 +107,9 @@ async def _submitted_before(update: Update, context: Context, number: str, code:
     time, or a press after a crash): its receipt goes out if it has not yet (once), and is not repeated
     if it has."""
     queued = await context.services.outbox.status(receipt_key(number))
-    drop_draft(context)
+    draft = drop_draft(context)
+    if draft is not None:
+        context.services.receipts.forget(draft.token)
     _ = context.tr
     if queued is not None and queued[1] == OutboxStatus.PENDING:
         if not await send_now(context.application, queued[0]):
@@ -147,6 +150,7 @@ async def cancel(update: Update, context: Context) -> object:
     """/cancel or ✖ at any step: the draft and its files are destroyed."""
     draft = drop_draft(context)
     if draft is not None:
+        context.services.receipts.forget(draft.token)
         await context.services.drafts.discard(draft.token)
     _ = context.tr
     await context.bot.send_message(
