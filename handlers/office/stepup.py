@@ -52,8 +52,8 @@ from services.stepup import CodeResult, Need, Verdict
 log = logging.getLogger("tipline.stepup")
 #: How long a text is taken as the code asked for: after that the code entry is left, and the text is text.
 CODE_ASKED_FOR = timedelta(minutes=10)
-#: Every gated handler by its name (module.qualname): resuming runs only one of these.
 
+#: Every gated handler by its name (module.qualname): resuming runs only one of these.
 GATED: dict[str, StaffHandler] = {}
 
 
@@ -118,17 +118,17 @@ async def _ask(update: Update, context: Context, member: StaffMember, name: str,
             user=member.user_id,
             before=kept,
             asked_at=context.now,
-    )
         ),
+    )
     log.info("authenticator code asked before %s", name)
     if need == Need.ENROL:
         await start_enrolment(update, context, member)
         return
-    _ = context.tr
     await context.bot.send_message(update.effective_chat.id, _prompt(context))
 
 
 def _prompt(context: Context) -> str:
+    _ = context.tr
     return (
         "🔐 "
         + _("Enter the 6 digits your authenticator shows")
@@ -158,8 +158,8 @@ async def on_code(update: Update, context: Context) -> None:
     if state.asked_at is not None and context.now - state.asked_at > CODE_ASKED_FOR:
         _leave(context, state)  # asked long ago: this update is not the code, and goes on to its handler
         return
-        if update.callback_query is not None:
     if update.callback_query is not None or message is None or message.text is None:
+        if update.callback_query is not None:
             _leave(context, state)  # the button goes on to its handler
         return
     if message.text.startswith("/"):
@@ -188,7 +188,6 @@ async def _take(update: Update, context: Context, state: StepUp, text: str) -> N
         await start_enrolment(update, context, member)
     elif result == CodeResult.LOCKED:
         _leave(context, state)
-        await context.bot.send_message(chat, locked_text(context, verdict.locked_until))
 
 
 async def check(update: Update, context: Context, member: StaffMember, text: str) -> CodeResult:
@@ -198,6 +197,7 @@ async def check(update: Update, context: Context, member: StaffMember, text: str
     verdict = await context.services.stepup.verify(member.user_id, text, context.now)
     chat = update.effective_chat.id
     if verdict.result == CodeResult.LOCKED:
+        await context.bot.send_message(chat, locked_text(context, verdict.locked_until))
         if verdict.just_locked:
             await _tell_admins(context, member, verdict)
     elif verdict.result == CodeResult.REPLAYED:
@@ -206,11 +206,10 @@ async def check(update: Update, context: Context, member: StaffMember, text: str
         )
     elif verdict.result == CodeResult.NOT_A_CODE:
         await context.bot.send_message(chat, _("Please send the 6 digits your authenticator shows, or /cancel."))
-        await context.bot.send_message(
     elif verdict.result == CodeResult.WRONG:
+        await context.bot.send_message(
             chat, _("That is not the code. Send the 6 digits your authenticator shows now, or /cancel.")
         )
-
     return verdict.result
 
 
@@ -255,6 +254,7 @@ async def form_take(update: Update, context: Context, user_id: int, text: str) -
 def _set_up_first(context: Context) -> str:
     _ = context.tr
     return _("This needs your authenticator code: set up your authenticator first with /totp, then try again.")
+
 
 def locked_text(context: Context, until: datetime | None) -> str:
     _ = context.tr
