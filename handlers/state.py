@@ -78,9 +78,9 @@ class StaffForm(_Beside):
     args: dict[str, str] = Field(default_factory=dict)
     picked: list[str] = Field(default_factory=list)
     files: list[dict[str, Any]] = Field(default_factory=list)  # received for a documents field, not yet its value
-
     #: An authenticator code was asked ("start": before the first question; "confirm": before confirming).
     code_for: Literal["start", "confirm"] | None = None
+
     def take_files(self) -> list[dict[str, Any]]:
         files, self.files = self.files, []
         return files
@@ -132,8 +132,8 @@ class StepUp(_Beside):
     message: int
     user: int
     before: dict[str, Any] | None = None
-
     asked_at: datetime | None = None  # when the code was asked: a text long after is no longer taken as one
+
 
 class Lost(_Model):
     """A state kept by an older Tipline that this one cannot read: the chat is told, once."""
