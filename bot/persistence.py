@@ -7,12 +7,27 @@ bot data and callback data are not used.
 What a reporter leaves at rest is only what a live conversation needs (storage.state): the flow's
 state (handlers.state) as JSON, a check's never (only a draft it kept), and the states of checking
 a report are held in memory only, like the check's session they serve (handlers.check): no row
-says that a chat checked a report. A chat's language is looked up when the chat is
-first seen (refresh_chat_data), not loaded for every chat ever seen at start-up.
+says that a chat checked a report.
+
+On demand: nothing is loaded at start-up (`get_chat_data` is empty); a chat's data is read the first
+time this process sees the chat (`refresh_chat_data`: one query by its keyed hash, its data key and
+language joined) and never again while it is in memory. Memory holds live chats only: the
+write-through (handlers.writethrough) evicts a chat left with nothing, and one quiet for an hour.
+
+One write transaction per update: `write_update` writes the update's own chat's data (if it changed
+since it was loaded or last written), the conversation states this update changed and the update's
+id together. "Changed" is a digest of the data as it would be stored, kept per chat in memory: an
+update that changed nothing writes no chat row and no data key.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -23,6 +38,10 @@ from handlers.reporter import transient_states
 from handlers.state import restored, stored
 from storage.state import LANG
 
+log = logging.getLogger("tipline.persistence")
+#: A conversation state to write: (conversation name, key, new state or None for ended).
+Change = tuple[str, tuple[int | str, ...], object | None]
+
 
 def at_rest(data: dict[str, Any]) -> dict[str, Any]:
     """The chat data as stored: the flow's state as JSON (handlers.state.stored), also when loading
@@ -30,16 +49,32 @@ def at_rest(data: dict[str, Any]) -> dict[str, Any]:
     return stored(data)
 
 
+def _digest(kept: dict[str, Any]) -> bytes:
+    """What tells whether a chat's data changed since it was stored: a hash of its stored form (a
+    language of None, "no choice", is the same as none)."""
+    same = {key: value for key, value in kept.items() if not (key == LANG and value is None)}
+    return hashlib.blake2b(json.dumps(same, sort_keys=True, ensure_ascii=False).encode(), digest_size=16).digest()
+
+
 class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[str, Any]]):
     def __init__(self, services: Services):
         super().__init__(
             store_data=PersistenceInput(bot_data=False, chat_data=True, user_data=False, callback_data=False),
-            # Handlers flush after every update (handlers.register); this is only the safety net.
+            # Each update writes its own chat through (handlers.writethrough); this is only the safety
+            # net for data changed outside an update, and writes nothing that is stored already.
             update_interval=30,
         )
         self.services = services
         #: Conversation states never written, by conversation name (see the module's docstring).
         self.transient: dict[str, frozenset[object]] = {REPORTER: transient_states()}
+        #: The chats loaded in this process: the digest of what is stored for each.
+        self._stored: dict[int, bytes] = {}
+        #: When each loaded chat was last seen by an update (`clock`), for evicting quiet ones.
+        self._seen: dict[int, float] = {}
+        self.clock: Callable[[], float] = time.monotonic
+        #: Whether a chat's update is being processed. A concurrent update processor (a lock per chat)
+        #: sets this; meanwhile the safety net and the quiet sweep leave that chat to its own update.
+        self.busy: Callable[[int], bool] = lambda chat_id: False
 
     async def _state(self):
         await self.services.start()
@@ -53,31 +88,127 @@ class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[
             kept[LANG] = None
         return kept
 
+    # -- chat data -----------------------------------------------------------------------------
+
     async def get_chat_data(self) -> dict[int, dict[str, Any]]:
-        """The live chats only: a chat without a draft or form under way has no row."""
-        loaded = await (await self._state()).load_chat_data(self._at_rest)
-        return {chat_id: restored(data) for chat_id, data in loaded.items()}
-
-    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
-        await (await self._state()).save_chat_data(chat_id, self._at_rest(data))
-
-    async def drop_chat_data(self, chat_id: int) -> None:
-        await (await self._state()).drop_chat_data(chat_id)
+        """Nothing at start-up: each chat is loaded when first seen (refresh_chat_data)."""
+        return {}
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
-        """Before a chat's update is handled: its language, if it chose one (kept apart, found by the
-        chat's keyed hash). The rest is only written by this process and is in memory already."""
-        if LANG not in chat_data and (lang := await (await self._state()).language(chat_id)) is not None:
-            chat_data[LANG] = lang
+        """Before a chat's update is handled: its data and language, the first time this process sees
+        it (or again after it was evicted); a chat in memory already is not read again."""
+        self._seen[chat_id] = self.clock()
+        if chat_id in self._stored:
+            return
+        on_disk = await (await self._state()).load_chat(chat_id)
+        if chat_id in self._stored:  # loaded meanwhile by another of its updates
+            return
+        chat_data.update({key: value for key, value in restored(at_rest(on_disk)).items() if key not in chat_data})
+        self._stored[chat_id] = _digest(on_disk)  # an older shape differs: the next write rewrites it
+
+    def loaded(self, chat_id: int) -> bool:
+        return chat_id in self._stored
+
+    def unchanged(self, chat_id: int, data: dict[str, Any]) -> bool:
+        """Whether the chat is loaded and everything in `data` is stored already."""
+        return self._stored.get(chat_id) == _digest(self._at_rest(data))
+
+    async def write_update(
+        self,
+        chat_id: int | None,
+        data: dict[str, Any] | None,
+        conversations: Sequence[Change] = (),
+        update_id: int | None = None,
+        today: date | None = None,
+    ) -> bool:
+        """One transaction for what one update changed: the chat's data (only if it is loaded in this
+        process: a copy made after it was evicted is not what was stored, and only if it changed),
+        the conversation states given and the update's id. No transaction if there is nothing to
+        write. True if one was made."""
+        kept = self._to_write(chat_id, data)
+        changes = [(name, key, self._kept_state(name, state)) for name, key, state in conversations]
+        if kept is None and not changes and update_id is None:
+            return False
+        state = await self._state()
+        async with state.db.unit_of_work(state=state, updates=self.services.updates) as uow:
+            if kept is not None:
+                await uow.state.write_chat(chat_id, kept)
+            for name, key, new_state in changes:
+                await uow.state.write_conversation(name, tuple(key), new_state)
+            if update_id is not None:
+                await uow.updates.record(update_id, today)
+        if kept is not None and chat_id in self._stored:
+            self._stored[chat_id] = _digest(kept)
+        return True
+
+    def _to_write(self, chat_id: int | None, data: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The chat's data as it will be stored, taken now (before any await: what the update left),
+        or None if there is nothing to write."""
+        if chat_id is None or data is None:
+            return None
+        if chat_id not in self._stored:
+            log.warning("a chat's data was not written: it was evicted while its update ran")
+            return None
+        kept = self._at_rest(data)
+        return None if self._stored[chat_id] == _digest(kept) else kept
+
+    def _kept_state(self, name: str, new_state: object | None) -> object | None:
+        """A transient state is stored as none: the row of the conversation's former state goes."""
+        return None if new_state in self.transient.get(name, ()) else new_state
+
+    async def update_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
+        """python-telegram-bot's own flush (every update_interval, at stop, or called by a handler
+        mid-update): a loaded chat whose data changed, in a transaction of its own. Not a chat another
+        update is busy with (its own write-through writes it whole), nor one not loaded here."""
+        if not self.busy(chat_id):
+            await self.write_update(chat_id, data)
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        self.forget(chat_id)
+        await (await self._state()).drop_chat_data(chat_id)
+
+    def forget(self, chat_id: int) -> None:
+        """The chat left memory (handlers.writethrough): its next update loads it again."""
+        self._stored.pop(chat_id, None)
+        self._seen.pop(chat_id, None)
+
+    def quiet(self, seconds: float) -> list[int]:
+        """The loaded chats no update has seen for `seconds`, and none is busy with."""
+        before = self.clock() - seconds
+        return [chat_id for chat_id, seen in self._seen.items() if seen < before and not self.busy(chat_id)]
+
+    async def stored_chats(self) -> dict[int, dict[str, Any]]:
+        """Every chat with a row that is not loaded in this process, as restored (housekeeping: the
+        drafts of chats not seen since start-up). A row an older Tipline wrote is rewritten here."""
+        on_disk = await (await self._state()).load_chat_data()
+        result = {}
+        for chat_id, data in on_disk.items():
+            if chat_id in self._stored:
+                continue
+            chat = restored(self._at_rest(data))
+            if _digest(self._at_rest(chat)) != _digest(data):  # an older shape: rewritten once
+                await self.write_stored(chat_id, chat)
+            result[chat_id] = chat
+        return result
+
+    async def write_stored(self, chat_id: int, data: dict[str, Any]) -> bool:
+        """Write the data of a chat not loaded in this process (housekeeping), in a transaction of its
+        own; False, writing nothing, if the chat was loaded meanwhile (its memory is what counts)."""
+        if chat_id in self._stored:
+            return False
+        state = await self._state()
+        async with state.db.transaction() as conn:
+            await state.write_chat(conn, chat_id, self._at_rest(data))
+        return True
+
+    # -- conversations -------------------------------------------------------------------------
 
     async def get_conversations(self, name: str) -> dict[tuple[int | str, ...], object]:
+        """The live conversations' states (a conversation that ended has no row)."""
         return await (await self._state()).load_conversations(name, self.transient.get(name, frozenset()))
 
     async def update_conversation(self, name: str, key: tuple[int | str, ...], new_state: object | None) -> None:
-        """A transient state is stored as none: the row of the conversation's former state goes."""
-        if new_state in self.transient.get(name, ()):
-            new_state = None
-        await (await self._state()).save_conversation(name, tuple(key), new_state)
+        await (await self._state()).save_conversation(name, tuple(key), self._kept_state(name, new_state))
 
     # Not stored: user data, bot data, callback data (see PersistenceInput above).
     async def get_user_data(self) -> dict[int, dict[str, Any]]:

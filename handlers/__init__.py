@@ -44,9 +44,10 @@ from handlers.office.totp import RESUME, totp_command
 from handlers.office.totp import on_code as on_enrol_code
 from handlers.office.totp_reset import decide as decide_totp_reset
 from handlers.reporter import reporter_conversation
+from handlers.writethrough import write_through
 
-#: After every update: write chat data and conversation states through at once, so a crash
-#: loses nothing the user was told was kept.
+#: After every update: write its chat's data, conversation states and id through at once, in one
+#: transaction, so a crash loses nothing the user was told was kept (handlers.writethrough).
 PERSIST_GROUP = 100
 DEDUPE_GROUP = -100
 #: Ahead of every handler: outside private chats, staff panels, codes and figures are never shown.
@@ -59,11 +60,8 @@ log = logging.getLogger("tipline.updates")
 
 
 async def _write_through(update: Update, context: Context) -> None:
-    # PTB marks the update's chat for persistence only after every group ran: mark it now.
-    if update.effective_chat is not None:
-        context.application.mark_data_for_update_persistence(chat_ids=update.effective_chat.id)
-    await context.application.update_persistence()
-    await context.services.updates.mark(update.update_id, context.today)
+    """This update's chat, its conversation states and its id, in one transaction (handlers.writethrough)."""
+    await write_through(update, context)
 
 
 async def _skip_if_seen(update: Update, context: Context) -> None:

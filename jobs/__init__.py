@@ -8,6 +8,7 @@ what it writes goes through a use case (services/) or a repository's own write.
 - jobs.sensitive: staff messages with decrypted content are deleted once their time is up
   (sending them: handlers.office.sensitive).
 - jobs.housekeeping: abandoned drafts, old update ids, expired counters, timed-out checks' sessions.
+- handlers.writethrough.evict_quiet_job: every 10 minutes, chats quiet for an hour leave memory.
 - jobs.deadlines: the office's daily deadline run and reminders.
 - jobs.audit_head: at the same time, the audit log's head to the auditors and admins.
 - jobs.prompts: the liaisons' monthly and quarterly prompts, reminders and missing lists.
@@ -20,6 +21,7 @@ from datetime import time
 from telegram.ext import Application
 
 from handlers.context import Context, app_services
+from handlers.writethrough import QUIET, evict_quiet_job
 from jobs import outbox, sensitive
 from jobs.audit_head import send_audit_head
 from jobs.deadlines import run_deadlines
@@ -47,6 +49,8 @@ def schedule(app: Application) -> None:
     sensitive.schedule(app)  # staff messages with decrypted content are deleted after card_minutes
     app.job_queue.run_daily(housekeeping_job, HOUSEKEEPING_AT, name="housekeeping")
     app.job_queue.run_once(housekeeping_job, 60, name="housekeeping-at-start")
+    # Chats no update has seen for an hour leave memory (their data is stored): memory holds live chats.
+    app.job_queue.run_repeating(evict_quiet_job, QUIET / 6, first=QUIET, name="evict-quiet-chats")
     hour, minute = map(int, app_services(app).office.reminders.time.split(":"))
     app.job_queue.run_daily(_deadlines_job, time(hour, minute), name="deadlines")
     app.job_queue.run_once(_deadlines_job, 90, name="deadlines-at-start")

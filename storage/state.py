@@ -4,21 +4,25 @@ A chat is found by a keyed hash of its id; the id itself, the data and the conve
 sealed under a session data key of the row. Values must be JSON: no pickles are ever loaded.
 
 Only live conversations are kept: a chat's row exists while its data holds something (a draft, a
-form) and is deleted, with its data key, once it holds nothing. The language a chat chose is kept
-apart (chat_language: the hash and the language, no date, no data key, no row id), so that a chat
-that filed a tip and left is, at rest, at most "a chat that chose English", never "the chat of tip X".
+form) and is deleted, with its data key, once it holds nothing. A chat's row is read when the bot
+first sees the chat (`load_chat`: one query by its keyed hash, joined to its data key and its
+language), never all rows at start-up; what one update changed is written by the caller in one
+transaction (`write_chat`, `write_conversation`: the transaction's connection first). The language
+a chat chose is kept apart (chat_language: the hash and the language, no date, no data key, no row
+id), so that a chat that filed a tip and left is, at rest, at most "a chat that chose English",
+never "the chat of tip X".
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import aiosqlite
 
 from core import crypto
+from core.crypto import WrappedKey
 from storage.db import Database
 from storage.vault import Vault
 
@@ -28,7 +32,6 @@ _CONVERSATION = ("conversation_state", "name = ? AND key_hash = ?")
 #: The key of chat data kept in chat_language rather than in the chat's sealed row; None there
 #: means "no choice to keep" (the office's own language) and deletes any row kept before.
 LANG = "lang"
-AtRest = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _dumps(value: Any) -> bytes:
@@ -37,6 +40,13 @@ def _dumps(value: Any) -> bytes:
 
 def _today() -> str:
     return datetime.now(UTC).date().isoformat()
+
+
+#: A chat's row, its data key and its language, read together (one query, no look-up per row).
+_CHAT_ROWS = (
+    "SELECT s.chat_hash, s.chat_id, s.data, k.kek_id, k.wrapped, l.lang FROM chat_state s"
+    " LEFT JOIN data_keys k ON k.id = s.dek_id LEFT JOIN chat_language l ON l.chat_hash = s.chat_hash"
+)
 
 
 class StateRepository:
@@ -65,17 +75,26 @@ class StateRepository:
         dek_id, dek = await self.vault.new_key(conn, _PURPOSE)
         return dek_id, dek, old
 
-    async def _delete(self, where: tuple[str, str], params: tuple[Any, ...]) -> None:
+    async def _delete(self, conn: aiosqlite.Connection, where: tuple[str, str], params: tuple[Any, ...]) -> None:
         """Delete the row and shred its data key, so nothing of it can be read again."""
         table, condition = where
-        async with self.db.transaction() as conn:
-            dek_id = await self._dek_id(conn, where, params)
-            if dek_id is not None:
-                await conn.execute(f"DELETE FROM {table} WHERE {condition}", params)  # noqa: S608 - constants
-                await self.vault.shred(conn, dek_id)
+        dek_id = await self._dek_id(conn, where, params)
+        if dek_id is not None:
+            await conn.execute(f"DELETE FROM {table} WHERE {condition}", params)  # noqa: S608 - constants
+            await self.vault.shred(conn, dek_id)
 
     async def _open(self, dek_id: int, table: str, row_hash: bytes, sealed: dict[str, bytes]) -> dict[str, Any]:
-        dek = await self.vault.key(self.db.conn, dek_id, _PURPOSE)
+        return self._open_with(await self.vault.key(self.db.conn, dek_id, _PURPOSE), table, row_hash, sealed)
+
+    def _open_joined(self, row_hash: bytes, kek_id: str | None, wrapped: bytes | None, sealed: dict[str, bytes]):
+        """A chat row read together with its data key (`_CHAT_ROWS`)."""
+        if kek_id is None or wrapped is None:
+            raise crypto.DecryptionError("a chat's data key does not exist (the record was destroyed)")
+        dek = self.vault.unwrap(WrappedKey(kek_id, wrapped), _PURPOSE)
+        return self._open_with(dek, "chat_state", row_hash, sealed)
+
+    @staticmethod
+    def _open_with(dek: bytes, table: str, row_hash: bytes, sealed: dict[str, bytes]) -> dict[str, Any]:
         return {
             field: json.loads(crypto.open_sealed(dek, blob, crypto.field_aad(table, row_hash, field)))
             for field, blob in sealed.items()
@@ -90,28 +109,34 @@ class StateRepository:
     def _chat_hash(self, chat_id: int) -> bytes:
         return self.vault.ring.lookup_hash("chat", chat_id)
 
-    async def load_chat_data(self, at_rest: AtRest = dict) -> dict[int, dict[str, Any]]:
-        """The live chats' data (with their language). A row that holds nothing once `at_rest` has
-        dropped what must not stay (an install from before chat_language: a flow marker, a language
-        alone) is cleaned here, once: its language moves to chat_language and the row goes."""
+    @staticmethod
+    def _with_language(data: dict[str, Any], lang: str | None) -> dict[str, Any]:
+        if lang is not None:
+            data.setdefault(LANG, lang)  # a row an older Tipline wrote may hold its own
+        return data
+
+    async def load_chat(self, chat_id: int) -> dict[str, Any]:
+        """One chat's data as stored, its language under LANG ({} for a chat with neither): one query
+        by the chat's keyed hash, joined to its data key and its language. What the bot reads when it
+        first sees a chat."""
+        chat_hash = self._chat_hash(chat_id)
+        row = await self.db.fetchone(
+            "SELECT s.data, k.kek_id, k.wrapped, l.lang FROM (SELECT ? AS chat_hash) q"
+            " LEFT JOIN chat_state s ON s.chat_hash = q.chat_hash LEFT JOIN data_keys k ON k.id = s.dek_id"
+            " LEFT JOIN chat_language l ON l.chat_hash = q.chat_hash",
+            (chat_hash,),
+        )
+        data, kek_id, wrapped, lang = row
+        stored = {} if data is None else self._open_joined(chat_hash, kek_id, wrapped, {"data": data})["data"]
+        return self._with_language(stored, lang)
+
+    async def load_chat_data(self) -> dict[int, dict[str, Any]]:
+        """Every chat that has a row (a draft or a form under way), as `load_chat` reads one, in one
+        query: for housekeeping, which must see the drafts of chats the bot has not seen since start-up."""
         result: dict[int, dict[str, Any]] = {}
-        stale: list[tuple[int, dict[str, Any]]] = []
-        for chat_hash, dek_id, chat_id, data, lang in await self.db.fetchall(
-            "SELECT s.chat_hash, s.dek_id, s.chat_id, s.data, l.lang FROM chat_state s"
-            " LEFT JOIN chat_language l ON l.chat_hash = s.chat_hash"
-        ):
-            row = await self._open(dek_id, "chat_state", chat_hash, {"chat_id": chat_id, "data": data})
-            stored, kept = row["data"], at_rest(row["data"])
-            if lang is not None:
-                kept.setdefault(LANG, lang)
-            if LANG in stored or kept.keys() - {LANG} != stored.keys():
-                stale.append((int(row["chat_id"]), kept))
-            if kept.keys() - {LANG}:
-                result[int(row["chat_id"])] = {k: v for k, v in kept.items() if v is not None or k != LANG}
-        if stale:
-            async with self.db.transaction() as conn:
-                for chat_id, kept in stale:
-                    await self._write_chat(conn, chat_id, kept)
+        for chat_hash, chat_id, data, kek_id, wrapped, lang in await self.db.fetchall(_CHAT_ROWS):
+            row = self._open_joined(chat_hash, kek_id, wrapped, {"chat_id": chat_id, "data": data})
+            result[int(row["chat_id"])] = self._with_language(row["data"], lang)
         return result
 
     async def language(self, chat_id: int) -> str | None:
@@ -120,21 +145,14 @@ class StateRepository:
         return None if row is None else str(row[0])
 
     async def save_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
-        """Store the chat's data: its language apart, the rest sealed in its row; a chat whose data
-        holds nothing else has no row (it is deleted, its data key shredded)."""
-        chat_hash = self._chat_hash(chat_id)
-        if not (data.keys() - {LANG}):
-            row = await self.db.fetchone(
-                "SELECT (SELECT 1 FROM chat_state WHERE chat_hash = ?), (SELECT lang FROM chat_language"
-                " WHERE chat_hash = ?)",
-                (chat_hash, chat_hash),
-            )
-            if row[0] is None and row[1] == data.get(LANG):
-                return  # nothing stored, nothing to store: no write at all
+        """`write_chat` in a transaction of its own."""
         async with self.db.transaction() as conn:
-            await self._write_chat(conn, chat_id, data)
+            await self.write_chat(conn, chat_id, data)
 
-    async def _write_chat(self, conn: aiosqlite.Connection, chat_id: int, data: dict[str, Any]) -> None:
+    async def write_chat(self, conn: aiosqlite.Connection, chat_id: int, data: dict[str, Any]) -> None:
+        """Store the chat's data in the caller's transaction: its language apart (LANG None deletes
+        the choice, LANG absent leaves it), the rest sealed in its row under a new data key (the old
+        one shredded); a chat whose data holds nothing else has no row (deleted, its key shredded)."""
         chat_hash = self._chat_hash(chat_id)
         if data.get(LANG) is not None:
             await conn.execute(
@@ -146,10 +164,7 @@ class StateRepository:
             await conn.execute("DELETE FROM chat_language WHERE chat_hash = ?", (chat_hash,))
         rest = {key: value for key, value in data.items() if key != LANG}
         if not rest:
-            old = await self._dek_id(conn, _CHAT, (chat_hash,))
-            if old is not None:
-                await conn.execute("DELETE FROM chat_state WHERE chat_hash = ?", (chat_hash,))
-                await self.vault.shred(conn, old)
+            await self._delete(conn, _CHAT, (chat_hash,))
             return
         dek_id, dek, old = await self._fresh_key(conn, _CHAT, (chat_hash,))
         await conn.execute(
@@ -170,8 +185,8 @@ class StateRepository:
     async def drop_chat_data(self, chat_id: int) -> None:
         """Forget the chat: its row, its data key and its language."""
         chat_hash = self._chat_hash(chat_id)
-        await self._delete(_CHAT, (chat_hash,))
         async with self.db.transaction() as conn:
+            await self._delete(conn, _CHAT, (chat_hash,))
             await conn.execute("DELETE FROM chat_language WHERE chat_hash = ?", (chat_hash,))
 
     # -- conversations -----------------------------------------------------------------------
@@ -190,32 +205,38 @@ class StateRepository:
         ):
             row = await self._open(dek_id, "conversation_state", key_hash, {"key": key, "state": state})
             if row["state"] in transient:
-                await self._delete(_CONVERSATION, (name, key_hash))
+                async with self.db.transaction() as conn:
+                    await self._delete(conn, _CONVERSATION, (name, key_hash))
             else:
                 result[tuple(row["key"])] = row["state"]
         return result
 
     async def save_conversation(self, name: str, key: tuple[Any, ...], state: Any) -> None:
-        """Store a conversation's state; None ends the conversation and destroys its row."""
+        """`write_conversation` in a transaction of its own."""
+        async with self.db.transaction() as conn:
+            await self.write_conversation(conn, name, key, state)
+
+    async def write_conversation(self, conn: aiosqlite.Connection, name: str, key: tuple[Any, ...], state: Any) -> None:
+        """Store a conversation's state in the caller's transaction, under a new data key (the old one
+        shredded); None ends the conversation and destroys its row."""
         key_hash = self._conversation_hash(name, key)
         if state is None:
-            await self._delete(_CONVERSATION, (name, key_hash))
+            await self._delete(conn, _CONVERSATION, (name, key_hash))
             return
-        async with self.db.transaction() as conn:
-            dek_id, dek, old = await self._fresh_key(conn, _CONVERSATION, (name, key_hash))
-            await conn.execute(
-                "INSERT INTO conversation_state (name, key_hash, dek_id, conv_key, state, updated_on)"
-                " VALUES (?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (name, key_hash) DO UPDATE SET dek_id = excluded.dek_id, conv_key = excluded.conv_key,"
-                " state = excluded.state, updated_on = excluded.updated_on",
-                (
-                    name,
-                    key_hash,
-                    dek_id,
-                    self._seal(dek, "conversation_state", key_hash, "key", list(key)),
-                    self._seal(dek, "conversation_state", key_hash, "state", state),
-                    _today(),
-                ),
-            )
-            if old is not None:
-                await self.vault.shred(conn, old)
+        dek_id, dek, old = await self._fresh_key(conn, _CONVERSATION, (name, key_hash))
+        await conn.execute(
+            "INSERT INTO conversation_state (name, key_hash, dek_id, conv_key, state, updated_on)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (name, key_hash) DO UPDATE SET dek_id = excluded.dek_id, conv_key = excluded.conv_key,"
+            " state = excluded.state, updated_on = excluded.updated_on",
+            (
+                name,
+                key_hash,
+                dek_id,
+                self._seal(dek, "conversation_state", key_hash, "key", list(key)),
+                self._seal(dek, "conversation_state", key_hash, "state", state),
+                _today(),
+            ),
+        )
+        if old is not None:
+            await self.vault.shred(conn, old)

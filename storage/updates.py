@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import aiosqlite
+
 from storage.db import Database
 
 
@@ -15,11 +17,18 @@ class ProcessedUpdates:
         return await self.db.fetchone("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)) is not None
 
     async def mark(self, update_id: int, today: date) -> None:
+        """`record` in a transaction of its own (an update stopped before the write-through)."""
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT OR IGNORE INTO processed_updates (update_id, on_date) VALUES (?, ?)",
-                (update_id, today.isoformat()),
-            )
+            await self.record(conn, update_id, today)
+
+    @staticmethod
+    async def record(conn: aiosqlite.Connection, update_id: int, today: date) -> None:
+        """Mark the update handled, in the caller's transaction: the one that writes what it changed
+        (bot.persistence), so a crash leaves both or neither."""
+        await conn.execute(
+            "INSERT OR IGNORE INTO processed_updates (update_id, on_date) VALUES (?, ?)",
+            (update_id, today.isoformat()),
+        )
 
     async def purge(self, before: date) -> None:
         """Telegram keeps undelivered updates for 24 hours; older ids can go."""

@@ -31,7 +31,10 @@ class Vault:
             row = await cur.fetchone()
         if row is None:
             raise crypto.DecryptionError(f"data key {dek_id} does not exist (the record was destroyed)")
-        wrapped = WrappedKey(row[0], row[1])
+        return self.unwrap(WrappedKey(row[0], row[1]), purpose)
+
+    def unwrap(self, wrapped: WrappedKey, purpose: str) -> bytes:
+        """A data key read by the caller's own query (joined to its record: no second look-up)."""
         try:
             return crypto.unwrap_key(self.ring, purpose, wrapped)
         except UnknownKeyError:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from handlers.conversation import Flow
 from handlers.reporter import FLOWS
-from handlers.state import STATE, CheckMark, MonthFigures, ReportDraft, StaffForm, chat_draft
+from handlers.state import STATE, CheckMark, MonthFigures, ReportDraft, StaffForm
 from storage.db import Database
 from storage.state import StateRepository
 from storage.vault import Vault
@@ -53,6 +53,12 @@ def _state(sim, chat_id: int):
     return sim.app.chat_data[chat_id].get(STATE)
 
 
+async def _loaded(sim, chat_id: int):
+    """The chat's state after a restart, loaded as its next update loads it (on demand)."""
+    await sim.app.persistence.refresh_chat_data(chat_id, sim.app.chat_data[chat_id])
+    return _state(sim, chat_id)
+
+
 # -- every flow, across a restart --------------------------------------------------------------
 
 
@@ -61,7 +67,7 @@ async def test_a_draft_is_typed_at_rest_and_resumes(start_bot, settings, ring):
         await to_step(sim.user(REPORTER), "description")
     assert (await _stored(settings, ring))[REPORTER][STATE]["flow"] == "report"
     async with start_bot() as sim:
-        draft = _state(sim, REPORTER)
+        draft = await _loaded(sim, REPORTER)
         assert isinstance(draft, ReportDraft) and draft.step == "description" and draft.answers["who"] == "public"
         [evidence] = await sim.user(REPORTER).send(DESCRIPTION)
         assert "第 6 步" in evidence.text
@@ -74,7 +80,7 @@ async def test_a_staff_form_is_typed_at_rest_and_resumes(start_bot):
         officer, _card = await open_card(sim, EMERGENCY, receipt.number)
         await officer.tap(f"form:ask:{receipt.number}")
     async with start_bot() as sim:
-        form = _state(sim, EMERGENCY)
+        form = await _loaded(sim, EMERGENCY)
         assert isinstance(form, StaffForm) and form.action == "ask" and form.number == receipt.number
         officer = sim.user(EMERGENCY)
         await officer.send("储罐离围墙多远？")
@@ -94,7 +100,7 @@ async def test_month_figures_are_typed_at_rest_and_resume(start_bot, monkeypatch
         await user.send("12")
     async with start_bot() as sim:
         put_clock(sim, monkeypatch, NOV_1)
-        figures = _state(sim, LIAISON)
+        figures = await _loaded(sim, LIAISON)
         assert isinstance(figures, MonthFigures) and figures.values == {"enterprises": 120, "inspected": 12}
         await sim.user(LIAISON).send("30")
         assert _state(sim, LIAISON).values == {"enterprises": 120, "inspected": 12, "hazards": 30}
@@ -111,7 +117,7 @@ async def test_a_quarter_summary_form_is_typed_at_rest_and_resumes(start_bot, mo
         await user.send(CASES)
     async with start_bot() as sim:
         put_clock(sim, monkeypatch, OCT_2)
-        form = _state(sim, LIAISON)
+        form = await _loaded(sim, LIAISON)
         assert isinstance(form, StaffForm) and form.action == "quarter" and form.number == f"{unit.id}:2026-Q3"
         assert form.values == {"summary": SUMMARY, "cases": CASES}
         user = sim.user(LIAISON)
@@ -154,11 +160,11 @@ async def test_an_old_shape_draft_and_form_are_read_into_the_new_one(start_bot, 
     await _store(settings, ring, REPORTER, {"tip": {k: v for k, v in draft.items() if k != "preset"}})
     await _store(settings, ring, EMERGENCY, {"form": form, "tip": draft})
     async with start_bot() as sim:
-        assert isinstance(_state(sim, EMERGENCY), StaffForm) and chat_draft(sim.app.chat_data[EMERGENCY])
         [evidence] = await sim.user(REPORTER).send(DESCRIPTION)
         assert "第 6 步" in evidence.text
-        [left] = await sim.user(EMERGENCY).send("/cancel")
+        [left] = await sim.user(EMERGENCY).send("/cancel")  # the form is left, the draft beside it stays
         assert left.text == "已取消，没有发送任何内容。"
+        assert isinstance(_state(sim, EMERGENCY), ReportDraft)
     stored = await _stored(settings, ring)
     assert {"tip", "form"}.isdisjoint(stored[REPORTER]) and stored[REPORTER][STATE]["flow"] == "report"
 

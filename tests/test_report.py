@@ -367,8 +367,14 @@ async def _submit_and_die(sim, monkeypatch, *, before_receipt: bool):
         if not crashed:
             await real_update()
 
+    real_write = app.persistence.write_update  # the write-through at the end of the update (handlers.writethrough)
+
+    async def write_unless_dead(*args, **kwargs):
+        return await real_write(*args, **kwargs) if not crashed else False
+
     monkeypatch.setattr(reports, "submit", submit_then_die)
     monkeypatch.setattr(app, "update_persistence", update_unless_dead)
+    monkeypatch.setattr(app.persistence, "write_update", write_unless_dead)
     replies = await user.tap("tip:summary:submit")
     assert any("回执码" in reply.text for reply in replies) is not before_receipt
     return sim.api.messages[(REPORTER, summary.message_id)], crashed[0]

@@ -153,18 +153,23 @@ async def test_checking_leaves_no_conversation_at_rest(start_bot, settings):
         assert any("查询举报" in label for label in replies[-1].labels)
 
 
-async def test_start_up_loads_the_live_conversations_only(start_bot, settings):
+async def test_start_up_loads_no_chat_and_memory_keeps_the_live_ones_only(start_bot, settings):
     async with start_bot() as sim:
         for n in range(3):
             await file_tip(sim.user(CHAT + 10 + n))
         await sim.user(CHAT + 20).send("/start")
         await to_step(sim.user(OTHER), "site")
-    async with start_bot() as sim:
-        assert set(sim.app.chat_data) == {OTHER}
+        assert set(sim.app.chat_data) == {OTHER}  # the chats seen and done left memory
     assert row_counts(settings, "chat_state") == {"chat_state": 1}
+    async with start_bot() as sim:
+        assert set(sim.app.chat_data) == set()  # loaded when seen, not at start-up
+        [site] = await sim.user(OTHER).send("西山村红星化工厂")
+        assert "第 5 步" in site.text  # the draft was loaded on its update, intact
+        await sim.user(CHAT + 20).send("/help")
+        assert set(sim.app.chat_data) == {OTHER}
 
 
-async def test_rows_an_older_tipline_left_are_cleaned_at_start_up(start_bot, settings, ring):
+async def test_rows_an_older_tipline_left_are_cleaned_when_seen_or_at_housekeeping(start_bot, settings, ring):
     """Before: a row per chat ever seen, {"flow": "report"} after a tip, the language inside it."""
     from storage.db import Database
     from storage.vault import Vault
@@ -192,6 +197,8 @@ async def test_rows_an_older_tipline_left_are_cleaned_at_start_up(start_bot, set
         assert dict(sim.app.chat_data) == {}
         [reply] = await sim.user(CHAT).send("/start")
         assert reply.text.startswith("Welcome")  # the language it chose is kept
+        assert row_counts(settings, "chat_state") == {"chat_state": 1}  # OTHER, not seen since
+        await housekeeping(sim.app)
     assert row_counts(settings, "chat_state", "chat_language", "data_keys") == {
         "chat_state": 0,
         "chat_language": 1,

@@ -38,6 +38,7 @@ from handlers.state import (
     save_state,
     state_of,
 )
+from handlers.writethrough import write_through
 from services.stepup import TotpError
 
 log = logging.getLogger("tipline.totp")
@@ -209,7 +210,5 @@ async def _delete(context: Context, chat_id: int, message_id: int) -> None:
 async def _handled(update: Update, context: Context) -> None:
     """No other handler sees this update: the chat's state is written through and the update marked
     as handled here, as the last group (handlers.PERSIST_GROUP) would have."""
-    context.application.mark_data_for_update_persistence(chat_ids=update.effective_chat.id)
-    await context.application.update_persistence()
-    await context.services.updates.mark(update.update_id, context.today)
+    await write_through(update, context)
     raise ApplicationHandlerStop
