@@ -182,7 +182,7 @@ async def _open_everything(settings: Settings, ring: KeyRing) -> tuple[int, Audi
         vault = Vault(ring)
         for dek_id, purpose in await db.fetchall("SELECT id, purpose FROM data_keys ORDER BY id"):
             try:
-                await vault.key(db.conn, dek_id, purpose)
+                await vault.key(db.current, dek_id, purpose)
             except (CryptoError, ValueError) as exc:
                 raise _unreadable(f"data key {dek_id} ({purpose})", exc) from None
         tips = TipRepository(db, vault, DraftFiles(db, vault))

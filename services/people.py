@@ -34,7 +34,7 @@ class PeopleService:
         'expired') otherwise. Asked before the registration starts (register_liaison asks again inside
         its own unit of work)."""
         # a read only: no write lock (register_liaison asks again inside its unit of work)
-        invite = await self.staff.check(self.db.conn, code, at)
+        invite = await self.staff.check(self.db.current, code, at)
         unit = await self.units.get(invite.unit_id) if invite.kind == "liaison" and invite.unit_id else None
         if unit is None:
             raise InviteError("unknown")

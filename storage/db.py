@@ -5,6 +5,13 @@ the database file, and a TRUNCATE checkpoint right after every transaction that 
 (a cancelled or submitted draft, a replaced chat state, a closed tip's contact, a delivered
 message…) empties the `-wal` file, where the rows' and keys' old pages would otherwise stay until
 the nightly checkpoint.
+
+Two connections: the writer, for transactions only (one at a time, behind a lock), and a read-only
+reader (`PRAGMA query_only`) for every read outside a transaction. Updates of different chats are
+handled concurrently (bot/updates.py): a read on the writer while another task's transaction is open
+would see that transaction half-done, while the reader sees the last committed state (WAL lets it
+read beside an open write). The task holding the transaction reads through it (`Database.current`),
+so a unit of work reads its own writes.
 """
 
 from __future__ import annotations
@@ -36,6 +43,9 @@ _PRAGMAS = (
     f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}",
     "PRAGMA synchronous = FULL",
 )
+#: The reader: the writer's settings (a PRAGMA asked through either answers the same; it waits for a lock
+#: as long), and it writes nothing.
+_READER_PRAGMAS = (*_PRAGMAS, "PRAGMA query_only = ON")
 #: Every shredding deletes a row of data_keys (storage.vault): this marks the connection for a checkpoint.
 _SHRED_TRIGGER = (
     "CREATE TEMP TRIGGER IF NOT EXISTS tipline_shredded AFTER DELETE ON main.data_keys"
@@ -44,27 +54,39 @@ _SHRED_TRIGGER = (
 
 
 class Database:
-    """One connection in autocommit mode; writes go through `transaction()`, one at a time."""
+    """Two connections in autocommit mode: `conn`, the writer (writes go through `transaction()`, one at
+    a time), and `reader` (query only). Reads go through `current`: this task's transaction, else the reader."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path):
+    def __init__(self, conn: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection):
         self.conn = conn
+        self.reader = reader
         self.path = path
         self._write_lock = asyncio.Lock()
+        #: The task whose transaction is open on `conn` (one at a time: the write lock), else None.
+        self._holder: asyncio.Task | None = None
         #: Something was destroyed since the last complete checkpoint: checkpoint after the next commit.
         self._wal_dirty = False
         self._incomplete = False  # the last checkpoint left frames behind (logged once, until one completes)
 
     @classmethod
     async def open(cls, path: Path, migrations_dir: Path = MIGRATIONS_DIR) -> Database:
+        if str(path) == ":memory:":  # a second connection would open a database of its own, empty
+            raise ValueError("Database needs a file: its reader is a second connection to it")
         _create_private(Path(path))  # -wal and -shm take the database file's mode
         conn = await aiosqlite.connect(path, isolation_level=None)
+        reader = None
         try:
             for pragma in _PRAGMAS:
                 await conn.execute(pragma)
             await migrate(conn, migrations_dir)
-            db = cls(conn, Path(path))
+            reader = await aiosqlite.connect(path, isolation_level=None)  # after migrate: the schema is there
+            for pragma in _READER_PRAGMAS:
+                await reader.execute(pragma)
+            db = cls(conn, Path(path), reader)
             await db._watch_shredding()
         except BaseException:
+            if reader is not None:
+                await reader.close()
             await conn.close()
             raise
         return db
@@ -81,25 +103,40 @@ class Database:
         self._wal_dirty = True
 
     async def close(self) -> None:
+        await self.reader.close()
         await self.conn.close()
+
+    @property
+    def current(self) -> aiosqlite.Connection:
+        """The connection a read goes through: the transaction this task holds (a unit of work reads its
+        own writes), else the reader, which sees committed data only (never another task's open transaction)."""
+        if self._holder is not None and self._holder is asyncio.current_task():
+            return self.conn
+        return self.reader
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error: all of it or none of it."""
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any error: all of it or none of it. The task that
+        holds it reads through it (`current`); a second one in the same task would wait for itself."""
+        if self._holder is not None and self._holder is asyncio.current_task():
+            raise RuntimeError("a transaction inside this task's own open transaction")
         async with self._write_lock:
             await self.conn.execute("BEGIN IMMEDIATE")
+            self._holder = asyncio.current_task()
             try:
                 yield self.conn
             except BaseException:
                 await self.conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._holder = None
             await self.conn.execute("COMMIT")
             if self._wal_dirty:  # after the commit: a checkpoint cannot run inside a transaction
                 await self._checkpoint(wait=False)
 
     @asynccontextmanager
     async def unit_of_work(self, **repositories: Any) -> AsyncIterator[UnitOfWork]:
-        """One use case's unit of work: `transaction()` (BEGIN IMMEDIATE on the one connection), yielding
+        """One use case's unit of work: `transaction()` (BEGIN IMMEDIATE on the writer), yielding
         the named repositories bound to it (`uow.tips.change_status(number, …)`: the `conn` is filled in).
         Every check-then-write of a use case reads and writes through it, so no other write comes between."""
         async with self.transaction() as conn:
@@ -107,10 +144,9 @@ class Database:
 
     @asynccontextmanager
     async def committed(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection for reads that must see committed data only: the one connection would show
-        another task's open transaction half-done, so this waits for it to end."""
-        async with self._write_lock:
-            yield self.conn
+        """The reader, for reads that must see committed data only, even inside this task's transaction
+        (the outbox never sends a message before the transaction that queued it has committed)."""
+        yield self.reader
 
     async def checkpoint(self, *, wait: bool = True) -> bool:
         """Copy the WAL into the database and truncate it: shredded keys and deleted rows leave the
@@ -139,12 +175,15 @@ class Database:
         self._wal_dirty = self._incomplete = bool(busy)
         return not busy
 
+    # Reads close their cursor before returning: between statements the reader holds no snapshot, which
+    # would keep a TRUNCATE checkpoint from emptying the WAL (see _checkpoint).
+
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, tuple(params)) as cur:
+        async with self.current.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, tuple(params)) as cur:
+        async with self.current.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
 
 
@@ -161,8 +200,8 @@ class UnitOfWork:
 
 
 class _Bound:
-    """A repository whose methods taking `conn` first get the unit of work's; its reads (which use the
-    one connection) see the transaction's own writes."""
+    """A repository whose methods taking `conn` first get the unit of work's; its reads (through
+    `Database.current`, the transaction's connection in this task) see the transaction's own writes."""
 
     def __init__(self, repository: Any, conn: aiosqlite.Connection):
         self._repository = repository
@@ -177,7 +216,5 @@ class _Bound:
 
 def _create_private(path: Path) -> None:
     """A new database file is made readable by its owner only (mode 0600) before SQLite opens it."""
-    if str(path) == ":memory:":
-        return
     with suppress(OSError):  # there already, or a folder SQLite will refuse too, in its own words
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

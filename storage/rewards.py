@@ -102,7 +102,7 @@ class RewardRecords:
         )
         if row is None or row[0] is None:
             return None
-        dek = await self.vault.key(self.db.conn, int(row[0]), crypto.IDENTITY)
+        dek = await self.vault.key(self.db.current, int(row[0]), crypto.IDENTITY)
         return crypto.open_sealed(dek, row[1], crypto.field_aad("rewards", number, "payee")).decode()
 
     # -- writing, in the caller's transaction ----------------------------------------------------

@@ -176,7 +176,7 @@ class TipRepository:
         row = await self.db.fetchone("SELECT id, dek_id FROM tips WHERE number = ?", (number,))
         if row is None:
             raise KeyError(number)
-        return int(row[0]), await self.vault.key(self.db.conn, int(row[1]), crypto.CONTENT)
+        return int(row[0]), await self.vault.key(self.db.current, int(row[1]), crypto.CONTENT)
 
     async def _open_field(self, number: str, field: str, purpose: str, key_column: str) -> bytes | None:
         """A sealed column of the tip, opened with its own data key; None where nothing is stored."""
@@ -186,7 +186,7 @@ class TipRepository:
             raise KeyError(number)
         if row[0] is None:
             return None
-        dek = await self.vault.key(self.db.conn, int(row[0]), purpose)
+        dek = await self.vault.key(self.db.current, int(row[0]), purpose)
         return crypto.open_sealed(dek, row[1], crypto.field_aad("tips", number, field))
 
     async def content(self, number: str) -> TipContent:

@@ -87,7 +87,7 @@ class TotpRecords:
         row = await self.db.fetchone("SELECT dek_id, secret FROM staff_totp WHERE user_id = ?", (user_id,))
         if row is None:
             return None
-        dek = await self.vault.key(self.db.conn, int(row[0]), crypto.STAFF)
+        dek = await self.vault.key(self.db.current, int(row[0]), crypto.STAFF)
         return crypto.open_sealed(dek, row[1], _aad(user_id)).decode("ascii")
 
     async def enrolled_ids(self) -> set[int]:
