@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.fonts import find_cjk_fonts
 from bot.persistence import EncryptedPersistence
 from bot.services import Services
+from bot.updates import ChatOrderedProcessor
 from bot.workers import Workers
 from core.crypto import KeyRing
 from core.office import OfficeConfig
@@ -55,7 +56,9 @@ def build_application(
     conversations: Sequence[BaseHandler] = (),
     scheduled_jobs: bool = True,
 ) -> Application:
-    """The Application with its services, persistence and handlers.
+    """The Application with its services, persistence and handlers; updates go through a
+    `ChatOrderedProcessor` (bot.updates), and `app.update_processor.busy(chat_id)` tells whether one
+    of a chat's updates is being handled or waits.
 
     `request` replaces the network (the in-memory Bot API); without it both the calls and getUpdates
     go through `bot.network` (TIPLINE_PROXY). `conversations` adds handlers ahead of the menu (tests
@@ -73,6 +76,7 @@ def build_application(
         .context_types(ContextTypes(context=Context))
         .defaults(Defaults(tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=2))
+        .concurrent_updates(ChatOrderedProcessor())  # different chats at once, each chat in order
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

@@ -51,12 +51,20 @@ class Simulation:
         self.app = app
         self.api = api
         self.raise_errors = raise_errors
+        #: The errors handlers raised during the latest deliveries (those awaited together, if several).
         self.errors: list[BaseException] = []
+        self._raised: list[tuple[object, BaseException]] = []  # (update, error): each delivery raises its own
+        self._delivering = 0
+        #: False: updates skip the update processor and go straight to Application.process_update, so
+        #: two updates of one chat can run at once (as PTB's concurrent_updates=True would run them):
+        #: for tests of the races a use case must survive even where the processor prevents them.
+        self.ordered = True
         app.add_error_handler(self._collect)
 
     async def _collect(self, update: object, context: Context) -> None:
         if context.error is not None:
             self.errors.append(context.error)
+            self._raised.append((update, context.error))
 
     def user(
         self, user_id: int, first_name: str = "Test", *, username: str | None = None, language_code: str = "zh-hans"
@@ -87,14 +95,27 @@ class Simulation:
         await self.deliver({"update_id": self.next_update_id(), "my_chat_member": change})
 
     async def deliver(self, update: dict[str, Any]) -> None:
-        """Process one raw update, exactly as Telegram would deliver it (again, if repeated)."""
-        self.errors.clear()
+        """Process one raw update, exactly as Telegram would deliver it (again, if repeated), through the
+        application's update processor as the running bot does (bot.updates: after the chat's earlier
+        updates). Deliveries awaited together (`asyncio.gather`) are updates that arrived at once:
+        different chats' are handled concurrently, one chat's in the order the deliveries started."""
+        if not self._delivering:
+            self.errors.clear()
+        self._delivering += 1
         parsed = Update.de_json(update, self.app.bot)
-        await self.app.process_update(parsed)
-        if parsed.effective_chat is not None:  # files received in the background (handlers.files)
-            await settle(self.app, parsed.effective_chat.id)
-        if self.raise_errors and self.errors:
-            error = self.errors[0]
+        try:
+            if self.ordered:
+                await self.app.update_processor.process_update(parsed, self.app.process_update(parsed))
+            else:
+                await self.app.process_update(parsed)
+            if parsed.effective_chat is not None:  # files received in the background (handlers.files)
+                await settle(self.app, parsed.effective_chat.id)
+        finally:
+            self._delivering -= 1
+        mine = [error for raised_by, error in self._raised if raised_by is parsed]
+        self._raised = [(raised_by, error) for raised_by, error in self._raised if raised_by is not parsed]
+        if self.raise_errors and mine:
+            error = mine[0]
             raise HandlerRaised(f"a handler raised {type(error).__name__}: {error}") from error
 
     def next_update_id(self) -> int:

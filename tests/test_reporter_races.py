@@ -99,6 +99,7 @@ async def test_submit_pressed_twice_at_once_files_one_tip_and_the_reporter_gets_
                 yield uow
 
         monkeypatch.setattr(services.db, "unit_of_work", door)
+        sim.ordered = False  # the chat's lock (bot.updates) would run the presses one after the other
         first = asyncio.create_task(reporter.press(summary, data))
         await paused.wait()
         second = asyncio.create_task(reporter.press(summary, data))
