@@ -57,8 +57,8 @@ def build_application(
     scheduled_jobs: bool = True,
 ) -> Application:
     """The Application with its services, persistence and handlers; updates go through a
-    `ChatOrderedProcessor` (bot.updates), and `app.update_processor.busy(chat_id)` tells whether one
-    of a chat's updates is being handled or waits.
+    `ChatOrderedProcessor` (bot.updates), whose `busy(chat_id)` (whether one of a chat's updates is
+    being handled or waits) the persistence asks before it saves or evicts a chat on its own.
 
     `request` replaces the network (the in-memory Bot API); without it both the calls and getUpdates
     go through `bot.network` (TIPLINE_PROXY). `conversations` adds handlers ahead of the menu (tests
@@ -67,16 +67,19 @@ def build_application(
     """
     find_cjk_fonts()  # /stats and /monthly draw charts
     services = Services(settings, office, ring)
+    processor = ChatOrderedProcessor()
+    persistence = EncryptedPersistence(services)
+    persistence.busy = processor.busy  # the quiet-chat sweep and housekeeping leave a busy chat to its update
     builder = (
         Application.builder()
         .token(token)
         .base_url(settings.api_base_url)
         .base_file_url(settings.api_file_url)
-        .persistence(EncryptedPersistence(services))
+        .persistence(persistence)
         .context_types(ContextTypes(context=Context))
         .defaults(Defaults(tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=2))
-        .concurrent_updates(ChatOrderedProcessor())  # different chats at once, each chat in order
+        .concurrent_updates(processor)  # different chats at once, each chat in order
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )

@@ -291,9 +291,12 @@ async def test_the_bot_orders_one_chats_messages_through_its_processor(start_bot
     done: list[str] = []
     b_ran = asyncio.Event()
 
+    busy: list[bool] = []
+
     async def probe(update: Update, context) -> None:
         name = update.message.text
         done.append(f"{name} starts")
+        busy.append(context.application.persistence.busy(update.effective_chat.id))
         if name == "probe a1":
             await b_ran.wait()
         done.append(f"{name} ends")
@@ -305,5 +308,7 @@ async def test_the_bot_orders_one_chats_messages_through_its_processor(start_bot
         a, b = sim.user(CHAT_A), sim.user(CHAT_B)
         await asyncio.wait_for(asyncio.gather(a.send("probe a1"), a.send("probe a2"), b.send("probe b")), timeout=20)
         assert sim.app.update_processor.busy_chats == 0
+        assert not sim.app.persistence.busy(CHAT_A) and not sim.app.persistence.busy(CHAT_B)
+    assert busy == [True, True, True]  # the persistence (quiet-chat sweep, housekeeping) sees each chat busy
     assert done.index("probe a1 ends") < done.index("probe a2 starts")
     assert done.index("probe b ends") < done.index("probe a1 ends")
