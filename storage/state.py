@@ -84,7 +84,7 @@ class StateRepository:
             await self.vault.shred(conn, dek_id)
 
     async def _open(self, dek_id: int, table: str, row_hash: bytes, sealed: dict[str, bytes]) -> dict[str, Any]:
-        return self._open_with(await self.vault.key(self.db.conn, dek_id, _PURPOSE), table, row_hash, sealed)
+        return self._open_with(await self.vault.key(self.db.current, dek_id, _PURPOSE), table, row_hash, sealed)
 
     def _open_joined(self, row_hash: bytes, kek_id: str | None, wrapped: bytes | None, sealed: dict[str, bytes]):
         """A chat row read together with its data key (`_CHAT_ROWS`)."""
