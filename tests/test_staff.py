@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from core.roles import Role
+from tests.office import signed_in
 
 ADMIN, NEWCOMER, STRANGER = 900001, 900002, 900003
 
@@ -17,6 +18,7 @@ async def _make_admin(sim) -> None:
     services = sim.app.bot_data["services"]
     async with services.db.transaction() as conn:
         await services.staff.add(conn, ADMIN, "刘主任", Role.ADMIN, "", "2026-11-23")
+    await signed_in(sim, ADMIN)  # /staff's buttons ask the admin's authenticator code
 
 
 async def _invite(sim, *taps: str) -> str:

@@ -17,7 +17,7 @@ from handlers.office.commands import OFFICE_COMMANDS
 from handlers.office.entries import HANDLERS
 from storage.keyring import load_ring
 from tests.conftest import services_of
-from tests.office import ADMIN, AUDITOR, FIRE, INTAKE, STRANGER, add_staff
+from tests.office import ADMIN, AUDITOR, FIRE, INTAKE, STRANGER, add_staff, signed_in
 
 PUBLIC = ["start", "help", "about", "language", "cancel"]
 REWARD = 8400000008
@@ -41,6 +41,7 @@ def _descriptions(sim, user_id: int, lang: str) -> dict[str, str]:
 
 
 async def _join(sim, role: str, user_id: int) -> None:
+    await signed_in(sim, ADMIN)  # /staff's buttons ask the admin's authenticator code
     admin = sim.user(ADMIN)
     await admin.send("/staff")
     await admin.tap("staff:invite")
