@@ -18,6 +18,7 @@ from core.filetypes import ALLOWED, Verdict, classify, extension_of
 from core.media import DOWNLOAD_LIMIT, OversizedImage, UnreadableImage, is_image, is_uncleanable_image
 from handlers.context import Context
 from handlers.i18n import Translate
+from handlers.writethrough import save_chat
 from storage.drafts import EvidenceFile
 from storage.image_worker import UncheckedFile, examine
 
@@ -240,8 +241,7 @@ def in_background(handler: Handler) -> Handler:
             return await handler(update, context)
         finally:
             try:
-                context.application.mark_data_for_update_persistence(chat_ids=chat_id)
-                await context.application.update_persistence()
+                await save_chat(context.application, chat_id)  # this chat only, in one transaction
             finally:
                 mine.stored.set()
             while later := [entry for entry in queue[queue.index(mine) + 1 :] if not entry.stored.is_set()]:

@@ -17,6 +17,7 @@ from handlers.office.alerts import alert_new_tip
 from handlers.outbox import send_now
 from handlers.report.steps import END, draft_of, show
 from handlers.state import ReportDraft, drop_draft
+from handlers.writethrough import save_chat
 from services.reports import DailyLimit, receipt_key
 from storage.outbox import Message, OutboxStatus
 
@@ -76,8 +77,7 @@ async def submit(update: Update, context: Context) -> object:
         draft.receipt = receipts.new_code()
         # The code is safe in the sealed chat state before the tip exists, so a crash after the commit
         # can still show it (a press again then finds the tip: `before` below).
-        context.application.mark_data_for_update_persistence(chat_ids=chat_id)
-        await context.application.update_persistence()
+        await save_chat(context.application, chat_id)  # this chat only, in one transaction
     code = draft.receipt  # this press's code, the one hashed and the one in the receipt
     # Started when the summary was shown (handlers.report.steps); made now after a restart.
     receipt_hash = await svc.receipts.hash_for(draft.token, code)
