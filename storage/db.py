@@ -10,8 +10,8 @@ Two connections: the writer, for transactions only (one at a time, behind a lock
 reader (`PRAGMA query_only`) for every read outside a transaction. Updates of different chats are
 handled concurrently (bot/updates.py): a read on the writer while another task's transaction is open
 would see that transaction half-done, while the reader sees the last committed state (WAL lets it
-read beside an open write). The task holding the transaction reads through it (`Database.current`),
-so a unit of work reads its own writes.
+read beside an open write; each of its statements runs whole, `Reader`). The task holding the
+transaction reads through it (`Database.current`), so a unit of work reads its own writes.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Database:
     """Two connections in autocommit mode: `conn`, the writer (writes go through `transaction()`, one at
     a time), and `reader` (query only). Reads go through `current`: this task's transaction, else the reader."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection):
+    def __init__(self, conn: aiosqlite.Connection, path: Path, reader: Reader):
         self.conn = conn
         self.reader = reader
         self.path = path
@@ -82,7 +82,7 @@ class Database:
             reader = await aiosqlite.connect(path, isolation_level=None)  # after migrate: the schema is there
             for pragma in _READER_PRAGMAS:
                 await reader.execute(pragma)
-            db = cls(conn, Path(path), reader)
+            db = cls(conn, Path(path), Reader(reader))
             await db._watch_shredding()
         except BaseException:
             if reader is not None:
@@ -107,7 +107,7 @@ class Database:
         await self.conn.close()
 
     @property
-    def current(self) -> aiosqlite.Connection:
+    def current(self) -> aiosqlite.Connection | Reader:
         """The connection a read goes through: the transaction this task holds (a unit of work reads its
         own writes), else the reader, which sees committed data only (never another task's open transaction)."""
         if self._holder is not None and self._holder is asyncio.current_task():
@@ -143,7 +143,7 @@ class Database:
             yield UnitOfWork(conn, repositories)
 
     @asynccontextmanager
-    async def committed(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def committed(self) -> AsyncIterator[Reader]:
         """The reader, for reads that must see committed data only, even inside this task's transaction
         (the outbox never sends a message before the transaction that queued it has committed)."""
         yield self.reader
@@ -175,9 +175,6 @@ class Database:
         self._wal_dirty = self._incomplete = bool(busy)
         return not busy
 
-    # Reads close their cursor before returning: between statements the reader holds no snapshot, which
-    # would keep a TRUNCATE checkpoint from emptying the WAL (see _checkpoint).
-
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self.current.execute(sql, tuple(params)) as cur:
             return await cur.fetchone()
@@ -185,6 +182,62 @@ class Database:
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
         async with self.current.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
+
+
+class Reader:
+    """The read-only connection, each statement run whole in one call to its thread (executed, every row
+    fetched, the statement reset) and its rows handed over as a cursor.
+
+    Tasks running at once share this connection. A statement left open between two calls (a cursor
+    fetched after an await) would hold a read transaction that every other task's statement joins: they
+    would see the database as it was when it began, not a commit made since (a chat's update not seeing
+    what the chat's previous one wrote). Nor does a statement left open keep the TRUNCATE checkpoint after
+    a shred from emptying the WAL. Statements here return few rows (the bot's reads are by key or paged)."""
+
+    def __init__(self, conn: aiosqlite.Connection):
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Statement:
+        """`await reader.execute(…)` or `async with reader.execute(…) as cur`, as with aiosqlite."""
+        return _Statement(self.conn, sql, tuple(parameters))
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+
+class _Statement:
+    def __init__(self, conn: aiosqlite.Connection, sql: str, parameters: tuple[Any, ...]):
+        self._run = (conn, sql, parameters)
+
+    async def _rows(self) -> _Rows:
+        conn, sql, parameters = self._run
+        return _Rows(list(await conn.execute_fetchall(sql, parameters)))
+
+    def __await__(self):
+        return self._rows().__await__()
+
+    async def __aenter__(self) -> _Rows:
+        return await self._rows()
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+class _Rows:
+    """The rows of a statement that has ended, read as from an aiosqlite cursor."""
+
+    def __init__(self, rows: list[Any]):
+        self._rows = rows
+
+    async def fetchone(self) -> Any:
+        return self._rows.pop(0) if self._rows else None
+
+    async def fetchall(self) -> list[Any]:
+        rows, self._rows = self._rows, []
+        return rows
+
+    async def close(self) -> None:
+        self._rows = []
 
 
 class UnitOfWork:

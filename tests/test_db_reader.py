@@ -114,3 +114,23 @@ async def test_a_shredded_key_leaves_the_wal_with_the_reader_open(tmp_path: Path
 async def test_a_memory_database_is_refused_plainly():
     with pytest.raises(ValueError, match="needs a file"):
         await Database.open(Path(":memory:"))
+
+
+async def test_a_read_left_open_by_one_task_does_not_hold_back_what_another_reads(tmp_path: Path):
+    """Tasks share the reader: were a statement left open between its steps (a cursor fetched row by
+    row across awaits), every other task's read would join its read transaction and see the state of
+    its start, not a commit made since (a chat's next update not seeing what its last one wrote)."""
+    db = await Database.open(tmp_path / "db.sqlite3")
+    try:
+        async with db.transaction() as conn:
+            for update_id in (1, 2, 3):
+                await conn.execute("INSERT INTO processed_updates (update_id, on_date) VALUES (?, '2026-11-01')",
+                                   (update_id,))  # fmt: skip
+        async with db.current.execute("SELECT update_id FROM processed_updates ORDER BY update_id") as cur:
+            assert await cur.fetchone() == (1,)  # two rows still to come
+            async with db.transaction() as conn:
+                await conn.execute(INSERT)
+            assert await _count(db) == 1  # committed before this read began
+            assert await cur.fetchall() == [(2,), (3,)]
+    finally:
+        await db.close()
