@@ -18,15 +18,15 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import CallbackQueryHandler, ConversationHandler
 
-from handlers.callbacks import FormButton, FormStep, button_expired, in_rows, keyboard
+from handlers.callbacks import FormButton, FormStep, button_expired, keyboard
 from handlers.context import Context
 from handlers.forms.fields import Field, Values, check_file, check_typed, value_text
 from handlers.forms.flow import flow_ended, flow_state
 from handlers.forms.form import FORMS, AskAgain, CodeOutcome, Form, Gate, define
-from handlers.i18n import Translate
+from handlers.forms.layout import current, field_markup, previous, title
 from handlers.state import StaffForm, end_flow, save_state, state_of
 
 __all__ = ["FORM", "KIND", "NAME", "AskAgain", "Field", "Form", "Gate", "Values", "begin", "define", "keyboard"]
@@ -51,63 +51,17 @@ def subject(context: Context) -> str:
     return state.number if state is not None else ""
 
 
-def _current(form: Form, state: StaffForm) -> int | None:
-    """The index of the first field still to fill (skipping those that do not apply), or None."""
-    values = state.values
-    for index, item in enumerate(form.fields):
-        if item.when(values) and item.key not in values:
-            return index
-    return None
-
-
-def _previous(form: Form, state: StaffForm, before: int | None) -> int | None:
-    """The index of the last answered field before `before` (None: before the summary), if any."""
-    values = state.values
-    end = len(form.fields) if before is None else before
-    answered = [i for i in range(end) if form.fields[i].when(values) and form.fields[i].key in values]
-    return answered[-1] if answered else None
-
-
-def _title(form: Form, state: StaffForm, lang: str, _: Translate) -> str:
-    args = state.args
-    if callable(form.title):
-        return form.title(args, lang, _)
-    return _(form.title).format(number=state.number, **args)
-
-
-def _field_markup(
-    form: Form, item: Field, index: int, state: StaffForm, lang: str, _: Translate
-) -> InlineKeyboardMarkup:
-    def press(code: str) -> FormStep:
-        return FormStep(step=str(index), code=code)
-
-    rows: list[list[tuple[str, FormStep]]] = []
-    if item.kind in ("choice", "multi"):
-        chosen = state.picked
-        rows += in_rows([(("✓ " if t.code in chosen else "") + t.label(lang), press(t.code)) for t in item.options], 2)
-        if item.kind == "multi":
-            rows.append([(_("Done choosing"), press("done"))])
-    if item.kind == "documents":
-        rows.append([(_("Done"), press("done"))])
-    if item.optional:
-        rows.append([(_(item.skip), press("skip"))])
-    if form.stepback and _previous(form, state, index) is not None:
-        rows.append([(_("⬅ Back"), press("back"))])
-    rows.append([(_("✖ Cancel"), FormStep(step="cancel"))])
-    return keyboard(rows)
-
-
 async def _ask(update: Update, context: Context, notice: str = "") -> object:
     """Show the next question, or the summary when every field is filled."""
     state = _state(context)
     form = FORMS[state.action]
     _ = context.tr
     lang = context.lang
-    index = _current(form, state)
+    index = current(form, state)
     if index is None:
         return await _summary(update, context, form, state, notice)
     item = form.fields[index]
-    parts = [_title(form, state, lang, _)]
+    parts = [title(form, state, lang, _)]
     if item.intro is not None:
         parts.append(await item.intro(context, state.number, state.values, _))
     prompt = _(item.prompt)
@@ -116,7 +70,7 @@ async def _ask(update: Update, context: Context, notice: str = "") -> object:
     text = "\n\n".join([*parts, prompt])
     if item.kind == "multi" and item.at_least:
         text += "\n" + _("Choose at least {count}, then tap “Done choosing”.").format(count=item.at_least)
-    markup = _field_markup(form, item, index, state, lang, _)
+    markup = field_markup(form, item, index, state, lang, _)
     await context.bot.send_message(update.effective_chat.id, f"{notice}\n\n{text}".strip(), reply_markup=markup)
     return FORM
 
@@ -125,7 +79,7 @@ async def _summary(update: Update, context: Context, form: Form, state: StaffFor
     _ = context.tr
     lang = context.lang
     lines = [notice, ""] if notice else []
-    lines += [_title(form, state, lang, _), ""]
+    lines += [title(form, state, lang, _), ""]
     if form.summary is not None:
         lines.append(await form.summary(context, state.number, state.values, _))
     for item in form.fields if form.summary is None else ():
@@ -251,7 +205,7 @@ async def on_text(update: Update, context: Context) -> object:
     if state.code_for is not None:
         return await _take_code(update, context, state)
     form = FORMS[state.action]
-    index = _current(form, state)
+    index = current(form, state)
     _ = context.tr
     if index is None:
         return await _ask(update, context, _(form.at_summary))
@@ -296,7 +250,7 @@ def _fits(form: Form, state: StaffForm, button: FormStep) -> bool:
     fv:summary:back on the summary); else it is an old message's, or forged."""
     if button.step in ("cancel", "restart", "confirm"):
         return not button.code
-    index = _current(form, state)
+    index = current(form, state)
     if button.step != ("summary" if index is None else str(index)):
         return False
     code = button.code
@@ -319,12 +273,12 @@ def _unpick(state: StaffForm) -> None:
 async def _pick(update: Update, context: Context, state: StaffForm, code: str) -> object:
     """A press that fits the question asked now (`_fits`): back, skip, done, or an option."""
     form = FORMS[state.action]
-    index = _current(form, state)
+    index = current(form, state)
     _ = context.tr
     if code == "back" and form.stepback:
-        previous = _previous(form, state, index)
-        if previous is not None:  # the answer before is asked again
-            state.values.pop(form.fields[previous].key)
+        before = previous(form, state, index)
+        if before is not None:  # the answer before is asked again
+            state.values.pop(form.fields[before].key)
             _unpick(state)
         return await _ask(update, context)
     item = form.fields[index]
@@ -348,7 +302,7 @@ async def _pick(update: Update, context: Context, state: StaffForm, code: str) -
         picked.remove(code)
     else:
         picked.append(code)
-    markup = _field_markup(form, item, index, state, context.lang, _)
+    markup = field_markup(form, item, index, state, context.lang, _)
     await update.callback_query.edit_message_reply_markup(reply_markup=markup)
     return FORM
 
@@ -357,7 +311,7 @@ async def _confirm(update: Update, context: Context, state: StaffForm) -> object
     form = FORMS[state.action]
     gate = form.gate
     _ = context.tr
-    if _current(form, state) is not None:
+    if current(form, state) is not None:
         return await _ask(update, context, _("Please answer the question first."))
     waiting = await _code_first(update, context, "confirm")  # a session may have ended while filling it in
     if waiting is not None:
@@ -394,7 +348,7 @@ async def on_file(update: Update, context: Context) -> object:
     form = FORMS[state.action] if state is not None else None
     if form is None or not form.takes_files or state.code_for is not None:
         return await on_other(update, context)
-    index = _current(form, state)
+    index = current(form, state)
     _ = context.tr
     if index is None or form.fields[index].kind != "documents":
         return await _ask(update, context, _("Documents come after the text: please answer the question first."))
