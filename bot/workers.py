@@ -3,11 +3,12 @@ the county's Excel table of 1,000 units) runs in one of them, while the loop goe
 everyone else.
 
 One small pool (as many processes as CPUs, at most 2) is made at start-up by bot.app and shut down
-at stop. On Linux its processes come from a fork server that has imported the libraries once
-(XlsxWriter, matplotlib, Tipline's core), so a worker is up in milliseconds; each finds the CJK font
-as the bot does (bot.fonts). What runs there are core's pure functions: plain data in, bytes or a
-summary out, never a connection or a Telegram object. A worker that dies (killed, out of memory)
-breaks the pool: the calls in flight fail, and the next call gets a new pool.
+at stop, its processes at a lower CPU priority than the bot (NICENESS). On Linux they come from a
+fork server that has imported the libraries once (XlsxWriter, matplotlib, Tipline's core), so a
+worker is up in milliseconds; each finds the CJK font as the bot does (bot.fonts). What runs there
+are core's pure functions: plain data in, bytes or a summary out, never a connection or a Telegram
+object. A worker that dies (killed, out of memory) breaks the pool: the calls in flight fail, and
+the next call gets a new pool.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ T = TypeVar("T")
 
 #: Imported once by the fork server, so that every worker starts with them.
 PRELOAD = ["core.monthly_book", "core.stats", "core.charts", "bot.fonts"]
+#: How much lower the workers' CPU priority is than the bot's (Unix `nice`): on a small machine a
+#: report being drawn must not slow the answers to people pressing buttons; it only takes longer.
+NICENESS = 10
+
+
+def _start_worker() -> None:
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)
+    find_cjk_fonts()
 
 
 def _pool(size: int) -> ProcessPoolExecutor:
@@ -38,7 +48,7 @@ def _pool(size: int) -> ProcessPoolExecutor:
         context.set_forkserver_preload(PRELOAD)
     else:  # macOS, Windows: a fresh interpreter per worker
         context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(size, mp_context=context, initializer=find_cjk_fonts)
+    return ProcessPoolExecutor(size, mp_context=context, initializer=_start_worker)
 
 
 class Workers:

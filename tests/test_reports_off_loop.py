@@ -13,6 +13,7 @@ from datetime import datetime
 import pytest
 
 from bot.config import load_office
+from bot.workers import NICENESS
 from core.monthly_book import month_csv
 from tests.conftest import EXAMPLE_CONFIG, services_of
 from tests.liaisons import LIAISON, add_unit, office_with_october, put_clock, register_directly
@@ -126,6 +127,13 @@ async def test_the_worker_processes_end_when_the_bot_stops(start_bot, monkeypatc
     assert not any(_alive(pid) for pid in pids)
     with pytest.raises(RuntimeError):
         await workers.run(month_csv, None)
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="CPU priority is a Unix notion")
+async def test_reports_are_made_at_a_lower_cpu_priority_than_the_bots_answers(start_bot):
+    async with start_bot() as sim:
+        niceness = await services_of(sim).workers.run(os.nice, 0)  # os.nice(0) reads it
+    assert niceness >= os.nice(0) + NICENESS
 
 
 async def test_a_worker_killed_is_replaced_and_monthly_still_sends_everything(start_bot, monkeypatch):
