@@ -3,6 +3,9 @@
 Many chats driven together through the real Application (each chat's script awaits its own replies,
 the scripts run side by side, so their updates reach the update processor interleaved) store and
 answer exactly what the same traffic handled one chat after the other does in a second, fresh bot.
+Since each of those chats has one update in flight at a time, two more tests make the two safeguards
+fail where they are missing: chats sending several updates at once (the chat's lock, bot.updates) and
+an officer reading while another chat's transaction is open (the reader, storage.db `current`).
 """
 
 from __future__ import annotations
@@ -28,8 +31,8 @@ from storage.keyring import load_ring
 from tests.conftest import services_of
 from tests.liaisons import OTHER_LIAISON, add_unit, put_clock, register_directly
 from tests.media import photo_with_exif
-from tests.office import FIRE, add_staff
-from tests.reporter import file_tip, to_step
+from tests.office import EMERGENCY, FIRE, add_staff
+from tests.reporter import file_tip, receipt_from, to_step
 from tests.test_liaison_figures import ANSWERS, STORED
 
 NOV_1 = datetime(2026, 11, 1, 10, 0)
@@ -162,6 +165,9 @@ async def _peak_while(processor: ChatOrderedProcessor, work: Awaitable[None]) ->
 async def test_many_chats_at_once_store_and_answer_what_they_would_one_after_the_other(
     settings, office, ring, monkeypatch
 ):
+    """Proves chats interleaved (12 reporters, 2 liaisons, an officer, each awaiting its own replies)
+    change nothing any chat stores or sees. It cannot catch a missing chat lock or a read on the
+    writer connection (no chat has two updates in flight): the burst and reader tests below do."""
     results = {}
     for name in ("together", "one_by_one"):
         async with _bot(settings, office, name) as sim:
@@ -312,3 +318,177 @@ async def test_the_bot_orders_one_chats_messages_through_its_processor(start_bot
     assert busy == [True, True, True]  # the persistence (quiet-chat sweep, housekeeping) sees each chat busy
     assert done.index("probe a1 ends") < done.index("probe a2 starts")
     assert done.index("probe b ends") < done.index("probe a1 ends")
+
+
+# -- bursts within one chat, and reads beside another chat's open transaction --------------------
+
+#: Several updates of one chat: awaited together (arrived at once) in the burst run, one after the other
+#: in the serial run. Each is a factory, so a coroutine is made only when its update is sent.
+Burst = Callable[..., Awaitable[None]]
+
+
+async def _at_once(*sends: Callable[[], Awaitable[object]]) -> None:
+    await asyncio.gather(*(send() for send in sends))
+
+
+async def _one_by_one(*sends: Callable[[], Awaitable[object]]) -> None:
+    for send in sends:
+        await send()
+
+
+def _press_twice(user: SimUser, button: str) -> list[Callable[[], Awaitable[object]]]:
+    """The same button pressed twice (a double tap): both presses carry the message the user saw."""
+    message, data = user.find_button(button)
+    return [lambda: user.press(message, data)] * 2
+
+
+def _burst_scripts(sim: Simulation, units: dict[int, int], burst: Burst) -> dict[int, Script]:
+    """Chats that do not wait for their own replies: a photo then words, a description then a photo,
+    a category tapped twice, Submit tapped twice, a liaison's fifteen figures typed in one go."""
+    reporters = [sim.user(uid) for uid in REPORTERS[:4]]
+
+    async def photo_then_words(user: SimUser) -> None:
+        await to_step(user, "evidence")
+        await burst(lambda: user.send_photo(photo_with_exif((10, 200, 40))), lambda: user.send("钢瓶在东墙下。"))
+        await _finish(user, "tip:evidence:done")
+
+    async def description_then_photo(user: SimUser) -> None:
+        await to_step(user, "description")
+        await burst(lambda: user.send("仓库里堆放液化气钢瓶，旁边就是宿舍。"),
+                    lambda: user.send_photo(photo_with_exif((200, 10, 40))))  # fmt: skip
+        await _finish(user, "tip:evidence:done")
+
+    async def category_twice(user: SimUser) -> None:
+        await to_step(user, "kind")
+        await burst(*_press_twice(user, "tip:kind:hazard"))
+        for data in ("tip:industry:hazchem", "tip:village:xishan"):
+            await user.tap(data)
+        for text in ("东平路 3 号", "配电箱进水，电线泡在水里。"):
+            await user.send(text)
+        await _finish(user, "tip:evidence:done")
+
+    async def submit_twice(user: SimUser) -> None:
+        await to_step(user, "summary")
+        await burst(*_press_twice(user, "tip:summary:submit"))
+
+    def liaison(user: SimUser, unit_id: int) -> Script:
+        async def run() -> None:
+            await user.send("/language")
+            await user.tap("lang:en")
+            await user.tap("menu:liaison")
+            await user.tap(f"lf:step:{unit_id}:2026-10")
+            await burst(*(lambda answer=answer: user.send(answer) for answer in ANSWERS))
+            await user.tap("lv:send")
+
+        return run
+
+    runs = [photo_then_words, description_then_photo, category_twice, submit_twice]
+    scripts: dict[int, Script] = {
+        user.id: lambda run=run, user=user: run(user) for run, user in zip(runs, reporters, strict=True)
+    }
+    scripts |= {uid: liaison(sim.user(uid, language_code="en"), unit_id) for uid, unit_id in units.items()}
+    return scripts
+
+
+#: The answers to words sent at the evidence step: while a file is being received (a burst), "wait";
+#: once it is in (one by one), "use the buttons" and the question again. Either way nothing is stored.
+_ANSWERS_TO_WORDS = ("请稍候：您的文件还在接收中", "请用下面的按钮选择")
+
+
+def _but_the_answer_to_words(conversation: list[tuple]) -> list[tuple]:
+    return [reply for reply in conversation if not reply[2].startswith(_ANSWERS_TO_WORDS)]
+
+
+async def _finish(user: SimUser, *taps: str) -> None:
+    for data in (*taps, "tip:identity:anonymous", "tip:push:no", "tip:summary:submit"):
+        await user.tap(data)
+
+
+async def test_a_chat_sending_several_updates_at_once_gets_what_it_would_one_at_a_time(
+    settings, office, ring, monkeypatch
+):
+    """Proves each chat's updates run one at a time in the order they came, even when they arrive
+    together (a photo and then words, a double tap on a category or on Submit, a liaison typing the
+    next figure before the previous one is answered), while the chats run beside each other: the rows
+    stored and every reply equal those of the same updates sent one by one, awaiting each reply (but
+    for words sent while a photo is still being received: told to wait; the invariants too: one tip per
+    draft, every file kept). With the chat's lock gone (bot.updates `_turn` a no-op) a chat's updates
+    run at once and their replies differ from the serial run's (seen: the double Submit's second
+    answer, the liaison's answers to figures typed ahead)."""
+    results = {}
+    for name, burst in (("bursts", _at_once), ("one_by_one", _one_by_one)):
+        async with _bot(settings, office, name) as sim:
+            units = await _office(sim, monkeypatch)
+            mark = len(sim.api.calls)
+            scripts = _burst_scripts(sim, units, burst)
+            if burst is _at_once:
+                await asyncio.gather(*(script() for script in scripts.values()))
+                assert sim.app.update_processor.busy_chats == 0
+            else:
+                for script in scripts.values():
+                    await script()
+            replies = {chat: _conversation(sim, chat, mark) for chat in scripts}
+            results[name] = (await _stored(sim), replies)
+    (stored, replies), (stored_serially, replies_serially) = results["bursts"], results["one_by_one"]
+    assert sum(stored["tips"].values()) == 5  # the fire tip and one per reporter: one tip per draft
+    assert sum(stored["files"].values()) == 2  # both photos kept
+    assert sorted(stored["figures"].values(), key=str) == [STORED, STORED]
+    assert stored == stored_serially
+    photo_first = REPORTERS[0]  # words sent while its photo is still being received: told to wait
+    assert sum(reply[2].startswith(_ANSWERS_TO_WORDS) for reply in replies[photo_first]) == 1
+    assert _but_the_answer_to_words(replies.pop(photo_first)) == _but_the_answer_to_words(replies_serially[photo_first])
+    for chat, conversation in replies.items():
+        assert conversation == replies_serially[chat], chat
+
+
+async def test_an_officer_reading_beside_a_submission_sees_committed_tips_only(start_bot, monkeypatch):
+    """Proves a read by one chat never sees another chat's transaction half-done: an officer opens the
+    inbox while a reporter's submission has written its tip but not committed it (held there), and is
+    shown the tips committed before, count and list agreeing (its update's own write-through then waits
+    for the commit, as every update's does); once it commits, the next /inbox shows it. With every
+    read on the writer connection (storage.db `Database.current` returning `conn`) the officer's inbox
+    counts and lists the uncommitted tip, which a rollback could still take away."""
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, NOV_1)
+        await add_staff(sim)
+        services = services_of(sim)
+        officer = sim.user(EMERGENCY)
+        await file_tip(sim.user(REPORTERS[0]))
+        [before] = await officer.send("/inbox")
+        reporter = sim.user(REPORTERS[1])
+        await to_step(reporter, "summary")
+        written, commit, read = asyncio.Event(), asyncio.Event(), asyncio.Event()
+        submit, page = services.tips.submit, services.tips.page
+
+        async def held_before_commit(conn, *args, **kwargs) -> str:
+            number = await submit(conn, *args, **kwargs)
+            written.set()
+            await commit.wait()
+            return number
+
+        async def paged(**kwargs):
+            tips = await page(**kwargs)
+            read.set()
+            return tips
+
+        monkeypatch.setattr(services.tips, "submit", held_before_commit)
+        monkeypatch.setattr(services.tips, "page", paged)
+        submitting = asyncio.create_task(reporter.tap("tip:summary:submit"))
+        await asyncio.wait_for(written.wait(), timeout=20)
+        # The officer's update reads (and answers) now; its own write-through then waits for the commit.
+        opening = asyncio.create_task(officer.send("/inbox"))
+        await asyncio.wait_for(read.wait(), timeout=20)
+        tips_meanwhile = (await services.db.fetchone("SELECT COUNT(*) FROM tips"))[0]
+        commit.set()
+        receipt = receipt_from(await submitting)
+        [during] = await opening
+        [after] = await officer.send("/inbox")
+    assert _inbox(before) == _inbox(during) == (1, 1)  # the committed tip, counted and listed, nothing more
+    assert tips_meanwhile == 1
+    assert _inbox(after) == (2, 2) and receipt.number in after.text
+
+
+def _inbox(reply) -> tuple[int, int]:
+    """(the total the inbox states, how many tips it lists) in an officer's /inbox."""
+    total = int(re.search(r"(\d+)", reply.text.splitlines()[0])[1])
+    return total, sum(data.startswith("case:open:") for row in reply.buttons for _, data in row)
