@@ -20,6 +20,7 @@ from bot.updates import ChatOrderedProcessor
 from bot.workers import Workers
 from core.crypto import KeyRing
 from core.office import OfficeConfig
+from handlers import files
 from handlers.context import Context, app_services
 from handlers.office.commands import publish_all
 from handlers.profile import publish_profile
@@ -69,7 +70,7 @@ def build_application(
     services = Services(settings, office, ring)
     processor = ChatOrderedProcessor()
     persistence = EncryptedPersistence(services)
-    persistence.busy = processor.busy  # the quiet-chat sweep and housekeeping leave a busy chat to its update
+    persistence.turn = processor.turn  # housekeeping writes a chat not in memory in the chat's turn
     builder = (
         Application.builder()
         .token(token)
@@ -89,6 +90,8 @@ def build_application(
     else:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
+    # the quiet-chat sweep and housekeeping leave a chat to its update, and to its file being received
+    persistence.busy = lambda chat_id: processor.busy(chat_id) or files.receiving(app, chat_id)
     app.bot_data["services"] = services
     handlers.register(app, conversations)
     if scheduled_jobs:

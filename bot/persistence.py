@@ -11,8 +11,11 @@ says that a chat checked a report.
 
 On demand: nothing is loaded at start-up (`get_chat_data` is empty); a chat's data is read the first
 time this process sees the chat (`refresh_chat_data`: one query by its keyed hash, its data key and
-language joined) and never again while it is in memory. Memory holds live chats only: the
-write-through (handlers.writethrough) evicts a chat left with nothing, and one quiet for an hour.
+language joined) and never again while it is in memory. If that read fails (the database locked by a
+backup), the chat is not `loaded` and its update is put off (handlers._skip_if_seen), never handled
+on empty data, which would take the chat's draft for destroyed and end its conversation. Memory holds
+live chats only: the write-through (handlers.writethrough) evicts a chat left with nothing, and one
+quiet for an hour.
 
 One write transaction per update: `write_update` writes the update's own chat's data (if it changed
 since it was loaded or last written), the conversation states this update changed and the update's
@@ -25,8 +28,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import date
 from typing import Any
 
@@ -72,9 +77,13 @@ class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[
         #: When each loaded chat was last seen by an update (`clock`), for evicting quiet ones.
         self._seen: dict[int, float] = {}
         self.clock: Callable[[], float] = time.monotonic
-        #: Whether a chat's update is being processed. A concurrent update processor (a lock per chat)
-        #: sets this; meanwhile the safety net and the quiet sweep leave that chat to its own update.
+        #: Whether a chat's update is being processed or its file is being received (build_application
+        #: sets it: the update processor's lock per chat, handlers.files' background tasks); meanwhile
+        #: the safety net, the quiet sweep and housekeeping leave that chat to its own update.
         self.busy: Callable[[int], bool] = lambda chat_id: False
+        #: The chat's turn outside an update (bot.updates.ChatOrderedProcessor.turn): housekeeping
+        #: writes a chat not loaded here under it, so no update loads the chat in between.
+        self.turn: Callable[[int], AbstractAsyncContextManager[object]] = lambda chat_id: nullcontext()
 
     async def _state(self):
         await self.services.start()
@@ -97,21 +106,31 @@ class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[str, Any]) -> None:
         """Before a chat's update is handled: its data and language, the first time this process sees
         it (or again after it was evicted); a chat in memory already is not read again."""
-        self._seen[chat_id] = self.clock()
         if chat_id in self._stored:
+            self._seen[chat_id] = self.clock()
             return
-        on_disk = await (await self._state()).load_chat(chat_id)
+        try:
+            on_disk = await (await self._state()).load_chat(chat_id)
+        except sqlite3.Error as exc:  # "database is locked" by a backup, say: the update is put off
+            log.warning("a chat's data could not be loaded (%s): its update is put off", type(exc).__name__)
+            return  # not loaded: handlers._skip_if_seen tells the person to try again and stops the update
         if chat_id in self._stored:  # loaded meanwhile by another of its updates
             return
+        self._seen[chat_id] = self.clock()
         chat_data.update({key: value for key, value in restored(at_rest(on_disk)).items() if key not in chat_data})
         self._stored[chat_id] = _digest(on_disk)  # an older shape differs: the next write rewrites it
 
     def loaded(self, chat_id: int) -> bool:
+        """Whether the chat's data is in memory as stored: false for a chat whose load failed, whose
+        update must then not run on empty data (it would take the draft for gone and end it)."""
         return chat_id in self._stored
 
     def unchanged(self, chat_id: int, data: dict[str, Any]) -> bool:
-        """Whether the chat is loaded and everything in `data` is stored already."""
-        return self._stored.get(chat_id) == _digest(self._at_rest(data))
+        """Whether nothing in `data` is unsaved: the chat is loaded and all of it is stored already, or it
+        is not loaded and `data` is empty (the copy python-telegram-bot made for an update put off)."""
+        if chat_id not in self._stored:
+            return not data
+        return self._stored[chat_id] == _digest(self._at_rest(data))
 
     async def write_update(
         self,
@@ -147,7 +166,8 @@ class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[
         if chat_id is None or data is None:
             return None
         if chat_id not in self._stored:
-            log.warning("a chat's data was not written: it was evicted while its update ran")
+            if data:  # an empty copy is a chat whose load failed (its update was put off): nothing to lose
+                log.warning("a chat's data was not written: it was evicted while its update ran")
             return None
         kept = self._at_rest(data)
         return None if self._stored[chat_id] == _digest(kept) else kept
@@ -177,28 +197,40 @@ class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[
         before = self.clock() - seconds
         return [chat_id for chat_id, seen in self._seen.items() if seen < before and not self.busy(chat_id)]
 
-    async def stored_chats(self) -> dict[int, dict[str, Any]]:
-        """Every chat with a row that is not loaded in this process, as restored (housekeeping: the
-        drafts of chats not seen since start-up). A row an older Tipline wrote is rewritten here."""
-        on_disk = await (await self._state()).load_chat_data()
+    async def stored_chats(self) -> dict[int, tuple[dict[str, Any], bool]]:
+        """Every chat with a row that is not loaded in this process, as restored, and whether its row is
+        of an older shape, to rewrite (housekeeping: the drafts of chats not seen since start-up). Read
+        only: a chat is written under its turn (`read_stored`, `write_stored`)."""
         result = {}
-        for chat_id, data in on_disk.items():
-            if chat_id in self._stored:
-                continue
-            chat = restored(self._at_rest(data))
-            if _digest(self._at_rest(chat)) != _digest(data):  # an older shape: rewritten once
-                await self.write_stored(chat_id, chat)
-            result[chat_id] = chat
+        for chat_id, data in (await (await self._state()).load_chat_data()).items():
+            if chat_id not in self._stored:
+                result[chat_id] = self._restored(data)
         return result
 
-    async def write_stored(self, chat_id: int, data: dict[str, Any]) -> bool:
-        """Write the data of a chat not loaded in this process (housekeeping), in a transaction of its
-        own; False, writing nothing, if the chat was loaded meanwhile (its memory is what counts)."""
+    async def read_stored(self, chat_id: int) -> tuple[dict[str, Any], bool] | None:
+        """A chat not loaded in this process, read now (housekeeping, under the chat's `turn`): its data
+        as restored and whether its row is of an older shape (to rewrite); None if it is loaded here."""
+        if chat_id in self._stored:
+            return None
+        return self._restored(await (await self._state()).load_chat(chat_id))
+
+    def _restored(self, on_disk: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        chat = restored(self._at_rest(on_disk))
+        return chat, _digest(self._at_rest(chat)) != _digest(on_disk)
+
+    async def write_stored(self, chat_id: int, data: dict[str, Any], conversations: Sequence[Change] = ()) -> bool:
+        """Write the data of a chat not loaded in this process and its conversations' states, in one
+        transaction (housekeeping, under the chat's `turn`); False, writing nothing, if the chat is
+        loaded (its memory is what counts), checked again once the transaction is open."""
         if chat_id in self._stored:
             return False
         state = await self._state()
-        async with state.db.transaction() as conn:
-            await state.write_chat(conn, chat_id, self._at_rest(data))
+        async with state.db.unit_of_work(state=state) as uow:
+            if chat_id in self._stored:
+                return False
+            await uow.state.write_chat(chat_id, self._at_rest(data))
+            for name, key, new_state in conversations:
+                await uow.state.write_conversation(name, tuple(key), self._kept_state(name, new_state))
         return True
 
     # -- conversations -------------------------------------------------------------------------
@@ -208,7 +240,8 @@ class EncryptedPersistence(BasePersistence[dict[str, Any], dict[str, Any], dict[
         return await (await self._state()).load_conversations(name, self.transient.get(name, frozenset()))
 
     async def update_conversation(self, name: str, key: tuple[int | str, ...], new_state: object | None) -> None:
-        await (await self._state()).save_conversation(name, tuple(key), self._kept_state(name, new_state))
+        """python-telegram-bot's own flush: one conversation state, in a transaction of its own."""
+        await self.write_update(None, None, [(name, tuple(key), new_state)])
 
     # Not stored: user data, bot data, callback data (see PersistenceInput above).
     async def get_user_data(self) -> dict[int, dict[str, Any]]:

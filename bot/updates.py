@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Hashable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from telegram import Update
@@ -62,6 +62,11 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     def busy(self, chat_id: int) -> bool:
         """Whether an update of this chat is being handled or waits: its chat data is in use."""
         return chat_id in self._chats
+
+    def turn(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        """The chat's turn outside an update (housekeeping writing a chat not loaded in memory): no
+        update of the chat runs meanwhile, and one that comes waits, as for the chat's previous update."""
+        return self._turn(chat_id)
 
     @property
     def busy_chats(self) -> int:

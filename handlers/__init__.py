@@ -35,7 +35,7 @@ from handlers.callbacks import (
     exactly,
 )
 from handlers.context import Context
-from handlers.errors import on_error
+from handlers.errors import ask_to_retry, on_error
 from handlers.i18n import LANGUAGES
 from handlers.liaison import home, monthly, quarter_view, units
 from handlers.office import approvals, case_forms, entries, inbox, reward_forms, rewards, staff_admin, stats, stepup  # noqa: F401
@@ -44,7 +44,7 @@ from handlers.office.totp import RESUME, totp_command
 from handlers.office.totp import on_code as on_enrol_code
 from handlers.office.totp_reset import decide as decide_totp_reset
 from handlers.reporter import reporter_conversation
-from handlers.writethrough import write_through
+from handlers.writethrough import evict_after_update, write_through
 
 #: After every update: write its chat's data, conversation states and id through at once, in one
 #: transaction, so a crash loses nothing the user was told was kept (handlers.writethrough).
@@ -65,7 +65,17 @@ async def _write_through(update: Update, context: Context) -> None:
 
 
 async def _skip_if_seen(update: Update, context: Context) -> None:
-    """The same update delivered twice (Telegram retries after a crash) is handled once."""
+    """The same update delivered twice (Telegram retries after a crash) is handled once. And an update
+    whose chat could not be loaded (bot.persistence: the database locked for a moment) is not handled
+    at all: on the empty data python-telegram-bot would run it with, a reporter mid-report would be
+    told the draft was deleted and the conversation would end. The person is asked to try again; the
+    update is not marked handled, so a redelivery or the same step again goes through."""
+    chat = update.effective_chat
+    if chat is not None and not context.application.persistence.loaded(chat.id):
+        log.warning("update %s put off: its chat could not be loaded", update.update_id)
+        await ask_to_retry(update, context)
+        evict_after_update(context.application, chat.id)  # the empty copy python-telegram-bot made
+        raise ApplicationHandlerStop
     if await context.services.updates.seen(update.update_id):
         log.info("update %s delivered again: skipped", update.update_id)
         raise ApplicationHandlerStop

@@ -95,6 +95,19 @@ async def _tell_admins_disk_full(app: Application) -> None:
         await send_to_staff(app, admin.user_id, text, None, "disk-full alert")
 
 
+async def ask_to_retry(update: Update, context: Context) -> None:
+    """An update put off because its chat could not be read (handlers._skip_if_seen): in a private chat
+    the person is told the database is busy and to do the same step again; a group is left in silence."""
+    if update.effective_chat is None or update.effective_chat.type != "private":
+        return
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await context.bot.send_message(update.effective_chat.id, _answer(context, "busy"))
+    except TelegramError as exc:
+        log.warning("could not ask to retry update %s: %s", update.update_id, type(exc).__name__)
+
+
 async def on_error(update: object, context: Context) -> None:
     error = context.error
     update_id = update.update_id if isinstance(update, Update) else None

@@ -267,6 +267,13 @@ def _forget(app: Application, chat_id: int, entry: _Queued, _task: asyncio.Task)
         pending.pop(chat_id, None)
 
 
+def receiving(app: Application, chat_id: int) -> bool:
+    """Whether a file of the chat is being received: its task runs outside the chat's update (block=False),
+    so the update processor does not count it busy; the persistence does (bot.app), and housekeeping and
+    the quiet sweep leave the chat's draft to the task, which writes it when the file is stored."""
+    return bool(app.bot_data.get(_PENDING, {}).get(chat_id))
+
+
 async def settle(app: Application, chat_id: int) -> None:
     """Wait until the chat's files started by the updates so far are stored (tests, the console)."""
     await asyncio.sleep(0)  # let tasks created for the last update start and queue themselves

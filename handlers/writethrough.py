@@ -51,6 +51,10 @@ class ChatStore(Protocol):
 
     def unchanged(self, chat_id: int, data: dict[str, Any]) -> bool: ...
 
+    def loaded(self, chat_id: int) -> bool: ...
+
+    async def write_stored(self, chat_id: int, data: dict[str, Any], conversations: list[Change] = ...) -> bool: ...
+
     def busy(self, chat_id: int) -> bool: ...
 
     def forget(self, chat_id: int) -> None: ...
@@ -74,11 +78,50 @@ async def save_chat(app: Application, chat_id: int | None, update_id: int | None
     safe before it goes on (a receipt code before its tip is committed), and a background task."""
     data = app.chat_data.get(chat_id) if chat_id is not None else None
     changes = pending_conversations(app, chat_id) if chat_id is not None else []
-    await store_of(app).write_update(chat_id, data, changes, update_id, today)
+    try:
+        await store_of(app).write_update(chat_id, data, changes, update_id, today)
+    except BaseException:
+        _mark_pending(app, changes)  # the chat's next write-through writes them
+        raise
     if chat_id is not None and update_id is not None and not holds_something(data):
-        # After this update is done: python-telegram-bot marks the chat for its own flush once the
-        # last group returned, with no await in between; a callback scheduled now runs after that.
-        asyncio.get_running_loop().call_soon(_evict, app, chat_id, True)
+        evict_after_update(app, chat_id)
+
+
+async def save_stored(app: Application, chat_id: int, data: dict[str, Any]) -> bool:
+    """Housekeeping, under the chat's turn: the data of a chat not loaded in memory and its pending
+    conversation states (one it ended), in one transaction; False if the chat is loaded after all."""
+    changes = pending_conversations(app, chat_id)
+    written = False
+    try:
+        written = await store_of(app).write_stored(chat_id, data, changes)
+    finally:
+        if not written:
+            _mark_pending(app, changes)
+    return written
+
+
+def _mark_pending(app: Application, changes: list[Change]) -> None:
+    """Conversation states taken for a write that failed (a locked database, a full disk) are pending
+    again, so the next write of their chat writes them rather than leaving their rows as they were."""
+    for name, key, _state in changes:
+        app._conversation_handler_conversations[name].mark_as_accessed(key)
+
+
+def end_conversations(app: Application, chat_id: int) -> None:
+    """End the chat's conversations in memory, as its handler returning END would (housekeeping, once it
+    destroyed what the chat's flow held): the chat's next write (`save_chat`, `save_stored`) deletes
+    their rows in the same transaction as its data. Keys of a per-chat conversation start with the
+    chat's id (`pending_conversations`)."""
+    for states in app._conversation_handler_conversations.values():
+        for key in [key for key in states if key and key[0] == chat_id]:
+            del states[key]  # a TrackingDict: the deletion is pending for the next write
+
+
+def evict_after_update(app: Application, chat_id: int) -> None:
+    """Evict the chat if it holds nothing once the current update is done: python-telegram-bot marks the
+    chat for its own flush once the last group returned, with no await in between; a callback scheduled
+    now runs after that."""
+    asyncio.get_running_loop().call_soon(_evict, app, chat_id, True)
 
 
 def holds_something(data: dict[str, Any] | None) -> bool:
@@ -111,6 +154,11 @@ def pending_conversations(app: Application, chat_id: int) -> list[Change]:
                     new_state = new_state.old_state
             changes.append((name, key, None if new_state is TrackingDict.DELETED else new_state))
     return changes
+
+
+def evict_empty(app: Application, chat_id: int) -> bool:
+    """Evict the chat now if it holds nothing and no update is busy with it (housekeeping, once swept)."""
+    return _evict(app, chat_id, only_if_empty=True)
 
 
 def evict_quiet(app: Application) -> int:

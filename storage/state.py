@@ -49,6 +49,15 @@ _CHAT_ROWS = (
 )
 
 
+#: Conversation rows and their data keys, read together.
+_CONVERSATION_ROWS = (
+    "SELECT c.key_hash, c.conv_key, c.state, k.kek_id, k.wrapped FROM conversation_state c"
+    " LEFT JOIN data_keys k ON k.id = c.dek_id WHERE c.name = ?"
+)
+#: Parameters of one `IN (...)` look-up (SQLite allows 32,766; a few hundred keep each statement short).
+_IN_BATCH = 500
+
+
 class StateRepository:
     def __init__(self, db: Database, vault: Vault):
         self.db = db
@@ -83,15 +92,14 @@ class StateRepository:
             await conn.execute(f"DELETE FROM {table} WHERE {condition}", params)  # noqa: S608 - constants
             await self.vault.shred(conn, dek_id)
 
-    async def _open(self, dek_id: int, table: str, row_hash: bytes, sealed: dict[str, bytes]) -> dict[str, Any]:
-        return self._open_with(await self.vault.key(self.db.current, dek_id, _PURPOSE), table, row_hash, sealed)
-
-    def _open_joined(self, row_hash: bytes, kek_id: str | None, wrapped: bytes | None, sealed: dict[str, bytes]):
-        """A chat row read together with its data key (`_CHAT_ROWS`)."""
+    def _open_joined(
+        self, table: str, row_hash: bytes, kek_id: str | None, wrapped: bytes | None, sealed: dict[str, bytes]
+    ) -> dict[str, Any]:
+        """A row read together with its data key (`_CHAT_ROWS`, `_CONVERSATION_ROWS`): no look-up per row."""
         if kek_id is None or wrapped is None:
-            raise crypto.DecryptionError("a chat's data key does not exist (the record was destroyed)")
+            raise crypto.DecryptionError(f"a {table} row's data key does not exist (the record was destroyed)")
         dek = self.vault.unwrap(WrappedKey(kek_id, wrapped), _PURPOSE)
-        return self._open_with(dek, "chat_state", row_hash, sealed)
+        return self._open_with(dek, table, row_hash, sealed)
 
     @staticmethod
     def _open_with(dek: bytes, table: str, row_hash: bytes, sealed: dict[str, bytes]) -> dict[str, Any]:
@@ -127,7 +135,8 @@ class StateRepository:
             (chat_hash,),
         )
         data, kek_id, wrapped, lang = row
-        stored = {} if data is None else self._open_joined(chat_hash, kek_id, wrapped, {"data": data})["data"]
+        sealed = {"data": data}
+        stored = {} if data is None else self._open_joined("chat_state", chat_hash, kek_id, wrapped, sealed)["data"]
         return self._with_language(stored, lang)
 
     async def load_chat_data(self) -> dict[int, dict[str, Any]]:
@@ -135,7 +144,7 @@ class StateRepository:
         query: for housekeeping, which must see the drafts of chats the bot has not seen since start-up."""
         result: dict[int, dict[str, Any]] = {}
         for chat_hash, chat_id, data, kek_id, wrapped, lang in await self.db.fetchall(_CHAT_ROWS):
-            row = self._open_joined(chat_hash, kek_id, wrapped, {"chat_id": chat_id, "data": data})
+            row = self._open_joined("chat_state", chat_hash, kek_id, wrapped, {"chat_id": chat_id, "data": data})
             result[int(row["chat_id"])] = self._with_language(row["data"], lang)
         return result
 
@@ -143,11 +152,6 @@ class StateRepository:
         """The language the chat chose, if it chose one."""
         row = await self.db.fetchone("SELECT lang FROM chat_language WHERE chat_hash = ?", (self._chat_hash(chat_id),))
         return None if row is None else str(row[0])
-
-    async def save_chat_data(self, chat_id: int, data: dict[str, Any]) -> None:
-        """`write_chat` in a transaction of its own."""
-        async with self.db.transaction() as conn:
-            await self.write_chat(conn, chat_id, data)
 
     async def write_chat(self, conn: aiosqlite.Connection, chat_id: int, data: dict[str, Any]) -> None:
         """Store the chat's data in the caller's transaction: its language apart (LANG None deletes
@@ -197,24 +201,43 @@ class StateRepository:
     async def load_conversations(
         self, name: str, transient: frozenset[Any] = frozenset()
     ) -> dict[tuple[Any, ...], Any]:
-        """The conversations' states. A state in `transient` is never kept at rest: a row holding one
-        (written before it was) is destroyed here."""
+        """The live conversations' states, every row with its data key in one query.
+
+        A conversation's key starts with its chat's id (handlers.conversation: per chat), and it lives
+        only while its chat's data holds something: every flow keeps its state there (handlers.state),
+        and both are written in one transaction (bot.persistence). A row whose chat has no row is dead
+        (its draft destroyed by an older housekeeping that left the conversation; an older Tipline) and
+        a row holding a state in `transient` is never kept at rest (written before it was): both are
+        destroyed here, in one transaction, and never loaded again at a start-up."""
+        rows = [
+            (key_hash, self._open_joined("conversation_state", key_hash, kek_id, wrapped, {"key": key, "state": state}))
+            for key_hash, key, state, kek_id, wrapped in await self.db.fetchall(_CONVERSATION_ROWS, (name,))
+        ]
+        chats = {key_hash: self._chat_hash(row["key"][0]) for key_hash, row in rows if row["key"]}
+        live = await self._chats_with_rows(set(chats.values()))
         result: dict[tuple[Any, ...], Any] = {}
-        for key_hash, dek_id, key, state in await self.db.fetchall(
-            "SELECT key_hash, dek_id, conv_key, state FROM conversation_state WHERE name = ?", (name,)
-        ):
-            row = await self._open(dek_id, "conversation_state", key_hash, {"key": key, "state": state})
-            if row["state"] in transient:
-                async with self.db.transaction() as conn:
-                    await self._delete(conn, _CONVERSATION, (name, key_hash))
+        dead = []
+        for key_hash, row in rows:
+            if row["state"] in transient or chats.get(key_hash) not in live:
+                dead.append(key_hash)
             else:
                 result[tuple(row["key"])] = row["state"]
+        if dead:
+            async with self.db.transaction() as conn:
+                for key_hash in dead:
+                    await self._delete(conn, _CONVERSATION, (name, key_hash))
         return result
 
-    async def save_conversation(self, name: str, key: tuple[Any, ...], state: Any) -> None:
-        """`write_conversation` in a transaction of its own."""
-        async with self.db.transaction() as conn:
-            await self.write_conversation(conn, name, key, state)
+    async def _chats_with_rows(self, chat_hashes: set[bytes]) -> set[bytes]:
+        """Which of these chats have a chat_state row (by hash, a few hundred per query)."""
+        found: set[bytes] = set()
+        hashes = sorted(chat_hashes)
+        for at in range(0, len(hashes), _IN_BATCH):
+            batch = hashes[at : at + _IN_BATCH]
+            marks = ",".join("?" * len(batch))
+            sql = f"SELECT chat_hash FROM chat_state WHERE chat_hash IN ({marks})"  # noqa: S608 - placeholders only
+            found.update(bytes(row[0]) for row in await self.db.fetchall(sql, batch))
+        return found
 
     async def write_conversation(self, conn: aiosqlite.Connection, name: str, key: tuple[Any, ...], state: Any) -> None:
         """Store a conversation's state in the caller's transaction, under a new data key (the old one

@@ -16,11 +16,6 @@ class ProcessedUpdates:
     async def seen(self, update_id: int) -> bool:
         return await self.db.fetchone("SELECT 1 FROM processed_updates WHERE update_id = ?", (update_id,)) is not None
 
-    async def mark(self, update_id: int, today: date) -> None:
-        """`record` in a transaction of its own (an update stopped before the write-through)."""
-        async with self.db.transaction() as conn:
-            await self.record(conn, update_id, today)
-
     @staticmethod
     async def record(conn: aiosqlite.Connection, update_id: int, today: date) -> None:
         """Mark the update handled, in the caller's transaction: the one that writes what it changed

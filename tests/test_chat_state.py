@@ -38,7 +38,8 @@ async def _store(settings, ring, chat_id: int, data: dict) -> None:
     """Put a chat's data at rest as it is given (an older version's shape, say)."""
     db = await Database.open(settings.data_dir / "tipline.sqlite3")
     try:
-        await StateRepository(db, Vault(ring)).save_chat_data(chat_id, data)
+        async with db.unit_of_work(state=StateRepository(db, Vault(ring))) as uow:
+            await uow.state.write_chat(chat_id, data)
     finally:
         await db.close()
 
@@ -189,7 +190,8 @@ async def test_a_liaison_mid_summary_in_a_retired_conversation_state_is_told_it_
     await _store(settings, ring, LIAISON, {"quarter": {"unit_id": 1, "quarter": "2026-Q3", "summary": SUMMARY}})
     db = await Database.open(settings.data_dir / "tipline.sqlite3")
     try:
-        await StateRepository(db, Vault(ring)).save_conversation("reporter", (LIAISON, LIAISON), "liaison_quarter")
+        async with db.unit_of_work(state=StateRepository(db, Vault(ring))) as uow:
+            await uow.state.write_conversation("reporter", (LIAISON, LIAISON), "liaison_quarter")
     finally:
         await db.close()
     async with start_bot() as sim:

@@ -74,7 +74,8 @@ async def test_an_old_database_keeps_its_sealed_data_and_takes_staff_keys(tmp_pa
     old_ring = KeyRing.from_json(ring_path.read_text(encoding="utf-8"))
 
     db = await Database.open(db_path, before_0012)  # the office's database, at version 11
-    await StateRepository(db, Vault(old_ring)).save_chat_data(4242, {"lang": "en", "draft": {"text": "隐患"}})
+    async with db.unit_of_work(state=StateRepository(db, Vault(old_ring))) as uow:
+        await uow.state.write_chat(4242, {"lang": "en", "draft": {"text": "隐患"}})
     await db.close()
 
     ring = load_ring(ring_path)  # as the bot starts: the ring gains its staff key

@@ -41,7 +41,8 @@ def test_init_refuses_when_data_exists_without_its_ring(env, capsys):
 async def _store_chat(data_dir, ring_path):
     db = await Database.open(data_dir / "tipline.sqlite3")
     repo = StateRepository(db, Vault(load_ring(ring_path)))
-    await repo.save_chat_data(4242, {"lang": "en", "draft": {"text": "隐患"}})
+    async with db.unit_of_work(state=repo) as uow:
+        await uow.state.write_chat(4242, {"lang": "en", "draft": {"text": "隐患"}})
     await db.close()
 
 

@@ -14,7 +14,9 @@ from tests.reporter import file_tip
 
 
 async def _english_in_the_database_only(sim, chat_id: int) -> None:
-    await services_of(sim).state.save_chat_data(chat_id, {"lang": "en"})
+    services = services_of(sim)
+    async with services.db.unit_of_work(state=services.state) as uow:
+        await uow.state.write_chat(chat_id, {"lang": "en"})
     sim.app.chat_data.get(chat_id, {}).pop("lang", None)
 
 

@@ -24,6 +24,7 @@ from telegram.ext import ApplicationHandlerStop, BaseHandler, CommandHandler, Co
 from core.roles import Role, StaffMember
 from handlers.context import Context
 from handlers.i18n import join
+from handlers.writethrough import write_through
 
 log = logging.getLogger("tipline.access")
 
@@ -105,7 +106,7 @@ async def private_chats_only(update: Update, context: Context) -> None:
     elif command is not None and command in _registered_commands(context):
         log.info("command /%s sent outside a private chat: refused", command)
         await update.effective_message.reply_text(private_only_text(context))
-    await context.services.updates.mark(update.update_id, context.today)  # handled: a repeat is skipped
+    await write_through(update, context)  # handled, in one transaction: a repeat is skipped
     raise ApplicationHandlerStop
 
 
