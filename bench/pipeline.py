@@ -58,9 +58,6 @@ STAGES = (
     ("drafts", "add", "photo sealed into the draft (DraftFiles.add)"),
     ("reports", "submit", "submission transaction (ReportService.submit: the tip and its receipt)"),
     (handlers, "write_through", "write-through: the update's chat, conversations and id (one transaction)"),
-    ("state", "save_chat_data", "write-through: chat data"),
-    ("state", "save_conversation", "write-through: conversation state"),
-    ("updates", "mark", "update id marked processed"),
     ("updates", "seen", "update id checked (dedupe)"),
 )
 
