@@ -1,10 +1,11 @@
 """The SQLite database: one file (mode 0600), WAL mode, foreign keys on, deleted content zeroed.
 
 What is destroyed leaves the disk at once: `secure_delete` zeroes deleted rows and freed pages in
-the database file, and a TRUNCATE checkpoint right after every transaction that shreds a data key
-(a cancelled or submitted draft, a replaced chat state, a closed tip's contact, a delivered
-message…) empties the `-wal` file, where the rows' and keys' old pages would otherwise stay until
-the nightly checkpoint.
+the database file, and a TRUNCATE checkpoint within `CHECKPOINT_WITHIN` of every transaction that
+shreds a data key (a cancelled or submitted draft, a replaced chat state, a closed tip's contact, a
+delivered message…), and again until complete, empties the `-wal` file, where the rows' and keys' old
+pages would otherwise stay until the nightly checkpoint (storage.checkpoint: a task of its own, so no
+write waits for its fsyncs).
 
 Two connections: the writer, for transactions only (one at a time, behind a lock), and a read-only
 reader (`PRAGMA query_only`) for every read outside a transaction. Updates of different chats are
@@ -21,7 +22,6 @@ import functools
 import inspect
 import logging
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -29,6 +29,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.checkpoint import Checkpointer
 from storage.migrations import MIGRATIONS_DIR, migrate
 
 DB_FILENAME = "tipline.sqlite3"
@@ -46,7 +47,7 @@ _PRAGMAS = (
 #: The reader: the writer's settings (a PRAGMA asked through either answers the same; it waits for a lock
 #: as long), and it writes nothing.
 _READER_PRAGMAS = (*_PRAGMAS, "PRAGMA query_only = ON")
-#: Every shredding deletes a row of data_keys (storage.vault): this marks the connection for a checkpoint.
+#: Every shredding deletes a row of data_keys (storage.vault): this asks for a checkpoint after the commit.
 _SHRED_TRIGGER = (
     "CREATE TEMP TRIGGER IF NOT EXISTS tipline_shredded AFTER DELETE ON main.data_keys"
     " BEGIN SELECT tipline_shredded(); END"
@@ -64,9 +65,10 @@ class Database:
         self._write_lock = asyncio.Lock()
         #: The task whose transaction is open on `conn` (one at a time: the write lock), else None.
         self._holder: asyncio.Task | None = None
-        #: Something was destroyed since the last complete checkpoint: checkpoint after the next commit.
+        #: Something was destroyed in the open transaction (set from aiosqlite's thread): wake the checkpointer
+        #: once it commits.
         self._wal_dirty = False
-        self._incomplete = False  # the last checkpoint left frames behind (logged once, until one completes)
+        self._checkpointer = Checkpointer(conn, self._write_lock, BUSY_TIMEOUT_MS)
 
     @classmethod
     async def open(cls, path: Path, migrations_dir: Path = MIGRATIONS_DIR) -> Database:
@@ -84,11 +86,14 @@ class Database:
                 await reader.execute(pragma)
             db = cls(conn, Path(path), Reader(reader))
             await db._watch_shredding()
+            if not await db.checkpoint(wait=False):  # a crash may have left destroyed frames in the WAL
+                db._checkpointer.wake()
         except BaseException:
             if reader is not None:
                 await reader.close()
             await conn.close()
             raise
+        db._checkpointer.start()
         return db
 
     async def _watch_shredding(self) -> None:
@@ -98,13 +103,26 @@ class Database:
                 await self.conn.execute(_SHRED_TRIGGER)
 
     def checkpoint_after_commit(self) -> None:
-        """Ask for a TRUNCATE checkpoint once the current (or next) transaction commits. Shredding a data
-        key asks by itself (a trigger); call this where a transaction deletes rows that no data key seals."""
+        """Ask for a TRUNCATE checkpoint within `CHECKPOINT_WITHIN` of the current (or next) transaction's
+        commit. Shredding a data key asks by itself (a trigger, from aiosqlite's thread: this only sets a
+        flag); call this where a transaction deletes rows that no data key seals."""
         self._wal_dirty = True
 
+    async def settled(self) -> None:
+        """Return once nothing destroyed waits to be checkpointed out of the WAL (complete): what a test,
+        or anything that must know the `-wal` file holds no destroyed frame, awaits after a shred."""
+        await self._checkpointer.settled()
+
     async def close(self) -> None:
-        await self.reader.close()
-        await self.conn.close()
+        """Stop the checkpointer, then a last checkpoint (waiting for readers) before the connections close."""
+        try:
+            await self._checkpointer.stop()
+        finally:
+            await self.reader.close()  # first: the bot's own reader holds the WAL no more
+            try:
+                await self.checkpoint(wait=True)
+            finally:
+                await self.conn.close()
 
     @property
     def current(self) -> aiosqlite.Connection | Reader:
@@ -131,8 +149,9 @@ class Database:
             finally:
                 self._holder = None
             await self.conn.execute("COMMIT")
-            if self._wal_dirty:  # after the commit: a checkpoint cannot run inside a transaction
-                await self._checkpoint(wait=False)
+            if self._wal_dirty:  # checkpointed by the checkpointer's task, under the write lock, soon
+                self._wal_dirty = False
+                self._checkpointer.wake()
 
     @asynccontextmanager
     async def unit_of_work(self, **repositories: Any) -> AsyncIterator[UnitOfWork]:
@@ -149,31 +168,11 @@ class Database:
         yield self.reader
 
     async def checkpoint(self, *, wait: bool = True) -> bool:
-        """Copy the WAL into the database and truncate it: shredded keys and deleted rows leave the
-        WAL file too (secure_delete zeroes them in the database file only). True if complete."""
-        async with self._write_lock:
-            return await self._checkpoint(wait=wait)
-
-    async def _checkpoint(self, *, wait: bool) -> bool:
-        """With the write lock held. `wait` False: never wait for readers (the bot must not stall).
-
-        A reader holding an older snapshot (a backup being taken, a command run beside the bot) keeps the
-        WAL's frames it may need: the checkpoint is then partial, what was destroyed may stay in `-wal`,
-        and it is tried again after the next write transaction, and at the nightly housekeeping."""
-        if not wait:
-            await self.conn.execute("PRAGMA busy_timeout = 0")
-        try:
-            async with self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cur:
-                busy = (await cur.fetchone())[0]
-        except sqlite3.OperationalError:  # this connection is itself inside a read (a cursor still open)
-            busy = 1
-        finally:
-            if not wait:
-                await self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if busy and not self._incomplete:
-            log.info("WAL checkpoint incomplete (a reader holds the WAL): retried after the next write")
-        self._wal_dirty = self._incomplete = bool(busy)
-        return not busy
+        """Copy the WAL into the database and truncate it now (housekeeping, backups): shredded keys and
+        deleted rows leave the WAL file too (secure_delete zeroes them in the database file only). True if
+        complete. A reader holding an older snapshot (a backup being taken, a command run beside the bot)
+        keeps the frames it may need: with `wait` False the checkpoint is then partial (never waiting)."""
+        return await self._checkpointer.checkpoint(wait=wait)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
         async with self.current.execute(sql, tuple(params)) as cur:
