@@ -51,7 +51,7 @@ class Side:
     def __init__(self, name: str, sim: TimedSimulation, started: float):
         self.name, self.sim, self.started = name, sim, started
         self.services = sim.app.bot_data["services"]
-        self.sql = SqlProfile(self.services.db.conn)
+        self.sql = SqlProfile(self.services.db.conn, *self.services.db.reader.conns)
         self.pipeline: list[float] = []
         self.memory = 0  # bytes of resident memory its start-up added
 

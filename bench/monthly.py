@@ -101,7 +101,7 @@ async def _run(opts: Options, folder: Path) -> list[Figure]:
         async with tipline(copy_of(folder, Path(tmp) / "units")) as sim:
             services = sim.app.bot_data["services"]
             await _admin(services, services.clock())
-            marks, sql = Marks(sim.api), SqlProfile(services.db.conn)
+            marks, sql = Marks(sim.api), SqlProfile(services.db.conn, *services.db.reader.conns)
             await _now(sim, marks, sql, month)  # warm-up: the workers start, fonts and imports load
             await _before(sim, marks, month, today)
             now, before = [], []
@@ -120,7 +120,7 @@ async def _run(opts: Options, folder: Path) -> list[Figure]:
                [f"{units}: the summary of who has sent, who is missing and who was late, before any file"]),
         Figure("monthly.files_ready", ready, "s", median(before), "today's (before the change)", Target(0.35, op="<="),
                [f"{units}: the .xlsx, CSV and chart made at once in the worker processes (bot.workers), "
-                "the .xlsx with named styles; before: one after another in a thread, a new style object per cell",
+                "the .xlsx with XlsxWriter; before: one after another in a thread, openpyxl, a style per cell",
                 f"sent at: the .xlsx {xlsx:.2f} s, the CSV {csv:.2f} s, the chart {png:.2f} s; the year's figures "
                 f"read for them: {year_sql * 1000:.0f} ms of SQL"]),
     ]  # fmt: skip

@@ -203,7 +203,7 @@ async def run(opts: Options) -> list[Figure]:
             services = pipe.app.bot_data["services"]
             for owner, attr, stage in STAGES:
                 watch.wrap(getattr(services, owner) if isinstance(owner, str) else owner, attr, stage)
-            profile = SqlProfile(services.db.conn)
+            profile = SqlProfile(services.db.conn, *services.db.reader.conns)
             counts = Counts()
             at_once = await _rounds(bots, opts.reporters, counts)
             watch.restore()

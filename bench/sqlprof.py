@@ -1,8 +1,9 @@
 """Time per SQL statement, and the query plans that scan whole tables.
 
-`SqlProfile` wraps `execute` and `executemany` of one aiosqlite connection (on the instance: the
-production code is untouched) and adds up, per statement text, the time from the call to the end of
-its `await` or of its `async with` block, so fetching the rows is counted too. `plans` runs EXPLAIN
+`SqlProfile` wraps `execute`, `executemany` and `execute_fetchall` of aiosqlite connections (the
+writer and the read-only one; on the instance: the production code is untouched) and adds up, per
+statement text, the time from the call to the end of its `await` or of its `async with` block, so
+fetching the rows is counted too. `plans` runs EXPLAIN
 QUERY PLAN for the statements seen, with the parameters they were first seen with.
 """
 
@@ -40,13 +41,18 @@ class _Timed:
 
 
 class SqlProfile:
-    def __init__(self, conn: aiosqlite.Connection):
+    """The statements of the connections given: the writer first (its `execute` runs the plans), then
+    others (the read-only connection, whose reads go through `execute_fetchall`: storage.db.Reader)."""
+
+    def __init__(self, conn: aiosqlite.Connection, *others: aiosqlite.Connection):
         self.conn = conn
         self.stats: dict[str, list[float]] = {}  # statement → [count, seconds]
         self.params: dict[str, tuple] = {}
         self._execute = conn.execute
-        conn.execute = self._wrap(conn.execute)
-        conn.executemany = self._wrap(conn.executemany, many=True)
+        for each in (conn, *others):
+            each.execute = self._wrap(each.execute)
+            each.executemany = self._wrap(each.executemany, many=True)
+            each.execute_fetchall = self._wrap(each.execute_fetchall)
 
     def _wrap(self, method: Callable[..., Any], *, many: bool = False) -> Callable[..., Any]:
         def timed(sql: str, parameters: Any = None) -> _Timed:

@@ -47,6 +47,9 @@ _PRAGMAS = (
 #: The reader: the writer's settings (a PRAGMA asked through either answers the same; it waits for a lock
 #: as long), and it writes nothing.
 _READER_PRAGMAS = (*_PRAGMAS, "PRAGMA query_only = ON")
+#: Read-only connections, each with its own thread: a report's long read (a year's ledger for /stats,
+#: the year's figures for /monthly) takes one, and a person's button press reads through another.
+READERS = 3
 #: Every shredding deletes a row of data_keys (storage.vault): this asks for a checkpoint after the commit.
 _SHRED_TRIGGER = (
     "CREATE TEMP TRIGGER IF NOT EXISTS tipline_shredded AFTER DELETE ON main.data_keys"
@@ -55,8 +58,9 @@ _SHRED_TRIGGER = (
 
 
 class Database:
-    """Two connections in autocommit mode: `conn`, the writer (writes go through `transaction()`, one at
-    a time), and `reader` (query only). Reads go through `current`: this task's transaction, else the reader."""
+    """Connections in autocommit mode: `conn`, the writer (writes go through `transaction()`, one at a
+    time), and `reader` (READERS query-only ones, a statement on the first free). Reads go through
+    `current`: this task's transaction, else the reader."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path, reader: Reader):
         self.conn = conn
@@ -76,20 +80,21 @@ class Database:
             raise ValueError("Database needs a file: its reader is a second connection to it")
         _create_private(Path(path))  # -wal and -shm take the database file's mode
         conn = await aiosqlite.connect(path, isolation_level=None)
-        reader = None
+        readers: list[aiosqlite.Connection] = []
         try:
             for pragma in _PRAGMAS:
                 await conn.execute(pragma)
             await migrate(conn, migrations_dir)
-            reader = await aiosqlite.connect(path, isolation_level=None)  # after migrate: the schema is there
-            for pragma in _READER_PRAGMAS:
-                await reader.execute(pragma)
-            db = cls(conn, Path(path), Reader(reader))
+            for _ in range(READERS):  # after migrate: the schema is there
+                readers.append(await aiosqlite.connect(path, isolation_level=None))
+                for pragma in _READER_PRAGMAS:
+                    await readers[-1].execute(pragma)
+            db = cls(conn, Path(path), Reader(readers))
             await db._watch_shredding()
             if not await db.checkpoint(wait=False):  # a crash may have left destroyed frames in the WAL
                 db._checkpointer.wake()
         except BaseException:
-            if reader is not None:
+            for reader in readers:
                 await reader.close()
             await conn.close()
             raise
@@ -184,33 +189,47 @@ class Database:
 
 
 class Reader:
-    """The read-only connection, each statement run whole in one call to its thread (executed, every row
-    fetched, the statement reset) and its rows handed over as a cursor.
+    """The read-only connections (READERS), each statement run whole in one call to the thread of the
+    first one free (executed, every row fetched, the statement reset) and its rows handed over as a
+    cursor: a long read (a report's) holds one connection, not every reader.
 
-    Tasks running at once share this connection. A statement left open between two calls (a cursor
+    Tasks running at once share these connections. A statement left open between two calls (a cursor
     fetched after an await) would hold a read transaction that every other task's statement joins: they
     would see the database as it was when it began, not a commit made since (a chat's update not seeing
     what the chat's previous one wrote). Nor does a statement left open keep the TRUNCATE checkpoint after
     a shred from emptying the WAL. Statements here return few rows (the bot's reads are by key or paged)."""
 
-    def __init__(self, conn: aiosqlite.Connection):
-        self.conn = conn
+    def __init__(self, conns: list[aiosqlite.Connection]):
+        self.conns = conns
+        self.conn = conns[0]
+        self._free: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for conn in conns:
+            self._free.put_nowait(conn)
 
     def execute(self, sql: str, parameters: Iterable[Any] = ()) -> _Statement:
         """`await reader.execute(…)` or `async with reader.execute(…) as cur`, as with aiosqlite."""
-        return _Statement(self.conn, sql, tuple(parameters))
+        return _Statement(self, sql, tuple(parameters))
+
+    async def rows(self, sql: str, parameters: tuple[Any, ...]) -> list[Any]:
+        """The statement's rows, on whichever connection is free first (one statement each at a time)."""
+        conn = await self._free.get()
+        try:
+            return list(await conn.execute_fetchall(sql, parameters))
+        finally:
+            self._free.put_nowait(conn)
 
     async def close(self) -> None:
-        await self.conn.close()
+        for conn in self.conns:
+            await conn.close()
 
 
 class _Statement:
-    def __init__(self, conn: aiosqlite.Connection, sql: str, parameters: tuple[Any, ...]):
-        self._run = (conn, sql, parameters)
+    def __init__(self, reader: Reader, sql: str, parameters: tuple[Any, ...]):
+        self._run = (reader, sql, parameters)
 
     async def _rows(self) -> _Rows:
-        conn, sql, parameters = self._run
-        return _Rows(list(await conn.execute_fetchall(sql, parameters)))
+        reader, sql, parameters = self._run
+        return _Rows(await reader.rows(sql, parameters))
 
     def __await__(self):
         return self._rows().__await__()

@@ -135,3 +135,20 @@ async def test_a_read_left_open_by_one_task_does_not_hold_back_what_another_read
             assert await cur.fetchall() == [(2,), (3,)]
     finally:
         await db.close()
+
+
+async def test_a_long_read_does_not_hold_up_a_short_one(tmp_path: Path):
+    """A report's long read (a year's ledger) takes one read connection; a button press's look-up goes
+    on another, and is answered while the long one still runs (with one reader it waited behind it)."""
+    db = await Database.open(tmp_path / "t.sqlite3")
+    try:
+        long_read = (
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT COUNT(*) FROM n"
+        )
+        slow = asyncio.ensure_future(db.fetchone(long_read))
+        await asyncio.sleep(0.05)  # the long read is on its connection's thread
+        assert await db.fetchone("SELECT 1") is not None
+        assert not slow.done()  # the short read came back first
+        assert (await slow)[0] == 3_000_000
+    finally:
+        await db.close()
