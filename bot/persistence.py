@@ -41,11 +41,10 @@ from bot.services import Services
 from handlers.reporter import NAME as REPORTER
 from handlers.reporter import transient_states
 from handlers.state import restored, stored
+from handlers.writethrough import Change
 from storage.state import LANG
 
 log = logging.getLogger("tipline.persistence")
-#: A conversation state to write: (conversation name, key, new state or None for ended).
-Change = tuple[str, tuple[int | str, ...], object | None]
 
 
 def at_rest(data: dict[str, Any]) -> dict[str, Any]:

@@ -29,11 +29,12 @@ from telegram.ext._handlers.conversationhandler import PendingState
 from telegram.ext._utils.trackingdict import TrackingDict
 
 from handlers.context import Context
+from storage.state import LANG
 
 log = logging.getLogger("tipline.updates")
 #: A chat with data no update has touched for this long leaves memory (its row stays).
 QUIET = timedelta(hours=1)
-_LANG = "lang"
+#: A conversation state to write: (conversation name, key, new state or None for ended).
 Change = tuple[str, tuple[int | str, ...], object | None]
 
 
@@ -126,7 +127,7 @@ def evict_after_update(app: Application, chat_id: int) -> None:
 
 def holds_something(data: dict[str, Any] | None) -> bool:
     """Whether chat data holds more than the chat's language (stored apart, read back on load)."""
-    return bool(data and data.keys() - {_LANG})
+    return bool(data and data.keys() - {LANG})
 
 
 def pending_conversations(app: Application, chat_id: int) -> list[Change]:
