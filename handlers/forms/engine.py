@@ -164,6 +164,11 @@ async def _take_code(update: Update, context: Context, state: StaffForm) -> obje
     if outcome == CodeOutcome.WAIT:
         return FORM
     state.code_for = None
+    return await _go_on(update, context, state, then)
+
+
+async def _go_on(update: Update, context: Context, state: StaffForm, then: str | None) -> object:
+    """The code is in: the form goes on where it was asked (its first question, or confirming)."""
     return await _ask(update, context) if then == "start" else await _confirm(update, context, state)
 
 
@@ -173,7 +178,7 @@ async def _code_again(update: Update, context: Context, state: StaffForm) -> obj
     waiting = await _code_first(update, context, then)
     if waiting is not None:
         return waiting
-    return await _ask(update, context) if then == "start" else await _confirm(update, context, state)
+    return await _go_on(update, context, state, then)
 
 
 async def _start_values(context: Context, action: str, number: str) -> Values:
