@@ -44,6 +44,12 @@ def _text(req: CaseRequest, requester: str, lang: str, *, reason: bool = True) -
     return head + "\n" + _("Reason: {reason}").format(reason=req.reason)
 
 
+async def _shown(context: Context, req: CaseRequest) -> str:
+    """The request with its reason, as a press (behind the admin's code) shows it."""
+    requester = await context.services.staff.get(req.requested_by)
+    return _text(req, requester.name if requester else "—", context.services.language)
+
+
 def _buttons(request_id: int, _: Translate) -> InlineKeyboardMarkup:
     return keyboard([[
         (_("Approve"), RequestButton(what="yes", request_id=request_id)),
@@ -89,10 +95,7 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
         await update.effective_message.reply_text(_refusal(error, _))
         return
     if what == "back":
-        requester = await svc.staff.get(req.requested_by)
-        await update.effective_message.reply_text(
-            _text(req, requester.name if requester else "—", svc.language), reply_markup=_buttons(request_id, _)
-        )
+        await update.effective_message.reply_text(await _shown(context, req), reply_markup=_buttons(request_id, _))
     elif confirmed:
         await _decide(update, context, member, req, what == "yes")
     else:
@@ -100,9 +103,7 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
             "Refuse this request for report {number}?")  # fmt: skip
         confirm = RequestButton(ok=True, what=what, request_id=request_id)
         markup = confirm_markup(confirm, RequestButton(what="back", request_id=request_id), _)
-        requester = await svc.staff.get(req.requested_by)
-        request = _text(req, requester.name if requester else "—", svc.language)
-        text = request + "\n\n" + question.format(number=req.number)
+        text = await _shown(context, req) + "\n\n" + question.format(number=req.number)
         await update.effective_message.reply_text(text, reply_markup=markup)
 
 
