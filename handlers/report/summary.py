@@ -95,11 +95,19 @@ async def submit(update: Update, context: Context) -> object:
     if submitted.before:  # pressed twice at once, or again after a crash, the conversation not yet ended
         return await _submitted_before(update, context, submitted.number, code)
     log.info("a tip submitted")
-    svc.receipts.forget(draft.token)
-    drop_draft(context)
+    _end_draft(context)
     await send_now(context.application, submitted.receipt_row)  # never raises: if it fails, the outbox retries
     await alert_new_tip(context.application, submitted.number)
     return END
+
+
+def _end_draft(context: Context) -> ReportDraft | None:
+    """The draft leaves the chat's state (submitted, or cancelled), and its receipt hash made ahead leaves
+    memory (services.receipts)."""
+    draft = drop_draft(context)
+    if draft is not None:
+        context.services.receipts.forget(draft.token)
+    return draft
 
 
 async def _submitted_before(update: Update, context: Context, number: str, code: str | None) -> object:
@@ -107,9 +115,7 @@ async def _submitted_before(update: Update, context: Context, number: str, code:
     time, or a press after a crash): its receipt goes out if it has not yet (once), and is not repeated
     if it has."""
     queued = await context.services.outbox.status(receipt_key(number))
-    draft = drop_draft(context)
-    if draft is not None:
-        context.services.receipts.forget(draft.token)
+    _end_draft(context)
     _ = context.tr
     if queued is not None and queued[1] == OutboxStatus.PENDING:
         if not await send_now(context.application, queued[0]):
@@ -148,9 +154,8 @@ def daily_limit_text(_: Translate, limit: int) -> str:
 
 async def cancel(update: Update, context: Context) -> object:
     """/cancel or ✖ at any step: the draft and its files are destroyed."""
-    draft = drop_draft(context)
+    draft = _end_draft(context)
     if draft is not None:
-        context.services.receipts.forget(draft.token)
         await context.services.drafts.discard(draft.token)
     _ = context.tr
     await context.bot.send_message(
