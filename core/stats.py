@@ -37,6 +37,9 @@ class TipRecord:
     replied_on: date | None = None
     closed_on: date | None = None
     verification: Verification | None = None
+    #: The day the office's public channel first published an exposure (曝光) of this tip's enterprise
+    #: that still stands (not withdrawn); None if none (services.exposure).
+    exposed_on: date | None = None
 
 
 @dataclass
