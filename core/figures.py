@@ -22,6 +22,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.parsing import parse_count
+from core.targets import RATE_BY_CODE
 from core.taxonomy import Term, chinese
 
 YUAN_PER_WAN = 10_000
@@ -73,6 +74,21 @@ class Rule(_Model):
     scope: Literal["month", "year"] = "month"
 
 
+class RateColumns(_Model):
+    """Which columns give one of the "6个100%" (core.targets): numerator ÷ denominator, each a typed
+    count column, or None where the form has no such figure (the rate then names it as missing).
+    `note` says how near the columns come to what the target means, where they are a stand-in."""
+
+    rate: str
+    numerator: str | None = None
+    denominator: str | None = None
+    note: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    note_en: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+    def remark(self) -> Term | None:
+        return None if self.note is None else Term(self.rate, self.note, self.note_en or self.note)
+
+
 class Template(_Model):
     code: Annotated[str, Field(pattern=r"^[a-z0-9_-]{1,24}$")]
     title: str
@@ -84,6 +100,8 @@ class Template(_Model):
     #: The form lists its items as rows with 本月数 and 累计数 as columns (template B, seed 002): the
     #: monthly table then also gives each unit a sheet in that layout, beside the consolidated one.
     unit_sheets: bool = False
+    #: Which columns give which of the "6个100%" rates (core.rates); a rate not listed is missing both figures.
+    rates: tuple[RateColumns, ...] = ()
 
     def heading(self, lang: str) -> str:
         return Term(self.code, self.title, self.title_en or self.title).label(lang)
@@ -100,6 +118,18 @@ class Template(_Model):
         for rule in self.rules:
             if not {rule.left, rule.right} <= typed:
                 raise ValueError(f"rule {rule.left} ≤ {rule.right} names an unknown column")
+        counts = {c.code for c in self.typed if c.kind == "count"}
+        rates = [r.rate for r in self.rates]
+        if len(set(rates)) != len(rates):
+            raise ValueError("a rate is given twice in rates")
+        for given in self.rates:
+            if given.rate not in RATE_BY_CODE:
+                raise ValueError(f"unknown rate {given.rate!r}; choose one of {', '.join(RATE_BY_CODE)}")
+            if given.numerator is None and given.denominator is None:
+                raise ValueError(f"rate {given.rate!r} names no column")
+            for code in (given.numerator, given.denominator):
+                if code is not None and code not in counts:
+                    raise ValueError(f"rate {given.rate!r}: {code!r} is not a count column typed in")
         return self
 
     @property
@@ -144,6 +174,18 @@ TEMPLATE_A = Template(
         Rule(left="rectified", right="hazards", scope="year"),
         Rule(left="cases", right="inspected"),
     ),
+    rates=(
+        RateColumns(rate="coverage", numerator="inspected", denominator="enterprises",
+                    note="以监管企业代替重点企业", note_en="all enterprises supervised stand for the key ones"),
+        RateColumns(rate="handled", numerator="cases", denominator="inspected",
+                    note="表中的立案数占实际检查企业总数比例", note_en="the form's cases per enterprise inspected"),
+        RateColumns(rate="recheck", numerator="rectified", denominator="hazards",
+                    note="表中最接近的数：以隐患整改代替问题企业复查",
+                    note_en="the nearest the form gives: hazards rectified for enterprises re-inspected"),
+        RateColumns(rate="exposed", numerator="exposed"),
+        RateColumns(rate="referred", numerator="criminal", note="移送追究刑事责任按人计",
+                    note_en="referrals for prosecution are counted in persons"),
+    ),
 )  # fmt: skip
 
 TEMPLATE_B = Template(
@@ -164,6 +206,11 @@ TEMPLATE_B = Template(
         _col("officials", "问责领导干部", "人", name_en="Officials held accountable"),
         _col("detained", "行政拘留", "人", name_en="Administrative detentions"),
         _col("arrested", "抓捕涉嫌犯罪人员", "人", name_en="Criminal suspects arrested"),
+    ),
+    rates=(
+        RateColumns(rate="handled", numerator="investigations", denominator="checked",
+                    note="以立案调查代替查处、以检查单位代替发现违法",
+                    note_en="cases investigated for violations dealt with, businesses inspected for violations found"),
     ),
 )  # fmt: skip
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from core import taxonomy
+from core import rates, taxonomy
 from core.casework import OFFICE_OWES, Verification
 from core.office import OfficeConfig
 from core.rewards import Reward, RewardState
@@ -66,9 +66,9 @@ class Summary:
     monthly: dict[str, list[int]] = field(default_factory=dict)
 
     @property
-    def verified_rate(self) -> float | None:
-        """核实查处率: tips verified among tips accepted (target 100%)."""
-        return None if not self.accepted else self.verified / self.accepted
+    def verified_rate(self) -> Decimal | None:
+        """举报核实查处率 in percent: tips verified among tips accepted (core.rates, target 100%)."""
+        return rates.percent(self.verified, self.accepted)
 
 
 #: Rewards that stand decided in the reporter's favour (a proposal awaits the admin; refused is none).
@@ -108,9 +108,8 @@ def summarize(records: list[TipRecord], today: date, rewards: list[Reward] = (),
         summary.by_village[r.village or ""] += 1
         summary.by_month[f"{r.received_on:%Y-%m}"] += 1
         summary.deaths += r.involves_death
-        if r.accepted_on is not None:
-            summary.accepted += 1
-            summary.verified += r.verification is not None
+        summary.accepted += rates.accepted(r)
+        summary.verified += rates.verified(r)
         if r.verification is not None:
             summary.substantiated += r.verification.substantiated
             summary.fines_fen += r.verification.fine_fen

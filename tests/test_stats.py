@@ -45,14 +45,14 @@ async def test_stats_match_a_hand_count(start_bot, monkeypatch):
         assert "收到举报：4" in text
         assert "已接收 1" in text and "已受理 1" in text and "已核查，待答复 1" in text and "已答复 1" in text
         assert "危险化学品 2" in text and "消防 1" in text
-        assert "核实查处率（已核查/已受理）：2/3 = 67%（目标 100%）" in text
+        assert "核实查处率（已核查/已受理）：2/3 = 66.7%（目标 100%）" in text
         assert "目前超期：3" in text  # not accepted in 5 days, not verified in 60, not replied in 10
         assert "中位数）：0" in text
         assert chart.kind == "photo"
         await admin.send("/language")
         await admin.tap("lang:en")
         english = (await admin.send(f"/stats {year}"))[0].text
-        assert "Verified-and-handled rate (verified among accepted): 2/3 = 67% (target 100%)" in english
+        assert "Verified-and-handled rate (verified among accepted): 2/3 = 66.7% (target 100%)" in english
         assert "核实查处率" not in english
 
 

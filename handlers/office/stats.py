@@ -70,7 +70,7 @@ def stats_text(summary: Summary, year: int, today: date, office: OfficeConfig, l
     rate = summary.verified_rate
     lines.append(
         _("Verified-and-handled rate (verified among accepted): {verified}/{accepted} = {rate} (target 100%)").format(
-            verified=summary.verified, accepted=summary.accepted, rate="—" if rate is None else f"{rate:.0%}"
+            verified=summary.verified, accepted=summary.accepted, rate="—" if rate is None else f"{rate}%"
         )
     )
     lines.append(_("Found true or partly true: {count}").format(count=summary.substantiated))
