@@ -65,11 +65,13 @@ def cjk_family() -> str:
 
 @dataclass(frozen=True)
 class Panel:
-    """One bar chart: a title and (label, value) pairs."""
+    """One bar chart: a title and (label, value) pairs; a value None is no bar, labelled "—"."""
 
     title: str
-    bars: Sequence[tuple[str, float]]
+    bars: Sequence[tuple[str, float | None]]
     horizontal: bool = False
+    #: A target drawn as a dashed line across (the rates' 100%); the bars are then labelled as percents.
+    target: float | None = None
 
 
 def bar_panels(title: str, panels: Sequence[Panel], *, footer: str = "") -> bytes:
@@ -80,10 +82,15 @@ def bar_panels(title: str, panels: Sequence[Panel], *, footer: str = "") -> byte
     axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
     for ax, panel in zip(axes, panels, strict=True):
         labels = [label for label, _ in panel.bars]
-        values = [value for _, value in panel.bars]
+        values = [0 if value is None else value for _, value in panel.bars]
         positions = range(len(values))
         bars = ax.barh(positions, values, color="#c0392b") if panel.horizontal else ax.bar(positions, values)
-        ax.bar_label(bars, fmt="%g", fontsize=8)
+        unit = "%" if panel.target is not None else ""
+        ax.bar_label(bars, [("—" if v is None else f"{v:g}{unit}") for _, v in panel.bars], fontsize=8)
+        if panel.target is not None:
+            line, limits = (ax.axvline, ax.set_xlim) if panel.horizontal else (ax.axhline, ax.set_ylim)
+            line(panel.target, color="#27ae60", linestyle="--", linewidth=1)
+            limits(0, max([panel.target, *values]) * 1.15)
         ax.set_title(panel.title, fontfamily=family, fontsize=12, loc="left")
         tick = ax.set_yticks if panel.horizontal else ax.set_xticks
         tick(list(positions), labels, fontfamily=family, fontsize=9)

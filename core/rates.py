@@ -198,7 +198,8 @@ def _t(zh: str, en: str) -> Term:
 _TIP_FIGURES: dict[str, tuple[Term, Term]] = {
     "handled": (_t("有处理措施的属实举报数", "substantiated tips with a measure taken"),
                 _t("属实（含部分属实）的举报数", "tips found true or partly true")),
-    "exposed": (_t("其中企业已在本平台曝光的", "of which the enterprise is exposed on the office's channel"),
+    "exposed": (_t("企业已在本平台曝光的属实重大事故隐患举报数",
+                   "of those, tips whose enterprise is exposed on the office's channel"),
                 _t("属实的重大事故隐患举报数", "substantiated tips of a major accident hazard")),
     "referred": (_t("移送司法机关的举报数", "tips referred to the judicial authorities"),
                  _t("涉嫌犯罪的举报数", "tips of a suspected crime")),

@@ -1,6 +1,7 @@
 """/stats for the admin and auditors: tips by status, kind, industry, department, village and month,
-核实查处率 against its 100% target, overdue tips, median days to reply, as text and as a PNG chart.
-Computed from plaintext facets only: no tip is decrypted to be counted."""
+核实查处率 against its 100% target, overdue tips, median days to reply, as text and as a PNG chart;
+then the year's "6个100%" from the units' figures and the tips (handlers.office.stats_rates) and their
+chart by month. Computed from plaintext facets only: no tip is decrypted to be counted."""
 
 from __future__ import annotations
 
@@ -17,12 +18,14 @@ from core.charts import CjkFontMissing, Panel, bar_panels
 from core.money import format_yuan
 from core.office import OfficeConfig
 from core.periods import short_month
+from core.rate_report import rates_panels, year_report
 from core.roles import Role, StaffMember
-from core.stats import Summary, summarize
+from core.stats import Summary
 from core.tips import Status
 from handlers.context import Context
 from handlers.i18n import Translate, colon
 from handlers.office.access import staff_only
+from handlers.office.stats_rates import rates_text, year_figures
 
 log = logging.getLogger("tipline.stats")
 
@@ -124,15 +127,27 @@ async def stats(update: Update, context: Context, member: StaffMember) -> None:
         await update.effective_message.reply_text(_("Please give a year, for example /stats 2026."))
         return
     first, last = date(year, 1, 1), date(year, 12, 31)
+    last_month = at.month if year == at.year else 12
     records, rewards = await svc.ledger.records(first, last), await svc.rewards.touching(first, last)
-    summary = await svc.workers.run(summarize, records, at.date(), rewards, year)
+    sent = await year_figures(svc.submissions, year, last_month)
+    summary, rates = await svc.workers.run(
+        year_report, records, at.date(), rewards, year, svc.office.figures.chosen, sent, last_month
+    )
     await svc.trail.note(actor=member.user_id, action="stats.view", at=at, detail=str(year))
     await update.effective_message.reply_text(stats_text(summary, year, at.date(), svc.office, lang, _))
+    await update.effective_message.reply_text(rates_text(rates, lang, _))  # its own message: 4,096 characters each
+    footer = _("as of {date}").format(date=f"{at.date():%Y-%m-%d}")
     if summary.total:
-        await _send_chart(update, context, stats_chart(summary, year, at.date(), svc.office, lang, _), year)
+        await _send_chart(update, context, stats_chart(summary, year, at.date(), svc.office, lang, _), f"stats-{year}")
+    panels = rates_panels(rates, lang)
+    if panels:
+        title = _("{office}: 6 × 100% by month in {year} (dashed: the 100% target)").format(
+            office=svc.office.label(lang), year=year
+        )
+        await _send_chart(update, context, Chart(title, panels, footer), f"rates-{year}")
 
 
-async def _send_chart(update: Update, context: Context, chart: Chart, year: int) -> None:
+async def _send_chart(update: Update, context: Context, chart: Chart, name: str) -> None:
     _ = context.tr
     try:
         png = await context.services.workers.run(partial(bar_panels, footer=chart.footer), chart.title, chart.panels)
@@ -144,4 +159,4 @@ async def _send_chart(update: Update, context: Context, chart: Chart, year: int)
         log.error("stats chart not drawn: %s", type(exc).__name__)
         await update.effective_message.reply_text(_("Sorry, the chart could not be drawn this time."))
         return
-    await update.effective_message.reply_photo(InputFile(png, filename=f"stats-{year}.png"))
+    await update.effective_message.reply_photo(InputFile(png, filename=f"{name}.png"))
