@@ -13,6 +13,7 @@ from core.office import OfficeConfig
 from core.receipts import PEPPER_LABEL
 from services.audit import AuditTrail
 from services.casework import CaseService
+from services.exposure import ExposureService
 from services.figures import FiguresService
 from services.notices import NoticeService
 from services.people import PeopleService
@@ -26,6 +27,7 @@ from storage.casework import CaseRecords
 from storage.db import Database
 from storage.drafts import DraftFiles
 from storage.expiring import ExpiringMessages
+from storage.exposures import ExposureRecords
 from storage.figures import Submissions
 from storage.keyring import load_ring
 from storage.ledger import Ledger
@@ -73,6 +75,7 @@ class Services:
     expiring: ExpiringMessages
     stepup: StepUpService
     receipts: ReceiptService
+    exposure: ExposureService
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -118,6 +121,7 @@ class Services:
             self.figures = FiguresService(db, self.submissions, self.units, self.audit, self.office.figures)
             self.notices = NoticeService(db, self.outbox, self.reminders)
             self.expiring = ExpiringMessages(db)
+            self.exposure = ExposureService(db, self.tips, self.audit, ExposureRecords(db, self.tips), self.office)
             security = self.office.security
             self.stepup = StepUpService(
                 db, self.staff, self.audit, TotpRecords(db, self.vault),

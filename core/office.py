@@ -164,6 +164,14 @@ class Security(_Model):
     require_totp: bool = True
 
 
+class Exposure(_Model):
+    """曝光 (seed 000 三(三), seed 002 (五)(六)): the office's public Telegram channel, where posts a second
+    admin approved are published (services.exposure)."""
+
+    #: The channel: its numeric id (-100…) or its public @username. None: no channel, nothing is drafted.
+    channel_id: int | Annotated[str, Field(pattern=r"^@[A-Za-z][A-Za-z0-9_]{3,31}$")] | None = None
+
+
 def _default_departments() -> list[Department]:
     rows = (
         (
@@ -204,6 +212,7 @@ class OfficeConfig(_Model):
     rewards: Rewards = Rewards()
     figures: Figures = Figures()
     security: Security = Security()
+    exposure: Exposure = Exposure()
 
     @model_validator(mode="after")
     def _consistent(self) -> OfficeConfig:

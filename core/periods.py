@@ -135,6 +135,19 @@ def month_label(period: str, lang: str) -> str:
     return f"{year}年{month}月" if chinese(lang) else date(year, month, 1).strftime("%B %Y")
 
 
+def month_days(period: str) -> tuple[date, date]:
+    """The first and the last day of a month "YYYY-MM"."""
+    year, month = parse_month(period)
+    after = _shift(year, month, 1)
+    return date(year, month, 1), date(*after, 1) - timedelta(days=1)
+
+
+def previous_month(day: date) -> str:
+    """The month before `day`'s, "YYYY-MM"."""
+    year, month = _shift(day.year, day.month, -1)
+    return f"{year}-{month:02d}"
+
+
 # -- the liaisons' run: what is due now -------------------------------------------------------
 
 #: A period this long past its missing list is not prompted any more (a liaison who registers late

@@ -12,6 +12,11 @@ from storage.casework import verification_of
 from storage.db import Database
 
 _FIRST_DATE = "(SELECT MIN(e.on_date) FROM tip_events e WHERE e.tip_id = t.id AND e.status = '{status}')"
+#: The day a case post of the tip that still stands was first published on the office's channel (曝光).
+_EXPOSED = (
+    "(SELECT MIN(x.published_on) FROM exposures x WHERE x.tip_id = t.id AND x.state = 'published'"
+    " AND x.kind <> 'monthly')"
+)
 
 
 class Ledger:
@@ -25,7 +30,7 @@ class Ledger:
         query = (
             "SELECT t.number, t.received_on, t.kind, t.industry, t.village, t.department, t.status,"  # noqa: S608
             f" t.involves_death, t.due_on, t.merged_into, {dates},"
-            " v.outcome, v.problems, v.measures, v.fine_fen"
+            f" v.outcome, v.problems, v.measures, v.fine_fen, {_EXPOSED}"
             " FROM tips t LEFT JOIN verifications v ON v.tip_id = t.id"
             " WHERE t.received_on BETWEEN ? AND ? ORDER BY t.year, t.seq"
         )
@@ -41,11 +46,11 @@ def _day(text: str | None) -> date | None:
 
 def _record(row) -> TipRecord:
     (number, received, kind, industry, village, department, status, death, due, merged,
-     accepted, verified, replied, closed, outcome, problems, measures, fine) = row  # fmt: skip
+     accepted, verified, replied, closed, outcome, problems, measures, fine, exposed) = row  # fmt: skip
     verification = None if outcome is None else verification_of(outcome, problems, measures, fine)
     return TipRecord(
         number=number, received_on=date.fromisoformat(received), kind=kind, industry=industry, village=village,
         department=department, status=Status(status), involves_death=bool(death), due_on=_day(due),
         merged_into=merged, accepted_on=_day(accepted), verified_on=_day(verified), replied_on=_day(replied),
-        closed_on=_day(closed), verification=verification,
+        closed_on=_day(closed), verification=verification, exposed_on=_day(exposed),
     )  # fmt: skip
