@@ -47,7 +47,7 @@ class InMemoryBotApi(BaseRequest):
         self._files: dict[str, bytes] = {}
         self._file_seq = 0
         self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
-        self._refusing: dict[int, str] = {}
+        self._refusing: dict[int, tuple[int, str]] = {}
         #: The command menus set, by (scope type, scope chat id or None, language code or "").
         self.command_menus: dict[tuple[str, int | None, str], list[dict[str, str]]] = {}
         #: Every message deleteMessage removed, as (chat id, message id), in order.
@@ -117,9 +117,12 @@ class InMemoryBotApi(BaseRequest):
             failure = _Failure(status, retry_after if status == 429 else None, network, description)
             self._failures[method].append(failure)
 
-    def refuse_chat(self, chat_id: int, description: str = "Forbidden: bot was blocked by the user") -> None:
-        """From now on, sending to `chat_id` fails with 403, as for a blocked bot or a group that removed it."""
-        self._refusing[chat_id] = description
+    def refuse_chat(
+        self, chat_id: int, description: str = "Forbidden: bot was blocked by the user", status: int = 403
+    ) -> None:
+        """From now on, sending to `chat_id` fails with 403, as for a blocked bot or a group that removed it
+        (or with `status`: 400 "Bad Request: chat not found" for a chat that does not exist)."""
+        self._refusing[chat_id] = (status, description)
 
     def accept_chat(self, chat_id: int) -> None:
         """Undo refuse_chat: the chat takes messages again (the user unblocked the bot)."""
@@ -201,7 +204,7 @@ class InMemoryBotApi(BaseRequest):
 
     def _new_message(self, params: dict[str, Any], **content: Any) -> dict[str, Any] | tuple[int, str]:
         if int(params["chat_id"]) in self._refusing:
-            return 403, self._refusing[int(params["chat_id"])]
+            return self._refusing[int(params["chat_id"])]
         chat = self._chat(params["chat_id"])
         message = {
             "message_id": self.new_message_id(chat["id"]),

@@ -22,6 +22,8 @@ from handlers import erase, groups, menu, profile
 from handlers.callbacks import (
     ApprovalButton,
     CaseButton,
+    ExposureButton,
+    ExposureMonth,
     InboxButton,
     LanguageButton,
     MenuButton,
@@ -38,7 +40,19 @@ from handlers.context import Context
 from handlers.errors import ask_to_retry, on_error
 from handlers.i18n import LANGUAGES
 from handlers.liaison import home, monthly, quarter_view, units
-from handlers.office import approvals, case_forms, entries, inbox, reward_forms, rewards, staff_admin, stats, stepup  # noqa: F401
+from handlers.office import (  # noqa: F401 - case_forms, exposure_form and reward_forms define forms
+    approvals,
+    case_forms,
+    entries,
+    exposure,
+    exposure_form,
+    inbox,
+    reward_forms,
+    rewards,
+    staff_admin,
+    stats,
+    stepup,
+)
 from handlers.office.access import private_chats_only
 from handlers.office.totp import RESUME, totp_command
 from handlers.office.totp import on_code as on_enrol_code
@@ -110,6 +124,9 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CallbackQueryHandler(inbox.inbox_button, pattern=InboxButton.pattern))
     app.add_handler(CallbackQueryHandler(inbox.case_button, pattern=CaseButton.pattern))
     app.add_handler(CallbackQueryHandler(approvals.decide, pattern=RequestButton.pattern))
+    app.add_handler(CommandHandler("exposure", exposure.exposure_command))
+    app.add_handler(CallbackQueryHandler(exposure.exposure_button, pattern=ExposureButton.pattern))
+    app.add_handler(CallbackQueryHandler(exposure.month_button, pattern=ExposureMonth.pattern))
     app.add_handler(CommandHandler("units", units.units_command))
     app.add_handler(CallbackQueryHandler(units.units_button, pattern=UnitsButton.pattern))
     app.add_handler(CommandHandler("monthly", monthly.monthly_command))

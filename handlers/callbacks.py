@@ -370,6 +370,33 @@ class MonthLock(CallbackData, prefix="mon"):
             raise ValueError(self.period)
 
 
+@dataclass(frozen=True, kw_only=True)
+class ExposureButton(CallbackData, prefix="xp"):
+    """An admin on an exposure post (曝光): yes/no asks to confirm, ok decides; back shows the draft again;
+    pub publishes an approved post (again); del asks to withdraw a published one, ok:del withdraws it, keep
+    leaves it."""
+
+    ok: bool = False
+    what: Literal["yes", "no", "back", "pub", "del", "keep"]
+    exposure_id: int
+
+    def __post_init__(self) -> None:
+        if self.ok and self.what not in ("yes", "no", "del"):
+            raise ValueError("only a decision and a withdrawal are confirmed")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExposureMonth(CallbackData, prefix="xpm"):
+    """Draft the statistics post of a month: the press shows it, ok sends the draft to the admins."""
+
+    ok: bool = False
+    period: str
+
+    def __post_init__(self) -> None:
+        if parse_month(self.period) is None:
+            raise ValueError(self.period)
+
+
 # -- keyboards and the stale press -----------------------------------------------------------------
 
 Row = Iterable[tuple[str, CallbackData]]

@@ -17,6 +17,8 @@ from handlers.callbacks import (
     CaseButton,
     CheckButton,
     ClaimButton,
+    ExposureButton,
+    ExposureMonth,
     FiguresButton,
     FiguresStep,
     FormButton,
@@ -75,6 +77,9 @@ SAMPLES = {
     FiguresStep(action="blank_yes"): "lv:blank_yes",
     QuarterButton(unit=3, period="2026-Q3"): "lq:3:2026-Q3",
     MonthLock(ok=True, what="lock", period="2026-10"): "mon:ok:lock:2026-10",
+    ExposureButton(ok=True, what="del", exposure_id=5): "xp:ok:del:5",
+    ExposureButton(what="keep", exposure_id=5): "xp:keep:5",
+    ExposureMonth(ok=True, period="2026-10"): "xpm:ok:2026-10",
 }
 MALFORMED = [
     (CaseButton, "case:accept:JB1"),  # not a tip number
@@ -92,6 +97,9 @@ MALFORMED = [
     (ApprovalButton, f"rwa:yes:{NUMBER}:4"),
     (MonthLock, "mon:ok:lock:2026-13"),
     (MonthLock, "mon:ok:back:2026-10"),
+    (ExposureButton, "xp:ok:pub:5"),  # publishing again is not confirmed
+    (ExposureButton, "xp:yes:five"),
+    (ExposureMonth, "xpm:2026-13"),
     (CheckButton, "check:withdraw_yes"),  # names no tip
     (CheckButton, f"check:refresh:{NUMBER}"),
     (CheckButton, "check:delete"),

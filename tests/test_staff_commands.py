@@ -56,7 +56,7 @@ async def test_joining_sets_the_new_staff_members_menu_in_both_languages_and_dea
         await _give(sim, ADMIN, Role.ADMIN, "主任")
         assert sim.api.menu_seen(INTAKE, "zh") == PUBLIC
         await _join(sim, "intake", INTAKE)
-        intake = ["inbox", "monthly", "quarter", "units", "totp", *PUBLIC]
+        intake = ["inbox", "monthly", "quarter", "exposure", "units", "totp", *PUBLIC]
         assert _menus(sim, INTAKE) == {"": intake, "zh": intake, "en": intake}
         assert _descriptions(sim, INTAKE, "zh")["inbox"] == "您可查看的举报，最新的在前"
         assert _descriptions(sim, INTAKE, "en")["monthly"] == "The units' monthly figures as a table"
@@ -79,7 +79,7 @@ async def test_at_start_up_every_active_member_gets_the_menu_of_their_roles(star
         await _give(sim, REWARD, Role.REWARD)
         assert _menus(sim, ADMIN) == {}
     async with start_bot() as sim:
-        admin = ["inbox", "staff", "stats", "monthly", "quarter", "units", "totp"]
+        admin = ["inbox", "staff", "stats", "monthly", "quarter", "exposure", "units", "totp"]
         assert sim.api.menu_seen(ADMIN, "zh") == [*admin, *PUBLIC]
         assert sim.api.menu_seen(AUDITOR, "en") == ["inbox", "stats", "units", "totp", *PUBLIC]
         assert sim.api.menu_seen(FIRE, "zh") == ["inbox", "units", "totp", *PUBLIC]
@@ -169,7 +169,7 @@ async def test_the_admins_start_offers_the_offices_entries_beside_the_reporters_
         [stranger_menu] = await sim.user(STRANGER).send("/start")
         [panel] = await sim.user(ADMIN).tap("👥 人员")
         inbox = await sim.user(ADMIN).tap("📥 收件箱")
-    office = ["📥 收件箱", "👥 人员", "📊 统计", "📅 月报", "🗓 季报", "🏢 单位", "🔐 验证器"]
+    office = ["📥 收件箱", "👥 人员", "📊 统计", "📅 月报", "🗓 季报", "📢 曝光", "🏢 单位", "🔐 验证器"]
     assert admin_menu.labels == [*ZH_MENU, *office]
     assert admin_menu.buttons[len(MENU_ITEMS)] == [("📥 收件箱", "office:inbox"), ("👥 人员", "office:staff")]
     assert reward_menu.labels == [*ZH_MENU, "📥 收件箱", "💰 奖励台账", "🏢 单位", "🔐 验证器"]

@@ -15,7 +15,7 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 
 from core.casework import next_due
-from core.roles import StaffMember
+from core.roles import Role, StaffMember
 from core.tips import NotAcceptedReason, Status, TipFacets
 from handlers.callbacks import CallbackData, CaseButton, FormButton, button_expired, confirm_markup, in_rows, keyboard
 from handlers.context import Context
@@ -68,6 +68,8 @@ async def action_rows(context: Context, facets: TipFacets, member: StaffMember) 
         for action, (label, kind, name) in _BUTTONS.items()
         if action in allowed
     ]
+    if member.has(Role.ADMIN, Role.INTAKE) and await svc.exposure.draftable(facets.number):
+        rows.append([(_("📢 Draft an exposure post (曝光)"), FormButton(action="expose", subject=facets.number))])
     return in_rows(buttons, 2) + rows
 
 

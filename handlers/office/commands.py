@@ -50,6 +50,8 @@ OFFICE_COMMANDS = (
                   (Role.ADMIN, Role.INTAKE), " [2026-10]"),
     OfficeCommand("quarter", N_("The units' quarterly summaries"), N_("🗓 Quarterly summaries"),
                   (Role.ADMIN, Role.INTAKE), " [2026-Q3]"),
+    OfficeCommand("exposure", N_("Exposure posts (曝光) for the office's public channel"), N_("📢 Exposure"),
+                  (Role.ADMIN, Role.INTAKE), " [2026-10]"),
     OfficeCommand("units", N_("Units, their liaisons and phone numbers"), N_("🏢 Units")),
     OfficeCommand("totp", N_("Set up your authenticator (the 6-digit code that opens reports)"),
                   N_("🔐 Authenticator")),
