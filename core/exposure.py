@@ -5,8 +5,8 @@ A case post is made from the office's own findings only: the verification result
 problem classes, measures, fine, its date) and what the drafting officer types from the penalty
 decision (the enterprise's name, the decision's number). No text of the reporter's tip or dialogue
 is ever an input here, so no word of theirs can reach the channel. A monthly post is made from counts
-of facets: tips by kind and industry, 核实查处率, rewards paid. A count below `SMALL` is folded into
-"other" (其他) so that one unusual tip in a small township is not singled out in public.
+of facets: tips by kind and industry, 核实查处率 (as core.rates defines it), rewards paid. A count below
+`SMALL` is folded into "other" (其他) so that one unusual tip in a small township is not singled out.
 
 The post's words are the office's language (the channel is public, one language); `lang` picks them.
 """
@@ -21,7 +21,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core import taxonomy
+from core import rates, taxonomy
 from core.casework import Verification
 from core.money import format_yuan
 from core.periods import month_label
@@ -176,11 +176,10 @@ def month_facts(period: str, records: Iterable[TipRecord], paid: Iterable[tuple[
     (verified among accepted, as /stats counts it), rewards paid in it: `paid` is (day paid, fen)."""
     month = [r for r in records if f"{r.received_on:%Y-%m}" == period]
     payments = [fen for day, fen in paid if f"{day:%Y-%m}" == period]
-    accepted = [r for r in month if r.accepted_on is not None]
     return MonthFacts(
         period=period, received=len(month), by_kind=_folded(Counter(r.kind for r in month)),
-        by_industry=_folded(Counter(r.industry for r in month)), accepted=len(accepted),
-        verified=sum(r.verification is not None for r in accepted), paid=len(payments), paid_fen=sum(payments),
+        by_industry=_folded(Counter(r.industry for r in month)), accepted=sum(map(rates.accepted, month)),
+        verified=sum(map(rates.verified, month)), paid=len(payments), paid_fen=sum(payments),
     )  # fmt: skip
 
 
@@ -203,11 +202,11 @@ def month_post(facts: MonthFacts, publisher: str, lang: str) -> str:
         parts = [f"{t.label(lang)} {counts[t.code]}" for t in index if counts.get(t.code)]
         if parts:
             lines.append(_line(code, taxonomy.LIST_SEPARATOR.label(lang).join(parts), lang))
-    if facts.accepted:
-        rate = f"{facts.verified / facts.accepted:.0%}"
-        lines.append(_w("rate", lang).format(verified=facts.verified, accepted=facts.accepted, rate=rate))
-    else:
+    rate = rates.percent(facts.verified, facts.accepted)
+    if rate is None:
         lines.append(_w("no_rate", lang))
+    else:
+        lines.append(_w("rate", lang).format(verified=facts.verified, accepted=facts.accepted, rate=f"{rate:f}%"))
     lines.append(_w("paid", lang).format(count=facts.paid, amount=format_yuan(facts.paid_fen)))
     lines.append(_line("by", publisher, lang))
     lines.append(_w("invite", lang))

@@ -225,7 +225,7 @@ def test_the_monthly_post_counts_folds_small_numbers_and_names_no_tip():
                                paid_fen=120_000)  # fmt: skip
     post = month_post(facts, "东平镇安委办", "zh")
     assert "重大事故隐患 5" in post and "烟花爆竹" not in post and "其他 1" in post  # one fireworks tip folded
-    assert "3/5 = 60%" in post and "¥1,200" in post and "JB2026" not in post
+    assert "3/5 = 60.0%" in post and "¥1,200" in post and "JB2026" not in post
 
 
 def test_case_facts_are_the_verification_facets():
