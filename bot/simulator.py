@@ -79,14 +79,18 @@ class Simulation:
         """What the bot showed in one chat, from the `since`-th Bot API call on."""
         return [r for r in (to_reply(c) for c in self.api.calls[since:]) if r is not None and r.chat_id == chat_id]
 
-    async def bot_membership(self, chat: dict[str, Any], by: SimUser, old: str, new: str) -> None:
+    async def bot_membership(
+        self, chat: dict[str, Any], by: SimUser, old: str, new: str, rights: tuple[str, ...] = ()
+    ) -> None:
         """The bot's own membership of `chat` changes from status `old` to `new` (a my_chat_member update):
-        added to a group ("left" → "member"), removed, blocked by a user in a private chat ("member" → "kicked")."""
+        added to a group ("left" → "member"), removed, blocked by a user in a private chat ("member" → "kicked");
+        as an administrator, with the `rights` named (can_post_messages…) and no other."""
         members = []
         for status in (old, new):
             member: dict[str, Any] = {"user": BOT_USER, "status": status}
             if status == "administrator":
                 member |= dict.fromkeys(_ADMIN_RIGHTS, False) | {"can_be_edited": False, "is_anonymous": False}
+                member |= dict.fromkeys(rights, True)
             elif status == "kicked":
                 member["until_date"] = 0
             members.append(member)

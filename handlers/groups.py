@@ -5,6 +5,9 @@ the group's title and chat id and where to put it; when a group becomes a superg
 its new id. Anyone else adding the bot gets nothing sent to anyone (else anybody could make the
 office's bot write to every admin a title of their choosing) and the bot leaves the group: the
 office's bot does not sit in strangers' groups, and a staff member can add it again.
+A channel works the same way for the office's exposure posts (曝光): made an administrator of one by a
+staff member, the bot tells the admins its id for `[exposure] channel_id` (and whether it may post
+there yet); by anyone else, it leaves.
 A staff member's `/chatid` in a group gets the same privately; if the bot cannot write to them (they
 never started it), the group gets the bare id and nothing else, since the id is no secret there and
 they asked for it. Anyone else's `/chatid` gets nothing. The log names the event and the group's chat
@@ -17,7 +20,7 @@ import functools
 import logging
 from collections.abc import Callable
 
-from telegram import Chat, ChatMember, Update
+from telegram import Chat, ChatMember, ChatMemberUpdated, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 
@@ -40,6 +43,19 @@ def chat_id_text(chat: Chat, lang: str) -> str:
         "(TIPLINE_CONFIG) as that department's chat_id, under its [[departments]], or as county_chat_id "
         "for the county government's chat; then restart the bot."
     ).format(title=chat.title or "", chat_id=chat.id)
+
+
+def channel_text(chat: Chat, can_post: bool, lang: str) -> str:
+    """A channel the bot was made an administrator of, for the office's exposure posts (曝光)."""
+    _ = translator(lang)
+    text = _(
+        'Channel "{title}": chat id {chat_id}\n\n'
+        "To publish the office's exposure posts (曝光) there, put the id in the office's configuration file "
+        "(TIPLINE_CONFIG) as channel_id under [exposure]; then restart the bot."
+    ).format(title=chat.title or "", chat_id=chat.id)
+    if not can_post:
+        text += "\n\n" + _("The bot may not post there yet: give it the rights to post and to delete messages.")
+    return text
 
 
 def migrated_text(old_id: int, chat: Chat, lang: str) -> str:
@@ -70,6 +86,9 @@ async def _tell_admins(context: Context, text: Callable[[str], str]) -> str:
 async def on_my_chat_member(update: Update, context: Context) -> None:
     """The bot's own membership changed; added to a group by staff, every admin hears of it privately."""
     change = update.my_chat_member
+    if change.chat.type == ChatType.CHANNEL:
+        await _on_channel(context, change)
+        return
     if change.chat.type not in GROUPS:
         return  # a private chat: a user blocked or unblocked the bot
     was_in, is_in = change.old_chat_member.status in PRESENT, change.new_chat_member.status in PRESENT
@@ -83,6 +102,21 @@ async def on_my_chat_member(update: Update, context: Context) -> None:
         return
     told = await _tell_admins(context, functools.partial(chat_id_text, change.chat))
     log.info("bot added to group %s: %s", change.chat.id, told)
+
+
+async def _on_channel(context: Context, change: ChatMemberUpdated) -> None:
+    """Made an administrator of a channel by a staff member (or given other rights there): the admins are
+    told its id, for `[exposure] channel_id`, and whether the bot may post yet. By anyone else: it leaves."""
+    member = change.new_chat_member
+    if member.status != ChatMember.ADMINISTRATOR:
+        return  # removed from the channel (a post then fails and says so)
+    adder = change.from_user
+    if adder is None or await context.services.staff.get(adder.id) is None:
+        await _leave(context, change.chat.id)
+        return
+    can_post = bool(getattr(member, "can_post_messages", False) and getattr(member, "can_delete_messages", False))
+    told = await _tell_admins(context, functools.partial(channel_text, change.chat, can_post))
+    log.info("bot made administrator of channel %s: %s", change.chat.id, told)
 
 
 async def _leave(context: Context, chat_id: int) -> None:

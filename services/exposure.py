@@ -1,4 +1,4 @@
-"""曝光 as use cases (docs/DOMAIN.md section 9): drafting a post for the office's public channel from a
+"""曝光 as use cases (docs/DOMAIN.md section 7.7): drafting a post for the office's public channel from a
 closed tip's verification result or from a month's statistics, a second admin's decision (four eyes,
 as a disclosure), recording the publication or its failure, and withdrawing a published post. Each
 check-then-write is one unit of work; every step is audited. Telegram is the handler's

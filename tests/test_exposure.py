@@ -303,3 +303,21 @@ async def test_a_stranger_and_a_department_officer_get_no_exposure(start_bot, of
         await stranger.press(_last_message(sim, STRANGER), "xpm:2026-10")
         await stranger.press(_last_message(sim, STRANGER), "xpm:ok:2026-10")
         assert stranger.callback_answers().count("此功能仅限办理单位工作人员使用。") == 3 and not await exposures(sim)
+
+
+async def test_the_bot_made_an_administrator_of_a_channel_tells_the_admins_its_id(start_bot):
+    async with start_bot() as sim:
+        await add_staff(sim)
+        intake = sim.user(INTAKE)
+        await sim.bot_membership(CHANNEL_CHAT, intake, "left", "administrator")  # no right to post yet
+        [told] = [r for r in sim.replies_in(ADMIN) if str(CHANNEL) in r.text]
+        assert "[exposure]" in told.text and "channel_id" in told.text and "发布和删除消息" in told.text
+        await sim.bot_membership(CHANNEL_CHAT, intake, "administrator", "administrator",
+                                 rights=("can_post_messages", "can_delete_messages"))  # fmt: skip
+        told = [r for r in sim.replies_in(ADMIN) if str(CHANNEL) in r.text][-1]
+        assert "channel_id" in told.text and "发布和删除消息" not in told.text
+        stranger = sim.user(STRANGER)
+        other = {**CHANNEL_CHAT, "id": CHANNEL - 1}
+        await sim.bot_membership(other, stranger, "left", "administrator", rights=("can_post_messages",))
+        assert [c.params["chat_id"] for c in sim.api.calls_of("leaveChat")] == [CHANNEL - 1]
+        assert not [r for r in sim.replies_in(ADMIN) if str(CHANNEL - 1) in r.text]

@@ -7,7 +7,7 @@ confirmed. Approved, the bot posts it at once; a channel that refuses it (the bo
 there, a wrong id, Telegram down) is named to the admin, and the post stays approved, not counted,
 with a button to publish it again. A published post is withdrawn by deleting it from the channel, or
 (Telegram lets a bot delete only recent posts) by replacing its text with a withdrawal notice. The
-reporter of an exposed tip is told nothing (docs/DOMAIN.md section 9)."""
+reporter of an exposed tip is told nothing (docs/DOMAIN.md section 7.7)."""
 
 from __future__ import annotations
 
@@ -246,8 +246,9 @@ async def withdraw(update: Update, context: Context, admin: StaffMember, exposur
 
 
 async def _replace(context: Context, exposure: Exposure) -> str | None:
-    notice = translator(context.services.language)("This post was withdrawn by the office.")
+    _ = translator(context.services.language)  # the channel's language: the office's
     try:
+        notice = _("This post was withdrawn by the office.")
         await context.bot.edit_message_text(notice, chat_id=exposure.channel, message_id=exposure.message_id)
     except TelegramError:
         return None
