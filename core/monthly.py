@@ -35,6 +35,7 @@ from decimal import Decimal
 from core.charts import Panel, bar_panels
 from core.figures import YUAN_PER_WAN, Column, Template, format_value, ratio, year_to_date
 from core.periods import parse_month, short_month, year_months
+from core.rates import with_exposures
 from core.sheets import Cell, csv_bytes
 from core.taxonomy import LIST_SEPARATOR, Term, chinese
 
@@ -64,6 +65,8 @@ _WORDS: dict[str, Term] = {code: Term(code, zh, en) for code, (zh, en) in {
              "Note: this month's total covers the {sent} of {units} units that reported; not reported: {names}."),
     "note_all": ("注：{units} 个单位均已报送，本月数合计为其之和。",
                  "Note: all {units} units reported; this month's total covers them all."),
+    "exposed": ("本月曝光企业数合计含本平台曝光 {count} 家。",
+                " This month's enterprises exposed in the total include {count} exposed on the office's channel."),
     "sealed": ("填报单位（盖章）：", "Reporting unit (seal): "),
     "sent_on": ("填报时间：", "Date: "),
     "form_late": ("注：逾期报送。", "Note: sent late."),
@@ -123,14 +126,16 @@ def totals(template: Template, units: Sequence[UnitFigures]) -> tuple[dict[str, 
     return summed([u.month for u in units if u.month is not None]), summed([u.ytd for u in units if u.ytd is not None])
 
 
-def note(units: Sequence[UnitFigures], lang: str) -> str:
-    """The line under the table: how many units the month's total covers, and which did not report."""
+def note(units: Sequence[UnitFigures], lang: str, exposed: int = 0) -> str:
+    """The line under the table: how many units the month's total covers, and which did not report;
+    and how many of the month's 曝光企业数 are the office's own exposures (`exposed`, added to 合计)."""
     words = form_words(lang)
     missing = [u.unit for u in units if u.month is None]
+    own = words["exposed"].format(count=exposed) if exposed else ""
     if not missing:
-        return words["note_all"].format(units=len(units))
+        return words["note_all"].format(units=len(units)) + own
     names = LIST_SEPARATOR.label(lang).join(missing)
-    return words["note"].format(sent=len(units) - len(missing), units=len(units), names=names)
+    return words["note"].format(sent=len(units) - len(missing), units=len(units), names=names) + own
 
 
 def status(unit: UnitFigures, lang: str) -> str:
@@ -190,15 +195,19 @@ def form_words(lang: str) -> dict[str, str]:
 Block = tuple[str, dict | None, dict | None, str]
 
 
-def blocks(template: Template, units: Sequence[UnitFigures], lang: str) -> list[Block]:
+def blocks(
+    template: Template, units: Sequence[UnitFigures], lang: str, exposed: tuple[int, int] = (0, 0)
+) -> list[Block]:
     """(name as shown, month, year to date, 报送情况) for each unit, then 合计 (its 报送情况: how
-    many units it covers). The last block is the total."""
+    many units it covers). The last block is the total; `exposed`: the office's own exposures published
+    in the month and in the year to date, which 合计's exposure column includes (core.rates)."""
     words = form_words(lang)
     blocks = []
     for unit in units:
         mark = words["missing"] if unit.month is None else words["late"] if unit.late else ""
         blocks.append((unit.unit + mark, unit.month, unit.ytd, status(unit, lang)))
     month, ytd = totals(template, units)
+    month, ytd = with_exposures(template, month, exposed[0]), with_exposures(template, ytd, exposed[1])
     sent = sum(u.month is not None for u in units)
     blocks.append((words["total"], month, ytd, words["covered"].format(sent=sent, units=len(units))))
     return blocks
@@ -220,7 +229,8 @@ def cell_format(column: Column, value: Cell) -> str:
 # -- the CSV and the chart ---------------------------------------------------------------------
 
 
-def monthly_csv(template: Template, *, period: str, units: Sequence[UnitFigures], lang: str = "zh") -> bytes:
+def monthly_csv(template: Template, *, period: str, units: Sequence[UnitFigures], lang: str = "zh",
+                exposed: tuple[int, int] = (0, 0)) -> bytes:  # fmt: skip
     """The same rows as the .xlsx under one header row; the unit's name on both of its rows, money
     as 万元 text, "" where there is nothing, and 报送情况 last (未报 for a unit that has not
     reported; for 合计, how many units it covers). The period is checked; the file's name carries it."""
@@ -228,7 +238,7 @@ def monthly_csv(template: Template, *, period: str, units: Sequence[UnitFigures]
     words = form_words(lang)
     headers = [words["unit"], words["item"], *(header(c, lang) for c in template.columns), words["status"]]
     rows = []
-    for name, month, ytd, state in blocks(template, units, lang):
+    for name, month, ytd, state in blocks(template, units, lang, exposed):
         for item, values in ((words["month"], month), (words["ytd"], ytd)):
             rows.append([name, item, *(_text(template, c, values) for c in template.columns), state])
     return csv_bytes(headers, rows)
@@ -250,8 +260,8 @@ def main_columns(template: Template) -> tuple[Column, ...]:
 
 
 def monthly_chart(template: Template, *, year: int, by_month: dict[int, dict[str, int]], lang: str = "zh",
-                  title: str) -> bytes:  # fmt: skip
-    """A PNG: one bar panel per main column, a bar per month present (1..12). Raises
+                  title: str, more: Sequence[Panel] = ()) -> bytes:  # fmt: skip
+    """A PNG: one bar panel per main column, a bar per month present (1..12), then `more` panels. Raises
     core.charts.CjkFontMissing without a Chinese font."""
     columns = main_columns(template)
     if not columns:
@@ -263,4 +273,4 @@ def monthly_chart(template: Template, *, year: int, by_month: dict[int, dict[str
         for column in columns
     ]
     footer = Term("footer", "{year}年各月", "By month, {year}").label(lang).format(year=year)
-    return bar_panels(title, panels, footer=footer)
+    return bar_panels(title, [*panels, *more], footer=footer)

@@ -25,6 +25,7 @@ from core.monthly import (
     note,
     title,
 )
+from core.rates import exposure_column
 from core.sheets import Cell, Sheet, safe_cell
 from core.taxonomy import Term
 
@@ -37,19 +38,22 @@ _GROUPS_EN = {
 
 
 def consolidated_sheet(ws: Sheet, template: Template, *, period: str, office: str | None,
-                       units: Sequence[UnitFigures], made_on: date, lang: str) -> None:  # fmt: skip
-    """The sheet, written into `ws` (a core.sheets.Sheet, its book's formats shared)."""
+                       units: Sequence[UnitFigures], made_on: date, lang: str,
+                       exposed: tuple[int, int] = (0, 0)) -> None:  # fmt: skip
+    """The sheet, written into `ws` (a core.sheets.Sheet, its book's formats shared); `exposed`: the
+    office's own exposures in the month and the year to date, in 合计 and named in the note."""
     width = FIRST_COLUMN - 1 + len(template.columns)
     words = form_words(lang)
     ws.merge(1, 1, 1, width, safe_cell(title(template, period, lang)), "title")
     _left_right(ws, 2, width, words["office"] + (office or ""), words["date"] + form_date(made_on, lang))
     headers = _write_header(ws, template, lang)
     row = HEADER_ROWS + 1
-    rows = blocks(template, units, lang)
+    rows = blocks(template, units, lang, exposed)
     for index, (name, month, ytd, _status) in enumerate(rows):
         _write_unit(ws, row, template, name, (month, ytd), lang, bold=index == len(rows) - 1)
         row += 2
-    ws.merge(row, 1, row, width, safe_cell(note(units, lang)))
+    own = exposed[0] if rows[-1][1] is not None and exposure_column(template) else 0  # what 合计 includes
+    ws.merge(row, 1, row, width, safe_cell(note(units, lang, own)))
     _left_right(ws, row + 1, width, words["signed"], words["blank_date"])
     _finish(ws, template, [safe_cell(name) for name, *_ in rows], headers)
 

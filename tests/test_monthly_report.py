@@ -16,9 +16,11 @@ from PIL import Image
 from bot import cli
 from bot.config import load_office
 from core.figures import BUILTIN_TEMPLATES
+from core.tips import Status
 from tests.conftest import EXAMPLE_CONFIG, services_of
 from tests.liaisons import LIAISON, OTHER_LIAISON, add_unit, press, put_clock, register_directly
-from tests.office import ADMIN, AUDITOR, INTAKE, add_staff
+from tests.office import ADMIN, AUDITOR, INTAKE, REPORTER, add_staff, work_to
+from tests.reporter import file_tip
 
 
 async def _year_of_figures(sim, template: str = "a"):
@@ -197,3 +199,39 @@ async def test_locking_a_month_asks_first_and_only_the_admin_may(start_bot, monk
         assert "no longer valid" in stale.text or "已失效" in stale.text
         [locked] = await sim.user(ADMIN).tap("mon:ok:lock:2026-10")
         assert "已锁定" in locked.text and await submissions.locked("2026-10")
+
+
+async def test_monthly_gives_the_six_rates_in_a_message_and_a_sheet(start_bot, monkeypatch):
+    """Hand count for October (东平村 alone): coverage 10 ÷ 110; the year (东平村's ten months and 西湖社区's
+    January): inspected 100 + 5 of 110 + 50 enterprises (the stocks' latest values), cases 10 + 1,
+    hazards 40 + 2 of which 30 + 2 rectified. One tip received in October, verified true with a measure."""
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, datetime(2026, 10, 20, 10, 0))
+        await _year_of_figures(sim)
+        number = (await file_tip(sim.user(REPORTER))).number
+        await work_to(sim, number, Status.VERIFIED)
+        put_clock(sim, monkeypatch, datetime(2026, 11, 5, 10, 0))
+        replies = await sim.user(ADMIN).send("/monthly 2026-10")
+        rates = replies[1].text
+        assert rates.startswith("📈 “6个100%”：2026年10月及本年累计（各单位合计；目标均为 100%）")
+        coverage = "• 重点企业执法检查覆盖率（现场监督检查企业数 ÷ 监管企业总数，各单位月报）："
+        assert coverage + "本月 10 ÷ 110 = 9.1%；累计 105 ÷ 160 = 65.6%" in rates
+        assert "（立案数 ÷ 现场监督检查企业数，各单位月报）：本月 1 ÷ 10 = 10.0%；累计 11 ÷ 105 = 10.5%" in rates
+        assert "（隐患整改数 ÷ 排查隐患数，各单位月报）：本月 3 ÷ 4 = 75.0%；累计 32 ÷ 42 = 76.2%" in rates
+        assert "（已核查的举报数 ÷ 已受理的举报数，举报台账）：本月 1 ÷ 1 = 100.0%；累计 1 ÷ 1 = 100.0%" in rates
+        assert "缺少：涉嫌犯罪案件数" in rates
+        [xlsx] = [b for c in sim.api.calls_of("sendDocument") for b in c.files.values() if b[:2] == b"PK"]
+        book = load_workbook(io.BytesIO(xlsx))
+        assert book.sheetnames == ["2026-10", "6个100%"]
+        ws = book["6个100%"]
+        assert ws["C3"].value == "重点企业执法检查覆盖率\n现场监督检查企业数 ÷ 监管企业总数"
+        rows = [list(r) for r in ws.iter_rows(min_row=4)]
+        total = next(i for i, r in enumerate(rows) if r[0].value == "合计")
+        assert rows[total][2].value == pytest.approx(0.091) and rows[total][2].number_format == "0.0%"
+        assert rows[total + 1][2].value == pytest.approx(0.656)
+        west = next(i for i, r in enumerate(rows) if r[0].value == "西湖社区")
+        assert rows[west][2].value == "—（未报）" and rows[west + 1][2].value == pytest.approx(0.1)  # 5 ÷ 50
+        assert any("本表不能计算：举报核实查处率（缺少：" in str(r[0].value) for r in rows)
+        emergency = next(i for i, r in enumerate(rows) if r[0].value == "应急站")  # the tips, by department
+        verified = next(c for c in range(2, 8) if "举报核实查处率" in str(rows[emergency - 1][c].value))
+        assert rows[emergency][verified].value == 1 and rows[emergency + 1][verified].value == 1

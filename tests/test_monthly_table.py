@@ -275,3 +275,22 @@ def test_the_chart_says_when_no_chinese_font_is_installed(monkeypatch):
     monkeypatch.setattr(core.charts, "cjk_family", missing)
     with pytest.raises(CjkFontMissing):
         monthly_chart(A, year=2026, by_month={1: full(A)}, title="x")
+
+
+def test_the_office_s_own_exposures_count_in_the_total_and_the_note(tmp_path):
+    """Published through the office's channel: 3 in the month, 7 in the year; the units reported 2 and 5."""
+    for lang, said in (
+        ("zh", "本月曝光企业数合计含本平台曝光 3 家。"),
+        ("en", "include 3 exposed on the office's channel."),
+    ):
+        path = tmp_path / f"{lang}.xlsx"
+        path.write_bytes(monthly_xlsx(A, period="2026-10", office="x", units=UNITS, made_on=date(2026, 11, 3),
+                                      lang=lang, exposed=(3, 7)))  # fmt: skip
+        ws = load_workbook(path).active
+        assert ws.cell(row=11, column=COL["exposed"]).value == 2 + 3  # 合计, 本月数
+        assert ws.cell(row=12, column=COL["exposed"]).value == 5 + 7  # 合计, 累计数
+        assert ws.cell(row=5, column=COL["exposed"]).value == 2  # the unit's own figure unchanged
+        assert ws["A13"].value.endswith(said)
+    plain = tmp_path / "plain.xlsx"
+    plain.write_bytes(monthly_xlsx(A, period="2026-10", office="x", units=UNITS, made_on=date(2026, 11, 3)))
+    assert "本平台" not in load_workbook(plain).active["A13"].value

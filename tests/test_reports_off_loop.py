@@ -145,7 +145,7 @@ async def test_a_worker_killed_is_replaced_and_monthly_still_sends_everything(st
         for pid in workers.pids():
             os.kill(pid, signal.SIGKILL)
         first = await sim.user(ADMIN).send("/monthly 2026-10")  # the files, or a polite word for each
-        assert first[0].text and len(first) == 4  # the summary, then three files or sorries
+        assert first[0].text and len(first) == 5  # the summary, the rates, then three files, or a sorry for each
         sim.api.calls.clear()
         await sim.user(ADMIN).send("/monthly 2026-10")
         assert len(sim.api.calls_of("sendDocument")) == 2 and len(sim.api.calls_of("sendPhoto")) == 1

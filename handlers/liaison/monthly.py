@@ -16,13 +16,15 @@ from pathlib import Path
 from telegram import InlineKeyboardMarkup, Message, Update
 
 from core.charts import CjkFontMissing
-from core.monthly_book import MonthData, month_chart, month_csv, month_xlsx
+from core.monthly_book import MonthData, month_chart, month_csv, month_rates, month_xlsx
 from core.office import OfficeConfig
 from core.periods import current_month, month_label, parse_month, year_months
+from core.rates import TipCounts, count_tips
 from core.roles import Role, StaffMember
 from handlers.callbacks import MonthLock, button_expired, confirm_markup, keyboard
 from handlers.context import Context
 from handlers.i18n import join, sentences
+from handlers.liaison.monthly_rates import rates_summary
 from handlers.office.access import staff_only
 from handlers.office.stepup import needs_code
 from storage.figures import Submissions
@@ -42,8 +44,11 @@ class MonthlyFiles:
 
 
 async def read_month(units: Units, submissions: Submissions, office: OfficeConfig, period: str, made_on: date,
-                     lang: str) -> MonthData:  # fmt: skip
-    """What the month's summary and files are made of: every active unit and the year's latest figures."""
+                     lang: str, exposed: dict[str, int] | None = None,
+                     tips: dict[tuple[str, str], TipCounts] | None = None) -> MonthData:  # fmt: skip
+    """What the month's summary and files are made of: every active unit and the year's latest figures;
+    `exposed`, the office's own exposures published by month ("YYYY-MM" → enterprises); `tips`, the
+    year's tips as counts (core.rates.count_tips; None: the files leave the tips' rates out)."""
     all_units = await units.all()
     latest = await submissions.of_periods(year_months(period))
     return MonthData(
@@ -51,6 +56,7 @@ async def read_month(units: Units, submissions: Submissions, office: OfficeConfi
         sent={key: (s.values, s.late) for key, s in latest.items()},
         sent_on={unit_id: date.fromisoformat(s.submitted_at[:10]) for (unit_id, p), s in latest.items() if p == period},
         office=office.unit(lang), made_on=made_on, lang=lang,  # 填报单位: the formal name
+        exposed=dict(exposed or {}), tips=tips, departments=[(d.code, d.label(lang)) for d in office.departments],
     )  # fmt: skip
 
 
@@ -99,9 +105,31 @@ async def monthly_command(update: Update, context: Context, member: StaffMember)
     names = [(u.name, reported.get(u.id)) for u in units]  # None: not sent; else whether late
     await update.effective_message.reply_text(_summary(period, names, lang, _), reply_markup=_lock_button(
         member, period, locked, _))  # fmt: skip
-    month = await read_month(svc.units, svc.submissions, svc.office, period, at.date(), lang)
+    month = await read_month(svc.units, svc.submissions, svc.office, period, at.date(), lang,
+                             tips=await _tip_counts(context, period))  # fmt: skip
+    try:
+        rates = await svc.workers.run(month_rates, month)
+    except Exception as exc:  # whatever broke in the worker, the person hears of it, and the files still come
+        log.error("monthly rates not computed for %s: %s", period, type(exc).__name__)
+        await update.effective_message.reply_text(_("Sorry, the 6 × 100% rates could not be computed this time."))
+    else:
+        await update.effective_message.reply_text(rates_summary(rates, lang, _))
     await _send_files(update.effective_message, context, month)
     log.info("monthly table sent for %s", period)
+
+
+async def _tip_counts(context: Context, period: str) -> dict[tuple[str, str], TipCounts] | None:
+    """The year's tips as counts by department and month, made in a worker (a year's 100,000 ledger
+    records become a few dozen numbers before they go into MonthData); None if that failed: the files
+    then leave the tips' rates out."""
+    svc = context.services
+    year = parse_month(period)[0]
+    records = await svc.ledger.records(date(year, 1, 1), date(year, 12, 31))
+    try:
+        return await svc.workers.run(count_tips, records)
+    except Exception as exc:
+        log.error("tips not counted for %s: %s", period, type(exc).__name__)
+        return None
 
 
 async def _send_files(message: Message, context: Context, month: MonthData) -> None:
