@@ -75,7 +75,7 @@ class Rule(_Model):
 
 
 class RateColumns(_Model):
-    """Which columns give one of the "6个100%" (core.targets): numerator ÷ denominator, each a typed
+    """Which columns give one of the "6 个 100%" (core.targets): numerator ÷ denominator, each a typed
     count column, or None where the form has no such figure (the rate then names it as missing).
     `note` says how near the columns come to what the target means, where they are a stand-in."""
 
@@ -100,7 +100,7 @@ class Template(_Model):
     #: The form lists its items as rows with 本月数 and 累计数 as columns (template B, seed 002): the
     #: monthly table then also gives each unit a sheet in that layout, beside the consolidated one.
     unit_sheets: bool = False
-    #: Which columns give which of the "6个100%" rates (core.rates); a rate not listed is missing both figures.
+    #: Which columns give which of the "6 个 100%" rates (core.rates); a rate not listed is missing both figures.
     rates: tuple[RateColumns, ...] = ()
 
     def heading(self, lang: str) -> str:

@@ -34,7 +34,7 @@ def monthly_xlsx(template: Template, *, period: str, office: str | None, units: 
                  tips: TipPart | None = None) -> bytes:  # fmt: skip
     """The month's table laid out like the seed form (see core.monthly's docstring), as the file's
     bytes; `office` is the 填报单位, the office's formal name (None: left blank, to fill in by
-    hand). A template with `unit_sheets` adds a sheet per unit; `rates` the "6个100%" sheet last
+    hand). A template with `unit_sheets` adds a sheet per unit; `rates` the "6 个 100%" sheet last
     (core.rates_sheet, with the tips' rates by department when `tips` is given). `exposed`: the
     office's own exposures in the month and the year to date, counted in 合计 (core.rates)."""
     book = Book()
@@ -89,7 +89,7 @@ class MonthData:
         return self.exposed.get(self.period, 0), sum(self.exposed.get(m, 0) for m in year_months(self.period))
 
     def rates(self) -> YearRates:
-        """The "6个100%" of every active unit that sent figures and of the tips, month by month to the
+        """The "6 个 100%" of every active unit that sent figures and of the tips, month by month to the
         period: its last month is the period, its year the year to date (core.rate_report)."""
         year, month = parse_period(self.period)
         active = {unit_id for unit_id, _name in self.units}
@@ -110,7 +110,7 @@ def month_csv(month: MonthData) -> bytes:
 
 
 def month_chart(month: MonthData) -> bytes:
-    """The year's main figures by month, then each "6个100%" rate with a value by month against the
+    """The year's main figures by month, then each "6 个 100%" rate with a value by month against the
     100% line (one picture: the rates under the figures they divide, in /monthly and the export
     alike); core.charts.CjkFontMissing without a Chinese font."""
     year = parse_period(month.period)[0]

@@ -1,4 +1,4 @@
-"""The year's "6个100%" (core.rates) as /stats shows them: each rate from the units' figures (all units
+"""The year's "6 个 100%" (core.rates) as /stats shows them: each rate from the units' figures (all units
 together) and from the tips, for the year to date, each quarter begun and each month (the chart), and
 the PNG of the rates by month against the 100% line. Plain data in, plain data out: a worker process
 makes it (bot.workers) with the year's summary of tips in the same call, so the ledger crosses to the

@@ -1,4 +1,4 @@
-"""The "6个100%" rates (core.targets) computed from what the office holds, each with its formula, its
+"""The "6 个 100%" rates (core.targets) computed from what the office holds, each with its formula, its
 source and, where it has no value, why.
 
 Two sources:

@@ -1,10 +1,10 @@
-"""The month's "6个100%" sheet of /monthly's .xlsx (core.rates): a row per unit, 本月数 and 累计数, and
+"""The month's "6 个 100%" sheet of /monthly's .xlsx (core.rates): a row per unit, 本月数 and 累计数, and
 合计, a column per rate the report template gives (its name and formula in the header), the value
 as a percent cell, or "—" and the reason where there is none; the rates the template cannot give,
 and each column's note, under the table. Then the rates from the tips by 承办部门, the month (of
 receipt) and the year to date, when the tips were read.
 
-    row 1      {year}年{month}月“6个100%”完成情况, merged
+    row 1      {year}年{month}月“6 个 100%”完成情况, merged
     row 2      目标均为 100%; what "—" means
     row 3      单位 | 项目 | one column per rate: name, then its formula
     then       two rows per unit (本月数, 累计数), then 合计 in bold (the office's own exposures in it)
@@ -28,8 +28,8 @@ from core.taxonomy import ASIDE, COLON, LIST_SEPARATOR, Term
 PERCENT = "0.0%"
 
 _WORDS = {code: Term(code, zh, en) for code, (zh, en) in {
-    "sheet": ("6个100%", "6 x 100%"),
-    "title": ("{year}年{month}月“6个100%”完成情况", "6 × 100% targets, {period}"),
+    "sheet": ("6 个 100%", "6 x 100%"),
+    "title": ("{year}年{month}月“6 个 100%”完成情况", "6 × 100% targets, {period}"),
     "target": ("目标均为 {target}%。“—”：无法计算，括号内为原因（缺少的数、为 0 的分母或未报）。",
                "Each target is {target}%. \"—\": no value, the reason in brackets (a figure missing, a "
                "denominator of 0, or not reported)."),

@@ -1,4 +1,4 @@
-"""The "6个100%" of the enforcement campaign (seed 000, 工作目标) as data: six rates, each with a 100%
+"""The "6 个 100%" of the enforcement campaign (seed 000, 工作目标) as data: six rates, each with a 100%
 target and the two figures it divides, named in both languages so that a figure the office's data
 does not hold can be named ("缺少：存在重大事故隐患企业数").
 

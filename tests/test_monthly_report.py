@@ -213,7 +213,7 @@ async def test_monthly_gives_the_six_rates_in_a_message_and_a_sheet(start_bot, m
         put_clock(sim, monkeypatch, datetime(2026, 11, 5, 10, 0))
         replies = await sim.user(ADMIN).send("/monthly 2026-10")
         rates = replies[1].text
-        assert rates.startswith("📈 “6个100%”：2026年10月及本年累计（各单位合计；目标均为 100%）")
+        assert rates.startswith("📈 “6 个 100%”：2026年10月及本年累计（各单位合计；目标均为 100%）")
         coverage = "• 重点企业执法检查覆盖率（现场监督检查企业数 ÷ 监管企业总数，各单位月报）："
         assert coverage + "本月 10 ÷ 110 = 9.1%；累计 105 ÷ 160 = 65.6%" in rates
         assert "（立案数 ÷ 现场监督检查企业数，各单位月报）：本月 1 ÷ 10 = 10.0%；累计 11 ÷ 105 = 10.5%" in rates
@@ -222,8 +222,8 @@ async def test_monthly_gives_the_six_rates_in_a_message_and_a_sheet(start_bot, m
         assert "缺少：涉嫌犯罪案件数" in rates
         [xlsx] = [b for c in sim.api.calls_of("sendDocument") for b in c.files.values() if b[:2] == b"PK"]
         book = load_workbook(io.BytesIO(xlsx))
-        assert book.sheetnames == ["2026-10", "6个100%"]
-        ws = book["6个100%"]
+        assert book.sheetnames == ["2026-10", "6 个 100%"]
+        ws = book["6 个 100%"]
         assert ws["C3"].value == "重点企业执法检查覆盖率\n现场监督检查企业数 ÷ 监管企业总数"
         rows = [list(r) for r in ws.iter_rows(min_row=4)]
         total = next(i for i, r in enumerate(rows) if r[0].value == "合计")

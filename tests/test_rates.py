@@ -1,4 +1,4 @@
-"""The "6个100%" rates (core.rates) against figures computed by hand: from the tips by department and
+"""The "6 个 100%" rates (core.rates) against figures computed by hand: from the tips by department and
 period, from the liaisons' figures by unit, month, quarter and year; zero denominators, missing
 figures, a stock in a quarter, template B, a custom template from the office's TOML, a unit that
 did not report."""

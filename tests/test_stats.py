@@ -70,7 +70,7 @@ async def test_stats_are_for_the_admin_and_auditors_only(start_bot):
         [bad] = await sim.user(ADMIN).send("/stats 二〇二六")
         assert "请给出年份" in bad.text
         [empty, rates] = await sim.user(ADMIN).send("/stats 2020")
-        assert "收到举报：0" in empty.text and "6个100%" in rates.text  # no chart: nothing to draw
+        assert "收到举报：0" in empty.text and "6 个 100%" in rates.text  # no chart: nothing to draw
 
 
 async def test_stats_show_the_six_rates_with_formula_source_and_quarters(start_bot, monkeypatch):
@@ -90,19 +90,19 @@ async def test_stats_show_the_six_rates_with_formula_source_and_quarters(start_b
             await services.figures.submit_month(unit.id, period, TEMPLATE_A, values, LIAISON, services.clock())
         replies = await sim.user(ADMIN).send("/stats")
         rates = replies[1].text.splitlines()
-        assert rates[0] == "📈 “6个100%”（2026年，目标均为 100%）"
+        assert rates[0] == "📈 “6 个 100%”（2026年，目标均为 100%）"
         coverage = rates[rates.index("• 重点企业执法检查覆盖率") + 1]
-        assert coverage.startswith("  30 ÷ 50 = 60.0%（现场监督检查企业数 ÷ 监管企业总数，各单位月报；")
-        assert coverage.endswith("第1季度 25.0% · 第2季度 40.0% · 第3季度 —（未报） · 第4季度 —（未报）")
+        assert coverage.startswith("  30 ÷ 50 = 60.0%（现场监督检查企业数 ÷ 监管企业总数，来源：各单位月报；")
+        assert coverage.endswith("第 1 季度 25.0% · 第 2 季度 40.0% · 第 3 季度 —（未报） · 第 4 季度 —（未报）")
         assert rates[rates.index("• 重点企业执法检查覆盖率") + 2] == (
             "  举报台账：无此数据（缺少：执法检查的重点企业数、重点企业总数）"
         )
         recheck = rates[rates.index("• 问题企业复查率") + 1]
         assert recheck.startswith("  6 ÷ 8 = 75.0%（隐患整改数 ÷ 排查隐患数")
-        assert "第2季度 —（本期排查隐患数为 0）" in recheck  # a zero denominator, named
+        assert "第 2 季度 —（本期排查隐患数为 0）" in recheck  # a zero denominator, named
         verified = rates[rates.index("• 举报核实查处率") + 2]
-        assert verified == "  2 ÷ 3 = 66.7%（已核查的举报数 ÷ 已受理的举报数，举报台账）；" + " · ".join(
-            [f"第{q}季度 —（本期已受理的举报数为 0）" for q in (1, 2, 3)] + ["第4季度 66.7%"]
+        assert verified == "  2 ÷ 3 = 66.7%（已核查的举报数 ÷ 已受理的举报数，来源：举报台账）；" + " · ".join(
+            [f"第 {q} 季度 —（本期已受理的举报数为 0）" for q in (1, 2, 3)] + ["第 4 季度 66.7%"]
         )
         assert "1 ÷ —" not in replies[1].text and "涉嫌犯罪案件数" in replies[1].text  # 移送率: the denominator named
         assert [r.kind for r in replies[2:]] == ["photo", "photo"]  # the tips' chart, then the rates by month

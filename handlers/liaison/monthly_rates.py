@@ -1,4 +1,4 @@
-"""/monthly's "6个100%" message: each rate of the month and of the year to date, all units together and
+"""/monthly's "6 个 100%" message: each rate of the month and of the year to date, all units together and
 all tips, with its formula and source (core.rate_report's YearRates, made in a worker process)."""
 
 from __future__ import annotations

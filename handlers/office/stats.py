@@ -1,6 +1,6 @@
 """/stats for the admin and auditors: tips by status, kind, industry, department, village and month,
 核实查处率 against its 100% target, overdue tips, median days to reply, as text and as a PNG chart;
-then the year's "6个100%" from the units' figures and the tips (handlers.office.stats_rates) and their
+then the year's "6 个 100%" from the units' figures and the tips (handlers.office.stats_rates) and their
 chart by month. Computed from plaintext facets only: no tip is decrypted to be counted."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""/stats' "6个100%" block: each rate of the year (core.rate_report) from the units' figures and from the
+"""/stats' "6 个 100%" block: each rate of the year (core.rate_report) from the units' figures and from the
 tips, with its formula and source beside it, and per quarter; the units' figures it is made of read
 here, the rates computed in a worker process with the year's summary."""
 
@@ -38,5 +38,6 @@ def _line(line: RateLine, lang: str, _: Translate) -> str:
     )
     if result.missing or not result.reported:
         return text
-    quarters = " · ".join(f"{_('Q{quarter}').format(quarter=q)} {quarter_text(r, lang)}" for q, r in line.quarters)
+    named = _("Q{quarter}")
+    quarters = " · ".join(f"{named.format(quarter=q)} {quarter_text(r, lang)}" for q, r in line.quarters)
     return text + SEMICOLON.label(lang) + quarters if quarters else text
