@@ -90,7 +90,9 @@ def cmd_export_monthly(args: argparse.Namespace) -> int:
 
     async def export(svc: Services) -> MonthlyFiles:
         made = datetime.now(settings.tz)
-        files = await write_monthly(svc.units, svc.submissions, office, args.period, args.out, made.date(), args.lang)
+        year = int(args.period[:4])
+        files = await write_monthly(svc.units, svc.submissions, office, args.period, args.out, made.date(), args.lang,
+                                    ledger=svc.ledger, exposed=await svc.exposure.exposed_by_month(year))  # fmt: skip
         await svc.trail.note(actor=None, action="export.monthly", at=made, detail=args.period)
         return files
 

@@ -24,9 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from core import rates, taxonomy
 from core.casework import Verification
 from core.money import format_yuan
+from core.monthly import form_date
 from core.periods import month_label
 from core.stats import TipRecord
-from core.taxonomy import Term, chinese
+from core.taxonomy import Term
 
 #: A breakdown's count below this is folded into 其他 in a public monthly post.
 SMALL = 3
@@ -78,6 +79,7 @@ _WORDS: dict[str, Term] = {code: Term(code, zh, en) for code, (zh, en) in {
              "Verified among accepted: {verified}/{accepted} = {rate} (target 100%)"),
     "no_rate": ("核实查处率：—（本月无已受理的举报）", "Verified among accepted: — (no tip accepted this month)"),
     "paid": ("本月兑现举报奖励 {count} 笔，共 {amount}。", "Rewards paid this month: {count}, {amount} in all."),
+    "head": ("【{}】", "[{}]"),
     "invite": ("发现安全生产非法违法行为，欢迎通过本平台匿名举报；举报人信息严格保密。",
                "Report work-safety violations through this bot, anonymously; reporters are protected."),
 }.items()}  # fmt: skip
@@ -137,8 +139,8 @@ def case_post(facts: CaseFacts, typed: Typed, publisher: str, lang: str) -> str:
     def names(codes: Iterable[str], index: dict[str, Term]) -> str:
         return taxonomy.LIST_SEPARATOR.label(lang).join(index[c].label(lang) for c in codes)
 
-    head = KIND_BY_CODE[typed.kind].label(lang)
-    lines = [f"【{head}】" if chinese(lang) else f"[{head}]", _line("enterprise", typed.enterprise, lang),
+    head = _w("head", lang).format(KIND_BY_CODE[typed.kind].label(lang))
+    lines = [head, _line("enterprise", typed.enterprise, lang),
              _line("industry", taxonomy.INDUSTRY_BY_CODE[facts.industry].label(lang), lang)]  # fmt: skip
     if facts.problems:
         lines.append(_line("problems", names(facts.problems, taxonomy.PROBLEM_CLASS_BY_CODE), lang))
@@ -148,14 +150,10 @@ def case_post(facts: CaseFacts, typed: Typed, publisher: str, lang: str) -> str:
         lines.append(_line("fine", format_yuan(facts.fine_fen), lang))
     if typed.decision_no:
         lines.append(_line("decision", typed.decision_no, lang))
-    lines.append(_line("date", _day(facts.verified_on, lang), lang))
+    lines.append(_line("date", form_date(facts.verified_on, lang), lang))
     lines.append(_line("by", publisher, lang))
     lines.append(_w("invite", lang))
     return "\n".join(lines)
-
-
-def _day(day: date, lang: str) -> str:
-    return f"{day.year}年{day.month}月{day.day}日" if chinese(lang) else day.isoformat()
 
 
 class MonthFacts(_Model):
@@ -195,8 +193,8 @@ def _folded(counts: Counter) -> dict[str, int]:
 
 def month_post(facts: MonthFacts, publisher: str, lang: str) -> str:
     """The monthly statistics post as the channel shows it."""
-    head = _w("month_head", lang).format(month=month_label(facts.period, lang))
-    lines = [f"【{head}】" if chinese(lang) else f"[{head}]", _w("received", lang).format(count=facts.received)]
+    head = _w("head", lang).format(_w("month_head", lang).format(month=month_label(facts.period, lang)))
+    lines = [head, _w("received", lang).format(count=facts.received)]
     for code, counts, index in (("by_kind", facts.by_kind, taxonomy.KINDS),
                                 ("by_industry", facts.by_industry, taxonomy.INDUSTRIES)):  # fmt: skip
         parts = [f"{t.label(lang)} {counts[t.code]}" for t in index if counts.get(t.code)]

@@ -35,7 +35,7 @@ from decimal import Decimal
 from core.charts import Panel, bar_panels
 from core.figures import YUAN_PER_WAN, Column, Template, format_value, ratio, year_to_date
 from core.periods import parse_month, short_month, year_months
-from core.rates import with_exposures
+from core.rates import exposure_column, with_exposures
 from core.sheets import Cell, csv_bytes
 from core.taxonomy import LIST_SEPARATOR, Term, chinese
 
@@ -207,10 +207,19 @@ def blocks(
         mark = words["missing"] if unit.month is None else words["late"] if unit.late else ""
         blocks.append((unit.unit + mark, unit.month, unit.ytd, status(unit, lang)))
     month, ytd = totals(template, units)
-    month, ytd = with_exposures(template, month, exposed[0]), with_exposures(template, ytd, exposed[1])
+    month, ytd = _with_own(template, month, exposed[0]), _with_own(template, ytd, exposed[1])
     sent = sum(u.month is not None for u in units)
     blocks.append((words["total"], month, ytd, words["covered"].format(sent=sent, units=len(units))))
     return blocks
+
+
+def _with_own(template: Template, values: dict[str, int] | None, exposed: int) -> dict[str, int] | None:
+    """合计 with the office's own exposures: added to the units' 曝光企业数, or, when no unit reported,
+    that column alone (the office's own figure; the others stay blank, never zeros)."""
+    column = exposure_column(template)
+    if values is None and exposed and column is not None:
+        return {column: exposed}
+    return with_exposures(template, values, exposed)
 
 
 # -- the .xlsx (core.monthly_sheet lays it out) ---------------------------------------------

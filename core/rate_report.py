@@ -75,10 +75,11 @@ def year_rates(template: Template, sent: Sent, counts: Mapping[tuple[str, str], 
 
 
 def year_report(records: list[TipRecord], today: date, rewards: Sequence[Reward], year: int, template: Template,
-                sent: Sent, last_month: int) -> tuple[Summary, YearRates]:  # fmt: skip
-    """/stats' worker call: the year's summary of tips and its rates."""
+                sent: Sent, last_month: int,
+                exposed: Mapping[str, int] | None = None) -> tuple[Summary, YearRates]:  # fmt: skip
+    """/stats' worker call: the year's summary of tips and its rates (`exposed`: as `year_rates` takes it)."""
     summary = summarize(records, today, rewards, year)
-    return summary, year_rates(template, sent, count_tips(records), year, last_month)
+    return summary, year_rates(template, sent, count_tips(records), year, last_month, exposed)
 
 
 def quarter_text(result: Result, lang: str) -> str:

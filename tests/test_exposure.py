@@ -5,8 +5,13 @@ No word of the reporter's tip or dialogue reaches the channel; the reporter is t
 
 from __future__ import annotations
 
+import asyncio
+import io
 from datetime import date, timedelta
 
+from openpyxl import load_workbook
+
+from bot import cli
 from core.casework import Verification
 from core.exposure import CaseFacts, ExposureState, MonthFacts, month_facts, month_post
 from core.roles import Role
@@ -321,3 +326,29 @@ async def test_the_bot_made_an_administrator_of_a_channel_tells_the_admins_its_i
         await sim.bot_membership(other, stranger, "left", "administrator", rights=("can_post_messages",))
         assert [c.params["chat_id"] for c in sim.api.calls_of("leaveChat")] == [CHANNEL - 1]
         assert not [r for r in sim.replies_in(ADMIN) if str(CHANNEL - 1) in r.text]
+
+
+async def test_a_published_post_counts_in_the_months_table_and_rates(start_bot, office, settings, monkeypatch):
+    async with start_bot(config=with_channel(office)) as sim:
+        sim.api.register_chat(CHANNEL_CHAT)
+        number = await closed_tip(sim)
+        await draft(sim, number)
+        admin = sim.user(ADMIN)
+        await admin.tap(pushed(sim, ADMIN, "xp:yes"))
+        await admin.tap(pushed(sim, ADMIN, "xp:ok:yes"))
+        period = f"{services_of(sim).clock():%Y-%m}"
+        replies = await admin.send(f"/monthly {period}")
+        rates = next(r.text for r in replies if "6 个 100%" in r.text)
+        assert "（举报台账）" in rates or "举报台账" in rates
+        assert "重大事故隐患企业曝光率" in rates and "1 ÷ 1 = 100.0%" in rates  # the tip's hazard, exposed
+        [xlsx] = [b for c in sim.api.calls_of("sendDocument") for b in c.files.values() if b[:2] == b"PK"]
+        sheet = load_workbook(io.BytesIO(xlsx)).worksheets[0]
+        notes = [str(c.value) for row in sheet.iter_rows() for c in row if c.value and "本平台曝光" in str(c.value)]
+        assert notes and "1 家" in notes[0]
+    monkeypatch.setenv("TIPLINE_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TIPLINE_KEYRING", str(settings.keyring_path))
+    out = settings.data_dir.parent / "export"
+    out.mkdir()
+    assert await asyncio.to_thread(cli.main, ["export", "monthly", period, "--out", str(out)]) == 0
+    sheet = load_workbook(next(out.glob("*.xlsx"))).worksheets[0]
+    assert any("本平台曝光" in str(c.value) for row in sheet.iter_rows() for c in row if c.value)

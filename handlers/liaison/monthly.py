@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
@@ -28,9 +30,13 @@ from handlers.liaison.monthly_rates import rates_summary
 from handlers.office.access import staff_only
 from handlers.office.stepup import needs_code
 from storage.figures import Submissions
+from storage.ledger import Ledger
 from storage.liaisons import Units
 
 log = logging.getLogger("tipline.monthly")
+T = TypeVar("T")
+#: Runs a function of core's off the event loop: the worker processes (bot.workers), or a thread.
+Run = Callable[..., Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -61,12 +67,19 @@ async def read_month(units: Units, submissions: Submissions, office: OfficeConfi
 
 
 async def write_monthly(units: Units, submissions: Submissions, office: OfficeConfig, period: str, folder: Path,
-                        made_on: date, lang: str) -> MonthlyFiles:  # fmt: skip
+                        made_on: date, lang: str, *, ledger: Ledger,
+                        exposed: dict[str, int]) -> MonthlyFiles:  # fmt: skip
     """Write the month's table (.xlsx, .csv) and chart (.png) into `folder` (`python -m bot export monthly`,
-    a command of its own: a thread is enough, no one waits beside it)."""
-    month = await read_month(units, submissions, office, period, made_on, lang)
+    a command of its own: a thread is enough, no one waits beside it), with the tips' rates from `ledger`
+    and the office's own exposures by month (`exposed`), as /monthly makes them."""
+    tips = await _tip_counts(ledger, _in_thread, period)
+    month = await read_month(units, submissions, office, period, made_on, lang, exposed=exposed, tips=tips)
     xlsx, csv, png = await asyncio.to_thread(_write_files, month, folder)
     return MonthlyFiles(xlsx, csv, png, len(month.units), month.missing(), month.late())
+
+
+async def _in_thread(fn: Callable[..., T], /, *args: object) -> T:
+    return await asyncio.to_thread(fn, *args)
 
 
 def _write_files(month: MonthData, folder: Path) -> tuple[Path, Path, Path | None]:
@@ -106,7 +119,8 @@ async def monthly_command(update: Update, context: Context, member: StaffMember)
     await update.effective_message.reply_text(_summary(period, names, lang, _), reply_markup=_lock_button(
         member, period, locked, _))  # fmt: skip
     month = await read_month(svc.units, svc.submissions, svc.office, period, at.date(), lang,
-                             tips=await _tip_counts(context, period))  # fmt: skip
+                             exposed=await svc.exposure.exposed_by_month(parse_month(period)[0]),
+                             tips=await _tip_counts(svc.ledger, svc.workers.run, period))  # fmt: skip
     try:
         rates = await svc.workers.run(month_rates, month)
     except Exception as exc:  # whatever broke in the worker, the person hears of it, and the files still come
@@ -118,15 +132,15 @@ async def monthly_command(update: Update, context: Context, member: StaffMember)
     log.info("monthly table sent for %s", period)
 
 
-async def _tip_counts(context: Context, period: str) -> dict[tuple[str, str], TipCounts] | None:
-    """The year's tips as counts by department and month, made in a worker (a year's 100,000 ledger
-    records become a few dozen numbers before they go into MonthData); None if that failed: the files
-    then leave the tips' rates out."""
-    svc = context.services
+async def _tip_counts(ledger: Ledger, run: Run, period: str) -> dict[tuple[str, str], TipCounts] | None:
+    """The year's tips as counts by department and month, made by `run` (the worker processes for
+    /monthly: a year's 100,000 ledger records become a few dozen numbers before they go into
+    MonthData; a thread for the export command); None if that failed: the files then leave the tips'
+    rates out."""
     year = parse_month(period)[0]
-    records = await svc.ledger.records(date(year, 1, 1), date(year, 12, 31))
+    records = await ledger.records(date(year, 1, 1), date(year, 12, 31))
     try:
-        return await svc.workers.run(count_tips, records)
+        return await run(count_tips, records)
     except Exception as exc:
         log.error("tips not counted for %s: %s", period, type(exc).__name__)
         return None

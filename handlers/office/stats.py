@@ -130,8 +130,9 @@ async def stats(update: Update, context: Context, member: StaffMember) -> None:
     last_month = at.month if year == at.year else 12
     records, rewards = await svc.ledger.records(first, last), await svc.rewards.touching(first, last)
     sent = await year_figures(svc.submissions, year, last_month)
+    exposed = await svc.exposure.exposed_by_month(year)  # the office's own 曝光企业数, in 合计 and 曝光率
     summary, rates = await svc.workers.run(
-        year_report, records, at.date(), rewards, year, svc.office.figures.chosen, sent, last_month
+        year_report, records, at.date(), rewards, year, svc.office.figures.chosen, sent, last_month, exposed
     )
     await svc.trail.note(actor=member.user_id, action="stats.view", at=at, detail=str(year))
     await update.effective_message.reply_text(stats_text(summary, year, at.date(), svc.office, lang, _))
