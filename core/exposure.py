@@ -6,7 +6,8 @@ problem classes, measures, fine, its date) and what the drafting officer types f
 decision (the enterprise's name, the decision's number). No text of the reporter's tip or dialogue
 is ever an input here, so no word of theirs can reach the channel. A monthly post is made from counts
 of facets: tips by kind and industry, 核实查处率 (as core.rates defines it), rewards paid. A count below
-`SMALL` is folded into "other" (其他) so that one unusual tip in a small township is not singled out.
+`SMALL` is said as "不足 3" (its breakdown, rate or amount left out), and the groups under it are said
+together ("其余"), so that one unusual tip or one reward in a small township is not singled out.
 
 The post's words are the office's language (the channel is public, one language); `lang` picks them.
 """
@@ -29,7 +30,7 @@ from core.periods import month_label
 from core.stats import TipRecord
 from core.taxonomy import Term
 
-#: A breakdown's count below this is folded into 其他 in a public monthly post.
+#: A count below this is not said in a public monthly post ("不足 3"), nor broken down.
 SMALL = 3
 ENTERPRISE_MAX = 100
 DECISION_MAX = 60
@@ -52,12 +53,14 @@ KIND_BY_CODE = {t.code: t for t in CASE_KINDS}
 
 
 class ExposureState(StrEnum):
-    """A draft waits for a second admin; approved, it is published (or stays approved when the channel
-    refused it); a published post may be withdrawn. Refused and withdrawn are final."""
+    """A draft waits for a second admin; approved, it is claimed and published (or goes back to approved
+    when the channel refused it); a published post may be withdrawn. A pending or approved post may be
+    cancelled (refused). Refused and withdrawn are final."""
 
     PENDING = "pending"
     APPROVED = "approved"
     REFUSED = "refused"
+    PUBLISHING = "publishing"  # claimed by one admin's press: posted now, or interrupted (see /exposure)
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
 
@@ -78,7 +81,14 @@ _WORDS: dict[str, Term] = {code: Term(code, zh, en) for code, (zh, en) in {
     "rate": ("核实查处率（已核查÷已受理）：{verified}/{accepted} = {rate}（目标100%）",
              "Verified among accepted: {verified}/{accepted} = {rate} (target 100%)"),
     "no_rate": ("核实查处率：—（本月无已受理的举报）", "Verified among accepted: — (no tip accepted this month)"),
+    "rate_few": ("核实查处率：本月受理不足 {small} 件，不单列。",
+                 "Verified among accepted: fewer than {small} tips accepted this month, not given."),
     "paid": ("本月兑现举报奖励 {count} 笔，共 {amount}。", "Rewards paid this month: {count}, {amount} in all."),
+    "paid_few": ("本月兑现举报奖励不足 {small} 笔。", "Rewards paid this month: fewer than {small}."),
+    "paid_none": ("本月未兑现举报奖励。", "No reward was paid this month."),
+    "received_few": ("本月收到举报不足 {small} 件。", "Tips received this month: fewer than {small}."),
+    "rest": ("其余 {count}", "others {count}"),
+    "rest_few": ("其余不足 {small}", "others fewer than {small}"),
     "head": ("【{}】", "[{}]"),
     "invite": ("发现安全生产非法违法行为，欢迎通过本平台匿名举报；举报人信息严格保密。",
                "Report work-safety violations through this bot, anonymously; reporters are protected."),
@@ -119,6 +129,8 @@ class Typed(_Model):
     kind: ExposureKind
     enterprise: Annotated[str, Field(min_length=2, max_length=ENTERPRISE_MAX)]
     decision_no: Annotated[str, Field(max_length=DECISION_MAX)] = ""
+    #: The penalty decision's date, as the post shows it (never the verification's: that would date the tip).
+    decided_on: date | None = None
 
     @field_validator("kind")
     @classmethod
@@ -150,18 +162,18 @@ def case_post(facts: CaseFacts, typed: Typed, publisher: str, lang: str) -> str:
         lines.append(_line("fine", format_yuan(facts.fine_fen), lang))
     if typed.decision_no:
         lines.append(_line("decision", typed.decision_no, lang))
-    lines.append(_line("date", form_date(facts.verified_on, lang), lang))
+    if typed.decided_on is not None:
+        lines.append(_line("date", form_date(typed.decided_on, lang), lang))
     lines.append(_line("by", publisher, lang))
-    lines.append(_w("invite", lang))
-    return "\n".join(lines)
+    return "\n".join(lines)  # no invitation to report here: it would tell that a tip began the case
 
 
 class MonthFacts(_Model):
-    """A month's statistics as a public post says them: counts only, small ones folded (SMALL)."""
+    """A month's counts, as drafted (the post applies SMALL when it says them)."""
 
     period: str
     received: int
-    by_kind: dict[str, int]  # kind code → count; the small ones folded into "other"
+    by_kind: dict[str, int]  # kind code → tips received
     by_industry: dict[str, int]
     accepted: int
     verified: int
@@ -171,41 +183,47 @@ class MonthFacts(_Model):
 
 def month_facts(period: str, records: Iterable[TipRecord], paid: Iterable[tuple[date, int]]) -> MonthFacts:
     """The month's figures: tips received in it (by kind and industry), 核实查处率 of those accepted
-    (verified among accepted, as /stats counts it), rewards paid in it: `paid` is (day paid, fen)."""
+    (core.rates' definition), rewards paid in it: `paid` is (day paid, fen)."""
     month = [r for r in records if f"{r.received_on:%Y-%m}" == period]
     payments = [fen for day, fen in paid if f"{day:%Y-%m}" == period]
     return MonthFacts(
-        period=period, received=len(month), by_kind=_folded(Counter(r.kind for r in month)),
-        by_industry=_folded(Counter(r.industry for r in month)), accepted=sum(map(rates.accepted, month)),
+        period=period, received=len(month), by_kind=dict(Counter(r.kind for r in month)),
+        by_industry=dict(Counter(r.industry for r in month)), accepted=sum(map(rates.accepted, month)),
         verified=sum(map(rates.verified, month)), paid=len(payments), paid_fen=sum(payments),
     )  # fmt: skip
 
 
-def _folded(counts: Counter) -> dict[str, int]:
-    """Counts of SMALL and more as they are; the smaller ones added to "other" (其他: a code of both the
-    kinds and the industries)."""
-    kept = {code: n for code, n in counts.items() if n >= SMALL}
-    small = sum(n for n in counts.values() if n < SMALL)
-    if small:
-        kept["other"] = kept.get("other", 0) + small
-    return kept
+def _breakdown(counts: dict[str, int], index: tuple[Term, ...], lang: str) -> str | None:
+    """The groups of SMALL or more by name; the rest as one count ("其余 4"), or "其余不足 3"."""
+    parts = [f"{t.label(lang)} {counts[t.code]}" for t in index if counts.get(t.code, 0) >= SMALL]
+    rest = sum(n for n in counts.values() if n < SMALL)
+    if rest >= SMALL:
+        parts.append(_w("rest", lang).format(count=rest))
+    elif rest:
+        parts.append(_w("rest_few", lang).format(small=SMALL))
+    return taxonomy.LIST_SEPARATOR.label(lang).join(parts) if parts else None
 
 
 def month_post(facts: MonthFacts, publisher: str, lang: str) -> str:
-    """The monthly statistics post as the channel shows it."""
+    """The monthly statistics post as the channel shows it: a count under SMALL is said as "不足 3", and
+    its breakdown, rate or amount left out, so that no single tip or reward can be picked out."""
     head = _w("head", lang).format(_w("month_head", lang).format(month=month_label(facts.period, lang)))
-    lines = [head, _w("received", lang).format(count=facts.received)]
-    for code, counts, index in (("by_kind", facts.by_kind, taxonomy.KINDS),
-                                ("by_industry", facts.by_industry, taxonomy.INDUSTRIES)):  # fmt: skip
-        parts = [f"{t.label(lang)} {counts[t.code]}" for t in index if counts.get(t.code)]
-        if parts:
-            lines.append(_line(code, taxonomy.LIST_SEPARATOR.label(lang).join(parts), lang))
+    few = 0 < facts.received < SMALL
+    lines = [head, _w("received_few" if few else "received", lang).format(count=facts.received, small=SMALL)]
+    if facts.received >= SMALL:
+        for code, counts, index in (("by_kind", facts.by_kind, taxonomy.KINDS),
+                                    ("by_industry", facts.by_industry, taxonomy.INDUSTRIES)):  # fmt: skip
+            if (parts := _breakdown(counts, index, lang)) is not None:
+                lines.append(_line(code, parts, lang))
     rate = rates.percent(facts.verified, facts.accepted)
     if rate is None:
         lines.append(_w("no_rate", lang))
+    elif facts.accepted < SMALL:
+        lines.append(_w("rate_few", lang).format(small=SMALL))
     else:
         lines.append(_w("rate", lang).format(verified=facts.verified, accepted=facts.accepted, rate=f"{rate:f}%"))
-    lines.append(_w("paid", lang).format(count=facts.paid, amount=format_yuan(facts.paid_fen)))
+    paid = "paid_none" if not facts.paid else "paid_few" if facts.paid < SMALL else "paid"
+    lines.append(_w(paid, lang).format(count=facts.paid, amount=format_yuan(facts.paid_fen), small=SMALL))
     lines.append(_line("by", publisher, lang))
     lines.append(_w("invite", lang))
     return "\n".join(lines)

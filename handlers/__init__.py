@@ -23,6 +23,7 @@ from handlers.callbacks import (
     ApprovalButton,
     CaseButton,
     ExposureButton,
+    ExposureList,
     ExposureMonth,
     InboxButton,
     LanguageButton,
@@ -46,6 +47,7 @@ from handlers.office import (  # noqa: F401 - case_forms, exposure_form and rewa
     entries,
     exposure,
     exposure_form,
+    exposure_list,
     inbox,
     reward_forms,
     rewards,
@@ -124,9 +126,10 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CallbackQueryHandler(inbox.inbox_button, pattern=InboxButton.pattern))
     app.add_handler(CallbackQueryHandler(inbox.case_button, pattern=CaseButton.pattern))
     app.add_handler(CallbackQueryHandler(approvals.decide, pattern=RequestButton.pattern))
-    app.add_handler(CommandHandler("exposure", exposure.exposure_command))
+    app.add_handler(CommandHandler("exposure", exposure_list.exposure_command))
     app.add_handler(CallbackQueryHandler(exposure.exposure_button, pattern=ExposureButton.pattern))
-    app.add_handler(CallbackQueryHandler(exposure.month_button, pattern=ExposureMonth.pattern))
+    app.add_handler(CallbackQueryHandler(exposure_list.month_button, pattern=ExposureMonth.pattern))
+    app.add_handler(CallbackQueryHandler(exposure_list.older_button, pattern=ExposureList.pattern))
     app.add_handler(CommandHandler("units", units.units_command))
     app.add_handler(CallbackQueryHandler(units.units_button, pattern=UnitsButton.pattern))
     app.add_handler(CommandHandler("monthly", monthly.monthly_command))

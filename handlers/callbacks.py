@@ -372,17 +372,25 @@ class MonthLock(CallbackData, prefix="mon"):
 
 @dataclass(frozen=True, kw_only=True)
 class ExposureButton(CallbackData, prefix="xp"):
-    """An admin on an exposure post (曝光): yes/no asks to confirm, ok decides; back shows the draft again;
-    pub publishes an approved post (again); del asks to withdraw a published one, ok:del withdraws it, keep
-    leaves it."""
+    """A post for the office's channel (曝光): yes/no shows it and asks to confirm, ok decides; back shows
+    the draft with its decision; pub publishes an approved post (again); del, cancel, manual and restore
+    ask to confirm withdrawing it, taking it back, recording it deleted by hand, or restoring an
+    interrupted publishing; keep leaves it as it is."""
 
     ok: bool = False
-    what: Literal["yes", "no", "back", "pub", "del", "keep"]
+    what: Literal["yes", "no", "back", "pub", "del", "keep", "cancel", "manual", "restore"]
     exposure_id: int
 
     def __post_init__(self) -> None:
-        if self.ok and self.what not in ("yes", "no", "del"):
-            raise ValueError("only a decision and a withdrawal are confirmed")
+        if self.ok and self.what not in ("yes", "no", "del", "cancel", "manual", "restore"):
+            raise ValueError("only a decision, a withdrawal, a cancelling or a restoring is confirmed")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExposureList(CallbackData, prefix="xpl"):
+    """/exposure's list of published posts from `offset` on (older pages)."""
+
+    offset: int
 
 
 @dataclass(frozen=True, kw_only=True)

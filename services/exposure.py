@@ -6,8 +6,10 @@ check-then-write is one unit of work; every step is audited. Telegram is the han
 
 A case post may be drafted only from a tip that is closed (办结), not merged into another, and found
 true or partly true; one post of a tip stands at a time (pending, approved or published). At approval
-the tip is read again: if it is no longer closed, was merged, or its verification result changed since
-the draft, the draft is void (refused, audited as such) and nothing is published.
+the tip is read again, and again when the post is claimed for publishing: if it is no longer closed, was
+merged, had any status change, or its verification result changed since the draft, the draft is void
+(refused, audited as such) and nothing is published. Publishing is claimed first (approved →
+publishing, one unit of work), so two presses never post twice.
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ from storage.exposures import Exposure, ExposureRecords
 from storage.tips import TipRepository
 
 #: What a published post may be withdrawn by: deleted from the channel, or (Telegram refusing to
-#: delete an older post) its text replaced by a withdrawal notice.
-WITHDRAWN_BY = ("deleted", "edited")
+#: delete an older post) its text replaced by a withdrawal notice, or deleted by an admin by hand
+#: (the bot no longer in the channel) and recorded.
+WITHDRAWN_BY = ("deleted", "edited", "manual")
 
 
 class ExposureError(Exception):
@@ -76,8 +79,11 @@ class ExposureService:
     async def get(self, exposure_id: int) -> Exposure | None:
         return await self.records.get(exposure_id)
 
-    async def listed(self, *states: ExposureState) -> list[Exposure]:
-        return await self.records.listed(states)
+    async def listed(self, *states: ExposureState, limit: int = 100, offset: int = 0) -> list[Exposure]:
+        return await self.records.listed(states, limit, offset)
+
+    async def count(self, *states: ExposureState) -> int:
+        return await self.records.count(states)
 
     def text(self, exposure: Exposure, lang: str) -> str:
         """The post as the channel shows (or showed) it, in `lang`."""
@@ -118,7 +124,8 @@ class ExposureService:
                 raise ExposureError("tip")
             if await uow.records.standing(number):
                 raise ExposureError("standing")
-            exposure_id = await uow.records.add_case(number, facts, typed, actor, at.date())
+            event = await uow.records.last_event(number)
+            exposure_id = await uow.records.add_case(number, facts, typed, event, actor, at.date())
             await uow.audit.append(actor=actor, action="exposure.draft", at=at, tip=number,
                                    detail=f"id={exposure_id};kind={typed.kind}")  # fmt: skip
         return exposure_id
@@ -159,11 +166,9 @@ class ExposureService:
     async def decide(self, exposure_id: int, admin: int, approve: bool, at: datetime) -> Exposure:
         """Approve (to be published next) or refuse a pending draft. A case draft whose tip moved on since
         is made void (refused) and ExposureError "moved" is raised."""
-        void = False
         async with self._work() as uow:
             exposure = await self._decidable(uow.records, exposure_id, admin)
-            if approve and exposure.kind != ExposureKind.MONTHLY:
-                void = await _facts(uow.tips, uow.records, exposure.number) != exposure.facts
+            void = approve and not await _unchanged(uow, exposure)
             state = ExposureState.APPROVED if approve and not void else ExposureState.REFUSED
             await uow.records.move(exposure_id, ExposureState.PENDING, state, decided_by=admin,
                                    decided_on=at.date().isoformat())  # fmt: skip
@@ -174,20 +179,48 @@ class ExposureService:
             raise ExposureError("moved")
         return await self.records.get(exposure_id)
 
+    async def cancel(self, exposure_id: int, actor: int, admin: bool, at: datetime) -> Exposure:
+        """Take back a post not yet published: a pending draft (its drafter, or an admin), an approved one
+        (an admin). It is refused, audited; the tip (or month) may be drafted again."""
+        async with self._work() as uow:
+            exposure = await uow.records.get(exposure_id)
+            allowed = exposure is not None and (
+                (exposure.state == ExposureState.PENDING and (admin or actor == exposure.drafted_by))
+                or (exposure.state == ExposureState.APPROVED and admin)
+            )
+            if not allowed or not await uow.records.move(exposure_id, exposure.state, ExposureState.REFUSED):
+                raise ExposureError("decided")
+            await uow.audit.append(actor=actor, action="exposure.cancel", at=at, tip=exposure.number,
+                                   detail=f"id={exposure_id};was={exposure.state}")  # fmt: skip
+        return exposure
+
     # -- what the channel did ------------------------------------------------------------------
 
-    async def publishable(self, exposure_id: int) -> Exposure:
-        """An approved post not yet published (ExposureError "decided" otherwise)."""
-        exposure = await self.records.get(exposure_id)
-        if exposure is None or exposure.state != ExposureState.APPROVED:
-            raise ExposureError("decided")
+    async def claim(self, exposure_id: int, admin: int, at: datetime) -> Exposure:
+        """An approved post, claimed for publishing now (publishing): a second press, or a second admin,
+        gets ExposureError "decided" and posts nothing. A case post whose tip moved since its draft is
+        made void (refused) and ExposureError "moved" is raised."""
+        async with self._work() as uow:
+            exposure = await uow.records.get(exposure_id)
+            if exposure is None or exposure.state != ExposureState.APPROVED:
+                raise ExposureError("decided")
+            if not await _unchanged(uow, exposure):
+                await uow.records.move(exposure_id, ExposureState.APPROVED, ExposureState.REFUSED)
+                await uow.audit.append(actor=admin, action="exposure.void", at=at, tip=exposure.number,
+                                       detail=f"id={exposure_id}")  # fmt: skip
+                void = True
+            else:
+                await uow.records.move(exposure_id, ExposureState.APPROVED, ExposureState.PUBLISHING)
+                void = False
+        if void:
+            raise ExposureError("moved")
         return exposure
 
     async def published(self, exposure_id: int, admin: int, message_id: int, link: str | None, at: datetime) -> None:
-        """The channel took the post: it counts (曝光企业数) from today."""
+        """The channel took the claimed post: it counts (曝光企业数) in this month."""
         async with self._work() as uow:
             moved = await uow.records.move(
-                exposure_id, ExposureState.APPROVED, ExposureState.PUBLISHED, channel=str(self.channel),
+                exposure_id, ExposureState.PUBLISHING, ExposureState.PUBLISHED, channel=str(self.channel),
                 message_id=message_id, link=link, published_on=at.date().isoformat(),
             )  # fmt: skip
             if not moved:
@@ -197,13 +230,21 @@ class ExposureService:
                                    detail=f"id={exposure_id};message={message_id}")  # fmt: skip
 
     async def failed(self, exposure_id: int, admin: int, reason: str, at: datetime) -> None:
-        """The channel refused the post (`reason`: a short code, never Telegram's text): it stays approved,
-        not counted."""
-        exposure = await self.records.get(exposure_id)
+        """The channel refused the claimed post (`reason`: a short code, never Telegram's text): it is
+        approved again, not counted."""
+        await self._back(exposure_id, admin, "exposure.publish_failed", f"reason={reason}", at)
+
+    async def restore(self, exposure_id: int, admin: int, at: datetime) -> None:
+        """A publishing interrupted by a restart (the admin found it is not in the channel): approved again."""
+        await self._back(exposure_id, admin, "exposure.restore", "", at)
+
+    async def _back(self, exposure_id: int, admin: int, action: str, detail: str, at: datetime) -> None:
         async with self._work() as uow:
-            await uow.audit.append(actor=admin, action="exposure.publish_failed", at=at,
-                                   tip=exposure.number if exposure else None,
-                                   detail=f"id={exposure_id};reason={reason}")  # fmt: skip
+            if not await uow.records.move(exposure_id, ExposureState.PUBLISHING, ExposureState.APPROVED):
+                raise ExposureError("decided")
+            exposure = await uow.records.get(exposure_id)
+            await uow.audit.append(actor=admin, action=action, at=at, tip=exposure.number,
+                                   detail=f"id={exposure_id};{detail}".rstrip(";"))  # fmt: skip
 
     async def withdrawable(self, exposure_id: int) -> Exposure:
         exposure = await self.records.get(exposure_id)
@@ -212,7 +253,8 @@ class ExposureService:
         return exposure
 
     async def withdrawn(self, exposure_id: int, admin: int, how: str, at: datetime) -> None:
-        """The post left the channel (`how`: WITHDRAWN_BY): it no longer counts, from its month on."""
+        """The post left the channel (`how`: WITHDRAWN_BY). Withdrawn within the month it was published
+        in, it does not count; later, its month keeps it (a month reported to the county does not change)."""
         if how not in WITHDRAWN_BY:
             raise ValueError(how)
         async with self._work() as uow:
@@ -239,3 +281,14 @@ async def _facts(tips: TipRepository, records: ExposureRecords, number: str) -> 
     if verified is None or not verified[0].substantiated:
         return None
     return CaseFacts.of(facets.industry, *verified)
+
+
+async def _unchanged(uow: UnitOfWork, exposure: Exposure) -> bool:
+    """Whether a case post's tip is as it was drafted: still closed, not merged, the same verification
+    result, and no status event since (a tip reopened and closed again is not the same). A monthly post:
+    always."""
+    if exposure.kind == ExposureKind.MONTHLY:
+        return True
+    if await _facts(uow.tips, uow.records, exposure.number) != exposure.facts:
+        return False
+    return await uow.records.last_event(exposure.number) == await uow.records.drafted_at_event(exposure.id)

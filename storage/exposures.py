@@ -22,6 +22,14 @@ _COLUMNS = (
     " e.decided_by, e.channel, e.message_id, e.link, e.published_on"
 )
 _FROM = " FROM exposures e LEFT JOIN tips t ON t.id = e.tip_id"
+#: Whether a case post counts (曝光企业数, a tip's exposed_on): published, and not withdrawn within the
+#: month it was published in.
+COUNTS = (
+    "x.kind <> 'monthly' AND x.published_on IS NOT NULL"
+    " AND (x.withdrawn_on IS NULL OR substr(x.withdrawn_on, 1, 7) > substr(x.published_on, 1, 7))"
+)
+#: Each exposed tip and the day its first post that counts was published.
+FIRST_COUNTED = f"SELECT x.tip_id, MIN(x.published_on) AS first FROM exposures x WHERE {COUNTS} GROUP BY x.tip_id"  # noqa: S608
 
 
 @dataclass(frozen=True)
@@ -56,14 +64,30 @@ class ExposureRecords:
         row = await self.db.fetchone(f"SELECT {_COLUMNS}{_FROM} WHERE e.id = ?", (exposure_id,))
         return None if row is None else await self._exposure(row)
 
-    async def listed(self, states: tuple[ExposureState, ...], limit: int = 20) -> list[Exposure]:
-        """Posts in these states, newest first (at most `limit`)."""
+    async def listed(self, states: tuple[ExposureState, ...], limit: int = 100, offset: int = 0) -> list[Exposure]:
+        """Posts in these states, newest first (`limit` from `offset`)."""
         marks = ",".join("?" * len(states))
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS}{_FROM} WHERE e.state IN ({marks}) ORDER BY e.id DESC LIMIT ?",
-            [*states, limit],
+            f"SELECT {_COLUMNS}{_FROM} WHERE e.state IN ({marks}) ORDER BY e.id DESC LIMIT ? OFFSET ?",
+            [*states, limit, offset],
         )
         return [await self._exposure(row) for row in rows]
+
+    async def count(self, states: tuple[ExposureState, ...]) -> int:
+        marks = ",".join("?" * len(states))
+        row = await self.db.fetchone(f"SELECT COUNT(*) FROM exposures WHERE state IN ({marks})", states)  # noqa: S608
+        return int(row[0])
+
+    async def last_event(self, number: str) -> int | None:
+        """The id of the tip's last status event: a draft remembers it, and a tip moved since voids it."""
+        row = await self.db.fetchone(
+            "SELECT MAX(e.id) FROM tip_events e JOIN tips t ON t.id = e.tip_id WHERE t.number = ?", (number,)
+        )
+        return None if row is None or row[0] is None else int(row[0])
+
+    async def drafted_at_event(self, exposure_id: int) -> int | None:
+        row = await self.db.fetchone("SELECT tip_event FROM exposures WHERE id = ?", (exposure_id,))
+        return None if row is None or row[0] is None else int(row[0])
 
     async def _exposure(self, row: aiosqlite.Row) -> Exposure:
         (eid, uid, kind, number, facts, typed, state, by, on, decided_by, channel, message_id, link,
@@ -95,7 +119,7 @@ class ExposureRecords:
         """Whether a case post of this tip is pending, approved or published (one at a time)."""
         row = await self.db.fetchone(
             "SELECT 1 FROM exposures e JOIN tips t ON t.id = e.tip_id WHERE t.number = ?"
-            " AND e.state IN ('pending', 'approved', 'published')",
+            " AND e.state IN ('pending', 'approved', 'publishing', 'published')",
             (number,),
         )
         return row is not None
@@ -103,18 +127,18 @@ class ExposureRecords:
     async def month_standing(self, period: str) -> bool:
         row = await self.db.fetchone(
             "SELECT 1 FROM exposures WHERE kind = 'monthly' AND period = ?"
-            " AND state IN ('pending', 'approved', 'published')",
+            " AND state IN ('pending', 'approved', 'publishing', 'published')",
             (period,),
         )
         return row is not None
 
     async def exposed_by_month(self, first: date, last: date) -> dict[str, int]:
-        """曝光企业数 the office's channel adds: "YYYY-MM" → enterprises (tips) with a case post published
-        that month and still standing; a tip exposed twice in a month (penalty, then blacklist) counts once."""
+        """曝光企业数 the office's channel adds: "YYYY-MM" → the tips (one enterprise each) whose first
+        case post that counts was published that month. A post counts if it was not withdrawn within
+        the month it was published: a month once reported keeps its figure, and an enterprise counts
+        once however many posts name it (a penalty, then a blacklisting), so months add up."""
         rows = await self.db.fetchall(
-            "SELECT substr(published_on, 1, 7), COUNT(DISTINCT tip_id) FROM exposures"
-            " WHERE state = 'published' AND kind <> 'monthly' AND published_on BETWEEN ? AND ?"
-            " GROUP BY substr(published_on, 1, 7)",
+            f"SELECT substr(first, 1, 7), COUNT(*) FROM ({FIRST_COUNTED}) WHERE first BETWEEN ? AND ? GROUP BY 1",  # noqa: S608
             (first.isoformat(), last.isoformat()),
         )
         return {month: int(count) for month, count in rows}
@@ -130,15 +154,16 @@ class ExposureRecords:
     # -- writes inside the caller's unit of work --------------------------------------------------
 
     async def add_case(
-        self, conn: aiosqlite.Connection, number: str, facts: CaseFacts, typed: Typed, actor: int, on: date
-    ) -> int:
+        self, conn: aiosqlite.Connection, number: str, facts: CaseFacts, typed: Typed, event: int | None,
+        actor: int, on: date,
+    ) -> int:  # fmt: skip
         tip_id, dek = await self.tips.tip_key(number)
         uid = secrets.token_hex(8)
         sealed = crypto.seal(dek, typed.model_dump_json().encode(), _aad(number, uid))
         cur = await conn.execute(
-            "INSERT INTO exposures (uid, kind, tip_id, facts, typed, drafted_by, drafted_on)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (uid, typed.kind, tip_id, facts.model_dump_json(), sealed, actor, on.isoformat()),
+            "INSERT INTO exposures (uid, kind, tip_id, facts, typed, tip_event, drafted_by, drafted_on)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (uid, typed.kind, tip_id, facts.model_dump_json(), sealed, event, actor, on.isoformat()),
         )
         return int(cur.lastrowid)
 

@@ -10,13 +10,11 @@ from core.stats import TipRecord
 from core.tips import Status
 from storage.casework import verification_of
 from storage.db import Database
+from storage.exposures import COUNTS
 
 _FIRST_DATE = "(SELECT MIN(e.on_date) FROM tip_events e WHERE e.tip_id = t.id AND e.status = '{status}')"
-#: The day a case post of the tip that still stands was first published on the office's channel (曝光).
-_EXPOSED = (
-    "(SELECT MIN(x.published_on) FROM exposures x WHERE x.tip_id = t.id AND x.state = 'published'"
-    " AND x.kind <> 'monthly')"
-)
+#: The day a case post of the tip that counts was first published on the office's channel (曝光).
+_EXPOSED = f"(SELECT MIN(x.published_on) FROM exposures x WHERE x.tip_id = t.id AND {COUNTS})"  # noqa: S608
 
 
 class Ledger:

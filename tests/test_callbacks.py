@@ -18,6 +18,7 @@ from handlers.callbacks import (
     CheckButton,
     ClaimButton,
     ExposureButton,
+    ExposureList,
     ExposureMonth,
     FiguresButton,
     FiguresStep,
@@ -80,6 +81,7 @@ SAMPLES = {
     ExposureButton(ok=True, what="del", exposure_id=5): "xp:ok:del:5",
     ExposureButton(what="keep", exposure_id=5): "xp:keep:5",
     ExposureMonth(ok=True, period="2026-10"): "xpm:ok:2026-10",
+    ExposureList(offset=10): "xpl:10",
 }
 MALFORMED = [
     (CaseButton, "case:accept:JB1"),  # not a tip number
@@ -98,6 +100,8 @@ MALFORMED = [
     (MonthLock, "mon:ok:lock:2026-13"),
     (MonthLock, "mon:ok:back:2026-10"),
     (ExposureButton, "xp:ok:pub:5"),  # publishing again is not confirmed
+    (ExposureButton, "xp:ok:keep:5"),
+    (ExposureList, "xpl:-1"),
     (ExposureButton, "xp:yes:five"),
     (ExposureMonth, "xpm:2026-13"),
     (CheckButton, "check:withdraw_yes"),  # names no tip

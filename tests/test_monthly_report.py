@@ -235,3 +235,18 @@ async def test_monthly_gives_the_six_rates_in_a_message_and_a_sheet(start_bot, m
         emergency = next(i for i, r in enumerate(rows) if r[0].value == "应急站")  # the tips, by department
         verified = next(c for c in range(2, 8) if "举报核实查处率" in str(rows[emergency - 1][c].value))
         assert rows[emergency][verified].value == 1 and rows[emergency + 1][verified].value == 1
+
+
+async def test_a_ledger_that_could_not_be_read_is_said_not_shown_as_zeros(start_bot, monkeypatch):
+    async with start_bot() as sim:
+        put_clock(sim, monkeypatch, datetime(2026, 11, 5, 10, 0))
+        await _year_of_figures(sim)
+
+        def broken(records):
+            raise RuntimeError("the worker died")
+
+        monkeypatch.setattr("handlers.liaison.monthly.count_tips", broken)
+        replies = await sim.user(ADMIN).send("/monthly 2026-10")
+        rates = next(r.text for r in replies if "6 个 100%" in r.text)
+        assert "本次未能读取举报台账" in rates and "已受理的举报数为 0" not in rates and "举报台账）" not in rates
+        assert "重点企业执法检查覆盖率" in rates  # the units' figures still come

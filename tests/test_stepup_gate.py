@@ -192,6 +192,7 @@ async def test_no_gated_entry_decrypts_or_exports_without_a_session(start_bot, m
             (ADMIN, "/monthly"), (ADMIN, "/quarter"), (ADMIN, "office:monthly"), (ADMIN, "office:quarter"),
             (ADMIN, "staff:invite"), (ADMIN, "otp:ok:yes:1"),  # a stolen admin account invites no one
             (ADMIN, "/exposure"), (ADMIN, "xp:ok:yes:1"), (ADMIN, "xpm:ok:2026-10"),  # nor publishes in its name
+            (ADMIN, "xpl:10"),
         ]  # fmt: skip
         opened = _count_decryptions(monkeypatch)
         asked_before: set[str] = set()

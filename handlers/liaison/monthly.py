@@ -127,7 +127,7 @@ async def monthly_command(update: Update, context: Context, member: StaffMember)
         log.error("monthly rates not computed for %s: %s", period, type(exc).__name__)
         await update.effective_message.reply_text(_("Sorry, the 6 × 100% rates could not be computed this time."))
     else:
-        await update.effective_message.reply_text(rates_summary(rates, lang, _))
+        await update.effective_message.reply_text(rates_summary(rates, lang, _, tips_read=month.tips is not None))
     await _send_files(update.effective_message, context, month)
     log.info("monthly table sent for %s", period)
 

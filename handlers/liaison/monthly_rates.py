@@ -9,12 +9,17 @@ from core.targets import TARGET
 from handlers.i18n import Translate
 
 
-def rates_summary(rates: YearRates, lang: str, _: Translate) -> str:
-    """A line per rate and source that holds a figure of it (a rate no source holds: what is missing)."""
+def rates_summary(rates: YearRates, lang: str, _: Translate, *, tips_read: bool = True) -> str:
+    """A line per rate and source that holds a figure of it (a rate no source holds: what is missing).
+    `tips_read` False: the ledger could not be read this time; the tips' lines are left out and it says so
+    (rather than showing their zeros)."""
     period = f"{rates.year}-{rates.last_month:02d}"
     lines = [_("📈 6 × 100% for {month} and the year to date (all units together; each target {target}%)").format(
         month=month_label(period, lang), target=TARGET)]  # fmt: skip
+    if not tips_read:
+        lines.append(_("The tip ledger could not be read this time: the rates from tips are left out."))
     for pair in rates.lines:
+        pair = pair if tips_read else pair[:1]
         shown = [line for line in pair if len(line.year.missing) < 2]
         if not shown:
             result = pair[0].year

@@ -11,7 +11,7 @@ from telegram import Update
 from handlers.callbacks import OfficeButton, exactly
 from handlers.context import Context
 from handlers.liaison import monthly, quarter_view, units
-from handlers.office import exposure, inbox, rewards, staff_admin, stats, totp
+from handlers.office import exposure_list, inbox, rewards, staff_admin, stats, totp
 from handlers.office.commands import BY_NAME
 
 log = logging.getLogger("tipline.entries")
@@ -23,7 +23,7 @@ HANDLERS = {
     "rewards": rewards.rewards_command,
     "monthly": monthly.monthly_command,
     "quarter": quarter_view.quarter_command,
-    "exposure": exposure.exposure_command,
+    "exposure": exposure_list.exposure_command,
     "units": units.units_command,
     "totp": totp.totp_command,
 }

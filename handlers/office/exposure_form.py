@@ -30,15 +30,17 @@ async def _may_expose(context: Context, member: StaffMember, number: str) -> boo
 async def _why(context: Context, number: str, values: Values, _: Translate) -> str:
     return _(
         "The post is made only of the office's own verification result (industry, problems found, measures, "
-        "fine, date) and of what you type now from the penalty decision. No word of the reporter's tip or of "
-        "the dialogue is used, so that nothing in the post can point to who reported. A second admin approves "
-        "it before it is published in the office's channel; the reporter is not told."
+        "fine) and of what you type now from the penalty decision. No word of the reporter's tip or of the "
+        "dialogue is used, nor the dates of the report, so that nothing in the post can point to who "
+        "reported. A second admin approves it before it is published in the office's channel; the reporter "
+        "is not told."
     )
 
 
 def _typed(values: Values) -> Typed:
+    day = values.get("date") or None
     return Typed(kind=str(values["kind"]), enterprise=str(values["enterprise"]),
-                 decision_no=str(values.get("decision") or ""))  # fmt: skip
+                 decision_no=str(values.get("decision") or ""), decided_on=day)  # fmt: skip
 
 
 async def _preview(context: Context, number: str, values: Values, _: Translate) -> str:
@@ -73,5 +75,7 @@ define(Form("expose", N_("Exposure post (曝光) from report {number}"), (
           max_len=ENTERPRISE_MAX),
     Field("decision", N_("The number of the penalty decision (处罚决定书文号), if there is one:"), "text",
           max_len=DECISION_MAX, optional=True),
+    Field("date", N_("The date of the penalty decision (2026-11-23, or “today”), if the post is to show one:"),
+          "date", optional=True),
 ), _draft, summary=_preview, confirm=N_("Send this draft to the admins for approval?"),
     gate=staff_gate(_may_expose, Role.ADMIN, Role.INTAKE), back=case_card))  # fmt: skip

@@ -129,7 +129,7 @@ async def stats(update: Update, context: Context, member: StaffMember) -> None:
     first, last = date(year, 1, 1), date(year, 12, 31)
     last_month = at.month if year == at.year else 12
     records, rewards = await svc.ledger.records(first, last), await svc.rewards.touching(first, last)
-    sent = await year_figures(svc.submissions, year, last_month)
+    sent = await year_figures(svc.submissions, svc.units, year, last_month)
     exposed = await svc.exposure.exposed_by_month(year)  # the office's own 曝光企业数, in 合计 and 曝光率
     summary, rates = await svc.workers.run(
         year_report, records, at.date(), rewards, year, svc.office.figures.chosen, sent, last_month, exposed

@@ -10,12 +10,15 @@ from core.targets import TARGET
 from core.taxonomy import SEMICOLON
 from handlers.i18n import Translate
 from storage.figures import Submissions
+from storage.liaisons import Units
 
 
-async def year_figures(submissions: Submissions, year: int, last_month: int) -> Sent:
-    """Every unit's latest figures for the year's months up to `last_month`: (unit id, "YYYY-MM") → values."""
+async def year_figures(submissions: Submissions, units: Units, year: int, last_month: int) -> Sent:
+    """Every active unit's latest figures for the year's months up to `last_month`: (unit id, "YYYY-MM")
+    → values (the units /monthly's table counts, so both give the same 合计)."""
+    active = {unit.id for unit in await units.all()}
     latest = await submissions.of_periods([f"{year}-{m:02d}" for m in range(1, last_month + 1)])
-    return {key: s.values for key, s in latest.items()}
+    return {key: s.values for key, s in latest.items() if key[0] in active}
 
 
 def rates_text(rates: YearRates, lang: str, _: Translate) -> str:

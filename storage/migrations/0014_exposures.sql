@@ -2,8 +2,11 @@
 -- tip's verification result (`facts`, its facets as JSON, compared again at approval) and what the
 -- drafting officer typed from the penalty decision (`typed`: the enterprise's name and the decision's
 -- number, sealed under the tip's content key until published, like a request's reason). A monthly
--- post has no tip: `facts` holds its counts. A post is drafted (pending), decided by a second admin
--- (approved or refused), published (the channel's message recorded), and may be withdrawn.
+-- post has no tip: `facts` holds its counts. `tip_event`: the tip's last status event when drafted (a
+-- tip that moved since voids the draft). A post is drafted (pending), decided by a second admin
+-- (approved or refused; the drafter or an admin may cancel it, refused too), claimed for publishing
+-- (publishing: no second admin posts it at once), published (the channel's message recorded), and
+-- may be withdrawn.
 CREATE TABLE exposures (
     id           INTEGER PRIMARY KEY,
     uid          TEXT NOT NULL UNIQUE,
@@ -12,8 +15,9 @@ CREATE TABLE exposures (
     period       TEXT,
     facts        TEXT NOT NULL,
     typed        BLOB,
+    tip_event    INTEGER,
     state        TEXT NOT NULL DEFAULT 'pending'
-                 CHECK (state IN ('pending', 'approved', 'refused', 'published', 'withdrawn')),
+                 CHECK (state IN ('pending', 'approved', 'refused', 'publishing', 'published', 'withdrawn')),
     drafted_by   INTEGER NOT NULL,
     drafted_on   TEXT NOT NULL,
     decided_by   INTEGER,
