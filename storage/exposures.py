@@ -15,6 +15,7 @@ from core.casework import Verification
 from core.exposure import CaseFacts, ExposureKind, ExposureState, MonthFacts, Typed
 from storage.casework import verification_of
 from storage.db import Database
+from storage.staff import other_admins
 from storage.tips import TipRepository
 
 _COLUMNS = (
@@ -144,12 +145,7 @@ class ExposureRecords:
         return {month: int(count) for month, count in rows}
 
     async def other_admins(self, admin: int) -> int:
-        row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM staff_roles r JOIN staff s ON s.user_id = r.user_id"
-            " WHERE r.role = 'admin' AND s.active = 1 AND s.user_id != ?",
-            (admin,),
-        )
-        return int(row[0])
+        return await other_admins(self.db, admin)
 
     # -- writes inside the caller's unit of work --------------------------------------------------
 

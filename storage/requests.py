@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core import crypto
 from storage.db import Database
+from storage.staff import other_admins
 from storage.tips import TipRepository
 
 KINDS = ("extension", "disclosure")
@@ -69,12 +70,7 @@ class RequestRecords:
         )  # fmt: skip
 
     async def other_admins(self, admin: int) -> int:
-        row = await self.db.fetchone(
-            "SELECT COUNT(*) FROM staff_roles r JOIN staff s ON s.user_id = r.user_id"
-            " WHERE r.role = 'admin' AND s.active = 1 AND s.user_id != ?",
-            (admin,),
-        )
-        return int(row[0])
+        return await other_admins(self.db, admin)
 
     async def add(
         self, conn: aiosqlite.Connection, number: str, kind: str, actor: int, reason: str, on: date, days: int | None

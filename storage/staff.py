@@ -145,3 +145,13 @@ class StaffRepository:
             (user_id, now.isoformat(timespec="seconds"), self._code_hash(code)),
         )
         return invite
+
+
+async def other_admins(db: Database, admin: int) -> int:
+    """How many active admins there are besides `admin`: whether a second person can decide (four eyes)."""
+    row = await db.fetchone(
+        "SELECT COUNT(*) FROM staff_roles r JOIN staff s ON s.user_id = r.user_id"
+        " WHERE r.role = 'admin' AND s.active = 1 AND s.user_id != ?",
+        (admin,),
+    )
+    return int(row[0])
