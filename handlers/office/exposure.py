@@ -43,7 +43,7 @@ CHANNEL_PROBLEMS = {
                 "in a few minutes."),
 }  # fmt: skip
 #: The presses only an admin makes; the drafter (an intake officer) may take back their own pending draft.
-ADMIN_ONLY = frozenset({"yes", "no", "back", "pub", "del", "keep", "manual", "restore"})
+ADMIN_ONLY = frozenset({"yes", "no", "back", "pub", "del", "manual", "restore"})
 #: The question before each confirmed step (besides a decision's), by the button's `what`.
 QUESTIONS = {
     "del": N_("Withdraw {what}? It is deleted from the channel."),
