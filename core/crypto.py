@@ -91,6 +91,9 @@ class KeyRing:
         self._primary = dict(primary)
         #: Purposes this ring lacked when it was read, and gained (to be saved back).
         self.added: tuple[str, ...] = ()
+        #: The office's recovery key's public half (core.keys), made by `keys init`: the key groups are
+        #: sealed to it when the database first opens. Its private half is only the words shown once.
+        self.recovery_public: bytes | None = None
         for purpose in (*PURPOSES, LOOKUP):
             kek_id = self._primary.get(purpose)
             if kek_id is None or kek_id not in self._keys:
@@ -116,6 +119,14 @@ class KeyRing:
             self._primary[purpose] = kek.id
             new_ids.append(kek.id)
         return new_ids
+
+    def retire(self, purposes: Iterable[str]) -> list[str]:
+        """Remove every key of these purposes that is not their primary: after `rotate` and every data key
+        re-wrapped, what those keys wrapped (a backup's copies too) can no longer be opened. Their ids."""
+        gone = [k.id for k in self._keys.values() if k.purpose in purposes and k.id != self._primary[k.purpose]]
+        for kek_id in gone:
+            del self._keys[kek_id]
+        return gone
 
     # -- access --------------------------------------------------------------------------------
 
@@ -152,10 +163,12 @@ class KeyRing:
     # -- files ---------------------------------------------------------------------------------
 
     def to_json(self) -> str:
+        extra = {"recovery_public": base64.b64encode(self.recovery_public).decode()} if self.recovery_public else {}
         return json.dumps(
             {
                 "format": _RING_FORMAT,
                 "version": _RING_VERSION,
+                **extra,
                 "primary": self._primary,
                 "keys": [
                     {
@@ -192,6 +205,8 @@ class KeyRing:
                 primary[purpose] = kek.id
             ring = cls(keys, primary)
             ring.added = tuple(missing)
+            if "recovery_public" in doc:
+                ring.recovery_public = base64.b64decode(doc["recovery_public"], validate=True)
             return ring
         except KeyRingError:
             raise

@@ -17,6 +17,7 @@ import json
 import logging
 
 from core import crypto
+from core.keys import SealingKey
 from storage.db import Database
 from storage.vault import Vault
 
@@ -38,12 +39,12 @@ def message_aad(number: str, uid: str, sender: str, kind: str, on_date: str, ver
 
 
 def open_message(
-    dek: bytes, number: str, uid: str, sender: str, kind: str, on_date: str, version: int, body: bytes
+    key: SealingKey, number: str, uid: str, sender: str, kind: str, on_date: str, version: int, body: bytes
 ) -> str:
     """The message's text; DecryptionError if it was relabelled, moved or altered (or never re-sealed)."""
     if version != AAD_VERSION:
         raise crypto.DecryptionError(f"dialogue message {uid} of tip {number} is of version {version}, not re-sealed")
-    return crypto.open_sealed(dek, body, message_aad(number, uid, sender, kind, on_date, version)).decode()
+    return key.open(body, message_aad(number, uid, sender, kind, on_date, version)).decode()
 
 
 async def reseal_old_messages(db: Database, vault: Vault) -> int:
@@ -55,7 +56,8 @@ async def reseal_old_messages(db: Database, vault: Vault) -> int:
     async with db.transaction() as conn:
         async with conn.execute(
             "SELECT m.id, m.uid, m.sender, m.kind, m.on_date, m.body, t.number, t.dek_id FROM tip_messages m"
-            " JOIN tips t ON t.id = m.tip_id WHERE m.aad_version = 1 ORDER BY m.tip_id, m.id"
+            " JOIN tips t ON t.id = m.tip_id JOIN data_keys d ON d.id = t.dek_id"
+            " WHERE m.aad_version = 1 AND d.purpose = 'content' ORDER BY m.tip_id, m.id"  # the ring's keys only
         ) as cur:
             rows = await cur.fetchall()
         keys: dict[int, bytes] = {}

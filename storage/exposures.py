@@ -99,8 +99,8 @@ class ExposureRecords:
             opened = None
         else:
             parsed = CaseFacts.model_validate_json(facts)
-            _tip_id, dek = await self.tips.tip_key(number)
-            opened = Typed.model_validate_json(crypto.open_sealed(dek, typed, _aad(number, uid)))
+            _tip_id, key = await self.tips.tip_key(number)
+            opened = Typed.model_validate_json(key.open(typed, _aad(number, uid)))
         return Exposure(
             id=eid, kind=kind, number=number, facts=parsed, typed=opened, state=ExposureState(state),
             drafted_by=by, drafted_on=date.fromisoformat(on), decided_by=decided_by, channel=channel,
@@ -153,9 +153,9 @@ class ExposureRecords:
         self, conn: aiosqlite.Connection, number: str, facts: CaseFacts, typed: Typed, event: int | None,
         actor: int, on: date,
     ) -> int:  # fmt: skip
-        tip_id, dek = await self.tips.tip_key(number)
+        tip_id, key = await self.tips.tip_key(number)
         uid = secrets.token_hex(8)
-        sealed = crypto.seal(dek, typed.model_dump_json().encode(), _aad(number, uid))
+        sealed = key.seal(typed.model_dump_json().encode(), _aad(number, uid))
         cur = await conn.execute(
             "INSERT INTO exposures (uid, kind, tip_id, facts, typed, tip_event, drafted_by, drafted_on)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -62,8 +62,8 @@ class RequestRecords:
         )
         if row is None:
             return None
-        _tip_id, dek = await self.tips.tip_key(row[1])
-        reason = crypto.open_sealed(dek, row[7], crypto.field_aad("case_requests", f"{row[1]}/{row[6]}", "reason"))
+        _tip_id, key = await self.tips.tip_key(row[1])
+        reason = key.open(row[7], crypto.field_aad("case_requests", f"{row[1]}/{row[6]}", "reason"))
         return CaseRequest(
             id=row[0], number=row[1], kind=row[2], requested_by=row[3], requested_on=row[4], days=row[5],
             reason=reason.decode(), state=row[8],
@@ -76,9 +76,9 @@ class RequestRecords:
         self, conn: aiosqlite.Connection, number: str, kind: str, actor: int, reason: str, on: date, days: int | None
     ) -> int:
         """A new pending request, its reason sealed under the tip's key; its id."""
-        tip_id, dek = await self.tips.tip_key(number)
+        tip_id, key = await self.tips.tip_key(number)
         uid = secrets.token_hex(8)
-        sealed = crypto.seal(dek, reason.encode(), crypto.field_aad("case_requests", f"{number}/{uid}", "reason"))
+        sealed = key.seal(reason.encode(), crypto.field_aad("case_requests", f"{number}/{uid}", "reason"))
         cur = await conn.execute(
             "INSERT INTO case_requests (tip_id, uid, kind, requested_by, requested_on, days, reason)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",

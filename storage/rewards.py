@@ -11,8 +11,10 @@ from datetime import date
 import aiosqlite
 
 from core import crypto, taxonomy
+from core.keys import RingKey, SealingKey
 from core.rewards import ClaimMethod, Reward, RewardState, may_move
 from storage.db import Database
+from storage.keys import REWARDS
 from storage.tips import TipRepository
 from storage.vault import Vault
 
@@ -102,8 +104,8 @@ class RewardRecords:
         )
         if row is None or row[0] is None:
             return None
-        dek = await self.vault.key(self.db.current, int(row[0]), crypto.IDENTITY)
-        return crypto.open_sealed(dek, row[1], crypto.field_aad("rewards", number, "payee")).decode()
+        key = await self.tips.record_key(int(row[0]), crypto.IDENTITY)
+        return key.open(row[1], crypto.field_aad("rewards", number, "payee")).decode()
 
     # -- writing, in the caller's transaction ----------------------------------------------------
 
@@ -159,13 +161,22 @@ class RewardRecords:
     async def add_note(
         self, conn: aiosqlite.Connection, number: str, reward_id: int, kind: str, text: str, on: date
     ) -> None:
-        _tip_id, dek = await self.tips.tip_key(number)
+        _tip_id, key = await self.tips.tip_key(number)
         uid = secrets.token_hex(8)
-        sealed = crypto.seal(dek, text.encode(), crypto.field_aad("reward_notes", f"{number}/{uid}", "reason"))
+        sealed = key.seal(text.encode(), crypto.field_aad("reward_notes", f"{number}/{uid}", "reason"))
         await conn.execute(
             "INSERT INTO reward_notes (reward_id, uid, on_date, kind, reason) VALUES (?, ?, ?, ?, ?)",
             (reward_id, uid, on.isoformat(), kind, sealed),
         )
+
+    async def _payee_key(self, conn: aiosqlite.Connection, on: date) -> tuple[int, SealingKey]:
+        """A key of its own for payee details: sealed to the reward officers' group where the office's keys
+        exist (only they and the admins open it), else under the ring."""
+        rewards = (await self.tips.keystore.groups()).get(REWARDS)
+        if rewards is None:
+            dek_id, dek = await self.vault.new_key(conn, crypto.IDENTITY)
+            return dek_id, RingKey(dek)
+        return await self.tips.keystore.new_record_key(conn, [rewards], on)
 
     async def set_claim(
         self, conn: aiosqlite.Connection, reward: Reward, method: str, payee: str | None, on: date
@@ -174,8 +185,8 @@ class RewardRecords:
         one-time code, returned (its hash kept)."""
         code = None
         if method == ClaimMethod.PAYEE:
-            dek_id, dek = await self.vault.new_key(conn, crypto.IDENTITY)
-            sealed = crypto.seal(dek, payee.encode(), crypto.field_aad("rewards", reward.number, "payee"))
+            dek_id, key = await self._payee_key(conn, on)
+            sealed = key.seal(payee.encode(), crypto.field_aad("rewards", reward.number, "payee"))
             await conn.execute(
                 "UPDATE rewards SET payee_dek_id = ?, payee = ? WHERE id = ?", (dek_id, sealed, reward.id)
             )

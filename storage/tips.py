@@ -9,6 +9,7 @@ from datetime import date
 import aiosqlite
 
 from core import crypto
+from core.keys import RingKey, SealingKey
 from core.tips import (
     FINISHED,
     Identity,
@@ -23,6 +24,7 @@ from core.tips import (
 from storage.db import Database
 from storage.dialogue import AAD_VERSION, message_aad, open_message
 from storage.drafts import DraftFiles, EvidenceFile
+from storage.keys import OFFICE, PEOPLE, Group, KeyStore
 from storage.vault import Vault
 
 _FACETS = (
@@ -36,11 +38,17 @@ def _facets(row: aiosqlite.Row) -> TipFacets:
     return TipFacets.model_validate(dict(zip(names, row, strict=True)))
 
 
+#: A tip sealed to people's keys (storage.keys): the groups its content is sealed to, and the key pair
+#: made ahead with its copy under the receipt code (services.keys.KeyService.receipt_copy).
+Sealing = tuple[list[Group], tuple[object, bytes] | None]
+
+
 class TipRepository:
-    def __init__(self, db: Database, vault: Vault, drafts: DraftFiles):
+    def __init__(self, db: Database, vault: Vault, drafts: DraftFiles, keystore: KeyStore | None = None):
         self.db = db
         self.vault = vault
         self.drafts = drafts
+        self.keystore = keystore or KeyStore(db)
 
     # -- submission ----------------------------------------------------------------------------
 
@@ -55,15 +63,26 @@ class TipRepository:
         receipt_hash: str,
         draft_token: str,
         contact_chat_id: int | None,
+        sealing: Sealing | None = None,
     ) -> str:
         """Write the tip, its first event, its files (moved from the draft) and receipt hash, in the
-        caller's transaction (services.reports.ReportService.submit, with the receipt); returns its number."""
+        caller's transaction (services.reports.ReportService.submit, with the receipt); returns its number.
+        With `sealing` (the office's key groups exist), content, files and dialogue are sealed to a key
+        pair of the tip's whose private half only the groups (and the receipt code) open, and a name and
+        phone to one only the office's group opens; else under the ring, as before those keys."""
         year = received_on.year
         async with conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM tips WHERE year = ?", (year,)) as cur:
             seq = int((await cur.fetchone())[0])
         number = format_tip_number(year, seq)
-        dek_id, dek = await self.vault.new_key(conn, crypto.CONTENT)
-        identity = await self._seal_new(conn, crypto.IDENTITY, number, "identity", tip.identity)
+        if sealing is None:
+            dek_id, dek = await self.vault.new_key(conn, crypto.CONTENT)
+            key: SealingKey = RingKey(dek)
+            identity = await self._seal_new(conn, crypto.IDENTITY, number, "identity", tip.identity)
+        else:
+            groups, receipt = sealing
+            dek_id, key = await self.keystore.new_record_key(conn, groups, received_on, receipt)
+            office = [g for g in groups if g.name == OFFICE]
+            identity = await self._seal_to(conn, office, received_on, number, tip.identity)
         contact = await self._seal_new(
             conn, crypto.CONTACT, number, "contact", contact_chat_id if tip.wants_push else None
         )
@@ -87,7 +106,7 @@ class TipRepository:
                 int(tip.identity is not None),
                 int(tip.wants_push),
                 dek_id,
-                crypto.seal(dek, tip.content.model_dump_json().encode(), crypto.field_aad("tips", number, "content")),
+                key.seal(tip.content.model_dump_json().encode(), crypto.field_aad("tips", number, "content")),
                 *identity,
                 *contact,
                 receipt_hash,
@@ -98,8 +117,27 @@ class TipRepository:
         tip_id = int(cur.lastrowid)
         await self._event(conn, tip_id, Status.RECEIVED, received_on)
         for file in await self.drafts.take(conn, draft_token):
-            await self._store_file(conn, tip_id, number, dek, file, received_on)
+            await self._store_file(conn, tip_id, number, key, file, received_on)
         return number
+
+    async def _seal_to(
+        self, conn: aiosqlite.Connection, groups: list[Group], on: date, number: str, value: object
+    ) -> tuple[int | None, bytes | None]:
+        """A name and phone sealed to a record key of their own that only `groups` open."""
+        if value is None:
+            return None, None
+        dek_id, key = await self.keystore.new_record_key(conn, groups, on)
+        return dek_id, key.seal(value.model_dump_json().encode(), crypto.field_aad("tips", number, "identity"))
+
+    async def record_key(self, dek_id: int, purpose: str) -> SealingKey:
+        """A record's key as the acting person holds it: a ring key (the server opens it), or a people key
+        (opened only if the acting key chain holds a copy: core.keys.acting)."""
+        row = await self.db.fetchone("SELECT purpose, kek_id, wrapped FROM data_keys WHERE id = ?", (dek_id,))
+        if row is None:
+            raise crypto.DecryptionError(f"data key {dek_id} does not exist (the record was destroyed)")
+        if row[0] == PEOPLE:
+            return await self.keystore.record_key(dek_id, bytes(row[2]))
+        return RingKey(self.vault.unwrap(crypto.WrappedKey(row[1], row[2]), purpose))
 
     async def _seal_new(
         self, conn: aiosqlite.Connection, purpose: str, number: str, field: str, value: object
@@ -171,12 +209,14 @@ class TipRepository:
         row = await self.db.fetchone("SELECT receipt_hash FROM tips WHERE number = ?", (number,))
         return row[0] if row else None
 
-    async def tip_key(self, number: str) -> tuple[int, bytes]:
-        """The tip's row id and content key: what its messages, files and case records are sealed with."""
+    async def tip_key(self, number: str) -> tuple[int, SealingKey]:
+        """The tip's row id and content key: what its messages, files and case records are sealed with.
+        Sealing needs no one's keys; opening a tip sealed to people needs the acting person's (else
+        core.keys.Locked)."""
         row = await self.db.fetchone("SELECT id, dek_id FROM tips WHERE number = ?", (number,))
         if row is None:
             raise KeyError(number)
-        return int(row[0]), await self.vault.key(self.db.current, int(row[1]), crypto.CONTENT)
+        return int(row[0]), await self.record_key(int(row[1]), crypto.CONTENT)
 
     async def _open_field(self, number: str, field: str, purpose: str, key_column: str) -> bytes | None:
         """A sealed column of the tip, opened with its own data key; None where nothing is stored."""
@@ -186,8 +226,8 @@ class TipRepository:
             raise KeyError(number)
         if row[0] is None:
             return None
-        dek = await self.vault.key(self.db.current, int(row[0]), purpose)
-        return crypto.open_sealed(dek, row[1], crypto.field_aad("tips", number, field))
+        key = await self.record_key(int(row[0]), purpose)
+        return key.open(row[1], crypto.field_aad("tips", number, field))
 
     async def content(self, number: str) -> TipContent:
         return TipContent.model_validate_json(await self._open_field(number, "content", crypto.CONTENT, "dek_id"))
@@ -216,16 +256,26 @@ class TipRepository:
         return [TipEvent(on=r[0], status=r[1]) for r in rows]
 
     async def messages(self, number: str) -> list[TipMessage]:
-        tip_id, dek = await self.tip_key(number)
+        tip_id, key = await self.tip_key(number)
         rows = await self.db.fetchall(
             "SELECT uid, on_date, sender, kind, aad_version, body FROM tip_messages WHERE tip_id = ? ORDER BY id",
             (tip_id,),
         )
         # Sender, kind and date are bound into each body's associated data: a relabelled row raises.
         return [
-            TipMessage(on=on, sender=sender, kind=kind, text=open_message(dek, number, uid, sender, kind, on, v, body))
+            TipMessage(on=on, sender=sender, kind=kind, text=open_message(key, number, uid, sender, kind, on, v, body))
             for uid, on, sender, kind, v, body in rows
         ]
+
+    async def labels(self, number: str) -> list[TipMessage]:
+        """The dialogue's plaintext labels (date, sender, kind), its texts left empty: whether a question
+        waits for its answer is known without anyone's key."""
+        rows = await self.db.fetchall(
+            "SELECT m.on_date, m.sender, m.kind FROM tip_messages m JOIN tips t ON t.id = m.tip_id"
+            " WHERE t.number = ? ORDER BY m.id",
+            (number,),
+        )
+        return [TipMessage(on=on, sender=sender, kind=kind, text="") for on, sender, kind in rows]
 
     async def file_count(self, number: str) -> int:
         row = await self.db.fetchone(
@@ -242,15 +292,15 @@ class TipRepository:
             )
 
     async def files(self, number: str) -> list[EvidenceFile]:
-        tip_id, dek = await self.tip_key(number)
+        tip_id, key = await self.tip_key(number)
         rows = await self.db.fetchall(
             "SELECT uid, kind, meta, data FROM tip_files WHERE tip_id = ? ORDER BY id", (tip_id,)
         )
         return [
             EvidenceFile.from_meta(
                 kind,
-                crypto.open_sealed(dek, meta, crypto.field_aad("tip_files", f"{number}/{uid}", "meta")),
-                crypto.open_sealed(dek, data, crypto.field_aad("tip_files", f"{number}/{uid}", "data")),
+                key.open(meta, crypto.field_aad("tip_files", f"{number}/{uid}", "meta")),
+                key.open(data, crypto.field_aad("tip_files", f"{number}/{uid}", "data")),
             )
             for uid, kind, meta, data in rows
         ]
@@ -261,9 +311,9 @@ class TipRepository:
         self, conn: aiosqlite.Connection, number: str, sender: str, kind: str, text: str, on: date
     ) -> None:
         """One entry of the dialogue, sealed under the tip's key, inside the caller's transaction."""
-        tip_id, dek = await self.tip_key(number)
+        tip_id, key = await self.tip_key(number)
         uid = secrets.token_hex(8)
-        body = crypto.seal(dek, text.encode(), message_aad(number, uid, sender, kind, on.isoformat()))
+        body = key.seal(text.encode(), message_aad(number, uid, sender, kind, on.isoformat()))
         await conn.execute(
             "INSERT INTO tip_messages (tip_id, uid, on_date, sender, kind, aad_version, body)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -272,8 +322,8 @@ class TipRepository:
 
     async def add_file(self, conn: aiosqlite.Connection, number: str, file: EvidenceFile, on: date) -> None:
         """One more evidence file, sealed under the tip's key, in the caller's transaction."""
-        tip_id, dek = await self.tip_key(number)
-        await self._store_file(conn, tip_id, number, dek, file, on)
+        tip_id, key = await self.tip_key(number)
+        await self._store_file(conn, tip_id, number, key, file, on)
 
     async def change_status(
         self,
@@ -320,7 +370,7 @@ class TipRepository:
 
     @staticmethod
     async def _store_file(
-        conn: aiosqlite.Connection, tip_id: int, number: str, dek: bytes, file: EvidenceFile, on: date
+        conn: aiosqlite.Connection, tip_id: int, number: str, key: SealingKey, file: EvidenceFile, on: date
     ) -> None:
         uid = secrets.token_hex(8)
         await conn.execute(
@@ -331,7 +381,7 @@ class TipRepository:
                 on.isoformat(),
                 file.kind,
                 len(file.data),
-                crypto.seal(dek, file.meta, crypto.field_aad("tip_files", f"{number}/{uid}", "meta")),
-                crypto.seal(dek, file.data, crypto.field_aad("tip_files", f"{number}/{uid}", "data")),
+                key.seal(file.meta, crypto.field_aad("tip_files", f"{number}/{uid}", "meta")),
+                key.seal(file.data, crypto.field_aad("tip_files", f"{number}/{uid}", "data")),
             ),
         )

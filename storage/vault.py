@@ -51,7 +51,9 @@ class Vault:
         """Wrap every data key by its purpose's current primary key; returns how many changed."""
         changed = 0
         async with db.transaction() as conn:
-            async with conn.execute("SELECT id, purpose, kek_id, wrapped FROM data_keys") as cur:
+            async with conn.execute(
+                "SELECT id, purpose, kek_id, wrapped FROM data_keys WHERE purpose != 'people'"  # not the ring's
+            ) as cur:
                 rows = await cur.fetchall()
             for dek_id, purpose, kek_id, wrapped in rows:
                 new = crypto.rewrap_key(self.ring, purpose, WrappedKey(kek_id, wrapped))
@@ -65,6 +67,6 @@ class Vault:
 
     @staticmethod
     async def usage(db: Database) -> dict[str, int]:
-        """How many data keys each key-encryption key wraps."""
-        rows = await db.fetchall("SELECT kek_id, COUNT(*) FROM data_keys GROUP BY kek_id")
+        """How many data keys each key-encryption key wraps (record keys sealed to people: none of the ring's)."""
+        rows = await db.fetchall("SELECT kek_id, COUNT(*) FROM data_keys WHERE purpose != 'people' GROUP BY kek_id")
         return {kek_id: count for kek_id, count in rows}
