@@ -173,14 +173,18 @@ def _refuse_existing(data_dir: Path, target: Path) -> None:
 
 async def _open_everything(settings: Settings, ring: KeyRing) -> tuple[int, AuditReport, int]:
     """Open the restored database as the bot would, then every data key and every tip with the key ring;
-    the number of tips, the audit chain's report, and how many outbox messages wait to be sent."""
+    the number of tips, the audit chain's report, and how many outbox messages wait to be sent. A tip
+    sealed to people's keys cannot be opened here (that is its point): its push contact, the ring's, is
+    opened, and its content is checked to be sealed to a key pair of its own."""
     try:
         db = await startup.open_database(settings, ring)
     except StartupError as exc:
         raise StartupError(f"{exc} Nothing was restored: the data dir is as it was.") from None
     try:
         vault = Vault(ring)
-        for dek_id, purpose in await db.fetchall("SELECT id, purpose FROM data_keys ORDER BY id"):
+        for dek_id, purpose in await db.fetchall(
+            "SELECT id, purpose FROM data_keys WHERE purpose != 'people' ORDER BY id"
+        ):
             try:
                 await vault.key(db.current, dek_id, purpose)
             except (CryptoError, ValueError) as exc:
@@ -189,7 +193,10 @@ async def _open_everything(settings: Settings, ring: KeyRing) -> tuple[int, Audi
         numbers = [row[0] for row in await db.fetchall("SELECT number FROM tips ORDER BY id")]
         for number in numbers:
             try:
-                for part in (tips.content, tips.identity, tips.contact, tips.messages, tips.files):
+                sealed_to_people = await tips.keystore.tip_record(number) is not None
+                parts = (tips.contact,) if sealed_to_people else (tips.content, tips.identity, tips.contact,
+                                                                  tips.messages, tips.files)  # fmt: skip
+                for part in parts:
                     await part(number)
             except (CryptoError, ValueError, sqlite3.DatabaseError) as exc:
                 raise _unreadable(f"tip {number}", exc) from None

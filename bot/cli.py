@@ -10,11 +10,13 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from bot import backup_cli, export, network, poster_cli, startup, trial, units_cli
+from bot import backup_cli, export, keys_cli, migrate_cli, network, poster_cli, startup, trial, units_cli
 from bot.config import Settings
 from bot.console import PERSONAS
 from bot.logs import configure_logging
+from bot.recovery import NO_TERMINAL, RECOVERY_WORDS, words_may_show
 from bot.startup import StartupError
+from core import keys
 from core.audit import GENESIS, NOTED_MIN
 from core.crypto import PURPOSES, KeyRing
 from core.office import OfficeConfig
@@ -123,6 +125,9 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
             "TIPLINE_KEYRING at the key ring that database was made with."
         )
     ring = KeyRing.generate()
+    recovery = keys.new_private() if words_may_show(args) else None
+    if recovery is not None:
+        ring.recovery_public = keys.public_bytes(recovery)
     try:
         save_ring(ring, path)
     except OSError as exc:
@@ -131,6 +136,10 @@ def cmd_keys_init(args: argparse.Namespace) -> int:
         ) from None
     print(f"Created the key ring {path} (mode 0600) with keys for: {', '.join((*PURPOSES, 'lookup'))}.")
     print("Keep a copy of it apart from the data directory: without it nothing in the database can be read.")
+    if recovery is None:
+        print(NO_TERMINAL)
+    else:
+        print(RECOVERY_WORDS.format(words=keys.recovery_words(keys.private_bytes(recovery))))
     return 0
 
 
@@ -155,12 +164,18 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 def cmd_keys_status(args: argparse.Namespace) -> int:
     settings = startup.load_settings()
     ring = startup.load_keyring(settings)
-    usage = asyncio.run(startup.on_database(settings, ring, Vault.usage))
+    office = startup.load_office_config(settings)
+
+    async def status(db: Database) -> tuple[dict[str, int], list[str]]:
+        return await Vault.usage(db), await keys_cli.people_keys(db, ring, office)
+
+    usage, people = asyncio.run(startup.on_database(settings, ring, status))
     primaries = {ring.primary(p).id for p in (*PURPOSES, "lookup")}
     for kek_id in ring.key_ids:
         kek = ring.get(kek_id)
         mark = "primary" if kek_id in primaries else "old"
         print(f"{kek_id:32} {kek.purpose:9} {mark:8} created {kek.created}  wraps {usage.get(kek_id, 0)} data keys")
+    print("\n".join(["", "Keys held by people:", *people]))
     return 0
 
 
@@ -296,18 +311,26 @@ def _add_run_and_console(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_keys(sub: argparse._SubParsersAction) -> None:
-    keys = sub.add_parser("keys", help="create, rotate and inspect the key ring")
+    keys = sub.add_parser("keys", help="create, rotate and inspect the key ring; recover the office's keys")
     keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
     init = keys_sub.add_parser("init", help="create the key ring (refuses to overwrite one)")
     init.add_argument("--if-missing", action="store_true", help="do nothing if the key ring exists")
+    init.add_argument(
+        "--show-words", action="store_true", help="print the recovery words even when the output is not a terminal"
+    )
     init.set_defaults(func=cmd_keys_init)
     rotate = keys_sub.add_parser("rotate", help="add new primary keys and re-wrap every data key")
     rotate.add_argument(
         "--purpose", action="append", choices=PURPOSES, help="rotate only this purpose (repeatable; default: all)"
     )
     rotate.set_defaults(func=cmd_keys_rotate)
-    status = keys_sub.add_parser("status", help="list the keys and how many data keys each wraps")
+    status = keys_sub.add_parser(
+        "status", help="list the keys, how many data keys each wraps, the key groups and who holds them"
+    )
     status.set_defaults(func=cmd_keys_status)
+    keys_cli.add_recover(keys_sub)
+    keys_cli.add_rotate_group(keys_sub)
+    migrate_cli.add_migrate(keys_sub)
 
 
 def _add_staff(sub: argparse._SubParsersAction) -> None:

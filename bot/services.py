@@ -15,6 +15,7 @@ from services.audit import AuditTrail
 from services.casework import CaseService
 from services.exposure import ExposureService
 from services.figures import FiguresService
+from services.keys import KeyService
 from services.notices import NoticeService
 from services.people import PeopleService
 from services.receipts import ReceiptService
@@ -30,6 +31,7 @@ from storage.expiring import ExpiringMessages
 from storage.exposures import ExposureRecords
 from storage.figures import Submissions
 from storage.keyring import load_ring
+from storage.keys import KeyStore
 from storage.ledger import Ledger
 from storage.liaisons import Units
 from storage.limits import Limits
@@ -76,6 +78,7 @@ class Services:
     stepup: StepUpService
     receipts: ReceiptService
     exposure: ExposureService
+    keys: KeyService
 
     def __init__(self, settings: Settings, office: OfficeConfig, ring: KeyRing):
         self.settings = settings
@@ -99,7 +102,8 @@ class Services:
             db = await open_database(self.settings, self.vault.ring)
             self.state = StateRepository(db, self.vault)
             self.drafts = DraftFiles(db, self.vault)
-            self.tips = TipRepository(db, self.vault, self.drafts)
+            keystore = KeyStore(db)
+            self.tips = TipRepository(db, self.vault, self.drafts, keystore)
             self.limits = Limits(db, self.vault)
             self.updates = ProcessedUpdates(db)
             self.staff = StaffRepository(db, self.vault)
@@ -110,7 +114,8 @@ class Services:
             self.reminders = SentReminders(db)
             self.outbox = Outbox(db, self.vault)
             self.trail = AuditTrail(db, self.audit)
-            self.reports = ReportService(db, self.tips, self.outbox, self.limits, self.office)
+            self.keys = KeyService(db, keystore, self.audit, self.office, self.staff)
+            self.reports = ReportService(db, self.tips, self.outbox, self.limits, self.office, self.keys)
             self.ledger = Ledger(db)
             self.rewards = RewardService(
                 db, self.tips, self.audit, self.cases, RewardRecords(db, self.vault, self.tips)
@@ -127,6 +132,7 @@ class Services:
                 db, self.staff, self.audit, TotpRecords(db, self.vault),
                 required=security.require_totp, session_minutes=security.session_minutes, issuer=self.office.name,
             )  # fmt: skip
+            await self.keys.ensure_groups(self.vault.ring.recovery_public, self.clock())
             self._db = db
 
     async def stop(self) -> None:

@@ -8,6 +8,7 @@ shortcut (`update.message.reply_text`, `query.edit_message_text`…) works as in
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from collections.abc import AsyncIterator
@@ -108,10 +109,14 @@ class Simulation:
         self._delivering += 1
         parsed = Update.de_json(update, self.app.bot)
         try:
+            # Each update in a task of its own, as the running Application handles it: what a handler sets
+            # in the update's context (the acting person's keys, core.keys) stays with that update.
             if self.ordered:
-                await self.app.update_processor.process_update(parsed, self.app.process_update(parsed))
+                await asyncio.create_task(
+                    self.app.update_processor.process_update(parsed, self.app.process_update(parsed))
+                )
             else:
-                await self.app.process_update(parsed)
+                await asyncio.create_task(self.app.process_update(parsed))
             if parsed.effective_chat is not None:  # files received in the background (handlers.files)
                 await settle(self.app, parsed.effective_chat.id)
         finally:

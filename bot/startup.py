@@ -184,6 +184,9 @@ async def open_database(settings: Settings, ring: KeyRing) -> Database:
     except MigrationError as exc:
         raise StartupError(f"TIPLINE_DATA_DIR: {path}: {exc}; restore the last backup and report this.") from None
     missing = [kek for kek in await Vault.usage(db) if kek not in ring]
+    recovery = await db.fetchone("SELECT public FROM recovery_key WHERE id = 1")
+    if recovery is not None and bytes(recovery[0]) != ring.recovery_public:
+        missing.append("recovery")  # the office's keys were made with another ring's recovery key
     if missing:
         await db.close()
         raise StartupError(

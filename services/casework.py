@@ -22,6 +22,7 @@ from core.tips import NOT_ACCEPTED_REASONS, WITHDRAWABLE, Status, TipFacets
 from storage.audit import AuditLog
 from storage.casework import CaseError, CaseRecords, Notices
 from storage.db import Database, UnitOfWork
+from storage.keys import department_group
 from storage.staff import StaffRepository
 from storage.tips import TipRepository
 
@@ -121,7 +122,26 @@ class CaseService:
                 raise CaseError(department)
             if not await uow.cases.set_department(number, department, expect=facets.department):
                 raise StaleAction(number)
+            await self._rewrap(uow, number, facets.department, department)
             await uow.audit.append(actor=actor, action="tip.reassign", at=at, tip=number, detail=department)
+
+    async def _rewrap(self, uow: UnitOfWork, number: str, before: str, after: str) -> None:
+        """A tip sealed to people moves to another department: its key is sealed to the new department's
+        group (with the acting person's keys, who opened it) and the old department's copy is dropped.
+        CaseError "locked" (nothing written) when the acting person's keys do not open it."""
+        store = self.tips.keystore
+        record = await store.tip_record(number)
+        if record is None:
+            return  # sealed under the ring
+        dek_id, public = record
+        key = await store.record_key(dek_id, public)
+        groups = await store.groups()
+        old, new = groups.get(department_group(before)), groups.get(department_group(after))
+        if key.private is None or new is None:
+            raise CaseError("locked")
+        await store.add_wrap(uow.conn, dek_id, new, key.private)
+        if old is not None:
+            await store.drop_wrap(uow.conn, dek_id, f"group:{old.id}")
 
     async def merge(self, number: str, actor: int, into: str, at: datetime) -> None:
         """并案: the tip follows the earlier one, which keeps reward priority; it gets its reply and

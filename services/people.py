@@ -83,9 +83,11 @@ class PeopleService:
         return revoked
 
     async def deactivate(self, user_id: int, admin: int, at: datetime) -> None:
-        """The admin takes every role from a member at once (audited)."""
+        """The admin takes every role from a member at once, and their copies of the office's keys (audited)."""
         async with self._work() as uow:
             await uow.staff.deactivate(user_id)
+            # Their copies of the office's keys go in the same transaction: no crash leaves them behind.
+            await uow.conn.execute("DELETE FROM key_grants WHERE holder = ?", (user_id,))
             await uow.audit.append(actor=admin, action="staff.deactivate", at=at, detail=str(user_id))
 
     async def invite_liaison(self, unit: Unit, actor: int | None, at: datetime) -> str:

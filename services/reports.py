@@ -19,6 +19,7 @@ from datetime import date
 from core.casework import next_due
 from core.office import OfficeConfig
 from core.tips import NewTip, Status, open_question, reporter_actions
+from services.keys import KeyService
 from storage.casework import CaseError
 from storage.db import Database, UnitOfWork
 from storage.drafts import EvidenceFile
@@ -57,6 +58,8 @@ class ReportService:
     outbox: Outbox
     limits: Limits
     office: OfficeConfig
+    #: The office's key groups and the receipt's copy of a tip key (None: tips are sealed under the ring).
+    keys: KeyService | None = None
 
     async def limit_reached(self, chat_id: int, day: date) -> int | None:
         """The office's tips-a-day limit, if this chat has filed that many today; None if it may file."""
@@ -72,6 +75,7 @@ class ReportService:
         receipt_hash: str,
         draft_token: str,
         receipt: Callable[[str], Message],
+        receipt_code: str | None = None,
     ) -> Submitted:
         """Store the tip (routed to its department, due for acceptance by the office's deadline) and
         queue its receipt, `receipt(number)`, in one unit of work; then count it for the chat's day.
@@ -79,7 +83,15 @@ class ReportService:
         Inside the unit, first: a draft that is a tip already gives that tip, `before` (a second press
         processed at the same time, or a press again after a crash); then DailyLimit if the chat has
         filed its tips for the day. The count follows the commit with no wait between, so a second
-        submission, let in by the commit, sees it."""
+        submission, let in by the commit, sees it.
+
+        Where the office's key groups exist (services.keys), the tip is sealed to its department's and
+        the office's groups, with a copy under `receipt_code` for the reporter (its scrypt runs before
+        the unit, in a thread)."""
+        department = self.office.route(tip.industry).code
+        sealing = None
+        if self.keys is not None and (groups := await self.keys.tip_groups(department)):
+            sealing = (groups, await self.keys.receipt_copy(receipt_code) if receipt_code else None)
         async with self.db.unit_of_work(tips=self.tips, outbox=self.outbox) as uow:
             if (number := await uow.tips.number_for_draft(draft_token)) is not None:
                 return Submitted(number, None, before=True)
@@ -87,12 +99,13 @@ class ReportService:
                 raise DailyLimit(limit)
             number = await uow.tips.submit(
                 tip,
-                department=self.office.route(tip.industry).code,
+                department=department,
                 received_on=day,
                 accept_due=next_due(Status.RECEIVED, day, self.office.deadlines),
                 receipt_hash=receipt_hash,
                 draft_token=draft_token,
                 contact_chat_id=chat_id,
+                sealing=sealing,
             )
             row = await uow.outbox.add(receipt_key(number), "receipt", receipt(number), time.time())
         self.limits.count_tip(chat_id, day)
@@ -104,7 +117,7 @@ class ReportService:
         (nothing written) if the tip is finished: the check before the reporter typed is no guarantee."""
         async with self.db.unit_of_work(tips=self.tips) as uow:
             await _may_write(uow, number, on)
-            kind = "answer" if open_question(await uow.tips.messages(number)) else "message"
+            kind = "answer" if open_question(await uow.tips.labels(number)) else "message"
             await uow.tips.add_message(number, "reporter", kind, text, on)
         return kind
 

@@ -10,11 +10,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core import crypto
+from core.keys import PeopleKey
 from core.tips import Identity, Status
 from services.casework import StaleAction
 from storage.audit import AuditLog
 from storage.casework import CaseError, CaseRecords
 from storage.db import Database, UnitOfWork
+from storage.keys import Group
 from storage.requests import KINDS, CaseRequest, RequestRecords, RequestState
 from storage.tips import TipRepository
 
@@ -78,11 +81,30 @@ class RequestService:
             if extending:
                 await uow.records.set_due(req.number, facets.due_on + timedelta(days=req.days))
                 await uow.tips.add_message(req.number, "office", "extension", req.reason, at.date())
+            if approve and req.kind == "disclosure":
+                await self._share_identity(uow.conn, req)
             await uow.audit.append(
                 actor=admin, action=f"{req.kind}.{'approve' if approve else 'refuse'}", at=at,
                 tip=req.number, detail=f"request={request_id};requester={req.requested_by}",
             )  # fmt: skip
         return req.model_copy(update={"state": state})
+
+    async def _share_identity(self, conn, req: CaseRequest) -> None:
+        """Where the name and phone are sealed to the office's group only, the approving admin's keys seal
+        a copy of their key to the requester's own key: only that person then opens it (their session's
+        own key), no one else of their department. CaseError "locked" if the admin's keys are not open,
+        "no_passphrase" if the requester has no key of their own yet."""
+        row = await self.db.fetchone("SELECT identity_dek_id FROM tips WHERE number = ?", (req.number,))
+        if row is None or row[0] is None:
+            return
+        key = await self.tips.record_key(int(row[0]), crypto.IDENTITY)
+        if not isinstance(key, PeopleKey):
+            return  # sealed under the ring: the server shows it to the one person the approval names
+        member = await self.tips.keystore.member(req.requested_by)
+        if key.private is None or member is None:
+            raise CaseError("locked" if key.private is None else "no_passphrase")
+        holder = f"member:{req.requested_by}"
+        await self.tips.keystore.add_wrap(conn, int(row[0]), Group(0, holder, member.public), key.private, holder)
 
     async def may_see_identity(self, number: str, user_id: int) -> bool:
         return await self.records.disclosure_in(number, user_id, RequestState.APPROVED)

@@ -4,10 +4,11 @@ A staff member enrols once (a secret shown as a QR code, confirmed by two consec
 that, the actions that decrypt ask `need`: with a session open (a code accepted within the office's
 `[security] session_minutes`) they go ahead; otherwise a code is asked and `verify`d. A code is
 accepted once (a step at or before the last one used is a replay, and counts as a wrong code); wrong
-codes lock the person out for growing waits (core.totp.TOTP_ATTEMPTS). An admin resets another
-member's authenticator (another admin's needs a second admin's approval); the server's holder resets
-any with `python -m bot staff totp-reset`. Each check-then-write is one unit of work; every
-enrolment, success, failure, lock and reset is audited, never with the code or the secret.
+codes, and wrong passphrases once a code is in, lock the person out for growing waits
+(core.totp.TOTP_ATTEMPTS). An admin resets another member's authenticator (another admin's needs a
+second admin's approval); the server's holder resets any with `python -m bot staff totp-reset`. Each
+check-then-write is one unit of work; every enrolment, success, failure, lock and reset is audited,
+never with the code or the secret.
 """
 
 from __future__ import annotations
@@ -187,11 +188,35 @@ class StepUpService:
             result = CodeResult.WRONG if step is None else CodeResult.REPLAYED
             return await self._failed(uow, state, result, now)
 
-    async def _failed(self, uow: UnitOfWork, state: TotpState, result: CodeResult, now: datetime) -> Verdict:
+    async def wrong_passphrase(self, user_id: int, now: datetime) -> Verdict:
+        """A wrong passphrase (asked once the code is in: handlers.office.unlock) counts as a wrong code
+        towards the lock-out; the lock-out also ends the session, so the next action asks the code, which
+        waits. Nothing is counted for someone without an authenticator (an office that does not require
+        one): scrypt's cost is then what slows guessing."""
+        async with self._work() as uow:
+            state = await uow.records.get(user_id)
+            if state is None or not state.enrolled:
+                return Verdict(CodeResult.WRONG)
+            verdict = await self._failed(uow, state, CodeResult.WRONG, now, what="passphrase")
+            if verdict.just_locked:
+                await uow.records.end_session(user_id)
+        return verdict
+
+    async def session_end(self, user_id: int, now: datetime) -> datetime:
+        """When the person's session ends (their unlocked keys are forgotten then too); for someone with
+        no session open (no authenticator required), a session's length from now."""
+        state = await self.records.get(user_id)
+        if state is not None and state.session_until is not None and now < state.session_until:
+            return state.session_until
+        return self._until(now)
+
+    async def _failed(
+        self, uow: UnitOfWork, state: TotpState, result: CodeResult, now: datetime, what: str = ""
+    ) -> Verdict:
         failures = totp.TOTP_ATTEMPTS.after_failure(state.failures, now)
         await uow.records.set_failures(state.user_id, failures)
         await uow.audit.append(
-            actor=state.user_id, action="totp.fail", at=now, detail=f"{result.value};failures={failures.count}"
+            actor=state.user_id, action="totp.fail", at=now, detail=f"{what or result.value};failures={failures.count}"
         )
         if failures.locked_until is None:
             return Verdict(result)
