@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 from handlers import erase, groups, menu, profile
+from handlers.acting import act_as_sender
 from handlers.callbacks import (
     ApprovalButton,
     CaseButton,
@@ -29,6 +30,7 @@ from handlers.callbacks import (
     LanguageButton,
     MenuButton,
     MonthLock,
+    PassphraseButton,
     RequestButton,
     RewardButton,
     StaffButton,
@@ -49,6 +51,7 @@ from handlers.office import (  # noqa: F401 - case_forms, exposure_form and rewa
     exposure_form,
     exposure_list,
     inbox,
+    passphrase,
     reward_forms,
     rewards,
     staff_admin,
@@ -66,10 +69,14 @@ from handlers.writethrough import evict_after_update, write_through
 #: transaction, so a crash loses nothing the user was told was kept (handlers.writethrough).
 PERSIST_GROUP = 100
 DEDUPE_GROUP = -100
+#: Ahead of every handler: the keys of whoever sent the update (handlers.acting), and no one else's.
+ACTING_GROUP = -60
 #: Ahead of every handler: outside private chats, staff panels, codes and figures are never shown.
 PRIVATE_GROUP = -50
 #: Ahead of the conversations: a staff member asked for their authenticator code sends it, never input.
 STEPUP_GROUP = -45
+#: Ahead of the conversations: a staff member setting their passphrase sends it, never input.
+PASSPHRASE_GROUP = -43
 #: Ahead of the conversations: a staff member setting up their authenticator sends codes, never input.
 ENROL_GROUP = -40
 log = logging.getLogger("tipline.updates")
@@ -100,9 +107,11 @@ async def _skip_if_seen(update: Update, context: Context) -> None:
 def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> None:
     """Add every handler. Conversations come first, so their /cancel wins over the menu's."""
     app.add_handler(TypeHandler(Update, _skip_if_seen), group=DEDUPE_GROUP)
+    app.add_handler(TypeHandler(Update, act_as_sender), group=ACTING_GROUP)
     app.add_handler(TypeHandler(Update, private_chats_only), group=PRIVATE_GROUP)
     app.add_handler(TypeHandler(Update, stepup.on_code), group=STEPUP_GROUP)
     app.bot_data[RESUME] = stepup.resume  # the set-up (handlers.office.totp) resumes the asked action
+    app.add_handler(TypeHandler(Update, passphrase.on_entry), group=PASSPHRASE_GROUP)
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT, on_enrol_code), group=ENROL_GROUP)
     # "I have written it down" works on its own message, inside a conversation or not, after a restart.
     app.add_handler(CallbackQueryHandler(erase.on_gone, pattern=exactly(WrittenDown())))
@@ -117,6 +126,9 @@ def register(app: Application, conversations: Sequence[BaseHandler] = ()) -> Non
     app.add_handler(CommandHandler("staff", staff_admin.staff_panel))
     app.add_handler(CallbackQueryHandler(staff_admin.staff_button, pattern=StaffButton.pattern))
     app.add_handler(CommandHandler("totp", totp_command))
+    app.add_handler(CommandHandler("passphrase", passphrase.passphrase_command))
+    app.add_handler(CallbackQueryHandler(passphrase.forgot_button, pattern=PassphraseButton.pattern))
+    app.add_handler(CommandHandler("lock", passphrase.lock_command))
     app.add_handler(CallbackQueryHandler(decide_totp_reset, pattern=TotpResetButton.pattern))
     app.add_handler(CommandHandler("inbox", inbox.inbox))
     app.add_handler(CommandHandler("stats", stats.stats))

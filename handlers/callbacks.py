@@ -301,10 +301,18 @@ def reward_card(number: str) -> RewardButton:
 @dataclass(frozen=True, kw_only=True)
 class StaffButton(CallbackData, prefix="staff"):
     """The admin's /staff: invite, role:<role>, dep:<department>, remove:<user>, remove_yes:<user>, keep;
-    totp:<user> asks to reset their authenticator, totp_yes:<user> resets (or asks the other admins)."""
+    totp:<user> asks to reset their authenticator, totp_yes:<user> resets (or asks the other admins);
+    keys:<user> asks to grant them the keys of their roles, keys_yes:<user> grants them."""
 
-    action: Literal["invite", "role", "dep", "remove", "remove_yes", "keep", "totp", "totp_yes"]
+    action: Literal["invite", "role", "dep", "remove", "remove_yes", "keep", "totp", "totp_yes", "keys", "keys_yes"]
     arg: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PassphraseButton(CallbackData, prefix="pass"):
+    """/passphrase: forgot (set a new one; the admins grant the keys again)."""
+
+    action: Literal["forgot"]
 
 
 @dataclass(frozen=True, kw_only=True)

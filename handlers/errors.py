@@ -19,6 +19,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from core.keys import Locked
 from core.roles import Role
 from handlers.context import Context, app_services
 from handlers.i18n import translator
@@ -36,9 +37,12 @@ def _where(error: BaseException) -> str:
 
 
 def storage_problem(error: BaseException | None) -> str | None:
-    """ "busy" (the database is locked), "full" (no space left), or None, looking through the causes."""
+    """ "busy" (the database is locked), "full" (no space left), "locked" (the acting person's keys do not
+    open what was asked: core.keys.Locked), or None, looking through the causes."""
     seen = 0
     while error is not None and seen < 10:
+        if isinstance(error, Locked):
+            return "locked"
         if isinstance(error, sqlite3.Error):
             code = getattr(error, "sqlite_errorcode", None)
             if code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
@@ -58,6 +62,11 @@ def storage_problem(error: BaseException | None) -> str | None:
 
 def _answer(context: Context, problem: str | None) -> str:
     _ = context.tr
+    if problem == "locked":
+        return _(
+            "Your keys do not open this report: either your role does not give them, or an admin has not yet "
+            "granted you the keys of your role (/staff). Nothing was changed."
+        )
     if problem == "busy":
         return _(
             "The office's system is busy for a moment and could not save your last step. Nothing you entered "
@@ -115,7 +124,7 @@ async def on_error(update: object, context: Context) -> None:
     log.error(
         "handler error %s%s in update %s at %s",
         type(error).__name__,
-        f" (database {problem})" if problem else "",
+        f" ({problem})" if problem else "",
         update_id,
         _where(error) if error else "-",
     )

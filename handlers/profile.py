@@ -3,8 +3,8 @@
 At start-up the bot sets its command menu (in groups, /chatid only), description and short
 description in Chinese and English (and the office's default language for everyone else), so
 someone opening it for the first time reads what it is and that it is anonymous. /about says who
-runs it, what is stored and encrypted, what Telegram can see, how long things are kept, and how to
-report by phone instead.
+runs it, what is stored and encrypted, what the server itself can and cannot read, what Telegram can
+see, how long things are kept, and how to report by phone instead.
 """
 
 from __future__ import annotations
@@ -69,7 +69,9 @@ async def publish_profile(app: Application) -> None:
             log.warning("bot profile (%s) not set: %s", code or "default", type(exc).__name__)
 
 
-def about_text(office: OfficeConfig, lang: str) -> str:
+def about_text(office: OfficeConfig, lang: str, *, people_keys: bool = True) -> str:
+    """/about; `people_keys`: whether tips are sealed to the office's people here (services.keys.active),
+    not under the server's key ring (an install from before those keys)."""
     _ = translator(lang)
     draft_days, objection_days = office.limits.draft_days, office.deadlines.objection_days
     how_long = sentences([
@@ -93,6 +95,7 @@ def about_text(office: OfficeConfig, lang: str) -> str:
           "choose to leave them."),
         _("What is encrypted: every report, its files and messages, names and phones, and unfinished drafts, "
           "each with its own key. Photos lose their location and camera details before they are stored."),
+        _who_can_read(lang, people_keys),
         _("What Telegram can see: Telegram carries every message, so it can see that you talk to this bot and "
           "what you write. The bot cannot hide that from Telegram. If that worries you, call instead."),
         _chat_traces(lang),
@@ -100,6 +103,24 @@ def about_text(office: OfficeConfig, lang: str) -> str:
         _("By phone instead: the 12350 work-safety hotline. In an emergency: 119 (fire), 110 (police), "
           "120 (ambulance)."),
     ])  # fmt: skip
+
+
+def _who_can_read(lang: str, people_keys: bool) -> str:
+    """What the server itself can read (docs/ARCHITECTURE.md, "Keys held by people"), and what it cannot."""
+    _ = translator(lang)
+    if not people_keys:
+        return _(
+            "Who can read it: the keys that open what is stored are kept on the server, apart from the data. The "
+            "bot opens a report only for staff whose role allows it, and for you with your receipt code."
+        )
+    return _(
+        "What the server can read: the facts used for statistics and deadlines (kind, industry, village, "
+        "department, status and dates), the address your notices go to if you asked for them (under the "
+        "server's own key), and a report while you are still filling it in. What it cannot read: a report once "
+        "submitted, its files and messages, and a name and phone if you left them. Those open only for office "
+        "staff signed in with their authenticator and their passphrase, and for you with your receipt code: "
+        "someone who took the server would not read them."
+    )
 
 
 def _chat_traces(lang: str) -> str:
@@ -129,4 +150,5 @@ def _who_runs_it(office: OfficeConfig, lang: str) -> str:
 
 
 async def about(update: Update, context: Context) -> None:
-    await update.effective_message.reply_text(about_text(context.services.office, context.lang))
+    text = about_text(context.services.office, context.lang, people_keys=await context.services.keys.active())
+    await update.effective_message.reply_text(text)

@@ -34,6 +34,7 @@ async def housekeeping(app: Application) -> None:
     await services.reminders.purge(before=today - timedelta(days=400))
     await services.outbox.purge(before=today - timedelta(days=KEPT_DAYS))
     forget_ended_sessions(app.bot_data, services.clock())
+    services.keys.sweep(services.clock())  # staff keys whose session ended, even of someone who never came back
     evict_quiet(app)
     await services.db.checkpoint()
     log.info("housekeeping: %d abandoned drafts and %d orphaned draft files destroyed", dropped, orphans)

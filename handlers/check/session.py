@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
+from core import keys
 from core.parsing import parse_tip_number
 from core.tips import open_deadlines, open_question, reporter_actions
 from handlers.callbacks import CheckButton, keyboard
@@ -142,7 +143,37 @@ async def on_code(update: Update, context: Context) -> object:
             return ConversationHandler.END
         return await _ask_code(update, context, _("The tip number or the receipt code is not right."))
     session["until"] = (context.now + SESSION_LENGTH).isoformat()
+    # The tip's own key, opened with the code (sealed to people): in this memory-only session, for
+    # this check's updates (handlers.acting), never in the chat's stored state.
+    opened = await svc.keys.receipt_chain(session["number"], typed)
+    if opened is not None:
+        session["keys"] = opened
+        keys.set_acting(keys.acting().merged(opened))
     return await show_view(update, context)
+
+
+def session_keys(update: Update, context: Context) -> keys.KeyChain | None:
+    """The tip key of this chat's open check, if the code opened one and the check has not timed out."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    session = context.bot_data.get(_SESSIONS, {}).get(chat.id, {})
+    until = session.get("until")
+    if "keys" not in session or until is None or datetime.fromisoformat(until) < context.now:
+        return None
+    return session["keys"]
+
+
+async def _messages(context: Context, number: str) -> list:
+    """The dialogue as the reporter reads it; a tip sealed to people before it had a copy under its receipt
+    code (one filed before `keys migrate`) shows each entry's date and kind with a sentence instead."""
+    try:
+        return await context.services.tips.messages(number)
+    except keys.Locked:
+        _ = context.tr
+        unreadable = _("(This message cannot be shown here: the report was filed before the office changed how "
+                       "reports are protected. Please call 12350 or the office to hear it.)")  # fmt: skip
+        return [m.model_copy(update={"text": unreadable}) for m in await context.services.tips.labels(number)]
 
 
 def _session_number(update: Update, context: Context) -> str | None:
@@ -156,7 +187,7 @@ def _session_number(update: Update, context: Context) -> str | None:
 async def _tip_now(context: Context, number: str):
     svc = context.services
     facets = await svc.tips.facets(number)
-    events, messages = await svc.tips.events(number), await svc.tips.messages(number)
+    events, messages = await svc.tips.events(number), await _messages(context, number)
     reward = await svc.rewards.get(number)
     actions = reporter_actions(facets, context.today)
     if reward is not None and reward.claimable(context.today):

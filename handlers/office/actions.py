@@ -100,10 +100,12 @@ async def act(
             await _ask_to_confirm(update, context, facets, action, arg)
             return False
         return await _apply(update, context, member, facets, action, arg)
-    except CaseError:
-        await message.reply_text(
-            _("That is not possible for this report now."), reply_markup=back_to_card(context, number)
-        )
+    except CaseError as error:
+        text = _("That is not possible for this report now.")
+        if str(error) == "locked":
+            text = _("Your keys do not open this report, so it cannot be sealed for the other department: nothing "
+                     "was changed.")  # fmt: skip
+        await message.reply_text(text, reply_markup=back_to_card(context, number))
         return False
 
 

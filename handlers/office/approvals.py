@@ -110,6 +110,12 @@ async def decide(update: Update, context: Context, member: StaffMember) -> None:
 def _refusal(error: CaseError, _: Translate) -> str:
     if str(error) == "self":
         return _("You made this request yourself: another admin must decide it.")
+    if str(error) == "no_passphrase":
+        return _("The requester has not set a passphrase yet, so the name and phone cannot be sealed for them: "
+                 "ask them to set one with /passphrase, then approve again. Nothing was decided.")  # fmt: skip
+    if str(error) == "locked":
+        return _("Your keys do not open this report's name and phone, so they cannot be shared. Nothing was "
+                 "decided.")  # fmt: skip
     return _("This request was already decided, or the report moved on.")
 
 

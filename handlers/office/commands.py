@@ -55,6 +55,9 @@ OFFICE_COMMANDS = (
     OfficeCommand("units", N_("Units, their liaisons and phone numbers"), N_("🏢 Units")),
     OfficeCommand("totp", N_("Set up your authenticator (the 6-digit code that opens reports)"),
                   N_("🔐 Authenticator")),
+    OfficeCommand("passphrase", N_("Set or change your passphrase (it unlocks your keys to the reports)"),
+                  N_("🔑 Passphrase")),
+    OfficeCommand("lock", N_("Lock now: the next action asks your code and passphrase again"), N_("🔒 Lock")),
 )  # fmt: skip
 BY_NAME = {c.name: c for c in OFFICE_COMMANDS}
 

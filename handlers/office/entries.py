@@ -11,7 +11,7 @@ from telegram import Update
 from handlers.callbacks import OfficeButton, exactly
 from handlers.context import Context
 from handlers.liaison import monthly, quarter_view, units
-from handlers.office import exposure_list, inbox, rewards, staff_admin, stats, totp
+from handlers.office import exposure_list, inbox, passphrase, rewards, staff_admin, stats, totp
 from handlers.office.commands import BY_NAME
 
 log = logging.getLogger("tipline.entries")
@@ -26,6 +26,8 @@ HANDLERS = {
     "exposure": exposure_list.exposure_command,
     "units": units.units_command,
     "totp": totp.totp_command,
+    "passphrase": passphrase.passphrase_command,
+    "lock": passphrase.lock_command,
 }
 PATTERN = exactly(*(OfficeButton(name=name) for name in HANDLERS))
 

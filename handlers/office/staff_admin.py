@@ -1,5 +1,5 @@
-"""/join CODE for new staff; /staff for the admin: list, invite by one-time code, deactivate, reset an
-authenticator (handlers.office.totp_reset)."""
+"""/join CODE for new staff; /staff for the admin: list, invite by one-time code, deactivate (their keys
+revoked), reset an authenticator (handlers.office.totp_reset), grant keys (handlers.office.staff_keys)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from handlers.callbacks import StaffButton, button_expired, confirm_markup, keyb
 from handlers.context import Context
 from handlers.i18n import aside, colon
 from handlers.i18n import join as join_list
-from handlers.office import totp_reset
+from handlers.office import staff_keys, totp_reset
 from handlers.office.access import staff_only
 from handlers.office.commands import publish_for
 from handlers.office.stepup import needs_code
@@ -68,7 +68,8 @@ async def join(update: Update, context: Context) -> None:
 async def staff_panel(update: Update, context: Context, admin: StaffMember) -> None:
     _ = context.tr
     members = await context.services.staff.all()
-    lines = [_("Staff:")] + [f"• {_describe(m, context)}" for m in members]
+    marks = await staff_keys.key_marks(context, members)
+    lines = [_("Staff:")] + [f"• {_describe(m, context)}{marks.get(m.user_id, '')}" for m in members]
     rows = [[(_("➕ Invite a staff member"), StaffButton(action="invite"))]]
     rows += [
         [(_("Deactivate {name}").format(name=m.name), StaffButton(action="remove", arg=str(m.user_id)))]
@@ -76,6 +77,7 @@ async def staff_panel(update: Update, context: Context, admin: StaffMember) -> N
         if m.user_id != admin.user_id
     ]
     rows += await totp_reset.reset_rows(context, members, admin)
+    rows += await staff_keys.grant_rows(context, members, admin)
     await update.effective_message.reply_text("\n".join(lines), reply_markup=keyboard(rows))
 
 
@@ -110,10 +112,13 @@ async def staff_button(update: Update, context: Context, admin: StaffMember) -> 
             await query.message.reply_text(text, reply_markup=confirm_markup(confirm, StaffButton(action="keep"), _))
     elif action in ("totp", "totp_yes"):
         await totp_reset.on_reset(update, context, admin, int(arg), confirmed=action == "totp_yes")
+    elif action in ("keys", "keys_yes"):
+        await staff_keys.on_grant(update, context, admin, int(arg), confirmed=action == "keys_yes")
     elif action == "keep":
         await query.message.edit_text(_("Nothing changed."))
     else:  # remove_yes
         await context.services.people.deactivate(int(arg), admin.user_id, context.now)
+        await context.services.keys.revoke(int(arg), admin.user_id, context.now)  # their copies of the keys go
         await publish_for(context.application, int(arg), None)  # back to the public menu
         await query.message.reply_text(_("Deactivated."))
 
@@ -125,7 +130,7 @@ def _fits(button: StaffButton, context: Context, admin: StaffMember) -> bool:
         return arg in {r.value for r in Role}
     if button.action == "dep":
         return arg in {d.code for d in context.services.office.departments}
-    if button.action in ("remove", "remove_yes", "totp", "totp_yes"):
+    if button.action in ("remove", "remove_yes", "totp", "totp_yes", "keys", "keys_yes"):
         return arg.isascii() and arg.isdigit() and int(arg) != admin.user_id
     return not arg
 

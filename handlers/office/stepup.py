@@ -12,6 +12,12 @@ the asked action at once (`resume`: the button is not pressed again), a wrong or
 and the person tries again, a lock-out says until when and tells the admins. /cancel, another command
 or any button leaves the code entry. A staff member who has not set up an authenticator (and must) is
 walked to it (handlers.office.totp.start_enrolment), which calls `resume` once set up.
+
+Where tips are sealed to people (issue 20), the code is followed by the person's passphrase when their
+keys are not unlocked in memory (after a restart, or in a new session): asked the same way, its message
+deleted at once, the action resumed once it unlocks (handlers.office.unlock: what is checked and said).
+While the code is in and the keys are not, the next text is the passphrase. Someone who has set no
+passphrase is told to set one with /passphrase, and the action ends.
 """
 
 from __future__ import annotations
@@ -20,20 +26,28 @@ import functools
 import importlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from core.roles import Role, StaffMember
-from handlers.context import Context, language_for
+from core.roles import StaffMember
+from handlers.context import Context
 from handlers.forms.form import CodeOutcome
-from handlers.i18n import translator
 from handlers.office.access import StaffHandler
-from handlers.office.alerts import send_to_staff
 from handlers.office.totp import start_enrolment
+from handlers.office.unlock import (
+    KeyNeed,
+    Unlocked,
+    check,
+    check_passphrase,
+    key_need,
+    locked_text,
+    passphrase_prompt,
+    say_key_need,
+)
 from handlers.state import (
     STATE,
     CheckMark,
@@ -48,7 +62,7 @@ from handlers.state import (
     state_of,
 )
 from handlers.writethrough import write_through
-from services.stepup import CodeResult, Need, Verdict
+from services.stepup import CodeResult, Need
 
 log = logging.getLogger("tipline.stepup")
 #: How long a text is taken as the code asked for: after that the code entry is left, and the text is text.
@@ -66,10 +80,15 @@ def needs_code(handler: StaffHandler) -> StaffHandler:
     @functools.wraps(handler)
     async def gated(update: Update, context: Context, member: StaffMember) -> object:
         need = await context.services.stepup.need(member.user_id, context.now)
-        if need == Need.NONE:
-            return await handler(update, context, member)
         if need == Need.LOCKED:
             await _refuse_locked(update, context, member)
+            return None
+        keys = await key_need(context, member.user_id) if need == Need.NONE else None
+        if keys == KeyNeed.NONE:
+            return await handler(update, context, member)
+        if keys == KeyNeed.SET:  # no passphrase yet: as with no authenticator, the action ends
+            await _answer(update)
+            await say_key_need(update, context, keys)
             return None
         await _ask(update, context, member, name, need)
         return None
@@ -121,11 +140,14 @@ async def _ask(update: Update, context: Context, member: StaffMember, name: str,
             asked_at=context.now,
         ),
     )
-    log.info("authenticator code asked before %s", name)
     if need == Need.ENROL:
         await start_enrolment(update, context, member)
-        return
-    await context.bot.send_message(update.effective_chat.id, _prompt(context))
+    elif need == Need.NONE:  # the code is in: the passphrase is asked
+        log.info("passphrase asked before %s", name)
+        await context.bot.send_message(update.effective_chat.id, passphrase_prompt(context))
+    else:
+        log.info("authenticator code asked before %s", name)
+        await context.bot.send_message(update.effective_chat.id, _prompt(context))
 
 
 def _prompt(context: Context) -> str:
@@ -146,12 +168,13 @@ def _leave(context: Context, state: StepUp) -> None:
         end_flow(context)
 
 
-# -- the code ------------------------------------------------------------------------------------
+# -- the code, then the passphrase -----------------------------------------------------------------
 
 
 async def on_code(update: Update, context: Context) -> None:
-    """Ahead of the conversations: while a code is asked, a text is the code (deleted at once, whatever it
-    holds); /cancel leaves; another command or any button leaves the code entry and goes on."""
+    """Ahead of the conversations: while a code (or the passphrase) is asked, a text is it (deleted at once,
+    whatever it holds); /cancel leaves; another command or any button leaves the entry and goes on. While
+    the passphrase is asked, anything else sent (a sticker, a photo) is deleted too and asked again."""
     state = state_of(context, StepUp) if context.chat_data is not None else None
     message = update.message
     if state is None:
@@ -159,11 +182,18 @@ async def on_code(update: Update, context: Context) -> None:
     if state.asked_at is not None and context.now - state.asked_at > CODE_ASKED_FOR:
         _leave(context, state)  # asked long ago: this update is not the code, and goes on to its handler
         return
-    if update.callback_query is not None or message is None or message.text is None:
-        if update.callback_query is not None:
-            _leave(context, state)  # the button goes on to its handler
+    if update.callback_query is not None:
+        _leave(context, state)  # the button goes on to its handler
         return
-    if message.text.startswith("/"):
+    if message is None:
+        return
+    if message.text is None:
+        if not await _asks_passphrase(context, state.user):
+            return  # while a code is asked: as before, it goes on
+        await _delete(context, message.chat_id, message.message_id)
+        _ = context.tr
+        await context.bot.send_message(message.chat_id, _("Please type your passphrase as text, or /cancel."))
+    elif message.text.startswith("/"):
         _leave(context, state)
         if message.text.split()[0].split("@")[0].lower() != "/cancel":
             return  # the command goes on to its handler
@@ -175,55 +205,66 @@ async def on_code(update: Update, context: Context) -> None:
     await _handled(update, context)
 
 
+async def _asks_passphrase(context: Context, user_id: int) -> bool:
+    """Whether the next text is the passphrase: the code is in, the keys are not unlocked."""
+    need = await context.services.stepup.need(user_id, context.now)
+    return need == Need.NONE and await key_need(context, user_id) == KeyNeed.PASSPHRASE
+
+
 async def _take(update: Update, context: Context, state: StepUp, text: str) -> None:
     svc = context.services
     member = await svc.staff.get(update.effective_user.id)
     if member is None or member.user_id != state.user:  # deactivated meanwhile
         _leave(context, state)
         return
+    if await _asks_passphrase(context, member.user_id):
+        unlocked = await check_passphrase(update, context, member, text)
+        if unlocked == Unlocked.OK:
+            log.info("passphrase accepted: %s goes on", state.handler)
+            await resume(update, context)
+        elif unlocked == Unlocked.STOP:
+            _leave(context, state)
+        return
     result = await check(update, context, member, text)
     if result == CodeResult.OK:
         log.info("authenticator code accepted: %s goes on", state.handler)
-        await resume(update, context)
+        await _code_in(update, context, state, member)
     elif result == CodeResult.NOT_ENROLLED:  # reset meanwhile: set up again, then it goes on
         await start_enrolment(update, context, member)
     elif result == CodeResult.LOCKED:
         _leave(context, state)
 
 
-async def check(update: Update, context: Context, member: StaffMember, text: str) -> CodeResult:
-    """Verify a text as the person's code and say what is wrong with it (a wrong, used or malformed code;
-    a lock-out, with until when: then the admins are told). OK and NOT_ENROLLED are the caller's to say."""
-    _ = context.tr
-    verdict = await context.services.stepup.verify(member.user_id, text, context.now)
-    chat = update.effective_chat.id
-    if verdict.result == CodeResult.LOCKED:
-        await context.bot.send_message(chat, locked_text(context, verdict.locked_until))
-        if verdict.just_locked:
-            await _tell_admins(context, member, verdict)
-    elif verdict.result == CodeResult.REPLAYED:
-        await context.bot.send_message(
-            chat, _("That code was used already. Wait for the next one (it changes every 30 seconds) and send it.")
-        )
-    elif verdict.result == CodeResult.NOT_A_CODE:
-        await context.bot.send_message(chat, _("Please send the 6 digits your authenticator shows, or /cancel."))
-    elif verdict.result == CodeResult.WRONG:
-        await context.bot.send_message(
-            chat, _("That is not the code. Send the 6 digits your authenticator shows now, or /cancel.")
-        )
-    return verdict.result
+async def _code_in(update: Update, context: Context, state: StepUp, member: StaffMember) -> None:
+    """The code is in: the action goes on, or the passphrase is asked first (the entry waits for it
+    afresh), or the person is told to set one (the action ends)."""
+    need = await key_need(context, member.user_id)
+    if need == KeyNeed.NONE:
+        await resume(update, context)
+        return
+    if need == KeyNeed.SET:
+        _leave(context, state)
+    else:
+        save_state(context, state.model_copy(update={"asked_at": context.now}))
+        log.info("passphrase asked before %s", state.handler)
+    await say_key_need(update, context, need)
 
 
 # -- the forms' step-up (handlers.office.gates) ---------------------------------------------------
 
 
 async def form_ask(update: Update, context: Context, user_id: int) -> CodeOutcome:
-    """Before a staff form's first question and before confirming it: go on with a session open; else
-    ask the code (the form takes the next text as it), or end it (locked out; nothing set up yet)."""
+    """Before a staff form's first question and before confirming it: go on with a session open and the
+    keys unlocked; else ask the code or the passphrase (the form takes the next text as it), or end it
+    (locked out; no authenticator or passphrase set up yet)."""
     need = await context.services.stepup.need(user_id, context.now)
     chat = update.effective_chat.id
     if need == Need.NONE:
-        return CodeOutcome.GO
+        keys = await key_need(context, user_id)
+        if keys == KeyNeed.NONE:
+            return CodeOutcome.GO
+        await say_key_need(update, context, keys)
+        return CodeOutcome.WAIT if keys == KeyNeed.PASSPHRASE else CodeOutcome.STOP
     if need == Need.LOCKED:
         until = await context.services.stepup.locked_until(user_id, context.now)
         await context.bot.send_message(chat, locked_text(context, until))
@@ -237,15 +278,18 @@ async def form_ask(update: Update, context: Context, user_id: int) -> CodeOutcom
 
 
 async def form_take(update: Update, context: Context, user_id: int, text: str) -> CodeOutcome:
-    """A text a staff form took as the code: deleted whatever it holds, then checked."""
+    """A text a staff form took as the code or the passphrase: deleted whatever it holds, then checked."""
     await _delete(context, update.effective_chat.id, update.effective_message.message_id)
     member = await context.services.staff.get(user_id)
     if member is None:
         return CodeOutcome.STOP
+    if await _asks_passphrase(context, user_id):
+        unlocked = await check_passphrase(update, context, member, text)
+        return {Unlocked.OK: CodeOutcome.GO, Unlocked.AGAIN: CodeOutcome.WAIT}.get(unlocked, CodeOutcome.STOP)
     result = await check(update, context, member, text)
     if result == CodeResult.OK:
         log.info("authenticator code accepted: the form goes on")
-        return CodeOutcome.GO
+        return await form_ask(update, context, user_id)  # the passphrase may be asked now
     if result == CodeResult.NOT_ENROLLED:  # reset meanwhile
         await context.bot.send_message(update.effective_chat.id, _set_up_first(context))
         return CodeOutcome.STOP
@@ -255,34 +299,6 @@ async def form_take(update: Update, context: Context, user_id: int, text: str) -
 def _set_up_first(context: Context) -> str:
     _ = context.tr
     return _("This needs your authenticator code: set up your authenticator first with /totp, then try again.")
-
-
-def locked_text(context: Context, until: datetime | None) -> str:
-    _ = context.tr
-    if until is None:
-        return _("Too many wrong codes: please try again later.")
-    return _("Too many wrong codes: please try again after {time}.").format(time=_when(until, context))
-
-
-def _when(at: datetime, context: Context) -> str:
-    return f"{at.astimezone(context.services.tz):%Y-%m-%d %H:%M}"
-
-
-async def _tell_admins(context: Context, member: StaffMember, verdict: Verdict) -> None:
-    """Every other admin hears of a lock-out (never the codes): someone may hold the person's account."""
-    app = context.application
-    others = [a for a in await context.services.staff.with_role(Role.ADMIN) if a.user_id != member.user_id]
-    if not others:  # the only admin: whoever holds the server reads it in the log (and the audit log)
-        log.warning("authenticator locked for staff %s, and no other admin to tell", member.user_id)
-        return
-    for admin in others:
-        _ = translator(await language_for(app, admin.user_id))
-        text = _(
-            "⚠ {name} entered wrong authenticator codes too many times and is locked until {time}. If it was not "
-            "them, someone else may hold their Telegram account: ask them, and reset their authenticator (/staff)."
-        ).format(name=member.name, time=_when(verdict.locked_until, context) if verdict.locked_until else "—")
-        await send_to_staff(app, admin.user_id, text, None, "authenticator lock-out")
-    log.info("authenticator locked for staff %s: admins told", member.user_id)
 
 
 # -- resuming ------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from handlers.state import (
     Enrol,
     Lost,
     ReportDraft,
+    StepUp,
     end_flow,
     flow_state,
     restored,
@@ -168,21 +169,32 @@ async def _set_up(update: Update, context: Context, enrol: Enrol) -> None:
     else:
         end_flow(context)
     minutes = context.services.stepup.session_minutes
-    await _say(
-        update,
-        context,
-        _.ngettext(
-            "✅ Your authenticator is set up. Opening a report asks for its code once every {minutes} minute; "
-            "keep the phone with you. Lost it? Ask an admin to reset it.",
-            "✅ Your authenticator is set up. Opening a report asks for its code once every {minutes} minutes; "
-            "keep the phone with you. Lost it? Ask an admin to reset it.",
-            minutes,
-        ).format(minutes=minutes),
-    )
+    text = _.ngettext(
+        "✅ Your authenticator is set up. Opening a report asks for its code once every {minutes} minute; "
+        "keep the phone with you. Lost it? Ask an admin to reset it.",
+        "✅ Your authenticator is set up. Opening a report asks for its code once every {minutes} minutes; "
+        "keep the phone with you. Lost it? Ask an admin to reset it.",
+        minutes,
+    ).format(minutes=minutes)
+    await _say(update, context, text + await _passphrase_next(update, context))
     log.info("authenticator set up")
     resume = context.application.bot_data.get(RESUME)
     if enrol.before is not None and resume is not None:
         await resume(update, context)
+
+
+async def _passphrase_next(update: Update, context: Context) -> str:
+    """The invitation to set a passphrase next, for someone who has none where tips are sealed to people's
+    keys; none where an asked action goes on (the step-up gate says it then)."""
+    svc = context.services
+    user_id = update.effective_user.id
+    if state_of(context, StepUp) is not None or not await svc.keys.active() or await svc.keys.has_passphrase(user_id):
+        return ""
+    _ = context.tr
+    return "\n\n" + _(
+        "🔑 Next, set your passphrase with /passphrase: with the code, it opens your keys to the reports. Then an "
+        "admin grants you the keys of your role."
+    )
 
 
 async def _cancel(update: Update, context: Context, enrol: Enrol) -> None:

@@ -88,7 +88,13 @@ async def submit(update: Update, context: Context) -> object:
 
     try:
         submitted = await svc.reports.submit(
-            tip, chat_id=chat_id, day=day, receipt_hash=receipt_hash, draft_token=draft.token, receipt=receipt
+            tip,
+            chat_id=chat_id,
+            day=day,
+            receipt_hash=receipt_hash,
+            draft_token=draft.token,
+            receipt=receipt,
+            receipt_code=code,
         )
     except DailyLimit as refused:
         return await show(update, context, daily_limit_text(_, refused.limit))
