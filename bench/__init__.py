@@ -41,6 +41,7 @@ BENCHMARKS: tuple[str, ...] = (
     "startup",  # 6. start-up with many chats ever seen against few
     "monthly",  # 7. /monthly with 1,000 units: the summary first, the files off the event loop
     "presses",  # 8. a reporter's button press alone, beside 2 submitters, beside /stats + /monthly
+    "keys",  # 9. a passphrase unlock against a TOTP check; filing a tip sealed to people against the ring
 )
 
 __all__ = ["BENCHMARKS", "Figure", "Options", "Target"]

@@ -33,7 +33,7 @@ from bot.app import OFFLINE_TOKEN, build_application, running
 from bot.config import Settings, load_office
 from bot.fakeapi import InMemoryBotApi
 from bot.simulator import HandlerRaised, Simulation, SimUser
-from core import totp
+from core import keys, totp
 from core.crypto import KeyRing
 from core.office import OfficeConfig
 from core.roles import Role
@@ -128,11 +128,16 @@ def office() -> OfficeConfig:
     return load_office(EXAMPLE_CONFIG)
 
 
-def settings_in(folder: Path) -> Settings:
-    """Settings for a data dir and key ring inside `folder`; a new key ring if there is none yet."""
+def settings_in(folder: Path, *, people: bool = False) -> Settings:
+    """Settings for a data dir and key ring inside `folder`; a new key ring if there is none yet: with a
+    recovery key if `people` (as `keys init` makes it now: the office's key groups are made at start-up and
+    tips are sealed to people), else without (an install from before: tips sealed under the ring)."""
     settings = Settings(_env_file=None, data_dir=folder / "data", keyring=folder / "keyring.json")
     if not settings.keyring_path.exists():
-        save_ring(KeyRing.generate(), settings.keyring_path)
+        ring = KeyRing.generate()
+        if people:
+            ring.recovery_public = keys.public_bytes(keys.new_private())  # its words are not needed here
+        save_ring(ring, settings.keyring_path)
     return settings
 
 
@@ -157,7 +162,9 @@ def _build(settings: Settings, api: InMemoryBotApi, *, rate_limiter: bool, sched
 
 
 @asynccontextmanager
-async def tipline(folder: Path, *, rate_limiter: bool = False, jobs: bool = False) -> AsyncIterator[TimedSimulation]:
+async def tipline(
+    folder: Path, *, rate_limiter: bool = False, jobs: bool = False, people: bool = False
+) -> AsyncIterator[TimedSimulation]:
     """The production Application (bot.app.build_application: persistence, services, every handler,
     the update processor, the example office) on the in-memory Bot API, started as run_polling
     starts it.
@@ -167,8 +174,10 @@ async def tipline(folder: Path, *, rate_limiter: bool = False, jobs: bool = Fals
     the benchmarks measure, and would land at random inside a measurement.
 
     The AIORateLimiter is taken out unless `rate_limiter` (see without_rate_limiter).
+
+    Tips are sealed under the key ring unless `people` (see settings_in): a folder's first ring decides.
     """
-    settings = settings_in(folder)
+    settings = settings_in(folder, people=people)
     api = InMemoryBotApi()
     sim = TimedSimulation(_build(settings, api, rate_limiter=rate_limiter), api)
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -15,6 +16,7 @@ from bot.app import OFFLINE_TOKEN, build_application
 from bot.config import Settings, load_office
 from bot.fakeapi import InMemoryBotApi
 from bot.simulator import Simulation, simulation
+from core import keys
 from core.crypto import KeyRing
 from core.office import OfficeConfig
 from storage.keyring import load_ring, save_ring
@@ -47,9 +49,24 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(_env_file=None, data_dir=tmp_path / "data", keyring=tmp_path / "secrets" / "keyring.json")
 
 
+#: The office's recovery key in tests (`keys init` prints its words once): tests/office.py grants staff
+#: their groups with it, as `python -m bot keys recover` does.
+RECOVERY = keys.private_from(hashlib.sha256(b"tipline tests' recovery key").digest())  # the same in a child
+RECOVERY_WORDS = keys.recovery_words(keys.private_bytes(RECOVERY))
+
+
+@pytest.fixture(autouse=True)
+def _cheap_key_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """scrypt at test strength: the suite derives hundreds of passphrases and receipt copies (bench/keys.py
+    measures the real cost)."""
+    for use in ("passphrase", "receipt"):
+        monkeypatch.setitem(keys._PARAMS, use, keys.KdfParams(log2_n=10))
+
+
 @pytest.fixture
 def ring(settings: Settings) -> KeyRing:
     ring = KeyRing.generate()
+    ring.recovery_public = keys.public_bytes(RECOVERY)
     save_ring(ring, settings.keyring_path)
     return ring
 
@@ -85,9 +102,22 @@ def start_bot(settings: Settings, ring: KeyRing, office: OfficeConfig) -> StartB
             conversations=conversations,
         )
         async with simulation(app, api, **kwargs) as sim:
+            # The test itself reads what it checks (services.tips.content…) as the office would: with
+            # every group's key. Each update runs in its own task with its sender's keys (handlers.acting),
+            # never these; a test of who may read what sets keys.NOBODY or a person's chain itself.
+            keys.set_acting(await office_chain(sim))
             yield sim
 
     return _start
+
+
+async def office_chain(sim: Simulation) -> keys.KeyChain:
+    """Every key group's private key, opened with the recovery key (empty where tips are sealed under the
+    ring: an install from before people's keys)."""
+    from storage.keys import RECOVERY as HOLDER
+
+    store = services_of(sim).keys.store
+    return keys.KeyChain(groups=store.open_grants(await store.grants(HOLDER), HOLDER, RECOVERY))
 
 
 def every_byte_under(directory: Path, *, skip: Sequence[Path] = ()) -> bytes:

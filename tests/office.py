@@ -8,9 +8,12 @@ from datetime import timedelta
 from bot.simulator import SimUser
 from core import totp
 from core.casework import Reply, Verification
+from core.keys import KeyChain
 from core.roles import Role
 from core.tips import Status
-from tests.conftest import services_of
+from storage.keys import RECOVERY as RECOVERY_HOLDER
+from storage.keys import groups_of
+from tests.conftest import RECOVERY, office_chain, services_of
 from tests.reporter import Receipt, check, file_tip
 
 REPORTER = 8400000001
@@ -41,17 +44,44 @@ async def add_staff(sim) -> None:
 SIGNED_IN_FOR = timedelta(days=5 * 365)
 
 
+#: The passphrase every staff member of the tests sets.
+PASSPHRASE = "储罐区每天巡查 2026"
+
+
 async def signed_in(sim, *user_ids: int) -> None:
     """These staff members have an authenticator set up and a session open for SIGNED_IN_FOR, so the
     step-up gate (handlers.office.stepup) lets them open cards, files and exports as before it existed.
     Written straight to storage, as add_staff writes the staff rows (nothing audited); the gate's own
-    tests (tests/test_stepup_gate.py) set staff up through the use case, without a session."""
+    tests (tests/test_stepup_gate.py) set staff up through the use case, without a session. Each also
+    holds their keys (with_keys)."""
     services = services_of(sim)
     now = services.clock()
     async with services.db.unit_of_work(records=services.stepup.records) as uow:
         for user_id in user_ids:
             await uow.records.begin(user_id, totp.new_secret())
             assert await uow.records.confirm(user_id, totp.step_of(now), now, now + SIGNED_IN_FOR)
+    await with_keys(sim, *user_ids)
+
+
+async def with_keys(sim, *user_ids: int, unlocked: bool = True) -> None:
+    """These staff members set PASSPHRASE, hold the key groups their roles hold (granted with the
+    recovery key, as `keys recover` grants) and, `unlocked`, have them open for SIGNED_IN_FOR."""
+    services = services_of(sim)
+    store, now = services.keys.store, services.clock()
+    groups = await store.groups()
+    if not groups:
+        return  # an install sealing with the ring: no keys to hold
+    opened = store.open_grants(await store.grants(RECOVERY_HOLDER), RECOVERY_HOLDER, RECOVERY)
+    departments = [d.code for d in services.office.departments]
+    for user_id in user_ids:
+        await services.keys.set_passphrase(user_id, PASSPHRASE, now)
+        member, public = await services.staff.get(user_id), (await store.member(user_id)).public
+        async with services.db.unit_of_work(store=store) as uow:
+            for name in groups_of(member, departments):
+                group = groups[name]
+                await uow.store.grant(group.id, opened[group.id], user_id, public, None, now.date())
+        if unlocked:
+            assert await services.keys.unlock(user_id, PASSPHRASE, now + SIGNED_IN_FOR, now) is not None
 
 
 async def open_card(sim, user_id: int, number: str):
@@ -115,3 +145,9 @@ async def staff_and_a_checked_tip(sim, reporter_id: int) -> tuple[SimUser, Recei
     receipt = await file_tip(reporter)
     await check(reporter, receipt)
     return reporter, receipt
+
+
+async def office_keys(sim) -> KeyChain:
+    """Every key group's private key, opened with the recovery key: what the test task holds from the
+    start (tests/conftest.py start_bot), to set again after a test of who may read what."""
+    return await office_chain(sim)

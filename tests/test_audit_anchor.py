@@ -35,29 +35,31 @@ def _heads(sim, chat_id: int) -> list[re.Match]:
     return [m for t in texts if (m := HEAD.match(t))]
 
 
-async def _head_noted_by_the_auditor(start_bot) -> str:
-    """A worked tip, the day's head sent; the hash the auditor read in their chat."""
+async def _head_noted_by_the_auditor(start_bot) -> tuple[str, int]:
+    """A worked tip, the day's head sent; the hash the auditor read in their chat, and how many entries
+    the log then held (the staff's key set-up is audited too)."""
     async with start_bot() as sim:
         await add_staff(sim)
         receipt = await file_tip(sim.user(REPORTER))
         await work_to(sim, receipt.number, Status.ACCEPTED)
         assert await send_audit_head(sim.app) == 2
         [noted] = _heads(sim, AUDITOR)
-        return noted[3]
+        return noted[3], int(noted[2])
 
 
 async def test_the_auditors_and_admins_get_the_head_each_day_and_nobody_else(start_bot, monkeypatch):
     async with start_bot() as sim:
         await add_staff(sim)
+        services = services_of(sim)
+        before, _head = await services.audit.head()  # the staff's keys set up
         receipt = await file_tip(sim.user(REPORTER))
         await work_to(sim, receipt.number, Status.VERIFIED)
-        services = services_of(sim)
         entries, head = await services.audit.head()
-        assert entries == 2 and (await services.audit.verify()).head == head
+        assert entries == before + 2 and (await services.audit.verify()).head == head
         assert await send_audit_head(sim.app) == 2
         for person in (AUDITOR, ADMIN):
             [message] = _heads(sim, person)
-            assert message.groups() == (f"{services.clock():%Y-%m-%d}", "2", head)
+            assert message.groups() == (f"{services.clock():%Y-%m-%d}", str(entries), head)
         for person in (INTAKE, EMERGENCY, FIRE, REPORTER):
             assert _heads(sim, person) == []
         assert await send_audit_head(sim.app) == 0  # the same day again (a restart): nothing twice
@@ -65,7 +67,7 @@ async def test_the_auditors_and_admins_get_the_head_each_day_and_nobody_else(sta
         move_clock(sim, monkeypatch, timedelta(days=1))
         assert await send_audit_head(sim.app) == 2
         tomorrow = _heads(sim, AUDITOR)[-1]
-        assert tomorrow[2] == "3" and tomorrow[3] == (await services.audit.head())[1] != head
+        assert tomorrow[2] == str(entries + 1) and tomorrow[3] == (await services.audit.head())[1] != head
 
 
 async def test_the_head_is_sent_daily_and_shortly_after_start(start_bot):
@@ -75,20 +77,20 @@ async def test_the_head_is_sent_daily_and_shortly_after_start(start_bot):
 
 
 async def test_verify_finds_the_noted_head_while_the_log_grows(start_bot, env, ring, capsys):
-    noted = await _head_noted_by_the_auditor(start_bot)
+    noted, count = await _head_noted_by_the_auditor(start_bot)
     assert await asyncio.to_thread(cli.main, ["audit", "verify", "--head", noted]) == 0
-    assert "The noted head is the newest entry, 1: nothing was changed" in capsys.readouterr().out
+    assert f"The noted head is the newest entry, {count}: nothing was changed" in capsys.readouterr().out
     await _append(env, ring, 3)  # the office works on
     assert await asyncio.to_thread(cli.main, ["audit", "verify", "--head", noted]) == 0
     out = capsys.readouterr().out
-    assert "holds 4 entries and its chain is intact" in out
-    assert "The noted head is entry 1: it is as it was when it was noted" in out
+    assert f"holds {count + 3} entries and its chain is intact" in out
+    assert f"The noted head is entry {count}: entries 1 to {count} are as they were when it was noted" in out
     assert "and the 3 entries after it follow from it" in out
     assert await asyncio.to_thread(cli.main, ["audit", "verify", "--head", noted[:16].upper()]) == 0
 
 
 async def test_a_rewritten_and_rehashed_chain_passes_plain_verify_but_not_the_noted_head(start_bot, env, ring, capsys):
-    noted = await _head_noted_by_the_auditor(start_bot)
+    noted, _count = await _head_noted_by_the_auditor(start_bot)
     await _append(env, ring, 3)
     _rewrite(env, ring, "UPDATE audit_log SET actor = 4242 WHERE id = 1")  # who accepted the tip, rehashed
     assert await asyncio.to_thread(cli.main, ["audit", "verify"]) == 0  # the key ring holder's rewrite holds

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -339,6 +340,9 @@ def _from_the_future(copy: Path) -> None:
 )
 async def test_restore_refuses_a_damaged_copy(start_bot, settings, ring, monkeypatch, tmp_path, capsys, damage, said):
     copy = tmp_path / "copy.sqlite3"
+    if damage is _flip_inside_a_photo:  # only a tip sealed under the ring can be opened (and found damaged) here;
+        ring.recovery_public = None  # one sealed to people shows its damage when staff open it
+        save_ring(ring, settings.keyring_path)
     number = await _a_database_with_a_tip(start_bot, monkeypatch, settings, copy)
     damage(copy)
     _configure(monkeypatch, tmp_path / "restored", settings.keyring_path)
@@ -363,7 +367,7 @@ async def test_a_copy_with_a_broken_audit_chain_is_restored_and_flagged(
     _replace_bytes(copy, b"detail-ABCDEFGH", b"detail-ABCDEFGX")  # an edit the triggers would have refused
     _configure(monkeypatch, tmp_path / "restored", settings.keyring_path)
     assert await _cli("restore", str(copy)) == 1  # as `audit verify` does: the data is there, the chain is not
-    assert "BROKEN at entry 1" in capsys.readouterr().out
+    assert re.search(r"BROKEN at entry \d+", capsys.readouterr().out)
     assert _database_files(tmp_path / "restored") == ["tipline.sqlite3"]
 
 

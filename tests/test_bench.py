@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import pipeline, presses
+from bench import keys, pipeline, presses
 from bench.harness import echo_user, echo_with_persistence, overlapping
 from bench.report import Figure, Options
 
@@ -51,3 +51,13 @@ def test_press_latencies_come_alone_and_beside_submitters_and_reports(monkeypatc
     found = _positive(figures, {"presses.p99_alone", "presses.p99_submitters", "presses.p99_reports"})
     assert found["presses.p99_submitters"].target is not None
     assert found["presses.p99_reports"].target is not None
+
+
+def test_keys_measure_the_unlock_and_filing_sealed_to_people_against_the_ring() -> None:
+    """Quick: scrypt at the tests' strength (tests/conftest.py), two reporters on each bot."""
+    figures = asyncio.run(keys.run(Options(quick=True, reporters=4, repeats=1)))
+    found = _positive(figures, {"keys.unlock", "keys.filing_per_tip", "keys.submit"})
+    assert found["keys.filing_per_tip"].target is not None and found["keys.unlock"].target is not None
+    assert "LOWERED" in found["keys.unlock"].details[0]  # never mistaken for the real parameters' cost
+    # The switch: the bot whose ring has a recovery key seals every tip to people, the other none.
+    assert "tips sealed to people: 4 (people), 0 (ring)" in found["keys.filing_per_tip"].details[0]

@@ -16,11 +16,13 @@ from tests.office import (
     EMERGENCY,
     FIRE,
     INTAKE,
+    PASSPHRASE,
     REPORTER,
     STRANGER,
     add_staff,
     open_card,
     signed_in,
+    with_keys,
     work_to,
 )
 from tests.reporter import check, file_tip
@@ -134,7 +136,9 @@ async def test_a_form_resumes_after_a_restart(start_bot):
         officer = sim.user(EMERGENCY)
         [summary] = await officer.send("储罐离围墙多远？")
         assert "确认发送吗" in summary.text
-        await officer.tap("fv:confirm")
+        [asked] = await officer.tap("fv:confirm")
+        assert "输入您的口令" in asked.text  # the keys went with the process: the passphrase first
+        await officer.send(PASSPHRASE)
         messages = await services_of(sim).tips.messages(receipt.number)
         assert [m.text for m in messages] == ["储罐离围墙多远？"]
 
@@ -271,6 +275,9 @@ async def test_an_admin_does_not_approve_their_own_disclosure_when_another_admin
         async with services.db.transaction() as conn:
             await services.staff.add(conn, ADMIN + 100, "副主任", Role.ADMIN, "", "2026-11-23")
         again = await services.requests.request(receipt.number, "disclosure", ADMIN + 100, "核实身份", at)
+        with pytest.raises(CaseError, match="no_passphrase"):  # a requester with no key of their own
+            await services.requests.decide(again, ADMIN, True, at)  # cannot be given the identity yet
+        await with_keys(sim, ADMIN + 100)
         with pytest.raises(CaseError):
             await services.requests.decide(again, ADMIN + 100, True, at)
         await services.requests.decide(again, ADMIN, True, at)

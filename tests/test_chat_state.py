@@ -15,7 +15,7 @@ from storage.state import StateRepository
 from storage.vault import Vault
 from tests.conftest import ROOT, services_of
 from tests.liaisons import LIAISON, office_with_unit, put_clock
-from tests.office import EMERGENCY, add_staff, open_card
+from tests.office import EMERGENCY, PASSPHRASE, add_staff, open_card
 from tests.reporter import DESCRIPTION, check, file_tip, open_report, to_step
 
 REPORTER = 7_400_000_031
@@ -85,7 +85,8 @@ async def test_a_staff_form_is_typed_at_rest_and_resumes(start_bot):
         assert isinstance(form, StaffForm) and form.action == "ask" and form.number == receipt.number
         officer = sim.user(EMERGENCY)
         await officer.send("储罐离围墙多远？")
-        await officer.tap("fv:confirm")
+        await officer.tap("fv:confirm")  # the keys went with the process: the passphrase first
+        await officer.send(PASSPHRASE)
         assert [m.text for m in await services_of(sim).tips.messages(receipt.number)] == ["储罐离围墙多远？"]
         assert _state(sim, EMERGENCY) is None
 

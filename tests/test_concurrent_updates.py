@@ -26,9 +26,10 @@ from bot.config import Settings
 from bot.fakeapi import InMemoryBotApi
 from bot.simulator import Simulation, SimUser, simulation
 from bot.updates import ChatOrderedProcessor
+from core import keys
 from core.office import OfficeConfig
 from storage.keyring import load_ring
-from tests.conftest import services_of
+from tests.conftest import office_chain, services_of
 from tests.liaisons import OTHER_LIAISON, add_unit, put_clock, register_directly
 from tests.media import photo_with_exif
 from tests.office import EMERGENCY, FIRE, add_staff
@@ -49,6 +50,7 @@ async def _bot(settings: Settings, office: OfficeConfig, name: str) -> AsyncIter
     api = InMemoryBotApi()
     app = build_application(own, office, load_ring(own.keyring_path), token=OFFLINE_TOKEN, request=api)
     async with simulation(app, api) as sim:
+        keys.set_acting(await office_chain(sim))  # the test reads what it compares as the office (conftest)
         yield sim
 
 

@@ -19,7 +19,7 @@ from core.figures import BUILTIN_TEMPLATES
 from core.tips import Status
 from tests.conftest import EXAMPLE_CONFIG, services_of
 from tests.liaisons import LIAISON, OTHER_LIAISON, add_unit, press, put_clock, register_directly
-from tests.office import ADMIN, AUDITOR, INTAKE, REPORTER, add_staff, work_to
+from tests.office import ADMIN, AUDITOR, INTAKE, PASSPHRASE, REPORTER, add_staff, work_to
 from tests.reporter import file_tip
 
 
@@ -177,7 +177,9 @@ rules = [ { left = "checked", right = "bottles", scope = "month" } ]
         await user.tap("lv:send")
         assert (await services_of(sim).submissions.latest(unit.id, "2026-10")).values == {
             "checked": 12, "bottles": 20, "fines": 0}  # fmt: skip
-        await sim.user(ADMIN).send("/monthly 2026-10")
+        [asked] = await sim.user(ADMIN).send("/monthly 2026-10")  # a restart: the keys are asked for again
+        assert "口令" in asked.text
+        await sim.user(ADMIN).send(PASSPHRASE)
         [xlsx] = [b for c in sim.api.calls_of("sendDocument") for b in c.files.values() if b[:2] == b"PK"]
         ws = _rows(xlsx)
         assert ws["A1"].value == "2026年10月燃气安全检查月报" and ws["D3"].value == "在用气瓶（个）"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.app import OFFLINE_TOKEN, build_application
 from bot.fakeapi import InMemoryBotApi
 from bot.simulator import simulation
+from core.crypto import KeyRing
 from handlers.profile import about_text
-from storage.keyring import load_ring
+from storage.keyring import load_ring, save_ring
 from tests.conftest import EXAMPLE_CONFIG
 
 
@@ -59,10 +60,24 @@ async def test_about_in_both_languages(start_bot, office):
     assert "运营单位：东平镇安全生产委员会办公室。" in zh.text  # the formal name, unit_name
     assert "Who runs it: Dongping Town Work Safety Committee Office." in en.text
     assert f"{office.limits.draft_days} 天" in zh.text
-    for words in ("Who runs it", "What is stored", "What is encrypted", "What Telegram can see", "How long",
-                  "12350"):  # fmt: skip
+    for words in ("Who runs it", "What is stored", "What is encrypted", "What the server can read",
+                  "What Telegram can see", "How long", "12350"):  # fmt: skip
         assert words in en.text
     assert about_text(office, "en") == en.text and EXAMPLE_CONFIG.exists()
+    # Tips are sealed to the office's people here (the ring has a recovery key): what the server reads, and not.
+    assert "服务器能读取的：用于统计和期限的信息" in zh.text and "以服务器自己的密钥加密" in zh.text
+    assert "服务器读取不了的：已提交的举报及其文件和往来消息，以及您留下的姓名和电话" in zh.text
+    assert "验证器和个人口令登录的办理单位工作人员" in zh.text and "凭回执码" in zh.text
+    assert "(under the server's own key), and a report while you are still filling it in" in en.text
+    assert "signed in with their authenticator and their passphrase, and for you with your receipt code" in en.text
+
+
+async def test_about_does_not_promise_what_an_install_sealing_under_its_key_ring_cannot_keep(start_bot, settings):
+    save_ring(KeyRing.generate(), settings.keyring_path)  # made before keys held by people: no recovery key
+    async with start_bot() as sim:
+        [zh] = await sim.user(9000002).send("/about")
+    assert "服务器读取不了" not in zh.text and "口令" not in zh.text
+    assert "打开所存内容的密钥保存在服务器上" in zh.text and "加密" in zh.text
 
 
 def test_about_names_no_operator_when_no_formal_name_is_configured():

@@ -20,6 +20,8 @@ from tests.conftest import services_of
 from tests.office import ADMIN, AUDITOR, FIRE, INTAKE, STRANGER, add_staff, signed_in
 
 PUBLIC = ["start", "help", "about", "language", "cancel"]
+#: Every staff member's own: the authenticator, the passphrase, locking.
+OWN = ["totp", "passphrase", "lock"]
 REWARD = 8400000008
 ZH_MENU = ["📝 我要举报", "🔎 查询举报", "🏘 我是联络员", "❓ 帮助", "🌐 语言 / Language"]
 
@@ -56,7 +58,7 @@ async def test_joining_sets_the_new_staff_members_menu_in_both_languages_and_dea
         await _give(sim, ADMIN, Role.ADMIN, "主任")
         assert sim.api.menu_seen(INTAKE, "zh") == PUBLIC
         await _join(sim, "intake", INTAKE)
-        intake = ["inbox", "monthly", "quarter", "exposure", "units", "totp", *PUBLIC]
+        intake = ["inbox", "monthly", "quarter", "exposure", "units", "totp", "passphrase", "lock", *PUBLIC]
         assert _menus(sim, INTAKE) == {"": intake, "zh": intake, "en": intake}
         assert _descriptions(sim, INTAKE, "zh")["inbox"] == "您可查看的举报，最新的在前"
         assert _descriptions(sim, INTAKE, "en")["monthly"] == "The units' monthly figures as a table"
@@ -79,11 +81,11 @@ async def test_at_start_up_every_active_member_gets_the_menu_of_their_roles(star
         await _give(sim, REWARD, Role.REWARD)
         assert _menus(sim, ADMIN) == {}
     async with start_bot() as sim:
-        admin = ["inbox", "staff", "stats", "monthly", "quarter", "exposure", "units", "totp"]
+        admin = ["inbox", "staff", "stats", "monthly", "quarter", "exposure", "units", "totp", "passphrase", "lock"]
         assert sim.api.menu_seen(ADMIN, "zh") == [*admin, *PUBLIC]
-        assert sim.api.menu_seen(AUDITOR, "en") == ["inbox", "stats", "units", "totp", *PUBLIC]
-        assert sim.api.menu_seen(FIRE, "zh") == ["inbox", "units", "totp", *PUBLIC]
-        assert sim.api.menu_seen(REWARD, "zh") == ["inbox", "rewards", "units", "totp", *PUBLIC]
+        assert sim.api.menu_seen(AUDITOR, "en") == ["inbox", "stats", "units", *OWN, *PUBLIC]
+        assert sim.api.menu_seen(FIRE, "zh") == ["inbox", "units", *OWN, *PUBLIC]
+        assert sim.api.menu_seen(REWARD, "zh") == ["inbox", "rewards", "units", *OWN, *PUBLIC]
         assert sim.api.menu_seen(STRANGER, "zh") == PUBLIC
         assert sim.api.command_menus[("default", None, "")][0]["command"] == "start"  # the public menu stays
 
@@ -103,7 +105,7 @@ async def test_a_member_the_bot_cannot_reach_holds_up_no_one(settings, ring, off
         api.accept_chat(FIRE)  # they start the bot: their menu is set then
         [menu] = await sim.user(FIRE).send("/start")
         assert "office:inbox" in repr(menu.buttons)
-        assert sim.api.menu_seen(FIRE, "zh") == ["inbox", "units", "totp", *PUBLIC]
+        assert sim.api.menu_seen(FIRE, "zh") == ["inbox", "units", *OWN, *PUBLIC]
         calls = len(sim.api.calls_of("setMyCommands"))
         await sim.user(FIRE).send("/start")
         await sim.user(ADMIN).send("/start")
@@ -150,7 +152,8 @@ async def test_staff_help_lists_their_commands_after_the_reporters_help(start_bo
     assert "工作人员功能，您的角色为管理员（负责人）：" in office
     for line in ("/inbox：您可查看的举报", "/staff：人员名单、邀请与停用", "/stats [2026]：年度统计",
                  "/monthly [2026-10]：各单位月报汇总表", "/quarter [2026-Q3]：", "/units：",
-                 "/totp：绑定验证器", "/chatid@tipline_bot："):  # fmt: skip
+                 "/totp：绑定验证器", "/passphrase：设置或更改口令", "/lock：立即上锁",
+                 "/chatid@tipline_bot："):  # fmt: skip
         assert line in office
     assert "/rewards" not in office
     assert "/inbox" in officer.text and "/units" in officer.text and "/totp" in officer.text
@@ -170,9 +173,10 @@ async def test_the_admins_start_offers_the_offices_entries_beside_the_reporters_
         [panel] = await sim.user(ADMIN).tap("👥 人员")
         inbox = await sim.user(ADMIN).tap("📥 收件箱")
     office = ["📥 收件箱", "👥 人员", "📊 统计", "📅 月报", "🗓 季报", "📢 曝光", "🏢 单位", "🔐 验证器"]
+    office += ["🔑 口令", "🔒 上锁"]
     assert admin_menu.labels == [*ZH_MENU, *office]
     assert admin_menu.buttons[len(MENU_ITEMS)] == [("📥 收件箱", "office:inbox"), ("👥 人员", "office:staff")]
-    assert reward_menu.labels == [*ZH_MENU, "📥 收件箱", "💰 奖励台账", "🏢 单位", "🔐 验证器"]
+    assert reward_menu.labels == [*ZH_MENU, "📥 收件箱", "💰 奖励台账", "🏢 单位", "🔐 验证器", "🔑 口令", "🔒 上锁"]
     assert stranger_menu.labels == ZH_MENU
     assert "主任" in panel.text and "staff:invite" in repr(panel.buttons)
     assert inbox and "staff:invite" not in repr(inbox[-1].buttons)

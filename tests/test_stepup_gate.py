@@ -16,6 +16,7 @@ import re
 from datetime import datetime, timedelta
 
 import pyotp
+import pytest
 from telegram.ext import BaseHandler, ConversationHandler
 
 import core.crypto
@@ -24,14 +25,20 @@ from handlers.forms.form import FORMS
 from handlers.office.access import staff_only
 from handlers.office.stepup import GATED
 from handlers.state import STATE, CheckMark, StaffForm, StepUp
+from storage.keyring import save_ring
 from tests.conftest import move_clock, services_of
 from tests.liaisons import press
-from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, REWARD, STAFF, add_staff
+from tests.office import ADMIN, AUDITOR, EMERGENCY, FIRE, INTAKE, PASSPHRASE, REWARD, STAFF, add_staff, with_keys
 from tests.reporter import DESCRIPTION, file_tip
 
 REPORTER = 8600000001
 ASKED = "输入验证器上的 6 位数字"
 PROMPT = f"🔐 {ASKED}\n含动态码的消息读取后即被删除。发送 /cancel 可取消。"
+PASSPHRASE_PROMPT = "🔑 输入您的口令\n含口令的消息读取后即被删除。发送 /cancel 可取消。"
+SET_PASSPHRASE_FIRST = (
+    "这一步需要您的口令，而您还没有设置：请先用 /passphrase 设置口令，"
+    "再由管理员（在 /staff 中）授予您所在角色的密钥，然后再试。"
+)
 #: A moment in the middle of a 30-second step, so a code's step is never a matter of timing.
 NOW = datetime.fromtimestamp(1_796_000_000 + 15).astimezone()
 SECRET_SHOWN = re.compile(r"[A-Z2-7]{4}(?: [A-Z2-7]{1,4})+")
@@ -44,6 +51,9 @@ CONTENT_FREE = {
     "handlers.office.stats.stats": "counts and a chart from plaintext columns (storage.ledger)",
     "handlers.office.rewards.rewards_command": "the reward lists: tip numbers by reward state",
     "handlers.office.totp.totp_command": "setting up the authenticator itself",
+    "handlers.office.passphrase.passphrase_command": "setting one's passphrase: it shows nothing, opens nothing",
+    "handlers.office.passphrase.forgot_button": "setting a new passphrase: the keys go, nothing is opened",
+    "handlers.office.passphrase.lock_command": "forgetting one's unlocked keys: nothing shown",
     "handlers.liaison.units.units_command": "the units and their liaisons, no tip",
     "handlers.liaison.units.units_button": "the units' pages and liaison invites, no tip",
     "handlers.liaison.monthly.lock_button": "locking a month's figures: nothing shown",
@@ -60,6 +70,7 @@ REACHING_STAFF = {
     "handlers.office.staff_admin.join": "/join with an invite code: the new member has no session yet, sees no tip",
     "handlers.office.totp.on_code": "the codes of setting up an authenticator",
     "handlers.office.stepup.on_code": "the code asked by the gate itself",
+    "handlers.office.passphrase.on_entry": "the passphrases typed for /passphrase: nothing is opened",
     "handlers.office.access.private_chats_only": "stops staff panels outside private chats",
     "handlers.forms.engine.start_form": "the office's forms ask the code through their gate (handlers.office.gates: "
     "CodeCheck) before the first question and before confirming; FORMS_WITHOUT_CODE names the others",
@@ -111,6 +122,14 @@ async def test_every_staff_handler_asks_for_the_code_or_shows_no_content(start_b
 
 
 # -- helpers -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def ring_only(settings, ring):
+    """The authenticator's gate on its own: an install whose tips are sealed under the key ring, so no
+    passphrase follows the code (the tests below and tests/test_passphrase.py walk it with both)."""
+    ring.recovery_public = None
+    save_ring(ring, settings.keyring_path)
 
 
 def _freeze(sim, monkeypatch, at: datetime = NOW) -> None:
@@ -213,6 +232,7 @@ async def test_no_gated_entry_decrypts_or_exports_without_a_session(start_bot, m
 # -- the code ------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("ring_only")
 async def test_the_code_opens_the_card_asked_for_without_a_second_press(start_bot, monkeypatch):
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
@@ -230,6 +250,7 @@ async def test_the_code_opens_the_card_asked_for_without_a_second_press(start_bo
         assert DESCRIPTION in again.text
 
 
+@pytest.mark.usefixtures("ring_only")
 async def test_a_deep_link_to_a_card_resumes_after_the_code(start_bot, monkeypatch):
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
@@ -240,6 +261,7 @@ async def test_a_deep_link_to_a_card_resumes_after_the_code(start_bot, monkeypat
         assert any(DESCRIPTION in r.text for r in replies)
 
 
+@pytest.mark.usefixtures("ring_only")
 async def test_a_used_code_and_a_code_of_a_wrong_step_are_refused(start_bot, monkeypatch):
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
@@ -262,6 +284,7 @@ async def test_a_used_code_and_a_code_of_a_wrong_step_are_refused(start_bot, mon
         assert any(DESCRIPTION in r.text for r in replies)
 
 
+@pytest.mark.usefixtures("ring_only")
 async def test_too_many_wrong_codes_lock_the_person_out_and_the_admins_are_told(start_bot, monkeypatch):
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
@@ -289,6 +312,7 @@ async def test_too_many_wrong_codes_lock_the_person_out_and_the_admins_are_told(
         assert any(DESCRIPTION in r.text for r in replies)
 
 
+@pytest.mark.usefixtures("ring_only")
 async def test_a_form_asks_the_code_before_its_first_question_and_nothing_reaches_the_reporter_before(
     start_bot, monkeypatch
 ):
@@ -330,6 +354,7 @@ async def test_a_form_is_not_opened_while_locked_out_or_before_setting_up(start_
         assert "/totp" in set_up.text
 
 
+@pytest.mark.usefixtures("ring_only")
 async def test_words_sent_while_a_code_is_asked_are_not_wrong_codes_and_go_stale(start_bot, monkeypatch):
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
@@ -364,6 +389,7 @@ async def test_the_only_admin_locked_out_is_written_to_the_log_for_the_servers_h
         assert not [c for c in sim.api.calls_of("sendMessage") if "锁定" in c.params["text"]]
 
 
+@pytest.mark.usefixtures("ring_only")
 async def test_the_session_lasts_session_minutes(start_bot, monkeypatch):
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
@@ -392,6 +418,7 @@ async def test_cancel_or_another_button_leaves_the_code_entry(start_bot, monkeyp
         assert "共 1 件" in inbox.text and _state(sim, EMERGENCY) is None
 
 
+@pytest.mark.usefixtures("ring_only")
 async def test_a_form_under_way_comes_back_after_the_code(start_bot, monkeypatch):
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
@@ -423,6 +450,14 @@ async def test_a_staff_member_not_set_up_is_walked_to_it_and_the_card_then_opens
         await user.send(_code(secret, NOW, -1))
         replies = await user.send(_code(secret, NOW))
         assert any("验证器已绑定" in r.text for r in replies)
+        # no passphrase yet: told to set one (the card waits for it, and for an admin's grant)
+        assert [r.text for r in replies if "/passphrase" in r.text] == [SET_PASSPHRASE_FIRST]
+        assert not any(DESCRIPTION in r.text for r in replies) and _state(sim, clerk) is None
+        await with_keys(sim, clerk, unlocked=False)  # set, and granted
+        [asked] = await _tap_card(user, number)  # the session is open: only the passphrase is asked
+        assert asked.text == PASSPHRASE_PROMPT
+        replies = await user.send(PASSPHRASE)
+        assert _deleted(sim, clerk, user.last_update["message"]["message_id"])
         assert any(DESCRIPTION in r.text for r in replies)
 
 
@@ -431,12 +466,17 @@ async def test_the_asked_action_survives_a_restart_of_the_bot(start_bot, monkeyp
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
         [asked] = await _tap_card(sim.user(EMERGENCY), number)
         assert ASKED in asked.text
-    async with start_bot() as sim:
+    async with start_bot() as sim:  # the unlocked keys are gone with the process: the passphrase is asked too
         _freeze(sim, monkeypatch)
-        replies = await sim.user(EMERGENCY).send(_code(secrets[EMERGENCY], NOW))
+        officer = sim.user(EMERGENCY)
+        [asked] = await officer.send(_code(secrets[EMERGENCY], NOW))
+        assert asked.text == PASSPHRASE_PROMPT and DESCRIPTION not in asked.text
+        replies = await officer.send(PASSPHRASE)
+        assert _deleted(sim, EMERGENCY, officer.last_update["message"]["message_id"])
         assert any(DESCRIPTION in r.text for r in replies)
 
 
+@pytest.mark.usefixtures("ring_only")
 async def test_an_authenticator_reset_while_a_code_is_asked_walks_to_the_set_up_then_the_card(start_bot, monkeypatch):
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)
@@ -459,16 +499,19 @@ async def test_a_set_up_left_half_way_gives_way_to_the_one_a_card_asks_for(start
         services = services_of(sim)
         async with services.db.transaction() as conn:
             await services.staff.add(conn, clerk, "新来的小陈", Role.INTAKE, "", "2026-11-23")
+        await with_keys(sim, clerk, unlocked=False)
         user = sim.user(clerk)
         [left] = await user.send("/totp")
         [qr] = await _tap_card(user, number)
         assert qr.kind == "photo" and _deleted(sim, clerk, left.message_id)  # the first secret is no more
         secret = SECRET_SHOWN.search(qr.text)[0].replace(" ", "")
         await user.send(_code(secret, NOW, -1))
-        replies = await user.send(_code(secret, NOW))
+        await user.send(_code(secret, NOW))
+        replies = await user.send(PASSPHRASE)
         assert any(DESCRIPTION in r.text for r in replies)
 
 
+@pytest.mark.usefixtures("ring_only")
 async def test_a_check_under_way_comes_back_after_the_code(start_bot, monkeypatch):
     async with start_bot() as sim:
         number, secrets = await _office_with_a_tip(sim, monkeypatch, EMERGENCY)

@@ -19,6 +19,7 @@ from core.roles import Role
 from services.stepup import Need, TotpError
 from tests.conftest import services_of
 from tests.liaisons import press
+from tests.office import PASSPHRASE, with_keys
 from tests.reporter import DESCRIPTION, file_tip
 
 ADMIN, ADMIN2, CLERK, OFFICER, REPORTER = 8500000001, 8500000002, 8500000003, 8500000004, 8500000009
@@ -44,10 +45,12 @@ def _code(secret: str, at: datetime, steps: int = 0) -> str:
 
 
 async def _set_up_directly(sim, user_id: int) -> None:
-    """Set up an authenticator through the use case (as a person would have, earlier)."""
+    """Set up an authenticator through the use case (as a person would have, earlier), and a passphrase
+    with the keys of their roles, unlocked."""
     svc = services_of(sim).stepup
     enrolment = await svc.begin_enrolment(user_id, "x", NOW)
     assert await svc.confirm_enrolment(user_id, _code(enrolment.secret, NOW, -1), _code(enrolment.secret, NOW), NOW)
+    await with_keys(sim, user_id)
 
 
 async def _begin(sim, user_id: int):
@@ -106,6 +109,7 @@ async def test_opening_a_card_before_setting_up_walks_there_and_the_card_then_sh
         receipt = await file_tip(sim.user(REPORTER))
         _freeze(sim, monkeypatch)
         await _staff(sim, (CLERK, "受理员小李", Role.INTAKE))
+        await with_keys(sim, CLERK, unlocked=False)  # a passphrase set, the keys granted
         user = sim.user(CLERK)
         await user.send("/inbox")
         replies = await user.tap(f"case:open:{receipt.number}")
@@ -115,6 +119,8 @@ async def test_opening_a_card_before_setting_up_walks_there_and_the_card_then_sh
         await user.send(_code(secret, NOW, -1))
         replies = await user.send(_code(secret, NOW))
         assert any("验证器已绑定" in r.text for r in replies)
+        assert any("输入您的口令" in r.text for r in replies) and "/passphrase" not in replies[0].text
+        replies = await user.send(PASSPHRASE)
         assert any(receipt.number in r.text and DESCRIPTION[:10] in r.text for r in replies)  # no second press
         assert _deleted(sim, user, qr.message_id)
 
