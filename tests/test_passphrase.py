@@ -18,7 +18,7 @@ from handlers.state import StepUp
 from tests.conftest import every_byte_under, services_of
 from tests.liaisons import press
 from tests.media import photo_with_exif
-from tests.office import ADMIN, EMERGENCY, PASSPHRASE, REPORTER, SIGNED_IN_FOR, STAFF, add_staff
+from tests.office import ADMIN, EMERGENCY, FIRE, PASSPHRASE, REPORTER, SIGNED_IN_FOR, STAFF, add_staff
 from tests.reporter import DESCRIPTION, file_tip
 from tests.test_stepup_gate import (
     NOW,
@@ -285,6 +285,21 @@ async def test_a_forgotten_passphrase_is_replaced_and_the_admins_must_grant_the_
         assert any(STAFF[EMERGENCY][0] in t and "设置了新口令" in t for t in _told(sim, ADMIN))
         [panel] = await sim.user(ADMIN).send("/staff")
         assert f"🔑 授予密钥：{STAFF[EMERGENCY][0]}" in panel.labels
+
+
+async def test_a_forgotten_passphrase_is_replaced_only_right_after_the_authenticator_code(start_bot):
+    """Whoever holds only the Telegram account cannot put in a key of their own for an admin to grant to."""
+    async with start_bot() as sim:
+        services = services_of(sim)
+        await add_staff(sim)
+        await services.stepup.end_session(FIRE)  # the session ended: the code is not in
+        officer = sim.user(FIRE)
+        await officer.send("/passphrase")
+        [refused] = await officer.tap("忘记口令了")
+        assert "验证器" in refused.text and "/inbox" in refused.text
+        assert await services.keys.store.held(FIRE)  # nothing changed
+        await officer.send("输入新口令的尝试 123")
+        assert await services.keys.store.held(FIRE)
 
 
 async def test_cancel_leaves_the_passphrase_unchanged_and_another_command_goes_ahead(start_bot):

@@ -93,6 +93,14 @@ async def forgot_button(update: Update, context: Context, member: StaffMember) -
         await update.effective_message.reply_text(await button_expired(update, context))
         return
     await update.callback_query.answer()
+    svc = context.services
+    if await svc.stepup.enrolled(member.user_id) and await svc.stepup.need(member.user_id, context.now) != Need.NONE:
+        # Whoever holds the Telegram account alone must not replace the key an admin then grants keys to.
+        await update.effective_message.reply_text(_(
+            "For your safety, a forgotten passphrase is replaced only within a session opened with your "
+            "authenticator code: open a report from /inbox, type the code, send /cancel when the passphrase is "
+            "asked, then send /passphrase again and press “I forgot it”."))  # fmt: skip
+        return
     _entries(context)[member.user_id] = _Entry("new", context.now)
     text = _(
         "Then choose a new passphrase. Your keys go with the old one: once it is set, an admin must grant you "
