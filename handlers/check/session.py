@@ -158,10 +158,13 @@ def session_keys(update: Update, context: Context) -> keys.KeyChain | None:
     if chat is None:
         return None
     session = context.bot_data.get(_SESSIONS, {}).get(chat.id, {})
+    return session["keys"] if "keys" in session and _open(session, context.now) else None
+
+
+def _open(session: dict, now: datetime) -> bool:
+    """Whether the check was opened with the right code and has not timed out."""
     until = session.get("until")
-    if "keys" not in session or until is None or datetime.fromisoformat(until) < context.now:
-        return None
-    return session["keys"]
+    return until is not None and datetime.fromisoformat(until) >= now
 
 
 async def _messages(context: Context, number: str) -> list:
@@ -178,10 +181,7 @@ async def _messages(context: Context, number: str) -> list:
 
 def _session_number(update: Update, context: Context) -> str | None:
     session = _session(update, context)
-    until = session.get("until")
-    if until is None or datetime.fromisoformat(until) < context.now:
-        return None
-    return session["number"]
+    return session["number"] if _open(session, context.now) else None
 
 
 async def _tip_now(context: Context, number: str):
